@@ -1,0 +1,113 @@
+//! The `Camera` trait every backend implements.
+
+use serde::Serialize;
+
+use crate::PixelFormat;
+
+/// What a camera resolved to after [`Camera::open`]: the values it really uses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CameraInfo {
+    /// Frame width in pixels.
+    pub width: u32,
+    /// Frame height in pixels.
+    pub height: u32,
+    /// Nominal frame rate in frames per second; never 0 (backends measure or require it).
+    pub fps: f64,
+    /// Layout of the frames [`Camera::grab`] writes.
+    pub pixel_format: PixelFormat,
+    /// Who the camera is.
+    pub identity: CameraIdentity,
+}
+
+impl CameraInfo {
+    /// Bytes of one frame.
+    pub fn frame_size(&self) -> usize {
+        self.pixel_format.frame_size(self.width, self.height)
+    }
+}
+
+/// Identity of a camera, as far as its backend knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CameraIdentity {
+    /// Backend name, e.g. `synthetic`, `opencv`, `genicam`.
+    pub backend: String,
+    /// Vendor, when known.
+    pub vendor: Option<String>,
+    /// Model, when known.
+    pub model: Option<String>,
+    /// Serial number, when known.
+    pub serial: Option<String>,
+    /// Backend-specific address (index, path, URL, device id).
+    pub address: Option<String>,
+}
+
+/// What the camera reports with each grabbed frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GrabInfo {
+    /// The device's own frame (block) id, when it has one.
+    pub device_frame_id: Option<u64>,
+    /// The device's own timestamp in nanoseconds, when it has one.
+    pub device_timestamp_ns: Option<u64>,
+    /// Frames the camera lost since the previous grab (id gaps, incomplete or failed buffers).
+    pub lost_before: u64,
+}
+
+/// A camera that can be opened, started, read and stopped.
+///
+/// Backends own their device handle; the pipeline calls the methods from one thread at a time, in the order
+/// `open` → `start` → `grab`… → `stop`, and may call `start` again after `stop`.
+pub trait Camera: Send {
+    /// Connects, applies the requested settings and returns what the camera resolved to.
+    /// Calling it again on an open camera returns the same information.
+    fn open(&mut self) -> Result<CameraInfo, CameraError>;
+
+    /// Starts streaming.
+    fn start(&mut self) -> Result<(), CameraError>;
+
+    /// Blocks until the next frame and writes it into `buf`, which holds exactly
+    /// [`CameraInfo::frame_size`] bytes. Returns [`CameraError::Timeout`] when no frame came in time
+    /// (the caller tries again) and other errors when the camera cannot go on.
+    fn grab(&mut self, buf: &mut [u8]) -> Result<GrabInfo, CameraError>;
+
+    /// Stops streaming; the camera stays open.
+    fn stop(&mut self) -> Result<(), CameraError>;
+
+    /// Releases the device. Dropping the camera closes it too.
+    fn close(&mut self) {}
+}
+
+/// Why a camera operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CameraError {
+    /// The device could not be opened.
+    #[error("cannot open camera {source_name}: {reason}")]
+    Open {
+        /// The device, as the user named it.
+        source_name: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A requested setting was refused or changed by the device.
+    #[error("camera setting {setting}: {reason}")]
+    Setting {
+        /// The setting, e.g. `width`.
+        setting: String,
+        /// What the device did instead.
+        reason: String,
+    },
+    /// The device delivers a format axvs cannot use.
+    #[error("unsupported pixel format {0}")]
+    UnsupportedFormat(String),
+    /// No frame arrived in time; the caller may retry.
+    #[error("no frame within the timeout")]
+    Timeout,
+    /// The device stopped delivering (unplugged, end of file, stream closed).
+    #[error("camera disconnected: {0}")]
+    Disconnected(String),
+    /// An operation was called in the wrong state, e.g. `grab` before `start`.
+    #[error("camera not ready: {0}")]
+    NotReady(String),
+    /// Any other device failure.
+    #[error("camera error: {0}")]
+    Device(String),
+}

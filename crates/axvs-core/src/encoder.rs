@@ -1,0 +1,55 @@
+//! The `Encoder` trait: frames in, a finished video file out.
+
+use std::path::{Path, PathBuf};
+
+use crate::{CameraInfo, Frame};
+
+/// Writes frames to a video file. Each frame's presentation time is its acquisition time
+/// ([`crate::FrameMeta::time_us`]).
+pub trait Encoder: Send {
+    /// Encodes one frame. When this returns `Ok`, the frame is part of the file (a log entry may be written
+    /// for it).
+    fn encode(&mut self, frame: &Frame) -> Result<(), EncoderError>;
+
+    /// Flushes delayed frames and finalizes the file. Called once; the encoder is not used afterwards.
+    fn finish(&mut self) -> Result<EncodeSummary, EncoderError>;
+
+    /// The file being written.
+    fn path(&self) -> &Path;
+}
+
+/// Makes an encoder for a camera once its resolution and format are known.
+pub trait EncoderFactory: Send + Sync {
+    /// Creates the encoder for source `source_id` whose camera resolved to `camera`.
+    fn create(&self, source_id: u8, camera: &CameraInfo) -> Result<Box<dyn Encoder>, EncoderError>;
+}
+
+/// What an encoder wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EncodeSummary {
+    /// The video file.
+    pub path: PathBuf,
+    /// Frames in the file.
+    pub frames: u64,
+    /// Bytes of the file.
+    pub bytes: u64,
+}
+
+/// Why encoding failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EncoderError {
+    /// The settings cannot work with this machine or this camera.
+    #[error("encoder configuration: {0}")]
+    Config(String),
+    /// The output file cannot be created or written.
+    #[error("output file {path}: {reason}")]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The codec rejected a frame or failed.
+    #[error("encoding failed: {0}")]
+    Encode(String),
+}

@@ -1,0 +1,184 @@
+//! Pooled frame buffers and frame metadata.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::PixelFormat;
+
+/// A bounded set of preallocated, equally sized buffers. A buffer taken from the pool goes back to it when
+/// the last user drops it, so steady-state acquisition allocates nothing.
+///
+/// ```
+/// use axvs_core::FramePool;
+/// let pool = FramePool::new(2, 16);
+/// let a = pool.try_acquire().unwrap();
+/// let _b = pool.try_acquire().unwrap();
+/// assert!(pool.try_acquire().is_none());
+/// drop(a);
+/// assert_eq!(pool.available(), 1);
+/// ```
+#[derive(Clone)]
+pub struct FramePool {
+    shared: Arc<PoolShared>,
+}
+
+struct PoolShared {
+    free_tx: Sender<Vec<u8>>,
+    free_rx: Receiver<Vec<u8>>,
+    buffer_len: usize,
+    capacity: usize,
+}
+
+impl FramePool {
+    /// Allocates `capacity` buffers of `buffer_len` bytes each.
+    pub fn new(capacity: usize, buffer_len: usize) -> Self {
+        let (free_tx, free_rx) = crossbeam_channel::bounded(capacity);
+        for _ in 0..capacity {
+            // The pool's own channel has room for every buffer; sending cannot fail.
+            let _ = free_tx.send(vec![0u8; buffer_len]);
+        }
+        FramePool {
+            shared: Arc::new(PoolShared {
+                free_tx,
+                free_rx,
+                buffer_len,
+                capacity,
+            }),
+        }
+    }
+
+    /// Takes a free buffer, or `None` when all are in use.
+    pub fn try_acquire(&self) -> Option<PoolBuffer> {
+        self.shared.free_rx.try_recv().ok().map(|data| self.wrap(data))
+    }
+
+    /// Takes a free buffer, waiting up to `timeout` for one to come back.
+    pub fn acquire_timeout(&self, timeout: Duration) -> Option<PoolBuffer> {
+        self.shared
+            .free_rx
+            .recv_timeout(timeout)
+            .ok()
+            .map(|data| self.wrap(data))
+    }
+
+    /// Buffers free right now.
+    pub fn available(&self) -> usize {
+        self.shared.free_rx.len()
+    }
+
+    /// Buffers the pool owns.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+
+    /// Bytes of each buffer.
+    pub fn buffer_len(&self) -> usize {
+        self.shared.buffer_len
+    }
+
+    fn wrap(&self, data: Vec<u8>) -> PoolBuffer {
+        PoolBuffer {
+            data,
+            pool: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// A buffer on loan from a [`FramePool`]; derefs to its bytes and returns to the pool on drop.
+pub struct PoolBuffer {
+    data: Vec<u8>,
+    pool: Arc<PoolShared>,
+}
+
+impl Deref for PoolBuffer {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+impl DerefMut for PoolBuffer {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.data
+    }
+}
+
+impl Drop for PoolBuffer {
+    fn drop(&mut self) {
+        let data = std::mem::take(&mut self.data);
+        // The channel holds at most `capacity` buffers and only pool buffers come back: it has room.
+        let _ = self.pool.free_tx.try_send(data);
+    }
+}
+
+/// Where a frame came from and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameMeta {
+    /// Host-side sequence number, 0 for the first frame acquired after `start()`.
+    pub sequence: u64,
+    /// The device's frame (block) id, when the camera has one.
+    pub device_frame_id: Option<u64>,
+    /// The device's timestamp in nanoseconds, when the camera has one.
+    pub device_timestamp_ns: Option<u64>,
+    /// Acquisition time: µs since the source's onset, from a monotonic clock; never 0 (0 marks the onset).
+    pub time_us: u64,
+    /// Frame width in pixels.
+    pub width: u32,
+    /// Frame height in pixels.
+    pub height: u32,
+    /// Layout of the pixel data.
+    pub pixel_format: PixelFormat,
+}
+
+/// One camera frame: a pooled buffer plus its metadata.
+pub struct Frame {
+    buffer: PoolBuffer,
+    meta: FrameMeta,
+}
+
+impl Frame {
+    /// Wraps a filled buffer.
+    pub fn new(buffer: PoolBuffer, meta: FrameMeta) -> Self {
+        Frame { buffer, meta }
+    }
+
+    /// The pixel data: tightly packed rows.
+    pub fn data(&self) -> &[u8] {
+        &self.buffer
+    }
+
+    /// The metadata.
+    pub fn meta(&self) -> &FrameMeta {
+        &self.meta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_reused_not_reallocated() {
+        let pool = FramePool::new(1, 64);
+        let ptr = {
+            let b = pool.try_acquire().expect("one free buffer");
+            b.as_ptr()
+        };
+        let again = pool.try_acquire().expect("buffer came back");
+        assert_eq!(again.as_ptr(), ptr);
+        assert_eq!(again.len(), 64);
+    }
+
+    #[test]
+    fn acquire_timeout_waits_for_a_returned_buffer() {
+        let pool = FramePool::new(1, 8);
+        let held = pool.try_acquire().expect("free buffer");
+        let p2 = pool.clone();
+        let t = std::thread::spawn(move || p2.acquire_timeout(Duration::from_secs(5)).is_some());
+        drop(held);
+        assert!(t.join().expect("thread"));
+    }
+}

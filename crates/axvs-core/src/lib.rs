@@ -1,0 +1,41 @@
+//! Core of axvs: the [`Camera`], [`Encoder`] and [`LogSink`] traits, pooled [`Frame`] buffers, the built-in
+//! [`SyntheticCamera`], and [`VideoSystem`], which moves frames from a camera through a bounded queue into an
+//! encoder and logs the acquisition time of every saved frame.
+//!
+//! This crate depends on no camera SDK and no FFmpeg: backends (`axvs-camera-*`), encoders (`axvs-encode`)
+//! and log writers (`axvs-log`) implement its traits.
+//!
+//! Acquire from a synthetic camera without saving, and read the figures:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use axvs_core::{NullLogSink, SyntheticCamera, SyntheticConfig, SystemConfig, VideoSystem};
+//!
+//! let camera = SyntheticCamera::new(SyntheticConfig { fps: 200.0, ..Default::default() });
+//! let mut system = VideoSystem::new(SystemConfig::new(7, "bench"), Box::new(camera), None, Arc::new(NullLogSink));
+//! system.start().unwrap();
+//! while system.status().acquired < 5 {
+//!     std::thread::yield_now();
+//! }
+//! let report = system.stop();
+//! assert!(report.errors.is_empty());
+//! assert_eq!(report.status.dropped.saving_off, report.status.acquired); // no encoder: nothing saved
+//! ```
+
+mod camera;
+mod encoder;
+mod frame;
+mod log;
+mod pixel;
+pub mod status;
+mod synthetic;
+mod system;
+
+pub use camera::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
+pub use encoder::{EncodeSummary, Encoder, EncoderError, EncoderFactory};
+pub use frame::{Frame, FrameMeta, FramePool, PoolBuffer};
+pub use log::{utc_now_us, LogError, LogSink, NullLogSink};
+pub use pixel::{PixelFormat, UnknownPixelFormat};
+pub use status::{DropCounts, DropReason, SystemEvent, SystemState, SystemStatus};
+pub use synthetic::{decode_counter, SyntheticCamera, SyntheticConfig};
+pub use system::{OverflowPolicy, StopReport, SystemConfig, SystemError, VideoSystem};

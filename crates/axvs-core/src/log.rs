@@ -1,0 +1,49 @@
+//! The `LogSink` trait: where timestamp entries go.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Accepts timestamp log entries `(source_id, time_us, payload)`.
+///
+/// A frame entry has an empty payload and the frame's acquisition time in µs since the source's onset; the
+/// onset entry has time 0 and the UTC time of the onset (µs since the UNIX epoch, `u64` little-endian) as
+/// payload. Implementations must be cheap to call from a hot loop (hand the entry to a writer thread).
+pub trait LogSink: Send + Sync {
+    /// Records one entry.
+    fn log(&self, source_id: u8, time_us: u64, payload: &[u8]) -> Result<(), LogError>;
+
+    /// Blocks until every entry accepted so far is written to the operating system.
+    fn flush(&self) -> Result<(), LogError>;
+}
+
+/// Why a log entry could not be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogError {
+    /// The writer has stopped (closed or failed).
+    #[error("log writer closed: {0}")]
+    Closed(String),
+    /// Writing failed.
+    #[error("log write failed: {0}")]
+    Io(String),
+}
+
+/// Microseconds since the UNIX epoch, now (UTC).
+pub fn utc_now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+/// A sink that discards everything: for systems whose timestamps nobody needs, and benchmarks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullLogSink;
+
+impl LogSink for NullLogSink {
+    fn log(&self, _source_id: u8, _time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), LogError> {
+        Ok(())
+    }
+}

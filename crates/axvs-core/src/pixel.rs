@@ -1,0 +1,113 @@
+//! Pixel formats of camera frames.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Layout of the pixels in a camera frame buffer (tightly packed rows, no padding).
+///
+/// ```
+/// use axvs_core::PixelFormat;
+/// let f: PixelFormat = "mono8".parse().unwrap();
+/// assert_eq!(f.frame_size(640, 480), 640 * 480);
+/// assert_eq!(PixelFormat::Bgr8.frame_size(2, 2), 12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PixelFormat {
+    /// 8-bit luminance.
+    Mono8,
+    /// 16-bit little-endian luminance (cameras with 10/12/16-bit sensors store their samples here).
+    Mono16,
+    /// 8-bit blue, green, red (OpenCV's native colour layout).
+    Bgr8,
+    /// 8-bit red, green, blue.
+    Rgb8,
+    /// 8-bit Bayer mosaic, RGGB.
+    #[serde(rename = "bayer_rg8")]
+    BayerRg8,
+    /// 8-bit Bayer mosaic, GBRG.
+    #[serde(rename = "bayer_gb8")]
+    BayerGb8,
+    /// 8-bit Bayer mosaic, GRBG.
+    #[serde(rename = "bayer_gr8")]
+    BayerGr8,
+    /// 8-bit Bayer mosaic, BGGR.
+    #[serde(rename = "bayer_bg8")]
+    BayerBg8,
+}
+
+impl PixelFormat {
+    /// Every format, in documentation order.
+    pub const ALL: [PixelFormat; 8] = [
+        PixelFormat::Mono8,
+        PixelFormat::Mono16,
+        PixelFormat::Bgr8,
+        PixelFormat::Rgb8,
+        PixelFormat::BayerRg8,
+        PixelFormat::BayerGb8,
+        PixelFormat::BayerGr8,
+        PixelFormat::BayerBg8,
+    ];
+
+    /// The name used in rig files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            PixelFormat::Mono8 => "mono8",
+            PixelFormat::Mono16 => "mono16",
+            PixelFormat::Bgr8 => "bgr8",
+            PixelFormat::Rgb8 => "rgb8",
+            PixelFormat::BayerRg8 => "bayer_rg8",
+            PixelFormat::BayerGb8 => "bayer_gb8",
+            PixelFormat::BayerGr8 => "bayer_gr8",
+            PixelFormat::BayerBg8 => "bayer_bg8",
+        }
+    }
+
+    /// Bytes one pixel takes in the buffer.
+    pub fn bytes_per_pixel(self) -> usize {
+        match self {
+            PixelFormat::Mono8
+            | PixelFormat::BayerRg8
+            | PixelFormat::BayerGb8
+            | PixelFormat::BayerGr8
+            | PixelFormat::BayerBg8 => 1,
+            PixelFormat::Mono16 => 2,
+            PixelFormat::Bgr8 | PixelFormat::Rgb8 => 3,
+        }
+    }
+
+    /// Bytes of one `width` × `height` frame.
+    pub fn frame_size(self, width: u32, height: u32) -> usize {
+        width as usize * height as usize * self.bytes_per_pixel()
+    }
+
+    /// True for single-channel luminance formats.
+    pub fn is_mono(self) -> bool {
+        matches!(self, PixelFormat::Mono8 | PixelFormat::Mono16)
+    }
+}
+
+impl fmt::Display for PixelFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A pixel format name that axvs does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown pixel format '{0}' (allowed: mono8, mono16, bgr8, rgb8, bayer_rg8, bayer_gb8, bayer_gr8, bayer_bg8)")]
+pub struct UnknownPixelFormat(pub String);
+
+impl FromStr for PixelFormat {
+    type Err = UnknownPixelFormat;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.to_ascii_lowercase();
+        PixelFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == lower)
+            .ok_or_else(|| UnknownPixelFormat(s.to_string()))
+    }
+}

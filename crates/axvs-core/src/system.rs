@@ -1,0 +1,693 @@
+//! `VideoSystem`: one camera, one optional encoder, one log sink, and the frame path between them.
+//!
+//! ```text
+//!  acquisition thread                         encoding thread
+//!  camera.grab(pool buffer) ─ stamp ─► bounded queue ─► encoder.encode(frame) ─► log(id, time_us)
+//!        │ saving off / queue full: counted drop          (only saved frames are logged, in file order)
+//! ```
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use serde::{Deserialize, Serialize};
+
+use crate::log::utc_now_us;
+use crate::status::{DropCounts, SystemEvent, SystemState, SystemStatus};
+use crate::{
+    Camera, CameraError, CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, FrameMeta,
+    FramePool, LogError, LogSink,
+};
+
+/// What the acquisition thread does with a frame when the queue to the encoder is full.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverflowPolicy {
+    /// Drop the new frame and count it (`dropped.queue_full`); acquisition never waits.
+    #[default]
+    DropNewest,
+    /// Wait for room: the camera is back-pressured (a real camera then loses frames on its side).
+    Block,
+}
+
+impl FromStr for OverflowPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "drop_newest" | "drop-newest" => Ok(OverflowPolicy::DropNewest),
+            "block" => Ok(OverflowPolicy::Block),
+            other => Err(format!("unknown overflow policy '{other}' (allowed: drop_newest, block)")),
+        }
+    }
+}
+
+/// Settings of one video system.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemConfig {
+    /// Source id: names the log entries and the video file.
+    pub id: u8,
+    /// Human-readable camera name.
+    pub name: String,
+    /// Frames the queue between acquisition and encoding holds.
+    pub queue_depth: usize,
+    /// What happens when the queue is full.
+    pub overflow: OverflowPolicy,
+    /// Whether saving is on when the system starts.
+    pub saving: bool,
+}
+
+impl SystemConfig {
+    /// Defaults: queue of 32 frames, drop the newest frame on overflow, saving on at start.
+    pub fn new(id: u8, name: impl Into<String>) -> Self {
+        SystemConfig {
+            id,
+            name: name.into(),
+            queue_depth: 32,
+            overflow: OverflowPolicy::DropNewest,
+            saving: true,
+        }
+    }
+}
+
+/// Why a video system failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SystemError {
+    /// The camera failed.
+    #[error("camera {id} '{name}': {source}")]
+    Camera {
+        /// Source id.
+        id: u8,
+        /// Camera name.
+        name: String,
+        /// The camera's error.
+        source: CameraError,
+    },
+    /// The encoder failed.
+    #[error("camera {id} '{name}': {source}")]
+    Encoder {
+        /// Source id.
+        id: u8,
+        /// Camera name.
+        name: String,
+        /// The encoder's error.
+        source: EncoderError,
+    },
+    /// The log sink failed.
+    #[error("camera {id} '{name}': {source}")]
+    Log {
+        /// Source id.
+        id: u8,
+        /// Camera name.
+        name: String,
+        /// The sink's error.
+        source: LogError,
+    },
+    /// A worker thread could not start or panicked.
+    #[error("camera {id} '{name}': worker thread: {message}")]
+    Thread {
+        /// Source id.
+        id: u8,
+        /// Camera name.
+        name: String,
+        /// What happened.
+        message: String,
+    },
+}
+
+impl SystemError {
+    fn part(&self) -> &'static str {
+        match self {
+            SystemError::Camera { .. } => "camera",
+            SystemError::Encoder { .. } => "encoder",
+            SystemError::Log { .. } => "log",
+            SystemError::Thread { .. } => "thread",
+        }
+    }
+}
+
+/// What `stop()` hands back: final figures, the finished file and every error the workers hit.
+#[derive(Debug, Clone)]
+pub struct StopReport {
+    /// The final status snapshot.
+    pub status: SystemStatus,
+    /// The finished video file, when one was written.
+    pub video: Option<EncodeSummary>,
+    /// Errors, in the order they happened.
+    pub errors: Vec<SystemError>,
+}
+
+impl StopReport {
+    /// `Err` with the first error when a worker failed.
+    pub fn result(&self) -> Result<(), SystemError> {
+        match self.errors.first() {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+}
+
+const STATE_IDLE: u8 = 0;
+const STATE_RUNNING: u8 = 1;
+const STATE_FAILED: u8 = 2;
+/// How often blocked workers look at the stop flag.
+const POLL: Duration = Duration::from_millis(50);
+/// Buffers beyond the queue depth: one being grabbed, one being encoded, slack for consumers such as previews.
+const POOL_SLACK: usize = 4;
+
+#[derive(Default)]
+struct Counters {
+    acquired: AtomicU64,
+    saved: AtomicU64,
+    saving_off: AtomicU64,
+    queue_full: AtomicU64,
+    encoder_error: AtomicU64,
+    camera_lost: AtomicU64,
+    fps_bits: AtomicU64,
+}
+
+struct Shared {
+    id: u8,
+    name: String,
+    stop: AtomicBool,
+    saving: AtomicBool,
+    state: AtomicU8,
+    counters: Counters,
+    errors: Mutex<Vec<SystemError>>,
+    events: Sender<SystemEvent>,
+}
+
+impl Shared {
+    fn fail(&self, error: SystemError) {
+        tracing::error!("{error}");
+        let _ = self.events.try_send(SystemEvent::Error {
+            id: self.id,
+            part: error.part().to_string(),
+            message: error.to_string(),
+        });
+        self.state.store(STATE_FAILED, Ordering::SeqCst);
+        if let Ok(mut errors) = self.errors.lock() {
+            errors.push(error);
+        }
+    }
+
+    fn camera_error(&self, source: CameraError) -> SystemError {
+        SystemError::Camera {
+            id: self.id,
+            name: self.name.clone(),
+            source,
+        }
+    }
+
+    fn encoder_error(&self, source: EncoderError) -> SystemError {
+        SystemError::Encoder {
+            id: self.id,
+            name: self.name.clone(),
+            source,
+        }
+    }
+
+    fn log_error(&self, source: LogError) -> SystemError {
+        SystemError::Log {
+            id: self.id,
+            name: self.name.clone(),
+            source,
+        }
+    }
+
+    fn thread_error(&self, message: String) -> SystemError {
+        SystemError::Thread {
+            id: self.id,
+            name: self.name.clone(),
+            message,
+        }
+    }
+}
+
+struct Running {
+    acquisition: JoinHandle<Box<dyn Camera>>,
+    encoding: Option<JoinHandle<Option<EncodeSummary>>>,
+    queue: Option<Receiver<Frame>>,
+    video_path: Option<PathBuf>,
+}
+
+/// One camera recorded to one video file, with a timestamp log entry for every saved frame.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use axvs_core::{NullLogSink, SyntheticCamera, SyntheticConfig, SystemConfig, VideoSystem};
+///
+/// let camera = SyntheticCamera::new(SyntheticConfig::default());
+/// let mut system = VideoSystem::new(SystemConfig::new(1, "demo"), Box::new(camera), None, Arc::new(NullLogSink));
+/// system.start()?;
+/// std::thread::sleep(std::time::Duration::from_millis(100));
+/// let report = system.stop();
+/// assert!(report.status.acquired > 0);
+/// # Ok::<(), axvs_core::SystemError>(())
+/// ```
+pub struct VideoSystem {
+    config: SystemConfig,
+    camera: Option<Box<dyn Camera>>,
+    info: Option<CameraInfo>,
+    encoder_factory: Option<Arc<dyn EncoderFactory>>,
+    log: Arc<dyn LogSink>,
+    shared: Arc<Shared>,
+    events: Receiver<SystemEvent>,
+    running: Option<Running>,
+    last_video: Option<PathBuf>,
+}
+
+impl VideoSystem {
+    /// A system that records `camera` with encoders from `encoder_factory` (or only acquires, when `None`) and
+    /// logs timestamps to `log`.
+    pub fn new(
+        config: SystemConfig,
+        camera: Box<dyn Camera>,
+        encoder_factory: Option<Arc<dyn EncoderFactory>>,
+        log: Arc<dyn LogSink>,
+    ) -> Self {
+        let (events_tx, events) = crossbeam_channel::bounded(1024);
+        let shared = Arc::new(Shared {
+            id: config.id,
+            name: config.name.clone(),
+            stop: AtomicBool::new(false),
+            saving: AtomicBool::new(config.saving),
+            state: AtomicU8::new(STATE_IDLE),
+            counters: Counters::default(),
+            errors: Mutex::new(Vec::new()),
+            events: events_tx,
+        });
+        VideoSystem {
+            config,
+            camera: Some(camera),
+            info: None,
+            encoder_factory,
+            log,
+            shared,
+            events,
+            running: None,
+            last_video: None,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &SystemConfig {
+        &self.config
+    }
+
+    /// Opens the camera (once) and returns what it resolved to.
+    pub fn open(&mut self) -> Result<CameraInfo, SystemError> {
+        if let Some(info) = &self.info {
+            return Ok(info.clone());
+        }
+        let camera = self
+            .camera
+            .as_mut()
+            .ok_or_else(|| self.shared.thread_error("camera is in use by a running system".into()))?;
+        let info = camera.open().map_err(|e| self.shared.camera_error(e))?;
+        self.info = Some(info.clone());
+        Ok(info)
+    }
+
+    /// Opens the camera if needed, creates the encoder, logs the onset and starts acquisition (and encoding).
+    /// Does nothing if already running.
+    pub fn start(&mut self) -> Result<(), SystemError> {
+        if self.running.is_some() {
+            return Ok(());
+        }
+        let info = self.open()?;
+        let encoder: Option<Box<dyn Encoder>> = match &self.encoder_factory {
+            Some(factory) => Some(
+                factory
+                    .create(self.config.id, &info)
+                    .map_err(|e| self.shared.encoder_error(e))?,
+            ),
+            None => None,
+        };
+        let mut camera = self
+            .camera
+            .take()
+            .ok_or_else(|| self.shared.thread_error("camera missing".into()))?;
+        if let Err(e) = camera.start() {
+            self.camera = Some(camera);
+            return Err(self.shared.camera_error(e));
+        }
+
+        let shared = &self.shared;
+        shared.stop.store(false, Ordering::SeqCst);
+        shared.state.store(STATE_RUNNING, Ordering::SeqCst);
+        let c = &shared.counters;
+        for counter in [
+            &c.acquired,
+            &c.saved,
+            &c.saving_off,
+            &c.queue_full,
+            &c.encoder_error,
+            &c.camera_lost,
+            &c.fps_bits,
+        ] {
+            counter.store(0, Ordering::SeqCst);
+        }
+        if let Ok(mut errors) = shared.errors.lock() {
+            errors.clear();
+        }
+
+        let depth = self.config.queue_depth.max(1);
+        let pool = FramePool::new(depth + POOL_SLACK, info.frame_size());
+        let video_path = encoder.as_ref().map(|e| e.path().to_path_buf());
+        let (queue_tx, queue_rx) = match encoder {
+            Some(_) => {
+                let (tx, rx) = crossbeam_channel::bounded::<Frame>(depth);
+                (Some(tx), Some(rx))
+            }
+            None => (None, None),
+        };
+
+        // The onset: time 0 of this source, logged with the UTC wall-clock time it corresponds to.
+        let onset_utc_us = utc_now_us();
+        let onset = Instant::now();
+        if let Err(e) = self.log.log(self.config.id, 0, &onset_utc_us.to_le_bytes()) {
+            let _ = camera.stop();
+            self.camera = Some(camera);
+            shared.state.store(STATE_IDLE, Ordering::SeqCst);
+            return Err(shared.log_error(e));
+        }
+        let _ = shared.events.try_send(SystemEvent::Started {
+            id: self.config.id,
+            onset_utc_us,
+        });
+
+        let encoding = match (encoder, queue_rx.clone()) {
+            (Some(encoder), Some(rx)) => {
+                let worker_shared = Arc::clone(shared);
+                let log = Arc::clone(&self.log);
+                let spawned = std::thread::Builder::new()
+                    .name(format!("axvs-encode-{}", self.config.id))
+                    .spawn(move || encoding_loop(encoder, rx, log, worker_shared));
+                match spawned {
+                    Ok(handle) => Some(handle),
+                    Err(e) => {
+                        let _ = camera.stop();
+                        self.camera = Some(camera);
+                        shared.state.store(STATE_IDLE, Ordering::SeqCst);
+                        return Err(shared.thread_error(e.to_string()));
+                    }
+                }
+            }
+            _ => None,
+        };
+
+        let acq = Acquisition {
+            shared: Arc::clone(shared),
+            pool,
+            queue: queue_tx,
+            overflow: self.config.overflow,
+            onset,
+            info,
+        };
+        // If this spawn fails the closure (and the camera in it) is dropped; the encoder thread sees the
+        // queue close and finalizes its file.
+        let acquisition = std::thread::Builder::new()
+            .name(format!("axvs-grab-{}", self.config.id))
+            .spawn(move || acq.run(camera))
+            .map_err(|e| shared.thread_error(e.to_string()))?;
+
+        self.last_video = video_path.clone();
+        self.running = Some(Running {
+            acquisition,
+            encoding,
+            queue: queue_rx,
+            video_path,
+        });
+        Ok(())
+    }
+
+    /// Turns saving on: frames acquired from now on go to the encoder.
+    pub fn start_saving(&self) {
+        if !self.shared.saving.swap(true, Ordering::SeqCst) {
+            let _ = self.shared.events.try_send(SystemEvent::Saving {
+                id: self.config.id,
+                on: true,
+            });
+        }
+    }
+
+    /// Turns saving off: frames are still acquired (and counted) but not saved.
+    pub fn stop_saving(&self) {
+        if self.shared.saving.swap(false, Ordering::SeqCst) {
+            let _ = self.shared.events.try_send(SystemEvent::Saving {
+                id: self.config.id,
+                on: false,
+            });
+        }
+    }
+
+    /// True while started.
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Events since the last call (start, saving toggles, errors, stop). Cloning the receiver lets another
+    /// thread follow them.
+    pub fn events(&self) -> &Receiver<SystemEvent> {
+        &self.events
+    }
+
+    /// A snapshot of the figures, any time.
+    pub fn status(&self) -> SystemStatus {
+        let c = &self.shared.counters;
+        let state = match self.shared.state.load(Ordering::SeqCst) {
+            STATE_RUNNING => SystemState::Running,
+            STATE_FAILED => SystemState::Failed,
+            _ => SystemState::Idle,
+        };
+        let (queue_depth, queue_capacity) = match self.running.as_ref().and_then(|r| r.queue.as_ref()) {
+            Some(q) => (q.len(), q.capacity().unwrap_or(0)),
+            None => (0, self.config.queue_depth),
+        };
+        SystemStatus {
+            id: self.config.id,
+            name: self.config.name.clone(),
+            state,
+            saving: self.shared.saving.load(Ordering::SeqCst),
+            acquired: c.acquired.load(Ordering::SeqCst),
+            saved: c.saved.load(Ordering::SeqCst),
+            dropped: DropCounts {
+                saving_off: c.saving_off.load(Ordering::SeqCst),
+                queue_full: c.queue_full.load(Ordering::SeqCst),
+                encoder_error: c.encoder_error.load(Ordering::SeqCst),
+            },
+            camera_lost: c.camera_lost.load(Ordering::SeqCst),
+            queue_depth,
+            queue_capacity,
+            fps: f64::from_bits(c.fps_bits.load(Ordering::SeqCst)),
+            video_path: self.last_video.clone(),
+            error: self
+                .shared
+                .errors
+                .lock()
+                .ok()
+                .and_then(|e| e.first().map(|e| e.to_string())),
+        }
+    }
+
+    /// Stops acquisition, encodes every queued frame, finalizes the file and returns the final figures and
+    /// any worker errors. Does nothing but report if not running.
+    pub fn stop(&mut self) -> StopReport {
+        let mut video = None;
+        if let Some(running) = self.running.take() {
+            self.shared.stop.store(true, Ordering::SeqCst);
+            drop(running.queue);
+            match running.acquisition.join() {
+                Ok(camera) => self.camera = Some(camera),
+                Err(_) => self.shared.fail(self.shared.thread_error("acquisition thread panicked".into())),
+            }
+            if let Some(encoding) = running.encoding {
+                match encoding.join() {
+                    Ok(summary) => video = summary,
+                    Err(_) => self.shared.fail(self.shared.thread_error("encoding thread panicked".into())),
+                }
+            }
+            if let Err(e) = self.log.flush() {
+                self.shared.fail(self.shared.log_error(e));
+            }
+            if video.is_none() {
+                video = running.video_path.map(|path| EncodeSummary {
+                    path,
+                    ..EncodeSummary::default()
+                });
+            }
+            let _ = self.shared.events.try_send(SystemEvent::Stopped { id: self.config.id });
+        }
+        let mut status = self.status();
+        status.state = SystemState::Idle;
+        status.queue_depth = 0;
+        self.shared.state.store(STATE_IDLE, Ordering::SeqCst);
+        let errors = self.shared.errors.lock().map(|e| e.clone()).unwrap_or_default();
+        StopReport { status, video, errors }
+    }
+}
+
+impl Drop for VideoSystem {
+    fn drop(&mut self) {
+        if self.running.is_some() {
+            let _ = self.stop();
+        }
+        if let Some(camera) = self.camera.as_mut() {
+            camera.close();
+        }
+    }
+}
+
+struct Acquisition {
+    shared: Arc<Shared>,
+    pool: FramePool,
+    queue: Option<Sender<Frame>>,
+    overflow: OverflowPolicy,
+    onset: Instant,
+    info: CameraInfo,
+}
+
+impl Acquisition {
+    fn run(self, mut camera: Box<dyn Camera>) -> Box<dyn Camera> {
+        let c = &self.shared.counters;
+        let mut sequence = 0u64;
+        let mut window_start = Instant::now();
+        let mut window_frames = 0u64;
+        while !self.shared.stop.load(Ordering::Relaxed) {
+            let elapsed = window_start.elapsed();
+            if elapsed >= Duration::from_secs(1) {
+                let fps = window_frames as f64 / elapsed.as_secs_f64();
+                c.fps_bits.store(fps.to_bits(), Ordering::Relaxed);
+                window_start = Instant::now();
+                window_frames = 0;
+            }
+            let Some(mut buffer) = self.pool.try_acquire().or_else(|| self.pool.acquire_timeout(POLL)) else {
+                continue;
+            };
+            let grab = match camera.grab(&mut buffer) {
+                Ok(grab) => grab,
+                Err(CameraError::Timeout) => continue,
+                Err(e) => {
+                    self.shared.fail(self.shared.camera_error(e));
+                    break;
+                }
+            };
+            let time_us = (self.onset.elapsed().as_micros() as u64).max(1);
+            c.acquired.fetch_add(1, Ordering::Relaxed);
+            if grab.lost_before > 0 {
+                c.camera_lost.fetch_add(grab.lost_before, Ordering::Relaxed);
+            }
+            window_frames += 1;
+            let frame = Frame::new(
+                buffer,
+                FrameMeta {
+                    sequence,
+                    device_frame_id: grab.device_frame_id,
+                    device_timestamp_ns: grab.device_timestamp_ns,
+                    time_us,
+                    width: self.info.width,
+                    height: self.info.height,
+                    pixel_format: self.info.pixel_format,
+                },
+            );
+            sequence += 1;
+            let queue = match &self.queue {
+                Some(q) if self.shared.saving.load(Ordering::Relaxed) => q,
+                _ => {
+                    c.saving_off.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+            };
+            self.enqueue(queue, frame);
+        }
+        if let Err(e) = camera.stop() {
+            tracing::warn!("camera {} '{}': stopping: {e}", self.shared.id, self.shared.name);
+        }
+        camera
+    }
+
+    fn enqueue(&self, queue: &Sender<Frame>, frame: Frame) {
+        let c = &self.shared.counters;
+        match self.overflow {
+            OverflowPolicy::DropNewest => match queue.try_send(frame) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    c.queue_full.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    c.encoder_error.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+            OverflowPolicy::Block => {
+                let mut frame = frame;
+                loop {
+                    match queue.send_timeout(frame, POLL) {
+                        Ok(()) => break,
+                        Err(crossbeam_channel::SendTimeoutError::Timeout(f)) => {
+                            if self.shared.stop.load(Ordering::Relaxed) {
+                                c.queue_full.fetch_add(1, Ordering::Relaxed);
+                                break;
+                            }
+                            frame = f;
+                        }
+                        Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => {
+                            c.encoder_error.fetch_add(1, Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn encoding_loop(
+    mut encoder: Box<dyn Encoder>,
+    queue: Receiver<Frame>,
+    log: Arc<dyn LogSink>,
+    shared: Arc<Shared>,
+) -> Option<EncodeSummary> {
+    let c = &shared.counters;
+    let mut encoder_failed = false;
+    let mut log_failed = false;
+    for frame in queue.iter() {
+        if encoder_failed {
+            c.encoder_error.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        match encoder.encode(&frame) {
+            Ok(()) => {
+                let time_us = frame.meta().time_us;
+                drop(frame);
+                if let Err(e) = log.log(shared.id, time_us, &[]) {
+                    if !log_failed {
+                        log_failed = true;
+                        shared.fail(shared.log_error(e));
+                    }
+                }
+                if c.saved.fetch_add(1, Ordering::Relaxed) == 0 {
+                    let _ = shared.events.try_send(SystemEvent::FirstFrameSaved {
+                        id: shared.id,
+                        time_us,
+                    });
+                }
+            }
+            Err(e) => {
+                encoder_failed = true;
+                c.encoder_error.fetch_add(1, Ordering::Relaxed);
+                shared.fail(shared.encoder_error(e));
+            }
+        }
+    }
+    match encoder.finish() {
+        Ok(summary) => Some(summary),
+        Err(e) => {
+            shared.fail(shared.encoder_error(e));
+            None
+        }
+    }
+}

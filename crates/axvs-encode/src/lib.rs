@@ -1,0 +1,1 @@
+pub fn x(){ let _ = ffmpeg_next::init(); }
