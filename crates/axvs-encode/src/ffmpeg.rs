@@ -1,0 +1,524 @@
+//! The FFmpeg encoder: in-process libavcodec + libavformat, one file per camera.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, PixelFormat};
+use ffmpeg_next as ff;
+use ff::format::Pixel;
+use ff::{ffi, Dictionary, Rational};
+
+use crate::{Codec, Container, EncodeError, EncoderSettings, OutputPixelFormat};
+
+/// Presentation timestamps are acquisition times in microseconds.
+const TIME_BASE: Rational = Rational(1, 1_000_000);
+
+/// Every FFmpeg encoder axvs can drive.
+const KNOWN_ENCODERS: [&str; 7] = [
+    "libx264",
+    "libx265",
+    "libsvtav1",
+    "ffv1",
+    "h264_nvenc",
+    "hevc_nvenc",
+    "av1_nvenc",
+];
+
+fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // Registration cannot fail on FFmpeg >= 4; libraries print only errors.
+        let _ = ff::init();
+        // AXVS_FFMPEG_LOG=info|verbose|debug shows the libraries' own messages.
+        let level = match std::env::var("AXVS_FFMPEG_LOG").as_deref() {
+            Ok("warning") => ff::util::log::Level::Warning,
+            Ok("info") => ff::util::log::Level::Info,
+            Ok("verbose") => ff::util::log::Level::Verbose,
+            Ok("debug") => ff::util::log::Level::Debug,
+            _ => ff::util::log::Level::Error,
+        };
+        ff::util::log::set_level(level);
+    });
+}
+
+/// The encoders of [`KNOWN_ENCODERS`] that this machine's FFmpeg has.
+pub fn available_encoders() -> Vec<&'static str> {
+    init();
+    KNOWN_ENCODERS
+        .into_iter()
+        .filter(|name| ff::encoder::find_by_name(name).is_some())
+        .collect()
+}
+
+fn find_codec(settings: &EncoderSettings) -> Result<ff::Codec, EncodeError> {
+    init();
+    let name = settings.encoder_name()?;
+    ff::encoder::find_by_name(name).ok_or_else(|| EncodeError::Unavailable {
+        encoder: name.to_string(),
+        available: available_encoders().join(", "),
+    })
+}
+
+fn output_pixel(format: OutputPixelFormat) -> Pixel {
+    match format {
+        OutputPixelFormat::Yuv420p => Pixel::YUV420P,
+        OutputPixelFormat::Yuv444p => Pixel::YUV444P,
+        OutputPixelFormat::Gray => Pixel::GRAY8,
+    }
+}
+
+fn input_pixel(format: PixelFormat) -> Pixel {
+    match format {
+        PixelFormat::Mono8 => Pixel::GRAY8,
+        PixelFormat::Mono16 => Pixel::GRAY16LE,
+        PixelFormat::Bgr8 => Pixel::BGR24,
+        PixelFormat::Rgb8 => Pixel::RGB24,
+        PixelFormat::BayerRg8 => Pixel::BAYER_RGGB8,
+        PixelFormat::BayerGb8 => Pixel::BAYER_GBRG8,
+        PixelFormat::BayerGr8 => Pixel::BAYER_GRBG8,
+        PixelFormat::BayerBg8 => Pixel::BAYER_BGGR8,
+    }
+}
+
+fn pixel_name(p: Pixel) -> String {
+    format!("{p:?}").to_ascii_lowercase()
+}
+
+/// Checks, before any camera starts, that these settings can work on this machine: the encoder exists, it
+/// writes the pixel format, and (for NVENC) the GPU answers.
+pub fn check_settings(settings: &EncoderSettings) -> Result<(), EncodeError> {
+    let codec = find_codec(settings)?;
+    let wanted = output_pixel(settings.pixel_format);
+    let video = codec
+        .video()
+        .map_err(|e| EncodeError::ffmpeg(format!("{} is not a video encoder", codec.name()), e))?;
+    if let Some(formats) = video.formats() {
+        let formats: Vec<Pixel> = formats.collect();
+        if !formats.contains(&wanted) {
+            let supported: Vec<String> = formats
+                .iter()
+                .copied()
+                .filter(|p| [Pixel::YUV420P, Pixel::YUV444P, Pixel::GRAY8].contains(p))
+                .map(pixel_name)
+                .collect();
+            return Err(EncodeError::Unsupported(format!(
+                "{} cannot write pixel format {} (it can: {})",
+                codec.name(),
+                settings.pixel_format,
+                supported.join(", ")
+            )));
+        }
+    }
+    if settings.codec == Codec::Ffv1 && settings.container() == Container::Mp4 {
+        return Err(EncodeError::Unsupported(
+            "FFV1 cannot be stored in MP4; use container = \"mkv\"".into(),
+        ));
+    }
+    if let Some(gpu) = settings.gpu {
+        // NVENC is compiled into Debian's FFmpeg even where no GPU exists: open a small encoder to find out.
+        open_codec(settings, codec, 256, 256, 30.0, false).map_err(|e| {
+            EncodeError::Unsupported(format!(
+                "{} cannot start on GPU {gpu} ({e}); is an NVIDIA GPU with its driver present?",
+                codec.name()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+fn codec_options(settings: &EncoderSettings, encoder: &str) -> Dictionary<'static> {
+    let mut opts = Dictionary::new();
+    let qp = settings.qp.get().to_string();
+    match encoder {
+        "libx264" => {
+            opts.set("preset", settings.preset.cpu_name());
+            opts.set("qp", &qp);
+        }
+        "libx265" => {
+            opts.set("preset", settings.preset.cpu_name());
+            opts.set("x265-params", &format!("qp={qp}:log-level=error"));
+        }
+        "libsvtav1" => {
+            opts.set("preset", &settings.preset.svtav1_preset().to_string());
+            opts.set("qp", &qp);
+        }
+        "ffv1" => {
+            // Version 3 with slices: multithreaded, and each slice carries a CRC.
+            opts.set("level", "3");
+            opts.set("slicecrc", "1");
+            opts.set("slices", "4");
+        }
+        _ => {
+            // NVENC
+            opts.set("preset", &settings.preset.nvenc_name());
+            opts.set("rc", "constqp");
+            opts.set("qp", &qp);
+            if let Some(gpu) = settings.gpu {
+                opts.set("gpu", &gpu.to_string());
+            }
+        }
+    }
+    opts
+}
+
+fn open_codec(
+    settings: &EncoderSettings,
+    codec: ff::Codec,
+    width: u32,
+    height: u32,
+    fps: f64,
+    global_header: bool,
+) -> Result<ff::encoder::Video, EncodeError> {
+    let context = ff::codec::context::Context::new_with_codec(codec);
+    let mut enc = context
+        .encoder()
+        .video()
+        .map_err(|e| EncodeError::ffmpeg("creating the encoder", e))?;
+    enc.set_width(width);
+    enc.set_height(height);
+    enc.set_format(output_pixel(settings.pixel_format));
+    enc.set_time_base(TIME_BASE);
+    let fps_milli = (fps * 1000.0).round().max(1.0) as i32;
+    enc.set_frame_rate(Some(Rational(fps_milli, 1000)));
+    enc.set_gop(((fps * settings.keyframe_interval_s).round() as u32).max(1));
+    enc.set_color_range(ff::util::color::Range::JPEG);
+    if global_header {
+        enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+    }
+    enc.open_as_with(codec, codec_options(settings, codec.name()))
+        .map_err(|e| EncodeError::ffmpeg(format!("opening {}", codec.name()), e))
+}
+
+/// How camera pixels become encoder pixels.
+enum Conversion {
+    /// Mono8 into a luma plane: a row copy, no colour conversion (chroma, if any, stays neutral).
+    Luma,
+    /// Anything else, through swscale.
+    Scale(Scaler),
+}
+
+struct Scaler(*mut ffi::SwsContext);
+
+// The context is used by one thread at a time (the encoder's owner).
+unsafe impl Send for Scaler {}
+
+impl Drop for Scaler {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from sws_getContext and is freed once.
+        unsafe { ffi::sws_freeContext(self.0) }
+    }
+}
+
+impl Scaler {
+    fn new(src: Pixel, dst: Pixel, width: u32, height: u32) -> Result<Self, EncodeError> {
+        let (w, h) = (width as i32, height as i32);
+        // SAFETY: plain constructor calls; a null result is handled.
+        unsafe {
+            let ctx = ffi::sws_getContext(
+                w,
+                h,
+                src.into(),
+                w,
+                h,
+                dst.into(),
+                ffi::SWS_BILINEAR as i32,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null(),
+            );
+            if ctx.is_null() {
+                return Err(EncodeError::Unsupported(format!(
+                    "cannot convert {} to {}",
+                    pixel_name(src),
+                    pixel_name(dst)
+                )));
+            }
+            // Full range in and out: camera values 0–255 stay 0–255.
+            let coefficients = ffi::sws_getCoefficients(ffi::SWS_CS_DEFAULT as i32);
+            ffi::sws_setColorspaceDetails(ctx, coefficients, 1, coefficients, 1, 0, 1 << 16, 1 << 16);
+            Ok(Scaler(ctx))
+        }
+    }
+}
+
+/// Encodes frames into a crash-safe file with libavcodec/libavformat.
+pub struct FfmpegEncoder {
+    path: PathBuf,
+    output: ff::format::context::Output,
+    encoder: ff::encoder::Video,
+    picture: ff::frame::Video,
+    packet: ff::Packet,
+    conversion: Conversion,
+    input: PixelFormat,
+    width: usize,
+    height: usize,
+    stream_time_base: Rational,
+    last_pts: i64,
+    packets: u64,
+    finished: bool,
+}
+
+impl FfmpegEncoder {
+    /// Opens `path` (which must not exist) for a camera that resolved to `camera`.
+    pub fn create(settings: &EncoderSettings, path: &Path, camera: &CameraInfo) -> Result<Self, EncodeError> {
+        check_settings(settings)?;
+        let codec = find_codec(settings)?;
+        let out_pixel = output_pixel(settings.pixel_format);
+        if settings.pixel_format == OutputPixelFormat::Yuv420p && (camera.width % 2 != 0 || camera.height % 2 != 0) {
+            return Err(EncodeError::Unsupported(format!(
+                "yuv420p needs an even width and height, the camera gives {}x{}",
+                camera.width, camera.height
+            )));
+        }
+        if path.exists() {
+            return Err(EncodeError::Exists(path.to_path_buf()));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| EncodeError::Create {
+                path: dir.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        }
+        let container = settings.container();
+        let mut output = ff::format::output_as(path, container.muxer()).map_err(|e| EncodeError::Create {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let global_header = output.format().flags().contains(ff::format::Flags::GLOBAL_HEADER);
+        let encoder = open_codec(settings, codec, camera.width, camera.height, camera.fps, global_header)?;
+        {
+            let mut stream = output
+                .add_stream(codec)
+                .map_err(|e| EncodeError::ffmpeg("adding the video stream", e))?;
+            stream.set_parameters(&encoder);
+            stream.set_time_base(TIME_BASE);
+        }
+        let mut header = Dictionary::new();
+        // Hand every packet to the OS at once, so a killed process leaves what it encoded in the file.
+        header.set("flush_packets", "1");
+        if container == Container::Mp4 {
+            header.set("movflags", "frag_keyframe+empty_moov+default_base_moof");
+        }
+        output
+            .write_header_with(header)
+            .map_err(|e| EncodeError::ffmpeg(format!("writing the header of {}", path.display()), e))?;
+        let stream_time_base = output
+            .stream(0)
+            .map(|s| s.time_base())
+            .unwrap_or(TIME_BASE);
+
+        let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
+        picture.set_color_range(ff::util::color::Range::JPEG);
+        let conversion = if camera.pixel_format == PixelFormat::Mono8 {
+            Conversion::Luma
+        } else {
+            Conversion::Scale(Scaler::new(
+                input_pixel(camera.pixel_format),
+                out_pixel,
+                camera.width,
+                camera.height,
+            )?)
+        };
+        let mut encoder = FfmpegEncoder {
+            path: path.to_path_buf(),
+            output,
+            encoder,
+            picture,
+            packet: ff::Packet::empty(),
+            conversion,
+            input: camera.pixel_format,
+            width: camera.width as usize,
+            height: camera.height as usize,
+            stream_time_base,
+            last_pts: -1,
+            packets: 0,
+            finished: false,
+        };
+        encoder.fill_neutral_chroma();
+        Ok(encoder)
+    }
+
+    /// Sets chroma planes to neutral grey (full range: 128), once per picture buffer.
+    fn fill_neutral_chroma(&mut self) {
+        for plane in 1..self.picture.planes() {
+            self.picture.data_mut(plane).fill(128);
+        }
+    }
+
+    fn make_picture_writable(&mut self) -> Result<(), EncodeError> {
+        let before = self.picture.data(0).as_ptr();
+        // SAFETY: the frame is a valid AVFrame owned by `self.picture`.
+        let ret = unsafe { ffi::av_frame_make_writable(self.picture.as_mut_ptr()) };
+        if ret < 0 {
+            return Err(EncodeError::ffmpeg("reusing the picture buffer", ff::Error::from(ret)));
+        }
+        if self.picture.data(0).as_ptr() != before {
+            // The codec still held the old buffer and FFmpeg gave us a new one: its chroma is undefined.
+            self.fill_neutral_chroma();
+        }
+        Ok(())
+    }
+
+    fn fill_picture(&mut self, data: &[u8]) -> Result<(), EncodeError> {
+        let expected = self.input.frame_size(self.width as u32, self.height as u32);
+        if data.len() != expected {
+            return Err(EncodeError::Unsupported(format!(
+                "frame has {} bytes, {}x{} {} needs {expected}",
+                data.len(),
+                self.width,
+                self.height,
+                self.input
+            )));
+        }
+        match &self.conversion {
+            Conversion::Luma => {
+                let stride = self.picture.stride(0);
+                let width = self.width;
+                let plane = self.picture.data_mut(0);
+                for (row, src) in data.chunks_exact(width).enumerate() {
+                    plane[row * stride..row * stride + width].copy_from_slice(src);
+                }
+            }
+            Conversion::Scale(scaler) => {
+                let src_stride = [(self.width * self.input.bytes_per_pixel()) as i32, 0, 0, 0];
+                let src = [data.as_ptr(), std::ptr::null(), std::ptr::null(), std::ptr::null()];
+                // SAFETY: `src` covers `height` rows of `src_stride` bytes (checked above); the destination
+                // planes belong to a writable frame of the size the scaler was made for.
+                let ret = unsafe {
+                    let dst = self.picture.as_mut_ptr();
+                    ffi::sws_scale(
+                        scaler.0,
+                        src.as_ptr(),
+                        src_stride.as_ptr(),
+                        0,
+                        self.height as i32,
+                        (*dst).data.as_ptr(),
+                        (*dst).linesize.as_ptr(),
+                    )
+                };
+                if ret < 0 {
+                    return Err(EncodeError::ffmpeg("converting pixels", ff::Error::from(ret)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every packet the codec has ready.
+    fn drain(&mut self) -> Result<(), EncodeError> {
+        loop {
+            match self.encoder.receive_packet(&mut self.packet) {
+                Ok(()) => {
+                    self.packet.set_stream(0);
+                    self.packet.rescale_ts(TIME_BASE, self.stream_time_base);
+                    self.packet
+                        .write_interleaved(&mut self.output)
+                        .map_err(|e| EncodeError::ffmpeg(format!("writing {}", self.path.display()), e))?;
+                    self.packets += 1;
+                }
+                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => return Ok(()),
+                Err(ff::Error::Eof) => return Ok(()),
+                Err(e) => return Err(EncodeError::ffmpeg("encoding", e)),
+            }
+        }
+    }
+
+    /// Encodes one frame; its PTS is its acquisition time in µs.
+    pub fn encode_frame(&mut self, frame: &Frame) -> Result<(), EncodeError> {
+        self.make_picture_writable()?;
+        self.fill_picture(frame.data())?;
+        let pts = (frame.meta().time_us as i64).max(self.last_pts + 1);
+        self.last_pts = pts;
+        self.picture.set_pts(Some(pts));
+        self.encoder
+            .send_frame(&self.picture)
+            .map_err(|e| EncodeError::ffmpeg("encoding", e))?;
+        self.drain()
+    }
+
+    /// Flushes the codec and writes the trailer.
+    pub fn finish_file(&mut self) -> Result<EncodeSummary, EncodeError> {
+        if !self.finished {
+            self.finished = true;
+            self.encoder
+                .send_eof()
+                .map_err(|e| EncodeError::ffmpeg("flushing the encoder", e))?;
+            self.drain()?;
+            // Called directly: the MP4 muxer returns a positive byte count on success, which the safe
+            // wrapper reports as an error.
+            // SAFETY: the header was written and the context is alive.
+            let ret = unsafe { ffi::av_write_trailer(self.output.as_mut_ptr()) };
+            if ret < 0 {
+                return Err(EncodeError::ffmpeg(
+                    format!("finalizing {}", self.path.display()),
+                    ff::Error::from(ret),
+                ));
+            }
+        }
+        Ok(EncodeSummary {
+            path: self.path.clone(),
+            frames: self.packets,
+            bytes: std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
+        })
+    }
+}
+
+impl Encoder for FfmpegEncoder {
+    fn encode(&mut self, frame: &Frame) -> Result<(), EncoderError> {
+        Ok(self.encode_frame(frame)?)
+    }
+
+    fn finish(&mut self) -> Result<EncodeSummary, EncoderError> {
+        Ok(self.finish_file()?)
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for FfmpegEncoder {
+    fn drop(&mut self) {
+        if !self.finished {
+            if let Err(e) = self.finish_file() {
+                tracing::warn!("finalizing {} on drop: {e}", self.path.display());
+            }
+        }
+    }
+}
+
+/// Creates [`FfmpegEncoder`]s writing `<output_dir>/<id:03d>.<ext>`.
+#[derive(Debug, Clone)]
+pub struct FfmpegEncoderFactory {
+    settings: EncoderSettings,
+    output_dir: PathBuf,
+}
+
+impl FfmpegEncoderFactory {
+    /// Checks the settings now (not when the camera starts) and returns the factory.
+    pub fn new(settings: EncoderSettings, output_dir: impl Into<PathBuf>) -> Result<Self, EncodeError> {
+        check_settings(&settings)?;
+        Ok(FfmpegEncoderFactory {
+            settings,
+            output_dir: output_dir.into(),
+        })
+    }
+
+    /// The file a source's video goes to.
+    pub fn video_path(&self, source_id: u8) -> PathBuf {
+        self.output_dir
+            .join(format!("{source_id:03}.{}", self.settings.container().extension()))
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &EncoderSettings {
+        &self.settings
+    }
+}
+
+impl EncoderFactory for FfmpegEncoderFactory {
+    fn create(&self, source_id: u8, camera: &CameraInfo) -> Result<Box<dyn Encoder>, EncoderError> {
+        let encoder = FfmpegEncoder::create(&self.settings, &self.video_path(source_id), camera)?;
+        Ok(Box::new(encoder))
+    }
+}

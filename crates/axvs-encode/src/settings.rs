@@ -1,0 +1,295 @@
+//! Typed encoder settings, validated once where they enter (rig file, CLI, MCP) and trusted afterwards.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::EncodeError;
+
+/// Video codec family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Codec {
+    /// H.264 / AVC: libx264 on CPU, h264_nvenc on GPU.
+    H264,
+    /// H.265 / HEVC: libx265 on CPU, hevc_nvenc on GPU.
+    H265,
+    /// AV1: libsvtav1 on CPU, av1_nvenc on GPU. Its QP scale is 0–63; axvs passes the value as given.
+    Av1,
+    /// FFV1, lossless (QP and preset do not apply). CPU only; written to Matroska.
+    Ffv1,
+}
+
+impl Codec {
+    /// The name used in rig files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::H264 => "h264",
+            Codec::H265 => "h265",
+            Codec::Av1 => "av1",
+            Codec::Ffv1 => "ffv1",
+        }
+    }
+
+    /// The FFmpeg encoder for this codec on the CPU or on an NVIDIA GPU.
+    pub fn encoder_name(self, gpu: bool) -> Option<&'static str> {
+        Some(match (self, gpu) {
+            (Codec::H264, false) => "libx264",
+            (Codec::H264, true) => "h264_nvenc",
+            (Codec::H265, false) => "libx265",
+            (Codec::H265, true) => "hevc_nvenc",
+            (Codec::Av1, false) => "libsvtav1",
+            (Codec::Av1, true) => "av1_nvenc",
+            (Codec::Ffv1, false) => "ffv1",
+            (Codec::Ffv1, true) => return None,
+        })
+    }
+}
+
+impl FromStr for Codec {
+    type Err = EncodeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "h264" | "avc" => Ok(Codec::H264),
+            "h265" | "hevc" => Ok(Codec::H265),
+            "av1" => Ok(Codec::Av1),
+            "ffv1" => Ok(Codec::Ffv1),
+            _ => Err(EncodeError::invalid("codec", s, "h264, h265, av1, ffv1")),
+        }
+    }
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Speed preset 1 (fastest) … 7 (slowest, smallest files), as in the original: CPU `veryfast` … `veryslow`,
+/// NVENC `p1` … `p7`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Preset(u8);
+
+impl Preset {
+    /// The original's default for `VideoSystem` (5, "slow").
+    pub const SLOW: Preset = Preset(5);
+    /// `veryfast` / `p1`.
+    pub const FASTEST: Preset = Preset(1);
+
+    /// A preset from 1 to 7.
+    pub fn new(value: i64) -> Result<Self, EncodeError> {
+        match value {
+            1..=7 => Ok(Preset(value as u8)),
+            _ => Err(EncodeError::invalid("preset", value, "1 (fastest) to 7 (slowest)")),
+        }
+    }
+
+    /// The number, 1–7.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    /// x264/x265 preset name.
+    pub fn cpu_name(self) -> &'static str {
+        ["veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"][self.0 as usize - 1]
+    }
+
+    /// NVENC preset name.
+    pub fn nvenc_name(self) -> String {
+        format!("p{}", self.0)
+    }
+
+    /// SVT-AV1 preset number (13 fastest … 0 slowest).
+    pub fn svtav1_preset(self) -> u8 {
+        [12, 10, 8, 7, 5, 3, 1][self.0 as usize - 1]
+    }
+}
+
+impl TryFrom<i64> for Preset {
+    type Error = EncodeError;
+    fn try_from(v: i64) -> Result<Self, Self::Error> {
+        Preset::new(v)
+    }
+}
+
+impl From<Preset> for i64 {
+    fn from(p: Preset) -> i64 {
+        p.0 as i64
+    }
+}
+
+/// Constant quantization parameter, 0 (best) … 51 (worst).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Qp(u8);
+
+impl Qp {
+    /// Highest allowed value (the original's `MAXIMUM_QUANTIZATION_VALUE`).
+    pub const MAX: u8 = 51;
+
+    /// A QP from 0 to 51.
+    pub fn new(value: i64) -> Result<Self, EncodeError> {
+        match value {
+            0..=51 => Ok(Qp(value as u8)),
+            _ => Err(EncodeError::invalid("qp", value, "0 (best) to 51 (worst)")),
+        }
+    }
+
+    /// The number.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Qp {
+    type Error = EncodeError;
+    fn try_from(v: i64) -> Result<Self, Self::Error> {
+        Qp::new(v)
+    }
+}
+
+impl From<Qp> for i64 {
+    fn from(q: Qp) -> i64 {
+        q.0 as i64
+    }
+}
+
+/// Pixel format of the encoded video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputPixelFormat {
+    /// 4:2:0 chroma subsampling.
+    Yuv420p,
+    /// Full chroma.
+    Yuv444p,
+    /// Luma only (4:0:0): the natural format for mono cameras (x264, x265, FFV1).
+    Gray,
+}
+
+impl OutputPixelFormat {
+    /// The FFmpeg name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputPixelFormat::Yuv420p => "yuv420p",
+            OutputPixelFormat::Yuv444p => "yuv444p",
+            OutputPixelFormat::Gray => "gray",
+        }
+    }
+}
+
+impl FromStr for OutputPixelFormat {
+    type Err = EncodeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "yuv420p" | "yuv420" => Ok(OutputPixelFormat::Yuv420p),
+            "yuv444p" | "yuv444" => Ok(OutputPixelFormat::Yuv444p),
+            "gray" | "grey" | "mono" => Ok(OutputPixelFormat::Gray),
+            _ => Err(EncodeError::invalid("pixel_format", s, "yuv420p, yuv444p, gray")),
+        }
+    }
+}
+
+impl fmt::Display for OutputPixelFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// File container. Both are written so that a killed recording stays playable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Container {
+    /// Fragmented MP4 (`.mp4`): a fragment per keyframe interval.
+    Mp4,
+    /// Matroska (`.mkv`).
+    Mkv,
+}
+
+impl Container {
+    /// File extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Container::Mp4 => "mp4",
+            Container::Mkv => "mkv",
+        }
+    }
+
+    /// FFmpeg muxer name.
+    pub fn muxer(self) -> &'static str {
+        match self {
+            Container::Mp4 => "mp4",
+            Container::Mkv => "matroska",
+        }
+    }
+}
+
+impl FromStr for Container {
+    type Err = EncodeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "mp4" => Ok(Container::Mp4),
+            "mkv" | "matroska" => Ok(Container::Mkv),
+            _ => Err(EncodeError::invalid("container", s, "mp4, mkv")),
+        }
+    }
+}
+
+/// Everything that decides how a camera's frames are encoded.
+///
+/// ```
+/// use axvs_encode::{Codec, EncoderSettings, Preset, Qp};
+/// let s = EncoderSettings { codec: Codec::H264, preset: Preset::new(1)?, qp: Qp::new(20)?, ..Default::default() };
+/// assert_eq!(s.encoder_name()?, "libx264");
+/// # Ok::<(), axvs_encode::EncodeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncoderSettings {
+    /// Codec family.
+    pub codec: Codec,
+    /// NVIDIA GPU index for NVENC, or `None` for the CPU.
+    pub gpu: Option<u32>,
+    /// Speed preset.
+    pub preset: Preset,
+    /// Constant QP.
+    pub qp: Qp,
+    /// Output pixel format.
+    pub pixel_format: OutputPixelFormat,
+    /// Container; `None` picks MP4, or Matroska for FFV1.
+    pub container: Option<Container>,
+    /// Seconds between keyframes (and so between MP4 fragments: the most a crash can lose).
+    pub keyframe_interval_s: f64,
+}
+
+impl Default for EncoderSettings {
+    /// H.264 on the CPU, preset 5 (slow), QP 15, yuv420p: the original's defaults, with H.264.
+    fn default() -> Self {
+        EncoderSettings {
+            codec: Codec::H264,
+            gpu: None,
+            preset: Preset::SLOW,
+            qp: Qp(15),
+            pixel_format: OutputPixelFormat::Yuv420p,
+            container: None,
+            keyframe_interval_s: 1.0,
+        }
+    }
+}
+
+impl EncoderSettings {
+    /// The FFmpeg encoder these settings use.
+    pub fn encoder_name(&self) -> Result<&'static str, EncodeError> {
+        self.codec
+            .encoder_name(self.gpu.is_some())
+            .ok_or_else(|| EncodeError::Unsupported(format!("{} has no GPU encoder; use the CPU", self.codec)))
+    }
+
+    /// The container the file is written in.
+    pub fn container(&self) -> Container {
+        self.container.unwrap_or(match self.codec {
+            Codec::Ffv1 => Container::Mkv,
+            _ => Container::Mp4,
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! Encodes synthetic frames with the real FFmpeg libraries and checks the files with the real ffprobe.
+
+use std::path::Path;
+use std::process::Command;
+
+use axvs_core::{Camera, FrameMeta, FramePool, PixelFormat, SyntheticCamera, SyntheticConfig};
+use axvs_encode::{Codec, Container, EncodeError, EncoderSettings, FfmpegEncoder, OutputPixelFormat, Preset, Qp};
+
+fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, path: &Path) -> u64 {
+    let mut camera = SyntheticCamera::new(SyntheticConfig {
+        width: 320,
+        height: 240,
+        pixel_format,
+        paced: false,
+        ..Default::default()
+    });
+    let info = camera.open().expect("open");
+    camera.start().expect("start");
+    let pool = FramePool::new(2, info.frame_size());
+    let mut encoder = FfmpegEncoder::create(settings, path, &info).expect("create encoder");
+    for i in 0..frames {
+        let mut buf = pool.try_acquire().expect("buffer");
+        camera.grab(&mut buf).expect("grab");
+        let meta = FrameMeta {
+            sequence: i,
+            device_frame_id: None,
+            device_timestamp_ns: None,
+            time_us: 1 + i * 33_333,
+            width: info.width,
+            height: info.height,
+            pixel_format,
+        };
+        encoder.encode_frame(&axvs_core::Frame::new(buf, meta)).expect("encode");
+    }
+    encoder.finish_file().expect("finish").frames
+}
+
+fn probe(path: &Path) -> (u64, String, String) {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_frames,pix_fmt,codec_name", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
+    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let parts: Vec<&str> = text.split(',').collect();
+    assert_eq!(parts.len(), 3, "unexpected ffprobe output {text}");
+    (
+        parts[2].parse().expect("frame count"),
+        parts[0].to_string(),
+        parts[1].to_string(),
+    )
+}
+
+fn h264_chroma_format_idc(path: &Path) -> u32 {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-i"])
+        .arg(path)
+        .args(["-c", "copy", "-bsf:v", "trace_headers", "-f", "null", "-"])
+        .output()
+        .expect("run ffmpeg");
+    let text = String::from_utf8_lossy(&out.stderr);
+    let line = text
+        .lines()
+        .find(|l| l.contains("chroma_format_idc"))
+        .expect("SPS with chroma_format_idc");
+    line.split_whitespace().last().and_then(|v| v.parse().ok()).expect("value")
+}
+
+#[test]
+fn every_codec_and_format_writes_a_playable_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (Codec::H264, OutputPixelFormat::Gray, PixelFormat::Mono8, "h264", "gray"),
+        (Codec::H264, OutputPixelFormat::Yuv420p, PixelFormat::Mono8, "h264", "yuvj420p"),
+        (Codec::H264, OutputPixelFormat::Yuv444p, PixelFormat::Bgr8, "h264", "yuvj444p"),
+        (Codec::H265, OutputPixelFormat::Yuv420p, PixelFormat::Bgr8, "hevc", "yuvj420p"),
+        (Codec::H265, OutputPixelFormat::Gray, PixelFormat::Mono8, "hevc", "gray"),
+        (Codec::Av1, OutputPixelFormat::Yuv420p, PixelFormat::Mono8, "av1", "yuv420p"),
+        (Codec::Ffv1, OutputPixelFormat::Gray, PixelFormat::Mono8, "ffv1", "gray"),
+    ];
+    for (i, (codec, pix, input, want_codec, want_pix)) in cases.into_iter().enumerate() {
+        let settings = EncoderSettings {
+            codec,
+            pixel_format: pix,
+            preset: Preset::new(1).expect("preset"),
+            qp: Qp::new(20).expect("qp"),
+            ..Default::default()
+        };
+        let path = dir.path().join(format!("{i}.{}", settings.container().extension()));
+        let written = encode(&settings, input, 12, &path);
+        let (frames, codec_name, pix_fmt) = probe(&path);
+        assert_eq!(written, 12, "{codec} {pix}");
+        assert_eq!(frames, 12, "{codec} {pix}");
+        assert_eq!(codec_name, want_codec);
+        if codec == Codec::H264 && pix == OutputPixelFormat::Gray {
+            // FFmpeg's H.264 decoder reports 4:0:0 streams as yuv(j)420p; the SPS tells the truth.
+            assert_eq!(h264_chroma_format_idc(&path), 0, "x264 wrote chroma");
+        } else {
+            assert_eq!(pix_fmt, want_pix, "{codec} {pix}");
+        }
+    }
+}
+
+#[test]
+fn refuses_to_overwrite_and_reports_bad_combinations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("001.mp4");
+    std::fs::write(&path, b"precious").expect("write");
+    let info = SyntheticCamera::new(SyntheticConfig::default()).open().expect("open");
+    let err = FfmpegEncoder::create(&EncoderSettings::default(), &path, &info).err().expect("must fail");
+    assert!(matches!(err, EncodeError::Exists(_)), "{err}");
+    assert_eq!(std::fs::read(&path).expect("read"), b"precious");
+
+    let av1_gray = EncoderSettings {
+        codec: Codec::Av1,
+        pixel_format: OutputPixelFormat::Gray,
+        ..Default::default()
+    };
+    let msg = axvs_encode::check_settings(&av1_gray).expect_err("svt-av1 has no gray").to_string();
+    assert!(msg.contains("libsvtav1") && msg.contains("yuv420p"), "{msg}");
+
+    let ffv1_mp4 = EncoderSettings {
+        codec: Codec::Ffv1,
+        container: Some(Container::Mp4),
+        ..Default::default()
+    };
+    assert!(axvs_encode::check_settings(&ffv1_mp4).is_err());
+    let ffv1_gpu = EncoderSettings {
+        codec: Codec::Ffv1,
+        gpu: Some(0),
+        ..Default::default()
+    };
+    assert!(axvs_encode::check_settings(&ffv1_gpu).is_err());
+    assert!(Qp::new(52).is_err() && Preset::new(0).is_err() && Preset::new(8).is_err());
+}
