@@ -1,1 +1,50 @@
+//! Timestamp logs for axvs, byte-compatible with the Python original (ataraxis).
+//!
+//! - [`FileLogSink`]: a [`axvs_core::LogSink`] that appends entries to one file per source through a
+//!   background writer thread with buffered I/O; everything accepted reaches the OS within a second (in
+//!   practice as soon as the writer catches up), so a killed recording keeps its log.
+//! - [`npz`]: export a log to `<id>_log.npz` exactly as the original's tools write it, and read such archives
+//!   (including ones the original wrote).
+//! - [`timestamps`]: absolute acquisition times (µs since the UNIX epoch) of every saved frame, in video order,
+//!   as CSV or `.npy`.
+//! - [`manifest`]: `camera_manifest.yaml`, mapping source ids to camera names.
+//!
+//! Log a few entries, export them and read the frame times back:
+//!
+//! ```
+//! use axvs_core::LogSink;
+//! use axvs_log::{npz, timestamps, FileLogSink};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let sink = FileLogSink::create(dir.path())?;
+//! sink.log(5, 0, &1_700_000_000_000_000u64.to_le_bytes())?; // onset
+//! sink.log(5, 1_000, &[])?; // a frame, 1 ms after the onset
+//! let logs = sink.close()?;
+//! let archive = npz::export_log(&logs[0], dir.path())?;
+//! let times = timestamps::frame_times(&npz::read_archive(&archive)?)?;
+//! assert_eq!(times, vec![1_700_000_000_001_000]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+mod entry;
+mod error;
+pub mod npy;
+pub mod file;
+pub mod manifest;
+pub mod npz;
+pub mod timestamps;
+mod writer;
+
+pub use entry::LogEntry;
+pub use error::LogFileError;
+pub use file::{log_file_name, read_log, LogContents};
+pub use writer::FileLogSink;
+
+/// Reads entries from a raw log (`.axvslog`) or an archive (`.npz`), chosen by extension.
+pub fn read_any(path: &std::path::Path) -> Result<Vec<LogEntry>, LogFileError> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("npz") => npz::read_archive(path),
+        Some(file::EXTENSION) => Ok(read_log(path)?.entries),
+        _ => Err(LogFileError::UnknownKind(path.to_path_buf())),
+    }
+}

@@ -1,0 +1,67 @@
+//! One log entry and its byte layout.
+
+/// One timestamp log entry: `source_id` (1 byte), `time_us` (`u64` LE), payload.
+///
+/// A frame entry has an empty payload; the onset entry has time 0 and the onset's UTC µs as payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Source (camera) id.
+    pub source_id: u8,
+    /// µs since the source's onset (0 for the onset itself).
+    pub time_us: u64,
+    /// Payload bytes; empty for frames.
+    pub payload: Vec<u8>,
+}
+
+/// Bytes of an entry without payload.
+pub const HEADER_LEN: usize = 9;
+
+impl LogEntry {
+    /// The flat byte string the original stores: id, time (LE), payload.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_LEN + self.payload.len());
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Appends the flat byte string to `out`.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.push(self.source_id);
+        out.extend_from_slice(&self.time_us.to_le_bytes());
+        out.extend_from_slice(&self.payload);
+    }
+
+    /// Parses a flat byte string; `None` if shorter than 9 bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() < HEADER_LEN {
+            return None;
+        }
+        let mut time = [0u8; 8];
+        time.copy_from_slice(&bytes[1..HEADER_LEN]);
+        Some(LogEntry {
+            source_id: bytes[0],
+            time_us: u64::from_le_bytes(time),
+            payload: bytes[HEADER_LEN..].to_vec(),
+        })
+    }
+
+    /// True for the onset entry (time 0).
+    pub fn is_onset(&self) -> bool {
+        self.time_us == 0
+    }
+
+    /// True for a saved-frame entry (non-zero time, empty payload).
+    pub fn is_frame(&self) -> bool {
+        self.time_us != 0 && self.payload.is_empty()
+    }
+
+    /// The onset's UTC µs since the epoch, if this is an onset entry with an 8-byte payload.
+    pub fn onset_utc_us(&self) -> Option<u64> {
+        if !self.is_onset() || self.payload.len() != 8 {
+            return None;
+        }
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.payload);
+        Some(u64::from_le_bytes(b))
+    }
+}

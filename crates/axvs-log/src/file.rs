@@ -1,0 +1,121 @@
+//! The raw log file: one append-only file per source, written while recording.
+//!
+//! Layout: the 8-byte magic `AXVSLOG1`, then records of `u32` LE length followed by that many bytes of a flat
+//! entry (id, `u64` LE time, payload). A record cut short by a crash at the end of the file is ignored and
+//! reported; anything else malformed is an error naming the byte offset.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::entry::HEADER_LEN;
+use crate::{LogEntry, LogFileError};
+
+/// Magic bytes at the start of every raw log.
+pub const MAGIC: &[u8; 8] = b"AXVSLOG1";
+/// Extension of raw logs.
+pub const EXTENSION: &str = "axvslog";
+
+/// The raw log file name of a source: `<id:03d>.axvslog`.
+pub fn log_file_name(source_id: u8) -> String {
+    format!("{source_id:03}.{EXTENSION}")
+}
+
+/// Appends one record to `out`.
+pub(crate) fn encode_record(source_id: u8, time_us: u64, payload: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(&((HEADER_LEN + payload.len()) as u32).to_le_bytes());
+    out.push(source_id);
+    out.extend_from_slice(&time_us.to_le_bytes());
+    out.extend_from_slice(payload);
+}
+
+/// What a raw log holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogContents {
+    /// The file.
+    pub path: PathBuf,
+    /// Entries in file order.
+    pub entries: Vec<LogEntry>,
+    /// Bytes of an incomplete last record (left by a crash), ignored.
+    pub truncated_tail: usize,
+}
+
+/// Reads a raw log.
+pub fn read_log(path: &Path) -> Result<LogContents, LogFileError> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(LogFileError::io(path))?;
+    parse_log(path, &bytes)
+}
+
+fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, LogFileError> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(LogFileError::corrupt(path, "not an axvs log (missing AXVSLOG1 header)"));
+    }
+    let mut entries = Vec::with_capacity((bytes.len() - MAGIC.len()) / (4 + HEADER_LEN));
+    let mut pos = MAGIC.len();
+    let mut truncated_tail = 0;
+    while pos < bytes.len() {
+        let rest = &bytes[pos..];
+        if rest.len() < 4 {
+            truncated_tail = rest.len();
+            break;
+        }
+        let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        if len < HEADER_LEN {
+            return Err(LogFileError::corrupt(
+                path,
+                format!("record at byte {pos} claims {len} bytes, fewer than an entry's 9"),
+            ));
+        }
+        if rest.len() < 4 + len {
+            truncated_tail = rest.len();
+            break;
+        }
+        let entry = LogEntry::from_bytes(&rest[4..4 + len])
+            .ok_or_else(|| LogFileError::corrupt(path, format!("record at byte {pos} is too short")))?;
+        entries.push(entry);
+        pos += 4 + len;
+    }
+    Ok(LogContents {
+        path: path.to_path_buf(),
+        entries,
+        truncated_tail,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_bytes(entries: &[(u8, u64, &[u8])]) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        for (id, t, p) in entries {
+            encode_record(*id, *t, p, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn round_trips_and_tolerates_a_cut_tail() {
+        let mut bytes = log_bytes(&[(1, 0, &42u64.to_le_bytes()), (1, 10, &[]), (1, 20, &[])]);
+        let full = parse_log(Path::new("x"), &bytes).expect("parse");
+        assert_eq!(full.entries.len(), 3);
+        assert_eq!(full.entries[0].onset_utc_us(), Some(42));
+        bytes.truncate(bytes.len() - 3);
+        let cut = parse_log(Path::new("x"), &bytes).expect("parse");
+        assert_eq!(cut.entries.len(), 2);
+        assert_eq!(cut.truncated_tail, 10);
+    }
+
+    #[test]
+    fn rejects_garbage_with_the_offset() {
+        let err = parse_log(Path::new("x"), b"nope").expect_err("no magic");
+        assert!(err.to_string().contains("AXVSLOG1"));
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&3u32.to_le_bytes());
+        bytes.extend_from_slice(&[0; 3]);
+        let err = parse_log(Path::new("x"), &bytes).expect_err("short record");
+        assert!(err.to_string().contains("byte 8"), "{err}");
+    }
+}

@@ -1,0 +1,105 @@
+//! NumPy `.npy` (format 1.0) headers, written exactly as `numpy.lib.format` writes them.
+
+/// `\x93NUMPY` and version 1.0.
+const MAGIC: &[u8; 6] = b"\x93NUMPY";
+/// NumPy pads headers so that data starts on a 64-byte boundary.
+const ALIGN: usize = 64;
+/// NumPy leaves room for the length of the first axis to grow to this many digits.
+const GROWTH_AXIS_MAX_DIGITS: usize = 21;
+
+/// The complete header of a C-order 1-D array of `len` elements of type `descr` (e.g. `|u1`, `<u8`).
+pub fn header(descr: &str, len: usize) -> Vec<u8> {
+    let shape = format!("({len},)");
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    let digits = len.to_string().len();
+    dict.push_str(&" ".repeat(GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits)));
+    // magic (6) + version (2) + header length (2) + dict + '\n', padded to ALIGN.
+    let unpadded = MAGIC.len() + 2 + 2 + dict.len() + 1;
+    let pad = (ALIGN - unpadded % ALIGN) % ALIGN;
+    dict.push_str(&" ".repeat(pad));
+    dict.push('\n');
+    let mut out = Vec::with_capacity(10 + dict.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out
+}
+
+/// A parsed header: element type, element count, and where the data starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The dtype string, e.g. `|u1`.
+    pub descr: String,
+    /// Elements along the single axis.
+    pub len: usize,
+    /// Byte offset of the data.
+    pub data_offset: usize,
+}
+
+/// Parses the header of a 1-D, C-order `.npy` array (versions 1, 2 and 3).
+pub fn parse_header(bytes: &[u8]) -> Result<Header, String> {
+    if bytes.len() < 10 || &bytes[..6] != MAGIC {
+        return Err("not a .npy array (bad magic)".into());
+    }
+    let (dict_len, dict_start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        v => return Err(format!("unsupported .npy version {v}")),
+    };
+    let dict = bytes
+        .get(dict_start..dict_start + dict_len)
+        .ok_or("header longer than the array")?;
+    let dict = std::str::from_utf8(dict).map_err(|_| "header is not text")?;
+    let descr = dict_value(dict, "descr")
+        .map(|v| v.trim_matches(|c| c == '\'' || c == '"').to_string())
+        .ok_or("header has no descr")?;
+    if dict_value(dict, "fortran_order").map(str::trim) == Some("True") {
+        return Err("Fortran-ordered arrays are not log entries".into());
+    }
+    let shape = dict_value(dict, "shape").ok_or("header has no shape")?;
+    let dims: Vec<&str> = shape
+        .trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace())
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let len = match dims.as_slice() {
+        [n] => n.parse().map_err(|_| format!("bad shape {shape}"))?,
+        _ => return Err(format!("expected a 1-D array, shape is {shape}")),
+    };
+    Ok(Header {
+        descr,
+        len,
+        data_offset: dict_start + dict_len,
+    })
+}
+
+/// The raw text of `key`'s value in a Python dict literal such as NumPy writes.
+fn dict_value<'a>(dict: &'a str, key: &str) -> Option<&'a str> {
+    let start = dict.find(&format!("'{key}'"))? + key.len() + 2;
+    let rest = dict[start..].trim_start().strip_prefix(':')?.trim_start();
+    let end = if rest.starts_with('(') {
+        rest.find(')')? + 1
+    } else {
+        rest.find(',').unwrap_or(rest.len())
+    };
+    Some(&rest[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_matches_numpy_byte_for_byte() {
+        // What numpy 2 writes for np.zeros(9, np.uint8): 128 bytes, '\n' last.
+        let h = header("|u1", 9);
+        assert_eq!(h.len(), 128);
+        let text = std::str::from_utf8(&h[10..]).expect("ascii");
+        assert!(text.starts_with("{'descr': '|u1', 'fortran_order': False, 'shape': (9,), }"));
+        assert!(text.ends_with(" \n"));
+        let parsed = parse_header(&h).expect("parse");
+        assert_eq!((parsed.descr.as_str(), parsed.len, parsed.data_offset), ("|u1", 9, 128));
+    }
+}

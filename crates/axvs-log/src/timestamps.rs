@@ -1,0 +1,80 @@
+//! Absolute acquisition times of saved frames, in video order.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use crate::{npy, LogEntry, LogFileError};
+
+/// µs since the UNIX epoch (UTC) of every frame entry, in log order (= the order of frames in the video).
+///
+/// Each frame's time is its offset from the latest onset before it (a source restarted in one log has
+/// several); entries with a payload and a non-zero time are data, not frames, and are skipped. A log without
+/// an onset before its first frame is an error.
+pub fn frame_times(entries: &[LogEntry]) -> Result<Vec<u64>, LogFileError> {
+    let mut onset = None;
+    let mut times = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if entry.is_onset() {
+            onset = Some(entry.onset_utc_us().ok_or_else(|| {
+                LogFileError::NoOnset(format!("onset entry with a {}-byte payload (8 expected)", entry.payload.len()))
+            })?);
+        } else if entry.is_frame() {
+            let base = onset.ok_or_else(|| LogFileError::NoOnset(format!("source {}", entry.source_id)))?;
+            times.push(base + entry.time_us);
+        }
+    }
+    if onset.is_none() {
+        return Err(LogFileError::NoOnset("log".into()));
+    }
+    Ok(times)
+}
+
+/// Writes times as CSV with the header `frame_time_us`.
+pub fn write_csv(times: &[u64], path: &Path) -> Result<(), LogFileError> {
+    let file = std::fs::File::create(path).map_err(LogFileError::io(path))?;
+    let mut out = BufWriter::new(file);
+    let result = (|| {
+        writeln!(out, "frame_time_us")?;
+        for t in times {
+            writeln!(out, "{t}")?;
+        }
+        out.flush()
+    })();
+    result.map_err(LogFileError::io(path))
+}
+
+/// Writes times as a NumPy `.npy` array of `uint64` (little-endian).
+pub fn write_npy(times: &[u64], path: &Path) -> Result<(), LogFileError> {
+    let mut bytes = npy::header("<u8", times.len());
+    bytes.reserve(times.len() * 8);
+    for t in times {
+        bytes.extend_from_slice(&t.to_le_bytes());
+    }
+    std::fs::write(path, bytes).map_err(LogFileError::io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(time_us: u64, payload: &[u8]) -> LogEntry {
+        LogEntry {
+            source_id: 1,
+            time_us,
+            payload: payload.to_vec(),
+        }
+    }
+
+    #[test]
+    fn frames_are_offset_from_the_onset_and_data_is_skipped() {
+        let entries = [e(0, &1000u64.to_le_bytes()), e(5, &[]), e(7, &[1, 2]), e(9, &[])];
+        assert_eq!(frame_times(&entries).expect("times"), vec![1005, 1009]);
+    }
+
+    #[test]
+    fn onset_only_is_empty_and_no_onset_is_an_error() {
+        assert!(frame_times(&[e(0, &5u64.to_le_bytes())]).expect("times").is_empty());
+        assert!(frame_times(&[e(5, &[])]).is_err());
+        assert!(frame_times(&[]).is_err());
+    }
+}

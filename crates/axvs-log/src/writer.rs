@@ -1,0 +1,272 @@
+//! The background log writer.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use axvs_core::{LogError, LogSink};
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::file::{encode_record, log_file_name, MAGIC};
+use crate::LogFileError;
+
+/// Entries the writer may have in flight before `log` waits for it.
+const CHANNEL_CAPACITY: usize = 1 << 16;
+/// The longest an accepted entry waits before it is handed to the OS.
+const MAX_FLUSH_DELAY: Duration = Duration::from_secs(1);
+
+enum Msg {
+    Entry { source_id: u8, time_us: u64, payload: Vec<u8> },
+    Flush(Sender<Result<(), String>>),
+}
+
+/// A [`LogSink`] writing one raw log per source (`<dir>/<id:03d>.axvslog`) from a background thread.
+///
+/// `log` only queues the entry. The writer writes through a buffer and hands it to the OS whenever it has
+/// caught up with its queue, and at least once a second under sustained load, so a crash loses at most the
+/// last second. A log file that already exists is never overwritten or appended to.
+pub struct FileLogSink {
+    dir: PathBuf,
+    tx: Mutex<Option<Sender<Msg>>>,
+    error: Arc<Mutex<Option<String>>>,
+    thread: Mutex<Option<JoinHandle<Vec<PathBuf>>>>,
+}
+
+impl FileLogSink {
+    /// Starts a writer for logs in `dir` (created if missing).
+    pub fn create(dir: impl AsRef<Path>) -> Result<Self, LogFileError> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(LogFileError::io(&dir))?;
+        let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
+        let error = Arc::new(Mutex::new(None));
+        let writer = Writer {
+            dir: dir.clone(),
+            files: (0..=255).map(|_| None).collect(),
+            written: Vec::new(),
+            error: Arc::clone(&error),
+            scratch: Vec::with_capacity(64),
+        };
+        let thread = std::thread::Builder::new()
+            .name("axvs-log".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| LogFileError::Writer(e.to_string()))?;
+        Ok(FileLogSink {
+            dir,
+            tx: Mutex::new(Some(tx)),
+            error,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// The log directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The raw log file of a source.
+    pub fn log_path(&self, source_id: u8) -> PathBuf {
+        self.dir.join(log_file_name(source_id))
+    }
+
+    fn sender(&self) -> Result<Sender<Msg>, LogError> {
+        if let Some(e) = self.error.lock().ok().and_then(|e| e.clone()) {
+            return Err(LogError::Io(e));
+        }
+        self.tx
+            .lock()
+            .ok()
+            .and_then(|tx| tx.clone())
+            .ok_or_else(|| LogError::Closed("the log was closed".into()))
+    }
+
+    /// Writes everything queued, stops the writer and returns the log files it wrote.
+    pub fn close(&self) -> Result<Vec<PathBuf>, LogFileError> {
+        if let Ok(mut tx) = self.tx.lock() {
+            tx.take();
+        }
+        let handle = self.thread.lock().ok().and_then(|mut t| t.take());
+        let files = match handle {
+            Some(h) => h.join().map_err(|_| LogFileError::Writer("writer thread panicked".into()))?,
+            None => Vec::new(),
+        };
+        if let Some(e) = self.error.lock().ok().and_then(|e| e.clone()) {
+            return Err(LogFileError::Writer(e));
+        }
+        Ok(files)
+    }
+}
+
+impl LogSink for FileLogSink {
+    fn log(&self, source_id: u8, time_us: u64, payload: &[u8]) -> Result<(), LogError> {
+        self.sender()?
+            .send(Msg::Entry {
+                source_id,
+                time_us,
+                payload: payload.to_vec(),
+            })
+            .map_err(|_| LogError::Closed("the log writer stopped".into()))
+    }
+
+    fn flush(&self) -> Result<(), LogError> {
+        let (reply_tx, reply_rx) = crossbeam_channel::bounded(1);
+        self.sender()?
+            .send(Msg::Flush(reply_tx))
+            .map_err(|_| LogError::Closed("the log writer stopped".into()))?;
+        reply_rx
+            .recv()
+            .map_err(|_| LogError::Closed("the log writer stopped".into()))?
+            .map_err(LogError::Io)
+    }
+}
+
+impl Drop for FileLogSink {
+    fn drop(&mut self) {
+        let open = self.thread.lock().map(|t| t.is_some()).unwrap_or(false);
+        if !open {
+            return;
+        }
+        if let Err(e) = self.close() {
+            tracing::error!("closing the log in {}: {e}", self.dir.display());
+        }
+    }
+}
+
+struct Writer {
+    dir: PathBuf,
+    files: Vec<Option<BufWriter<File>>>,
+    written: Vec<PathBuf>,
+    error: Arc<Mutex<Option<String>>>,
+    scratch: Vec<u8>,
+}
+
+impl Writer {
+    fn run(mut self, rx: Receiver<Msg>) -> Vec<PathBuf> {
+        while let Ok(first) = rx.recv() {
+            let burst_start = Instant::now();
+            self.handle(first);
+            while let Ok(msg) = rx.try_recv() {
+                self.handle(msg);
+                if burst_start.elapsed() >= MAX_FLUSH_DELAY {
+                    break;
+                }
+            }
+            self.flush_all();
+        }
+        self.flush_all();
+        self.written
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Entry {
+                source_id,
+                time_us,
+                payload,
+            } => {
+                if self.failed() {
+                    return;
+                }
+                if let Err(e) = self.write(source_id, time_us, &payload) {
+                    self.set_error(e);
+                }
+            }
+            Msg::Flush(reply) => {
+                self.flush_all();
+                let result = match self.error.lock().ok().and_then(|e| e.clone()) {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                };
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    fn write(&mut self, source_id: u8, time_us: u64, payload: &[u8]) -> Result<(), String> {
+        let index = source_id as usize;
+        if self.files[index].is_none() {
+            let path = self.dir.join(log_file_name(source_id));
+            let file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => {
+                        format!("refusing to overwrite existing log {}", path.display())
+                    }
+                    _ => format!("{}: {e}", path.display()),
+                })?;
+            let mut writer = BufWriter::with_capacity(64 * 1024, file);
+            writer.write_all(MAGIC).map_err(|e| format!("{}: {e}", path.display()))?;
+            self.files[index] = Some(writer);
+            self.written.push(path);
+        }
+        self.scratch.clear();
+        encode_record(source_id, time_us, payload, &mut self.scratch);
+        if let Some(file) = self.files[index].as_mut() {
+            file.write_all(&self.scratch)
+                .map_err(|e| format!("{}: {e}", self.dir.join(log_file_name(source_id)).display()))?;
+        }
+        Ok(())
+    }
+
+    fn flush_all(&mut self) {
+        let mut failure = None;
+        for (id, file) in self.files.iter_mut().enumerate() {
+            if let Some(f) = file {
+                if let Err(e) = f.flush() {
+                    failure = Some(format!("{}: {e}", self.dir.join(log_file_name(id as u8)).display()));
+                }
+            }
+        }
+        if let Some(e) = failure {
+            self.set_error(e);
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.error.lock().map(|e| e.is_some()).unwrap_or(true)
+    }
+
+    fn set_error(&self, message: String) {
+        tracing::error!("log writer: {message}");
+        if let Ok(mut e) = self.error.lock() {
+            e.get_or_insert(message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_log;
+
+    #[test]
+    fn writes_per_source_files_and_flushes_on_request() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sink = FileLogSink::create(dir.path()).expect("sink");
+        sink.log(1, 0, &7u64.to_le_bytes()).expect("log");
+        sink.log(2, 0, &8u64.to_le_bytes()).expect("log");
+        sink.log(1, 5, &[]).expect("log");
+        sink.flush().expect("flush");
+        // Visible to a reader before close: what a crash would leave.
+        let one = read_log(&sink.log_path(1)).expect("read");
+        assert_eq!(one.entries.len(), 2);
+        let files = sink.close().expect("close");
+        assert_eq!(files.len(), 2);
+        assert!(sink.log(1, 6, &[]).is_err(), "closed sink must refuse");
+    }
+
+    #[test]
+    fn never_overwrites_an_existing_log() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("003.axvslog"), b"old").expect("write");
+        let sink = FileLogSink::create(dir.path()).expect("sink");
+        sink.log(3, 0, &[0; 8]).expect("queued");
+        assert!(sink.flush().is_err());
+        assert!(sink.close().is_err());
+        assert_eq!(std::fs::read(dir.path().join("003.axvslog")).expect("read"), b"old");
+    }
+}
