@@ -1,0 +1,490 @@
+//! `axvs run`: record every camera of a rig until the duration ends, `q` is typed, or Ctrl-C.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axvs_core::{Camera, StopReport, SyntheticCamera, SystemConfig, SystemEvent, SystemState, SystemStatus, VideoSystem};
+use axvs_encode::FfmpegEncoderFactory;
+use axvs_log::{manifest, npz, FileLogSink};
+use clap::Args;
+use crossbeam_channel::{Receiver, Sender};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use super::CliError;
+use crate::rig::{CameraSource, CameraSpec, Rig};
+
+/// Arguments of `axvs run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The rig file. Without it, the built-in demo rig (two synthetic cameras) runs.
+    rig: Option<PathBuf>,
+    /// Stop after this many seconds (otherwise: `q` + Enter, or Ctrl-C).
+    #[arg(short, long)]
+    duration: Option<f64>,
+    /// Start with saving off; `w` + Enter turns it on.
+    #[arg(long)]
+    no_save: bool,
+    /// Root directory of the recordings (overrides the rig's `output_dir`).
+    #[arg(short, long)]
+    output_dir: Option<PathBuf>,
+    /// Name of this run's directory under the root (default: the UTC date and time).
+    #[arg(long)]
+    session: Option<String>,
+    /// Also write the final figures of every camera as JSON to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Seconds between status lines when stderr is not a terminal (0 = none).
+    #[arg(long, default_value_t = 5.0)]
+    status_interval: f64,
+}
+
+/// What the user asks for while recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    StartSaving,
+    StopSaving,
+    Quit,
+}
+
+/// One camera of the running rig.
+struct Running {
+    spec: CameraSpec,
+    system: VideoSystem,
+    first_frame_ms: Option<f64>,
+    failure_reported: bool,
+}
+
+/// The final figures of one camera, as `--report` writes them.
+#[derive(Debug, Serialize)]
+struct CameraReport {
+    status: SystemStatus,
+    video: Option<PathBuf>,
+    video_frames: Option<u64>,
+    video_bytes: Option<u64>,
+    log: PathBuf,
+    archive: Option<PathBuf>,
+    first_frame_ms: Option<f64>,
+    errors: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct RunReport {
+    rig: String,
+    session_dir: PathBuf,
+    log_dir: PathBuf,
+    cameras: Vec<CameraReport>,
+}
+
+/// Runs the command.
+pub fn run(args: RunArgs) -> Result<(), CliError> {
+    let launched = Instant::now();
+    let rig = match &args.rig {
+        Some(path) => Rig::load(path)?,
+        None => Rig::builtin()?,
+    };
+    let duration = match args.duration {
+        Some(d) if !(d.is_finite() && d > 0.0) => {
+            return Err(CliError::Argument(format!("--duration {d}: must be a positive number of seconds")))
+        }
+        Some(d) => Some(Duration::from_secs_f64(d)),
+        None => None,
+    };
+    let root = args.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
+    let session = session_name(args.session.as_deref())?;
+    let session_dir = fresh_dir(&root, &session)?;
+    let log_dir = match &rig.log_dir {
+        Some(dir) => fresh_dir(dir, &session)?,
+        None => session_dir.clone(),
+    };
+
+    let sink = Arc::new(FileLogSink::create(&log_dir)?);
+    let mut cameras = Vec::with_capacity(rig.cameras.len());
+    for spec in &rig.cameras {
+        manifest::register(&log_dir, spec.id, &spec.name)?;
+        let camera: Box<dyn Camera> = match &spec.camera {
+            CameraSource::Synthetic(config) => Box::new(SyntheticCamera::new(config.clone())),
+        };
+        let factory = FfmpegEncoderFactory::new(spec.encoder.clone(), &session_dir)
+            .map_err(|e| CliError::Recording(format!("camera {} '{}': {e}", spec.id, spec.name)))?;
+        let config = SystemConfig {
+            id: spec.id,
+            name: spec.name.clone(),
+            queue_depth: spec.queue_depth,
+            overflow: spec.overflow,
+            saving: !args.no_save,
+        };
+        let mut system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
+        system
+            .open()
+            .map_err(|e| CliError::Recording(format!("{e} (camera defined at {})", spec.location)))?;
+        cameras.push(Running {
+            spec: spec.clone(),
+            system,
+            first_frame_ms: None,
+            failure_reported: false,
+        });
+    }
+
+    for i in 0..cameras.len() {
+        if let Err(e) = cameras[i].system.start() {
+            for started in &mut cameras[..i] {
+                started.system.stop();
+            }
+            return Err(e.into());
+        }
+    }
+    eprintln!(
+        "axvs: recording {} camera(s) from {} into {}{}",
+        cameras.len(),
+        rig.source,
+        session_dir.display(),
+        if args.no_save { " (saving off)" } else { "" }
+    );
+
+    let (control_tx, control_rx) = crossbeam_channel::bounded::<Control>(16);
+    install_signal_handler(control_tx.clone());
+    spawn_key_reader(control_tx);
+
+    let mut display = Display::new(&cameras, args.status_interval);
+    let deadline = duration.map(|d| Instant::now() + d);
+    record(&mut cameras, &control_rx, deadline, &mut display, launched);
+
+    let reports = stop_all(&mut cameras);
+    display.finish();
+    finish(rig, session_dir, log_dir, &sink, cameras, reports, args.report.as_deref())
+}
+
+/// Waits for the end of the recording while keeping the status display fresh.
+fn record(
+    cameras: &mut [Running],
+    control: &Receiver<Control>,
+    deadline: Option<Instant>,
+    display: &mut Display,
+    launched: Instant,
+) {
+    let tick = Duration::from_millis(200);
+    loop {
+        let wait = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()).min(tick),
+            None => tick,
+        };
+        match control.recv_timeout(wait) {
+            Ok(Control::Quit) => return,
+            Ok(Control::StartSaving) => cameras.iter().for_each(|c| c.system.start_saving()),
+            Ok(Control::StopSaving) => cameras.iter().for_each(|c| c.system.stop_saving()),
+            Err(_) => {}
+        }
+        for cam in cameras.iter_mut() {
+            while let Ok(event) = cam.system.events().try_recv() {
+                match event {
+                    SystemEvent::FirstFrameSaved { .. } if cam.first_frame_ms.is_none() => {
+                        cam.first_frame_ms = Some(launched.elapsed().as_secs_f64() * 1e3);
+                    }
+                    SystemEvent::Error { part, message, .. } => {
+                        display.warn(&format!("{part} failed: {message}; the other cameras go on"));
+                        cam.failure_reported = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let statuses: Vec<SystemStatus> = cameras.iter().map(|c| c.system.status()).collect();
+        display.update(&statuses);
+        if statuses.iter().all(|s| s.state == SystemState::Failed) {
+            display.warn("every camera failed; stopping");
+            return;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return;
+        }
+    }
+}
+
+/// Stops every system at once, so their queues drain in parallel.
+fn stop_all(cameras: &mut [Running]) -> Vec<StopReport> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = cameras
+            .iter_mut()
+            .map(|cam| scope.spawn(move || cam.system.stop()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| StopReport {
+                    status: SystemStatus {
+                        error: Some("stopping panicked".into()),
+                        ..empty_status()
+                    },
+                    video: None,
+                    errors: Vec::new(),
+                })
+            })
+            .collect()
+    })
+}
+
+fn empty_status() -> SystemStatus {
+    SystemStatus {
+        id: 0,
+        name: String::new(),
+        state: SystemState::Idle,
+        saving: false,
+        acquired: 0,
+        saved: 0,
+        dropped: Default::default(),
+        camera_lost: 0,
+        queue_depth: 0,
+        queue_capacity: 0,
+        fps: 0.0,
+        video_path: None,
+        error: None,
+    }
+}
+
+/// Closes the log, exports archives, prints the summary, writes the report.
+fn finish(
+    rig: Rig,
+    session_dir: PathBuf,
+    log_dir: PathBuf,
+    sink: &FileLogSink,
+    cameras: Vec<Running>,
+    reports: Vec<StopReport>,
+    report_path: Option<&Path>,
+) -> Result<(), CliError> {
+    let mut failures: Vec<String> = Vec::new();
+    if let Err(e) = sink.close() {
+        failures.push(format!("timestamp log: {e}"));
+    }
+    let mut camera_reports = Vec::with_capacity(cameras.len());
+    println!(
+        "{:<4} {:<16} {:>9} {:>9} {:>11} {:>10} {:>10}  video",
+        "id", "name", "acquired", "saved", "lost(q/enc)", "not saved", "cam lost"
+    );
+    for (cam, report) in cameras.iter().zip(reports) {
+        let s = &report.status;
+        let log = sink.log_path(cam.spec.id);
+        let archive = if log.exists() {
+            match npz::export_log(&log, &log_dir) {
+                Ok(path) => Some(path),
+                Err(e) => {
+                    failures.push(format!("camera {} '{}': archive: {e}", cam.spec.id, cam.spec.name));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+        failures.extend(errors.iter().cloned());
+        println!(
+            "{:<4} {:<16} {:>9} {:>9} {:>11} {:>10} {:>10}  {}",
+            format!("{:03}", s.id),
+            s.name,
+            s.acquired,
+            s.saved,
+            format!("{}/{}", s.dropped.queue_full, s.dropped.encoder_error),
+            s.dropped.saving_off,
+            s.camera_lost,
+            report
+                .video
+                .as_ref()
+                .map(|v| format!("{} ({} frames, {:.1} MB)", v.path.display(), v.frames, v.bytes as f64 / 1e6))
+                .unwrap_or_else(|| "-".into())
+        );
+        camera_reports.push(CameraReport {
+            status: report.status.clone(),
+            video: report.video.as_ref().map(|v| v.path.clone()),
+            video_frames: report.video.as_ref().map(|v| v.frames),
+            video_bytes: report.video.as_ref().map(|v| v.bytes),
+            log,
+            archive,
+            first_frame_ms: cam.first_frame_ms,
+            errors,
+        });
+    }
+    println!("session: {}", session_dir.display());
+    if let Some(path) = report_path {
+        let report = RunReport {
+            rig: rig.source,
+            session_dir,
+            log_dir,
+            cameras: camera_reports,
+        };
+        let json = serde_json::to_string_pretty(&report)
+            .map_err(|e| CliError::Recording(format!("report: {e}")))?;
+        std::fs::write(path, json).map_err(|source| CliError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    match failures.len() {
+        0 => Ok(()),
+        1 => Err(CliError::Recording(failures.remove(0))),
+        n => Err(CliError::Recording(format!("{} (and {} more errors)", failures[0], n - 1))),
+    }
+}
+
+/// The session directory name: given (checked) or the UTC date and time.
+fn session_name(given: Option<&str>) -> Result<String, CliError> {
+    match given {
+        Some(name) => {
+            if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+                return Err(CliError::Argument(format!(
+                    "--session '{name}': must be a plain directory name"
+                )));
+            }
+            Ok(name.to_string())
+        }
+        None => {
+            let format = time::macros::format_description!("[year]-[month]-[day]_[hour]-[minute]-[second]");
+            time::OffsetDateTime::now_utc()
+                .format(format)
+                .map_err(|e| CliError::Recording(format!("formatting the session name: {e}")))
+        }
+    }
+}
+
+/// Creates `<root>/<name>`; refuses a directory that already holds files, so nothing is overwritten.
+fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf, CliError> {
+    let dir = root.join(name);
+    let io = |source| CliError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    if dir.exists() && std::fs::read_dir(&dir).map_err(io)?.next().is_some() {
+        return Err(CliError::Argument(format!(
+            "session directory {} already holds files; choose another --session",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    Ok(dir)
+}
+
+fn install_signal_handler(tx: Sender<Control>) {
+    // SIGINT and SIGTERM stop the recording cleanly: files finalized, logs flushed, archives exported.
+    if let Err(e) = ctrlc::set_handler(move || {
+        let _ = tx.try_send(Control::Quit);
+    }) {
+        tracing::warn!("cannot catch Ctrl-C ({e}); stop with q + Enter or --duration");
+    }
+}
+
+/// Reads `w` / `s` / `q` lines from standard input (a terminal or a pipe); end of input only stops reading.
+fn spawn_key_reader(tx: Sender<Control>) {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("axvs: keys: w + Enter = start saving, s + Enter = stop saving, q + Enter = quit");
+    }
+    let spawned = std::thread::Builder::new().name("axvs-keys".into()).spawn(move || {
+        for line in stdin.lock().lines() {
+            let Ok(line) = line else { return };
+            let control = match line.trim() {
+                "w" => Control::StartSaving,
+                "s" => Control::StopSaving,
+                "q" => Control::Quit,
+                "" => continue,
+                other => {
+                    eprintln!("axvs: unknown key '{other}' (w = start saving, s = stop saving, q = quit)");
+                    continue;
+                }
+            };
+            if tx.send(control).is_err() {
+                return;
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot read keys ({e})");
+    }
+}
+
+/// The live status: one line per camera, redrawn in place on a terminal, printed periodically otherwise.
+struct Display {
+    bars: Option<(MultiProgress, Vec<ProgressBar>)>,
+    interval: Option<Duration>,
+    last_print: Instant,
+}
+
+impl Display {
+    fn new(cameras: &[Running], interval_s: f64) -> Self {
+        let bars = std::io::stderr().is_terminal().then(|| {
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(5));
+            let style = ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
+            let bars = cameras
+                .iter()
+                .map(|_| multi.add(ProgressBar::new_spinner().with_style(style.clone())))
+                .collect();
+            (multi, bars)
+        });
+        let interval = (interval_s.is_finite() && interval_s > 0.0).then(|| Duration::from_secs_f64(interval_s));
+        Display {
+            bars,
+            interval,
+            last_print: Instant::now(),
+        }
+    }
+
+    fn line(s: &SystemStatus) -> String {
+        let state = match s.state {
+            SystemState::Running if s.saving => "saving",
+            SystemState::Running => "not saving",
+            SystemState::Failed => "FAILED",
+            SystemState::Idle => "stopped",
+        };
+        format!(
+            "{:03} {:<16} {:>6.1} fps  saved {:>7}  lost {:>5}  cam lost {:>5}  queue {:>3}/{:<3}  {state}",
+            s.id,
+            s.name,
+            s.fps,
+            s.saved,
+            s.dropped.lost(),
+            s.camera_lost,
+            s.queue_depth,
+            s.queue_capacity
+        )
+    }
+
+    fn update(&mut self, statuses: &[SystemStatus]) {
+        match &self.bars {
+            Some((_, bars)) => {
+                for (bar, s) in bars.iter().zip(statuses) {
+                    bar.set_message(Self::line(s));
+                }
+            }
+            None => {
+                if let Some(interval) = self.interval {
+                    if self.last_print.elapsed() >= interval {
+                        self.last_print = Instant::now();
+                        for s in statuses {
+                            eprintln!("{}", Self::line(s));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn warn(&self, message: &str) {
+        match &self.bars {
+            Some((multi, _)) => {
+                let _ = multi.println(format!("axvs: warning: {message}"));
+            }
+            None => eprintln!("axvs: warning: {message}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some((_, bars)) = &self.bars {
+            for bar in bars {
+                bar.finish();
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! `axvs`: record many cameras at once from a TOML rig file, and work with the timestamp logs.
+
+mod commands;
+mod rig;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Records video from many cameras at once, with an acquisition timestamp logged for every saved frame.
+#[derive(Debug, Parser)]
+#[command(name = "axvs", version, about, max_term_width = 120)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Record the cameras of a rig file (the built-in demo rig without one).
+    Run(commands::run::RunArgs),
+    /// Extract the absolute time of every saved frame from a log (.axvslog) or archive (.npz).
+    Timestamps(commands::timestamps::TimestampsArgs),
+    /// Export a raw log (.axvslog) to an ataraxis-compatible archive (<id>_log.npz).
+    Export {
+        /// The raw log.
+        log: PathBuf,
+        /// Directory for the archive (default: beside the log).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
+    /// Check a rig file without recording: prints the cameras and encoders it describes.
+    Check {
+        /// The rig file.
+        rig: PathBuf,
+    },
+}
+
+/// Exit code for bad input (rig files, arguments), as for clap's usage errors.
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for failures while working.
+const EXIT_FAILURE: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AXVS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let result = match cli.command {
+        Command::Run(args) => commands::run::run(args),
+        Command::Timestamps(args) => commands::timestamps::run(args),
+        Command::Export { log, out_dir } => commands::export(&log, out_dir.as_deref()),
+        Command::Check { rig } => commands::check(&rig),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("axvs: error: {e}");
+            ExitCode::from(if e.is_bad_input() { EXIT_BAD_INPUT } else { EXIT_FAILURE })
+        }
+    }
+}

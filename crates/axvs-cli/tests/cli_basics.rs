@@ -1,0 +1,32 @@
+//! The binary's own surface: help, version, argument errors. (The end-to-end recording tests live in the
+//! workspace's `tests/` package; this target also makes `cargo test` build the `axvs` binary they run.)
+
+use std::process::Command;
+
+fn axvs() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_axvs"))
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = axvs().arg("--help").output().expect("run axvs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for command in ["run", "timestamps", "export", "check"] {
+        assert!(text.contains(command), "help lacks {command}: {text}");
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2_with_one_line() {
+    let out = axvs().args(["run", "--duration", "-3"]).output().expect("run axvs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--duration"), "{err}");
+
+    let out = axvs().args(["timestamps", "/nonexistent/001.axvslog"]).output().expect("run axvs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("/nonexistent/001.axvslog"), "{err}");
+}
