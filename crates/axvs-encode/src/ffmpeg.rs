@@ -297,7 +297,10 @@ impl FfmpegEncoder {
         // Hand every packet to the OS at once, so a killed process leaves what it encoded in the file.
         header.set("flush_packets", "1");
         if container == Container::Mp4 {
-            header.set("movflags", "frag_keyframe+empty_moov+default_base_moof");
+            // Fragments per keyframe interval; the moov waits for the first fragment so its edit list can
+            // undo the B-frame decode delay, in a µs movie timescale: PTS stay exactly the acquisition times.
+            header.set("movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof");
+            header.set("movie_timescale", "1000000");
         }
         output
             .write_header_with(header)

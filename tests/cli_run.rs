@@ -1,0 +1,208 @@
+//! `axvs run` end to end: counts agree across status, video and log; the .npz archive is what numpy and the
+//! original's readers expect; timestamps extract; a SIGKILLed recording leaves a playable file and a
+//! consistent log.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use axvs_log::{npz, read_log, timestamps};
+use axvs_tests::{axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, wait_until, write_rig};
+
+const RIG: &str = r#"
+output_dir = "unused"
+queue_depth = 32
+[encoder]
+codec = "h264"
+preset = 1
+qp = 23
+[[camera]]
+id = 101
+name = "left_camera"
+backend = "synthetic"
+width = 320
+height = 240
+fps = 50
+pixel_format = "mono8"
+[camera.encoder]
+pixel_format = "gray"
+[[camera]]
+id = 7
+name = "right_camera"
+backend = "synthetic"
+width = 256
+height = 192
+fps = 40
+pixel_format = "bgr8"
+"#;
+
+fn report(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("report json")
+}
+
+#[test]
+fn run_counts_agree_and_archives_are_numpy_compatible() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(dir.path(), "rig.toml", RIG);
+    let report_path = dir.path().join("report.json");
+    let out = axvs()
+        .args(["run", "--duration", "1.5", "--session", "s1", "-o"])
+        .arg(dir.path())
+        .arg("--report")
+        .arg(&report_path)
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    assert!(out.status.success(), "axvs run failed: {}", String::from_utf8_lossy(&out.stderr));
+    let session = dir.path().join("s1");
+    let report = report(&report_path);
+    let cameras = report["cameras"].as_array().expect("cameras");
+    assert_eq!(cameras.len(), 2);
+    for cam in cameras {
+        let id = cam["status"]["id"].as_u64().expect("id");
+        let saved = cam["status"]["saved"].as_u64().expect("saved");
+        assert!(saved > 20, "camera {id} saved only {saved}");
+        assert_eq!(cam["status"]["dropped"]["queue_full"], 0);
+        let video = session.join(format!("{id:03}.mp4"));
+        assert_eq!(ffprobe_frame_count(&video), saved, "camera {id}: video frames vs saved");
+        let log = read_log(&session.join(format!("{id:03}.axvslog"))).expect("log");
+        let frames = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
+        assert_eq!(frames, saved, "camera {id}: log entries vs saved");
+
+        // The archive holds the same entries, in the original's layout.
+        let archive = session.join(format!("{id}_log.npz"));
+        assert_eq!(npz::read_archive(&archive).expect("archive"), log.entries);
+        check_archive_layout(&archive, id as u8, log.entries.len());
+        let script = r#"
+import sys, numpy as np
+a = np.load(sys.argv[1])
+keys = list(a.keys())
+sid = int(sys.argv[2])
+assert keys == sorted(keys), "keys not chronological"
+onset = a[keys[0]]
+assert onset.dtype == np.uint8 and onset.shape == (17,), (onset.dtype, onset.shape)
+assert onset[0] == sid and int.from_bytes(onset[1:9].tobytes(), "little") == 0
+assert keys[0] == f"{sid:03d}_{0:020d}"
+epoch = int.from_bytes(onset[9:17].tobytes(), "little")
+frames = [a[k] for k in keys[1:]]
+assert all(f.shape == (9,) and f[0] == sid for f in frames)
+times = [int.from_bytes(f[1:9].tobytes(), "little") for f in frames]
+assert keys[1:] == [f"{sid:03d}_{t:020d}" for t in times]
+print(len(frames), epoch)
+"#;
+        let printed = python_numpy(script, &[&archive, Path::new(&id.to_string())]);
+        let count: u64 = printed.split_whitespace().next().and_then(|v| v.parse().ok()).expect("count");
+        assert_eq!(count, saved);
+
+        // axvs timestamps: CSV and npy, from the archive and from the raw log, all equal.
+        let times = timestamps::frame_times(&log.entries).expect("times");
+        let csv = dir.path().join(format!("{id}.csv"));
+        let npy = dir.path().join(format!("{id}.npy"));
+        for (input, output) in [(&archive, &csv), (&session.join(format!("{id:03}.axvslog")), &npy)] {
+            let out = axvs().arg("timestamps").arg(input).arg("-o").arg(output).output().expect("axvs timestamps");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let from_csv: Vec<u64> = std::fs::read_to_string(&csv)
+            .expect("csv")
+            .lines()
+            .skip(1)
+            .map(|l| l.parse().expect("number"))
+            .collect();
+        assert_eq!(from_csv, times);
+        let from_npy = python_numpy(
+            "import sys, numpy as np\na = np.load(sys.argv[1])\nassert a.dtype == np.uint64\nprint(' '.join(map(str, a)))",
+            &[&npy],
+        );
+        let from_npy: Vec<u64> = from_npy.split_whitespace().map(|v| v.parse().expect("number")).collect();
+        assert_eq!(from_npy, times);
+    }
+    let manifest = std::fs::read_to_string(session.join("camera_manifest.yaml")).expect("manifest");
+    assert!(manifest.contains("id: 101\n  name: left_camera") && manifest.contains("id: 7\n  name: right_camera"));
+
+    // A second run into the same session is refused; the first run's files are untouched.
+    let before = std::fs::metadata(session.join("101.mp4").with_file_name("101.mp4")).ok();
+    let out = axvs()
+        .args(["run", "--duration", "0.2", "--session", "s1", "-o"])
+        .arg(dir.path())
+        .arg(&rig)
+        .output()
+        .expect("run axvs");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds files"));
+    assert_eq!(before.map(|m| m.len()), std::fs::metadata(session.join("101.mp4")).ok().map(|m| m.len()));
+}
+
+/// Byte-level checks of the archive: stored members, names, the exact numpy 1.0 header.
+fn check_archive_layout(path: &Path, id: u8, entries: usize) {
+    let bytes = std::fs::read(path).expect("archive bytes");
+    // Local file headers: signature, then compression method at offset 8 (0 = stored).
+    let mut names = Vec::new();
+    let mut pos = 0;
+    while pos + 30 <= bytes.len() && bytes[pos..pos + 4] == [0x50, 0x4b, 0x03, 0x04] {
+        let method = u16::from_le_bytes([bytes[pos + 8], bytes[pos + 9]]);
+        assert_eq!(method, 0, "members must be stored, not compressed");
+        let size = u32::from_le_bytes(bytes[pos + 18..pos + 22].try_into().expect("4 bytes")) as usize;
+        let name_len = u16::from_le_bytes([bytes[pos + 26], bytes[pos + 27]]) as usize;
+        let extra_len = u16::from_le_bytes([bytes[pos + 28], bytes[pos + 29]]) as usize;
+        let name = String::from_utf8(bytes[pos + 30..pos + 30 + name_len].to_vec()).expect("name");
+        let data = &bytes[pos + 30 + name_len + extra_len..pos + 30 + name_len + extra_len + size];
+        let payload_len = data.len() - 128;
+        let mut expected = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+        let dict = format!("{{'descr': '|u1', 'fortran_order': False, 'shape': ({payload_len},), }}");
+        expected.extend_from_slice(dict.as_bytes());
+        expected.resize(127, b' ');
+        expected.push(b'\n');
+        assert_eq!(&data[..128], &expected[..], "npy header of {name}");
+        names.push(name);
+        pos += 30 + name_len + extra_len + size;
+    }
+    assert_eq!(names.len(), entries);
+    assert_eq!(names[0], format!("{id:03}_{:020}.npy", 0));
+}
+
+#[test]
+fn a_killed_recording_leaves_a_playable_video_and_a_consistent_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(dir.path(), "rig.toml", RIG);
+    let mut child = axvs()
+        .args(["run", "--duration", "120", "--session", "k", "-o"])
+        .arg(dir.path())
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start axvs");
+    let session = dir.path().join("k");
+    let video = session.join("101.mp4");
+    let log_path = session.join("101.axvslog");
+    // Wait for three 1-second fragments to reach the file, then kill without warning.
+    wait_until("fragments in the file", Duration::from_secs(60), || {
+        std::fs::metadata(&video).map(|m| m.len() > 0).unwrap_or(false)
+            && read_log(&log_path).map(|l| l.entries.len() > 150).unwrap_or(false)
+    });
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    assert_eq!(decode_errors(&video), "", "the killed recording must decode cleanly");
+    let frames = ffprobe_frame_count(&video);
+    assert!(frames >= 50, "only {frames} frames survived the kill");
+    let log = read_log(&log_path).expect("log of a killed recording");
+    let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+    assert!(logged.len() as u64 >= frames, "log has {} entries for {frames} frames", logged.len());
+    // Every frame in the file has its entry: the file's timestamps are the first logged times.
+    let pts: Vec<u64> = ffprobe_frame_pts(&video).into_iter().map(|p| p as u64).collect();
+    assert_eq!(pts.len() as u64, frames);
+    assert_eq!(pts[..], logged[..pts.len()], "video PTS vs logged times");
+    // The raw log of the killed run still exports and extracts.
+    let out = axvs().arg("export").arg(&log_path).output().expect("axvs export");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(timestamps::frame_times(&npz::read_archive(&session.join("101_log.npz")).expect("npz")).expect("times").len(), logged.len());
+}
