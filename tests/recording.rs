@@ -4,15 +4,24 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axvs_core::{decode_counter, PixelFormat, SyntheticCamera, SyntheticConfig, SystemConfig, VideoSystem};
+use axvs_core::{
+    decode_counter, PixelFormat, SyntheticCamera, SyntheticConfig, SystemConfig, VideoSystem,
+};
 use axvs_encode::{EncoderSettings, FfmpegEncoderFactory, OutputPixelFormat, Preset, Qp};
 use axvs_log::{read_log, timestamps, FileLogSink};
-use axvs_tests::{decode_luma, ffprobe_frame_count, ffprobe_frame_pts, ffprobe_time_base, wait_until};
+use axvs_tests::{
+    decode_luma, ffprobe_frame_count, ffprobe_frame_pts, ffprobe_time_base, wait_until,
+};
 
 const W: u32 = 320;
 const H: u32 = 240;
 
-fn system(id: u8, pixel_format: PixelFormat, out: &std::path::Path, sink: Arc<FileLogSink>) -> VideoSystem {
+fn system(
+    id: u8,
+    pixel_format: PixelFormat,
+    out: &std::path::Path,
+    sink: Arc<FileLogSink>,
+) -> VideoSystem {
     let camera = SyntheticCamera::new(SyntheticConfig {
         width: W,
         height: H,
@@ -50,20 +59,28 @@ fn two_cameras_with_saving_toggled_on_off_on() {
     for s in &mut systems {
         s.start().expect("start");
     }
-    let saved_at_least = |systems: &[VideoSystem], n: u64| systems.iter().all(|s| s.status().saved >= n);
-    let acquired_at_least = |systems: &[VideoSystem], n: u64| systems.iter().all(|s| s.status().acquired >= n);
+    let saved_at_least =
+        |systems: &[VideoSystem], n: u64| systems.iter().all(|s| s.status().saved >= n);
+    let acquired_at_least =
+        |systems: &[VideoSystem], n: u64| systems.iter().all(|s| s.status().acquired >= n);
     let long = Duration::from_secs(30);
 
     wait_until("20 saved frames", long, || saved_at_least(&systems, 20));
     systems.iter().for_each(VideoSystem::stop_saving);
     let acquired_then: Vec<u64> = systems.iter().map(|s| s.status().acquired).collect();
     wait_until("15 frames acquired while not saving", long, || {
-        systems.iter().zip(&acquired_then).all(|(s, a)| s.status().acquired >= a + 15)
+        systems
+            .iter()
+            .zip(&acquired_then)
+            .all(|(s, a)| s.status().acquired >= a + 15)
     });
     systems.iter().for_each(VideoSystem::start_saving);
     let saved_then: Vec<u64> = systems.iter().map(|s| s.status().saved).collect();
     wait_until("20 more saved frames", long, || {
-        systems.iter().zip(&saved_then).all(|(s, n)| s.status().saved >= n + 20)
+        systems
+            .iter()
+            .zip(&saved_then)
+            .all(|(s, n)| s.status().saved >= n + 20)
     });
     assert!(acquired_at_least(&systems, 55));
 
@@ -74,19 +91,43 @@ fn two_cameras_with_saving_toggled_on_off_on() {
         report.result().expect("no worker errors");
         let s = &report.status;
         let video = report.video.as_ref().expect("a video");
-        assert!(s.dropped.saving_off >= 15, "{pixel_format}: frames while not saving must be counted: {s:?}");
-        assert_eq!(s.dropped.lost(), 0, "{pixel_format}: no frame may be lost: {s:?}");
-        assert_eq!(s.acquired, s.saved + s.dropped.saving_off, "{pixel_format}: every frame accounted for");
+        assert!(
+            s.dropped.saving_off >= 15,
+            "{pixel_format}: frames while not saving must be counted: {s:?}"
+        );
+        assert_eq!(
+            s.dropped.lost(),
+            0,
+            "{pixel_format}: no frame may be lost: {s:?}"
+        );
+        assert_eq!(
+            s.acquired,
+            s.saved + s.dropped.saving_off,
+            "{pixel_format}: every frame accounted for"
+        );
 
         // Frames in the video == frame entries in the log == saved count.
         let frames = ffprobe_frame_count(&video.path);
         let log = read_log(&dir.path().join(format!("{:03}.axvslog", s.id))).expect("read log");
         assert_eq!(log.truncated_tail, 0);
-        assert_eq!(log.entries.iter().filter(|e| e.is_onset()).count(), 1, "one onset");
+        assert_eq!(
+            log.entries.iter().filter(|e| e.is_onset()).count(),
+            1,
+            "one onset"
+        );
         assert!(log.entries[0].is_onset(), "onset first");
-        let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+        let logged: Vec<u64> = log
+            .entries
+            .iter()
+            .filter(|e| e.is_frame())
+            .map(|e| e.time_us)
+            .collect();
         assert_eq!(frames, s.saved, "{pixel_format}: video frames vs saved");
-        assert_eq!(logged.len() as u64, s.saved, "{pixel_format}: log entries vs saved");
+        assert_eq!(
+            logged.len() as u64,
+            s.saved,
+            "{pixel_format}: log entries vs saved"
+        );
         assert_eq!(video.frames, s.saved);
 
         // Decoded frame counters strictly increase, with one jump where saving was off.
@@ -95,26 +136,43 @@ fn two_cameras_with_saving_toggled_on_off_on() {
             .map(|luma| decode_counter(luma, W as usize, H as usize))
             .collect();
         assert_eq!(counters.len() as u64, frames);
-        assert!(counters.windows(2).all(|w| w[0] < w[1]), "{pixel_format}: counters not increasing: {counters:?}");
+        assert!(
+            counters.windows(2).all(|w| w[0] < w[1]),
+            "{pixel_format}: counters not increasing: {counters:?}"
+        );
         let gaps = counters.windows(2).filter(|w| w[1] - w[0] > 1).count();
-        assert!(gaps >= 1, "{pixel_format}: the off period must show as a gap: {counters:?}");
+        assert!(
+            gaps >= 1,
+            "{pixel_format}: the off period must show as a gap: {counters:?}"
+        );
 
         // The file's timing is the acquisition timing: PTS deltas == logged deltas.
         assert_eq!(ffprobe_time_base(&video.path), (1, 1_000_000));
         let pts = ffprobe_frame_pts(&video.path);
         assert_eq!(pts.len(), logged.len());
         let pts_deltas: Vec<i64> = pts.windows(2).map(|w| w[1] - w[0]).collect();
-        let log_deltas: Vec<i64> = logged.windows(2).map(|w| w[1] as i64 - w[0] as i64).collect();
-        assert_eq!(pts_deltas, log_deltas, "{pixel_format}: PTS deltas differ from logged deltas");
+        let log_deltas: Vec<i64> = logged
+            .windows(2)
+            .map(|w| w[1] as i64 - w[0] as i64)
+            .collect();
+        assert_eq!(
+            pts_deltas, log_deltas,
+            "{pixel_format}: PTS deltas differ from logged deltas"
+        );
 
         // Absolute times exist for every frame.
-        assert_eq!(timestamps::frame_times(&log.entries).expect("times").len(), logged.len());
+        assert_eq!(
+            timestamps::frame_times(&log.entries).expect("times").len(),
+            logged.len()
+        );
     }
 }
 
 #[test]
 fn a_full_queue_drops_and_counts_frames_instead_of_growing() {
-    use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, NullLogSink};
+    use axvs_core::{
+        CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, NullLogSink,
+    };
     use std::path::{Path, PathBuf};
 
     // An encoder that takes 20 ms per frame behind an unpaced camera: the queue must stay bounded.
@@ -143,12 +201,25 @@ fn a_full_queue_drops_and_counts_frames_instead_of_growing() {
     });
     let mut config = SystemConfig::new(9, "fast");
     config.queue_depth = 4;
-    let mut system = VideoSystem::new(config, Box::new(camera), Some(Arc::new(SlowFactory)), Arc::new(NullLogSink));
+    let mut system = VideoSystem::new(
+        config,
+        Box::new(camera),
+        Some(Arc::new(SlowFactory)),
+        Arc::new(NullLogSink),
+    );
     system.start().expect("start");
-    wait_until("queue-full drops", Duration::from_secs(30), || system.status().dropped.queue_full > 50);
+    wait_until("queue-full drops", Duration::from_secs(30), || {
+        system.status().dropped.queue_full > 50
+    });
     let status = system.status();
-    assert!(status.queue_depth <= 4, "queue exceeded its bound: {status:?}");
+    assert!(
+        status.queue_depth <= 4,
+        "queue exceeded its bound: {status:?}"
+    );
     let report = system.stop();
     let s = report.status;
-    assert_eq!(s.acquired, s.saved + s.dropped.queue_full + s.dropped.saving_off);
+    assert_eq!(
+        s.acquired,
+        s.saved + s.dropped.queue_full + s.dropped.saving_off
+    );
 }

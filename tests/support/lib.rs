@@ -10,7 +10,10 @@ pub fn axvs_bin() -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory");
     let bin = dir.join(format!("axvs{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
@@ -29,7 +32,10 @@ pub fn axvs() -> Command {
 pub fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
     while !condition() {
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -42,7 +48,12 @@ pub fn ffprobe_frame_count(video: &Path) -> u64 {
         .arg(video)
         .output()
         .expect("run ffprobe");
-    assert!(out.status.success(), "ffprobe failed on {}: {}", video.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe failed on {}: {}",
+        video.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     text.trim()
         .trim_end_matches(',')
@@ -53,12 +64,23 @@ pub fn ffprobe_frame_count(video: &Path) -> u64 {
 /// Presentation timestamps (in the stream time base, µs for axvs files) of every frame, in display order.
 pub fn ffprobe_frame_pts(video: &Path) -> Vec<i64> {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts"])
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "frame=pts",
+        ])
         .args(["-of", "csv=p=0"])
         .arg(video)
         .output()
         .expect("run ffprobe");
-    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split(',').next().and_then(|v| v.trim().parse().ok()))
@@ -68,7 +90,14 @@ pub fn ffprobe_frame_pts(video: &Path) -> Vec<i64> {
 /// The stream time base of a video as `(num, den)`.
 pub fn ffprobe_time_base(video: &Path) -> (i64, i64) {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=time_base"])
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=time_base",
+        ])
         .args(["-of", "csv=p=0"])
         .arg(video)
         .output()
@@ -83,12 +112,31 @@ pub fn decode_luma(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(video)
-        .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .args([
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ])
         .output()
         .expect("run ffmpeg");
-    assert!(out.status.success(), "ffmpeg decode failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.stdout.len() % (width * height), 0, "decoded size is not whole frames");
-    out.stdout.chunks_exact(width * height).map(<[u8]>::to_vec).collect()
+    assert!(
+        out.status.success(),
+        "ffmpeg decode failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.stdout.len() % (width * height),
+        0,
+        "decoded size is not whole frames"
+    );
+    out.stdout
+        .chunks_exact(width * height)
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 /// Decodes the whole file and returns what FFmpeg complained about (empty when it played cleanly).

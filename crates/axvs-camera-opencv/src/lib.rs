@@ -1,1 +1,1 @@
-
+//! The opencv camera backend for axvs (not implemented yet: see the project's open issues).

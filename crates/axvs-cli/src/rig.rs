@@ -89,7 +89,7 @@ struct EncoderTable {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CameraTable {
-    id: Spanned<u8>,
+    id: Spanned<SourceId>,
     name: Spanned<String>,
     backend: Backend,
     width: Option<Dimension>,
@@ -110,6 +110,20 @@ pub enum Backend {
     Synthetic,
 }
 
+/// A source id: 0 to 255 (it names the log entries and the video file).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "i64")]
+struct SourceId(u8);
+
+impl TryFrom<i64> for SourceId {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        u8::try_from(v)
+            .map(SourceId)
+            .map_err(|_| format!("camera id {v} is out of range (allowed: 0 to 255)"))
+    }
+}
+
 /// A frame width or height: 1 to 16384.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(try_from = "i64")]
@@ -120,7 +134,9 @@ impl TryFrom<i64> for Dimension {
     fn try_from(v: i64) -> Result<Self, String> {
         match v {
             1..=16384 => Ok(Dimension(v as u32)),
-            _ => Err(format!("{v} is not a valid size (allowed: 1 to 16384 pixels)")),
+            _ => Err(format!(
+                "{v} is not a valid size (allowed: 1 to 16384 pixels)"
+            )),
         }
     }
 }
@@ -135,7 +151,9 @@ impl TryFrom<i64> for QueueDepth {
     fn try_from(v: i64) -> Result<Self, String> {
         match v {
             1..=100_000 => Ok(QueueDepth(v as usize)),
-            _ => Err(format!("queue depth {v} is out of range (allowed: 1 to 100000 frames)")),
+            _ => Err(format!(
+                "queue depth {v} is out of range (allowed: 1 to 100000 frames)"
+            )),
         }
     }
 }
@@ -151,7 +169,9 @@ impl TryFrom<i64> for GpuIndex {
         match v {
             v if v < 0 => Ok(GpuIndex(None)),
             0..=64 => Ok(GpuIndex(Some(v as u32))),
-            _ => Err(format!("gpu index {v} is out of range (allowed: -1 for the CPU, 0 to 64)")),
+            _ => Err(format!(
+                "gpu index {v} is out of range (allowed: -1 for the CPU, 0 to 64)"
+            )),
         }
     }
 }
@@ -178,7 +198,9 @@ impl TryFrom<Number> for Positive {
         if v.is_finite() && v > 0.0 && v <= 100_000.0 {
             Ok(Positive(v))
         } else {
-            Err(format!("{v} is not allowed here (must be a positive number up to 100000)"))
+            Err(format!(
+                "{v} is not allowed here (must be a positive number up to 100000)"
+            ))
         }
     }
 }
@@ -237,13 +259,21 @@ impl Locator<'_> {
             file: self.file.to_string(),
             line,
             column,
-            message: message.into(),
+            message: message
+                .into()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("; "),
         }
     }
 
     fn location(&self, span: Range<usize>) -> String {
         match self.error(Some(span), "") {
-            RigError::Invalid { file, line, column, .. } => format!("{file}:{line}:{column}"),
+            RigError::Invalid {
+                file, line, column, ..
+            } => format!("{file}:{line}:{column}"),
             RigError::Read { .. } => self.file.to_string(),
         }
     }
@@ -294,9 +324,13 @@ impl Rig {
     /// Validates rig text; `file` names it in messages.
     pub fn parse(file: &str, text: &str) -> Result<Rig, RigError> {
         let loc = Locator { file, text };
-        let raw: RigFile = toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
+        let raw: RigFile =
+            toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
         if raw.camera.is_empty() {
-            return Err(loc.error(None, "the rig has no cameras; add at least one [[camera]] table"));
+            return Err(loc.error(
+                None,
+                "the rig has no cameras; add at least one [[camera]] table",
+            ));
         }
         let defaults = raw
             .encoder
@@ -309,7 +343,7 @@ impl Rig {
         for table in &raw.camera {
             let location = loc.location(table.span());
             let cam = table.get_ref();
-            let id = *cam.id.get_ref();
+            let id = cam.id.get_ref().0;
             if let Some(first) = ids.insert(id, location.clone()) {
                 return Err(loc.error(
                     Some(cam.id.span()),
@@ -326,7 +360,11 @@ impl Rig {
                     format!("camera name '{name}' is used twice (first at {first}); names must be unique"),
                 ));
             }
-            let encoder = cam.encoder.clone().unwrap_or_default().apply(defaults.clone());
+            let encoder = cam
+                .encoder
+                .clone()
+                .unwrap_or_default()
+                .apply(defaults.clone());
             axvs_encode::check_settings(&encoder)
                 .map_err(|e| loc.error(Some(table.span()), format!("camera {id} '{name}': {e}")))?;
             let camera = match cam.backend {
@@ -363,7 +401,11 @@ impl Rig {
                 id,
                 name,
                 camera,
-                queue_depth: cam.queue_depth.or(raw.queue_depth).map(|q| q.0).unwrap_or(64),
+                queue_depth: cam
+                    .queue_depth
+                    .or(raw.queue_depth)
+                    .map(|q| q.0)
+                    .unwrap_or(64),
                 overflow: cam.overflow.or(raw.overflow).unwrap_or_default(),
                 encoder,
                 location,
@@ -399,7 +441,9 @@ mod tests {
     #[test]
     fn errors_name_line_and_column() {
         let text = "output_dir = \"x\"\n[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\nqp = 3\n";
-        let err = Rig::parse("r.toml", text).expect_err("unknown key").to_string();
+        let err = Rig::parse("r.toml", text)
+            .expect_err("unknown key")
+            .to_string();
         assert!(err.starts_with("r.toml:6:1: unknown field `qp`"), "{err}");
     }
 

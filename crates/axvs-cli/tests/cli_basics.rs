@@ -19,12 +19,18 @@ fn help_lists_every_command() {
 
 #[test]
 fn bad_arguments_exit_2_with_one_line() {
-    let out = axvs().args(["run", "--duration", "-3"]).output().expect("run axvs");
+    let out = axvs()
+        .args(["run", "--duration", "-3"])
+        .output()
+        .expect("run axvs");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--duration"), "{err}");
 
-    let out = axvs().args(["timestamps", "/nonexistent/001.axvslog"]).output().expect("run axvs");
+    let out = axvs()
+        .args(["timestamps", "/nonexistent/001.axvslog"])
+        .output()
+        .expect("run axvs");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");

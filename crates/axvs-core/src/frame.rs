@@ -52,7 +52,11 @@ impl FramePool {
 
     /// Takes a free buffer, or `None` when all are in use.
     pub fn try_acquire(&self) -> Option<PoolBuffer> {
-        self.shared.free_rx.try_recv().ok().map(|data| self.wrap(data))
+        self.shared
+            .free_rx
+            .try_recv()
+            .ok()
+            .map(|data| self.wrap(data))
     }
 
     /// Takes a free buffer, waiting up to `timeout` for one to come back.

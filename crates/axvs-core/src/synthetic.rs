@@ -72,22 +72,22 @@ impl SyntheticCamera {
         let rows: Vec<f32> = (0..h).map(|y| (y as f32 * 0.047).cos() * 40.0).collect();
         let mut scene = vec![0u8; w * h * bpp];
         let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-        for y in 0..h {
-            for x in 0..w {
+        for (y, row) in scene.chunks_exact_mut(w * bpp).enumerate() {
+            for (x, px) in row.chunks_exact_mut(bpp).enumerate() {
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
                 rng ^= rng << 17;
                 let noise = (rng % 13) as f32 - 6.0;
-                let blob = if ((x / 48) + (y / 40)) % 3 == 0 { 25.0 } else { 0.0 };
+                let blob = if ((x / 48) + (y / 40)) % 3 == 0 {
+                    25.0
+                } else {
+                    0.0
+                };
                 let luma = (128.0 + cols[x] + rows[y] + blob + noise).clamp(0.0, 255.0) as u8;
-                let i = (y * w + x) * bpp;
-                match bpp {
-                    1 => scene[i] = luma,
-                    _ => {
-                        scene[i] = luma;
-                        scene[i + 1] = (128.0 + rows[y] + noise).clamp(0.0, 255.0) as u8;
-                        scene[i + 2] = (128.0 + cols[x] - noise).clamp(0.0, 255.0) as u8;
-                    }
+                px[0] = luma;
+                if bpp == 3 {
+                    px[1] = (128.0 + rows[y] + noise).clamp(0.0, 255.0) as u8;
+                    px[2] = (128.0 + cols[x] - noise).clamp(0.0, 255.0) as u8;
                 }
             }
         }
@@ -266,7 +266,11 @@ mod tests {
             let mut buf = vec![0; info.frame_size()];
             for expected in 0..5u32 {
                 cam.grab(&mut buf).expect("grab");
-                let luma: Vec<u8> = buf.iter().step_by(pixel_format.bytes_per_pixel()).copied().collect();
+                let luma: Vec<u8> = buf
+                    .iter()
+                    .step_by(pixel_format.bytes_per_pixel())
+                    .copied()
+                    .collect();
                 assert_eq!(decode_counter(&luma, 200, 100), expected);
             }
         }

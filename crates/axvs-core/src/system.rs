@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::log::utc_now_us;
 use crate::status::{DropCounts, SystemEvent, SystemState, SystemStatus};
 use crate::{
-    Camera, CameraError, CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, FrameMeta,
-    FramePool, LogError, LogSink,
+    Camera, CameraError, CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame,
+    FrameMeta, FramePool, LogError, LogSink,
 };
 
 /// What the acquisition thread does with a frame when the queue to the encoder is full.
@@ -40,7 +40,9 @@ impl FromStr for OverflowPolicy {
         match s {
             "drop_newest" | "drop-newest" => Ok(OverflowPolicy::DropNewest),
             "block" => Ok(OverflowPolicy::Block),
-            other => Err(format!("unknown overflow policy '{other}' (allowed: drop_newest, block)")),
+            other => Err(format!(
+                "unknown overflow policy '{other}' (allowed: drop_newest, block)"
+            )),
         }
     }
 }
@@ -303,10 +305,10 @@ impl VideoSystem {
         if let Some(info) = &self.info {
             return Ok(info.clone());
         }
-        let camera = self
-            .camera
-            .as_mut()
-            .ok_or_else(|| self.shared.thread_error("camera is in use by a running system".into()))?;
+        let camera = self.camera.as_mut().ok_or_else(|| {
+            self.shared
+                .thread_error("camera is in use by a running system".into())
+        })?;
         let info = camera.open().map_err(|e| self.shared.camera_error(e))?;
         self.info = Some(info.clone());
         Ok(info)
@@ -464,10 +466,11 @@ impl VideoSystem {
             STATE_FAILED => SystemState::Failed,
             _ => SystemState::Idle,
         };
-        let (queue_depth, queue_capacity) = match self.running.as_ref().and_then(|r| r.queue.as_ref()) {
-            Some(q) => (q.len(), q.capacity().unwrap_or(0)),
-            None => (0, self.config.queue_depth),
-        };
+        let (queue_depth, queue_capacity) =
+            match self.running.as_ref().and_then(|r| r.queue.as_ref()) {
+                Some(q) => (q.len(), q.capacity().unwrap_or(0)),
+                None => (0, self.config.queue_depth),
+            };
         SystemStatus {
             id: self.config.id,
             name: self.config.name.clone(),
@@ -503,12 +506,17 @@ impl VideoSystem {
             drop(running.queue);
             match running.acquisition.join() {
                 Ok(camera) => self.camera = Some(camera),
-                Err(_) => self.shared.fail(self.shared.thread_error("acquisition thread panicked".into())),
+                Err(_) => self.shared.fail(
+                    self.shared
+                        .thread_error("acquisition thread panicked".into()),
+                ),
             }
             if let Some(encoding) = running.encoding {
                 match encoding.join() {
                     Ok(summary) => video = summary,
-                    Err(_) => self.shared.fail(self.shared.thread_error("encoding thread panicked".into())),
+                    Err(_) => self
+                        .shared
+                        .fail(self.shared.thread_error("encoding thread panicked".into())),
                 }
             }
             if let Err(e) = self.log.flush() {
@@ -520,14 +528,26 @@ impl VideoSystem {
                     ..EncodeSummary::default()
                 });
             }
-            let _ = self.shared.events.try_send(SystemEvent::Stopped { id: self.config.id });
+            let _ = self
+                .shared
+                .events
+                .try_send(SystemEvent::Stopped { id: self.config.id });
         }
         let mut status = self.status();
         status.state = SystemState::Idle;
         status.queue_depth = 0;
         self.shared.state.store(STATE_IDLE, Ordering::SeqCst);
-        let errors = self.shared.errors.lock().map(|e| e.clone()).unwrap_or_default();
-        StopReport { status, video, errors }
+        let errors = self
+            .shared
+            .errors
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default();
+        StopReport {
+            status,
+            video,
+            errors,
+        }
     }
 }
 
@@ -565,7 +585,11 @@ impl Acquisition {
                 window_start = Instant::now();
                 window_frames = 0;
             }
-            let Some(mut buffer) = self.pool.try_acquire().or_else(|| self.pool.acquire_timeout(POLL)) else {
+            let Some(mut buffer) = self
+                .pool
+                .try_acquire()
+                .or_else(|| self.pool.acquire_timeout(POLL))
+            else {
                 continue;
             };
             let grab = match camera.grab(&mut buffer) {
@@ -605,7 +629,11 @@ impl Acquisition {
             self.enqueue(queue, frame);
         }
         if let Err(e) = camera.stop() {
-            tracing::warn!("camera {} '{}': stopping: {e}", self.shared.id, self.shared.name);
+            tracing::warn!(
+                "camera {} '{}': stopping: {e}",
+                self.shared.id,
+                self.shared.name
+            );
         }
         camera
     }

@@ -3,10 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, PixelFormat};
-use ffmpeg_next as ff;
+use axvs_core::{
+    CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, PixelFormat,
+};
 use ff::format::Pixel;
 use ff::{ffi, Dictionary, Rational};
+use ffmpeg_next as ff;
 
 use crate::{Codec, Container, EncodeError, EncoderSettings, OutputPixelFormat};
 
@@ -221,7 +223,7 @@ impl Scaler {
                 w,
                 h,
                 dst.into(),
-                ffi::SWS_BILINEAR as i32,
+                ffi::SWS_BILINEAR,
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
                 std::ptr::null(),
@@ -234,8 +236,17 @@ impl Scaler {
                 )));
             }
             // Full range in and out: camera values 0–255 stay 0–255.
-            let coefficients = ffi::sws_getCoefficients(ffi::SWS_CS_DEFAULT as i32);
-            ffi::sws_setColorspaceDetails(ctx, coefficients, 1, coefficients, 1, 0, 1 << 16, 1 << 16);
+            let coefficients = ffi::sws_getCoefficients(ffi::SWS_CS_DEFAULT);
+            ffi::sws_setColorspaceDetails(
+                ctx,
+                coefficients,
+                1,
+                coefficients,
+                1,
+                0,
+                1 << 16,
+                1 << 16,
+            );
             Ok(Scaler(ctx))
         }
     }
@@ -260,11 +271,17 @@ pub struct FfmpegEncoder {
 
 impl FfmpegEncoder {
     /// Opens `path` (which must not exist) for a camera that resolved to `camera`.
-    pub fn create(settings: &EncoderSettings, path: &Path, camera: &CameraInfo) -> Result<Self, EncodeError> {
+    pub fn create(
+        settings: &EncoderSettings,
+        path: &Path,
+        camera: &CameraInfo,
+    ) -> Result<Self, EncodeError> {
         check_settings(settings)?;
         let codec = find_codec(settings)?;
         let out_pixel = output_pixel(settings.pixel_format);
-        if settings.pixel_format == OutputPixelFormat::Yuv420p && (camera.width % 2 != 0 || camera.height % 2 != 0) {
+        if settings.pixel_format == OutputPixelFormat::Yuv420p
+            && (!camera.width.is_multiple_of(2) || !camera.height.is_multiple_of(2))
+        {
             return Err(EncodeError::Unsupported(format!(
                 "yuv420p needs an even width and height, the camera gives {}x{}",
                 camera.width, camera.height
@@ -280,12 +297,23 @@ impl FfmpegEncoder {
             })?;
         }
         let container = settings.container();
-        let mut output = ff::format::output_as(path, container.muxer()).map_err(|e| EncodeError::Create {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        let global_header = output.format().flags().contains(ff::format::Flags::GLOBAL_HEADER);
-        let encoder = open_codec(settings, codec, camera.width, camera.height, camera.fps, global_header)?;
+        let mut output =
+            ff::format::output_as(path, container.muxer()).map_err(|e| EncodeError::Create {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        let global_header = output
+            .format()
+            .flags()
+            .contains(ff::format::Flags::GLOBAL_HEADER);
+        let encoder = open_codec(
+            settings,
+            codec,
+            camera.width,
+            camera.height,
+            camera.fps,
+            global_header,
+        )?;
         {
             let mut stream = output
                 .add_stream(codec)
@@ -299,16 +327,16 @@ impl FfmpegEncoder {
         if container == Container::Mp4 {
             // Fragments per keyframe interval; the moov waits for the first fragment so its edit list can
             // undo the B-frame decode delay, in a µs movie timescale: PTS stay exactly the acquisition times.
-            header.set("movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof");
+            header.set(
+                "movflags",
+                "frag_keyframe+empty_moov+delay_moov+default_base_moof",
+            );
             header.set("movie_timescale", "1000000");
         }
-        output
-            .write_header_with(header)
-            .map_err(|e| EncodeError::ffmpeg(format!("writing the header of {}", path.display()), e))?;
-        let stream_time_base = output
-            .stream(0)
-            .map(|s| s.time_base())
-            .unwrap_or(TIME_BASE);
+        output.write_header_with(header).map_err(|e| {
+            EncodeError::ffmpeg(format!("writing the header of {}", path.display()), e)
+        })?;
+        let stream_time_base = output.stream(0).map(|s| s.time_base()).unwrap_or(TIME_BASE);
 
         let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
         picture.set_color_range(ff::util::color::Range::JPEG);
@@ -353,7 +381,10 @@ impl FfmpegEncoder {
         // SAFETY: the frame is a valid AVFrame owned by `self.picture`.
         let ret = unsafe { ffi::av_frame_make_writable(self.picture.as_mut_ptr()) };
         if ret < 0 {
-            return Err(EncodeError::ffmpeg("reusing the picture buffer", ff::Error::from(ret)));
+            return Err(EncodeError::ffmpeg(
+                "reusing the picture buffer",
+                ff::Error::from(ret),
+            ));
         }
         if self.picture.data(0).as_ptr() != before {
             // The codec still held the old buffer and FFmpeg gave us a new one: its chroma is undefined.
@@ -384,7 +415,12 @@ impl FfmpegEncoder {
             }
             Conversion::Scale(scaler) => {
                 let src_stride = [(self.width * self.input.bytes_per_pixel()) as i32, 0, 0, 0];
-                let src = [data.as_ptr(), std::ptr::null(), std::ptr::null(), std::ptr::null()];
+                let src = [
+                    data.as_ptr(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                ];
                 // SAFETY: `src` covers `height` rows of `src_stride` bytes (checked above); the destination
                 // planes belong to a writable frame of the size the scaler was made for.
                 let ret = unsafe {
@@ -400,7 +436,10 @@ impl FfmpegEncoder {
                     )
                 };
                 if ret < 0 {
-                    return Err(EncodeError::ffmpeg("converting pixels", ff::Error::from(ret)));
+                    return Err(EncodeError::ffmpeg(
+                        "converting pixels",
+                        ff::Error::from(ret),
+                    ));
                 }
             }
         }
@@ -416,10 +455,14 @@ impl FfmpegEncoder {
                     self.packet.rescale_ts(TIME_BASE, self.stream_time_base);
                     self.packet
                         .write_interleaved(&mut self.output)
-                        .map_err(|e| EncodeError::ffmpeg(format!("writing {}", self.path.display()), e))?;
+                        .map_err(|e| {
+                            EncodeError::ffmpeg(format!("writing {}", self.path.display()), e)
+                        })?;
                     self.packets += 1;
                 }
-                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => return Ok(()),
+                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => {
+                    return Ok(())
+                }
                 Err(ff::Error::Eof) => return Ok(()),
                 Err(e) => return Err(EncodeError::ffmpeg("encoding", e)),
             }
@@ -499,7 +542,10 @@ pub struct FfmpegEncoderFactory {
 
 impl FfmpegEncoderFactory {
     /// Checks the settings now (not when the camera starts) and returns the factory.
-    pub fn new(settings: EncoderSettings, output_dir: impl Into<PathBuf>) -> Result<Self, EncodeError> {
+    pub fn new(
+        settings: EncoderSettings,
+        output_dir: impl Into<PathBuf>,
+    ) -> Result<Self, EncodeError> {
         check_settings(&settings)?;
         Ok(FfmpegEncoderFactory {
             settings,
@@ -509,8 +555,10 @@ impl FfmpegEncoderFactory {
 
     /// The file a source's video goes to.
     pub fn video_path(&self, source_id: u8) -> PathBuf {
-        self.output_dir
-            .join(format!("{source_id:03}.{}", self.settings.container().extension()))
+        self.output_dir.join(format!(
+            "{source_id:03}.{}",
+            self.settings.container().extension()
+        ))
     }
 
     /// The settings.

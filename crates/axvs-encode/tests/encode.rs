@@ -4,7 +4,9 @@ use std::path::Path;
 use std::process::Command;
 
 use axvs_core::{Camera, FrameMeta, FramePool, PixelFormat, SyntheticCamera, SyntheticConfig};
-use axvs_encode::{Codec, Container, EncodeError, EncoderSettings, FfmpegEncoder, OutputPixelFormat, Preset, Qp};
+use axvs_encode::{
+    Codec, Container, EncodeError, EncoderSettings, FfmpegEncoder, OutputPixelFormat, Preset, Qp,
+};
 
 fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, path: &Path) -> u64 {
     let mut camera = SyntheticCamera::new(SyntheticConfig {
@@ -30,7 +32,9 @@ fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, pa
             height: info.height,
             pixel_format,
         };
-        encoder.encode_frame(&axvs_core::Frame::new(buf, meta)).expect("encode");
+        encoder
+            .encode_frame(&axvs_core::Frame::new(buf, meta))
+            .expect("encode");
     }
     encoder.finish_file().expect("finish").frames
 }
@@ -38,11 +42,20 @@ fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, pa
 fn probe(path: &Path) -> (u64, String, String) {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args(["-show_entries", "stream=nb_read_frames,pix_fmt,codec_name", "-of", "csv=p=0"])
+        .args([
+            "-show_entries",
+            "stream=nb_read_frames,pix_fmt,codec_name",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(path)
         .output()
         .expect("run ffprobe");
-    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let parts: Vec<&str> = text.split(',').collect();
     assert_eq!(parts.len(), 3, "unexpected ffprobe output {text}");
@@ -65,20 +78,65 @@ fn h264_chroma_format_idc(path: &Path) -> u32 {
         .lines()
         .find(|l| l.contains("chroma_format_idc"))
         .expect("SPS with chroma_format_idc");
-    line.split_whitespace().last().and_then(|v| v.parse().ok()).expect("value")
+    line.split_whitespace()
+        .last()
+        .and_then(|v| v.parse().ok())
+        .expect("value")
 }
 
 #[test]
 fn every_codec_and_format_writes_a_playable_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = [
-        (Codec::H264, OutputPixelFormat::Gray, PixelFormat::Mono8, "h264", "gray"),
-        (Codec::H264, OutputPixelFormat::Yuv420p, PixelFormat::Mono8, "h264", "yuvj420p"),
-        (Codec::H264, OutputPixelFormat::Yuv444p, PixelFormat::Bgr8, "h264", "yuvj444p"),
-        (Codec::H265, OutputPixelFormat::Yuv420p, PixelFormat::Bgr8, "hevc", "yuvj420p"),
-        (Codec::H265, OutputPixelFormat::Gray, PixelFormat::Mono8, "hevc", "gray"),
-        (Codec::Av1, OutputPixelFormat::Yuv420p, PixelFormat::Mono8, "av1", "yuv420p"),
-        (Codec::Ffv1, OutputPixelFormat::Gray, PixelFormat::Mono8, "ffv1", "gray"),
+        (
+            Codec::H264,
+            OutputPixelFormat::Gray,
+            PixelFormat::Mono8,
+            "h264",
+            "gray",
+        ),
+        (
+            Codec::H264,
+            OutputPixelFormat::Yuv420p,
+            PixelFormat::Mono8,
+            "h264",
+            "yuvj420p",
+        ),
+        (
+            Codec::H264,
+            OutputPixelFormat::Yuv444p,
+            PixelFormat::Bgr8,
+            "h264",
+            "yuvj444p",
+        ),
+        (
+            Codec::H265,
+            OutputPixelFormat::Yuv420p,
+            PixelFormat::Bgr8,
+            "hevc",
+            "yuvj420p",
+        ),
+        (
+            Codec::H265,
+            OutputPixelFormat::Gray,
+            PixelFormat::Mono8,
+            "hevc",
+            "gray",
+        ),
+        (
+            Codec::Av1,
+            OutputPixelFormat::Yuv420p,
+            PixelFormat::Mono8,
+            "av1",
+            "yuv420p",
+        ),
+        (
+            Codec::Ffv1,
+            OutputPixelFormat::Gray,
+            PixelFormat::Mono8,
+            "ffv1",
+            "gray",
+        ),
     ];
     for (i, (codec, pix, input, want_codec, want_pix)) in cases.into_iter().enumerate() {
         let settings = EncoderSettings {
@@ -88,7 +146,9 @@ fn every_codec_and_format_writes_a_playable_file() {
             qp: Qp::new(20).expect("qp"),
             ..Default::default()
         };
-        let path = dir.path().join(format!("{i}.{}", settings.container().extension()));
+        let path = dir
+            .path()
+            .join(format!("{i}.{}", settings.container().extension()));
         let written = encode(&settings, input, 12, &path);
         let (frames, codec_name, pix_fmt) = probe(&path);
         assert_eq!(written, 12, "{codec} {pix}");
@@ -108,8 +168,12 @@ fn refuses_to_overwrite_and_reports_bad_combinations() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("001.mp4");
     std::fs::write(&path, b"precious").expect("write");
-    let info = SyntheticCamera::new(SyntheticConfig::default()).open().expect("open");
-    let err = FfmpegEncoder::create(&EncoderSettings::default(), &path, &info).err().expect("must fail");
+    let info = SyntheticCamera::new(SyntheticConfig::default())
+        .open()
+        .expect("open");
+    let err = FfmpegEncoder::create(&EncoderSettings::default(), &path, &info)
+        .err()
+        .expect("must fail");
     assert!(matches!(err, EncodeError::Exists(_)), "{err}");
     assert_eq!(std::fs::read(&path).expect("read"), b"precious");
 
@@ -118,8 +182,13 @@ fn refuses_to_overwrite_and_reports_bad_combinations() {
         pixel_format: OutputPixelFormat::Gray,
         ..Default::default()
     };
-    let msg = axvs_encode::check_settings(&av1_gray).expect_err("svt-av1 has no gray").to_string();
-    assert!(msg.contains("libsvtav1") && msg.contains("yuv420p"), "{msg}");
+    let msg = axvs_encode::check_settings(&av1_gray)
+        .expect_err("svt-av1 has no gray")
+        .to_string();
+    assert!(
+        msg.contains("libsvtav1") && msg.contains("yuv420p"),
+        "{msg}"
+    );
 
     let ffv1_mp4 = EncoderSettings {
         codec: Codec::Ffv1,

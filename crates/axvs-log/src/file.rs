@@ -50,7 +50,10 @@ pub fn read_log(path: &Path) -> Result<LogContents, LogFileError> {
 
 fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, LogFileError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(LogFileError::corrupt(path, "not an axvs log (missing AXVSLOG1 header)"));
+        return Err(LogFileError::corrupt(
+            path,
+            "not an axvs log (missing AXVSLOG1 header)",
+        ));
     }
     let mut entries = Vec::with_capacity((bytes.len() - MAGIC.len()) / (4 + HEADER_LEN));
     let mut pos = MAGIC.len();
@@ -72,8 +75,9 @@ fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, LogFileError> {
             truncated_tail = rest.len();
             break;
         }
-        let entry = LogEntry::from_bytes(&rest[4..4 + len])
-            .ok_or_else(|| LogFileError::corrupt(path, format!("record at byte {pos} is too short")))?;
+        let entry = LogEntry::from_bytes(&rest[4..4 + len]).ok_or_else(|| {
+            LogFileError::corrupt(path, format!("record at byte {pos} is too short"))
+        })?;
         entries.push(entry);
         pos += 4 + len;
     }

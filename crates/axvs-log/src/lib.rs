@@ -28,9 +28,9 @@
 
 mod entry;
 mod error;
-pub mod npy;
 pub mod file;
 pub mod manifest;
+pub mod npy;
 pub mod npz;
 pub mod timestamps;
 mod writer;

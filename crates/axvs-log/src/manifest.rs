@@ -38,7 +38,11 @@ pub fn read(path: &Path) -> Result<CameraManifest, LogFileError> {
 /// the manifest's path. The file is replaced atomically.
 pub fn register(log_dir: &Path, id: u8, name: &str) -> Result<PathBuf, LogFileError> {
     let path = log_dir.join(MANIFEST_FILE);
-    let mut manifest = if path.exists() { read(&path)? } else { CameraManifest::default() };
+    let mut manifest = if path.exists() {
+        read(&path)?
+    } else {
+        CameraManifest::default()
+    };
     match manifest.sources.iter_mut().find(|s| s.id == id) {
         Some(source) => source.name = name.to_string(),
         None => manifest.sources.push(ManifestSource {
@@ -67,7 +71,10 @@ mod tests {
         register(dir.path(), 7, "right").expect("register");
         let path = register(dir.path(), 101, "left").expect("register");
         let text = std::fs::read_to_string(&path).expect("read");
-        assert!(text.starts_with("---\nsources:\n- id: 101\n  name: left\n"), "{text}");
+        assert!(
+            text.starts_with("---\nsources:\n- id: 101\n  name: left\n"),
+            "{text}"
+        );
         assert!(text.ends_with("...\n"));
         assert_eq!(read(&path).expect("parse").sources.len(), 2);
     }

@@ -44,7 +44,10 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, String> {
     }
     let (dict_len, dict_start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
         v => return Err(format!("unsupported .npy version {v}")),
     };
     let dict = bytes
@@ -100,6 +103,9 @@ mod tests {
         assert!(text.starts_with("{'descr': '|u1', 'fortran_order': False, 'shape': (9,), }"));
         assert!(text.ends_with(" \n"));
         let parsed = parse_header(&h).expect("parse");
-        assert_eq!((parsed.descr.as_str(), parsed.len, parsed.data_offset), ("|u1", 9, 128));
+        assert_eq!(
+            (parsed.descr.as_str(), parsed.len, parsed.data_offset),
+            ("|u1", 9, 128)
+        );
     }
 }

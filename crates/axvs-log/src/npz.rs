@@ -53,7 +53,9 @@ pub fn write_archive(entries: &[LogEntry], path: &Path) -> Result<(), LogFileErr
             .map_err(|e| LogFileError::corrupt(&tmp, e.to_string()))?;
         zip.write_all(&member).map_err(LogFileError::io(&tmp))?;
     }
-    let mut inner = zip.finish().map_err(|e| LogFileError::corrupt(&tmp, e.to_string()))?;
+    let mut inner = zip
+        .finish()
+        .map_err(|e| LogFileError::corrupt(&tmp, e.to_string()))?;
     inner.flush().map_err(LogFileError::io(&tmp))?;
     drop(inner);
     std::fs::rename(&tmp, path).map_err(LogFileError::io(path))?;
@@ -71,7 +73,10 @@ pub fn export_log(log_path: &Path, out_dir: &Path) -> Result<PathBuf, LogFileErr
     if let Some(other) = contents.entries.iter().find(|e| e.source_id != source_id) {
         return Err(LogFileError::corrupt(
             log_path,
-            format!("entries of two sources ({source_id} and {}) in one log", other.source_id),
+            format!(
+                "entries of two sources ({source_id} and {}) in one log",
+                other.source_id
+            ),
         ));
     }
     let path = out_dir.join(archive_name(source_id));
@@ -95,7 +100,8 @@ pub fn read_archive(path: &Path) -> Result<Vec<LogEntry>, LogFileError> {
         member
             .read_to_end(&mut bytes)
             .map_err(|e| LogFileError::corrupt(path, format!("member {name}: {e}")))?;
-        let header = npy::parse_header(&bytes).map_err(|e| LogFileError::corrupt(path, format!("member {name}: {e}")))?;
+        let header = npy::parse_header(&bytes)
+            .map_err(|e| LogFileError::corrupt(path, format!("member {name}: {e}")))?;
         if header.descr != "|u1" && header.descr != "<u1" && header.descr != "u1" {
             return Err(LogFileError::corrupt(
                 path,
@@ -104,9 +110,12 @@ pub fn read_archive(path: &Path) -> Result<Vec<LogEntry>, LogFileError> {
         }
         let data = bytes
             .get(header.data_offset..header.data_offset + header.len)
-            .ok_or_else(|| LogFileError::corrupt(path, format!("member {name}: array is cut short")))?;
-        let entry = LogEntry::from_bytes(data)
-            .ok_or_else(|| LogFileError::corrupt(path, format!("member {name}: entry shorter than 9 bytes")))?;
+            .ok_or_else(|| {
+                LogFileError::corrupt(path, format!("member {name}: array is cut short"))
+            })?;
+        let entry = LogEntry::from_bytes(data).ok_or_else(|| {
+            LogFileError::corrupt(path, format!("member {name}: entry shorter than 9 bytes"))
+        })?;
         entries.push(entry);
     }
     Ok(entries)

@@ -19,7 +19,11 @@ const CHANNEL_CAPACITY: usize = 1 << 16;
 const MAX_FLUSH_DELAY: Duration = Duration::from_secs(1);
 
 enum Msg {
-    Entry { source_id: u8, time_us: u64, payload: Vec<u8> },
+    Entry {
+        source_id: u8,
+        time_us: u64,
+        payload: Vec<u8>,
+    },
     Flush(Sender<Result<(), String>>),
 }
 
@@ -89,7 +93,9 @@ impl FileLogSink {
         }
         let handle = self.thread.lock().ok().and_then(|mut t| t.take());
         let files = match handle {
-            Some(h) => h.join().map_err(|_| LogFileError::Writer("writer thread panicked".into()))?,
+            Some(h) => h
+                .join()
+                .map_err(|_| LogFileError::Writer("writer thread panicked".into()))?,
             None => Vec::new(),
         };
         if let Some(e) = self.error.lock().ok().and_then(|e| e.clone()) {
@@ -199,15 +205,18 @@ impl Writer {
                     _ => format!("{}: {e}", path.display()),
                 })?;
             let mut writer = BufWriter::with_capacity(64 * 1024, file);
-            writer.write_all(MAGIC).map_err(|e| format!("{}: {e}", path.display()))?;
+            writer
+                .write_all(MAGIC)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             self.files[index] = Some(writer);
             self.written.push(path);
         }
         self.scratch.clear();
         encode_record(source_id, time_us, payload, &mut self.scratch);
         if let Some(file) = self.files[index].as_mut() {
-            file.write_all(&self.scratch)
-                .map_err(|e| format!("{}: {e}", self.dir.join(log_file_name(source_id)).display()))?;
+            file.write_all(&self.scratch).map_err(|e| {
+                format!("{}: {e}", self.dir.join(log_file_name(source_id)).display())
+            })?;
         }
         Ok(())
     }
@@ -217,7 +226,10 @@ impl Writer {
         for (id, file) in self.files.iter_mut().enumerate() {
             if let Some(f) = file {
                 if let Err(e) = f.flush() {
-                    failure = Some(format!("{}: {e}", self.dir.join(log_file_name(id as u8)).display()));
+                    failure = Some(format!(
+                        "{}: {e}",
+                        self.dir.join(log_file_name(id as u8)).display()
+                    ));
                 }
             }
         }
@@ -267,6 +279,9 @@ mod tests {
         sink.log(3, 0, &[0; 8]).expect("queued");
         assert!(sink.flush().is_err());
         assert!(sink.close().is_err());
-        assert_eq!(std::fs::read(dir.path().join("003.axvslog")).expect("read"), b"old");
+        assert_eq!(
+            std::fs::read(dir.path().join("003.axvslog")).expect("read"),
+            b"old"
+        );
     }
 }

@@ -56,7 +56,12 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
 /// `axvs check`.
 pub fn check(path: &Path) -> Result<(), CliError> {
     let rig = Rig::load(path)?;
-    println!("{}: {} camera(s), output under {}", rig.source, rig.cameras.len(), rig.output_dir.display());
+    println!(
+        "{}: {} camera(s), output under {}",
+        rig.source,
+        rig.cameras.len(),
+        rig.output_dir.display()
+    );
     for cam in &rig.cameras {
         let CameraSource::Synthetic(s) = &cam.camera;
         let e = &cam.encoder;

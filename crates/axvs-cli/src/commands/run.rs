@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axvs_core::{Camera, StopReport, SyntheticCamera, SystemConfig, SystemEvent, SystemState, SystemStatus, VideoSystem};
+use axvs_core::{
+    Camera, StopReport, SyntheticCamera, SystemConfig, SystemEvent, SystemState, SystemStatus,
+    VideoSystem,
+};
 use axvs_encode::FfmpegEncoderFactory;
 use axvs_log::{manifest, npz, FileLogSink};
 use clap::Args;
@@ -87,12 +90,17 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     };
     let duration = match args.duration {
         Some(d) if !(d.is_finite() && d > 0.0) => {
-            return Err(CliError::Argument(format!("--duration {d}: must be a positive number of seconds")))
+            return Err(CliError::Argument(format!(
+                "--duration {d}: must be a positive number of seconds"
+            )))
         }
         Some(d) => Some(Duration::from_secs_f64(d)),
         None => None,
     };
-    let root = args.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
+    let root = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| rig.output_dir.clone());
     let session = session_name(args.session.as_deref())?;
     let session_dir = fresh_dir(&root, &session)?;
     let log_dir = match &rig.log_dir {
@@ -117,9 +125,9 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             saving: !args.no_save,
         };
         let mut system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
-        system
-            .open()
-            .map_err(|e| CliError::Recording(format!("{e} (camera defined at {})", spec.location)))?;
+        system.open().map_err(|e| {
+            CliError::Recording(format!("{e} (camera defined at {})", spec.location))
+        })?;
         cameras.push(Running {
             spec: spec.clone(),
             system,
@@ -154,7 +162,15 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
 
     let reports = stop_all(&mut cameras);
     display.finish();
-    finish(rig, session_dir, log_dir, &sink, cameras, reports, args.report.as_deref())
+    finish(
+        rig,
+        session_dir,
+        log_dir,
+        &sink,
+        cameras,
+        reports,
+        args.report.as_deref(),
+    )
 }
 
 /// Waits for the end of the recording while keeping the status display fresh.
@@ -184,7 +200,9 @@ fn record(
                         cam.first_frame_ms = Some(launched.elapsed().as_secs_f64() * 1e3);
                     }
                     SystemEvent::Error { part, message, .. } => {
-                        display.warn(&format!("{part} failed: {message}; the other cameras go on"));
+                        display.warn(&format!(
+                            "{part} failed: {message}; the other cameras go on"
+                        ));
                         cam.failure_reported = true;
                     }
                     _ => {}
@@ -270,7 +288,10 @@ fn finish(
             match npz::export_log(&log, &log_dir) {
                 Ok(path) => Some(path),
                 Err(e) => {
-                    failures.push(format!("camera {} '{}': archive: {e}", cam.spec.id, cam.spec.name));
+                    failures.push(format!(
+                        "camera {} '{}': archive: {e}",
+                        cam.spec.id, cam.spec.name
+                    ));
                     None
                 }
             }
@@ -291,7 +312,12 @@ fn finish(
             report
                 .video
                 .as_ref()
-                .map(|v| format!("{} ({} frames, {:.1} MB)", v.path.display(), v.frames, v.bytes as f64 / 1e6))
+                .map(|v| format!(
+                    "{} ({} frames, {:.1} MB)",
+                    v.path.display(),
+                    v.frames,
+                    v.bytes as f64 / 1e6
+                ))
                 .unwrap_or_else(|| "-".into())
         );
         camera_reports.push(CameraReport {
@@ -323,7 +349,11 @@ fn finish(
     match failures.len() {
         0 => Ok(()),
         1 => Err(CliError::Recording(failures.remove(0))),
-        n => Err(CliError::Recording(format!("{} (and {} more errors)", failures[0], n - 1))),
+        n => Err(CliError::Recording(format!(
+            "{} (and {} more errors)",
+            failures[0],
+            n - 1
+        ))),
     }
 }
 
@@ -339,7 +369,8 @@ fn session_name(given: Option<&str>) -> Result<String, CliError> {
             Ok(name.to_string())
         }
         None => {
-            let format = time::macros::format_description!("[year]-[month]-[day]_[hour]-[minute]-[second]");
+            let format =
+                time::macros::format_description!("[year]-[month]-[day]_[hour]-[minute]-[second]");
             time::OffsetDateTime::now_utc()
                 .format(format)
                 .map_err(|e| CliError::Recording(format!("formatting the session name: {e}")))
@@ -380,7 +411,9 @@ fn install_signal_handler(tx: Sender<Control>) {
 fn spawn_key_reader(tx: Sender<Control>) {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("axvs: keys: w + Enter = start saving, s + Enter = stop saving, q + Enter = quit");
+        eprintln!(
+            "axvs: keys: w + Enter = start saving, s + Enter = stop saving, q + Enter = quit"
+        );
     }
     let spawned = std::thread::Builder::new().name("axvs-keys".into()).spawn(move || {
         for line in stdin.lock().lines() {
@@ -416,14 +449,16 @@ impl Display {
     fn new(cameras: &[Running], interval_s: f64) -> Self {
         let bars = std::io::stderr().is_terminal().then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(5));
-            let style = ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
+            let style = ProgressStyle::with_template("{msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
             let bars = cameras
                 .iter()
                 .map(|_| multi.add(ProgressBar::new_spinner().with_style(style.clone())))
                 .collect();
             (multi, bars)
         });
-        let interval = (interval_s.is_finite() && interval_s > 0.0).then(|| Duration::from_secs_f64(interval_s));
+        let interval = (interval_s.is_finite() && interval_s > 0.0)
+            .then(|| Duration::from_secs_f64(interval_s));
         Display {
             bars,
             interval,

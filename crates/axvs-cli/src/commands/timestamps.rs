@@ -22,7 +22,11 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
     let entries = axvs_log::read_any(&args.input)?;
     let times = axvs_log::timestamps::frame_times(&entries)?;
     let output = args.output.unwrap_or_else(|| {
-        let stem = args.input.file_stem().and_then(|s| s.to_str()).unwrap_or("log");
+        let stem = args
+            .input
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("log");
         args.input.with_file_name(format!("{stem}_timestamps.csv"))
     });
     match output.extension().and_then(|e| e.to_str()) {

@@ -1,0 +1,235 @@
+//! Bad rig files: each gives one clear error line naming the file, line and column (where there is one),
+//! exit code 2, no panic, and records nothing.
+
+use std::process::Stdio;
+
+use axvs_tests::{axvs, write_rig};
+
+const CAMERA: &str = "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\n";
+
+/// (what, rig text, text the error must contain, expected `line:column` or "" when the error has no place)
+fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
+    vec![
+        ("toml syntax", "output_dir = \n".into(), "string", ":1:"),
+        (
+            "unknown top-level key",
+            format!("outptu_dir = \"x\"\n{CAMERA}"),
+            "unknown field `outptu_dir`",
+            ":1:1",
+        ),
+        (
+            "unknown camera key",
+            format!("{CAMERA}widht = 3\n"),
+            "unknown field `widht`",
+            ":5:1",
+        ),
+        (
+            "duplicate id",
+            format!("{CAMERA}[[camera]]\nid = 1\nname = \"b\"\nbackend = \"synthetic\"\n"),
+            "camera id 1 is used twice",
+            ":6:6",
+        ),
+        (
+            "id out of range",
+            "[[camera]]\nid = 300\nname = \"a\"\nbackend = \"synthetic\"\n".into(),
+            "camera id 300 is out of range (allowed: 0 to 255)",
+            ":2:6",
+        ),
+        (
+            "negative id",
+            "[[camera]]\nid = -1\nname = \"a\"\nbackend = \"synthetic\"\n".into(),
+            "-1",
+            ":2:6",
+        ),
+        (
+            "missing id",
+            "[[camera]]\nname = \"a\"\nbackend = \"synthetic\"\n".into(),
+            "missing field `id`",
+            ":1:1",
+        ),
+        (
+            "unknown backend",
+            "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"webcam\"\n".into(),
+            "unknown variant `webcam`",
+            ":4:11",
+        ),
+        (
+            "unknown pixel format",
+            format!("{CAMERA}pixel_format = \"rgb24\"\n"),
+            "unknown variant `rgb24`",
+            ":5:16",
+        ),
+        (
+            "zero width",
+            format!("{CAMERA}width = 0\n"),
+            "0 is not a valid size",
+            ":5:9",
+        ),
+        (
+            "negative fps",
+            format!("{CAMERA}fps = -5\n"),
+            "must be a positive number",
+            ":5:7",
+        ),
+        (
+            "qp too high",
+            format!("[encoder]\nqp = 60\n{CAMERA}"),
+            "invalid qp '60'",
+            ":2:6",
+        ),
+        (
+            "preset zero",
+            format!("{CAMERA}[camera.encoder]\npreset = 0\n"),
+            "invalid preset '0'",
+            ":6:10",
+        ),
+        (
+            "unknown codec",
+            format!("[encoder]\ncodec = \"mpeg2\"\n{CAMERA}"),
+            "unknown variant `mpeg2`",
+            ":2:9",
+        ),
+        (
+            "bad overflow policy",
+            format!("overflow = \"grow\"\n{CAMERA}"),
+            "unknown variant `grow`",
+            ":1:12",
+        ),
+        (
+            "zero queue depth",
+            format!("queue_depth = 0\n{CAMERA}"),
+            "queue depth 0",
+            ":1:15",
+        ),
+        (
+            "no cameras",
+            "output_dir = \"x\"\n".into(),
+            "no cameras",
+            ":1:1",
+        ),
+        (
+            "empty name",
+            "[[camera]]\nid = 1\nname = \"  \"\nbackend = \"synthetic\"\n".into(),
+            "name must not be empty",
+            ":3:8",
+        ),
+        (
+            "duplicate name",
+            format!("{CAMERA}[[camera]]\nid = 2\nname = \"a\"\nbackend = \"synthetic\"\n"),
+            "name 'a' is used twice",
+            ":7:8",
+        ),
+        (
+            "wrong type",
+            format!("{CAMERA}height = \"tall\"\n"),
+            "invalid type",
+            ":5:10",
+        ),
+        (
+            "ffv1 in mp4",
+            format!("[encoder]\ncodec = \"ffv1\"\ncontainer = \"mp4\"\n{CAMERA}"),
+            "FFV1 cannot be stored in MP4",
+            ":4:1",
+        ),
+        (
+            "av1 in gray",
+            format!("[encoder]\ncodec = \"av1\"\npixel_format = \"gray\"\n{CAMERA}"),
+            "libsvtav1 cannot write pixel format gray",
+            ":4:1",
+        ),
+        (
+            "too small for synthetic",
+            format!("{CAMERA}width = 16\n"),
+            "at least 64x32",
+            ":1:1",
+        ),
+        (
+            "mono16 synthetic",
+            format!("{CAMERA}pixel_format = \"mono16\"\n"),
+            "renders mono8 or bgr8",
+            ":1:1",
+        ),
+        (
+            "gpu index out of range",
+            format!("[encoder]\ngpu = 500\n{CAMERA}"),
+            "gpu index 500",
+            ":2:7",
+        ),
+        (
+            "camera table not an array",
+            "[camera]\nid = 1\n".into(),
+            "invalid type",
+            ":1:1",
+        ),
+    ]
+}
+
+#[test]
+fn every_bad_rig_gives_a_located_one_line_error_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = cases();
+    assert!(cases.len() >= 15);
+    for (i, (what, text, expected, place)) in cases.into_iter().enumerate() {
+        let rig = write_rig(dir.path(), &format!("bad{i}.toml"), &text);
+        let out = axvs()
+            .args(["run", "--duration", "0.2", "-o"])
+            .arg(dir.path().join("out"))
+            .arg(&rig)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run axvs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{what}: exit code; stderr: {err}"
+        );
+        assert!(!err.contains("panicked"), "{what}: panic: {err}");
+        let lines: Vec<&str> = err.trim().lines().collect();
+        assert_eq!(lines.len(), 1, "{what}: one line expected: {err}");
+        let line = lines[0];
+        assert!(line.starts_with("axvs: error: "), "{what}: {line}");
+        assert!(
+            line.contains(&format!("bad{i}.toml{place}")),
+            "{what}: place {place} missing: {line}"
+        );
+        assert!(
+            line.contains(expected),
+            "{what}: '{expected}' missing: {line}"
+        );
+        assert!(
+            !dir.path().join("out").exists(),
+            "{what}: nothing may be recorded"
+        );
+    }
+}
+
+#[test]
+fn a_missing_rig_file_is_named() {
+    let out = axvs()
+        .args(["run", "/nonexistent/rig.toml"])
+        .output()
+        .expect("run axvs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read rig file /nonexistent/rig.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_accepts_the_demo_rig() {
+    let rig = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rigs/demo.toml");
+    let out = axvs().arg("check").arg(&rig).output().expect("run axvs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("mono_camera") && text.contains("colour_camera"),
+        "{text}"
+    );
+}
