@@ -20,7 +20,7 @@ fn help_lists_every_command() {
 #[test]
 fn bad_arguments_exit_2_with_one_line() {
     let out = axvs()
-        .args(["run", "--duration", "-3"])
+        .args(["run", "--duration=-3"])
         .output()
         .expect("run axvs");
     assert_eq!(out.status.code(), Some(2));
