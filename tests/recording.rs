@@ -28,6 +28,7 @@ fn system(
         fps: 60.0,
         pixel_format,
         paced: true,
+        frame_limit: None,
     });
     let settings = EncoderSettings {
         preset: Preset::new(1).expect("preset"),

@@ -30,6 +30,9 @@ enum Command {
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
+    /// Measure the pipeline against the FFmpeg CLI and the encoder alone, start-up, multi-camera load and
+    /// timestamp extraction.
+    Bench(commands::bench::BenchArgs),
     /// Check a rig file without recording: prints the cameras and encoders it describes.
     Check {
         /// The rig file.
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Timestamps(args) => commands::timestamps::run(args),
         Command::Export { log, out_dir } => commands::export(&log, out_dir.as_deref()),
         Command::Check { rig } => commands::check(&rig),
+        Command::Bench(args) => commands::bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -97,6 +97,7 @@ struct CameraTable {
     fps: Option<Positive>,
     pixel_format: Option<PixelFormat>,
     paced: Option<bool>,
+    frames: Option<u64>,
     queue_depth: Option<QueueDepth>,
     overflow: Option<OverflowPolicy>,
     encoder: Option<EncoderTable>,
@@ -384,6 +385,7 @@ impl Rig {
                         fps: cam.fps.map(|f| f.0).unwrap_or(30.0),
                         pixel_format,
                         paced: cam.paced.unwrap_or(true),
+                        frame_limit: cam.frames,
                     };
                     if config.width < 64 || config.height < 32 {
                         return Err(loc.error(

@@ -101,9 +101,13 @@ pub enum CameraError {
     /// No frame arrived in time; the caller may retry.
     #[error("no frame within the timeout")]
     Timeout,
-    /// The device stopped delivering (unplugged, end of file, stream closed).
+    /// The device stopped delivering (unplugged, stream closed).
     #[error("camera disconnected: {0}")]
     Disconnected(String),
+    /// The source has no more frames (a replayed file, a bounded synthetic sequence): a normal end, not a
+    /// failure.
+    #[error("end of stream")]
+    EndOfStream,
     /// An operation was called in the wrong state, e.g. `grab` before `start`.
     #[error("camera not ready: {0}")]
     NotReady(String),

@@ -37,5 +37,5 @@ pub use frame::{Frame, FrameMeta, FramePool, PoolBuffer};
 pub use log::{utc_now_us, LogError, LogSink, NullLogSink};
 pub use pixel::{PixelFormat, UnknownPixelFormat};
 pub use status::{DropCounts, DropReason, SystemEvent, SystemState, SystemStatus};
-pub use synthetic::{decode_counter, SyntheticCamera, SyntheticConfig};
+pub use synthetic::{decode_counter, SyntheticCamera, SyntheticConfig, SYNTHETIC_PERIOD};
 pub use system::{OverflowPolicy, StopReport, SystemConfig, SystemError, VideoSystem};

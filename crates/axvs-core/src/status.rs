@@ -44,6 +44,8 @@ pub enum SystemState {
     Running,
     /// A worker failed; call `stop()` to collect the error and finalize the file.
     Failed,
+    /// The camera reached the end of its stream; call `stop()` to finalize the file.
+    Ended,
 }
 
 /// A snapshot of a video system, cheap to take at any time.
@@ -110,6 +112,11 @@ pub enum SystemEvent {
         part: String,
         /// What happened.
         message: String,
+    },
+    /// The camera reached the end of its stream (no error).
+    Ended {
+        /// Source id.
+        id: u8,
     },
     /// The system stopped; the file is finalized.
     Stopped {

@@ -21,6 +21,8 @@ pub struct SyntheticConfig {
     pub pixel_format: PixelFormat,
     /// Deliver frames at `fps` (like a camera) or as fast as they are asked for (for benchmarks).
     pub paced: bool,
+    /// End the stream ([`CameraError::EndOfStream`]) after this many frames; `None` runs forever.
+    pub frame_limit: Option<u64>,
 }
 
 impl Default for SyntheticConfig {
@@ -31,12 +33,16 @@ impl Default for SyntheticConfig {
             fps: 30.0,
             pixel_format: PixelFormat::Mono8,
             paced: true,
+            frame_limit: None,
         }
     }
 }
 
 /// Pixels the scene extends beyond the frame on each side: the range of the drift.
 const MARGIN: usize = 16;
+/// The drift repeats every this many frames, so a benchmark can hold one period of frames in memory and
+/// encode exactly what the camera would deliver.
+pub const SYNTHETIC_PERIOD: u64 = 32;
 const COUNTER_BITS: usize = 32;
 const BIT_ON: u8 = 235;
 const BIT_OFF: u8 = 20;
@@ -95,13 +101,16 @@ impl SyntheticCamera {
         self.scene_width = w;
     }
 
-    fn fill(&self, index: u64, buf: &mut [u8]) {
+    /// Renders frame `index` of the sequence into `buf` (what `grab` delivers as that frame). The camera
+    /// must be open.
+    pub fn render(&self, index: u64, buf: &mut [u8]) {
         let bpp = self.config.pixel_format.bytes_per_pixel();
         let width = self.config.width as usize;
         let height = self.config.height as usize;
-        let t = index as f32;
-        let dx = (MARGIN as f32 * (1.0 + (t * 0.071).sin())) as usize;
-        let dy = (MARGIN as f32 * (1.0 + (t * 0.053).cos())) as usize;
+        let phase =
+            (index % SYNTHETIC_PERIOD) as f32 / SYNTHETIC_PERIOD as f32 * std::f32::consts::TAU;
+        let dx = (MARGIN as f32 * (1.0 + phase.sin())) as usize;
+        let dy = (MARGIN as f32 * (1.0 + (2.0 * phase).cos())) as usize;
         let row_bytes = width * bpp;
         for (y, row) in buf.chunks_exact_mut(row_bytes).take(height).enumerate() {
             let start = ((y + dy) * self.scene_width + dx) * bpp;
@@ -227,7 +236,10 @@ impl Camera for SyntheticCamera {
             }
         }
         let index = self.next_index;
-        self.fill(index, buf);
+        if self.config.frame_limit.is_some_and(|limit| index >= limit) {
+            return Err(CameraError::EndOfStream);
+        }
+        self.render(index, buf);
         self.next_index += 1;
         Ok(GrabInfo {
             device_frame_id: Some(index),
@@ -288,6 +300,18 @@ mod tests {
         cam.grab(&mut b).expect("grab");
         let band = band_height(480) * 640;
         assert_ne!(a[band..], b[band..]);
+    }
+
+    #[test]
+    fn a_frame_limit_ends_the_stream() {
+        let (mut cam, info) = open(SyntheticConfig {
+            paced: false,
+            frame_limit: Some(2),
+            ..Default::default()
+        });
+        let mut buf = vec![0; info.frame_size()];
+        assert!(cam.grab(&mut buf).is_ok() && cam.grab(&mut buf).is_ok());
+        assert_eq!(cam.grab(&mut buf), Err(CameraError::EndOfStream));
     }
 
     #[test]

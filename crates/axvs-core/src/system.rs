@@ -155,6 +155,7 @@ impl StopReport {
 const STATE_IDLE: u8 = 0;
 const STATE_RUNNING: u8 = 1;
 const STATE_FAILED: u8 = 2;
+const STATE_ENDED: u8 = 3;
 /// How often blocked workers look at the stop flag.
 const POLL: Duration = Duration::from_millis(50);
 /// Buffers beyond the queue depth: one being grabbed, one being encoded, slack for consumers such as previews.
@@ -464,6 +465,7 @@ impl VideoSystem {
         let state = match self.shared.state.load(Ordering::SeqCst) {
             STATE_RUNNING => SystemState::Running,
             STATE_FAILED => SystemState::Failed,
+            STATE_ENDED => SystemState::Ended,
             _ => SystemState::Idle,
         };
         let (queue_depth, queue_capacity) =
@@ -595,6 +597,19 @@ impl Acquisition {
             let grab = match camera.grab(&mut buffer) {
                 Ok(grab) => grab,
                 Err(CameraError::Timeout) => continue,
+                Err(CameraError::EndOfStream) => {
+                    let _ = self.shared.state.compare_exchange(
+                        STATE_RUNNING,
+                        STATE_ENDED,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    );
+                    let _ = self
+                        .shared
+                        .events
+                        .try_send(SystemEvent::Ended { id: self.shared.id });
+                    break;
+                }
                 Err(e) => {
                     self.shared.fail(self.shared.camera_error(e));
                     break;
@@ -717,5 +732,36 @@ fn encoding_loop(
             shared.fail(shared.encoder_error(e));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NullLogSink, SyntheticCamera, SyntheticConfig};
+
+    #[test]
+    fn end_of_stream_ends_the_system_without_error() {
+        let camera = SyntheticCamera::new(SyntheticConfig {
+            paced: false,
+            frame_limit: Some(10),
+            ..Default::default()
+        });
+        let mut system = VideoSystem::new(
+            SystemConfig::new(1, "t"),
+            Box::new(camera),
+            None,
+            Arc::new(NullLogSink),
+        );
+        system.start().expect("start");
+        let ended = system
+            .events()
+            .iter()
+            .any(|e| matches!(e, SystemEvent::Ended { id: 1 }));
+        assert!(ended);
+        assert_eq!(system.status().state, SystemState::Ended);
+        let report = system.stop();
+        assert!(report.errors.is_empty());
+        assert_eq!(report.status.acquired, 10);
     }
 }

@@ -471,9 +471,14 @@ impl FfmpegEncoder {
 
     /// Encodes one frame; its PTS is its acquisition time in µs.
     pub fn encode_frame(&mut self, frame: &Frame) -> Result<(), EncodeError> {
+        self.encode_raw(frame.data(), frame.meta().time_us)
+    }
+
+    /// Encodes one frame given as tightly packed pixels of the camera's format, with its PTS in µs.
+    pub fn encode_raw(&mut self, data: &[u8], time_us: u64) -> Result<(), EncodeError> {
         self.make_picture_writable()?;
-        self.fill_picture(frame.data())?;
-        let pts = (frame.meta().time_us as i64).max(self.last_pts + 1);
+        self.fill_picture(data)?;
+        let pts = (time_us as i64).max(self.last_pts + 1);
         self.last_pts = pts;
         self.picture.set_pts(Some(pts));
         self.encoder

@@ -28,17 +28,23 @@ pub fn header(descr: &str, len: usize) -> Vec<u8> {
 
 /// A parsed header: element type, element count, and where the data starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
+pub struct Header<'a> {
     /// The dtype string, e.g. `|u1`.
-    pub descr: String,
+    pub descr: &'a str,
     /// Elements along the single axis.
     pub len: usize,
     /// Byte offset of the data.
     pub data_offset: usize,
 }
 
+/// The start of every header NumPy writes for a 1-D `uint8` array (version 1.0), up to the length.
+const U8_PREFIX: &[u8] = b"{'descr': '|u1', 'fortran_order': False, 'shape': (";
+
 /// Parses the header of a 1-D, C-order `.npy` array (versions 1, 2 and 3).
-pub fn parse_header(bytes: &[u8]) -> Result<Header, String> {
+pub fn parse_header(bytes: &[u8]) -> Result<Header<'_>, String> {
+    if let Some(header) = parse_u8_fast(bytes) {
+        return Ok(header);
+    }
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err("not a .npy array (bad magic)".into());
     }
@@ -55,7 +61,7 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, String> {
         .ok_or("header longer than the array")?;
     let dict = std::str::from_utf8(dict).map_err(|_| "header is not text")?;
     let descr = dict_value(dict, "descr")
-        .map(|v| v.trim_matches(|c| c == '\'' || c == '"').to_string())
+        .map(|v| v.trim_matches(|c| c == '\'' || c == '"'))
         .ok_or("header has no descr")?;
     if dict_value(dict, "fortran_order").map(str::trim) == Some("True") {
         return Err("Fortran-ordered arrays are not log entries".into());
@@ -78,16 +84,42 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, String> {
     })
 }
 
+/// The header NumPy writes for 1-D `uint8` arrays (every log entry), read without a general parse.
+fn parse_u8_fast(bytes: &[u8]) -> Option<Header<'static>> {
+    if bytes.len() < 10 || &bytes[..6] != MAGIC || bytes[6] != 1 {
+        return None;
+    }
+    let dict_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let rest = bytes.get(10..10 + dict_len)?.strip_prefix(U8_PREFIX)?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || rest.get(digits..digits + 2)? != b",)" {
+        return None;
+    }
+    let len = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    Some(Header {
+        descr: "|u1",
+        len,
+        data_offset: 10 + dict_len,
+    })
+}
+
 /// The raw text of `key`'s value in a Python dict literal such as NumPy writes.
 fn dict_value<'a>(dict: &'a str, key: &str) -> Option<&'a str> {
-    let start = dict.find(&format!("'{key}'"))? + key.len() + 2;
-    let rest = dict[start..].trim_start().strip_prefix(':')?.trim_start();
+    let at = dict.match_indices(key).find(|(i, _)| {
+        let before = dict[..*i].chars().next_back();
+        let after = dict[i + key.len()..].chars().next();
+        matches!(before, Some('\'' | '"')) && before == after
+    })?;
+    let rest = dict[at.0 + key.len() + 1..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start();
     let end = if rest.starts_with('(') {
         rest.find(')')? + 1
     } else {
-        rest.find(',').unwrap_or(rest.len())
+        rest.find([',', '}']).unwrap_or(rest.len())
     };
-    Some(&rest[..end])
+    Some(rest[..end].trim())
 }
 
 #[cfg(test)]
@@ -104,8 +136,26 @@ mod tests {
         assert!(text.ends_with(" \n"));
         let parsed = parse_header(&h).expect("parse");
         assert_eq!(
-            (parsed.descr.as_str(), parsed.len, parsed.data_offset),
+            (parsed.descr, parsed.len, parsed.data_offset),
             ("|u1", 9, 128)
         );
+    }
+
+    #[test]
+    fn the_general_parser_reads_other_headers() {
+        let h = header("<u8", 3);
+        let parsed = parse_header(&h).expect("parse");
+        assert_eq!((parsed.descr, parsed.len), ("<u8", 3));
+        // Version 2.0 header with keys in another order, as other writers may produce.
+        let dict = b"{'shape': (5,), 'fortran_order': False, 'descr': '|u1'}\n";
+        let mut v2 = b"\x93NUMPY\x02\x00".to_vec();
+        v2.extend_from_slice(&(dict.len() as u32).to_le_bytes());
+        v2.extend_from_slice(dict);
+        let parsed = parse_header(&v2).expect("parse v2");
+        assert_eq!(
+            (parsed.descr, parsed.len, parsed.data_offset),
+            ("|u1", 5, 12 + dict.len())
+        );
+        assert!(parse_header(b"\x93NUMPY\x01\x00\x05\x00{'sh").is_err());
     }
 }

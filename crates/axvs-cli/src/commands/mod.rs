@@ -1,5 +1,6 @@
 //! One module per `axvs` subcommand.
 
+pub mod bench;
 pub mod run;
 pub mod timestamps;
 

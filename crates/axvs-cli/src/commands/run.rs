@@ -215,6 +215,12 @@ fn record(
             display.warn("every camera failed; stopping");
             return;
         }
+        if statuses
+            .iter()
+            .all(|s| matches!(s.state, SystemState::Failed | SystemState::Ended))
+        {
+            return;
+        }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return;
         }
@@ -471,6 +477,7 @@ impl Display {
             SystemState::Running if s.saving => "saving",
             SystemState::Running => "not saving",
             SystemState::Failed => "FAILED",
+            SystemState::Ended => "ended",
             SystemState::Idle => "stopped",
         };
         format!(

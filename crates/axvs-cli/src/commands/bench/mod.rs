@@ -1,0 +1,626 @@
+//! `axvs bench`: axvs' pipeline side by side with the FFmpeg CLI and with the encoder alone, plus start-up
+//! latency, a multi-camera soak and timestamp extraction. Figures only; no thresholds are asserted here.
+//!
+//! Variants, run alternately on identical synthetic frames with identical encoder settings:
+//! - `a`: axvs' pipeline: unpaced synthetic camera → bounded queue (back-pressure) → in-process encoder →
+//!   file, with the timestamp log;
+//! - `b`: the same frames piped into the `ffmpeg` CLI (`-f rawvideo ... -i pipe:`), as the original does;
+//! - `c`: the encoder alone on frames already in memory: the limit;
+//! - `a'` (mono sizes): the pipeline with native gray (4:0:0) output.
+
+mod measure;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axvs_core::{
+    Camera, PixelFormat, StopReport, SyntheticCamera, SyntheticConfig, SystemConfig, SystemEvent,
+    VideoSystem, SYNTHETIC_PERIOD,
+};
+use axvs_encode::{
+    Codec, EncoderSettings, FfmpegEncoder, FfmpegEncoderFactory, OutputPixelFormat, Preset, Qp,
+};
+use axvs_log::{npz, read_log, timestamps, FileLogSink};
+use clap::Args;
+
+use super::CliError;
+
+/// One benchmark size: `WIDTHxHEIGHT:FORMAT`, e.g. `1920x1080:mono8`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BenchSize {
+    width: u32,
+    height: u32,
+    format: PixelFormat,
+}
+
+impl FromStr for BenchSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!("'{s}': expected WIDTHxHEIGHT:FORMAT with FORMAT mono8 or bgr8, e.g. 1920x1080:mono8")
+        };
+        let (dims, format) = s.split_once(':').ok_or_else(bad)?;
+        let (w, h) = dims.split_once('x').ok_or_else(bad)?;
+        let format: PixelFormat = format.parse().map_err(|_| bad())?;
+        if !matches!(format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
+            return Err(bad());
+        }
+        let (width, height) = (w.parse().map_err(|_| bad())?, h.parse().map_err(|_| bad())?);
+        if width < 64 || height < 32 || width % 2 != 0 || height % 2 != 0 {
+            return Err(format!("'{s}': sizes must be even and at least 64x32"));
+        }
+        Ok(BenchSize {
+            width,
+            height,
+            format,
+        })
+    }
+}
+
+/// Arguments of `axvs bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Sizes to compare (comma-separated WIDTHxHEIGHT:FORMAT).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1920x1080:mono8,1280x1024:mono8,640x480:mono8,1280x720:bgr8"
+    )]
+    sizes: Vec<BenchSize>,
+    /// Codec for all variants.
+    #[arg(long, default_value = "h264")]
+    codec: String,
+    /// Speed preset 1 (veryfast) .. 7 (veryslow).
+    #[arg(long, default_value_t = 1)]
+    preset: i64,
+    /// Constant QP.
+    #[arg(long, default_value_t = 15)]
+    qp: i64,
+    /// Frames per run.
+    #[arg(long, default_value_t = 240)]
+    frames: u64,
+    /// Alternating runs per variant (medians are reported).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Queue depth of the pipeline variant.
+    #[arg(long, default_value_t = 16)]
+    queue_depth: usize,
+    /// Start-up latency runs of `axvs run` (0 = skip).
+    #[arg(long, default_value_t = 5)]
+    startup_runs: usize,
+    /// Seconds of the multi-camera soak: 4 synthetic 640x480 mono cameras at 60 fps (0 = skip).
+    #[arg(long, default_value_t = 60.0)]
+    multi_seconds: f64,
+    /// Entries of the timestamp-extraction benchmark (0 = skip).
+    #[arg(long, default_value_t = 1_000_000)]
+    extract_entries: u64,
+}
+
+/// Figures of one run of one variant.
+#[derive(Debug, Clone, Copy, Default)]
+struct Run {
+    fps: f64,
+    cpu_ms_per_frame: f64,
+    peak_rss_mb: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Pipeline,
+    FfmpegCli,
+    EncoderAlone,
+    PipelineGray,
+}
+
+impl Variant {
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Pipeline => "a  axvs pipeline ",
+            Variant::FfmpegCli => "b  ffmpeg CLI    ",
+            Variant::EncoderAlone => "c  encoder alone ",
+            Variant::PipelineGray => "a' axvs pipeline ",
+        }
+    }
+}
+
+/// Runs the command.
+pub fn run(args: BenchArgs) -> Result<(), CliError> {
+    let codec: Codec = args
+        .codec
+        .parse()
+        .map_err(|e| CliError::Argument(format!("--codec: {e}")))?;
+    let preset =
+        Preset::new(args.preset).map_err(|e| CliError::Argument(format!("--preset: {e}")))?;
+    let qp = Qp::new(args.qp).map_err(|e| CliError::Argument(format!("--qp: {e}")))?;
+    if args.frames == 0 || args.runs == 0 || args.queue_depth == 0 {
+        return Err(CliError::Argument(
+            "--frames, --runs and --queue-depth must be at least 1".into(),
+        ));
+    }
+    let settings = EncoderSettings {
+        codec,
+        preset,
+        qp,
+        pixel_format: OutputPixelFormat::Yuv420p,
+        ..Default::default()
+    };
+    axvs_encode::check_settings(&settings).map_err(|e| CliError::Argument(e.to_string()))?;
+    let work = tempfile::tempdir().map_err(|source| CliError::Io {
+        path: "temporary directory".into(),
+        source,
+    })?;
+    if !measure::reset_peak_rss() {
+        println!(
+            "note: cannot reset the peak RSS (/proc/self/clear_refs); peak figures are since start"
+        );
+    }
+    println!(
+        "axvs bench: {} {} qp {}, {} frames x {} alternating runs, queue depth {}; medians",
+        settings.encoder_name().unwrap_or("?"),
+        preset.cpu_name(),
+        qp.get(),
+        args.frames,
+        args.runs,
+        args.queue_depth
+    );
+    for size in &args.sizes {
+        compare(&args, &settings, *size, work.path())?;
+    }
+    if args.startup_runs > 0 {
+        startup(args.startup_runs, work.path())?;
+    }
+    if args.multi_seconds > 0.0 {
+        multi_camera(args.multi_seconds, work.path())?;
+    }
+    if args.extract_entries > 0 {
+        extraction(args.extract_entries, work.path())?;
+    }
+    Ok(())
+}
+
+fn bench_error(what: &str, e: impl std::fmt::Display) -> CliError {
+    CliError::Recording(format!("bench {what}: {e}"))
+}
+
+fn synthetic(size: BenchSize, frame_limit: Option<u64>) -> SyntheticConfig {
+    SyntheticConfig {
+        width: size.width,
+        height: size.height,
+        fps: 30.0,
+        pixel_format: size.format,
+        paced: false,
+        frame_limit,
+    }
+}
+
+/// The a/b/c (and a') comparison at one size.
+fn compare(
+    args: &BenchArgs,
+    settings: &EncoderSettings,
+    size: BenchSize,
+    dir: &Path,
+) -> Result<(), CliError> {
+    let mut variants = vec![Variant::Pipeline, Variant::FfmpegCli, Variant::EncoderAlone];
+    if size.format == PixelFormat::Mono8 && settings.codec != Codec::Av1 {
+        variants.push(Variant::PipelineGray);
+    }
+    let mut results: Vec<Vec<Run>> = vec![Vec::new(); variants.len()];
+    let mut counter = 0u32;
+    for round in 0..args.runs {
+        // Rotate the order each round so no variant always runs first (warm caches, turbo).
+        for k in 0..variants.len() {
+            let i = (k + round) % variants.len();
+            counter += 1;
+            let path = dir.join(format!("run{counter}.mp4"));
+            let run = match variants[i] {
+                Variant::Pipeline => pipeline(
+                    args,
+                    settings,
+                    size,
+                    dir,
+                    counter,
+                    OutputPixelFormat::Yuv420p,
+                )?,
+                Variant::PipelineGray => {
+                    pipeline(args, settings, size, dir, counter, OutputPixelFormat::Gray)?
+                }
+                Variant::FfmpegCli => ffmpeg_cli(args, settings, size, &path)?,
+                Variant::EncoderAlone => encoder_alone(args, settings, size, &path)?,
+            };
+            results[i].push(run);
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    let frame_mb = size.format.frame_size(size.width, size.height) as f64 / 1e6;
+    println!();
+    println!(
+        "{}x{} {} ({:.2} MB/frame)",
+        size.width, size.height, size.format, frame_mb
+    );
+    println!("  variant            output       fps  cpu ms/frame  peak RSS MB");
+    let mut medians = Vec::new();
+    for (variant, runs) in variants.iter().zip(&results) {
+        let m = Run {
+            fps: measure::median(&mut runs.iter().map(|r| r.fps).collect::<Vec<_>>()),
+            cpu_ms_per_frame: measure::median(
+                &mut runs.iter().map(|r| r.cpu_ms_per_frame).collect::<Vec<_>>(),
+            ),
+            peak_rss_mb: measure::median(
+                &mut runs.iter().map(|r| r.peak_rss_mb).collect::<Vec<_>>(),
+            ),
+        };
+        let output = if *variant == Variant::PipelineGray {
+            "gray"
+        } else {
+            "yuv420p"
+        };
+        println!(
+            "  {} {:<8} {:>8.1} {:>13.2} {:>12.1}",
+            variant.label(),
+            output,
+            m.fps,
+            m.cpu_ms_per_frame,
+            m.peak_rss_mb
+        );
+        medians.push(m);
+    }
+    let (a, b, c) = (medians[0], medians[1], medians[2]);
+    print!(
+        "  ratios: a/b {:.3}  a/c {:.3}",
+        a.fps / b.fps,
+        a.fps / c.fps
+    );
+    if let Some(gray) = medians.get(3) {
+        print!("  a'(gray)/b(yuv420p) {:.3}", gray.fps / b.fps);
+    }
+    println!();
+    let queue_mb = (args.queue_depth as f64) * frame_mb;
+    println!(
+        "  memory: queue {} x {:.2} MB = {:.1} MB; a peak RSS {:.1} MB = queue + {:.1} MB",
+        args.queue_depth,
+        frame_mb,
+        queue_mb,
+        a.peak_rss_mb,
+        a.peak_rss_mb - queue_mb
+    );
+    Ok(())
+}
+
+/// Variant a: the real pipeline, back-pressured so it runs at the encoder's pace and drops nothing.
+fn pipeline(
+    args: &BenchArgs,
+    settings: &EncoderSettings,
+    size: BenchSize,
+    dir: &Path,
+    counter: u32,
+    pixel_format: OutputPixelFormat,
+) -> Result<Run, CliError> {
+    let out = dir.join(format!("pipeline{counter}"));
+    let settings = EncoderSettings {
+        pixel_format,
+        ..settings.clone()
+    };
+    measure::reset_peak_rss();
+    let cpu0 = measure::self_cpu();
+    let start = Instant::now();
+    let sink = Arc::new(FileLogSink::create(&out).map_err(|e| bench_error("log", e))?);
+    let factory =
+        FfmpegEncoderFactory::new(settings, &out).map_err(|e| bench_error("encoder", e))?;
+    let config = SystemConfig {
+        queue_depth: args.queue_depth,
+        overflow: axvs_core::OverflowPolicy::Block,
+        ..SystemConfig::new(1, "bench")
+    };
+    let camera = SyntheticCamera::new(synthetic(size, Some(args.frames)));
+    let mut system = VideoSystem::new(
+        config,
+        Box::new(camera),
+        Some(Arc::new(factory)),
+        sink.clone(),
+    );
+    system.start()?;
+    // The camera ends its stream after `frames`; wait for that signal, then drain and finalize.
+    for event in system.events().iter() {
+        if matches!(event, SystemEvent::Ended { .. } | SystemEvent::Error { .. }) {
+            break;
+        }
+    }
+    let report: StopReport = system.stop();
+    report.result()?;
+    sink.close().map_err(|e| bench_error("log", e))?;
+    let wall = start.elapsed();
+    let cpu = measure::self_cpu() - cpu0;
+    let saved = report.status.saved;
+    if saved != args.frames {
+        return Err(bench_error(
+            "pipeline",
+            format!("saved {saved} of {} frames", args.frames),
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    Ok(Run {
+        fps: saved as f64 / wall.as_secs_f64(),
+        cpu_ms_per_frame: cpu.as_secs_f64() * 1e3 / saved as f64,
+        peak_rss_mb: measure::peak_rss() as f64 / 1e6,
+    })
+}
+
+/// Variant b: the same frames piped into the ffmpeg CLI, with the original's command line.
+fn ffmpeg_cli(
+    args: &BenchArgs,
+    settings: &EncoderSettings,
+    size: BenchSize,
+    path: &Path,
+) -> Result<Run, CliError> {
+    let mut camera = SyntheticCamera::new(synthetic(size, None));
+    let info = camera.open().map_err(|e| bench_error("camera", e))?;
+    camera.start().map_err(|e| bench_error("camera", e))?;
+    let mut buffer = vec![0u8; info.frame_size()];
+    let input_format = if size.format == PixelFormat::Mono8 {
+        "gray"
+    } else {
+        "bgr24"
+    };
+    let encoder = settings
+        .encoder_name()
+        .map_err(|e| bench_error("encoder", e))?;
+    let mut command = Command::new("ffmpeg");
+    command
+        .args([
+            "-y",
+            "-v",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            input_format,
+        ])
+        .args([
+            "-s",
+            &format!("{}x{}", size.width, size.height),
+            "-r",
+            "30",
+            "-i",
+            "pipe:",
+        ])
+        .args(["-vcodec", encoder]);
+    match settings.codec {
+        Codec::H264 => command.args(["-x264-params", &format!("qp={}", settings.qp.get())]),
+        Codec::H265 => command.args([
+            "-x265-params",
+            &format!("qp={}:log-level=error", settings.qp.get()),
+        ]),
+        _ => command.args(["-qp", &settings.qp.get().to_string()]),
+    };
+    command
+        .args([
+            "-preset",
+            settings.preset.cpu_name(),
+            "-pix_fmt",
+            "yuv420p",
+            "-color_range",
+            "pc",
+        ])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    measure::reset_peak_rss();
+    let cpu0 = measure::self_cpu();
+    let start = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|e| bench_error("ffmpeg CLI (is ffmpeg installed?)", e))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| bench_error("ffmpeg CLI", "no stdin"))?;
+    for _ in 0..args.frames {
+        camera
+            .grab(&mut buffer)
+            .map_err(|e| bench_error("camera", e))?;
+        stdin
+            .write_all(&buffer)
+            .map_err(|e| bench_error("ffmpeg CLI pipe", e))?;
+    }
+    drop(stdin);
+    let (code, child_cpu, child_rss) =
+        measure::wait_child(child.id()).map_err(|e| bench_error("ffmpeg CLI", e))?;
+    let wall = start.elapsed();
+    if code != 0 {
+        return Err(bench_error("ffmpeg CLI", format!("exit code {code}")));
+    }
+    let cpu = measure::self_cpu() - cpu0 + child_cpu;
+    Ok(Run {
+        fps: args.frames as f64 / wall.as_secs_f64(),
+        cpu_ms_per_frame: cpu.as_secs_f64() * 1e3 / args.frames as f64,
+        peak_rss_mb: (measure::peak_rss() + child_rss) as f64 / 1e6,
+    })
+}
+
+/// Variant c: the encoder alone, on one period of frames rendered beforehand.
+fn encoder_alone(
+    args: &BenchArgs,
+    settings: &EncoderSettings,
+    size: BenchSize,
+    path: &Path,
+) -> Result<Run, CliError> {
+    let mut camera = SyntheticCamera::new(synthetic(size, None));
+    let info = camera.open().map_err(|e| bench_error("camera", e))?;
+    let frames: Vec<Vec<u8>> = (0..SYNTHETIC_PERIOD.min(args.frames))
+        .map(|i| {
+            let mut buf = vec![0u8; info.frame_size()];
+            camera.render(i, &mut buf);
+            buf
+        })
+        .collect();
+    measure::reset_peak_rss();
+    let cpu0 = measure::self_cpu();
+    let start = Instant::now();
+    let mut encoder =
+        FfmpegEncoder::create(settings, path, &info).map_err(|e| bench_error("encoder", e))?;
+    let period = Duration::from_secs_f64(1.0 / info.fps);
+    for i in 0..args.frames {
+        let time_us = (period * i as u32).as_micros() as u64 + 1;
+        encoder
+            .encode_raw(&frames[(i % frames.len() as u64) as usize], time_us)
+            .map_err(|e| bench_error("encoder", e))?;
+    }
+    encoder
+        .finish_file()
+        .map_err(|e| bench_error("encoder", e))?;
+    let wall = start.elapsed();
+    let cpu = measure::self_cpu() - cpu0;
+    Ok(Run {
+        fps: args.frames as f64 / wall.as_secs_f64(),
+        cpu_ms_per_frame: cpu.as_secs_f64() * 1e3 / args.frames as f64,
+        peak_rss_mb: measure::peak_rss() as f64 / 1e6,
+    })
+}
+
+/// Start of `axvs run` (process launch) to the first saved frame, for a synthetic camera.
+fn startup(runs: usize, dir: &Path) -> Result<(), CliError> {
+    let exe = std::env::current_exe().map_err(|e| bench_error("startup", e))?;
+    let rig = dir.join("startup.toml");
+    std::fs::write(
+        &rig,
+        "[[camera]]\nid = 1\nname = \"s\"\nbackend = \"synthetic\"\nwidth = 1280\nheight = 720\nfps = 30\n\
+         [encoder]\npreset = 1\n",
+    )
+    .map_err(|e| bench_error("startup", e))?;
+    let mut firsts = Vec::new();
+    for i in 0..runs {
+        let report = dir.join(format!("startup{i}.json"));
+        let status = Command::new(&exe)
+            .args([
+                "run",
+                "--duration",
+                "0.5",
+                "--status-interval",
+                "0",
+                "--session",
+                &format!("s{i}"),
+                "-o",
+            ])
+            .arg(dir)
+            .arg("--report")
+            .arg(&report)
+            .arg(&rig)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| bench_error("startup", e))?;
+        if !status.success() {
+            return Err(bench_error(
+                "startup",
+                format!("axvs run exited with {status}"),
+            ));
+        }
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&report).map_err(|e| bench_error("startup", e))?,
+        )
+        .map_err(|e| bench_error("startup", e))?;
+        if let Some(ms) = json["cameras"][0]["first_frame_ms"].as_f64() {
+            firsts.push(ms);
+        }
+    }
+    println!();
+    println!(
+        "start-up: process launch to first saved frame (1280x720 synthetic, x264 veryfast): median {:.0} ms over {} runs",
+        measure::median(&mut firsts),
+        firsts.len()
+    );
+    Ok(())
+}
+
+/// Four synthetic 640x480 mono cameras at 60 fps, x264 veryfast, for `seconds`: drops per camera.
+fn multi_camera(seconds: f64, dir: &Path) -> Result<(), CliError> {
+    let out = dir.join("multi");
+    let sink = Arc::new(FileLogSink::create(&out).map_err(|e| bench_error("log", e))?);
+    let settings = EncoderSettings {
+        preset: Preset::FASTEST,
+        ..Default::default()
+    };
+    let mut systems = Vec::new();
+    for id in 1..=4u8 {
+        let camera = SyntheticCamera::new(SyntheticConfig {
+            width: 640,
+            height: 480,
+            fps: 60.0,
+            pixel_format: PixelFormat::Mono8,
+            paced: true,
+            frame_limit: None,
+        });
+        let factory = FfmpegEncoderFactory::new(settings.clone(), &out)
+            .map_err(|e| bench_error("encoder", e))?;
+        let mut system = VideoSystem::new(
+            SystemConfig::new(id, format!("cam{id}")),
+            Box::new(camera),
+            Some(Arc::new(factory)),
+            sink.clone(),
+        );
+        system.start()?;
+        systems.push(system);
+    }
+    let cpu0 = measure::self_cpu();
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    let cpu = measure::self_cpu() - cpu0;
+    println!();
+    println!("multi-camera: 4 x 640x480 mono8 @ 60 fps, x264 veryfast qp 15, {seconds:.0} s, CPU {:.0}% of one core", cpu.as_secs_f64() / seconds * 100.0);
+    println!("  id     fps    saved  lost(queue/encoder)  camera lost");
+    for system in &mut systems {
+        let report = system.stop();
+        report.result()?;
+        let s = report.status;
+        println!(
+            "  {:03} {:>7.1} {:>8} {:>11}/{:<11} {:>10}",
+            s.id, s.fps, s.saved, s.dropped.queue_full, s.dropped.encoder_error, s.camera_lost
+        );
+    }
+    sink.close().map_err(|e| bench_error("log", e))?;
+    let _ = std::fs::remove_dir_all(&out);
+    Ok(())
+}
+
+/// Extraction of absolute frame times from a log and an archive of `entries` entries.
+fn extraction(entries: u64, dir: &Path) -> Result<(), CliError> {
+    let out = dir.join("extract");
+    let sink = FileLogSink::create(&out).map_err(|e| bench_error("log", e))?;
+    use axvs_core::LogSink;
+    sink.log(1, 0, &axvs_core::utc_now_us().to_le_bytes())
+        .map_err(|e| bench_error("log", e))?;
+    for i in 1..entries {
+        sink.log(1, i * 16_667, &[])
+            .map_err(|e| bench_error("log", e))?;
+    }
+    let logs = sink.close().map_err(|e| bench_error("log", e))?;
+    let log = logs
+        .first()
+        .ok_or_else(|| bench_error("log", "no log written"))?;
+    let archive = npz::export_log(log, &out).map_err(|e| bench_error("archive", e))?;
+
+    let start = Instant::now();
+    let contents = read_log(log).map_err(|e| bench_error("log", e))?;
+    let times = timestamps::frame_times(&contents.entries).map_err(|e| bench_error("log", e))?;
+    let from_log = start.elapsed();
+    let start = Instant::now();
+    let archived = npz::read_archive(&archive).map_err(|e| bench_error("archive", e))?;
+    let times_npz = timestamps::frame_times(&archived).map_err(|e| bench_error("archive", e))?;
+    let from_npz = start.elapsed();
+    if times != times_npz {
+        return Err(bench_error("extraction", "log and archive disagree"));
+    }
+    println!();
+    println!(
+        "timestamp extraction, {entries} entries: raw log {:.3} s, .npz archive ({:.0} MB) {:.3} s",
+        from_log.as_secs_f64(),
+        std::fs::metadata(&archive).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
+        from_npz.as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&out);
+    Ok(())
+}
