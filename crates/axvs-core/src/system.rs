@@ -20,7 +20,7 @@ use crate::log::utc_now_us;
 use crate::status::{DropCounts, SystemEvent, SystemState, SystemStatus};
 use crate::{
     Camera, CameraError, CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame,
-    FrameMeta, FramePool, LogError, LogSink,
+    FrameMailbox, FrameMeta, FramePool, LogError, LogSink,
 };
 
 /// What the acquisition thread does with a frame when the queue to the encoder is full.
@@ -261,6 +261,7 @@ pub struct VideoSystem {
     events: Receiver<SystemEvent>,
     running: Option<Running>,
     last_video: Option<PathBuf>,
+    preview: Option<Arc<FrameMailbox>>,
 }
 
 impl VideoSystem {
@@ -293,7 +294,14 @@ impl VideoSystem {
             events,
             running: None,
             last_video: None,
+            preview: None,
         }
+    }
+
+    /// Offers frames to `mailbox` (at most one per its interval) from the next `start()` on: for live
+    /// previews. Acquisition never waits for it.
+    pub fn set_preview(&mut self, mailbox: Option<Arc<FrameMailbox>>) {
+        self.preview = mailbox;
     }
 
     /// The settings.
@@ -410,6 +418,7 @@ impl VideoSystem {
             overflow: self.config.overflow,
             onset,
             info,
+            preview: self.preview.clone(),
         };
         // If this spawn fails the closure (and the camera in it) is dropped; the encoder thread sees the
         // queue close and finalizes its file.
@@ -571,6 +580,7 @@ struct Acquisition {
     overflow: OverflowPolicy,
     onset: Instant,
     info: CameraInfo,
+    preview: Option<Arc<FrameMailbox>>,
 }
 
 impl Acquisition {
@@ -579,6 +589,7 @@ impl Acquisition {
         let mut sequence = 0u64;
         let mut window_start = Instant::now();
         let mut window_frames = 0u64;
+        let mut preview_due = Instant::now();
         while !self.shared.stop.load(Ordering::Relaxed) {
             let elapsed = window_start.elapsed();
             if elapsed >= Duration::from_secs(1) {
@@ -634,6 +645,12 @@ impl Acquisition {
                 },
             );
             sequence += 1;
+            if let Some(preview) = &self.preview {
+                let now = Instant::now();
+                if now >= preview_due && preview.offer(&frame) {
+                    preview_due = now + preview.interval();
+                }
+            }
             let queue = match &self.queue {
                 Some(q) if self.shared.saving.load(Ordering::Relaxed) => q,
                 _ => {

@@ -24,12 +24,7 @@ fn tv(t: libc::timeval) -> Duration {
     Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
 }
 
-/// Resets this process' peak resident set size to its current size (Linux ≥ 4.0); false if not possible.
-pub fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// This process' peak resident set size since the last reset, in bytes.
+/// This process' peak resident set size, in bytes.
 pub fn peak_rss() -> u64 {
     status_kib("VmHWM:").map(|k| k * 1024).unwrap_or(0)
 }

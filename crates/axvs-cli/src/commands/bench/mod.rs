@@ -80,8 +80,8 @@ pub struct BenchArgs {
     /// Constant QP.
     #[arg(long, default_value_t = 15)]
     qp: i64,
-    /// Frames per run.
-    #[arg(long, default_value_t = 240)]
+    /// Frames per run (enough that set-up costs, paid by every variant, do not dominate).
+    #[arg(long, default_value_t = 600)]
     frames: u64,
     /// Alternating runs per variant (medians are reported).
     #[arg(long, default_value_t = 5)]
@@ -98,10 +98,16 @@ pub struct BenchArgs {
     /// Entries of the timestamp-extraction benchmark (0 = skip).
     #[arg(long, default_value_t = 1_000_000)]
     extract_entries: u64,
+    /// Internal: run one variant in this (fresh) process and print its figures as JSON.
+    #[arg(long, hide = true, requires = "out")]
+    variant: Option<String>,
+    /// Internal: the output file or directory of `--variant`.
+    #[arg(long, hide = true)]
+    out: Option<std::path::PathBuf>,
 }
 
 /// Figures of one run of one variant.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 struct Run {
     fps: f64,
     cpu_ms_per_frame: f64,
@@ -117,6 +123,26 @@ enum Variant {
 }
 
 impl Variant {
+    fn code(self) -> &'static str {
+        match self {
+            Variant::Pipeline => "a",
+            Variant::FfmpegCli => "b",
+            Variant::EncoderAlone => "c",
+            Variant::PipelineGray => "gray",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Variant> {
+        [
+            Variant::Pipeline,
+            Variant::FfmpegCli,
+            Variant::EncoderAlone,
+            Variant::PipelineGray,
+        ]
+        .into_iter()
+        .find(|v| v.code() == code)
+    }
+
     fn label(self) -> &'static str {
         match self {
             Variant::Pipeline => "a  axvs pipeline ",
@@ -149,17 +175,16 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         ..Default::default()
     };
     axvs_encode::check_settings(&settings).map_err(|e| CliError::Argument(e.to_string()))?;
+    if let (Some(code), Some(out)) = (&args.variant, &args.out) {
+        return run_variant(&args, &settings, code, out);
+    }
     let work = tempfile::tempdir().map_err(|source| CliError::Io {
         path: "temporary directory".into(),
         source,
     })?;
-    if !measure::reset_peak_rss() {
-        println!(
-            "note: cannot reset the peak RSS (/proc/self/clear_refs); peak figures are since start"
-        );
-    }
     println!(
-        "axvs bench: {} {} qp {}, {} frames x {} alternating runs, queue depth {}; medians",
+        "axvs bench: {} {} qp {}, {} frames x {} alternating runs, queue depth {}; each run in a fresh \
+         process; medians",
         settings.encoder_name().unwrap_or("?"),
         preset.cpu_name(),
         qp.get(),
@@ -215,24 +240,10 @@ fn compare(
         for k in 0..variants.len() {
             let i = (k + round) % variants.len();
             counter += 1;
-            let path = dir.join(format!("run{counter}.mp4"));
-            let run = match variants[i] {
-                Variant::Pipeline => pipeline(
-                    args,
-                    settings,
-                    size,
-                    dir,
-                    counter,
-                    OutputPixelFormat::Yuv420p,
-                )?,
-                Variant::PipelineGray => {
-                    pipeline(args, settings, size, dir, counter, OutputPixelFormat::Gray)?
-                }
-                Variant::FfmpegCli => ffmpeg_cli(args, settings, size, &path)?,
-                Variant::EncoderAlone => encoder_alone(args, settings, size, &path)?,
-            };
+            let out = dir.join(format!("run{counter}"));
+            let run = spawn_variant(args, size, variants[i], &out)?;
             results[i].push(run);
-            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_dir_all(&out);
         }
     }
     let frame_mb = size.format.frame_size(size.width, size.height) as f64 / 1e6;
@@ -270,23 +281,99 @@ fn compare(
     }
     let (a, b, c) = (medians[0], medians[1], medians[2]);
     print!(
-        "  ratios: a/b {:.3}  a/c {:.3}",
+        "  ratios: a/b {:.3}  a/c {:.3}  (CPU per frame: c/a {:.3}, b/a {:.3})",
         a.fps / b.fps,
-        a.fps / c.fps
+        a.fps / c.fps,
+        c.cpu_ms_per_frame / a.cpu_ms_per_frame,
+        b.cpu_ms_per_frame / a.cpu_ms_per_frame
     );
     if let Some(gray) = medians.get(3) {
         print!("  a'(gray)/b(yuv420p) {:.3}", gray.fps / b.fps);
     }
     println!();
     let queue_mb = (args.queue_depth as f64) * frame_mb;
+    // Variant c holds one period of frames in memory; what remains of its peak is the encoder's own.
+    let held_mb = SYNTHETIC_PERIOD.min(args.frames) as f64 * frame_mb;
+    let encoder_mb = c.peak_rss_mb - held_mb;
     println!(
-        "  memory: queue {} x {:.2} MB = {:.1} MB; a peak RSS {:.1} MB = queue + {:.1} MB",
+        "  memory: a peak {:.1} MB; encoder's own (c peak - {:.1} MB of frames held) {:.1} MB; \
+         a - encoder = {:.1} MB against queue {} x {:.2} MB = {:.1} MB (+ 80 MB allowed)",
+        a.peak_rss_mb,
+        held_mb,
+        encoder_mb,
+        a.peak_rss_mb - encoder_mb,
         args.queue_depth,
         frame_mb,
-        queue_mb,
-        a.peak_rss_mb,
-        a.peak_rss_mb - queue_mb
+        queue_mb
     );
+    Ok(())
+}
+
+/// Runs one variant in a fresh `axvs bench --variant` process, so memory and CPU figures are its own.
+fn spawn_variant(
+    args: &BenchArgs,
+    size: BenchSize,
+    variant: Variant,
+    out: &Path,
+) -> Result<Run, CliError> {
+    let exe = std::env::current_exe().map_err(|e| bench_error("variant", e))?;
+    let output = Command::new(exe)
+        .args(["bench", "--variant", variant.code(), "--out"])
+        .arg(out)
+        .args([
+            "--sizes",
+            &format!("{}x{}:{}", size.width, size.height, size.format),
+        ])
+        .args([
+            "--codec",
+            &args.codec,
+            "--preset",
+            &args.preset.to_string(),
+            "--qp",
+            &args.qp.to_string(),
+        ])
+        .args([
+            "--frames",
+            &args.frames.to_string(),
+            "--queue-depth",
+            &args.queue_depth.to_string(),
+        ])
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| bench_error("variant", e))?;
+    if !output.status.success() {
+        return Err(bench_error(
+            variant.code(),
+            format!("variant process exited with {}", output.status),
+        ));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| bench_error(variant.code(), e))
+}
+
+/// `--variant`: one run of one variant in this process; prints its figures as JSON.
+fn run_variant(
+    args: &BenchArgs,
+    settings: &EncoderSettings,
+    code: &str,
+    out: &Path,
+) -> Result<(), CliError> {
+    let variant =
+        Variant::from_code(code).ok_or_else(|| CliError::Argument(format!("--variant {code}")))?;
+    let size = *args
+        .sizes
+        .first()
+        .ok_or_else(|| CliError::Argument("--variant needs one --sizes".into()))?;
+    std::fs::create_dir_all(out).map_err(|e| bench_error(code, e))?;
+    let video = out.join("video.mp4");
+    let run = match variant {
+        Variant::Pipeline => pipeline(args, settings, size, out, OutputPixelFormat::Yuv420p)?,
+        Variant::PipelineGray => pipeline(args, settings, size, out, OutputPixelFormat::Gray)?,
+        Variant::FfmpegCli => ffmpeg_cli(args, settings, size, &video)?,
+        Variant::EncoderAlone => encoder_alone(args, settings, size, &video)?,
+    };
+    let json = serde_json::to_string(&run).map_err(|e| bench_error(code, e))?;
+    println!("{json}");
     Ok(())
 }
 
@@ -295,19 +382,16 @@ fn pipeline(
     args: &BenchArgs,
     settings: &EncoderSettings,
     size: BenchSize,
-    dir: &Path,
-    counter: u32,
+    out: &Path,
     pixel_format: OutputPixelFormat,
 ) -> Result<Run, CliError> {
-    let out = dir.join(format!("pipeline{counter}"));
     let settings = EncoderSettings {
         pixel_format,
         ..settings.clone()
     };
-    measure::reset_peak_rss();
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
-    let sink = Arc::new(FileLogSink::create(&out).map_err(|e| bench_error("log", e))?);
+    let sink = Arc::new(FileLogSink::create(out).map_err(|e| bench_error("log", e))?);
     let factory =
         FfmpegEncoderFactory::new(settings, &out).map_err(|e| bench_error("encoder", e))?;
     let config = SystemConfig {
@@ -341,7 +425,6 @@ fn pipeline(
             format!("saved {saved} of {} frames", args.frames),
         ));
     }
-    let _ = std::fs::remove_dir_all(&out);
     Ok(Run {
         fps: saved as f64 / wall.as_secs_f64(),
         cpu_ms_per_frame: cpu.as_secs_f64() * 1e3 / saved as f64,
@@ -409,7 +492,6 @@ fn ffmpeg_cli(
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
-    measure::reset_peak_rss();
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
     let mut child = command
@@ -458,7 +540,6 @@ fn encoder_alone(
             buf
         })
         .collect();
-    measure::reset_peak_rss();
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
     let mut encoder =

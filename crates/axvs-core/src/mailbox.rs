@@ -1,0 +1,101 @@
+//! A latest-frame mailbox: how consumers that must never slow acquisition (live previews) get frames.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::{Frame, FrameMeta};
+
+/// Holds the most recent frame offered to it, at most one every `interval`.
+///
+/// The acquisition thread offers frames with a `try_lock` and a copy into a buffer it reuses: when the
+/// consumer holds the lock or is slower than the interval, frames are skipped, never waited for. The consumer
+/// takes the latest frame by swapping buffers, so neither side allocates in steady state.
+///
+/// ```
+/// use axvs_core::FrameMailbox;
+/// let mailbox = FrameMailbox::new(std::time::Duration::from_millis(40));
+/// let mut buf = Vec::new();
+/// assert!(mailbox.take_latest(&mut buf).is_none()); // nothing offered yet
+/// ```
+pub struct FrameMailbox {
+    interval: Duration,
+    slot: Mutex<Slot>,
+    closed: AtomicBool,
+}
+
+struct Slot {
+    data: Vec<u8>,
+    meta: Option<FrameMeta>,
+    fresh: bool,
+    caption: String,
+}
+
+impl FrameMailbox {
+    /// A mailbox that accepts one frame per `interval` (e.g. `1 s / display_fps`).
+    pub fn new(interval: Duration) -> Self {
+        FrameMailbox {
+            interval,
+            slot: Mutex::new(Slot {
+                data: Vec::new(),
+                meta: None,
+                fresh: false,
+                caption: String::new(),
+            }),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The minimum time between accepted frames.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Offers a frame without ever blocking; returns whether it was taken.
+    pub fn offer(&self, frame: &Frame) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        let Ok(mut slot) = self.slot.try_lock() else {
+            return false;
+        };
+        slot.data.clear();
+        slot.data.extend_from_slice(frame.data());
+        slot.meta = Some(*frame.meta());
+        slot.fresh = true;
+        true
+    }
+
+    /// Swaps the latest frame not taken yet into `buf` and returns its metadata; `None` if none is new.
+    pub fn take_latest(&self, buf: &mut Vec<u8>) -> Option<FrameMeta> {
+        let mut slot = self.slot.lock().ok()?;
+        if !slot.fresh {
+            return None;
+        }
+        slot.fresh = false;
+        std::mem::swap(&mut slot.data, buf);
+        slot.meta
+    }
+
+    /// Sets a text for the consumer to show with the frames (e.g. live figures).
+    pub fn set_caption(&self, caption: String) {
+        if let Ok(mut slot) = self.slot.lock() {
+            slot.caption = caption;
+        }
+    }
+
+    /// The current caption.
+    pub fn caption(&self) -> String {
+        self.slot.lock().map(|s| s.caption.clone()).unwrap_or_default()
+    }
+
+    /// Stops accepting frames (the consumer went away, e.g. its window was closed).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// True once closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,64 @@
+//! `axvs bench` runs every scenario and prints every figure (tiny sizes: the figures themselves are for
+//! the developer machine, never asserted).
+
+use axvs_tests::axvs;
+
+#[test]
+fn bench_prints_every_figure() {
+    let out = axvs()
+        .args([
+            "bench",
+            "--sizes",
+            "128x96:mono8,128x96:bgr8",
+            "--frames",
+            "12",
+            "--runs",
+            "1",
+        ])
+        .args([
+            "--startup-runs",
+            "1",
+            "--multi-seconds",
+            "1",
+            "--extract-entries",
+            "2000",
+        ])
+        .output()
+        .expect("run axvs bench");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "bench failed: {}{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for figure in [
+        "128x96 mono8",
+        "128x96 bgr8",
+        "a  axvs pipeline",
+        "b  ffmpeg CLI",
+        "c  encoder alone",
+        "a' axvs pipeline",
+        "ratios: a/b",
+        "a/c",
+        "a'(gray)/b(yuv420p)",
+        "peak RSS",
+        "cpu ms/frame",
+        "start-up: process launch to first saved frame",
+        "multi-camera: 4 x 640x480 mono8 @ 60 fps",
+        "timestamp extraction, 2000 entries",
+    ] {
+        assert!(text.contains(figure), "missing '{figure}' in:\n{text}");
+    }
+    // Every variant row carries numbers, not NaN.
+    assert!(!text.contains("NaN"), "{text}");
+}
+
+#[test]
+fn bench_rejects_bad_sizes() {
+    let out = axvs()
+        .args(["bench", "--sizes", "12x7:mono8"])
+        .output()
+        .expect("run axvs bench");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("12x7"));
+}
