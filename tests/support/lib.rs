@@ -178,3 +178,117 @@ pub fn write_rig(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).expect("write rig");
     path
 }
+
+/// A private X server (Xvfb) for window tests; stopped on drop.
+pub struct Xvfb {
+    display: String,
+    child: std::process::Child,
+}
+
+impl Xvfb {
+    /// Starts Xvfb on the first free display number from :90.
+    pub fn start() -> Xvfb {
+        for n in 90..140 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
+                continue;
+            }
+            let display = format!(":{n}");
+            let child = Command::new("Xvfb")
+                .args([
+                    display.as_str(),
+                    "-screen",
+                    "0",
+                    "1280x1024x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("start Xvfb (package xvfb)");
+            let xvfb = Xvfb { display, child };
+            wait_until("Xvfb to accept clients", Duration::from_secs(20), || {
+                xvfb.answers()
+            });
+            return xvfb;
+        }
+        panic!("no free X display number between :90 and :139");
+    }
+
+    /// The `DISPLAY` value.
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    fn answers(&self) -> bool {
+        Command::new("xdpyinfo")
+            .args(["-display", &self.display])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    }
+
+    /// True if a window with this title exists.
+    pub fn has_window(&self, title: &str) -> bool {
+        Command::new("xwininfo")
+            .args(["-display", &self.display, "-root", "-tree"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains(title))
+            .unwrap_or(false)
+    }
+
+    /// Writes a screenshot of the whole screen (XWD format) to `path`; false if the server refused (it
+    /// can, with BadMatch, while a window is being mapped).
+    pub fn screenshot(&self, path: &Path) -> bool {
+        Command::new("xwd")
+            .args(["-root", "-silent", "-display", &self.display, "-out"])
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("run xwd (package x11-apps)")
+            .success()
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Distinct colours in an XWD screenshot (24 or 32 bits per pixel, as Xvfb writes at depth 24): a blank
+/// screen has 1, a window showing camera frames has many.
+pub fn xwd_distinct_colours(path: &Path) -> usize {
+    let Ok(bytes) = std::fs::read(path) else {
+        return 0;
+    };
+    let be = |at: usize| -> usize {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .unwrap_or(0)
+    };
+    let (header_size, width, height, bits_per_pixel, bytes_per_line, ncolors) =
+        (be(0), be(16), be(20), be(44), be(48), be(76));
+    let bytes_per_pixel = bits_per_pixel / 8;
+    if !(3..=4).contains(&bytes_per_pixel) || width == 0 {
+        return 0;
+    }
+    let start = header_size + ncolors * 12;
+    let mut colours = std::collections::HashSet::new();
+    for y in 0..height {
+        let row = start + y * bytes_per_line;
+        for x in (0..width).step_by(3) {
+            let at = row + x * bytes_per_pixel;
+            if let Some(px) = bytes.get(at..at + 3) {
+                colours.insert([px[0], px[1], px[2]]);
+            }
+        }
+    }
+    colours.len()
+}

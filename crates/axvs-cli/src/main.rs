@@ -33,6 +33,8 @@ enum Command {
     /// Measure the pipeline against the FFmpeg CLI and the encoder alone, start-up, multi-camera load and
     /// timestamp extraction.
     Bench(commands::bench::BenchArgs),
+    /// List the cameras this machine can open (OpenCV indices).
+    Discover,
     /// Check a rig file without recording: prints the cameras and encoders it describes.
     Check {
         /// The rig file.
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Export { log, out_dir } => commands::export(&log, out_dir.as_deref()),
         Command::Check { rig } => commands::check(&rig),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Discover => commands::discover(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

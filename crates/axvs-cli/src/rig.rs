@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use axvs_camera_opencv::{OpenCvConfig, OpenCvSource};
 use axvs_core::{OverflowPolicy, PixelFormat, SyntheticConfig};
 use axvs_encode::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};
 use serde::Deserialize;
@@ -98,6 +99,11 @@ struct CameraTable {
     pixel_format: Option<PixelFormat>,
     paced: Option<bool>,
     frames: Option<u64>,
+    index: Option<i64>,
+    path: Option<String>,
+    url: Option<String>,
+    pipeline: Option<String>,
+    display_fps: Option<Positive>,
     queue_depth: Option<QueueDepth>,
     overflow: Option<OverflowPolicy>,
     encoder: Option<EncoderTable>,
@@ -109,6 +115,8 @@ struct CameraTable {
 pub enum Backend {
     /// The built-in synthetic camera.
     Synthetic,
+    /// OpenCV: webcams, device paths, files, URLs, GStreamer pipelines.
+    Opencv,
 }
 
 /// A source id: 0 to 255 (it names the log entries and the video file).
@@ -234,6 +242,8 @@ pub struct CameraSpec {
     pub overflow: OverflowPolicy,
     /// Encoder settings.
     pub encoder: EncoderSettings,
+    /// Live preview rate, when a preview is wanted.
+    pub display_fps: Option<f64>,
     /// `file:line:column` of its table, for messages.
     pub location: String,
 }
@@ -243,6 +253,8 @@ pub struct CameraSpec {
 pub enum CameraSource {
     /// A synthetic camera.
     Synthetic(SyntheticConfig),
+    /// An OpenCV source.
+    OpenCv(OpenCvConfig),
 }
 
 struct Locator<'a> {
@@ -368,16 +380,33 @@ impl Rig {
                 .apply(defaults.clone());
             axvs_encode::check_settings(&encoder)
                 .map_err(|e| loc.error(Some(table.span()), format!("camera {id} '{name}': {e}")))?;
+            let here = |message: String| {
+                loc.error(
+                    Some(table.span()),
+                    format!("camera {id} '{name}': {message}"),
+                )
+            };
+            let selectors: Vec<&str> = [
+                ("index", cam.index.is_some()),
+                ("path", cam.path.is_some()),
+                ("url", cam.url.is_some()),
+                ("pipeline", cam.pipeline.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(key, given)| given.then_some(key))
+            .collect();
             let camera = match cam.backend {
                 Backend::Synthetic => {
+                    if let Some(key) = selectors.first() {
+                        return Err(here(format!(
+                            "'{key}' applies to backend \"opencv\", not \"synthetic\""
+                        )));
+                    }
                     let pixel_format = cam.pixel_format.unwrap_or(PixelFormat::Mono8);
                     if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
-                        return Err(loc.error(
-                            Some(table.span()),
-                            format!(
-                                "camera {id} '{name}': the synthetic camera renders mono8 or bgr8, not {pixel_format}"
-                            ),
-                        ));
+                        return Err(here(format!(
+                            "the synthetic camera renders mono8 or bgr8, not {pixel_format}"
+                        )));
                     }
                     let config = SyntheticConfig {
                         width: cam.width.map(|d| d.0).unwrap_or(640),
@@ -388,15 +417,48 @@ impl Rig {
                         frame_limit: cam.frames,
                     };
                     if config.width < 64 || config.height < 32 {
-                        return Err(loc.error(
-                            Some(table.span()),
-                            format!(
-                                "camera {id} '{name}': synthetic frames must be at least 64x32, not {}x{}",
-                                config.width, config.height
-                            ),
-                        ));
+                        return Err(here(format!(
+                            "synthetic frames must be at least 64x32, not {}x{}",
+                            config.width, config.height
+                        )));
                     }
                     CameraSource::Synthetic(config)
+                }
+                Backend::Opencv => {
+                    let source = match (selectors.as_slice(), cam) {
+                        ([_], CameraTable { index: Some(i), .. }) => {
+                            let index = i32::try_from(*i).ok().filter(|i| *i >= 0).ok_or_else(|| {
+                                here(format!("index {i} is out of range (allowed: 0 and up)"))
+                            })?;
+                            OpenCvSource::Index(index)
+                        }
+                        ([_], CameraTable { path: Some(p), .. }) => OpenCvSource::Path(p.into()),
+                        ([_], CameraTable { url: Some(u), .. }) => OpenCvSource::Url(u.clone()),
+                        ([_], CameraTable { pipeline: Some(p), .. }) => OpenCvSource::Pipeline(p.clone()),
+                        _ => {
+                            return Err(here(format!(
+                                "backend \"opencv\" needs exactly one of index, path, url, pipeline (given: {})",
+                                if selectors.is_empty() { "none".to_string() } else { selectors.join(", ") }
+                            )))
+                        }
+                    };
+                    if cam.frames.is_some() {
+                        return Err(here("'frames' applies to backend \"synthetic\"".into()));
+                    }
+                    let pixel_format = cam.pixel_format.unwrap_or(PixelFormat::Bgr8);
+                    if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
+                        return Err(here(format!(
+                            "the OpenCV backend delivers bgr8, or mono8 by conversion, not {pixel_format}"
+                        )));
+                    }
+                    CameraSource::OpenCv(OpenCvConfig {
+                        source,
+                        width: cam.width.map(|d| d.0),
+                        height: cam.height.map(|d| d.0),
+                        fps: cam.fps.map(|f| f.0),
+                        pixel_format,
+                        paced: cam.paced.unwrap_or(true),
+                    })
                 }
             };
             cameras.push(CameraSpec {
@@ -410,6 +472,7 @@ impl Rig {
                     .unwrap_or(64),
                 overflow: cam.overflow.or(raw.overflow).unwrap_or_default(),
                 encoder,
+                display_fps: cam.display_fps.map(|f| f.0),
                 location,
             });
         }
@@ -435,6 +498,7 @@ mod tests {
             .iter()
             .map(|c| match &c.camera {
                 CameraSource::Synthetic(s) => s.pixel_format,
+                CameraSource::OpenCv(o) => o.pixel_format,
             })
             .collect();
         assert!(formats.contains(&PixelFormat::Mono8) && formats.contains(&PixelFormat::Bgr8));

@@ -64,22 +64,43 @@ pub fn check(path: &Path) -> Result<(), CliError> {
         rig.output_dir.display()
     );
     for cam in &rig.cameras {
-        let CameraSource::Synthetic(s) = &cam.camera;
+        let source = match &cam.camera {
+            CameraSource::Synthetic(s) => {
+                format!(
+                    "synthetic {}x{} {} fps {}",
+                    s.width, s.height, s.fps, s.pixel_format
+                )
+            }
+            CameraSource::OpenCv(o) => format!("opencv {} {}", o.source, o.pixel_format),
+        };
         let e = &cam.encoder;
         println!(
-            "  {:03} {:<16} synthetic {}x{} {} fps {} -> {} preset {} qp {} {} {} (queue {})",
+            "  {:03} {:<16} {source} -> {} preset {} qp {} {} {} (queue {})",
             cam.id,
             cam.name,
-            s.width,
-            s.height,
-            s.fps,
-            s.pixel_format,
             e.encoder_name().unwrap_or("?"),
             e.preset.get(),
             e.qp.get(),
             e.pixel_format,
             e.container().extension(),
             cam.queue_depth
+        );
+    }
+    Ok(())
+}
+
+/// `axvs discover`: the cameras each backend can open here.
+pub fn discover() -> Result<(), CliError> {
+    let opencv = axvs_camera_opencv::discover(64, 5);
+    if opencv.is_empty() {
+        println!(
+            "OpenCV: no cameras found (models and serial numbers are not available through OpenCV)"
+        );
+    }
+    for cam in opencv {
+        println!(
+            "OpenCV #{}: {}x{} @ {} fps",
+            cam.index, cam.width, cam.height, cam.fps
         );
     }
     Ok(())

@@ -5,9 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axvs_camera_opencv::{
+    display_available, spawn_previews, OpenCvCamera, PreviewError, PreviewSpec,
+};
 use axvs_core::{
-    Camera, StopReport, SyntheticCamera, SystemConfig, SystemEvent, SystemState, SystemStatus,
-    VideoSystem,
+    Camera, FrameMailbox, StopReport, SyntheticCamera, SystemConfig, SystemEvent, SystemState,
+    SystemStatus, VideoSystem,
 };
 use axvs_encode::FfmpegEncoderFactory;
 use axvs_log::{manifest, npz, FileLogSink};
@@ -42,6 +45,12 @@ pub struct RunArgs {
     /// Seconds between status lines when stderr is not a terminal (0 = none).
     #[arg(long, default_value_t = 5.0)]
     status_interval: f64,
+    /// Show every camera in a live preview window at this rate (overrides the rig's display_fps).
+    #[arg(long)]
+    display_fps: Option<f64>,
+    /// No preview windows, whatever the rig says.
+    #[arg(long, conflicts_with = "display_fps")]
+    no_preview: bool,
 }
 
 /// What the user asks for while recording.
@@ -58,6 +67,7 @@ struct Running {
     system: VideoSystem,
     first_frame_ms: Option<f64>,
     failure_reported: bool,
+    preview: Option<Arc<FrameMailbox>>,
 }
 
 /// The final figures of one camera, as `--report` writes them.
@@ -110,10 +120,12 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
 
     let sink = Arc::new(FileLogSink::create(&log_dir)?);
     let mut cameras = Vec::with_capacity(rig.cameras.len());
+    let mut previews = Vec::new();
     for spec in &rig.cameras {
         manifest::register(&log_dir, spec.id, &spec.name)?;
         let camera: Box<dyn Camera> = match &spec.camera {
             CameraSource::Synthetic(config) => Box::new(SyntheticCamera::new(config.clone())),
+            CameraSource::OpenCv(config) => Box::new(OpenCvCamera::new(config.clone())),
         };
         let factory = FfmpegEncoderFactory::new(spec.encoder.clone(), &session_dir)
             .map_err(|e| CliError::Recording(format!("camera {} '{}': {e}", spec.id, spec.name)))?;
@@ -125,15 +137,60 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             saving: !args.no_save,
         };
         let mut system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
-        system.open().map_err(|e| {
+        let info = system.open().map_err(|e| {
             CliError::Recording(format!("{e} (camera defined at {})", spec.location))
         })?;
+        let display_fps = if args.no_preview {
+            None
+        } else {
+            args.display_fps.or(spec.display_fps)
+        };
+        let preview = match display_fps {
+            Some(rate) if !(rate.is_finite() && rate > 0.0) => {
+                return Err(CliError::Argument(format!("display rate {rate}: must be a positive number")))
+            }
+            Some(rate) if rate > info.fps + 1e-6 => {
+                return Err(CliError::Argument(format!(
+                    "camera {} '{}': display rate {rate} fps is above the camera's {:.3} fps (camera defined at {})",
+                    spec.id, spec.name, info.fps, spec.location
+                )))
+            }
+            Some(rate) => Some(Arc::new(FrameMailbox::new(Duration::from_secs_f64(1.0 / rate)))),
+            None => None,
+        };
+        if let Some(mailbox) = &preview {
+            previews.push(PreviewSpec {
+                title: format!("axvs {:03} {}", spec.id, spec.name),
+                mailbox: Arc::clone(mailbox),
+                width: info.width,
+                height: info.height,
+                pixel_format: info.pixel_format,
+            });
+        }
         cameras.push(Running {
             spec: spec.clone(),
             system,
             first_frame_ms: None,
             failure_reported: false,
+            preview,
         });
+    }
+    let mut preview = None;
+    if !previews.is_empty() {
+        if display_available() {
+            for cam in &mut cameras {
+                cam.system.set_preview(cam.preview.clone());
+            }
+            match spawn_previews(previews) {
+                Ok(handle) => preview = Some(handle),
+                Err(e) => eprintln!("axvs: warning: preview off: {e}"),
+            }
+        } else {
+            eprintln!(
+                "axvs: warning: preview off: {}; recording goes on",
+                PreviewError::NoDisplay
+            );
+        }
     }
 
     for i in 0..cameras.len() {
@@ -160,6 +217,9 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let deadline = duration.map(|d| Instant::now() + d);
     record(&mut cameras, &control_rx, deadline, &mut display, launched);
 
+    if let Some(mut handle) = preview {
+        handle.close();
+    }
     let reports = stop_all(&mut cameras);
     display.finish();
     finish(
@@ -210,6 +270,17 @@ fn record(
             }
         }
         let statuses: Vec<SystemStatus> = cameras.iter().map(|c| c.system.status()).collect();
+        for (cam, s) in cameras.iter().zip(&statuses) {
+            if let Some(mailbox) = &cam.preview {
+                mailbox.set_caption(format!(
+                    "{:.1} fps  saved {}  dropped {}{}",
+                    s.fps,
+                    s.saved,
+                    s.dropped.lost() + s.camera_lost,
+                    if s.saving { "" } else { "  (not saving)" }
+                ));
+            }
+        }
         display.update(&statuses);
         if statuses.iter().all(|s| s.state == SystemState::Failed) {
             display.warn("every camera failed; stopping");

@@ -393,7 +393,7 @@ fn pipeline(
     let start = Instant::now();
     let sink = Arc::new(FileLogSink::create(out).map_err(|e| bench_error("log", e))?);
     let factory =
-        FfmpegEncoderFactory::new(settings, &out).map_err(|e| bench_error("encoder", e))?;
+        FfmpegEncoderFactory::new(settings, out).map_err(|e| bench_error("encoder", e))?;
     let config = SystemConfig {
         queue_depth: args.queue_depth,
         overflow: axvs_core::OverflowPolicy::Block,

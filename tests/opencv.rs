@@ -1,0 +1,268 @@
+//! The OpenCV backend through `axvs run`, against real OpenCV: a live GStreamer source, a video file made by
+//! the ffmpeg CLI, negotiation errors, sources that do not open; and the preview window under Xvfb.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use axvs_log::read_log;
+use axvs_tests::{axvs, ffprobe_frame_count, wait_until, write_rig, Xvfb};
+
+const LIVE: &str = "videotestsrc is-live=true pattern=ball ! video/x-raw,format=BGR,width=320,height=240,framerate=30/1 ! appsink";
+
+fn report(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("json")
+}
+
+/// Runs `axvs run` on `rig` and returns (exit code, stderr, report).
+fn run(
+    dir: &Path,
+    rig: &Path,
+    extra: &[&str],
+    session: &str,
+) -> (Option<i32>, String, Option<serde_json::Value>) {
+    let report_path = dir.join(format!("{session}.json"));
+    let out = axvs()
+        .args(["run", "--session", session, "--status-interval", "0", "-o"])
+        .arg(dir)
+        .arg("--report")
+        .arg(&report_path)
+        .args(extra)
+        .arg(rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (
+        out.status.code(),
+        stderr,
+        report_path.exists().then(|| report(&report_path)),
+    )
+}
+
+/// Checks video frames == log entries == saved for every camera of a report; returns the saved counts.
+fn check_counts(dir: &Path, session: &str, report: &serde_json::Value) -> Vec<u64> {
+    let mut saved_counts = Vec::new();
+    for cam in report["cameras"].as_array().expect("cameras") {
+        let id = cam["status"]["id"].as_u64().expect("id");
+        let saved = cam["status"]["saved"].as_u64().expect("saved");
+        let video = dir.join(session).join(format!("{id:03}.mp4"));
+        assert_eq!(
+            ffprobe_frame_count(&video),
+            saved,
+            "camera {id}: video frames vs saved"
+        );
+        let log = read_log(&dir.join(session).join(format!("{id:03}.axvslog"))).expect("log");
+        let frames = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
+        assert_eq!(frames, saved, "camera {id}: log entries vs saved");
+        saved_counts.push(saved);
+    }
+    saved_counts
+}
+
+#[test]
+fn records_a_live_gstreamer_source_in_colour_and_mono() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "live.toml",
+        &format!(
+            "[encoder]\npreset = 1\n[[camera]]\nid = 1\nname = \"colour\"\nbackend = \"opencv\"\npipeline = \"{LIVE}\"\n\
+             [[camera]]\nid = 2\nname = \"mono\"\nbackend = \"opencv\"\npipeline = \"{LIVE}\"\npixel_format = \"mono8\"\n\
+             [camera.encoder]\npixel_format = \"gray\"\n"
+        ),
+    );
+    let (code, stderr, report) = run(dir.path(), &rig, &["--duration", "2"], "live");
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = report.expect("report");
+    let saved = check_counts(dir.path(), "live", &report);
+    assert!(
+        saved.iter().all(|n| *n >= 30),
+        "a 30 fps source for 2 s saved {saved:?}"
+    );
+    for cam in report["cameras"].as_array().expect("cameras") {
+        assert_eq!(cam["status"]["dropped"]["queue_full"], 0);
+    }
+}
+
+#[test]
+fn replays_a_video_file_to_its_end_without_losing_a_frame() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = dir.path().join("source.mkv");
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=50",
+            "-frames:v",
+            "75",
+        ])
+        .args(["-c:v", "ffv1"])
+        .arg(&source)
+        .status()
+        .expect("run ffmpeg");
+    assert!(made.success());
+    let rig = write_rig(
+        dir.path(),
+        "file.toml",
+        &format!(
+            "[encoder]\npreset = 1\n[[camera]]\nid = 3\nname = \"replay\"\nbackend = \"opencv\"\npath = \"{}\"\n",
+            source.display()
+        ),
+    );
+    // No duration: the run ends when the file does.
+    let (code, stderr, report) = run(dir.path(), &rig, &[], "file");
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = report.expect("report");
+    assert_eq!(check_counts(dir.path(), "file", &report), vec![75]);
+    assert_eq!(report["cameras"][0]["status"]["state"], "idle");
+}
+
+#[test]
+fn negotiation_and_open_errors_name_what_happened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            format!("pipeline = \"{LIVE}\"\nwidth = 640\n"),
+            "width: 640 was requested, the camera chose 320",
+        ),
+        (
+            format!("pipeline = \"{LIVE}\"\nfps = 60\n"),
+            "fps: 60 was requested, the camera chose 30",
+        ),
+        (
+            format!("pipeline = \"{LIVE}\"\nheight = 100\n"),
+            "height: 100 was requested, the camera chose 240",
+        ),
+        (
+            "path = \"/nonexistent/video.mp4\"\n".to_string(),
+            "path '/nonexistent/video.mp4': no such file",
+        ),
+        (
+            "pipeline = \"nosuchelement ! appsink\"\n".to_string(),
+            "pipeline 'nosuchelement ! appsink'",
+        ),
+        (
+            format!("pipeline = \"{LIVE}\"\ndisplay_fps = 90\n"),
+            "display rate 90 fps is above the camera's 30",
+        ),
+    ];
+    for (i, (selector, expected)) in cases.iter().enumerate() {
+        let rig = write_rig(
+            dir.path(),
+            &format!("bad{i}.toml"),
+            &format!("[[camera]]\nid = 1\nname = \"c\"\nbackend = \"opencv\"\n{selector}"),
+        );
+        let (code, stderr, _) = run(dir.path(), &rig, &["--duration", "1"], &format!("bad{i}"));
+        assert!(
+            matches!(code, Some(1) | Some(2)),
+            "{expected}: exit {code:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains(expected),
+            "'{expected}' missing from: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    }
+}
+
+#[test]
+fn preview_without_a_display_warns_and_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "p.toml",
+        "[[camera]]\nid = 1\nname = \"s\"\nbackend = \"synthetic\"\nfps = 30\ndisplay_fps = 10\n",
+    );
+    let out = axvs()
+        .args(["run", "--duration", "0.5", "--session", "nd", "-o"])
+        .arg(dir.path())
+        .arg(&rig)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("preview off: no display"), "{stderr}");
+    assert!(ffprobe_frame_count(&dir.path().join("nd/001.mp4")) > 0);
+}
+
+#[test]
+fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
+    let xvfb = Xvfb::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "p.toml",
+        "[encoder]\npreset = 1\n[[camera]]\nid = 1\nname = \"previewed\"\nbackend = \"synthetic\"\nwidth = 480\n\
+         height = 360\nfps = 60\npixel_format = \"bgr8\"\ndisplay_fps = 20\n",
+    );
+    let report_path = dir.path().join("preview.json");
+    let child = axvs()
+        .args([
+            "run",
+            "--duration",
+            "4",
+            "--session",
+            "pv",
+            "--status-interval",
+            "0",
+            "-o",
+        ])
+        .arg(dir.path())
+        .arg("--report")
+        .arg(&report_path)
+        .arg(&rig)
+        .env("DISPLAY", xvfb.display())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start axvs");
+    wait_until("the preview window", Duration::from_secs(20), || {
+        xvfb.has_window("axvs 001 previewed")
+    });
+    // Give the window a few frames, then look at the screen.
+    let screenshot = dir.path().join("screen.xwd");
+    wait_until("image content on screen", Duration::from_secs(20), || {
+        xvfb.screenshot(&screenshot) && axvs_tests::xwd_distinct_colours(&screenshot) > 50
+    });
+    let out = child.wait_with_output().expect("axvs run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = report(&report_path);
+    let status = &report["cameras"][0]["status"];
+    // Paced at 60 fps for 4 s: acquisition with the preview on lost nothing, on either side.
+    assert_eq!(status["camera_lost"], 0, "{status}");
+    assert_eq!(status["dropped"]["queue_full"], 0, "{status}");
+    let acquired = status["acquired"].as_u64().expect("acquired");
+    assert!(acquired >= 230, "60 fps x 4 s acquired only {acquired}");
+    check_counts(dir.path(), "pv", &report);
+
+    // The same rig with the preview off acquires as many frames: the preview costs acquisition nothing.
+    let (code, stderr, off) = run(
+        dir.path(),
+        &rig,
+        &["--duration", "4", "--no-preview"],
+        "off",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let off = off.expect("report");
+    let acquired_off = off["cameras"][0]["status"]["acquired"]
+        .as_u64()
+        .expect("acquired");
+    let ratio = acquired as f64 / acquired_off as f64;
+    assert!(
+        (0.97..=1.03).contains(&ratio),
+        "preview on {acquired} vs off {acquired_off}"
+    );
+}
