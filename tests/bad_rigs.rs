@@ -56,7 +56,7 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         (
             "unknown pixel format",
             format!("{CAMERA}pixel_format = \"rgb24\"\n"),
-            "unknown variant `rgb24`",
+            "unknown pixel format 'rgb24'",
             ":5:16",
         ),
         (

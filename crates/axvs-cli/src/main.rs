@@ -33,8 +33,12 @@ enum Command {
     /// Measure the pipeline against the FFmpeg CLI and the encoder alone, start-up, multi-camera load and
     /// timestamp extraction.
     Bench(commands::bench::BenchArgs),
-    /// List the cameras this machine can open (OpenCV indices).
-    Discover,
+    /// List the cameras this machine can open (GenICam devices, OpenCV indices).
+    Discover {
+        /// Also list Aravis' built-in Fake camera.
+        #[arg(long)]
+        fake: bool,
+    },
     /// Check a rig file without recording: prints the cameras and encoders it describes.
     Check {
         /// The rig file.
@@ -63,7 +67,7 @@ fn main() -> ExitCode {
         Command::Export { log, out_dir } => commands::export(&log, out_dir.as_deref()),
         Command::Check { rig } => commands::check(&rig),
         Command::Bench(args) => commands::bench::run(args),
-        Command::Discover => commands::discover(),
+        Command::Discover { fake } => commands::discover(fake),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

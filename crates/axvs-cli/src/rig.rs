@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use axvs_camera_genicam::{GenicamConfig, GenicamPixelFormat, Selector, Trigger};
 use axvs_camera_opencv::{OpenCvConfig, OpenCvSource};
 use axvs_core::{OverflowPolicy, PixelFormat, SyntheticConfig};
 use axvs_encode::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};
@@ -96,7 +97,7 @@ struct CameraTable {
     width: Option<Dimension>,
     height: Option<Dimension>,
     fps: Option<Positive>,
-    pixel_format: Option<PixelFormat>,
+    pixel_format: Option<Spanned<String>>,
     paced: Option<bool>,
     frames: Option<u64>,
     index: Option<i64>,
@@ -104,6 +105,18 @@ struct CameraTable {
     url: Option<String>,
     pipeline: Option<String>,
     display_fps: Option<Positive>,
+    serial: Option<String>,
+    model: Option<String>,
+    device_id: Option<String>,
+    fake_interface: Option<bool>,
+    offset_x: Option<Dimension>,
+    offset_y: Option<Dimension>,
+    exposure_us: Option<Positive>,
+    gain_db: Option<f64>,
+    trigger: Option<TriggerKind>,
+    trigger_line: Option<String>,
+    trigger_activation: Option<String>,
+    buffers: Option<QueueDepth>,
     queue_depth: Option<QueueDepth>,
     overflow: Option<OverflowPolicy>,
     encoder: Option<EncoderTable>,
@@ -117,6 +130,17 @@ pub enum Backend {
     Synthetic,
     /// OpenCV: webcams, device paths, files, URLs, GStreamer pipelines.
     Opencv,
+    /// GenICam (GigE Vision, USB3 Vision) through Aravis.
+    Genicam,
+}
+
+/// GenICam trigger modes in the rig.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TriggerKind {
+    FreeRun,
+    Software,
+    Hardware,
 }
 
 /// A source id: 0 to 255 (it names the log entries and the video file).
@@ -255,6 +279,8 @@ pub enum CameraSource {
     Synthetic(SyntheticConfig),
     /// An OpenCV source.
     OpenCv(OpenCvConfig),
+    /// A GenICam camera.
+    Genicam(GenicamConfig),
 }
 
 struct Locator<'a> {
@@ -386,6 +412,34 @@ impl Rig {
                     format!("camera {id} '{name}': {message}"),
                 )
             };
+            let frame_format = |default: PixelFormat| -> Result<PixelFormat, RigError> {
+                match &cam.pixel_format {
+                    None => Ok(default),
+                    Some(p) => p
+                        .get_ref()
+                        .parse::<PixelFormat>()
+                        .map_err(|e| loc.error(Some(p.span()), e.to_string())),
+                }
+            };
+            let genicam_keys = [
+                ("serial", cam.serial.is_some()),
+                ("model", cam.model.is_some()),
+                ("device_id", cam.device_id.is_some()),
+                ("fake_interface", cam.fake_interface.is_some()),
+                ("offset_x", cam.offset_x.is_some()),
+                ("offset_y", cam.offset_y.is_some()),
+                ("exposure_us", cam.exposure_us.is_some()),
+                ("gain_db", cam.gain_db.is_some()),
+                ("trigger", cam.trigger.is_some()),
+                ("trigger_line", cam.trigger_line.is_some()),
+                ("trigger_activation", cam.trigger_activation.is_some()),
+                ("buffers", cam.buffers.is_some()),
+            ];
+            if cam.backend != Backend::Genicam {
+                if let Some((key, _)) = genicam_keys.iter().find(|(_, given)| *given) {
+                    return Err(here(format!("'{key}' applies to backend \"genicam\"")));
+                }
+            }
             let selectors: Vec<&str> = [
                 ("index", cam.index.is_some()),
                 ("path", cam.path.is_some()),
@@ -402,7 +456,7 @@ impl Rig {
                             "'{key}' applies to backend \"opencv\", not \"synthetic\""
                         )));
                     }
-                    let pixel_format = cam.pixel_format.unwrap_or(PixelFormat::Mono8);
+                    let pixel_format = frame_format(PixelFormat::Mono8)?;
                     if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
                         return Err(here(format!(
                             "the synthetic camera renders mono8 or bgr8, not {pixel_format}"
@@ -445,7 +499,7 @@ impl Rig {
                     if cam.frames.is_some() {
                         return Err(here("'frames' applies to backend \"synthetic\"".into()));
                     }
-                    let pixel_format = cam.pixel_format.unwrap_or(PixelFormat::Bgr8);
+                    let pixel_format = frame_format(PixelFormat::Bgr8)?;
                     if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
                         return Err(here(format!(
                             "the OpenCV backend delivers bgr8, or mono8 by conversion, not {pixel_format}"
@@ -460,6 +514,7 @@ impl Rig {
                         paced: cam.paced.unwrap_or(true),
                     })
                 }
+                Backend::Genicam => genicam_source(cam, &selectors, &here, &loc)?,
             };
             cameras.push(CameraSpec {
                 id,
@@ -485,6 +540,94 @@ impl Rig {
     }
 }
 
+/// The settings of a `backend = "genicam"` camera.
+fn genicam_source(
+    cam: &CameraTable,
+    selectors: &[&str],
+    here: &dyn Fn(String) -> RigError,
+    loc: &Locator<'_>,
+) -> Result<CameraSource, RigError> {
+    if let Some(key) = selectors.iter().find(|k| **k != "index") {
+        return Err(here(format!(
+            "'{key}' applies to backend \"opencv\", not \"genicam\""
+        )));
+    }
+    let named: Vec<&str> = [
+        ("serial", cam.serial.is_some()),
+        ("model", cam.model.is_some()),
+        ("device_id", cam.device_id.is_some()),
+        ("index", cam.index.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, given)| given.then_some(key))
+    .collect();
+    let selector = match (named.as_slice(), cam) {
+        (
+            [_],
+            CameraTable {
+                serial: Some(s), ..
+            },
+        ) => Selector::Serial(s.clone()),
+        ([_], CameraTable { model: Some(m), .. }) => Selector::Model(m.clone()),
+        (
+            [_],
+            CameraTable {
+                device_id: Some(d), ..
+            },
+        ) => Selector::DeviceId(d.clone()),
+        ([_], CameraTable { index: Some(i), .. }) => Selector::Index(
+            u32::try_from(*i)
+                .map_err(|_| here(format!("index {i} is out of range (allowed: 0 and up)")))?,
+        ),
+        _ => return Err(here(format!(
+            "backend \"genicam\" needs exactly one of serial, model, device_id, index (given: {})",
+            if named.is_empty() {
+                "none".to_string()
+            } else {
+                named.join(", ")
+            }
+        ))),
+    };
+    if cam.frames.is_some() || cam.paced.is_some() {
+        return Err(here("'frames' and 'paced' apply to other backends".into()));
+    }
+    let pixel_format = match &cam.pixel_format {
+        None => None,
+        Some(p) => Some(
+            p.get_ref()
+                .parse::<GenicamPixelFormat>()
+                .map_err(|e| loc.error(Some(p.span()), e))?,
+        ),
+    };
+    let trigger = match cam.trigger.unwrap_or(TriggerKind::FreeRun) {
+        TriggerKind::FreeRun => Trigger::FreeRun,
+        TriggerKind::Software => Trigger::Software,
+        TriggerKind::Hardware => Trigger::Hardware {
+            line: cam.trigger_line.clone().ok_or_else(|| {
+                here("trigger = \"hardware\" needs trigger_line (e.g. \"Line1\")".into())
+            })?,
+            activation: cam
+                .trigger_activation
+                .clone()
+                .unwrap_or_else(|| "RisingEdge".into()),
+        },
+    };
+    Ok(CameraSource::Genicam(GenicamConfig {
+        selector,
+        fake_interface: cam.fake_interface.unwrap_or(false),
+        width: cam.width.map(|d| d.0),
+        height: cam.height.map(|d| d.0),
+        offset_x: cam.offset_x.map(|d| d.0),
+        offset_y: cam.offset_y.map(|d| d.0),
+        pixel_format,
+        fps: cam.fps.map(|f| f.0),
+        exposure_us: cam.exposure_us.map(|f| f.0),
+        gain_db: cam.gain_db,
+        trigger,
+        buffers: cam.buffers.map(|b| b.0).unwrap_or(16),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,6 +642,7 @@ mod tests {
             .map(|c| match &c.camera {
                 CameraSource::Synthetic(s) => s.pixel_format,
                 CameraSource::OpenCv(o) => o.pixel_format,
+                CameraSource::Genicam(_) => PixelFormat::Mono8,
             })
             .collect();
         assert!(formats.contains(&PixelFormat::Mono8) && formats.contains(&PixelFormat::Bgr8));

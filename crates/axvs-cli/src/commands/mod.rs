@@ -72,6 +72,7 @@ pub fn check(path: &Path) -> Result<(), CliError> {
                 )
             }
             CameraSource::OpenCv(o) => format!("opencv {} {}", o.source, o.pixel_format),
+            CameraSource::Genicam(g) => format!("genicam {}", g.selector),
         };
         let e = &cam.encoder;
         println!(
@@ -90,7 +91,17 @@ pub fn check(path: &Path) -> Result<(), CliError> {
 }
 
 /// `axvs discover`: the cameras each backend can open here.
-pub fn discover() -> Result<(), CliError> {
+pub fn discover(fake: bool) -> Result<(), CliError> {
+    let genicam = axvs_camera_genicam::discover(fake);
+    if genicam.is_empty() {
+        println!("GenICam: no devices found");
+    }
+    for (i, d) in genicam.iter().enumerate() {
+        println!(
+            "GenICam #{i}: {} {} serial {} ({} {}) id '{}'",
+            d.vendor, d.model, d.serial, d.protocol, d.address, d.id
+        );
+    }
     let opencv = axvs_camera_opencv::discover(64, 5);
     if opencv.is_empty() {
         println!(

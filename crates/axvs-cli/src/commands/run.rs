@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axvs_camera_genicam::GenicamCamera;
 use axvs_camera_opencv::{
     display_available, spawn_previews, OpenCvCamera, PreviewError, PreviewSpec,
 };
@@ -126,6 +127,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         let camera: Box<dyn Camera> = match &spec.camera {
             CameraSource::Synthetic(config) => Box::new(SyntheticCamera::new(config.clone())),
             CameraSource::OpenCv(config) => Box::new(OpenCvCamera::new(config.clone())),
+            CameraSource::Genicam(config) => Box::new(GenicamCamera::new(config.clone())),
         };
         let factory = FfmpegEncoderFactory::new(spec.encoder.clone(), &session_dir)
             .map_err(|e| CliError::Recording(format!("camera {} '{}': {e}", spec.id, spec.name)))?;

@@ -1,0 +1,449 @@
+//! `GenicamCamera`: one GenICam device as an axvs camera.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use aravis::glib;
+use aravis::prelude::*;
+use aravis::{Buffer, BufferStatus, Camera as ArvCamera, Stream};
+use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
+
+use crate::{discover, GenicamPixelFormat};
+
+/// How the rig names the camera to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// By serial number.
+    Serial(String),
+    /// By model name (the first such camera).
+    Model(String),
+    /// By Aravis device id.
+    DeviceId(String),
+    /// By position in the discovery list.
+    Index(u32),
+}
+
+impl fmt::Display for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selector::Serial(s) => write!(f, "serial '{s}'"),
+            Selector::Model(m) => write!(f, "model '{m}'"),
+            Selector::DeviceId(d) => write!(f, "device '{d}'"),
+            Selector::Index(i) => write!(f, "index {i}"),
+        }
+    }
+}
+
+/// When the camera takes a frame.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Trigger {
+    /// Continuously, at the frame rate.
+    #[default]
+    FreeRun,
+    /// On a software trigger, which axvs sends at the frame rate.
+    Software,
+    /// On an input line.
+    Hardware {
+        /// The line, e.g. `Line1`.
+        line: String,
+        /// The edge or level, e.g. `RisingEdge`.
+        activation: String,
+    },
+}
+
+/// Settings of a [`GenicamCamera`]; `None` keeps the camera's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenicamConfig {
+    /// Which camera.
+    pub selector: Selector,
+    /// Also look on Aravis' built-in `Fake` interface.
+    pub fake_interface: bool,
+    /// Region width.
+    pub width: Option<u32>,
+    /// Region height.
+    pub height: Option<u32>,
+    /// Region x offset.
+    pub offset_x: Option<u32>,
+    /// Region y offset.
+    pub offset_y: Option<u32>,
+    /// Camera pixel format.
+    pub pixel_format: Option<GenicamPixelFormat>,
+    /// Frame rate; required for cameras without a frame-rate node.
+    pub fps: Option<f64>,
+    /// Exposure time in µs (turns auto exposure off).
+    pub exposure_us: Option<f64>,
+    /// Gain in dB (turns auto gain off).
+    pub gain_db: Option<f64>,
+    /// Trigger mode.
+    pub trigger: Trigger,
+    /// Aravis stream buffers.
+    pub buffers: usize,
+}
+
+impl GenicamConfig {
+    /// The camera as it is, free-running, with 16 stream buffers.
+    pub fn new(selector: Selector) -> Self {
+        GenicamConfig {
+            selector,
+            fake_interface: false,
+            width: None,
+            height: None,
+            offset_x: None,
+            offset_y: None,
+            pixel_format: None,
+            fps: None,
+            exposure_us: None,
+            gain_db: None,
+            trigger: Trigger::FreeRun,
+            buffers: 16,
+        }
+    }
+}
+
+struct Streaming {
+    stream: Stream,
+    last_frame_id: Option<u64>,
+    next_trigger: Instant,
+    last_frame_at: Instant,
+}
+
+/// A GenICam camera through Aravis.
+pub struct GenicamCamera {
+    config: GenicamConfig,
+    camera: Option<ArvCamera>,
+    info: Option<CameraInfo>,
+    format: GenicamPixelFormat,
+    streaming: Option<Streaming>,
+    /// Incomplete or failed buffers not yet reported with a frame.
+    pending_lost: u64,
+}
+
+fn setting(setting: &str, e: glib::Error) -> CameraError {
+    CameraError::Setting {
+        setting: setting.into(),
+        reason: e.message().to_string(),
+    }
+}
+
+impl GenicamCamera {
+    /// A camera with these settings; nothing is opened until `open`.
+    pub fn new(config: GenicamConfig) -> Self {
+        GenicamCamera {
+            config,
+            camera: None,
+            info: None,
+            format: GenicamPixelFormat::Mono8,
+            streaming: None,
+            pending_lost: 0,
+        }
+    }
+
+    /// Opens the selected device; returns it with its serial number.
+    fn connect(&self) -> Result<(ArvCamera, String), CameraError> {
+        let devices = discover(self.config.fake_interface);
+        let open_error = |reason: String| CameraError::Open {
+            source_name: self.config.selector.to_string(),
+            reason,
+        };
+        let device = match &self.config.selector {
+            Selector::Serial(s) => devices.iter().find(|d| &d.serial == s),
+            Selector::Model(m) => devices.iter().find(|d| &d.model == m),
+            Selector::DeviceId(id) => devices.iter().find(|d| &d.id == id),
+            Selector::Index(i) => devices.get(*i as usize),
+        }
+        .ok_or_else(|| {
+            let seen: Vec<String> = devices
+                .iter()
+                .map(|d| format!("{} {} serial {}", d.vendor, d.model, d.serial))
+                .collect();
+            open_error(format!(
+                "no such GenICam device (found: {})",
+                if seen.is_empty() {
+                    "none".to_string()
+                } else {
+                    seen.join("; ")
+                }
+            ))
+        })?;
+        let camera =
+            ArvCamera::new(Some(&device.id)).map_err(|e| open_error(e.message().to_string()))?;
+        Ok((camera, device.serial.clone()))
+    }
+
+    /// Applies the settings in an order GenICam cameras accept: acquisition stopped, auto controls off before
+    /// manual values, trigger, pixel format before size, offsets cleared before the size grows, frame rate
+    /// after the size (its maximum depends on it).
+    fn configure(&self, camera: &ArvCamera) -> Result<(), CameraError> {
+        let c = &self.config;
+        let _ = camera.stop_acquisition();
+        if c.exposure_us.is_some() && camera.is_exposure_auto_available().unwrap_or(false) {
+            camera
+                .set_exposure_time_auto(aravis::Auto::Off)
+                .map_err(|e| setting("ExposureAuto", e))?;
+        }
+        if c.gain_db.is_some() && camera.is_gain_auto_available().unwrap_or(false) {
+            camera
+                .set_gain_auto(aravis::Auto::Off)
+                .map_err(|e| setting("GainAuto", e))?;
+        }
+        match &c.trigger {
+            Trigger::FreeRun => {
+                let _ = camera.clear_triggers();
+            }
+            Trigger::Software => camera
+                .set_trigger("Software")
+                .map_err(|e| setting("TriggerSource", e))?,
+            Trigger::Hardware { line, activation } => {
+                camera
+                    .set_trigger(line)
+                    .map_err(|e| setting("TriggerSource", e))?;
+                camera
+                    .set_string("TriggerActivation", activation)
+                    .map_err(|e| setting("TriggerActivation", e))?;
+            }
+        }
+        if let Some(format) = c.pixel_format {
+            camera
+                .set_pixel_format_from_string(format.name())
+                .map_err(|e| setting("PixelFormat", e))?;
+        }
+        if c.width.is_some() || c.height.is_some() || c.offset_x.is_some() || c.offset_y.is_some() {
+            let (x, y, w, h) = camera.region().map_err(|e| setting("region", e))?;
+            let width = c.width.map(|v| v as i32).unwrap_or(w);
+            let height = c.height.map(|v| v as i32).unwrap_or(h);
+            let ox = c.offset_x.map(|v| v as i32).unwrap_or(x);
+            let oy = c.offset_y.map(|v| v as i32).unwrap_or(y);
+            camera
+                .set_region(0, 0, width, height)
+                .map_err(|e| setting("Width/Height", e))?;
+            camera
+                .set_region(ox, oy, width, height)
+                .map_err(|e| setting("OffsetX/OffsetY", e))?;
+        }
+        if let Some(fps) = c.fps {
+            if camera.is_frame_rate_available().unwrap_or(false) {
+                camera
+                    .set_frame_rate(fps)
+                    .map_err(|e| setting("AcquisitionFrameRate", e))?;
+            }
+        }
+        if let Some(exposure) = c.exposure_us {
+            camera
+                .set_exposure_time(exposure)
+                .map_err(|e| setting("ExposureTime", e))?;
+        }
+        if let Some(gain) = c.gain_db {
+            camera.set_gain(gain).map_err(|e| setting("Gain", e))?;
+        }
+        Ok(())
+    }
+
+    /// Checks that what the camera took is what was asked.
+    fn verify(&self, width: u32, height: u32, fps: f64) -> Result<(), CameraError> {
+        let c = &self.config;
+        for (name, asked, got) in [("Width", c.width, width), ("Height", c.height, height)] {
+            if let Some(asked) = asked.filter(|a| *a != got) {
+                return Err(CameraError::Setting {
+                    setting: name.into(),
+                    reason: format!("{asked} was requested, the camera chose {got}"),
+                });
+            }
+        }
+        if let Some(asked) = c.fps.filter(|a| (a - fps).abs() > 0.01 * a.max(1.0)) {
+            return Err(CameraError::Setting {
+                setting: "AcquisitionFrameRate".into(),
+                reason: format!("{asked} was requested, the camera chose {fps:.3}"),
+            });
+        }
+        Ok(())
+    }
+
+    fn camera(&self) -> Result<&ArvCamera, CameraError> {
+        self.camera
+            .as_ref()
+            .ok_or_else(|| CameraError::NotReady("not open".into()))
+    }
+
+    /// How long without any buffer before the camera counts as gone.
+    fn silence_limit(&self) -> Duration {
+        let period = self.info.as_ref().map(|i| 1.0 / i.fps).unwrap_or(0.1);
+        Duration::from_secs_f64((20.0 * period).max(2.0))
+    }
+
+    fn copy_image(&self, buffer: &Buffer, out: &mut [u8]) -> bool {
+        let (ptr, size) = buffer.data();
+        if ptr.is_null() {
+            return false;
+        }
+        // SAFETY: Aravis' buffer holds `size` bytes at `ptr` (an image payload: the pixels), valid until the
+        // buffer is pushed back to the stream, which happens after this copy.
+        let data = unsafe { std::slice::from_raw_parts(ptr, size) };
+        if data.len() < out.len() {
+            return false;
+        }
+        let shift = self.format.shift();
+        if shift == 0 {
+            out.copy_from_slice(&data[..out.len()]);
+        } else {
+            for (dst, src) in out.chunks_exact_mut(2).zip(data.chunks_exact(2)) {
+                let v = u16::from_le_bytes([src[0], src[1]]) << shift;
+                dst.copy_from_slice(&v.to_le_bytes());
+            }
+        }
+        true
+    }
+}
+
+impl Camera for GenicamCamera {
+    fn open(&mut self) -> Result<CameraInfo, CameraError> {
+        if let Some(info) = &self.info {
+            return Ok(info.clone());
+        }
+        let (camera, serial) = self.connect()?;
+        self.configure(&camera)?;
+        let (_, _, width, height) = camera.region().map_err(|e| setting("region", e))?;
+        let format_name = camera
+            .pixel_format_as_string()
+            .map_err(|e| setting("PixelFormat", e))?
+            .to_string();
+        self.format = format_name
+            .parse()
+            .map_err(|e: String| CameraError::UnsupportedFormat(e))?;
+        let fps = if camera.is_frame_rate_available().unwrap_or(false) {
+            camera
+                .frame_rate()
+                .map_err(|e| setting("AcquisitionFrameRate", e))?
+        } else {
+            self.config.fps.ok_or_else(|| CameraError::Setting {
+                setting: "AcquisitionFrameRate".into(),
+                reason: "the camera has no frame-rate node; set fps in the rig".into(),
+            })?
+        };
+        if !(fps.is_finite() && fps > 0.0) {
+            return Err(CameraError::Setting {
+                setting: "AcquisitionFrameRate".into(),
+                reason: format!("the camera reports {fps} fps; set fps in the rig"),
+            });
+        }
+        self.verify(width as u32, height as u32, fps)?;
+        let text = |r: Result<glib::GString, glib::Error>| r.ok().map(|s| s.to_string());
+        let info = CameraInfo {
+            width: width as u32,
+            height: height as u32,
+            fps,
+            pixel_format: self.format.frame_format(),
+            identity: CameraIdentity {
+                backend: "genicam".into(),
+                vendor: text(camera.vendor_name()),
+                model: text(camera.model_name()),
+                serial: Some(serial).filter(|s| !s.is_empty()),
+                address: text(camera.device_id()),
+            },
+        };
+        self.camera = Some(camera);
+        self.info = Some(info.clone());
+        Ok(info)
+    }
+
+    fn start(&mut self) -> Result<(), CameraError> {
+        let camera = self.camera()?;
+        let payload = camera.payload().map_err(|e| setting("PayloadSize", e))? as usize;
+        let stream = camera
+            .create_stream()
+            .map_err(|e| CameraError::Device(format!("creating the stream: {}", e.message())))?;
+        for _ in 0..self.config.buffers.max(2) {
+            stream.push_buffer(Buffer::new_allocate(payload));
+        }
+        camera
+            .start_acquisition()
+            .map_err(|e| CameraError::Device(format!("starting acquisition: {}", e.message())))?;
+        self.streaming = Some(Streaming {
+            stream,
+            last_frame_id: None,
+            next_trigger: Instant::now(),
+            last_frame_at: Instant::now(),
+        });
+        self.pending_lost = 0;
+        Ok(())
+    }
+
+    fn grab(&mut self, buf: &mut [u8]) -> Result<GrabInfo, CameraError> {
+        let fps = self.info.as_ref().map(|i| i.fps).unwrap_or(30.0);
+        let silence = self.silence_limit();
+        let software = self.config.trigger == Trigger::Software;
+        let camera = self.camera()?.clone();
+        let streaming = self
+            .streaming
+            .as_mut()
+            .ok_or_else(|| CameraError::NotReady("grab before start".into()))?;
+        if software {
+            if let Some(wait) = streaming
+                .next_trigger
+                .checked_duration_since(Instant::now())
+            {
+                std::thread::sleep(wait);
+            }
+            streaming.next_trigger += Duration::from_secs_f64(1.0 / fps);
+            camera
+                .software_trigger()
+                .map_err(|e| CameraError::Device(format!("software trigger: {}", e.message())))?;
+        }
+        let Some(buffer) = streaming.stream.timeout_pop_buffer(200_000) else {
+            if streaming.last_frame_at.elapsed() > silence {
+                return Err(CameraError::Disconnected(format!(
+                    "no frame from {} for {:.1} s (unplugged, stopped or unreachable)",
+                    self.config.selector,
+                    silence.as_secs_f64()
+                )));
+            }
+            return Err(CameraError::Timeout);
+        };
+        streaming.last_frame_at = Instant::now();
+        if buffer.status() != BufferStatus::Success {
+            // Incomplete or failed: counted as lost by the camera side, never encoded.
+            self.pending_lost += 1;
+            streaming.stream.push_buffer(buffer);
+            return Err(CameraError::Timeout);
+        }
+        let frame_id = buffer.frame_id();
+        let gap = match streaming.last_frame_id {
+            // GigE Vision 1.x block ids are 16-bit and skip 0 when they wrap.
+            Some(last) if frame_id < last && last >= 0xFF00 => {
+                (0xFFFF - last) + frame_id.saturating_sub(1)
+            }
+            Some(last) if frame_id > last + 1 => frame_id - last - 1,
+            _ => 0,
+        };
+        streaming.last_frame_id = Some(frame_id);
+        let timestamp = buffer.timestamp();
+        let copied = self.copy_image(&buffer, buf);
+        // The pop above took `streaming` mutably; re-borrow to give the buffer back.
+        if let Some(s) = self.streaming.as_ref() {
+            s.stream.push_buffer(buffer);
+        }
+        if !copied {
+            self.pending_lost += 1;
+            return Err(CameraError::Timeout);
+        }
+        let lost_before = std::mem::take(&mut self.pending_lost) + gap;
+        Ok(GrabInfo {
+            device_frame_id: Some(frame_id),
+            device_timestamp_ns: (timestamp != 0).then_some(timestamp),
+            lost_before,
+        })
+    }
+
+    fn stop(&mut self) -> Result<(), CameraError> {
+        if let Some(camera) = &self.camera {
+            let _ = camera.stop_acquisition();
+        }
+        self.streaming = None;
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        let _ = self.stop();
+        self.camera = None;
+        self.info = None;
+    }
+}

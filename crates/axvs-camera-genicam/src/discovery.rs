@@ -1,0 +1,52 @@
+//! Listing the GenICam devices Aravis can see.
+
+use std::ffi::{c_char, CStr};
+
+/// One device found by [`discover`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// Aravis device id (opens it).
+    pub id: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Model.
+    pub model: String,
+    /// Serial number.
+    pub serial: String,
+    /// `GigEVision`, `USB3Vision` or `Fake`.
+    pub protocol: String,
+    /// Network address or USB bus position.
+    pub address: String,
+}
+
+fn text(p: *const c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: Aravis returns NUL-terminated strings it owns, valid until the next device-list update.
+    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
+
+/// Updates Aravis' device list and returns every device. `fake` also enables Aravis' built-in `Fake`
+/// interface (a simulated camera that needs no network).
+pub fn discover(fake: bool) -> Vec<DeviceInfo> {
+    if fake {
+        // SAFETY: a static NUL-terminated interface name.
+        unsafe { aravis_sys::arv_enable_interface(c"Fake".as_ptr()) };
+    }
+    // SAFETY: Aravis' device list is process-global; axvs only touches it from here, and every index is
+    // read below the count returned for this update.
+    unsafe {
+        aravis_sys::arv_update_device_list();
+        (0..aravis_sys::arv_get_n_devices())
+            .map(|i| DeviceInfo {
+                id: text(aravis_sys::arv_get_device_id(i)),
+                vendor: text(aravis_sys::arv_get_device_vendor(i)),
+                model: text(aravis_sys::arv_get_device_model(i)),
+                serial: text(aravis_sys::arv_get_device_serial_nbr(i)),
+                protocol: text(aravis_sys::arv_get_device_protocol(i)),
+                address: text(aravis_sys::arv_get_device_address(i)),
+            })
+            .collect()
+    }
+}
