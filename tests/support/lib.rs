@@ -292,3 +292,72 @@ pub fn xwd_distinct_colours(path: &Path) -> usize {
     }
     colours.len()
 }
+
+/// Aravis' fake GigE Vision camera (`arv-fake-gv-camera-0.8`, package aravis-tools) on 127.0.0.1, speaking
+/// the real protocol; stopped on drop. Only one can listen on loopback at a time: tests that use it hold
+/// [`FakeGvCamera::serialize`].
+pub struct FakeGvCamera {
+    child: Option<std::process::Child>,
+    serial: String,
+}
+
+static FAKE_GV_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl FakeGvCamera {
+    /// Holds the loopback GigE port for one test.
+    pub fn serialize() -> std::sync::MutexGuard<'static, ()> {
+        FAKE_GV_LOCK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Starts a fake camera with this serial number, losing `lost_per_thousand` stream packets, and waits
+    /// until `axvs discover` sees it.
+    pub fn start(serial: &str, lost_per_thousand: u32) -> FakeGvCamera {
+        let mut command = Command::new("arv-fake-gv-camera-0.8");
+        command.args(["-i", "127.0.0.1", "-s", serial]);
+        if lost_per_thousand > 0 {
+            command.args(["-r", &lost_per_thousand.to_string()]);
+        }
+        let child = command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start arv-fake-gv-camera-0.8 (package aravis-tools)");
+        let camera = FakeGvCamera {
+            child: Some(child),
+            serial: serial.to_string(),
+        };
+        wait_until(
+            "the fake camera to answer discovery",
+            Duration::from_secs(20),
+            || camera.discovered(),
+        );
+        camera
+    }
+
+    /// True while `axvs discover` lists it.
+    pub fn discovered(&self) -> bool {
+        axvs()
+            .arg("discover")
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout).contains(&format!("serial {}", self.serial))
+            })
+            .unwrap_or(false)
+    }
+
+    /// Kills the camera process (as if it were unplugged).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for FakeGvCamera {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -114,8 +114,6 @@ pub struct GenicamCamera {
     info: Option<CameraInfo>,
     format: GenicamPixelFormat,
     streaming: Option<Streaming>,
-    /// Incomplete or failed buffers not yet reported with a frame.
-    pending_lost: u64,
 }
 
 fn setting(setting: &str, e: glib::Error) -> CameraError {
@@ -134,7 +132,6 @@ impl GenicamCamera {
             info: None,
             format: GenicamPixelFormat::Mono8,
             streaming: None,
-            pending_lost: 0,
         }
     }
 
@@ -363,7 +360,6 @@ impl Camera for GenicamCamera {
             next_trigger: Instant::now(),
             last_frame_at: Instant::now(),
         });
-        self.pending_lost = 0;
         Ok(())
     }
 
@@ -399,11 +395,12 @@ impl Camera for GenicamCamera {
             return Err(CameraError::Timeout);
         };
         streaming.last_frame_at = Instant::now();
-        if buffer.status() != BufferStatus::Success {
-            // Incomplete or failed: counted as lost by the camera side, never encoded.
-            self.pending_lost += 1;
+        let status = buffer.status();
+        if status != BufferStatus::Success {
+            // Incomplete or failed: a camera-side loss, never encoded. Its block id still counts as seen.
+            streaming.last_frame_id = Some(buffer.frame_id());
             streaming.stream.push_buffer(buffer);
-            return Err(CameraError::Timeout);
+            return Err(CameraError::FrameLost(format!("buffer status {status:?}")));
         }
         let frame_id = buffer.frame_id();
         let gap = match streaming.last_frame_id {
@@ -422,10 +419,11 @@ impl Camera for GenicamCamera {
             s.stream.push_buffer(buffer);
         }
         if !copied {
-            self.pending_lost += 1;
-            return Err(CameraError::Timeout);
+            return Err(CameraError::FrameLost(
+                "image smaller than the negotiated size".into(),
+            ));
         }
-        let lost_before = std::mem::take(&mut self.pending_lost) + gap;
+        let lost_before = gap;
         Ok(GrabInfo {
             device_frame_id: Some(frame_id),
             device_timestamp_ns: (timestamp != 0).then_some(timestamp),

@@ -579,14 +579,16 @@ fn genicam_source(
             u32::try_from(*i)
                 .map_err(|_| here(format!("index {i} is out of range (allowed: 0 and up)")))?,
         ),
-        _ => return Err(here(format!(
+        _ => {
+            return Err(here(format!(
             "backend \"genicam\" needs exactly one of serial, model, device_id, index (given: {})",
             if named.is_empty() {
                 "none".to_string()
             } else {
                 named.join(", ")
             }
-        ))),
+        )))
+        }
     };
     if cam.frames.is_some() || cam.paced.is_some() {
         return Err(here("'frames' and 'paced' apply to other backends".into()));

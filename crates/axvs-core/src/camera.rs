@@ -101,6 +101,10 @@ pub enum CameraError {
     /// No frame arrived in time; the caller may retry.
     #[error("no frame within the timeout")]
     Timeout,
+    /// A frame was lost on the camera or transport side (incomplete or failed buffer); it counts as a
+    /// camera-side loss and the caller goes on.
+    #[error("frame lost by the camera: {0}")]
+    FrameLost(String),
     /// The device stopped delivering (unplugged, stream closed).
     #[error("camera disconnected: {0}")]
     Disconnected(String),

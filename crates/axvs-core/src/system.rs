@@ -608,6 +608,10 @@ impl Acquisition {
             let grab = match camera.grab(&mut buffer) {
                 Ok(grab) => grab,
                 Err(CameraError::Timeout) => continue,
+                Err(CameraError::FrameLost(_)) => {
+                    c.camera_lost.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
                 Err(CameraError::EndOfStream) => {
                     let _ = self.shared.state.compare_exchange(
                         STATE_RUNNING,
