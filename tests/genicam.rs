@@ -240,3 +240,207 @@ fn unsupported_pixel_formats_are_named() {
         "{err}"
     );
 }
+
+fn genicam(serial: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = axvs()
+        .args(["genicam", "--serial", serial])
+        .args(args)
+        .output()
+        .expect("axvs genicam");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
+    let _port = FakeGvCamera::serialize();
+    let _camera = FakeGvCamera::start("AXVSNODES", 0);
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let (code, out, err) = genicam("AXVSNODES", &["read"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("writable GenICam nodes") && out.contains("Width = "),
+        "{out}"
+    );
+    let (code, out, _) = genicam("AXVSNODES", &["read", "Width"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("Type: Integer") && out.contains("Max: "),
+        "{out}"
+    );
+
+    let (code, out, err) = genicam("AXVSNODES", &["write", "Width", "320"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("reads back '320'"), "{out}");
+
+    let file = dir.path().join("camera.yaml");
+    let (code, out, err) = genicam("AXVSNODES", &["dump", file.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Configuration saved"), "{out}");
+    let yaml = std::fs::read_to_string(&file).expect("dump file");
+    assert!(
+        yaml.starts_with("---\ncamera_model: Fake\ncamera_serial_number: AXVSNODES\n"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("- name: Width\n  value: '320'"), "{yaml}");
+    assert!(
+        !yaml.contains("TestPattern"),
+        "blacklisted nodes are not dumped"
+    );
+
+    // Change the camera, load the file, and the dumped value is back.
+    genicam("AXVSNODES", &["write", "Width", "512"]);
+    let (code, out, err) = genicam(
+        "AXVSNODES",
+        &["load", file.to_str().expect("utf-8"), "--strict"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("0 failed"), "{out}");
+    let (_, out, _) = genicam("AXVSNODES", &["read", "Width"]);
+    assert!(out.contains("Value: 320"), "{out}");
+
+    // A file from another camera: an error with --strict, a warning without.
+    let other = dir.path().join("other.yaml");
+    std::fs::write(&other, yaml.replace("AXVSNODES", "SOMEONEELSE")).expect("write");
+    let (code, _, err) = genicam(
+        "AXVSNODES",
+        &["load", other.to_str().expect("utf-8"), "--strict"],
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("configuration is for Fake serial SOMEONEELSE"),
+        "{err}"
+    );
+    let (code, _, err) = genicam("AXVSNODES", &["load", other.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("warning"), "{err}");
+
+    // Bad input: a node that does not exist, a value the camera refuses, a file that is not YAML.
+    let (code, _, err) = genicam("AXVSNODES", &["write", "NoSuchNode", "1"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("node 'NoSuchNode' does not exist"), "{err}");
+    let (code, _, err) = genicam("AXVSNODES", &["write", "Width", "wide"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("node 'Width'"), "{err}");
+    let (code, _, err) = genicam(
+        "AXVSNODES",
+        &["dump", dir.path().join("x.txt").to_str().expect("utf-8")],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains(".yaml or .yml"), "{err}");
+
+    // A rig camera applies the file before recording.
+    let rig = write_rig(
+        dir.path(),
+        "cfg.toml",
+        &format!(
+            "[encoder]\npreset = 1\n[[camera]]\nid = 5\nname = \"gige\"\nbackend = \"genicam\"\nserial = \"AXVSNODES\"\n\
+             genicam_config = \"{}\"\n",
+            file.display()
+        ),
+    );
+    genicam("AXVSNODES", &["write", "Width", "512"]);
+    let (out, report) = run(dir.path(), &rig, "cfg", "1");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let video = dir.path().join("cfg/005.mp4");
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=width",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&video)
+        .output()
+        .expect("ffprobe");
+    assert_eq!(
+        String::from_utf8_lossy(&probe.stdout).trim(),
+        "320",
+        "the rig applied the file's Width"
+    );
+    counts_agree(&dir.path().join("cfg"), &report["cameras"][0]);
+}
+
+#[test]
+fn rig_settings_apply_in_order_and_every_pixel_format_records() {
+    let _port = FakeGvCamera::serialize();
+    let _camera = FakeGvCamera::start("AXVSFMT", 0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            "Mono8",
+            "codec = \"h265\"\npreset = 1\npixel_format = \"gray\"",
+            "mp4",
+            "gray",
+        ),
+        (
+            "Mono16",
+            "codec = \"ffv1\"\npixel_format = \"gray16\"",
+            "mkv",
+            "gray16le",
+        ),
+        ("RGB8", "preset = 1", "mp4", "yuvj420p"),
+        ("BayerGR8", "preset = 1", "mp4", "yuvj420p"),
+    ];
+    for (i, (format, encoder, ext, pix_fmt)) in cases.iter().enumerate() {
+        let rig = write_rig(
+            dir.path(),
+            &format!("f{i}.toml"),
+            &format!(
+                "[encoder]\n{encoder}\n[[camera]]\nid = 5\nname = \"gige\"\nbackend = \"genicam\"\nserial = \"AXVSFMT\"\n\
+                 width = 256\nheight = 200\noffset_x = 16\noffset_y = 8\nfps = 20\npixel_format = \"{format}\"\n\
+                 exposure_us = 4000\ntrigger = \"{}\"\n",
+                if i % 2 == 0 { "free_run" } else { "software" }
+            ),
+        );
+        let session = format!("f{i}");
+        let (out, report) = run(dir.path(), &rig, &session, "1.5");
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let saved = report["cameras"][0]["status"]["saved"]
+            .as_u64()
+            .expect("saved");
+        let video = dir.path().join(&session).join(format!("005.{ext}"));
+        assert_eq!(ffprobe_frame_count(&video), saved, "{format}");
+        assert!(saved >= 15, "{format}: {saved} frames at 20 fps in 1.5 s");
+        let probe = std::process::Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "stream=width,height,pix_fmt",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(&video)
+            .output()
+            .expect("ffprobe");
+        assert_eq!(
+            String::from_utf8_lossy(&probe.stdout).trim(),
+            format!("256,200,{pix_fmt}"),
+            "{format}"
+        );
+    }
+    for (node, value) in [
+        ("OffsetX", "16"),
+        ("OffsetY", "8"),
+        ("ExposureTimeAbs", "4000"),
+        ("Width", "256"),
+    ] {
+        let (_, out, _) = genicam("AXVSFMT", &["read", node]);
+        assert!(out.contains(&format!("Value: {value}")), "{node}: {out}");
+    }
+}

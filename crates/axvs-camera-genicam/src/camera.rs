@@ -78,6 +78,8 @@ pub struct GenicamConfig {
     pub trigger: Trigger,
     /// Aravis stream buffers.
     pub buffers: usize,
+    /// A node configuration file (`axvs genicam dump`) to apply before the settings above.
+    pub config_file: Option<std::path::PathBuf>,
 }
 
 impl GenicamConfig {
@@ -96,6 +98,7 @@ impl GenicamConfig {
             gain_db: None,
             trigger: Trigger::FreeRun,
             buffers: 16,
+            config_file: None,
         }
     }
 }
@@ -123,6 +126,41 @@ fn setting(setting: &str, e: glib::Error) -> CameraError {
     }
 }
 
+/// Opens the device `selector` names; returns it with its serial number.
+pub(crate) fn open_device(
+    selector: &Selector,
+    fake_interface: bool,
+) -> Result<(ArvCamera, String), CameraError> {
+    let devices = discover(fake_interface);
+    let open_error = |reason: String| CameraError::Open {
+        source_name: selector.to_string(),
+        reason,
+    };
+    let device = match selector {
+        Selector::Serial(s) => devices.iter().find(|d| &d.serial == s),
+        Selector::Model(m) => devices.iter().find(|d| &d.model == m),
+        Selector::DeviceId(id) => devices.iter().find(|d| &d.id == id),
+        Selector::Index(i) => devices.get(*i as usize),
+    }
+    .ok_or_else(|| {
+        let seen: Vec<String> = devices
+            .iter()
+            .map(|d| format!("{} {} serial {}", d.vendor, d.model, d.serial))
+            .collect();
+        open_error(format!(
+            "no such GenICam device (found: {})",
+            if seen.is_empty() {
+                "none".to_string()
+            } else {
+                seen.join("; ")
+            }
+        ))
+    })?;
+    let camera =
+        ArvCamera::new(Some(&device.id)).map_err(|e| open_error(e.message().to_string()))?;
+    Ok((camera, device.serial.clone()))
+}
+
 impl GenicamCamera {
     /// A camera with these settings; nothing is opened until `open`.
     pub fn new(config: GenicamConfig) -> Self {
@@ -135,36 +173,8 @@ impl GenicamCamera {
         }
     }
 
-    /// Opens the selected device; returns it with its serial number.
     fn connect(&self) -> Result<(ArvCamera, String), CameraError> {
-        let devices = discover(self.config.fake_interface);
-        let open_error = |reason: String| CameraError::Open {
-            source_name: self.config.selector.to_string(),
-            reason,
-        };
-        let device = match &self.config.selector {
-            Selector::Serial(s) => devices.iter().find(|d| &d.serial == s),
-            Selector::Model(m) => devices.iter().find(|d| &d.model == m),
-            Selector::DeviceId(id) => devices.iter().find(|d| &d.id == id),
-            Selector::Index(i) => devices.get(*i as usize),
-        }
-        .ok_or_else(|| {
-            let seen: Vec<String> = devices
-                .iter()
-                .map(|d| format!("{} {} serial {}", d.vendor, d.model, d.serial))
-                .collect();
-            open_error(format!(
-                "no such GenICam device (found: {})",
-                if seen.is_empty() {
-                    "none".to_string()
-                } else {
-                    seen.join("; ")
-                }
-            ))
-        })?;
-        let camera =
-            ArvCamera::new(Some(&device.id)).map_err(|e| open_error(e.message().to_string()))?;
-        Ok((camera, device.serial.clone()))
+        open_device(&self.config.selector, self.config.fake_interface)
     }
 
     /// Applies the settings in an order GenICam cameras accept: acquisition stopped, auto controls off before
@@ -297,6 +307,26 @@ impl Camera for GenicamCamera {
             return Ok(info.clone());
         }
         let (camera, serial) = self.connect()?;
+        if let Some(path) = &self.config.config_file {
+            let file_error = |e: crate::NodeError| CameraError::Setting {
+                setting: format!("configuration {}", path.display()),
+                reason: e.to_string(),
+            };
+            let configuration = crate::GenicamConfiguration::read(path).map_err(file_error)?;
+            let blacklist: Vec<String> = crate::DEFAULT_BLACKLIST
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let report = crate::NodeMap::from_camera(camera.clone(), serial.clone())
+                .and_then(|map| map.load(&configuration, false, &blacklist))
+                .map_err(file_error)?;
+            if let Some(warning) = &report.identity_warning {
+                tracing::warn!("{}: {warning}", path.display());
+            }
+            for (node, why) in &report.failed {
+                tracing::warn!("{}: node {node} not applied: {why}", path.display());
+            }
+        }
         self.configure(&camera)?;
         let (_, _, width, height) = camera.region().map_err(|e| setting("region", e))?;
         let format_name = camera

@@ -22,7 +22,11 @@
 mod camera;
 mod discovery;
 mod format;
+mod nodes;
 
 pub use camera::{GenicamCamera, GenicamConfig, Selector, Trigger};
 pub use discovery::{discover, DeviceInfo};
 pub use format::GenicamPixelFormat;
+pub use nodes::{
+    GenicamConfiguration, LoadReport, NodeError, NodeMap, NodeValue, DEFAULT_BLACKLIST,
+};

@@ -39,6 +39,8 @@ enum Command {
         #[arg(long)]
         fake: bool,
     },
+    /// Read, write, dump or load a GenICam camera's nodes.
+    Genicam(commands::genicam::GenicamArgs),
     /// Check a rig file without recording: prints the cameras and encoders it describes.
     Check {
         /// The rig file.
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Check { rig } => commands::check(&rig),
         Command::Bench(args) => commands::bench::run(args),
         Command::Discover { fake } => commands::discover(fake),
+        Command::Genicam(args) => commands::genicam::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -117,6 +117,7 @@ struct CameraTable {
     trigger_line: Option<String>,
     trigger_activation: Option<String>,
     buffers: Option<QueueDepth>,
+    genicam_config: Option<String>,
     queue_depth: Option<QueueDepth>,
     overflow: Option<OverflowPolicy>,
     encoder: Option<EncoderTable>,
@@ -434,6 +435,7 @@ impl Rig {
                 ("trigger_line", cam.trigger_line.is_some()),
                 ("trigger_activation", cam.trigger_activation.is_some()),
                 ("buffers", cam.buffers.is_some()),
+                ("genicam_config", cam.genicam_config.is_some()),
             ];
             if cam.backend != Backend::Genicam {
                 if let Some((key, _)) = genicam_keys.iter().find(|(_, given)| *given) {
@@ -627,6 +629,7 @@ fn genicam_source(
         gain_db: cam.gain_db,
         trigger,
         buffers: cam.buffers.map(|b| b.0).unwrap_or(16),
+        config_file: cam.genicam_config.as_ref().map(std::path::PathBuf::from),
     }))
 }
 

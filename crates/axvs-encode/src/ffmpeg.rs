@@ -66,6 +66,7 @@ fn output_pixel(format: OutputPixelFormat) -> Pixel {
         OutputPixelFormat::Yuv420p => Pixel::YUV420P,
         OutputPixelFormat::Yuv444p => Pixel::YUV444P,
         OutputPixelFormat::Gray => Pixel::GRAY8,
+        OutputPixelFormat::Gray16 => Pixel::GRAY16LE,
     }
 }
 
@@ -100,7 +101,15 @@ pub fn check_settings(settings: &EncoderSettings) -> Result<(), EncodeError> {
             let supported: Vec<String> = formats
                 .iter()
                 .copied()
-                .filter(|p| [Pixel::YUV420P, Pixel::YUV444P, Pixel::GRAY8].contains(p))
+                .filter(|p| {
+                    [
+                        Pixel::YUV420P,
+                        Pixel::YUV444P,
+                        Pixel::GRAY8,
+                        Pixel::GRAY16LE,
+                    ]
+                    .contains(p)
+                })
                 .map(pixel_name)
                 .collect();
             return Err(EncodeError::Unsupported(format!(
@@ -340,16 +349,17 @@ impl FfmpegEncoder {
 
         let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
         picture.set_color_range(ff::util::color::Range::JPEG);
-        let conversion = if camera.pixel_format == PixelFormat::Mono8 {
-            Conversion::Luma
-        } else {
-            Conversion::Scale(Scaler::new(
-                input_pixel(camera.pixel_format),
-                out_pixel,
-                camera.width,
-                camera.height,
-            )?)
-        };
+        let conversion =
+            if camera.pixel_format == PixelFormat::Mono8 && out_pixel != Pixel::GRAY16LE {
+                Conversion::Luma
+            } else {
+                Conversion::Scale(Scaler::new(
+                    input_pixel(camera.pixel_format),
+                    out_pixel,
+                    camera.width,
+                    camera.height,
+                )?)
+            };
         let mut encoder = FfmpegEncoder {
             path: path.to_path_buf(),
             output,

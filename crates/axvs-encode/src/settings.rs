@@ -172,6 +172,8 @@ pub enum OutputPixelFormat {
     Yuv444p,
     /// Luma only (4:0:0): the natural format for mono cameras (x264, x265, FFV1).
     Gray,
+    /// 16-bit luma, lossless with FFV1: keeps Mono10/12/16 cameras at full depth.
+    Gray16,
 }
 
 impl OutputPixelFormat {
@@ -181,6 +183,7 @@ impl OutputPixelFormat {
             OutputPixelFormat::Yuv420p => "yuv420p",
             OutputPixelFormat::Yuv444p => "yuv444p",
             OutputPixelFormat::Gray => "gray",
+            OutputPixelFormat::Gray16 => "gray16",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! One module per `axvs` subcommand.
 
 pub mod bench;
+pub mod genicam;
 pub mod run;
 pub mod timestamps;
 
