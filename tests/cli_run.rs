@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use axvs_log::{npz, read_log, timestamps};
 use axvs_tests::{
-    axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, wait_until,
-    write_rig,
+    axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, read_report,
+    wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -40,10 +40,6 @@ fps = 40
 pixel_format = "bgr8"
 "#;
 
-fn report(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("report json")
-}
-
 #[test]
 fn run_counts_agree_and_archives_are_numpy_compatible() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -64,7 +60,7 @@ fn run_counts_agree_and_archives_are_numpy_compatible() {
         String::from_utf8_lossy(&out.stderr)
     );
     let session = dir.path().join("s1");
-    let report = report(&report_path);
+    let report = read_report(&report_path);
     let cameras = report["cameras"].as_array().expect("cameras");
     assert_eq!(cameras.len(), 2);
     for cam in cameras {

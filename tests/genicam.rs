@@ -6,11 +6,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use axvs_log::read_log;
-use axvs_tests::{axvs, decode_errors, ffprobe_frame_count, wait_until, write_rig, FakeGvCamera};
-
-fn report(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("json")
-}
+use axvs_tests::{
+    axvs, counts_agree, ffprobe_frame_count, read_report, run_rig, wait_until, write_rig,
+    FakeGvCamera,
+};
 
 fn rig_text(serial: &str) -> String {
     format!(
@@ -20,57 +19,11 @@ fn rig_text(serial: &str) -> String {
     )
 }
 
-/// Video frames == log entries == saved, for one camera of a run.
-fn counts_agree(session: &Path, cam: &serde_json::Value) -> u64 {
-    let id = cam["status"]["id"].as_u64().expect("id");
-    let saved = cam["status"]["saved"].as_u64().expect("saved");
-    let video = session.join(format!("{id:03}.mp4"));
-    assert_eq!(
-        decode_errors(&video),
-        "",
-        "camera {id}: the video must decode cleanly"
-    );
-    assert_eq!(
-        ffprobe_frame_count(&video),
-        saved,
-        "camera {id}: video frames vs saved"
-    );
-    let log = read_log(&session.join(format!("{id:03}.axvslog"))).expect("log");
-    assert_eq!(
-        log.entries.iter().filter(|e| e.is_frame()).count() as u64,
-        saved,
-        "camera {id}: log vs saved"
-    );
-    saved
-}
-
-fn run(
-    dir: &Path,
-    rig: &Path,
-    session: &str,
-    seconds: &str,
-) -> (std::process::Output, serde_json::Value) {
-    let report_path = dir.join(format!("{session}.json"));
-    let out = axvs()
-        .args([
-            "run",
-            "--duration",
-            seconds,
-            "--session",
-            session,
-            "--status-interval",
-            "0",
-            "-o",
-        ])
-        .arg(dir)
-        .arg("--report")
-        .arg(&report_path)
-        .arg(rig)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run axvs");
-    let json = report(&report_path);
-    (out, json)
+/// `axvs run` for `seconds`; asserts it succeeded and returns its report.
+fn run(dir: &Path, rig: &Path, session: &str, seconds: &str) -> serde_json::Value {
+    let (code, stderr, report) = run_rig(dir, rig, session, &["--duration", seconds]);
+    assert_eq!(code, Some(0), "{stderr}");
+    report.expect("report")
 }
 
 #[test]
@@ -86,17 +39,12 @@ fn discovers_and_records_the_fake_gige_camera() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let rig = write_rig(dir.path(), "gv.toml", &rig_text("AXVSGV1"));
-    let (out, report) = run(dir.path(), &rig, "gv", "2");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = run(dir.path(), &rig, "gv", "2");
     let cameras = report["cameras"].as_array().expect("cameras");
     let gige = &cameras[0];
-    assert!(counts_agree(&dir.path().join("gv"), gige) >= 40, "{gige}");
+    assert!(counts_agree(gige) >= 40, "{gige}");
     assert_eq!(gige["status"]["camera_lost"], 0);
-    counts_agree(&dir.path().join("gv"), &cameras[1]);
+    counts_agree(&cameras[1]);
 
     // A camera that is not there is named, with what was found instead.
     let missing = write_rig(dir.path(), "missing.toml", &rig_text("NOSUCH"));
@@ -120,14 +68,9 @@ fn lost_packets_count_as_camera_side_losses_and_counts_still_agree() {
     let _camera = FakeGvCamera::start("AXVSLOSSY", 5);
     let dir = tempfile::tempdir().expect("tempdir");
     let rig = write_rig(dir.path(), "gv.toml", &rig_text("AXVSLOSSY"));
-    let (out, report) = run(dir.path(), &rig, "lossy", "3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = run(dir.path(), &rig, "lossy", "3");
     let gige = &report["cameras"][0];
-    let saved = counts_agree(&dir.path().join("lossy"), gige);
+    let saved = counts_agree(gige);
     let lost = gige["status"]["camera_lost"].as_u64().expect("camera_lost");
     assert!(lost > 0, "0.5% packet loss must cost some frames: {gige}");
     assert!(saved > 0, "{gige}");
@@ -185,15 +128,15 @@ fn a_camera_killed_mid_recording_is_reported_and_the_rest_of_the_rig_goes_on() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
-    let report = report(&report_path);
+    let report = read_report(&report_path);
     let cameras = report["cameras"].as_array().expect("cameras");
     assert!(cameras[0]["errors"][0]
         .as_str()
         .expect("error")
         .contains("disconnected"));
-    counts_agree(&dir.path().join("kill"), &cameras[0]);
+    counts_agree(&cameras[0]);
     // The synthetic camera recorded the whole 7 s at 30 fps.
-    let synth = counts_agree(&dir.path().join("kill"), &cameras[1]);
+    let synth = counts_agree(&cameras[1]);
     assert!(
         synth >= 190,
         "the other camera stopped early: {synth} frames"
@@ -209,13 +152,8 @@ fn records_from_the_builtin_fake_interface_without_network() {
         "[encoder]\npreset = 1\n[[camera]]\nid = 9\nname = \"fake\"\nbackend = \"genicam\"\ndevice_id = \"Fake_1\"\n\
          fake_interface = true\nwidth = 256\nheight = 192\nfps = 20\n",
     );
-    let (out, report) = run(dir.path(), &rig, "fake", "1.5");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(counts_agree(&dir.path().join("fake"), &report["cameras"][0]) >= 20);
+    let report = run(dir.path(), &rig, "fake", "1.5");
+    assert!(counts_agree(&report["cameras"][0]) >= 20);
 }
 
 #[test]
@@ -344,12 +282,7 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
         ),
     );
     genicam("AXVSNODES", &["write", "Width", "512"]);
-    let (out, report) = run(dir.path(), &rig, "cfg", "1");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = run(dir.path(), &rig, "cfg", "1");
     let video = dir.path().join("cfg/005.mp4");
     let probe = std::process::Command::new("ffprobe")
         .args([
@@ -368,7 +301,7 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
         "320",
         "the rig applied the file's Width"
     );
-    counts_agree(&dir.path().join("cfg"), &report["cameras"][0]);
+    counts_agree(&report["cameras"][0]);
 }
 
 #[test]
@@ -404,12 +337,7 @@ fn rig_settings_apply_in_order_and_every_pixel_format_records() {
             ),
         );
         let session = format!("f{i}");
-        let (out, report) = run(dir.path(), &rig, &session, "1.5");
-        assert!(
-            out.status.success(),
-            "{format}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let report = run(dir.path(), &rig, &session, "1.5");
         let saved = report["cameras"][0]["status"]["saved"]
             .as_u64()
             .expect("saved");

@@ -1,63 +1,23 @@
 //! The OpenCV backend through `axvs run`, against real OpenCV: a live GStreamer source, a video file made by
 //! the ffmpeg CLI, negotiation errors, sources that do not open; and the preview window under Xvfb.
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use axvs_log::read_log;
-use axvs_tests::{axvs, ffprobe_frame_count, wait_until, write_rig, Xvfb};
+use axvs_tests::{
+    axvs, counts_agree, ffprobe_frame_count, read_report, run_rig, wait_until, write_rig, Xvfb,
+};
 
 const LIVE: &str = "videotestsrc is-live=true pattern=ball ! video/x-raw,format=BGR,width=320,height=240,framerate=30/1 ! appsink";
 
-fn report(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("json")
-}
-
-/// Runs `axvs run` on `rig` and returns (exit code, stderr, report).
-fn run(
-    dir: &Path,
-    rig: &Path,
-    extra: &[&str],
-    session: &str,
-) -> (Option<i32>, String, Option<serde_json::Value>) {
-    let report_path = dir.join(format!("{session}.json"));
-    let out = axvs()
-        .args(["run", "--session", session, "--status-interval", "0", "-o"])
-        .arg(dir)
-        .arg("--report")
-        .arg(&report_path)
-        .args(extra)
-        .arg(rig)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run axvs");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    (
-        out.status.code(),
-        stderr,
-        report_path.exists().then(|| report(&report_path)),
-    )
-}
-
-/// Checks video frames == log entries == saved for every camera of a report; returns the saved counts.
-fn check_counts(dir: &Path, session: &str, report: &serde_json::Value) -> Vec<u64> {
-    let mut saved_counts = Vec::new();
-    for cam in report["cameras"].as_array().expect("cameras") {
-        let id = cam["status"]["id"].as_u64().expect("id");
-        let saved = cam["status"]["saved"].as_u64().expect("saved");
-        let video = dir.join(session).join(format!("{id:03}.mp4"));
-        assert_eq!(
-            ffprobe_frame_count(&video),
-            saved,
-            "camera {id}: video frames vs saved"
-        );
-        let log = read_log(&dir.join(session).join(format!("{id:03}.axvslog"))).expect("log");
-        let frames = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
-        assert_eq!(frames, saved, "camera {id}: log entries vs saved");
-        saved_counts.push(saved);
-    }
-    saved_counts
+/// Checks every camera of a report with [`counts_agree`]; returns the saved counts.
+fn check_counts(report: &serde_json::Value) -> Vec<u64> {
+    report["cameras"]
+        .as_array()
+        .expect("cameras")
+        .iter()
+        .map(counts_agree)
+        .collect()
 }
 
 #[test]
@@ -72,10 +32,10 @@ fn records_a_live_gstreamer_source_in_colour_and_mono() {
              [camera.encoder]\npixel_format = \"gray\"\n"
         ),
     );
-    let (code, stderr, report) = run(dir.path(), &rig, &["--duration", "2"], "live");
+    let (code, stderr, report) = run_rig(dir.path(), &rig, "live", &["--duration", "2"]);
     assert_eq!(code, Some(0), "{stderr}");
     let report = report.expect("report");
-    let saved = check_counts(dir.path(), "live", &report);
+    let saved = check_counts(&report);
     assert!(
         saved.iter().all(|n| *n >= 30),
         "a 30 fps source for 2 s saved {saved:?}"
@@ -114,10 +74,10 @@ fn replays_a_video_file_to_its_end_without_losing_a_frame() {
         ),
     );
     // No duration: the run ends when the file does.
-    let (code, stderr, report) = run(dir.path(), &rig, &[], "file");
+    let (code, stderr, report) = run_rig(dir.path(), &rig, "file", &[]);
     assert_eq!(code, Some(0), "{stderr}");
     let report = report.expect("report");
-    assert_eq!(check_counts(dir.path(), "file", &report), vec![75]);
+    assert_eq!(check_counts(&report), vec![75]);
     assert_eq!(report["cameras"][0]["status"]["state"], "idle");
 }
 
@@ -156,7 +116,7 @@ fn negotiation_and_open_errors_name_what_happened() {
             &format!("bad{i}.toml"),
             &format!("[[camera]]\nid = 1\nname = \"c\"\nbackend = \"opencv\"\n{selector}"),
         );
-        let (code, stderr, _) = run(dir.path(), &rig, &["--duration", "1"], &format!("bad{i}"));
+        let (code, stderr, _) = run_rig(dir.path(), &rig, &format!("bad{i}"), &["--duration", "1"]);
         assert!(
             matches!(code, Some(1) | Some(2)),
             "{expected}: exit {code:?}: {stderr}"
@@ -239,21 +199,21 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report = report(&report_path);
+    let report = read_report(&report_path);
     let status = &report["cameras"][0]["status"];
     // Paced at 60 fps for 4 s: acquisition with the preview on lost nothing, on either side.
     assert_eq!(status["camera_lost"], 0, "{status}");
     assert_eq!(status["dropped"]["queue_full"], 0, "{status}");
     let acquired = status["acquired"].as_u64().expect("acquired");
     assert!(acquired >= 230, "60 fps x 4 s acquired only {acquired}");
-    check_counts(dir.path(), "pv", &report);
+    check_counts(&report);
 
     // The same rig with the preview off acquires as many frames: the preview costs acquisition nothing.
-    let (code, stderr, off) = run(
+    let (code, stderr, off) = run_rig(
         dir.path(),
         &rig,
-        &["--duration", "4", "--no-preview"],
         "off",
+        &["--duration", "4", "--no-preview"],
     );
     assert_eq!(code, Some(0), "{stderr}");
     let off = off.expect("report");

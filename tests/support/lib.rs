@@ -139,14 +139,15 @@ pub fn decode_luma(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Decodes the whole file and returns what FFmpeg complained about (empty when it played cleanly).
+/// Decodes every frame of the file with ffprobe and returns what FFmpeg's demuxer and decoder complained
+/// about (empty when it played cleanly).
 pub fn decode_errors(video: &Path) -> String {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
         .arg(video)
-        .args(["-f", "null", "-"])
         .output()
-        .expect("run ffmpeg");
+        .expect("run ffprobe");
     let mut text = String::from_utf8_lossy(&out.stderr).to_string();
     if !out.status.success() {
         text.push_str(&format!(" (exit {:?})", out.status.code()));
@@ -360,4 +361,58 @@ impl Drop for FakeGvCamera {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The JSON that `axvs run --report` wrote.
+pub fn read_report(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("report file")).expect("report JSON")
+}
+
+/// Runs `axvs run` on `rig` into `<dir>/<session>` (status lines off, `extra` before the rig) and returns
+/// its exit code, its standard error and its report (when it wrote one).
+pub fn run_rig(
+    dir: &Path,
+    rig: &Path,
+    session: &str,
+    extra: &[&str],
+) -> (Option<i32>, String, Option<serde_json::Value>) {
+    let report_path = dir.join(format!("{session}.json"));
+    let out = axvs()
+        .args(["run", "--session", session, "--status-interval", "0", "-o"])
+        .arg(dir)
+        .arg("--report")
+        .arg(&report_path)
+        .args(extra)
+        .arg(rig)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run axvs");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (
+        out.status.code(),
+        stderr,
+        report_path.exists().then(|| read_report(&report_path)),
+    )
+}
+
+/// For one camera of a report: the video decodes cleanly, and its frames == log entries == saved.
+/// Returns the saved count.
+pub fn counts_agree(cam: &serde_json::Value) -> u64 {
+    let id = cam["status"]["id"].as_u64().expect("id");
+    let saved = cam["status"]["saved"].as_u64().expect("saved");
+    let video = Path::new(cam["video"].as_str().expect("video path"));
+    assert_eq!(
+        decode_errors(video),
+        "",
+        "camera {id}: the video must decode cleanly"
+    );
+    assert_eq!(
+        ffprobe_frame_count(video),
+        saved,
+        "camera {id}: video frames vs saved"
+    );
+    let log = axvs_log::read_log(Path::new(cam["log"].as_str().expect("log path"))).expect("log");
+    let frames = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
+    assert_eq!(frames, saved, "camera {id}: log entries vs saved");
+    saved
 }
