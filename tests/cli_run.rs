@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use axvs_log::{npz, read_log, timestamps};
 use axvs_tests::{
-    axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, read_report,
-    wait_until, write_rig,
+    axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, read_report, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -69,11 +68,7 @@ fn run_counts_agree_and_archives_are_numpy_compatible() {
         assert!(saved > 20, "camera {id} saved only {saved}");
         assert_eq!(cam["status"]["dropped"]["queue_full"], 0);
         let video = session.join(format!("{id:03}.mp4"));
-        assert_eq!(
-            ffprobe_frame_count(&video),
-            saved,
-            "camera {id}: video frames vs saved"
-        );
+        assert_eq!(ffprobe_frame_count(&video), saved, "camera {id}: video frames vs saved");
         let log = read_log(&session.join(format!("{id:03}.axvslog"))).expect("log");
         let frames = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
         assert_eq!(frames, saved, "camera {id}: log entries vs saved");
@@ -111,10 +106,7 @@ print(len(frames), epoch)
         let times = timestamps::frame_times(&log.entries).expect("times");
         let csv = dir.path().join(format!("{id}.csv"));
         let npy = dir.path().join(format!("{id}.npy"));
-        for (input, output) in [
-            (&archive, &csv),
-            (&session.join(format!("{id:03}.axvslog")), &npy),
-        ] {
+        for (input, output) in [(&archive, &csv), (&session.join(format!("{id:03}.axvslog")), &npy)] {
             let out = axvs()
                 .arg("timestamps")
                 .arg(input)
@@ -122,11 +114,7 @@ print(len(frames), epoch)
                 .arg(output)
                 .output()
                 .expect("axvs timestamps");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         }
         let from_csv: Vec<u64> = std::fs::read_to_string(&csv)
             .expect("csv")
@@ -146,10 +134,7 @@ print(len(frames), epoch)
         assert_eq!(from_npy, times);
     }
     let manifest = std::fs::read_to_string(session.join("camera_manifest.yaml")).expect("manifest");
-    assert!(
-        manifest.contains("id: 101\n  name: left_camera")
-            && manifest.contains("id: 7\n  name: right_camera")
-    );
+    assert!(manifest.contains("id: 101\n  name: left_camera") && manifest.contains("id: 7\n  name: right_camera"));
 
     // A second run into the same session is refused; the first run's files are untouched.
     let before = std::fs::metadata(session.join("101.mp4").with_file_name("101.mp4")).ok();
@@ -159,18 +144,11 @@ print(len(frames), epoch)
         .arg(&rig)
         .output()
         .expect("run axvs");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already holds files"));
     assert_eq!(
         before.map(|m| m.len()),
-        std::fs::metadata(session.join("101.mp4"))
-            .ok()
-            .map(|m| m.len())
+        std::fs::metadata(session.join("101.mp4")).ok().map(|m| m.len())
     );
 }
 
@@ -183,16 +161,14 @@ fn check_archive_layout(path: &Path, id: u8, entries: usize) {
     while pos + 30 <= bytes.len() && bytes[pos..pos + 4] == [0x50, 0x4b, 0x03, 0x04] {
         let method = u16::from_le_bytes([bytes[pos + 8], bytes[pos + 9]]);
         assert_eq!(method, 0, "members must be stored, not compressed");
-        let size =
-            u32::from_le_bytes(bytes[pos + 18..pos + 22].try_into().expect("4 bytes")) as usize;
+        let size = u32::from_le_bytes(bytes[pos + 18..pos + 22].try_into().expect("4 bytes")) as usize;
         let name_len = u16::from_le_bytes([bytes[pos + 26], bytes[pos + 27]]) as usize;
         let extra_len = u16::from_le_bytes([bytes[pos + 28], bytes[pos + 29]]) as usize;
         let name = String::from_utf8(bytes[pos + 30..pos + 30 + name_len].to_vec()).expect("name");
         let data = &bytes[pos + 30 + name_len + extra_len..pos + 30 + name_len + extra_len + size];
         let payload_len = data.len() - 128;
         let mut expected = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-        let dict =
-            format!("{{'descr': '|u1', 'fortran_order': False, 'shape': ({payload_len},), }}");
+        let dict = format!("{{'descr': '|u1', 'fortran_order': False, 'shape': ({payload_len},), }}");
         expected.extend_from_slice(dict.as_bytes());
         expected.resize(127, b' ');
         expected.push(b'\n');
@@ -222,12 +198,8 @@ fn a_killed_recording_leaves_a_playable_video_and_a_consistent_log() {
     let log_path = session.join("101.axvslog");
     // Wait for three 1-second fragments to reach the file, then kill without warning.
     wait_until("fragments in the file", Duration::from_secs(60), || {
-        std::fs::metadata(&video)
-            .map(|m| m.len() > 0)
-            .unwrap_or(false)
-            && read_log(&log_path)
-                .map(|l| l.entries.len() > 150)
-                .unwrap_or(false)
+        std::fs::metadata(&video).map(|m| m.len() > 0).unwrap_or(false)
+            && read_log(&log_path).map(|l| l.entries.len() > 150).unwrap_or(false)
     });
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
@@ -237,43 +209,23 @@ fn a_killed_recording_leaves_a_playable_video_and_a_consistent_log() {
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    assert_eq!(
-        decode_errors(&video),
-        "",
-        "the killed recording must decode cleanly"
-    );
+    assert_eq!(decode_errors(&video), "", "the killed recording must decode cleanly");
     let frames = ffprobe_frame_count(&video);
     assert!(frames >= 50, "only {frames} frames survived the kill");
     let log = read_log(&log_path).expect("log of a killed recording");
-    let logged: Vec<u64> = log
-        .entries
-        .iter()
-        .filter(|e| e.is_frame())
-        .map(|e| e.time_us)
-        .collect();
+    let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
     assert!(
         logged.len() as u64 >= frames,
         "log has {} entries for {frames} frames",
         logged.len()
     );
     // Every frame in the file has its entry: the file's timestamps are the first logged times.
-    let pts: Vec<u64> = ffprobe_frame_pts(&video)
-        .into_iter()
-        .map(|p| p as u64)
-        .collect();
+    let pts: Vec<u64> = ffprobe_frame_pts(&video).into_iter().map(|p| p as u64).collect();
     assert_eq!(pts.len() as u64, frames);
     assert_eq!(pts[..], logged[..pts.len()], "video PTS vs logged times");
     // The raw log of the killed run still exports and extracts.
-    let out = axvs()
-        .arg("export")
-        .arg(&log_path)
-        .output()
-        .expect("axvs export");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = axvs().arg("export").arg(&log_path).output().expect("axvs export");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         timestamps::frame_times(&npz::read_archive(&session.join("101_log.npz")).expect("npz"))
             .expect("times")

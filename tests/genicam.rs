@@ -6,10 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use axvs_log::read_log;
-use axvs_tests::{
-    axvs, counts_agree, ffprobe_frame_count, read_report, run_rig, wait_until, write_rig,
-    FakeGvCamera,
-};
+use axvs_tests::{axvs, counts_agree, ffprobe_frame_count, read_report, run_rig, wait_until, write_rig, FakeGvCamera};
 
 fn rig_text(serial: &str) -> String {
     format!(
@@ -106,23 +103,13 @@ fn a_camera_killed_mid_recording_is_reported_and_the_rest_of_the_rig_goes_on() {
         .spawn()
         .expect("start axvs");
     let log = dir.path().join("kill/005.axvslog");
-    wait_until(
-        "frames from the GigE camera",
-        Duration::from_secs(30),
-        || {
-            read_log(&log)
-                .map(|l| l.entries.len() > 30)
-                .unwrap_or(false)
-        },
-    );
+    wait_until("frames from the GigE camera", Duration::from_secs(30), || {
+        read_log(&log).map(|l| l.entries.len() > 30).unwrap_or(false)
+    });
     camera.kill();
     let out = child.wait_with_output().expect("axvs run");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "the lost camera is a failure: {stderr}"
-    );
+    assert_eq!(out.status.code(), Some(1), "the lost camera is a failure: {stderr}");
     assert!(
         stderr.contains("camera 5 'gige'") && stderr.contains("disconnected"),
         "{stderr}"
@@ -137,10 +124,7 @@ fn a_camera_killed_mid_recording_is_reported_and_the_rest_of_the_rig_goes_on() {
     counts_agree(&cameras[0]);
     // The synthetic camera recorded the whole 7 s at 30 fps.
     let synth = counts_agree(&cameras[1]);
-    assert!(
-        synth >= 190,
-        "the other camera stopped early: {synth} frames"
-    );
+    assert!(synth >= 190, "the other camera stopped early: {synth} frames");
 }
 
 #[test]
@@ -206,10 +190,7 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
     );
     let (code, out, _) = genicam("AXVSNODES", &["read", "Width"]);
     assert_eq!(code, Some(0));
-    assert!(
-        out.contains("Type: Integer") && out.contains("Max: "),
-        "{out}"
-    );
+    assert!(out.contains("Type: Integer") && out.contains("Max: "), "{out}");
 
     let (code, out, err) = genicam("AXVSNODES", &["write", "Width", "320"]);
     assert_eq!(code, Some(0), "{err}");
@@ -225,17 +206,11 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
         "{yaml}"
     );
     assert!(yaml.contains("- name: Width\n  value: '320'"), "{yaml}");
-    assert!(
-        !yaml.contains("TestPattern"),
-        "blacklisted nodes are not dumped"
-    );
+    assert!(!yaml.contains("TestPattern"), "blacklisted nodes are not dumped");
 
     // Change the camera, load the file, and the dumped value is back.
     genicam("AXVSNODES", &["write", "Width", "512"]);
-    let (code, out, err) = genicam(
-        "AXVSNODES",
-        &["load", file.to_str().expect("utf-8"), "--strict"],
-    );
+    let (code, out, err) = genicam("AXVSNODES", &["load", file.to_str().expect("utf-8"), "--strict"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("0 failed"), "{out}");
     let (_, out, _) = genicam("AXVSNODES", &["read", "Width"]);
@@ -244,15 +219,9 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
     // A file from another camera: an error with --strict, a warning without.
     let other = dir.path().join("other.yaml");
     std::fs::write(&other, yaml.replace("AXVSNODES", "SOMEONEELSE")).expect("write");
-    let (code, _, err) = genicam(
-        "AXVSNODES",
-        &["load", other.to_str().expect("utf-8"), "--strict"],
-    );
+    let (code, _, err) = genicam("AXVSNODES", &["load", other.to_str().expect("utf-8"), "--strict"]);
     assert_eq!(code, Some(1));
-    assert!(
-        err.contains("configuration is for Fake serial SOMEONEELSE"),
-        "{err}"
-    );
+    assert!(err.contains("configuration is for Fake serial SOMEONEELSE"), "{err}");
     let (code, _, err) = genicam("AXVSNODES", &["load", other.to_str().expect("utf-8")]);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("warning"), "{err}");
@@ -285,14 +254,7 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
     let report = run(dir.path(), &rig, "cfg", "1");
     let video = dir.path().join("cfg/005.mp4");
     let probe = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=width",
-            "-of",
-            "csv=p=0",
-        ])
+        .args(["-v", "error", "-show_entries", "stream=width", "-of", "csv=p=0"])
         .arg(&video)
         .output()
         .expect("ffprobe");
@@ -338,9 +300,7 @@ fn rig_settings_apply_in_order_and_every_pixel_format_records() {
         );
         let session = format!("f{i}");
         let report = run(dir.path(), &rig, &session, "1.5");
-        let saved = report["cameras"][0]["status"]["saved"]
-            .as_u64()
-            .expect("saved");
+        let saved = report["cameras"][0]["status"]["saved"].as_u64().expect("saved");
         let video = dir.path().join(&session).join(format!("005.{ext}"));
         assert_eq!(ffprobe_frame_count(&video), saved, "{format}");
         assert!(saved >= 15, "{format}: {saved} frames at 20 fps in 1.5 s");

@@ -4,11 +4,10 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use axvs_tests::{
-    axvs, counts_agree, ffprobe_frame_count, read_report, run_rig, wait_until, write_rig, Xvfb,
-};
+use axvs_tests::{axvs, counts_agree, ffprobe_frame_count, read_report, run_rig, wait_until, write_rig, Xvfb};
 
-const LIVE: &str = "videotestsrc is-live=true pattern=ball ! video/x-raw,format=BGR,width=320,height=240,framerate=30/1 ! appsink";
+const LIVE: &str =
+    "videotestsrc is-live=true pattern=ball ! video/x-raw,format=BGR,width=320,height=240,framerate=30/1 ! appsink";
 
 /// Checks every camera of a report with [`counts_agree`]; returns the saved counts.
 fn check_counts(report: &serde_json::Value) -> Vec<u64> {
@@ -117,14 +116,8 @@ fn negotiation_and_open_errors_name_what_happened() {
             &format!("[[camera]]\nid = 1\nname = \"c\"\nbackend = \"opencv\"\n{selector}"),
         );
         let (code, stderr, _) = run_rig(dir.path(), &rig, &format!("bad{i}"), &["--duration", "1"]);
-        assert!(
-            matches!(code, Some(1) | Some(2)),
-            "{expected}: exit {code:?}: {stderr}"
-        );
-        assert!(
-            stderr.contains(expected),
-            "'{expected}' missing from: {stderr}"
-        );
+        assert!(matches!(code, Some(1) | Some(2)), "{expected}: exit {code:?}: {stderr}");
+        assert!(stderr.contains(expected), "'{expected}' missing from: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     }
@@ -194,11 +187,7 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
         xvfb.screenshot(&screenshot) && axvs_tests::xwd_distinct_colours(&screenshot) > 50
     });
     let out = child.wait_with_output().expect("axvs run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report = read_report(&report_path);
     let status = &report["cameras"][0]["status"];
     // Paced at 60 fps for 4 s: acquisition with the preview on lost nothing, on either side.
@@ -209,17 +198,10 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
     check_counts(&report);
 
     // The same rig with the preview off acquires as many frames: the preview costs acquisition nothing.
-    let (code, stderr, off) = run_rig(
-        dir.path(),
-        &rig,
-        "off",
-        &["--duration", "4", "--no-preview"],
-    );
+    let (code, stderr, off) = run_rig(dir.path(), &rig, "off", &["--duration", "4", "--no-preview"]);
     assert_eq!(code, Some(0), "{stderr}");
     let off = off.expect("report");
-    let acquired_off = off["cameras"][0]["status"]["acquired"]
-        .as_u64()
-        .expect("acquired");
+    let acquired_off = off["cameras"][0]["status"]["acquired"].as_u64().expect("acquired");
     let ratio = acquired as f64 / acquired_off as f64;
     assert!(
         (0.97..=1.03).contains(&ratio),

@@ -4,24 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axvs_core::{
-    decode_counter, PixelFormat, SyntheticCamera, SyntheticConfig, SystemConfig, VideoSystem,
-};
+use axvs_core::{decode_counter, PixelFormat, SyntheticCamera, SyntheticConfig, SystemConfig, VideoSystem};
 use axvs_encode::{EncoderSettings, FfmpegEncoderFactory, OutputPixelFormat, Preset, Qp};
 use axvs_log::{read_log, timestamps, FileLogSink};
-use axvs_tests::{
-    decode_luma, ffprobe_frame_count, ffprobe_frame_pts, ffprobe_time_base, wait_until,
-};
+use axvs_tests::{decode_luma, ffprobe_frame_count, ffprobe_frame_pts, ffprobe_time_base, wait_until};
 
 const W: u32 = 320;
 const H: u32 = 240;
 
-fn system(
-    id: u8,
-    pixel_format: PixelFormat,
-    out: &std::path::Path,
-    sink: Arc<FileLogSink>,
-) -> VideoSystem {
+fn system(id: u8, pixel_format: PixelFormat, out: &std::path::Path, sink: Arc<FileLogSink>) -> VideoSystem {
     let camera = SyntheticCamera::new(SyntheticConfig {
         width: W,
         height: H,
@@ -60,10 +51,8 @@ fn two_cameras_with_saving_toggled_on_off_on() {
     for s in &mut systems {
         s.start().expect("start");
     }
-    let saved_at_least =
-        |systems: &[VideoSystem], n: u64| systems.iter().all(|s| s.status().saved >= n);
-    let acquired_at_least =
-        |systems: &[VideoSystem], n: u64| systems.iter().all(|s| s.status().acquired >= n);
+    let saved_at_least = |systems: &[VideoSystem], n: u64| systems.iter().all(|s| s.status().saved >= n);
+    let acquired_at_least = |systems: &[VideoSystem], n: u64| systems.iter().all(|s| s.status().acquired >= n);
     let long = Duration::from_secs(30);
 
     wait_until("20 saved frames", long, || saved_at_least(&systems, 20));
@@ -78,10 +67,7 @@ fn two_cameras_with_saving_toggled_on_off_on() {
     systems.iter().for_each(VideoSystem::start_saving);
     let saved_then: Vec<u64> = systems.iter().map(|s| s.status().saved).collect();
     wait_until("20 more saved frames", long, || {
-        systems
-            .iter()
-            .zip(&saved_then)
-            .all(|(s, n)| s.status().saved >= n + 20)
+        systems.iter().zip(&saved_then).all(|(s, n)| s.status().saved >= n + 20)
     });
     assert!(acquired_at_least(&systems, 55));
 
@@ -96,11 +82,7 @@ fn two_cameras_with_saving_toggled_on_off_on() {
             s.dropped.saving_off >= 15,
             "{pixel_format}: frames while not saving must be counted: {s:?}"
         );
-        assert_eq!(
-            s.dropped.lost(),
-            0,
-            "{pixel_format}: no frame may be lost: {s:?}"
-        );
+        assert_eq!(s.dropped.lost(), 0, "{pixel_format}: no frame may be lost: {s:?}");
         assert_eq!(
             s.acquired,
             s.saved + s.dropped.saving_off,
@@ -111,24 +93,11 @@ fn two_cameras_with_saving_toggled_on_off_on() {
         let frames = ffprobe_frame_count(&video.path);
         let log = read_log(&dir.path().join(format!("{:03}.axvslog", s.id))).expect("read log");
         assert_eq!(log.truncated_tail, 0);
-        assert_eq!(
-            log.entries.iter().filter(|e| e.is_onset()).count(),
-            1,
-            "one onset"
-        );
+        assert_eq!(log.entries.iter().filter(|e| e.is_onset()).count(), 1, "one onset");
         assert!(log.entries[0].is_onset(), "onset first");
-        let logged: Vec<u64> = log
-            .entries
-            .iter()
-            .filter(|e| e.is_frame())
-            .map(|e| e.time_us)
-            .collect();
+        let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
         assert_eq!(frames, s.saved, "{pixel_format}: video frames vs saved");
-        assert_eq!(
-            logged.len() as u64,
-            s.saved,
-            "{pixel_format}: log entries vs saved"
-        );
+        assert_eq!(logged.len() as u64, s.saved, "{pixel_format}: log entries vs saved");
         assert_eq!(video.frames, s.saved);
 
         // Decoded frame counters strictly increase, with one jump where saving was off.
@@ -152,10 +121,7 @@ fn two_cameras_with_saving_toggled_on_off_on() {
         let pts = ffprobe_frame_pts(&video.path);
         assert_eq!(pts.len(), logged.len());
         let pts_deltas: Vec<i64> = pts.windows(2).map(|w| w[1] - w[0]).collect();
-        let log_deltas: Vec<i64> = logged
-            .windows(2)
-            .map(|w| w[1] as i64 - w[0] as i64)
-            .collect();
+        let log_deltas: Vec<i64> = logged.windows(2).map(|w| w[1] as i64 - w[0] as i64).collect();
         assert_eq!(
             pts_deltas, log_deltas,
             "{pixel_format}: PTS deltas differ from logged deltas"
@@ -171,9 +137,7 @@ fn two_cameras_with_saving_toggled_on_off_on() {
 
 #[test]
 fn a_full_queue_drops_and_counts_frames_instead_of_growing() {
-    use axvs_core::{
-        CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, NullLogSink,
-    };
+    use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, NullLogSink};
     use std::path::{Path, PathBuf};
 
     // An encoder that takes 20 ms per frame behind an unpaced camera: the queue must stay bounded.
@@ -213,14 +177,66 @@ fn a_full_queue_drops_and_counts_frames_instead_of_growing() {
         system.status().dropped.queue_full > 50
     });
     let status = system.status();
-    assert!(
-        status.queue_depth <= 4,
-        "queue exceeded its bound: {status:?}"
-    );
+    assert!(status.queue_depth <= 4, "queue exceeded its bound: {status:?}");
     let report = system.stop();
     let s = report.status;
+    assert_eq!(s.acquired, s.saved + s.dropped.queue_full + s.dropped.saving_off);
+}
+
+#[test]
+fn a_restarted_system_writes_a_new_file_and_a_failed_start_leaves_none() {
+    use axvs_core::{Camera, CameraError, CameraInfo, GrabInfo};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sink = Arc::new(FileLogSink::create(dir.path()).expect("log sink"));
+    let mut s = system(3, PixelFormat::Mono8, dir.path(), sink.clone());
+    for _ in 0..2 {
+        s.start().expect("start");
+        wait_until("saved frames", Duration::from_secs(30), || s.status().saved >= 5);
+        s.stop().result().expect("clean stop");
+    }
+    sink.close().expect("close log");
+    // Never overwritten: the second run went to a second file; both play.
+    for name in ["003.mp4", "003-2.mp4"] {
+        assert!(ffprobe_frame_count(&dir.path().join(name)) >= 5, "{name}");
+    }
+    let log = read_log(&dir.path().join("003.axvslog")).expect("log");
     assert_eq!(
-        s.acquired,
-        s.saved + s.dropped.queue_full + s.dropped.saving_off
+        log.entries.iter().filter(|e| e.is_onset()).count(),
+        2,
+        "one onset per start"
+    );
+
+    // A camera that cannot start: an error naming it, and no empty video left to block a retry.
+    struct Broken(SyntheticCamera);
+    impl Camera for Broken {
+        fn open(&mut self) -> Result<CameraInfo, CameraError> {
+            self.0.open()
+        }
+        fn start(&mut self) -> Result<(), CameraError> {
+            Err(CameraError::Device("sensor fault".into()))
+        }
+        fn grab(&mut self, buf: &mut [u8]) -> Result<GrabInfo, CameraError> {
+            self.0.grab(buf)
+        }
+        fn stop(&mut self) -> Result<(), CameraError> {
+            Ok(())
+        }
+    }
+    let factory = FfmpegEncoderFactory::new(EncoderSettings::default(), dir.path()).expect("settings");
+    let mut broken = VideoSystem::new(
+        SystemConfig::new(4, "broken"),
+        Box::new(Broken(SyntheticCamera::new(SyntheticConfig::default()))),
+        Some(Arc::new(factory)),
+        Arc::new(axvs_core::NullLogSink),
+    );
+    let err = broken.start().expect_err("start must fail").to_string();
+    assert!(
+        err.contains("camera 4 'broken'") && err.contains("sensor fault"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("004.mp4").exists(),
+        "a failed start must leave no file"
     );
 }

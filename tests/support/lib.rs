@@ -10,10 +10,7 @@ pub fn axvs_bin() -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
+    let dir = exe.parent().and_then(Path::parent).expect("target directory");
     let bin = dir.join(format!("axvs{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
@@ -64,14 +61,7 @@ pub fn ffprobe_frame_count(video: &Path) -> u64 {
 /// Presentation timestamps (in the stream time base, µs for axvs files) of every frame, in display order.
 pub fn ffprobe_frame_pts(video: &Path) -> Vec<i64> {
     let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "frame=pts",
-        ])
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts"])
         .args(["-of", "csv=p=0"])
         .arg(video)
         .output()
@@ -112,15 +102,7 @@ pub fn decode_luma(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(video)
-        .args([
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "gray",
-            "-",
-        ])
+        .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
         .output()
         .expect("run ffmpeg");
     assert!(
@@ -133,10 +115,7 @@ pub fn decode_luma(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
         0,
         "decoded size is not whole frames"
     );
-    out.stdout
-        .chunks_exact(width * height)
-        .map(<[u8]>::to_vec)
-        .collect()
+    out.stdout.chunks_exact(width * height).map(<[u8]>::to_vec).collect()
 }
 
 /// Decodes every frame of the file with ffprobe and returns what FFmpeg's demuxer and decoder complained
@@ -190,29 +169,18 @@ impl Xvfb {
     /// Starts Xvfb on the first free display number from :90.
     pub fn start() -> Xvfb {
         for n in 90..140 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
                 continue;
             }
             let display = format!(":{n}");
             let child = Command::new("Xvfb")
-                .args([
-                    display.as_str(),
-                    "-screen",
-                    "0",
-                    "1280x1024x24",
-                    "-nolisten",
-                    "tcp",
-                ])
+                .args([display.as_str(), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn()
                 .expect("start Xvfb (package xvfb)");
             let xvfb = Xvfb { display, child };
-            wait_until("Xvfb to accept clients", Duration::from_secs(20), || {
-                xvfb.answers()
-            });
+            wait_until("Xvfb to accept clients", Duration::from_secs(20), || xvfb.answers());
             return xvfb;
         }
         panic!("no free X display number between :90 and :139");
@@ -307,9 +275,7 @@ static FAKE_GV_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 impl FakeGvCamera {
     /// Holds the loopback GigE port for one test.
     pub fn serialize() -> std::sync::MutexGuard<'static, ()> {
-        FAKE_GV_LOCK
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        FAKE_GV_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Starts a fake camera with this serial number, losing `lost_per_thousand` stream packets, and waits
@@ -329,11 +295,9 @@ impl FakeGvCamera {
             child: Some(child),
             serial: serial.to_string(),
         };
-        wait_until(
-            "the fake camera to answer discovery",
-            Duration::from_secs(20),
-            || camera.discovered(),
-        );
+        wait_until("the fake camera to answer discovery", Duration::from_secs(20), || {
+            camera.discovered()
+        });
         camera
     }
 
@@ -342,9 +306,7 @@ impl FakeGvCamera {
         axvs()
             .arg("discover")
             .output()
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout).contains(&format!("serial {}", self.serial))
-            })
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains(&format!("serial {}", self.serial)))
             .unwrap_or(false)
     }
 
@@ -401,16 +363,8 @@ pub fn counts_agree(cam: &serde_json::Value) -> u64 {
     let id = cam["status"]["id"].as_u64().expect("id");
     let saved = cam["status"]["saved"].as_u64().expect("saved");
     let video = Path::new(cam["video"].as_str().expect("video path"));
-    assert_eq!(
-        decode_errors(video),
-        "",
-        "camera {id}: the video must decode cleanly"
-    );
-    assert_eq!(
-        ffprobe_frame_count(video),
-        saved,
-        "camera {id}: video frames vs saved"
-    );
+    assert_eq!(decode_errors(video), "", "camera {id}: the video must decode cleanly");
+    assert_eq!(ffprobe_frame_count(video), saved, "camera {id}: video frames vs saved");
     let log = axvs_log::read_log(Path::new(cam["log"].as_str().expect("log path"))).expect("log");
     let frames = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
     assert_eq!(frames, saved, "camera {id}: log entries vs saved");

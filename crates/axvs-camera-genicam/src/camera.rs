@@ -127,10 +127,7 @@ fn setting(setting: &str, e: glib::Error) -> CameraError {
 }
 
 /// Opens the device `selector` names; returns it with its serial number.
-pub(crate) fn open_device(
-    selector: &Selector,
-    fake_interface: bool,
-) -> Result<(ArvCamera, String), CameraError> {
+pub(crate) fn open_device(selector: &Selector, fake_interface: bool) -> Result<(ArvCamera, String), CameraError> {
     let devices = discover(fake_interface);
     let open_error = |reason: String| CameraError::Open {
         source_name: selector.to_string(),
@@ -156,8 +153,7 @@ pub(crate) fn open_device(
             }
         ))
     })?;
-    let camera =
-        ArvCamera::new(Some(&device.id)).map_err(|e| open_error(e.message().to_string()))?;
+    let camera = ArvCamera::new(Some(&device.id)).map_err(|e| open_error(e.message().to_string()))?;
     Ok((camera, device.serial.clone()))
 }
 
@@ -201,9 +197,7 @@ impl GenicamCamera {
                 .set_trigger("Software")
                 .map_err(|e| setting("TriggerSource", e))?,
             Trigger::Hardware { line, activation } => {
-                camera
-                    .set_trigger(line)
-                    .map_err(|e| setting("TriggerSource", e))?;
+                camera.set_trigger(line).map_err(|e| setting("TriggerSource", e))?;
                 camera
                     .set_string("TriggerActivation", activation)
                     .map_err(|e| setting("TriggerActivation", e))?;
@@ -313,10 +307,7 @@ impl Camera for GenicamCamera {
                 reason: e.to_string(),
             };
             let configuration = crate::GenicamConfiguration::read(path).map_err(file_error)?;
-            let blacklist: Vec<String> = crate::DEFAULT_BLACKLIST
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
+            let blacklist: Vec<String> = crate::DEFAULT_BLACKLIST.iter().map(|s| s.to_string()).collect();
             let report = crate::NodeMap::from_camera(camera.clone(), serial.clone())
                 .and_then(|map| map.load(&configuration, false, &blacklist))
                 .map_err(file_error)?;
@@ -337,9 +328,7 @@ impl Camera for GenicamCamera {
             .parse()
             .map_err(|e: String| CameraError::UnsupportedFormat(e))?;
         let fps = if camera.is_frame_rate_available().unwrap_or(false) {
-            camera
-                .frame_rate()
-                .map_err(|e| setting("AcquisitionFrameRate", e))?
+            camera.frame_rate().map_err(|e| setting("AcquisitionFrameRate", e))?
         } else {
             self.config.fps.ok_or_else(|| CameraError::Setting {
                 setting: "AcquisitionFrameRate".into(),
@@ -403,10 +392,7 @@ impl Camera for GenicamCamera {
             .as_mut()
             .ok_or_else(|| CameraError::NotReady("grab before start".into()))?;
         if software {
-            if let Some(wait) = streaming
-                .next_trigger
-                .checked_duration_since(Instant::now())
-            {
+            if let Some(wait) = streaming.next_trigger.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);
             }
             streaming.next_trigger += Duration::from_secs_f64(1.0 / fps);
@@ -435,10 +421,11 @@ impl Camera for GenicamCamera {
         let frame_id = buffer.frame_id();
         let gap = match streaming.last_frame_id {
             // GigE Vision 1.x block ids are 16-bit and skip 0 when they wrap.
-            Some(last) if frame_id < last && last >= 0xFF00 => {
+            Some(last) if frame_id < last && (0xFF00..=0xFFFF).contains(&last) && frame_id < 0x100 => {
                 (0xFFFF - last) + frame_id.saturating_sub(1)
             }
-            Some(last) if frame_id > last + 1 => frame_id - last - 1,
+            // Any other step back is a counter reset: nothing known to be lost.
+            Some(last) if frame_id > last => frame_id - last - 1,
             _ => 0,
         };
         streaming.last_frame_id = Some(frame_id);
@@ -449,9 +436,7 @@ impl Camera for GenicamCamera {
             s.stream.push_buffer(buffer);
         }
         if !copied {
-            return Err(CameraError::FrameLost(
-                "image smaller than the negotiated size".into(),
-            ));
+            return Err(CameraError::FrameLost("image smaller than the negotiated size".into()));
         }
         let lost_before = gap;
         Ok(GrabInfo {

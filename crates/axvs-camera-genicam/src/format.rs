@@ -65,9 +65,7 @@ impl GenicamPixelFormat {
     pub fn frame_format(self) -> PixelFormat {
         match self {
             GenicamPixelFormat::Mono8 => PixelFormat::Mono8,
-            GenicamPixelFormat::Mono10
-            | GenicamPixelFormat::Mono12
-            | GenicamPixelFormat::Mono16 => PixelFormat::Mono16,
+            GenicamPixelFormat::Mono10 | GenicamPixelFormat::Mono12 | GenicamPixelFormat::Mono16 => PixelFormat::Mono16,
             GenicamPixelFormat::BayerRG8 => PixelFormat::BayerRg8,
             GenicamPixelFormat::BayerGB8 => PixelFormat::BayerGb8,
             GenicamPixelFormat::BayerGR8 => PixelFormat::BayerGr8,
@@ -101,10 +99,7 @@ impl FromStr for GenicamPixelFormat {
             .find(|f| f.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 let names: Vec<&str> = GenicamPixelFormat::ALL.iter().map(|f| f.name()).collect();
-                format!(
-                    "pixel format '{s}' is not supported (supported: {})",
-                    names.join(", ")
-                )
+                format!("pixel format '{s}' is not supported (supported: {})", names.join(", "))
             })
     }
 }

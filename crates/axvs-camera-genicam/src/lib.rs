@@ -27,6 +27,4 @@ mod nodes;
 pub use camera::{GenicamCamera, GenicamConfig, Selector, Trigger};
 pub use discovery::{discover, DeviceInfo};
 pub use format::GenicamPixelFormat;
-pub use nodes::{
-    GenicamConfiguration, LoadReport, NodeError, NodeMap, NodeValue, DEFAULT_BLACKLIST,
-};
+pub use nodes::{GenicamConfiguration, LoadReport, NodeError, NodeMap, NodeValue, DEFAULT_BLACKLIST};

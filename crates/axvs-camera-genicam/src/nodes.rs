@@ -44,8 +44,7 @@ impl GenicamConfiguration {
     /// Reads a configuration file.
     pub fn read(path: &Path) -> Result<Self, NodeError> {
         check_yaml_name(path)?;
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
         serde_yaml::from_str(&text).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
     }
 
@@ -144,8 +143,7 @@ fn value_node(node: &aravis::GcNode) -> Option<GcFeatureNode> {
 impl NodeMap {
     /// Opens the camera chosen like in a rig.
     pub fn open(selector: &Selector, fake_interface: bool) -> Result<Self, NodeError> {
-        let (camera, serial) =
-            open_device(selector, fake_interface).map_err(|e| NodeError::Camera(e.to_string()))?;
+        let (camera, serial) = open_device(selector, fake_interface).map_err(|e| NodeError::Camera(e.to_string()))?;
         Self::from_camera(camera, serial)
     }
 
@@ -155,10 +153,7 @@ impl NodeMap {
             .device()
             .and_then(|d| d.genicam())
             .ok_or_else(|| NodeError::Camera("the camera has no GenICam node map".into()))?;
-        let model = camera
-            .model_name()
-            .map(|s| s.to_string())
-            .unwrap_or_default();
+        let model = camera.model_name().map(|s| s.to_string()).unwrap_or_default();
         Ok(NodeMap {
             camera,
             genicam,
@@ -252,8 +247,7 @@ impl NodeMap {
         };
         let mut out = format!(
             "Node: {name}\nType: {kind}\nValue: {}\nAccess: {:?}\n",
-            self.read(name)
-                .unwrap_or_else(|e| format!("<unreadable: {e}>")),
+            self.read(name).unwrap_or_else(|e| format!("<unreadable: {e}>")),
             feature.actual_access_mode()
         );
         if let Some(d) = feature.description() {
@@ -309,13 +303,11 @@ impl NodeMap {
         } else {
             value.to_string()
         };
-        feature
-            .set_value_from_string(&value)
-            .map_err(|e| NodeError::Write {
-                name: name.into(),
-                value: value.clone(),
-                reason: e.message().to_string(),
-            })?;
+        feature.set_value_from_string(&value).map_err(|e| NodeError::Write {
+            name: name.into(),
+            value: value.clone(),
+            reason: e.message().to_string(),
+        })?;
         self.read(name)
     }
 
@@ -403,23 +395,14 @@ impl NodeMap {
     ) -> Result<LoadReport, NodeError> {
         let mut report = LoadReport::default();
         if config.camera_model != self.model || config.camera_serial_number != self.serial {
-            let expected = format!(
-                "{} serial {}",
-                config.camera_model, config.camera_serial_number
-            );
+            let expected = format!("{} serial {}", config.camera_model, config.camera_serial_number);
             let actual = format!("{} serial {}", self.model, self.serial);
             if strict {
                 return Err(NodeError::Identity { expected, actual });
             }
-            report.identity_warning = Some(format!(
-                "configuration is for {expected}, the camera is {actual}"
-            ));
+            report.identity_warning = Some(format!("configuration is for {expected}, the camera is {actual}"));
         }
-        if let Some(missing) = config
-            .nodes
-            .iter()
-            .find(|n| self.genicam.node(&n.name).is_none())
-        {
+        if let Some(missing) = config.nodes.iter().find(|n| self.genicam.node(&n.name).is_none()) {
             return Err(NodeError::Missing(missing.name.clone()));
         }
         let _ = self.camera.stop_acquisition();
@@ -485,11 +468,7 @@ impl NodeMap {
             }
         }
         // Phase 8: the auto controls and centring as the file wants them, then everything else in file order.
-        for entry in config
-            .nodes
-            .iter()
-            .filter(|n| !phased.contains(n.name.as_str()))
-        {
+        for entry in config.nodes.iter().filter(|n| !phased.contains(n.name.as_str())) {
             apply(entry, &mut report);
         }
         Ok(report)

@@ -90,6 +90,8 @@ pub struct OpenCvCamera {
     pending: bool,
     started: Option<Instant>,
     index: u64,
+    /// The source is a file (decided once, at open).
+    file: bool,
 }
 
 fn cv_error(context: &str, e: opencv::Error) -> CameraError {
@@ -107,6 +109,7 @@ impl OpenCvCamera {
             pending: false,
             started: None,
             index: 0,
+            file: false,
         }
     }
 
@@ -126,21 +129,22 @@ impl OpenCvCamera {
                 }
                 videoio::VideoCapture::from_file(p.as_os_str(), videoio::CAP_ANY)
             }
-            OpenCvSource::Url(u) => videoio::VideoCapture::from_file(u, videoio::CAP_ANY),
-            OpenCvSource::Pipeline(p) => {
-                videoio::VideoCapture::from_file(p, videoio::CAP_GSTREAMER)
-            }
+            OpenCvSource::Url(u) => videoio::VideoCapture::from_file_with_params(
+                u,
+                videoio::CAP_ANY,
+                // A stalled stream must not hold up stopping: reads give up after 5 s.
+                &opencv::core::Vector::from_slice(&[videoio::CAP_PROP_READ_TIMEOUT_MSEC, 5000]),
+            ),
+            OpenCvSource::Pipeline(p) => videoio::VideoCapture::from_file(p, videoio::CAP_GSTREAMER),
         }
         .map_err(|e| open_error(e.message))?;
         if !capture.is_opened().unwrap_or(false) {
             let mut capture = capture;
             let _ = capture.release();
             return Err(open_error(match source {
-                OpenCvSource::Pipeline(_) => {
-                    "OpenCV could not start the pipeline (check its syntax and that it \
+                OpenCvSource::Pipeline(_) => "OpenCV could not start the pipeline (check its syntax and that it \
                                               ends in appsink)"
-                        .into()
-                }
+                    .into(),
                 _ => "OpenCV could not open it".into(),
             }));
         }
@@ -152,11 +156,7 @@ impl OpenCvCamera {
     fn negotiate(&self, capture: &mut videoio::VideoCapture) -> Result<(), CameraError> {
         let requests = [
             ("fps", videoio::CAP_PROP_FPS, self.config.fps),
-            (
-                "width",
-                videoio::CAP_PROP_FRAME_WIDTH,
-                self.config.width.map(f64::from),
-            ),
+            ("width", videoio::CAP_PROP_FRAME_WIDTH, self.config.width.map(f64::from)),
             (
                 "height",
                 videoio::CAP_PROP_FRAME_HEIGHT,
@@ -170,9 +170,7 @@ impl OpenCvCamera {
                 // What matters is the value read back, whatever `set` answers.
                 let _ = capture.set(prop, requested);
             }
-            let got = capture
-                .get(prop)
-                .map_err(|e| cv_error("reading back settings", e))?;
+            let got = capture.get(prop).map_err(|e| cv_error("reading back settings", e))?;
             let matches = if name == "fps" {
                 // Sources that report no rate take the requested one (checked in `open`).
                 got <= 0.0 || got.round() == requested.round()
@@ -236,6 +234,12 @@ impl OpenCvCamera {
                 info.width, info.height
             )));
         }
+        if self.raw.depth() != opencv::core::CV_8U {
+            return Err(CameraError::UnsupportedFormat(format!(
+                "{} delivers frames of more than 8 bits per channel",
+                self.config.source
+            )));
+        }
         let channels = self.raw.channels();
         let want = info.pixel_format;
         let code = match (channels, want) {
@@ -253,10 +257,7 @@ impl OpenCvCamera {
         };
         match code {
             None if self.raw.is_continuous() && self.raw.depth() == opencv::core::CV_8U => {
-                let bytes = self
-                    .raw
-                    .data_bytes()
-                    .map_err(|e| cv_error("reading the frame", e))?;
+                let bytes = self.raw.data_bytes().map_err(|e| cv_error("reading the frame", e))?;
                 if bytes.len() != buf.len() {
                     return Err(CameraError::Device(format!(
                         "frame has {} bytes, {} expected",
@@ -267,17 +268,11 @@ impl OpenCvCamera {
                 buf.copy_from_slice(bytes);
             }
             code => {
-                let typ = if want == PixelFormat::Mono8 {
-                    CV_8UC1
-                } else {
-                    CV_8UC3
-                };
+                let typ = if want == PixelFormat::Mono8 { CV_8UC1 } else { CV_8UC3 };
                 // SAFETY: the header views `buf`, which holds exactly height x width x channels bytes (the
                 // pipeline sizes pool buffers from `CameraInfo`), and lives only within this call.
-                let mut out = unsafe {
-                    Mat::new_rows_cols_with_data_unsafe_def(h, w, typ, buf.as_mut_ptr().cast())
-                }
-                .map_err(|e| cv_error("wrapping the buffer", e))?;
+                let mut out = unsafe { Mat::new_rows_cols_with_data_unsafe_def(h, w, typ, buf.as_mut_ptr().cast()) }
+                    .map_err(|e| cv_error("wrapping the buffer", e))?;
                 match code {
                     Some(code) => imgproc::cvt_color_def(&self.raw, &mut out, code),
                     None => self.raw.copy_to(&mut out),
@@ -300,15 +295,13 @@ impl Camera for OpenCvCamera {
         if let Some(info) = &self.info {
             return Ok(info.clone());
         }
-        if !matches!(
-            self.config.pixel_format,
-            PixelFormat::Mono8 | PixelFormat::Bgr8
-        ) {
+        if !matches!(self.config.pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
             return Err(CameraError::UnsupportedFormat(format!(
                 "{} (the OpenCV backend delivers bgr8, or mono8 by conversion)",
                 self.config.pixel_format
             )));
         }
+        self.file = self.config.source.is_file();
         let mut capture = self.open_capture()?;
         if let Err(e) = self.negotiate(&mut capture) {
             let _ = capture.release();
@@ -341,10 +334,7 @@ impl Camera for OpenCvCamera {
         } else if self.config.source.is_file() {
             return Err(CameraError::Setting {
                 setting: "fps".into(),
-                reason: format!(
-                    "{} reports no frame rate; set fps for it",
-                    self.config.source
-                ),
+                reason: format!("{} reports no frame rate; set fps for it", self.config.source),
             });
         } else {
             self.pending = false;
@@ -380,7 +370,7 @@ impl Camera for OpenCvCamera {
             .started
             .ok_or_else(|| CameraError::NotReady("grab before start".into()))?;
         let fps = self.info.as_ref().map(|i| i.fps).unwrap_or(30.0);
-        let replay = self.config.paced && self.config.source.is_file();
+        let replay = self.config.paced && self.file;
         if replay {
             let due = Duration::from_secs_f64(self.index as f64 / fps);
             if let Some(wait) = due.checked_sub(started.elapsed()) {
@@ -398,13 +388,10 @@ impl Camera for OpenCvCamera {
                 .read(&mut self.raw)
                 .map_err(|e| cv_error("reading a frame", e))?;
             if !got || self.raw.empty() {
-                return Err(if self.config.source.is_file() {
+                return Err(if self.file {
                     CameraError::EndOfStream
                 } else {
-                    CameraError::Disconnected(format!(
-                        "{} stopped delivering frames",
-                        self.config.source
-                    ))
+                    CameraError::Disconnected(format!("{} stopped delivering frames", self.config.source))
                 });
             }
         }

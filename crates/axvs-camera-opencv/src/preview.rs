@@ -88,9 +88,12 @@ pub fn spawn_previews(specs: Vec<PreviewSpec>) -> Result<PreviewHandle, PreviewE
     let thread = std::thread::Builder::new()
         .name("axvs-preview".into())
         .spawn(move || {
+            let mailboxes: Vec<Arc<FrameMailbox>> = specs.iter().map(|s| Arc::clone(&s.mailbox)).collect();
             if let Err(e) = gui_loop(specs, &thread_stop) {
                 tracing::warn!("preview stopped: {}", e.message);
             }
+            // Whatever ended the GUI, acquisition stops copying frames for it.
+            mailboxes.iter().for_each(|m| m.close());
         })
         .map_err(|e| PreviewError::Thread(e.to_string()))?;
     Ok(PreviewHandle {
@@ -128,8 +131,7 @@ fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
         let key = highgui::wait_key(15)?;
         for w in windows.iter_mut().filter(|w| w.open) {
             // ESC closes the previews; so does closing a window (it is no longer visible). Recording goes on.
-            let visible = highgui::get_window_property(&w.spec.title, highgui::WND_PROP_VISIBLE)
-                .unwrap_or(0.0);
+            let visible = highgui::get_window_property(&w.spec.title, highgui::WND_PROP_VISIBLE).unwrap_or(0.0);
             if key == 27 || visible < 1.0 {
                 w.open = false;
                 w.spec.mailbox.close();

@@ -168,9 +168,7 @@ impl TryFrom<i64> for Dimension {
     fn try_from(v: i64) -> Result<Self, String> {
         match v {
             1..=16384 => Ok(Dimension(v as u32)),
-            _ => Err(format!(
-                "{v} is not a valid size (allowed: 1 to 16384 pixels)"
-            )),
+            _ => Err(format!("{v} is not a valid size (allowed: 1 to 16384 pixels)")),
         }
     }
 }
@@ -185,9 +183,7 @@ impl TryFrom<i64> for QueueDepth {
     fn try_from(v: i64) -> Result<Self, String> {
         match v {
             1..=100_000 => Ok(QueueDepth(v as usize)),
-            _ => Err(format!(
-                "queue depth {v} is out of range (allowed: 1 to 100000 frames)"
-            )),
+            _ => Err(format!("queue depth {v} is out of range (allowed: 1 to 100000 frames)")),
         }
     }
 }
@@ -229,11 +225,11 @@ impl TryFrom<Number> for Positive {
             Number::Int(i) => i as f64,
             Number::Float(f) => f,
         };
-        if v.is_finite() && v > 0.0 && v <= 100_000.0 {
+        if v.is_finite() && (0.001..=100_000.0).contains(&v) {
             Ok(Positive(v))
         } else {
             Err(format!(
-                "{v} is not allowed here (must be a positive number up to 100000)"
+                "{v} is not allowed here (must be a number from 0.001 to 100000)"
             ))
         }
     }
@@ -311,9 +307,7 @@ impl Locator<'_> {
 
     fn location(&self, span: Range<usize>) -> String {
         match self.error(Some(span), "") {
-            RigError::Invalid {
-                file, line, column, ..
-            } => format!("{file}:{line}:{column}"),
+            RigError::Invalid { file, line, column, .. } => format!("{file}:{line}:{column}"),
             RigError::Read { .. } => self.file.to_string(),
         }
     }
@@ -364,13 +358,9 @@ impl Rig {
     /// Validates rig text; `file` names it in messages.
     pub fn parse(file: &str, text: &str) -> Result<Rig, RigError> {
         let loc = Locator { file, text };
-        let raw: RigFile =
-            toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
+        let raw: RigFile = toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
         if raw.camera.is_empty() {
-            return Err(loc.error(
-                None,
-                "the rig has no cameras; add at least one [[camera]] table",
-            ));
+            return Err(loc.error(None, "the rig has no cameras; add at least one [[camera]] table"));
         }
         let defaults = raw
             .encoder
@@ -400,19 +390,10 @@ impl Rig {
                     format!("camera name '{name}' is used twice (first at {first}); names must be unique"),
                 ));
             }
-            let encoder = cam
-                .encoder
-                .clone()
-                .unwrap_or_default()
-                .apply(defaults.clone());
+            let encoder = cam.encoder.clone().unwrap_or_default().apply(defaults.clone());
             axvs_encode::check_settings(&encoder)
                 .map_err(|e| loc.error(Some(table.span()), format!("camera {id} '{name}': {e}")))?;
-            let here = |message: String| {
-                loc.error(
-                    Some(table.span()),
-                    format!("camera {id} '{name}': {message}"),
-                )
-            };
+            let here = |message: String| loc.error(Some(table.span()), format!("camera {id} '{name}': {message}"));
             let frame_format = |default: PixelFormat| -> Result<PixelFormat, RigError> {
                 match &cam.pixel_format {
                     None => Ok(default),
@@ -451,82 +432,80 @@ impl Rig {
             .into_iter()
             .filter_map(|(key, given)| given.then_some(key))
             .collect();
-            let camera = match cam.backend {
-                Backend::Synthetic => {
-                    if let Some(key) = selectors.first() {
-                        return Err(here(format!(
-                            "'{key}' applies to backend \"opencv\", not \"synthetic\""
-                        )));
-                    }
-                    let pixel_format = frame_format(PixelFormat::Mono8)?;
-                    if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
-                        return Err(here(format!(
-                            "the synthetic camera renders mono8 or bgr8, not {pixel_format}"
-                        )));
-                    }
-                    let config = SyntheticConfig {
-                        width: cam.width.map(|d| d.0).unwrap_or(640),
-                        height: cam.height.map(|d| d.0).unwrap_or(480),
-                        fps: cam.fps.map(|f| f.0).unwrap_or(30.0),
-                        pixel_format,
-                        paced: cam.paced.unwrap_or(true),
-                        frame_limit: cam.frames,
-                    };
-                    if config.width < 64 || config.height < 32 {
-                        return Err(here(format!(
-                            "synthetic frames must be at least 64x32, not {}x{}",
-                            config.width, config.height
-                        )));
-                    }
-                    CameraSource::Synthetic(config)
-                }
-                Backend::Opencv => {
-                    let source = match (selectors.as_slice(), cam) {
-                        ([_], CameraTable { index: Some(i), .. }) => {
-                            let index = i32::try_from(*i).ok().filter(|i| *i >= 0).ok_or_else(|| {
-                                here(format!("index {i} is out of range (allowed: 0 and up)"))
-                            })?;
-                            OpenCvSource::Index(index)
-                        }
-                        ([_], CameraTable { path: Some(p), .. }) => OpenCvSource::Path(p.into()),
-                        ([_], CameraTable { url: Some(u), .. }) => OpenCvSource::Url(u.clone()),
-                        ([_], CameraTable { pipeline: Some(p), .. }) => OpenCvSource::Pipeline(p.clone()),
-                        _ => {
+            let camera =
+                match cam.backend {
+                    Backend::Synthetic => {
+                        if let Some(key) = selectors.first() {
                             return Err(here(format!(
+                                "'{key}' applies to backend \"opencv\", not \"synthetic\""
+                            )));
+                        }
+                        let pixel_format = frame_format(PixelFormat::Mono8)?;
+                        if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
+                            return Err(here(format!(
+                                "the synthetic camera renders mono8 or bgr8, not {pixel_format}"
+                            )));
+                        }
+                        let config = SyntheticConfig {
+                            width: cam.width.map(|d| d.0).unwrap_or(640),
+                            height: cam.height.map(|d| d.0).unwrap_or(480),
+                            fps: cam.fps.map(|f| f.0).unwrap_or(30.0),
+                            pixel_format,
+                            paced: cam.paced.unwrap_or(true),
+                            frame_limit: cam.frames,
+                        };
+                        if config.width < 64 || config.height < 32 {
+                            return Err(here(format!(
+                                "synthetic frames must be at least 64x32, not {}x{}",
+                                config.width, config.height
+                            )));
+                        }
+                        CameraSource::Synthetic(config)
+                    }
+                    Backend::Opencv => {
+                        let source =
+                            match (selectors.as_slice(), cam) {
+                                ([_], CameraTable { index: Some(i), .. }) => {
+                                    let index = i32::try_from(*i).ok().filter(|i| *i >= 0).ok_or_else(|| {
+                                        here(format!("index {i} is out of range (allowed: 0 and up)"))
+                                    })?;
+                                    OpenCvSource::Index(index)
+                                }
+                                ([_], CameraTable { path: Some(p), .. }) => OpenCvSource::Path(p.into()),
+                                ([_], CameraTable { url: Some(u), .. }) => OpenCvSource::Url(u.clone()),
+                                ([_], CameraTable { pipeline: Some(p), .. }) => OpenCvSource::Pipeline(p.clone()),
+                                _ => {
+                                    return Err(here(format!(
                                 "backend \"opencv\" needs exactly one of index, path, url, pipeline (given: {})",
                                 if selectors.is_empty() { "none".to_string() } else { selectors.join(", ") }
                             )))
+                                }
+                            };
+                        if cam.frames.is_some() {
+                            return Err(here("'frames' applies to backend \"synthetic\"".into()));
                         }
-                    };
-                    if cam.frames.is_some() {
-                        return Err(here("'frames' applies to backend \"synthetic\"".into()));
+                        let pixel_format = frame_format(PixelFormat::Bgr8)?;
+                        if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
+                            return Err(here(format!(
+                                "the OpenCV backend delivers bgr8, or mono8 by conversion, not {pixel_format}"
+                            )));
+                        }
+                        CameraSource::OpenCv(OpenCvConfig {
+                            source,
+                            width: cam.width.map(|d| d.0),
+                            height: cam.height.map(|d| d.0),
+                            fps: cam.fps.map(|f| f.0),
+                            pixel_format,
+                            paced: cam.paced.unwrap_or(true),
+                        })
                     }
-                    let pixel_format = frame_format(PixelFormat::Bgr8)?;
-                    if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
-                        return Err(here(format!(
-                            "the OpenCV backend delivers bgr8, or mono8 by conversion, not {pixel_format}"
-                        )));
-                    }
-                    CameraSource::OpenCv(OpenCvConfig {
-                        source,
-                        width: cam.width.map(|d| d.0),
-                        height: cam.height.map(|d| d.0),
-                        fps: cam.fps.map(|f| f.0),
-                        pixel_format,
-                        paced: cam.paced.unwrap_or(true),
-                    })
-                }
-                Backend::Genicam => genicam_source(cam, &selectors, &here, &loc)?,
-            };
+                    Backend::Genicam => genicam_source(cam, &selectors, &here, &loc)?,
+                };
             cameras.push(CameraSpec {
                 id,
                 name,
                 camera,
-                queue_depth: cam
-                    .queue_depth
-                    .or(raw.queue_depth)
-                    .map(|q| q.0)
-                    .unwrap_or(64),
+                queue_depth: cam.queue_depth.or(raw.queue_depth).map(|q| q.0).unwrap_or(64),
                 overflow: cam.overflow.or(raw.overflow).unwrap_or_default(),
                 encoder,
                 display_fps: cam.display_fps.map(|f| f.0),
@@ -550,9 +529,7 @@ fn genicam_source(
     loc: &Locator<'_>,
 ) -> Result<CameraSource, RigError> {
     if let Some(key) = selectors.iter().find(|k| **k != "index") {
-        return Err(here(format!(
-            "'{key}' applies to backend \"opencv\", not \"genicam\""
-        )));
+        return Err(here(format!("'{key}' applies to backend \"opencv\", not \"genicam\"")));
     }
     let named: Vec<&str> = [
         ("serial", cam.serial.is_some()),
@@ -564,32 +541,21 @@ fn genicam_source(
     .filter_map(|(key, given)| given.then_some(key))
     .collect();
     let selector = match (named.as_slice(), cam) {
-        (
-            [_],
-            CameraTable {
-                serial: Some(s), ..
-            },
-        ) => Selector::Serial(s.clone()),
+        ([_], CameraTable { serial: Some(s), .. }) => Selector::Serial(s.clone()),
         ([_], CameraTable { model: Some(m), .. }) => Selector::Model(m.clone()),
-        (
-            [_],
-            CameraTable {
-                device_id: Some(d), ..
-            },
-        ) => Selector::DeviceId(d.clone()),
+        ([_], CameraTable { device_id: Some(d), .. }) => Selector::DeviceId(d.clone()),
         ([_], CameraTable { index: Some(i), .. }) => Selector::Index(
-            u32::try_from(*i)
-                .map_err(|_| here(format!("index {i} is out of range (allowed: 0 and up)")))?,
+            u32::try_from(*i).map_err(|_| here(format!("index {i} is out of range (allowed: 0 and up)")))?,
         ),
         _ => {
             return Err(here(format!(
-            "backend \"genicam\" needs exactly one of serial, model, device_id, index (given: {})",
-            if named.is_empty() {
-                "none".to_string()
-            } else {
-                named.join(", ")
-            }
-        )))
+                "backend \"genicam\" needs exactly one of serial, model, device_id, index (given: {})",
+                if named.is_empty() {
+                    "none".to_string()
+                } else {
+                    named.join(", ")
+                }
+            )))
         }
     };
     if cam.frames.is_some() || cam.paced.is_some() {
@@ -607,13 +573,11 @@ fn genicam_source(
         TriggerKind::FreeRun => Trigger::FreeRun,
         TriggerKind::Software => Trigger::Software,
         TriggerKind::Hardware => Trigger::Hardware {
-            line: cam.trigger_line.clone().ok_or_else(|| {
-                here("trigger = \"hardware\" needs trigger_line (e.g. \"Line1\")".into())
-            })?,
-            activation: cam
-                .trigger_activation
+            line: cam
+                .trigger_line
                 .clone()
-                .unwrap_or_else(|| "RisingEdge".into()),
+                .ok_or_else(|| here("trigger = \"hardware\" needs trigger_line (e.g. \"Line1\")".into()))?,
+            activation: cam.trigger_activation.clone().unwrap_or_else(|| "RisingEdge".into()),
         },
     };
     Ok(CameraSource::Genicam(GenicamConfig {
@@ -656,9 +620,7 @@ mod tests {
     #[test]
     fn errors_name_line_and_column() {
         let text = "output_dir = \"x\"\n[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\nqp = 3\n";
-        let err = Rig::parse("r.toml", text)
-            .expect_err("unknown key")
-            .to_string();
+        let err = Rig::parse("r.toml", text).expect_err("unknown key").to_string();
         assert!(err.starts_with("r.toml:6:1: unknown field `qp`"), "{err}");
     }
 

@@ -19,10 +19,7 @@ fn help_lists_every_command() {
 
 #[test]
 fn bad_arguments_exit_2_with_one_line() {
-    let out = axvs()
-        .args(["run", "--duration=-3"])
-        .output()
-        .expect("run axvs");
+    let out = axvs().args(["run", "--duration=-3"]).output().expect("run axvs");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--duration"), "{err}");
@@ -35,4 +32,19 @@ fn bad_arguments_exit_2_with_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("/nonexistent/001.axvslog"), "{err}");
+}
+
+#[test]
+fn absurd_numbers_are_errors_not_panics() {
+    for args in [
+        vec!["run", "--duration=1e300"],
+        vec!["run", "--duration=0"],
+        vec!["run", "--status-interval=-1"],
+        vec!["run", "--display-fps=1e-300", "--duration=1"],
+    ] {
+        let out = axvs().args(&args).output().expect("run axvs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
 }

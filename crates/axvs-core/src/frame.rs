@@ -33,30 +33,35 @@ struct PoolShared {
 }
 
 impl FramePool {
-    /// Allocates `capacity` buffers of `buffer_len` bytes each.
+    /// Allocates `capacity` buffers of `buffer_len` bytes each; like `Vec`, panics when memory runs out
+    /// (use [`FramePool::try_new`] for sizes a user chose).
     pub fn new(capacity: usize, buffer_len: usize) -> Self {
+        Self::try_new(capacity, buffer_len)
+            .unwrap_or_else(|e| panic!("frame pool of {capacity} x {buffer_len} bytes: {e}"))
+    }
+
+    /// Allocates `capacity` buffers of `buffer_len` bytes each, or says why it cannot.
+    pub fn try_new(capacity: usize, buffer_len: usize) -> Result<Self, std::collections::TryReserveError> {
         let (free_tx, free_rx) = crossbeam_channel::bounded(capacity);
         for _ in 0..capacity {
-            // The pool's own channel has room for every buffer; sending cannot fail.
-            let _ = free_tx.send(vec![0u8; buffer_len]);
+            let mut buffer = Vec::new();
+            buffer.try_reserve_exact(buffer_len)?;
+            buffer.resize(buffer_len, 0);
+            let _ = free_tx.send(buffer);
         }
-        FramePool {
+        Ok(FramePool {
             shared: Arc::new(PoolShared {
                 free_tx,
                 free_rx,
                 buffer_len,
                 capacity,
             }),
-        }
+        })
     }
 
     /// Takes a free buffer, or `None` when all are in use.
     pub fn try_acquire(&self) -> Option<PoolBuffer> {
-        self.shared
-            .free_rx
-            .try_recv()
-            .ok()
-            .map(|data| self.wrap(data))
+        self.shared.free_rx.try_recv().ok().map(|data| self.wrap(data))
     }
 
     /// Takes a free buffer, waiting up to `timeout` for one to come back.

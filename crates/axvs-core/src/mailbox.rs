@@ -86,10 +86,7 @@ impl FrameMailbox {
 
     /// The current caption.
     pub fn caption(&self) -> String {
-        self.slot
-            .lock()
-            .map(|s| s.caption.clone())
-            .unwrap_or_default()
+        self.slot.lock().map(|s| s.caption.clone()).unwrap_or_default()
     }
 
     /// Stops accepting frames (the consumer went away, e.g. its window was closed).

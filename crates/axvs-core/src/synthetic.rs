@@ -84,11 +84,7 @@ impl SyntheticCamera {
                 rng ^= rng >> 7;
                 rng ^= rng << 17;
                 let noise = (rng % 13) as f32 - 6.0;
-                let blob = if ((x / 48) + (y / 40)) % 3 == 0 {
-                    25.0
-                } else {
-                    0.0
-                };
+                let blob = if ((x / 48) + (y / 40)) % 3 == 0 { 25.0 } else { 0.0 };
                 let luma = (128.0 + cols[x] + rows[y] + blob + noise).clamp(0.0, 255.0) as u8;
                 px[0] = luma;
                 if bpp == 3 {
@@ -107,8 +103,7 @@ impl SyntheticCamera {
         let bpp = self.config.pixel_format.bytes_per_pixel();
         let width = self.config.width as usize;
         let height = self.config.height as usize;
-        let phase =
-            (index % SYNTHETIC_PERIOD) as f32 / SYNTHETIC_PERIOD as f32 * std::f32::consts::TAU;
+        let phase = (index % SYNTHETIC_PERIOD) as f32 / SYNTHETIC_PERIOD as f32 * std::f32::consts::TAU;
         let dx = (MARGIN as f32 * (1.0 + phase.sin())) as usize;
         let dy = (MARGIN as f32 * (1.0 + (2.0 * phase).cos())) as usize;
         let row_bytes = width * bpp;
@@ -278,11 +273,7 @@ mod tests {
             let mut buf = vec![0; info.frame_size()];
             for expected in 0..5u32 {
                 cam.grab(&mut buf).expect("grab");
-                let luma: Vec<u8> = buf
-                    .iter()
-                    .step_by(pixel_format.bytes_per_pixel())
-                    .copied()
-                    .collect();
+                let luma: Vec<u8> = buf.iter().step_by(pixel_format.bytes_per_pixel()).copied().collect();
                 assert_eq!(decode_counter(&luma, 200, 100), expected);
             }
         }

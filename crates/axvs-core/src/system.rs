@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::log::utc_now_us;
 use crate::status::{DropCounts, SystemEvent, SystemState, SystemStatus};
 use crate::{
-    Camera, CameraError, CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame,
-    FrameMailbox, FrameMeta, FramePool, LogError, LogSink,
+    Camera, CameraError, CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, FrameMailbox,
+    FrameMeta, FramePool, LogError, LogSink,
 };
 
 /// What the acquisition thread does with a frame when the queue to the encoder is full.
@@ -314,10 +314,10 @@ impl VideoSystem {
         if let Some(info) = &self.info {
             return Ok(info.clone());
         }
-        let camera = self.camera.as_mut().ok_or_else(|| {
-            self.shared
-                .thread_error("camera is in use by a running system".into())
-        })?;
+        let camera = self
+            .camera
+            .as_mut()
+            .ok_or_else(|| self.shared.thread_error("camera is in use by a running system".into()))?;
         let info = camera.open().map_err(|e| self.shared.camera_error(e))?;
         self.info = Some(info.clone());
         Ok(info)
@@ -330,14 +330,15 @@ impl VideoSystem {
             return Ok(());
         }
         let info = self.open()?;
-        let encoder: Option<Box<dyn Encoder>> = match &self.encoder_factory {
-            Some(factory) => Some(
-                factory
-                    .create(self.config.id, &info)
-                    .map_err(|e| self.shared.encoder_error(e))?,
-            ),
-            None => None,
-        };
+        let depth = self.config.queue_depth.max(1);
+        // Allocated before anything starts, so a rig asking for more memory than there is fails cleanly.
+        let pool = FramePool::try_new(depth + POOL_SLACK, info.frame_size()).map_err(|e| {
+            self.shared.thread_error(format!(
+                "cannot allocate {} frame buffers of {} bytes: {e}; lower queue_depth",
+                depth + POOL_SLACK,
+                info.frame_size()
+            ))
+        })?;
         let mut camera = self
             .camera
             .take()
@@ -346,6 +347,18 @@ impl VideoSystem {
             self.camera = Some(camera);
             return Err(self.shared.camera_error(e));
         }
+        // The file is created only once the camera runs: a camera that fails to start leaves no file behind.
+        let encoder: Option<Box<dyn Encoder>> = match &self.encoder_factory {
+            Some(factory) => match factory.create(self.config.id, &info) {
+                Ok(encoder) => Some(encoder),
+                Err(e) => {
+                    let _ = camera.stop();
+                    self.camera = Some(camera);
+                    return Err(self.shared.encoder_error(e));
+                }
+            },
+            None => None,
+        };
 
         let shared = &self.shared;
         shared.stop.store(false, Ordering::SeqCst);
@@ -366,8 +379,6 @@ impl VideoSystem {
             errors.clear();
         }
 
-        let depth = self.config.queue_depth.max(1);
-        let pool = FramePool::new(depth + POOL_SLACK, info.frame_size());
         let video_path = encoder.as_ref().map(|e| e.path().to_path_buf());
         let (queue_tx, queue_rx) = match encoder {
             Some(_) => {
@@ -477,11 +488,10 @@ impl VideoSystem {
             STATE_ENDED => SystemState::Ended,
             _ => SystemState::Idle,
         };
-        let (queue_depth, queue_capacity) =
-            match self.running.as_ref().and_then(|r| r.queue.as_ref()) {
-                Some(q) => (q.len(), q.capacity().unwrap_or(0)),
-                None => (0, self.config.queue_depth),
-            };
+        let (queue_depth, queue_capacity) = match self.running.as_ref().and_then(|r| r.queue.as_ref()) {
+            Some(q) => (q.len(), q.capacity().unwrap_or(0)),
+            None => (0, self.config.queue_depth),
+        };
         SystemStatus {
             id: self.config.id,
             name: self.config.name.clone(),
@@ -517,10 +527,9 @@ impl VideoSystem {
             drop(running.queue);
             match running.acquisition.join() {
                 Ok(camera) => self.camera = Some(camera),
-                Err(_) => self.shared.fail(
-                    self.shared
-                        .thread_error("acquisition thread panicked".into()),
-                ),
+                Err(_) => self
+                    .shared
+                    .fail(self.shared.thread_error("acquisition thread panicked".into())),
             }
             if let Some(encoding) = running.encoding {
                 match encoding.join() {
@@ -539,26 +548,14 @@ impl VideoSystem {
                     ..EncodeSummary::default()
                 });
             }
-            let _ = self
-                .shared
-                .events
-                .try_send(SystemEvent::Stopped { id: self.config.id });
+            let _ = self.shared.events.try_send(SystemEvent::Stopped { id: self.config.id });
         }
         let mut status = self.status();
         status.state = SystemState::Idle;
         status.queue_depth = 0;
         self.shared.state.store(STATE_IDLE, Ordering::SeqCst);
-        let errors = self
-            .shared
-            .errors
-            .lock()
-            .map(|e| e.clone())
-            .unwrap_or_default();
-        StopReport {
-            status,
-            video,
-            errors,
-        }
+        let errors = self.shared.errors.lock().map(|e| e.clone()).unwrap_or_default();
+        StopReport { status, video, errors }
     }
 }
 
@@ -598,11 +595,7 @@ impl Acquisition {
                 window_start = Instant::now();
                 window_frames = 0;
             }
-            let Some(mut buffer) = self
-                .pool
-                .try_acquire()
-                .or_else(|| self.pool.acquire_timeout(POLL))
-            else {
+            let Some(mut buffer) = self.pool.try_acquire().or_else(|| self.pool.acquire_timeout(POLL)) else {
                 continue;
             };
             let grab = match camera.grab(&mut buffer) {
@@ -619,10 +612,7 @@ impl Acquisition {
                         Ordering::SeqCst,
                         Ordering::SeqCst,
                     );
-                    let _ = self
-                        .shared
-                        .events
-                        .try_send(SystemEvent::Ended { id: self.shared.id });
+                    let _ = self.shared.events.try_send(SystemEvent::Ended { id: self.shared.id });
                     break;
                 }
                 Err(e) => {
@@ -665,11 +655,7 @@ impl Acquisition {
             self.enqueue(queue, frame);
         }
         if let Err(e) = camera.stop() {
-            tracing::warn!(
-                "camera {} '{}': stopping: {e}",
-                self.shared.id,
-                self.shared.name
-            );
+            tracing::warn!("camera {} '{}': stopping: {e}", self.shared.id, self.shared.name);
         }
         camera
     }
@@ -734,10 +720,9 @@ fn encoding_loop(
                     }
                 }
                 if c.saved.fetch_add(1, Ordering::Relaxed) == 0 {
-                    let _ = shared.events.try_send(SystemEvent::FirstFrameSaved {
-                        id: shared.id,
-                        time_us,
-                    });
+                    let _ = shared
+                        .events
+                        .try_send(SystemEvent::FirstFrameSaved { id: shared.id, time_us });
                 }
             }
             Err(e) => {
@@ -768,12 +753,7 @@ mod tests {
             frame_limit: Some(10),
             ..Default::default()
         });
-        let mut system = VideoSystem::new(
-            SystemConfig::new(1, "t"),
-            Box::new(camera),
-            None,
-            Arc::new(NullLogSink),
-        );
+        let mut system = VideoSystem::new(SystemConfig::new(1, "t"), Box::new(camera), None, Arc::new(NullLogSink));
         system.start().expect("start");
         let ended = system
             .events()

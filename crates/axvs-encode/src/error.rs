@@ -16,9 +16,7 @@ pub enum EncodeError {
         allowed: &'static str,
     },
     /// The FFmpeg on this machine lacks the encoder.
-    #[error(
-        "encoder {encoder} is not available in this machine's FFmpeg (available: {available})"
-    )]
+    #[error("encoder {encoder} is not available in this machine's FFmpeg (available: {available})")]
     Unavailable {
         /// The missing encoder.
         encoder: String,
@@ -29,9 +27,7 @@ pub enum EncodeError {
     #[error("{0}")]
     Unsupported(String),
     /// The output file exists already: axvs never overwrites a recording.
-    #[error(
-        "refusing to overwrite existing recording {0} (move it or choose another output directory)"
-    )]
+    #[error("refusing to overwrite existing recording {0} (move it or choose another output directory)")]
     Exists(PathBuf),
     /// The output file or its directory cannot be created.
     #[error("cannot create {path}: {reason}")]
@@ -52,11 +48,7 @@ pub enum EncodeError {
 }
 
 impl EncodeError {
-    pub(crate) fn invalid(
-        setting: &'static str,
-        value: impl ToString,
-        allowed: &'static str,
-    ) -> Self {
+    pub(crate) fn invalid(setting: &'static str, value: impl ToString, allowed: &'static str) -> Self {
         EncodeError::Invalid {
             setting,
             value: value.to_string(),
@@ -75,9 +67,7 @@ impl EncodeError {
 impl From<EncodeError> for axvs_core::EncoderError {
     fn from(e: EncodeError) -> Self {
         match e {
-            EncodeError::Create { path, reason } => {
-                axvs_core::EncoderError::Output { path, reason }
-            }
+            EncodeError::Create { path, reason } => axvs_core::EncoderError::Output { path, reason },
             EncodeError::Ffmpeg { .. } => axvs_core::EncoderError::Encode(e.to_string()),
             other => axvs_core::EncoderError::Config(other.to_string()),
         }

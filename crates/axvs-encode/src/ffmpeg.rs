@@ -3,9 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use axvs_core::{
-    CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, PixelFormat,
-};
+use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, PixelFormat};
 use ff::format::Pixel;
 use ff::{ffi, Dictionary, Rational};
 use ffmpeg_next as ff;
@@ -101,15 +99,7 @@ pub fn check_settings(settings: &EncoderSettings) -> Result<(), EncodeError> {
             let supported: Vec<String> = formats
                 .iter()
                 .copied()
-                .filter(|p| {
-                    [
-                        Pixel::YUV420P,
-                        Pixel::YUV444P,
-                        Pixel::GRAY8,
-                        Pixel::GRAY16LE,
-                    ]
-                    .contains(p)
-                })
+                .filter(|p| [Pixel::YUV420P, Pixel::YUV444P, Pixel::GRAY8, Pixel::GRAY16LE].contains(p))
                 .map(pixel_name)
                 .collect();
             return Err(EncodeError::Unsupported(format!(
@@ -246,16 +236,7 @@ impl Scaler {
             }
             // Full range in and out: camera values 0–255 stay 0–255.
             let coefficients = ffi::sws_getCoefficients(ffi::SWS_CS_DEFAULT);
-            ffi::sws_setColorspaceDetails(
-                ctx,
-                coefficients,
-                1,
-                coefficients,
-                1,
-                0,
-                1 << 16,
-                1 << 16,
-            );
+            ffi::sws_setColorspaceDetails(ctx, coefficients, 1, coefficients, 1, 0, 1 << 16, 1 << 16);
             Ok(Scaler(ctx))
         }
     }
@@ -280,11 +261,7 @@ pub struct FfmpegEncoder {
 
 impl FfmpegEncoder {
     /// Opens `path` (which must not exist) for a camera that resolved to `camera`.
-    pub fn create(
-        settings: &EncoderSettings,
-        path: &Path,
-        camera: &CameraInfo,
-    ) -> Result<Self, EncodeError> {
+    pub fn create(settings: &EncoderSettings, path: &Path, camera: &CameraInfo) -> Result<Self, EncodeError> {
         check_settings(settings)?;
         let codec = find_codec(settings)?;
         let out_pixel = output_pixel(settings.pixel_format);
@@ -306,60 +283,33 @@ impl FfmpegEncoder {
             })?;
         }
         let container = settings.container();
-        let mut output =
-            ff::format::output_as(path, container.muxer()).map_err(|e| EncodeError::Create {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-        let global_header = output
-            .format()
-            .flags()
-            .contains(ff::format::Flags::GLOBAL_HEADER);
-        let encoder = open_codec(
-            settings,
-            codec,
-            camera.width,
-            camera.height,
-            camera.fps,
-            global_header,
-        )?;
-        {
-            let mut stream = output
-                .add_stream(codec)
-                .map_err(|e| EncodeError::ffmpeg("adding the video stream", e))?;
-            stream.set_parameters(&encoder);
-            stream.set_time_base(TIME_BASE);
-        }
-        let mut header = Dictionary::new();
-        // Hand every packet to the OS at once, so a killed process leaves what it encoded in the file.
-        header.set("flush_packets", "1");
-        if container == Container::Mp4 {
-            // Fragments per keyframe interval; the moov waits for the first fragment so its edit list can
-            // undo the B-frame decode delay, in a µs movie timescale: PTS stay exactly the acquisition times.
-            header.set(
-                "movflags",
-                "frag_keyframe+empty_moov+delay_moov+default_base_moof",
-            );
-            header.set("movie_timescale", "1000000");
-        }
-        output.write_header_with(header).map_err(|e| {
-            EncodeError::ffmpeg(format!("writing the header of {}", path.display()), e)
+        let mut output = ff::format::output_as(path, container.muxer()).map_err(|e| EncodeError::Create {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
         })?;
+        let encoder = match Self::open_stream(settings, codec, camera, path, container, &mut output) {
+            Ok(encoder) => encoder,
+            Err(e) => {
+                // Nothing was recorded: leave no empty file behind to block the next attempt.
+                drop(output);
+                let _ = std::fs::remove_file(path);
+                return Err(e);
+            }
+        };
         let stream_time_base = output.stream(0).map(|s| s.time_base()).unwrap_or(TIME_BASE);
 
         let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
         picture.set_color_range(ff::util::color::Range::JPEG);
-        let conversion =
-            if camera.pixel_format == PixelFormat::Mono8 && out_pixel != Pixel::GRAY16LE {
-                Conversion::Luma
-            } else {
-                Conversion::Scale(Scaler::new(
-                    input_pixel(camera.pixel_format),
-                    out_pixel,
-                    camera.width,
-                    camera.height,
-                )?)
-            };
+        let conversion = if camera.pixel_format == PixelFormat::Mono8 && out_pixel != Pixel::GRAY16LE {
+            Conversion::Luma
+        } else {
+            Conversion::Scale(Scaler::new(
+                input_pixel(camera.pixel_format),
+                out_pixel,
+                camera.width,
+                camera.height,
+            )?)
+        };
         let mut encoder = FfmpegEncoder {
             path: path.to_path_buf(),
             output,
@@ -379,6 +329,39 @@ impl FfmpegEncoder {
         Ok(encoder)
     }
 
+    /// Opens the codec, adds the stream and writes the header.
+    fn open_stream(
+        settings: &EncoderSettings,
+        codec: ff::Codec,
+        camera: &CameraInfo,
+        path: &Path,
+        container: Container,
+        output: &mut ff::format::context::Output,
+    ) -> Result<ff::encoder::Video, EncodeError> {
+        let global_header = output.format().flags().contains(ff::format::Flags::GLOBAL_HEADER);
+        let encoder = open_codec(settings, codec, camera.width, camera.height, camera.fps, global_header)?;
+        {
+            let mut stream = output
+                .add_stream(codec)
+                .map_err(|e| EncodeError::ffmpeg("adding the video stream", e))?;
+            stream.set_parameters(&encoder);
+            stream.set_time_base(TIME_BASE);
+        }
+        let mut header = Dictionary::new();
+        // Hand every packet to the OS at once, so a killed process leaves what it encoded in the file.
+        header.set("flush_packets", "1");
+        if container == Container::Mp4 {
+            // Fragments per keyframe interval; the moov waits for the first fragment so its edit list can
+            // undo the B-frame decode delay, in a µs movie timescale: PTS stay exactly the acquisition times.
+            header.set("movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof");
+            header.set("movie_timescale", "1000000");
+        }
+        output
+            .write_header_with(header)
+            .map_err(|e| EncodeError::ffmpeg(format!("writing the header of {}", path.display()), e))?;
+        Ok(encoder)
+    }
+
     /// Sets chroma planes to neutral grey (full range: 128), once per picture buffer.
     fn fill_neutral_chroma(&mut self) {
         for plane in 1..self.picture.planes() {
@@ -391,10 +374,7 @@ impl FfmpegEncoder {
         // SAFETY: the frame is a valid AVFrame owned by `self.picture`.
         let ret = unsafe { ffi::av_frame_make_writable(self.picture.as_mut_ptr()) };
         if ret < 0 {
-            return Err(EncodeError::ffmpeg(
-                "reusing the picture buffer",
-                ff::Error::from(ret),
-            ));
+            return Err(EncodeError::ffmpeg("reusing the picture buffer", ff::Error::from(ret)));
         }
         if self.picture.data(0).as_ptr() != before {
             // The codec still held the old buffer and FFmpeg gave us a new one: its chroma is undefined.
@@ -425,12 +405,7 @@ impl FfmpegEncoder {
             }
             Conversion::Scale(scaler) => {
                 let src_stride = [(self.width * self.input.bytes_per_pixel()) as i32, 0, 0, 0];
-                let src = [
-                    data.as_ptr(),
-                    std::ptr::null(),
-                    std::ptr::null(),
-                    std::ptr::null(),
-                ];
+                let src = [data.as_ptr(), std::ptr::null(), std::ptr::null(), std::ptr::null()];
                 // SAFETY: `src` covers `height` rows of `src_stride` bytes (checked above); the destination
                 // planes belong to a writable frame of the size the scaler was made for.
                 let ret = unsafe {
@@ -446,10 +421,7 @@ impl FfmpegEncoder {
                     )
                 };
                 if ret < 0 {
-                    return Err(EncodeError::ffmpeg(
-                        "converting pixels",
-                        ff::Error::from(ret),
-                    ));
+                    return Err(EncodeError::ffmpeg("converting pixels", ff::Error::from(ret)));
                 }
             }
         }
@@ -465,14 +437,10 @@ impl FfmpegEncoder {
                     self.packet.rescale_ts(TIME_BASE, self.stream_time_base);
                     self.packet
                         .write_interleaved(&mut self.output)
-                        .map_err(|e| {
-                            EncodeError::ffmpeg(format!("writing {}", self.path.display()), e)
-                        })?;
+                        .map_err(|e| EncodeError::ffmpeg(format!("writing {}", self.path.display()), e))?;
                     self.packets += 1;
                 }
-                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => {
-                    return Ok(())
-                }
+                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => return Ok(()),
                 Err(ff::Error::Eof) => return Ok(()),
                 Err(e) => return Err(EncodeError::ffmpeg("encoding", e)),
             }
@@ -557,10 +525,7 @@ pub struct FfmpegEncoderFactory {
 
 impl FfmpegEncoderFactory {
     /// Checks the settings now (not when the camera starts) and returns the factory.
-    pub fn new(
-        settings: EncoderSettings,
-        output_dir: impl Into<PathBuf>,
-    ) -> Result<Self, EncodeError> {
+    pub fn new(settings: EncoderSettings, output_dir: impl Into<PathBuf>) -> Result<Self, EncodeError> {
         check_settings(&settings)?;
         Ok(FfmpegEncoderFactory {
             settings,
@@ -568,12 +533,18 @@ impl FfmpegEncoderFactory {
         })
     }
 
-    /// The file a source's video goes to.
+    /// The file a source's video goes to: `<id:03d>.<ext>`, or `<id:03d>-2.<ext>`, `-3`, ... when a
+    /// restarted source already wrote the first (recordings are never overwritten).
     pub fn video_path(&self, source_id: u8) -> PathBuf {
-        self.output_dir.join(format!(
-            "{source_id:03}.{}",
-            self.settings.container().extension()
-        ))
+        let ext = self.settings.container().extension();
+        let first = self.output_dir.join(format!("{source_id:03}.{ext}"));
+        if !first.exists() {
+            return first;
+        }
+        (2u32..)
+            .map(|n| self.output_dir.join(format!("{source_id:03}-{n}.{ext}")))
+            .find(|p| !p.exists())
+            .unwrap_or(first)
     }
 
     /// The settings.

@@ -82,11 +82,7 @@ impl Preset {
     pub fn new(value: i64) -> Result<Self, EncodeError> {
         match value {
             1..=7 => Ok(Preset(value as u8)),
-            _ => Err(EncodeError::invalid(
-                "preset",
-                value,
-                "1 (fastest) to 7 (slowest)",
-            )),
+            _ => Err(EncodeError::invalid("preset", value, "1 (fastest) to 7 (slowest)")),
         }
     }
 
@@ -97,9 +93,7 @@ impl Preset {
 
     /// x264/x265 preset name.
     pub fn cpu_name(self) -> &'static str {
-        [
-            "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
-        ][self.0 as usize - 1]
+        ["veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"][self.0 as usize - 1]
     }
 
     /// NVENC preset name.
@@ -195,11 +189,7 @@ impl FromStr for OutputPixelFormat {
             "yuv420p" | "yuv420" => Ok(OutputPixelFormat::Yuv420p),
             "yuv444p" | "yuv444" => Ok(OutputPixelFormat::Yuv444p),
             "gray" | "grey" | "mono" => Ok(OutputPixelFormat::Gray),
-            _ => Err(EncodeError::invalid(
-                "pixel_format",
-                s,
-                "yuv420p, yuv444p, gray",
-            )),
+            _ => Err(EncodeError::invalid("pixel_format", s, "yuv420p, yuv444p, gray")),
         }
     }
 }
@@ -293,9 +283,9 @@ impl Default for EncoderSettings {
 impl EncoderSettings {
     /// The FFmpeg encoder these settings use.
     pub fn encoder_name(&self) -> Result<&'static str, EncodeError> {
-        self.codec.encoder_name(self.gpu.is_some()).ok_or_else(|| {
-            EncodeError::Unsupported(format!("{} has no GPU encoder; use the CPU", self.codec))
-        })
+        self.codec
+            .encoder_name(self.gpu.is_some())
+            .ok_or_else(|| EncodeError::Unsupported(format!("{} has no GPU encoder; use the CPU", self.codec)))
     }
 
     /// The container the file is written in.

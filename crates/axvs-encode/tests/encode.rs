@@ -4,9 +4,7 @@ use std::path::Path;
 use std::process::Command;
 
 use axvs_core::{Camera, FrameMeta, FramePool, PixelFormat, SyntheticCamera, SyntheticConfig};
-use axvs_encode::{
-    Codec, Container, EncodeError, EncoderSettings, FfmpegEncoder, OutputPixelFormat, Preset, Qp,
-};
+use axvs_encode::{Codec, Container, EncodeError, EncoderSettings, FfmpegEncoder, OutputPixelFormat, Preset, Qp};
 
 fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, path: &Path) -> u64 {
     let mut camera = SyntheticCamera::new(SyntheticConfig {
@@ -32,9 +30,7 @@ fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, pa
             height: info.height,
             pixel_format,
         };
-        encoder
-            .encode_frame(&axvs_core::Frame::new(buf, meta))
-            .expect("encode");
+        encoder.encode_frame(&axvs_core::Frame::new(buf, meta)).expect("encode");
     }
     encoder.finish_file().expect("finish").frames
 }
@@ -88,13 +84,7 @@ fn h264_chroma_format_idc(path: &Path) -> u32 {
 fn every_codec_and_format_writes_a_playable_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = [
-        (
-            Codec::H264,
-            OutputPixelFormat::Gray,
-            PixelFormat::Mono8,
-            "h264",
-            "gray",
-        ),
+        (Codec::H264, OutputPixelFormat::Gray, PixelFormat::Mono8, "h264", "gray"),
         (
             Codec::H264,
             OutputPixelFormat::Yuv420p,
@@ -116,13 +106,7 @@ fn every_codec_and_format_writes_a_playable_file() {
             "hevc",
             "yuvj420p",
         ),
-        (
-            Codec::H265,
-            OutputPixelFormat::Gray,
-            PixelFormat::Mono8,
-            "hevc",
-            "gray",
-        ),
+        (Codec::H265, OutputPixelFormat::Gray, PixelFormat::Mono8, "hevc", "gray"),
         (
             Codec::Av1,
             OutputPixelFormat::Yuv420p,
@@ -130,13 +114,7 @@ fn every_codec_and_format_writes_a_playable_file() {
             "av1",
             "yuv420p",
         ),
-        (
-            Codec::Ffv1,
-            OutputPixelFormat::Gray,
-            PixelFormat::Mono8,
-            "ffv1",
-            "gray",
-        ),
+        (Codec::Ffv1, OutputPixelFormat::Gray, PixelFormat::Mono8, "ffv1", "gray"),
     ];
     for (i, (codec, pix, input, want_codec, want_pix)) in cases.into_iter().enumerate() {
         let settings = EncoderSettings {
@@ -146,9 +124,7 @@ fn every_codec_and_format_writes_a_playable_file() {
             qp: Qp::new(20).expect("qp"),
             ..Default::default()
         };
-        let path = dir
-            .path()
-            .join(format!("{i}.{}", settings.container().extension()));
+        let path = dir.path().join(format!("{i}.{}", settings.container().extension()));
         let written = encode(&settings, input, 12, &path);
         let (frames, codec_name, pix_fmt) = probe(&path);
         assert_eq!(written, 12, "{codec} {pix}");
@@ -168,9 +144,7 @@ fn refuses_to_overwrite_and_reports_bad_combinations() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("001.mp4");
     std::fs::write(&path, b"precious").expect("write");
-    let info = SyntheticCamera::new(SyntheticConfig::default())
-        .open()
-        .expect("open");
+    let info = SyntheticCamera::new(SyntheticConfig::default()).open().expect("open");
     let err = FfmpegEncoder::create(&EncoderSettings::default(), &path, &info)
         .err()
         .expect("must fail");
@@ -185,10 +159,7 @@ fn refuses_to_overwrite_and_reports_bad_combinations() {
     let msg = axvs_encode::check_settings(&av1_gray)
         .expect_err("svt-av1 has no gray")
         .to_string();
-    assert!(
-        msg.contains("libsvtav1") && msg.contains("yuv420p"),
-        "{msg}"
-    );
+    assert!(msg.contains("libsvtav1") && msg.contains("yuv420p"), "{msg}");
 
     let ffv1_mp4 = EncoderSettings {
         codec: Codec::Ffv1,

@@ -15,6 +15,9 @@ pub const MAGIC: &[u8; 8] = b"AXVSLOG1";
 /// Extension of raw logs.
 pub const EXTENSION: &str = "axvslog";
 
+/// The largest record axvs writes: an entry with a 1 MiB payload.
+pub(crate) const MAX_RECORD: usize = HEADER_LEN + (1 << 20);
+
 /// The raw log file name of a source: `<id:03d>.axvslog`.
 pub fn log_file_name(source_id: u8) -> String {
     format!("{source_id:03}.{EXTENSION}")
@@ -50,10 +53,7 @@ pub fn read_log(path: &Path) -> Result<LogContents, LogFileError> {
 
 fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, LogFileError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(LogFileError::corrupt(
-            path,
-            "not an axvs log (missing AXVSLOG1 header)",
-        ));
+        return Err(LogFileError::corrupt(path, "not an axvs log (missing AXVSLOG1 header)"));
     }
     let mut entries = Vec::with_capacity((bytes.len() - MAGIC.len()) / (4 + HEADER_LEN));
     let mut pos = MAGIC.len();
@@ -72,12 +72,18 @@ fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, LogFileError> {
             ));
         }
         if rest.len() < 4 + len {
+            // A crash cuts at most the last record; a length that no entry could have is corruption.
+            if len > MAX_RECORD {
+                return Err(LogFileError::corrupt(
+                    path,
+                    format!("record at byte {pos} claims {len} bytes (corrupt length)"),
+                ));
+            }
             truncated_tail = rest.len();
             break;
         }
-        let entry = LogEntry::from_bytes(&rest[4..4 + len]).ok_or_else(|| {
-            LogFileError::corrupt(path, format!("record at byte {pos} is too short"))
-        })?;
+        let entry = LogEntry::from_bytes(&rest[4..4 + len])
+            .ok_or_else(|| LogFileError::corrupt(path, format!("record at byte {pos} is too short")))?;
         entries.push(entry);
         pos += 4 + len;
     }

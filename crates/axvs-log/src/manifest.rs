@@ -71,10 +71,7 @@ mod tests {
         register(dir.path(), 7, "right").expect("register");
         let path = register(dir.path(), 101, "left").expect("register");
         let text = std::fs::read_to_string(&path).expect("read");
-        assert!(
-            text.starts_with("---\nsources:\n- id: 101\n  name: left\n"),
-            "{text}"
-        );
+        assert!(text.starts_with("---\nsources:\n- id: 101\n  name: left\n"), "{text}");
         assert!(text.ends_with("...\n"));
         assert_eq!(read(&path).expect("parse").sources.len(), 2);
     }

@@ -135,10 +135,7 @@ mod tests {
         assert!(text.starts_with("{'descr': '|u1', 'fortran_order': False, 'shape': (9,), }"));
         assert!(text.ends_with(" \n"));
         let parsed = parse_header(&h).expect("parse");
-        assert_eq!(
-            (parsed.descr, parsed.len, parsed.data_offset),
-            ("|u1", 9, 128)
-        );
+        assert_eq!((parsed.descr, parsed.len, parsed.data_offset), ("|u1", 9, 128));
     }
 
     #[test]

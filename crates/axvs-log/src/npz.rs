@@ -53,9 +53,7 @@ pub fn write_archive(entries: &[LogEntry], path: &Path) -> Result<(), LogFileErr
             .map_err(|e| LogFileError::corrupt(&tmp, e.to_string()))?;
         zip.write_all(&member).map_err(LogFileError::io(&tmp))?;
     }
-    let mut inner = zip
-        .finish()
-        .map_err(|e| LogFileError::corrupt(&tmp, e.to_string()))?;
+    let mut inner = zip.finish().map_err(|e| LogFileError::corrupt(&tmp, e.to_string()))?;
     inner.flush().map_err(LogFileError::io(&tmp))?;
     drop(inner);
     std::fs::rename(&tmp, path).map_err(LogFileError::io(path))?;
@@ -96,24 +94,20 @@ pub fn read_archive(path: &Path) -> Result<Vec<LogEntry>, LogFileError> {
     let bytes = unsafe { memmap2::Mmap::map(&file) }.map_err(LogFileError::io(path))?;
     let archive = rawzip::ZipArchive::from_slice(&bytes[..])
         .map_err(|e| LogFileError::corrupt(path, format!("not a readable .npz archive: {e}")))?;
-    let mut entries = Vec::with_capacity(archive.entries_hint().min(1 << 24) as usize);
+    // A member takes well over 100 bytes; a corrupt count cannot make this allocate more than the file.
+    let mut entries = Vec::with_capacity((archive.entries_hint() as usize).min(bytes.len() / 100));
     let mut members = archive.entries();
-    let member_error =
-        |i: usize, e: rawzip::Error| LogFileError::corrupt(path, format!("member {i}: {e}"));
+    let member_error = |i: usize, e: rawzip::Error| LogFileError::corrupt(path, format!("member {i}: {e}"));
     let mut i = 0;
     while let Some(member) = members.next_entry().map_err(|e| member_error(i, e))? {
         let name = String::from_utf8_lossy(member.file_path().as_bytes());
         if member.compression_method() != rawzip::CompressionMethod::STORE {
             return Err(LogFileError::corrupt(
                 path,
-                format!(
-                    "member {name} is compressed; log archives store their members uncompressed"
-                ),
+                format!("member {name} is compressed; log archives store their members uncompressed"),
             ));
         }
-        let local = archive
-            .get_entry(member.wayfinder())
-            .map_err(|e| member_error(i, e))?;
+        let local = archive.get_entry(member.wayfinder()).map_err(|e| member_error(i, e))?;
         entries.push(parse_member(path, &name, local.data())?);
         i += 1;
     }
@@ -122,18 +116,20 @@ pub fn read_archive(path: &Path) -> Result<Vec<LogEntry>, LogFileError> {
 
 /// One `.npy` member holding a flat log entry.
 fn parse_member(path: &Path, name: &str, bytes: &[u8]) -> Result<LogEntry, LogFileError> {
-    let header = npy::parse_header(bytes)
-        .map_err(|e| LogFileError::corrupt(path, format!("member {name}: {e}")))?;
+    let header = npy::parse_header(bytes).map_err(|e| LogFileError::corrupt(path, format!("member {name}: {e}")))?;
     if !matches!(header.descr, "|u1" | "<u1" | "u1") {
         return Err(LogFileError::corrupt(
             path,
             format!("member {name}: dtype {} is not uint8", header.descr),
         ));
     }
+    let end = header
+        .data_offset
+        .checked_add(header.len)
+        .ok_or_else(|| LogFileError::corrupt(path, format!("member {name}: impossible array length")))?;
     let data = bytes
-        .get(header.data_offset..header.data_offset + header.len)
+        .get(header.data_offset..end)
         .ok_or_else(|| LogFileError::corrupt(path, format!("member {name}: array is cut short")))?;
-    LogEntry::from_bytes(data).ok_or_else(|| {
-        LogFileError::corrupt(path, format!("member {name}: entry shorter than 9 bytes"))
-    })
+    LogEntry::from_bytes(data)
+        .ok_or_else(|| LogFileError::corrupt(path, format!("member {name}: entry shorter than 9 bytes")))
 }

@@ -22,9 +22,13 @@ pub fn frame_times(entries: &[LogEntry]) -> Result<Vec<u64>, LogFileError> {
                 ))
             })?);
         } else if entry.is_frame() {
-            let base = onset
-                .ok_or_else(|| LogFileError::NoOnset(format!("source {}", entry.source_id)))?;
-            times.push(base + entry.time_us);
+            let base = onset.ok_or_else(|| LogFileError::NoOnset(format!("source {}", entry.source_id)))?;
+            times.push(base.checked_add(entry.time_us).ok_or_else(|| {
+                LogFileError::NoOnset(format!(
+                    "frame time {} µs after an onset at {base} µs overflows (corrupt entry)",
+                    entry.time_us
+                ))
+            })?);
         }
     }
     if onset.is_none() {
@@ -71,20 +75,13 @@ mod tests {
 
     #[test]
     fn frames_are_offset_from_the_onset_and_data_is_skipped() {
-        let entries = [
-            e(0, &1000u64.to_le_bytes()),
-            e(5, &[]),
-            e(7, &[1, 2]),
-            e(9, &[]),
-        ];
+        let entries = [e(0, &1000u64.to_le_bytes()), e(5, &[]), e(7, &[1, 2]), e(9, &[])];
         assert_eq!(frame_times(&entries).expect("times"), vec![1005, 1009]);
     }
 
     #[test]
     fn onset_only_is_empty_and_no_onset_is_an_error() {
-        assert!(frame_times(&[e(0, &5u64.to_le_bytes())])
-            .expect("times")
-            .is_empty());
+        assert!(frame_times(&[e(0, &5u64.to_le_bytes())]).expect("times").is_empty());
         assert!(frame_times(&[e(5, &[])]).is_err());
         assert!(frame_times(&[]).is_err());
     }

@@ -107,6 +107,12 @@ impl FileLogSink {
 
 impl LogSink for FileLogSink {
     fn log(&self, source_id: u8, time_us: u64, payload: &[u8]) -> Result<(), LogError> {
+        if payload.len() + crate::entry::HEADER_LEN > crate::file::MAX_RECORD {
+            return Err(LogError::Io(format!(
+                "a {}-byte payload is larger than a log entry may be",
+                payload.len()
+            )));
+        }
         self.sender()?
             .send(Msg::Entry {
                 source_id,
@@ -214,9 +220,8 @@ impl Writer {
         self.scratch.clear();
         encode_record(source_id, time_us, payload, &mut self.scratch);
         if let Some(file) = self.files[index].as_mut() {
-            file.write_all(&self.scratch).map_err(|e| {
-                format!("{}: {e}", self.dir.join(log_file_name(source_id)).display())
-            })?;
+            file.write_all(&self.scratch)
+                .map_err(|e| format!("{}: {e}", self.dir.join(log_file_name(source_id)).display()))?;
         }
         Ok(())
     }
@@ -226,10 +231,7 @@ impl Writer {
         for (id, file) in self.files.iter_mut().enumerate() {
             if let Some(f) = file {
                 if let Err(e) = f.flush() {
-                    failure = Some(format!(
-                        "{}: {e}",
-                        self.dir.join(log_file_name(id as u8)).display()
-                    ));
+                    failure = Some(format!("{}: {e}", self.dir.join(log_file_name(id as u8)).display()));
                 }
             }
         }
@@ -279,9 +281,6 @@ mod tests {
         sink.log(3, 0, &[0; 8]).expect("queued");
         assert!(sink.flush().is_err());
         assert!(sink.close().is_err());
-        assert_eq!(
-            std::fs::read(dir.path().join("003.axvslog")).expect("read"),
-            b"old"
-        );
+        assert_eq!(std::fs::read(dir.path().join("003.axvslog")).expect("read"), b"old");
     }
 }

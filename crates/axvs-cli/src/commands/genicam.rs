@@ -26,11 +26,7 @@ pub struct GenicamArgs {
     #[arg(long)]
     fake: bool,
     /// Nodes never dumped or loaded (repeatable; default: CustomerIDKey, CustomerValueKey, TestPattern).
-    #[arg(
-        short = 'b',
-        long = "blacklisted-node",
-        conflicts_with = "no_blacklist"
-    )]
+    #[arg(short = 'b', long = "blacklisted-node", conflicts_with = "no_blacklist")]
     blacklist: Vec<String>,
     /// Dump and load every node.
     #[arg(long)]
@@ -117,9 +113,7 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
         }
         Action::Load { file, strict } => {
             let configuration = GenicamConfiguration::read(&file).map_err(failed)?;
-            let report = map
-                .load(&configuration, strict, &blacklist)
-                .map_err(failed)?;
+            let report = map.load(&configuration, strict, &blacklist).map_err(failed)?;
             if let Some(warning) = &report.identity_warning {
                 eprintln!("axvs: warning: {warning}");
             }

@@ -67,10 +67,7 @@ pub fn check(path: &Path) -> Result<(), CliError> {
     for cam in &rig.cameras {
         let source = match &cam.camera {
             CameraSource::Synthetic(s) => {
-                format!(
-                    "synthetic {}x{} {} fps {}",
-                    s.width, s.height, s.fps, s.pixel_format
-                )
+                format!("synthetic {}x{} {} fps {}", s.width, s.height, s.fps, s.pixel_format)
             }
             CameraSource::OpenCv(o) => format!("opencv {} {}", o.source, o.pixel_format),
             CameraSource::Genicam(g) => format!("genicam {}", g.selector),
@@ -105,15 +102,10 @@ pub fn discover(fake: bool) -> Result<(), CliError> {
     }
     let opencv = axvs_camera_opencv::discover(64, 5);
     if opencv.is_empty() {
-        println!(
-            "OpenCV: no cameras found (models and serial numbers are not available through OpenCV)"
-        );
+        println!("OpenCV: no cameras found (models and serial numbers are not available through OpenCV)");
     }
     for cam in opencv {
-        println!(
-            "OpenCV #{}: {}x{} @ {} fps",
-            cam.index, cam.width, cam.height, cam.fps
-        );
+        println!("OpenCV #{}: {}x{} @ {} fps", cam.index, cam.width, cam.height, cam.fps);
     }
     Ok(())
 }

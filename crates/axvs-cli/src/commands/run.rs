@@ -6,12 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axvs_camera_genicam::GenicamCamera;
-use axvs_camera_opencv::{
-    display_available, spawn_previews, OpenCvCamera, PreviewError, PreviewSpec,
-};
+use axvs_camera_opencv::{display_available, spawn_previews, OpenCvCamera, PreviewError, PreviewSpec};
 use axvs_core::{
-    Camera, FrameMailbox, StopReport, SyntheticCamera, SystemConfig, SystemEvent, SystemState,
-    SystemStatus, VideoSystem,
+    Camera, FrameMailbox, StopReport, SyntheticCamera, SystemConfig, SystemEvent, SystemState, SystemStatus,
+    VideoSystem,
 };
 use axvs_encode::FfmpegEncoderFactory;
 use axvs_log::{manifest, npz, FileLogSink};
@@ -99,48 +97,39 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         Some(path) => Rig::load(path)?,
         None => Rig::builtin()?,
     };
-    let duration = match args.duration {
-        Some(d) if !(d.is_finite() && d > 0.0) => {
-            return Err(CliError::Argument(format!(
-                "--duration {d}: must be a positive number of seconds"
-            )))
-        }
-        Some(d) => Some(Duration::from_secs_f64(d)),
-        None => None,
+    let seconds = |flag: &str, value: f64| {
+        Duration::try_from_secs_f64(value)
+            .ok()
+            .filter(|d| !d.is_zero() && *d <= Duration::from_secs(100 * 365 * 24 * 3600))
+            .ok_or_else(|| CliError::Argument(format!("{flag} {value}: must be a positive number of seconds")))
     };
-    let root = args
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| rig.output_dir.clone());
-    let session = session_name(args.session.as_deref())?;
-    let session_dir = fresh_dir(&root, &session)?;
-    let log_dir = match &rig.log_dir {
-        Some(dir) => fresh_dir(dir, &session)?,
-        None => session_dir.clone(),
-    };
+    let duration = args.duration.map(|d| seconds("--duration", d)).transpose()?;
+    if !(args.status_interval.is_finite() && args.status_interval >= 0.0) {
+        return Err(CliError::Argument(format!(
+            "--status-interval {}: must be 0 or a positive number of seconds",
+            args.status_interval
+        )));
+    }
+    if let Some(rate) = args.display_fps.filter(|r| !(r.is_finite() && *r >= 0.001)) {
+        return Err(CliError::Argument(format!(
+            "--display-fps {rate}: must be at least 0.001"
+        )));
+    }
 
-    let sink = Arc::new(FileLogSink::create(&log_dir)?);
-    let mut cameras = Vec::with_capacity(rig.cameras.len());
-    let mut previews = Vec::new();
+    // Open every camera before anything is written: a camera that is missing or refuses its settings
+    // leaves no session directory behind.
+    let mut opened = Vec::with_capacity(rig.cameras.len());
     for spec in &rig.cameras {
-        manifest::register(&log_dir, spec.id, &spec.name)?;
-        let camera: Box<dyn Camera> = match &spec.camera {
+        let mut camera: Box<dyn Camera> = match &spec.camera {
             CameraSource::Synthetic(config) => Box::new(SyntheticCamera::new(config.clone())),
             CameraSource::OpenCv(config) => Box::new(OpenCvCamera::new(config.clone())),
             CameraSource::Genicam(config) => Box::new(GenicamCamera::new(config.clone())),
         };
-        let factory = FfmpegEncoderFactory::new(spec.encoder.clone(), &session_dir)
-            .map_err(|e| CliError::Recording(format!("camera {} '{}': {e}", spec.id, spec.name)))?;
-        let config = SystemConfig {
-            id: spec.id,
-            name: spec.name.clone(),
-            queue_depth: spec.queue_depth,
-            overflow: spec.overflow,
-            saving: !args.no_save,
-        };
-        let mut system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
-        let info = system.open().map_err(|e| {
-            CliError::Recording(format!("{e} (camera defined at {})", spec.location))
+        let info = camera.open().map_err(|e| {
+            CliError::Recording(format!(
+                "camera {} '{}': {e} (camera defined at {})",
+                spec.id, spec.name, spec.location
+            ))
         })?;
         let display_fps = if args.no_preview {
             None
@@ -148,9 +137,6 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             args.display_fps.or(spec.display_fps)
         };
         let preview = match display_fps {
-            Some(rate) if !(rate.is_finite() && rate > 0.0) => {
-                return Err(CliError::Argument(format!("display rate {rate}: must be a positive number")))
-            }
             Some(rate) if rate > info.fps + 1e-6 => {
                 return Err(CliError::Argument(format!(
                     "camera {} '{}': display rate {rate} fps is above the camera's {:.3} fps (camera defined at {})",
@@ -160,6 +146,31 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             Some(rate) => Some(Arc::new(FrameMailbox::new(Duration::from_secs_f64(1.0 / rate)))),
             None => None,
         };
+        opened.push((spec, camera, info, preview));
+    }
+
+    let root = args.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
+    let session = session_name(args.session.as_deref())?;
+    let session_dir = fresh_dir(&root, &session)?;
+    let log_dir = match &rig.log_dir {
+        Some(dir) => fresh_dir(dir, &session)?,
+        None => session_dir.clone(),
+    };
+    let sink = Arc::new(FileLogSink::create(&log_dir)?);
+    let mut cameras = Vec::with_capacity(opened.len());
+    let mut previews = Vec::new();
+    for (spec, camera, info, preview) in opened {
+        manifest::register(&log_dir, spec.id, &spec.name)?;
+        let factory = FfmpegEncoderFactory::new(spec.encoder.clone(), &session_dir)
+            .map_err(|e| CliError::Recording(format!("camera {} '{}': {e}", spec.id, spec.name)))?;
+        let config = SystemConfig {
+            id: spec.id,
+            name: spec.name.clone(),
+            queue_depth: spec.queue_depth,
+            overflow: spec.overflow,
+            saving: !args.no_save,
+        };
+        let system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
         if let Some(mailbox) = &preview {
             previews.push(PreviewSpec {
                 title: format!("axvs {:03} {}", spec.id, spec.name),
@@ -216,7 +227,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     spawn_key_reader(control_tx);
 
     let mut display = Display::new(&cameras, args.status_interval);
-    let deadline = duration.map(|d| Instant::now() + d);
+    let deadline = duration.and_then(|d| Instant::now().checked_add(d));
     record(&mut cameras, &control_rx, deadline, &mut display, launched);
 
     if let Some(mut handle) = preview {
@@ -262,9 +273,7 @@ fn record(
                         cam.first_frame_ms = Some(launched.elapsed().as_secs_f64() * 1e3);
                     }
                     SystemEvent::Error { part, message, .. } => {
-                        display.warn(&format!(
-                            "{part} failed: {message}; the other cameras go on"
-                        ));
+                        display.warn(&format!("{part} failed: {message}; the other cameras go on"));
                         cam.failure_reported = true;
                     }
                     _ => {}
@@ -367,10 +376,7 @@ fn finish(
             match npz::export_log(&log, &log_dir) {
                 Ok(path) => Some(path),
                 Err(e) => {
-                    failures.push(format!(
-                        "camera {} '{}': archive: {e}",
-                        cam.spec.id, cam.spec.name
-                    ));
+                    failures.push(format!("camera {} '{}': archive: {e}", cam.spec.id, cam.spec.name));
                     None
                 }
             }
@@ -418,8 +424,7 @@ fn finish(
             log_dir,
             cameras: camera_reports,
         };
-        let json = serde_json::to_string_pretty(&report)
-            .map_err(|e| CliError::Recording(format!("report: {e}")))?;
+        let json = serde_json::to_string_pretty(&report).map_err(|e| CliError::Recording(format!("report: {e}")))?;
         std::fs::write(path, json).map_err(|source| CliError::Io {
             path: path.display().to_string(),
             source,
@@ -448,8 +453,7 @@ fn session_name(given: Option<&str>) -> Result<String, CliError> {
             Ok(name.to_string())
         }
         None => {
-            let format =
-                time::macros::format_description!("[year]-[month]-[day]_[hour]-[minute]-[second]");
+            let format = time::macros::format_description!("[year]-[month]-[day]_[hour]-[minute]-[second]");
             time::OffsetDateTime::now_utc()
                 .format(format)
                 .map_err(|e| CliError::Recording(format!("formatting the session name: {e}")))
@@ -478,8 +482,14 @@ fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf, CliError> {
 }
 
 fn install_signal_handler(tx: Sender<Control>) {
-    // SIGINT and SIGTERM stop the recording cleanly: files finalized, logs flushed, archives exported.
+    // SIGINT and SIGTERM stop the recording cleanly: files finalized, logs flushed, archives exported. A
+    // second one, while a stuck camera holds up the stop, exits at once (what is on disk stays playable).
+    let signals = std::sync::atomic::AtomicU32::new(0);
     if let Err(e) = ctrlc::set_handler(move || {
+        if signals.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+            eprintln!("axvs: second interrupt: exiting without waiting for the cameras");
+            std::process::exit(130);
+        }
         let _ = tx.try_send(Control::Quit);
     }) {
         tracing::warn!("cannot catch Ctrl-C ({e}); stop with q + Enter or --duration");
@@ -490,9 +500,7 @@ fn install_signal_handler(tx: Sender<Control>) {
 fn spawn_key_reader(tx: Sender<Control>) {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!(
-            "axvs: keys: w + Enter = start saving, s + Enter = stop saving, q + Enter = quit"
-        );
+        eprintln!("axvs: keys: w + Enter = start saving, s + Enter = stop saving, q + Enter = quit");
     }
     let spawned = std::thread::Builder::new().name("axvs-keys".into()).spawn(move || {
         for line in stdin.lock().lines() {
@@ -528,16 +536,14 @@ impl Display {
     fn new(cameras: &[Running], interval_s: f64) -> Self {
         let bars = std::io::stderr().is_terminal().then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(5));
-            let style = ProgressStyle::with_template("{msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            let style = ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
             let bars = cameras
                 .iter()
                 .map(|_| multi.add(ProgressBar::new_spinner().with_style(style.clone())))
                 .collect();
             (multi, bars)
         });
-        let interval = (interval_s.is_finite() && interval_s > 0.0)
-            .then(|| Duration::from_secs_f64(interval_s));
+        let interval = Duration::try_from_secs_f64(interval_s).ok().filter(|d| !d.is_zero());
         Display {
             bars,
             interval,

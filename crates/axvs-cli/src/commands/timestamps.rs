@@ -19,14 +19,22 @@ pub struct TimestampsArgs {
 
 /// Runs the command.
 pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
-    let entries = axvs_log::read_any(&args.input)?;
+    let entries = if args.input.extension().is_some_and(|e| e == axvs_log::file::EXTENSION) {
+        let log = axvs_log::read_log(&args.input)?;
+        if log.truncated_tail > 0 {
+            eprintln!(
+                "axvs: warning: {}: the last {} bytes are an entry cut short (the recording was killed); ignored",
+                args.input.display(),
+                log.truncated_tail
+            );
+        }
+        log.entries
+    } else {
+        axvs_log::read_any(&args.input)?
+    };
     let times = axvs_log::timestamps::frame_times(&entries)?;
     let output = args.output.unwrap_or_else(|| {
-        let stem = args
-            .input
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("log");
+        let stem = args.input.file_stem().and_then(|s| s.to_str()).unwrap_or("log");
         args.input.with_file_name(format!("{stem}_timestamps.csv"))
     });
     match output.extension().and_then(|e| e.to_str()) {

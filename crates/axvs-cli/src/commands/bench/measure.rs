@@ -14,10 +14,7 @@ fn rusage_cpu(who: libc::c_int) -> (Duration, u64) {
         libc::getrusage(who, &mut usage);
         usage
     };
-    (
-        tv(usage.ru_utime) + tv(usage.ru_stime),
-        usage.ru_maxrss as u64 * 1024,
-    )
+    (tv(usage.ru_utime) + tv(usage.ru_stime), usage.ru_maxrss as u64 * 1024)
 }
 
 fn tv(t: libc::timeval) -> Duration {

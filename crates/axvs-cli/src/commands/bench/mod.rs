@@ -18,12 +18,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axvs_core::{
-    Camera, PixelFormat, StopReport, SyntheticCamera, SyntheticConfig, SystemConfig, SystemEvent,
-    VideoSystem, SYNTHETIC_PERIOD,
+    Camera, PixelFormat, StopReport, SyntheticCamera, SyntheticConfig, SystemConfig, SystemEvent, VideoSystem,
+    SYNTHETIC_PERIOD,
 };
-use axvs_encode::{
-    Codec, EncoderSettings, FfmpegEncoder, FfmpegEncoderFactory, OutputPixelFormat, Preset, Qp,
-};
+use axvs_encode::{Codec, EncoderSettings, FfmpegEncoder, FfmpegEncoderFactory, OutputPixelFormat, Preset, Qp};
 use axvs_log::{npz, read_log, timestamps, FileLogSink};
 use clap::Args;
 
@@ -40,9 +38,7 @@ pub struct BenchSize {
 impl FromStr for BenchSize {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!("'{s}': expected WIDTHxHEIGHT:FORMAT with FORMAT mono8 or bgr8, e.g. 1920x1080:mono8")
-        };
+        let bad = || format!("'{s}': expected WIDTHxHEIGHT:FORMAT with FORMAT mono8 or bgr8, e.g. 1920x1080:mono8");
         let (dims, format) = s.split_once(':').ok_or_else(bad)?;
         let (w, h) = dims.split_once('x').ok_or_else(bad)?;
         let format: PixelFormat = format.parse().map_err(|_| bad())?;
@@ -53,11 +49,7 @@ impl FromStr for BenchSize {
         if width < 64 || height < 32 || width % 2 != 0 || height % 2 != 0 {
             return Err(format!("'{s}': sizes must be even and at least 64x32"));
         }
-        Ok(BenchSize {
-            width,
-            height,
-            format,
-        })
+        Ok(BenchSize { width, height, format })
     }
 }
 
@@ -159,8 +151,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         .codec
         .parse()
         .map_err(|e| CliError::Argument(format!("--codec: {e}")))?;
-    let preset =
-        Preset::new(args.preset).map_err(|e| CliError::Argument(format!("--preset: {e}")))?;
+    let preset = Preset::new(args.preset).map_err(|e| CliError::Argument(format!("--preset: {e}")))?;
     let qp = Qp::new(args.qp).map_err(|e| CliError::Argument(format!("--qp: {e}")))?;
     if args.frames == 0 || args.runs == 0 || args.queue_depth == 0 {
         return Err(CliError::Argument(
@@ -223,12 +214,7 @@ fn synthetic(size: BenchSize, frame_limit: Option<u64>) -> SyntheticConfig {
 }
 
 /// The a/b/c (and a') comparison at one size.
-fn compare(
-    args: &BenchArgs,
-    settings: &EncoderSettings,
-    size: BenchSize,
-    dir: &Path,
-) -> Result<(), CliError> {
+fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &Path) -> Result<(), CliError> {
     let mut variants = vec![Variant::Pipeline, Variant::FfmpegCli, Variant::EncoderAlone];
     if size.format == PixelFormat::Mono8 && settings.codec != Codec::Av1 {
         variants.push(Variant::PipelineGray);
@@ -257,12 +243,8 @@ fn compare(
     for (variant, runs) in variants.iter().zip(&results) {
         let m = Run {
             fps: measure::median(&mut runs.iter().map(|r| r.fps).collect::<Vec<_>>()),
-            cpu_ms_per_frame: measure::median(
-                &mut runs.iter().map(|r| r.cpu_ms_per_frame).collect::<Vec<_>>(),
-            ),
-            peak_rss_mb: measure::median(
-                &mut runs.iter().map(|r| r.peak_rss_mb).collect::<Vec<_>>(),
-            ),
+            cpu_ms_per_frame: measure::median(&mut runs.iter().map(|r| r.cpu_ms_per_frame).collect::<Vec<_>>()),
+            peak_rss_mb: measure::median(&mut runs.iter().map(|r| r.peak_rss_mb).collect::<Vec<_>>()),
         };
         let output = if *variant == Variant::PipelineGray {
             "gray"
@@ -310,20 +292,12 @@ fn compare(
 }
 
 /// Runs one variant in a fresh `axvs bench --variant` process, so memory and CPU figures are its own.
-fn spawn_variant(
-    args: &BenchArgs,
-    size: BenchSize,
-    variant: Variant,
-    out: &Path,
-) -> Result<Run, CliError> {
+fn spawn_variant(args: &BenchArgs, size: BenchSize, variant: Variant, out: &Path) -> Result<Run, CliError> {
     let exe = std::env::current_exe().map_err(|e| bench_error("variant", e))?;
     let output = Command::new(exe)
         .args(["bench", "--variant", variant.code(), "--out"])
         .arg(out)
-        .args([
-            "--sizes",
-            &format!("{}x{}:{}", size.width, size.height, size.format),
-        ])
+        .args(["--sizes", &format!("{}x{}:{}", size.width, size.height, size.format)])
         .args([
             "--codec",
             &args.codec,
@@ -352,14 +326,8 @@ fn spawn_variant(
 }
 
 /// `--variant`: one run of one variant in this process; prints its figures as JSON.
-fn run_variant(
-    args: &BenchArgs,
-    settings: &EncoderSettings,
-    code: &str,
-    out: &Path,
-) -> Result<(), CliError> {
-    let variant =
-        Variant::from_code(code).ok_or_else(|| CliError::Argument(format!("--variant {code}")))?;
+fn run_variant(args: &BenchArgs, settings: &EncoderSettings, code: &str, out: &Path) -> Result<(), CliError> {
+    let variant = Variant::from_code(code).ok_or_else(|| CliError::Argument(format!("--variant {code}")))?;
     let size = *args
         .sizes
         .first()
@@ -392,20 +360,14 @@ fn pipeline(
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
     let sink = Arc::new(FileLogSink::create(out).map_err(|e| bench_error("log", e))?);
-    let factory =
-        FfmpegEncoderFactory::new(settings, out).map_err(|e| bench_error("encoder", e))?;
+    let factory = FfmpegEncoderFactory::new(settings, out).map_err(|e| bench_error("encoder", e))?;
     let config = SystemConfig {
         queue_depth: args.queue_depth,
         overflow: axvs_core::OverflowPolicy::Block,
         ..SystemConfig::new(1, "bench")
     };
     let camera = SyntheticCamera::new(synthetic(size, Some(args.frames)));
-    let mut system = VideoSystem::new(
-        config,
-        Box::new(camera),
-        Some(Arc::new(factory)),
-        sink.clone(),
-    );
+    let mut system = VideoSystem::new(config, Box::new(camera), Some(Arc::new(factory)), sink.clone());
     system.start()?;
     // The camera ends its stream after `frames`; wait for that signal, then drain and finalize.
     for event in system.events().iter() {
@@ -433,12 +395,7 @@ fn pipeline(
 }
 
 /// Variant b: the same frames piped into the ffmpeg CLI, with the original's command line.
-fn ffmpeg_cli(
-    args: &BenchArgs,
-    settings: &EncoderSettings,
-    size: BenchSize,
-    path: &Path,
-) -> Result<Run, CliError> {
+fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, path: &Path) -> Result<Run, CliError> {
     let mut camera = SyntheticCamera::new(synthetic(size, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     camera.start().map_err(|e| bench_error("camera", e))?;
@@ -448,20 +405,10 @@ fn ffmpeg_cli(
     } else {
         "bgr24"
     };
-    let encoder = settings
-        .encoder_name()
-        .map_err(|e| bench_error("encoder", e))?;
+    let encoder = settings.encoder_name().map_err(|e| bench_error("encoder", e))?;
     let mut command = Command::new("ffmpeg");
     command
-        .args([
-            "-y",
-            "-v",
-            "error",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            input_format,
-        ])
+        .args(["-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", input_format])
         .args([
             "-s",
             &format!("{}x{}", size.width, size.height),
@@ -473,10 +420,7 @@ fn ffmpeg_cli(
         .args(["-vcodec", encoder]);
     match settings.codec {
         Codec::H264 => command.args(["-x264-params", &format!("qp={}", settings.qp.get())]),
-        Codec::H265 => command.args([
-            "-x265-params",
-            &format!("qp={}:log-level=error", settings.qp.get()),
-        ]),
+        Codec::H265 => command.args(["-x265-params", &format!("qp={}:log-level=error", settings.qp.get())]),
         _ => command.args(["-qp", &settings.qp.get().to_string()]),
     };
     command
@@ -502,16 +446,13 @@ fn ffmpeg_cli(
         .take()
         .ok_or_else(|| bench_error("ffmpeg CLI", "no stdin"))?;
     for _ in 0..args.frames {
-        camera
-            .grab(&mut buffer)
-            .map_err(|e| bench_error("camera", e))?;
+        camera.grab(&mut buffer).map_err(|e| bench_error("camera", e))?;
         stdin
             .write_all(&buffer)
             .map_err(|e| bench_error("ffmpeg CLI pipe", e))?;
     }
     drop(stdin);
-    let (code, child_cpu, child_rss) =
-        measure::wait_child(child.id()).map_err(|e| bench_error("ffmpeg CLI", e))?;
+    let (code, child_cpu, child_rss) = measure::wait_child(child.id()).map_err(|e| bench_error("ffmpeg CLI", e))?;
     let wall = start.elapsed();
     if code != 0 {
         return Err(bench_error("ffmpeg CLI", format!("exit code {code}")));
@@ -525,12 +466,7 @@ fn ffmpeg_cli(
 }
 
 /// Variant c: the encoder alone, on one period of frames rendered beforehand.
-fn encoder_alone(
-    args: &BenchArgs,
-    settings: &EncoderSettings,
-    size: BenchSize,
-    path: &Path,
-) -> Result<Run, CliError> {
+fn encoder_alone(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, path: &Path) -> Result<Run, CliError> {
     let mut camera = SyntheticCamera::new(synthetic(size, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     let frames: Vec<Vec<u8>> = (0..SYNTHETIC_PERIOD.min(args.frames))
@@ -542,8 +478,7 @@ fn encoder_alone(
         .collect();
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
-    let mut encoder =
-        FfmpegEncoder::create(settings, path, &info).map_err(|e| bench_error("encoder", e))?;
+    let mut encoder = FfmpegEncoder::create(settings, path, &info).map_err(|e| bench_error("encoder", e))?;
     let period = Duration::from_secs_f64(1.0 / info.fps);
     for i in 0..args.frames {
         let time_us = (period * i as u32).as_micros() as u64 + 1;
@@ -551,9 +486,7 @@ fn encoder_alone(
             .encode_raw(&frames[(i % frames.len() as u64) as usize], time_us)
             .map_err(|e| bench_error("encoder", e))?;
     }
-    encoder
-        .finish_file()
-        .map_err(|e| bench_error("encoder", e))?;
+    encoder.finish_file().map_err(|e| bench_error("encoder", e))?;
     let wall = start.elapsed();
     let cpu = measure::self_cpu() - cpu0;
     Ok(Run {
@@ -596,15 +529,11 @@ fn startup(runs: usize, dir: &Path) -> Result<(), CliError> {
             .status()
             .map_err(|e| bench_error("startup", e))?;
         if !status.success() {
-            return Err(bench_error(
-                "startup",
-                format!("axvs run exited with {status}"),
-            ));
+            return Err(bench_error("startup", format!("axvs run exited with {status}")));
         }
-        let json: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(&report).map_err(|e| bench_error("startup", e))?,
-        )
-        .map_err(|e| bench_error("startup", e))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).map_err(|e| bench_error("startup", e))?)
+                .map_err(|e| bench_error("startup", e))?;
         if let Some(ms) = json["cameras"][0]["first_frame_ms"].as_f64() {
             firsts.push(ms);
         }
@@ -636,8 +565,7 @@ fn multi_camera(seconds: f64, dir: &Path) -> Result<(), CliError> {
             paced: true,
             frame_limit: None,
         });
-        let factory = FfmpegEncoderFactory::new(settings.clone(), &out)
-            .map_err(|e| bench_error("encoder", e))?;
+        let factory = FfmpegEncoderFactory::new(settings.clone(), &out).map_err(|e| bench_error("encoder", e))?;
         let mut system = VideoSystem::new(
             SystemConfig::new(id, format!("cam{id}")),
             Box::new(camera),
@@ -651,7 +579,10 @@ fn multi_camera(seconds: f64, dir: &Path) -> Result<(), CliError> {
     std::thread::sleep(Duration::from_secs_f64(seconds));
     let cpu = measure::self_cpu() - cpu0;
     println!();
-    println!("multi-camera: 4 x 640x480 mono8 @ 60 fps, x264 veryfast qp 15, {seconds:.0} s, CPU {:.0}% of one core", cpu.as_secs_f64() / seconds * 100.0);
+    println!(
+        "multi-camera: 4 x 640x480 mono8 @ 60 fps, x264 veryfast qp 15, {seconds:.0} s, CPU {:.0}% of one core",
+        cpu.as_secs_f64() / seconds * 100.0
+    );
     println!("  id     fps    saved  lost(queue/encoder)  camera lost");
     for system in &mut systems {
         let report = system.stop();
@@ -675,13 +606,10 @@ fn extraction(entries: u64, dir: &Path) -> Result<(), CliError> {
     sink.log(1, 0, &axvs_core::utc_now_us().to_le_bytes())
         .map_err(|e| bench_error("log", e))?;
     for i in 1..entries {
-        sink.log(1, i * 16_667, &[])
-            .map_err(|e| bench_error("log", e))?;
+        sink.log(1, i * 16_667, &[]).map_err(|e| bench_error("log", e))?;
     }
     let logs = sink.close().map_err(|e| bench_error("log", e))?;
-    let log = logs
-        .first()
-        .ok_or_else(|| bench_error("log", "no log written"))?;
+    let log = logs.first().ok_or_else(|| bench_error("log", "no log written"))?;
     let archive = npz::export_log(log, &out).map_err(|e| bench_error("archive", e))?;
 
     let start = Instant::now();
