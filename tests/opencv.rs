@@ -208,3 +208,58 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
         "preview on {acquired} vs off {acquired_off}"
     );
 }
+
+#[test]
+fn escape_closes_only_the_preview_and_recording_goes_on() {
+    let xvfb = Xvfb::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "esc.toml",
+        "[encoder]\npreset = 1\n[[camera]]\nid = 2\nname = \"escaped\"\nbackend = \"synthetic\"\nwidth = 320\n\
+         height = 240\nfps = 30\ndisplay_fps = 10\n",
+    );
+    let report_path = dir.path().join("esc.json");
+    let mut child = axvs()
+        .args([
+            "run",
+            "--duration",
+            "5",
+            "--session",
+            "esc",
+            "--status-interval",
+            "0",
+            "-o",
+        ])
+        .arg(dir.path())
+        .arg("--report")
+        .arg(&report_path)
+        .arg(&rig)
+        .env("DISPLAY", xvfb.display())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start axvs");
+    let title = "axvs 002 escaped";
+    wait_until("the preview window", Duration::from_secs(20), || xvfb.has_window(title));
+    // Focus the window and press ESC, as a user would.
+    wait_until("ESC delivered and the window closed", Duration::from_secs(20), || {
+        let _ = std::process::Command::new("xdotool")
+            .args(["search", "--name", title, "windowfocus", "--sync", "key", "Escape"])
+            .env("DISPLAY", xvfb.display())
+            .status();
+        !xvfb.has_window(title)
+    });
+    assert!(
+        child.try_wait().expect("poll axvs").is_none(),
+        "the window must close while axvs is still recording"
+    );
+    let out = child.wait_with_output().expect("axvs run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = read_report(&report_path);
+    // Recording went on for the whole 5 s after the preview closed.
+    let cam = &report["cameras"][0];
+    assert!(cam["status"]["saved"].as_u64().expect("saved") >= 140, "{cam}");
+    counts_agree(cam);
+}
