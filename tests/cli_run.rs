@@ -233,3 +233,35 @@ fn a_killed_recording_leaves_a_playable_video_and_a_consistent_log() {
         logged.len()
     );
 }
+
+#[test]
+fn a_camera_that_fails_to_start_stops_the_run_but_keeps_what_the_others_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 321 pixels wide cannot be yuv420p: the second camera's encoder refuses it at start.
+    let rig = write_rig(
+        dir.path(),
+        "odd.toml",
+        "[encoder]\npreset = 1\n[[camera]]\nid = 1\nname = \"fine\"\nbackend = \"synthetic\"\nwidth = 320\n\
+         height = 240\n[[camera]]\nid = 2\nname = \"odd\"\nbackend = \"synthetic\"\nwidth = 321\nheight = 240\n",
+    );
+    let report_path = dir.path().join("odd.json");
+    let out = axvs()
+        .args(["run", "--duration", "1", "--session", "odd", "-o"])
+        .arg(dir.path())
+        .arg("--report")
+        .arg(&report_path)
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("camera 2 'odd'") && err.contains("even width"), "{err}");
+    // The first camera's log still became an archive, and the report was written.
+    assert!(dir.path().join("odd/1_log.npz").exists());
+    assert!(read_report(&report_path)["cameras"].as_array().is_some());
+    assert!(
+        !dir.path().join("odd/002.mp4").exists(),
+        "no empty file for the camera that never started"
+    );
+}

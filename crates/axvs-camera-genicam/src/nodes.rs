@@ -52,10 +52,7 @@ impl GenicamConfiguration {
     pub fn write(&self, path: &Path) -> Result<(), NodeError> {
         check_yaml_name(path)?;
         let body = serde_yaml::to_string(self).map_err(|e| NodeError::File(e.to_string()))?;
-        let tmp = path.with_extension("yaml.partial");
-        std::fs::write(&tmp, format!("---\n{body}...\n"))
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
+        axvs_core::write_yaml_document(path, &body).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
     }
 }
 

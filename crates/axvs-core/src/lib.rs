@@ -24,6 +24,7 @@
 
 mod camera;
 mod encoder;
+mod files;
 mod frame;
 mod log;
 mod mailbox;
@@ -34,6 +35,7 @@ mod system;
 
 pub use camera::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
 pub use encoder::{EncodeSummary, Encoder, EncoderError, EncoderFactory};
+pub use files::write_yaml_document;
 pub use frame::{Frame, FrameMeta, FramePool, PoolBuffer};
 pub use log::{utc_now_us, LogError, LogSink, NullLogSink};
 pub use mailbox::FrameMailbox;

@@ -54,9 +54,7 @@ pub fn register(log_dir: &Path, id: u8, name: &str) -> Result<PathBuf, LogFileEr
         path: path.clone(),
         reason: e.to_string(),
     })?;
-    let tmp = path.with_extension("yaml.partial");
-    std::fs::write(&tmp, format!("---\n{body}...\n")).map_err(LogFileError::io(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(LogFileError::io(&path))?;
+    axvs_core::write_yaml_document(&path, &body).map_err(LogFileError::io(&path))?;
     Ok(path)
 }
 

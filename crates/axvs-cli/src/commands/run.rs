@@ -206,13 +206,20 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         }
     }
 
-    for i in 0..cameras.len() {
-        if let Err(e) = cameras[i].system.start() {
-            for started in &mut cameras[..i] {
-                started.system.stop();
-            }
-            return Err(e.into());
-        }
+    if let Some(e) = cameras.iter_mut().find_map(|c| c.system.start().err()) {
+        // Stop what did start and write its summary, archives and report as for any run, then fail.
+        drop(preview);
+        let reports = stop_all(&mut cameras);
+        let _ = finish(
+            rig,
+            session_dir,
+            log_dir,
+            &sink,
+            cameras,
+            reports,
+            args.report.as_deref(),
+        );
+        return Err(e.into());
     }
     eprintln!(
         "axvs: recording {} camera(s) from {} into {}{}",
