@@ -151,6 +151,12 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
             ":2:7",
         ),
         (
+            "encoder missing from this FFmpeg",
+            format!("[encoder]\ncodec = \"av1\"\ngpu = 0\n{CAMERA}"),
+            "encoder av1_nvenc is not available in this machine's FFmpeg (available: libx264",
+            ":4:1",
+        ),
+        (
             "camera table not an array",
             "[camera]\nid = 1\n".into(),
             "invalid type",

@@ -265,3 +265,103 @@ fn a_camera_that_fails_to_start_stops_the_run_but_keeps_what_the_others_recorded
         "no empty file for the camera that never started"
     );
 }
+
+#[test]
+fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(dir.path(), "rig.toml", RIG);
+    // Saving off at start; `w` turns it on, `q` quits.
+    let mut child = axvs()
+        .args(["run", "--no-save", "--session", "keys", "--status-interval", "0", "-o"])
+        .arg(dir.path())
+        .arg(&rig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start axvs");
+    let log = dir.path().join("keys/101.axvslog");
+    wait_until("the onset entry", Duration::from_secs(30), || {
+        read_log(&log).map(|l| !l.entries.is_empty()).unwrap_or(false)
+    });
+    assert_eq!(
+        read_log(&log).expect("log").entries.len(),
+        1,
+        "nothing is saved before 'w'"
+    );
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "w").expect("send w");
+    wait_until("saved frames after 'w'", Duration::from_secs(30), || {
+        read_log(&log).map(|l| l.entries.len() > 20).unwrap_or(false)
+    });
+    writeln!(stdin, "q").expect("send q");
+    let out = child.wait_with_output().expect("axvs run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        dir.path().join("keys/101_log.npz").exists(),
+        "'q' finishes the run: archives exported"
+    );
+
+    // SIGINT (Ctrl-C): the same clean stop.
+    let mut child = axvs()
+        .args(["run", "--session", "int", "--status-interval", "0", "-o"])
+        .arg(dir.path())
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start axvs");
+    let log = dir.path().join("int/101.axvslog");
+    wait_until("saved frames", Duration::from_secs(30), || {
+        read_log(&log).map(|l| l.entries.len() > 20).unwrap_or(false)
+    });
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let status = child.wait().expect("axvs run");
+    assert!(status.success(), "Ctrl-C must stop cleanly: {status}");
+    let archive = dir.path().join("int/101_log.npz");
+    let frames = ffprobe_frame_count(&dir.path().join("int/101.mp4"));
+    let logged = timestamps::frame_times(&npz::read_archive(&archive).expect("archive")).expect("times");
+    assert_eq!(
+        logged.len() as u64,
+        frames,
+        "after Ctrl-C every saved frame is in the file and the archive"
+    );
+}
+
+#[test]
+fn reads_archives_written_by_numpy_like_the_original() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = dir.path().join("101_log.npz");
+    // What ataraxis' assemble_log_archives writes: numpy.savez, one uint8 array per entry, keys by time.
+    let script = r#"
+import sys, numpy as np
+onset = 1_700_000_000_000_000
+entries = {f"101_{0:020d}": np.frombuffer(bytes([101]) + (0).to_bytes(8, "little") + onset.to_bytes(8, "little"), np.uint8)}
+for t in (1000, 34333, 67666):
+    entries[f"101_{t:020d}"] = np.frombuffer(bytes([101]) + t.to_bytes(8, "little"), np.uint8)
+entries[f"101_{50000:020d}"] = np.frombuffer(bytes([101]) + (50000).to_bytes(8, "little") + b"data", np.uint8)
+np.savez(sys.argv[1], **dict(sorted(entries.items())))
+"#;
+    python_numpy(script, &[&archive]);
+    let csv = dir.path().join("t.csv");
+    let out = axvs()
+        .arg("timestamps")
+        .arg(&archive)
+        .arg("-o")
+        .arg(&csv)
+        .output()
+        .expect("axvs timestamps");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert_eq!(
+        text, "frame_time_us\n1700000000001000\n1700000000034333\n1700000000067666\n",
+        "frames only (the data entry is skipped), absolute, in order"
+    );
+}
