@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axvs_log::{npz, read_log, timestamps};
 use axvs_tests::{
-    axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, read_report, wait_until, write_rig,
+    axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, run_rig, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -43,23 +43,10 @@ pixel_format = "bgr8"
 fn run_counts_agree_and_archives_are_numpy_compatible() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rig = write_rig(dir.path(), "rig.toml", RIG);
-    let report_path = dir.path().join("report.json");
-    let out = axvs()
-        .args(["run", "--duration", "1.5", "--session", "s1", "-o"])
-        .arg(dir.path())
-        .arg("--report")
-        .arg(&report_path)
-        .arg(&rig)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run axvs");
-    assert!(
-        out.status.success(),
-        "axvs run failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, stderr, report) = run_rig(dir.path(), &rig, "s1", &["--duration", "1.5"]);
+    assert_eq!(code, Some(0), "axvs run failed: {stderr}");
     let session = dir.path().join("s1");
-    let report = read_report(&report_path);
+    let report = report.expect("report");
     let cameras = report["cameras"].as_array().expect("cameras");
     assert_eq!(cameras.len(), 2);
     for cam in cameras {
@@ -244,22 +231,12 @@ fn a_camera_that_fails_to_start_stops_the_run_but_keeps_what_the_others_recorded
         "[encoder]\npreset = 1\n[[camera]]\nid = 1\nname = \"fine\"\nbackend = \"synthetic\"\nwidth = 320\n\
          height = 240\n[[camera]]\nid = 2\nname = \"odd\"\nbackend = \"synthetic\"\nwidth = 321\nheight = 240\n",
     );
-    let report_path = dir.path().join("odd.json");
-    let out = axvs()
-        .args(["run", "--duration", "1", "--session", "odd", "-o"])
-        .arg(dir.path())
-        .arg("--report")
-        .arg(&report_path)
-        .arg(&rig)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run axvs");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (code, err, report) = run_rig(dir.path(), &rig, "odd", &["--duration", "1"]);
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("camera 2 'odd'") && err.contains("even width"), "{err}");
     // The first camera's log still became an archive, and the report was written.
     assert!(dir.path().join("odd/1_log.npz").exists());
-    assert!(read_report(&report_path)["cameras"].as_array().is_some());
+    assert!(report.expect("report")["cameras"].as_array().is_some());
     assert!(
         !dir.path().join("odd/002.mp4").exists(),
         "no empty file for the camera that never started"

@@ -206,43 +206,29 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         }
     }
 
-    if let Some(e) = cameras.iter_mut().find_map(|c| c.system.start().err()) {
-        // Stop what did start and write its summary, archives and report as for any run, then fail.
-        drop(preview);
-        let reports = stop_all(&mut cameras);
-        let _ = finish(
-            rig,
-            session_dir,
-            log_dir,
-            &sink,
-            cameras,
-            reports,
-            args.report.as_deref(),
+    // A camera that cannot start ends the run; what did start is still stopped and finished like any run.
+    let start_error = cameras.iter_mut().find_map(|c| c.system.start().err());
+    if start_error.is_none() {
+        eprintln!(
+            "axvs: recording {} camera(s) from {} into {}{}",
+            cameras.len(),
+            rig.source,
+            session_dir.display(),
+            if args.no_save { " (saving off)" } else { "" }
         );
-        return Err(e.into());
+        let (control_tx, control_rx) = crossbeam_channel::bounded::<Control>(16);
+        install_signal_handler(control_tx.clone());
+        spawn_key_reader(control_tx);
+        let mut display = Display::new(&cameras, args.status_interval);
+        let deadline = duration.and_then(|d| Instant::now().checked_add(d));
+        record(&mut cameras, &control_rx, deadline, &mut display, launched);
+        display.finish();
     }
-    eprintln!(
-        "axvs: recording {} camera(s) from {} into {}{}",
-        cameras.len(),
-        rig.source,
-        session_dir.display(),
-        if args.no_save { " (saving off)" } else { "" }
-    );
-
-    let (control_tx, control_rx) = crossbeam_channel::bounded::<Control>(16);
-    install_signal_handler(control_tx.clone());
-    spawn_key_reader(control_tx);
-
-    let mut display = Display::new(&cameras, args.status_interval);
-    let deadline = duration.and_then(|d| Instant::now().checked_add(d));
-    record(&mut cameras, &control_rx, deadline, &mut display, launched);
-
     if let Some(mut handle) = preview {
         handle.close();
     }
     let reports = stop_all(&mut cameras);
-    display.finish();
-    finish(
+    let finished = finish(
         rig,
         session_dir,
         log_dir,
@@ -250,7 +236,11 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         cameras,
         reports,
         args.report.as_deref(),
-    )
+    );
+    match start_error {
+        Some(e) => Err(e.into()),
+        None => finished,
+    }
 }
 
 /// Waits for the end of the recording while keeping the status display fresh.
