@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use axvs_log::{npz, read_log, timestamps};
 use axvs_tests::{
-    axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, run_rig, wait_until, write_rig,
+    axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, rig_command, run_rig, wait_until,
+    write_rig,
 };
 
 const RIG: &str = r#"
@@ -171,10 +172,8 @@ fn check_archive_layout(path: &Path, id: u8, entries: usize) {
 fn a_killed_recording_leaves_a_playable_video_and_a_consistent_log() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rig = write_rig(dir.path(), "rig.toml", RIG);
-    let mut child = axvs()
-        .args(["run", "--duration", "120", "--session", "k", "-o"])
-        .arg(dir.path())
-        .arg(&rig)
+    let (mut command, _report) = rig_command(dir.path(), &rig, "k", &["--duration", "120"]);
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -250,10 +249,8 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rig = write_rig(dir.path(), "rig.toml", RIG);
     // Saving off at start; `w` turns it on, `q` quits.
-    let mut child = axvs()
-        .args(["run", "--no-save", "--session", "keys", "--status-interval", "0", "-o"])
-        .arg(dir.path())
-        .arg(&rig)
+    let (mut command, _report) = rig_command(dir.path(), &rig, "keys", &["--no-save"]);
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -282,10 +279,8 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
     );
 
     // SIGINT (Ctrl-C): the same clean stop.
-    let mut child = axvs()
-        .args(["run", "--session", "int", "--status-interval", "0", "-o"])
-        .arg(dir.path())
-        .arg(&rig)
+    let (mut command, _report) = rig_command(dir.path(), &rig, "int", &[]);
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -6,7 +6,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use axvs_log::read_log;
-use axvs_tests::{axvs, counts_agree, ffprobe_frame_count, read_report, run_rig, wait_until, write_rig, FakeGvCamera};
+use axvs_tests::{
+    axvs, counts_agree, ffprobe_frame_count, read_report, rig_command, run_rig, wait_until, write_rig, FakeGvCamera,
+};
 
 fn rig_text(serial: &str) -> String {
     format!(
@@ -81,22 +83,8 @@ fn a_camera_killed_mid_recording_is_reported_and_the_rest_of_the_rig_goes_on() {
     let mut camera = FakeGvCamera::start("AXVSKILL", 0);
     let dir = tempfile::tempdir().expect("tempdir");
     let rig = write_rig(dir.path(), "gv.toml", &rig_text("AXVSKILL"));
-    let report_path = dir.path().join("kill.json");
-    let child = axvs()
-        .args([
-            "run",
-            "--duration",
-            "7",
-            "--session",
-            "kill",
-            "--status-interval",
-            "0",
-            "-o",
-        ])
-        .arg(dir.path())
-        .arg("--report")
-        .arg(&report_path)
-        .arg(&rig)
+    let (mut command, report_path) = rig_command(dir.path(), &rig, "kill", &["--duration", "7"]);
+    let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -4,7 +4,9 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use axvs_tests::{axvs, counts_agree, ffprobe_frame_count, read_report, run_rig, wait_until, write_rig, Xvfb};
+use axvs_tests::{
+    axvs, counts_agree, ffprobe_frame_count, read_report, rig_command, run_rig, wait_until, write_rig, Xvfb,
+};
 
 const LIVE: &str =
     "videotestsrc is-live=true pattern=ball ! video/x-raw,format=BGR,width=320,height=240,framerate=30/1 ! appsink";
@@ -156,22 +158,8 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
         "[encoder]\npreset = 1\n[[camera]]\nid = 1\nname = \"previewed\"\nbackend = \"synthetic\"\nwidth = 480\n\
          height = 360\nfps = 60\npixel_format = \"bgr8\"\ndisplay_fps = 20\n",
     );
-    let report_path = dir.path().join("preview.json");
-    let child = axvs()
-        .args([
-            "run",
-            "--duration",
-            "4",
-            "--session",
-            "pv",
-            "--status-interval",
-            "0",
-            "-o",
-        ])
-        .arg(dir.path())
-        .arg("--report")
-        .arg(&report_path)
-        .arg(&rig)
+    let (mut command, report_path) = rig_command(dir.path(), &rig, "pv", &["--duration", "4"]);
+    let child = command
         .env("DISPLAY", xvfb.display())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -219,22 +207,8 @@ fn closing_the_preview_window_closes_only_the_preview_and_recording_goes_on() {
         "[encoder]\npreset = 1\n[[camera]]\nid = 2\nname = \"escaped\"\nbackend = \"synthetic\"\nwidth = 320\n\
          height = 240\nfps = 30\ndisplay_fps = 10\n",
     );
-    let report_path = dir.path().join("close.json");
-    let mut child = axvs()
-        .args([
-            "run",
-            "--duration",
-            "5",
-            "--session",
-            "esc",
-            "--status-interval",
-            "0",
-            "-o",
-        ])
-        .arg(dir.path())
-        .arg("--report")
-        .arg(&report_path)
-        .arg(&rig)
+    let (mut command, report_path) = rig_command(dir.path(), &rig, "esc", &["--duration", "5"]);
+    let mut child = command
         .env("DISPLAY", xvfb.display())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

@@ -330,25 +330,31 @@ pub fn read_report(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("report file")).expect("report JSON")
 }
 
-/// Runs `axvs run` on `rig` into `<dir>/<session>` (status lines off, `extra` before the rig) and returns
-/// its exit code, its standard error and its report (when it wrote one).
+/// The command `axvs run <extra> <rig>` into `<dir>/<session>`, with its report at the returned path and
+/// no periodic status lines; set standard input, environment, then run or spawn it.
+pub fn rig_command(dir: &Path, rig: &Path, session: &str, extra: &[&str]) -> (Command, PathBuf) {
+    let report_path = dir.join(format!("{session}.json"));
+    let mut command = axvs();
+    command
+        .args(["run", "--session", session, "--status-interval", "0", "-o"])
+        .arg(dir)
+        .arg("--report")
+        .arg(&report_path)
+        .args(extra)
+        .arg(rig);
+    (command, report_path)
+}
+
+/// Runs `axvs run` on `rig` into `<dir>/<session>` (see [`rig_command`]) and returns its exit code, its
+/// standard error and its report (when it wrote one).
 pub fn run_rig(
     dir: &Path,
     rig: &Path,
     session: &str,
     extra: &[&str],
 ) -> (Option<i32>, String, Option<serde_json::Value>) {
-    let report_path = dir.join(format!("{session}.json"));
-    let out = axvs()
-        .args(["run", "--session", session, "--status-interval", "0", "-o"])
-        .arg(dir)
-        .arg("--report")
-        .arg(&report_path)
-        .args(extra)
-        .arg(rig)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run axvs");
+    let (mut command, report_path) = rig_command(dir, rig, session, extra);
+    let out = command.stdin(std::process::Stdio::null()).output().expect("run axvs");
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     (
         out.status.code(),
