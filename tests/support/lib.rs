@@ -37,21 +37,27 @@ pub fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> 
     }
 }
 
-/// Frames ffprobe counts by decoding the whole video stream.
-pub fn ffprobe_frame_count(video: &Path) -> u64 {
+/// Runs `ffprobe -v error -select_streams v:0 <args> -of csv=p=0 <video>` and returns (success, stdout,
+/// stderr).
+fn ffprobe(video: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+        .args(["-v", "error", "-select_streams", "v:0"])
+        .args(args)
+        .args(["-of", "csv=p=0"])
         .arg(video)
         .output()
         .expect("run ffprobe");
-    assert!(
+    (
         out.status.success(),
-        "ffprobe failed on {}: {}",
-        video.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// Frames ffprobe counts by decoding the whole video stream.
+pub fn ffprobe_frame_count(video: &Path) -> u64 {
+    let (ok, text, err) = ffprobe(video, &["-count_frames", "-show_entries", "stream=nb_read_frames"]);
+    assert!(ok, "ffprobe failed on {}: {err}", video.display());
     text.trim()
         .trim_end_matches(',')
         .parse()
@@ -60,39 +66,16 @@ pub fn ffprobe_frame_count(video: &Path) -> u64 {
 
 /// Presentation timestamps (in the stream time base, µs for axvs files) of every frame, in display order.
 pub fn ffprobe_frame_pts(video: &Path) -> Vec<i64> {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts"])
-        .args(["-of", "csv=p=0"])
-        .arg(video)
-        .output()
-        .expect("run ffprobe");
-    assert!(
-        out.status.success(),
-        "ffprobe failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
+    let (ok, text, err) = ffprobe(video, &["-show_entries", "frame=pts"]);
+    assert!(ok, "ffprobe failed: {err}");
+    text.lines()
         .filter_map(|l| l.split(',').next().and_then(|v| v.trim().parse().ok()))
         .collect()
 }
 
 /// The stream time base of a video as `(num, den)`.
 pub fn ffprobe_time_base(video: &Path) -> (i64, i64) {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=time_base",
-        ])
-        .args(["-of", "csv=p=0"])
-        .arg(video)
-        .output()
-        .expect("run ffprobe");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (_, text, _) = ffprobe(video, &["-show_entries", "stream=time_base"]);
     let (n, d) = text.trim().split_once('/').expect("num/den");
     (n.parse().expect("num"), d.parse().expect("den"))
 }
@@ -121,15 +104,9 @@ pub fn decode_luma(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
 /// Decodes every frame of the file with ffprobe and returns what FFmpeg's demuxer and decoder complained
 /// about (empty when it played cleanly).
 pub fn decode_errors(video: &Path) -> String {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
-        .arg(video)
-        .output()
-        .expect("run ffprobe");
-    let mut text = String::from_utf8_lossy(&out.stderr).to_string();
-    if !out.status.success() {
-        text.push_str(&format!(" (exit {:?})", out.status.code()));
+    let (ok, _, mut text) = ffprobe(video, &["-count_frames", "-show_entries", "stream=nb_read_frames"]);
+    if !ok {
+        text.push_str(" (ffprobe failed)");
     }
     text
 }

@@ -178,28 +178,22 @@ fn draw(w: &mut Window) -> opencv::Result<()> {
     {
         let origin = Point::new(10, line_height * (i as i32 + 1) + 4);
         // Dark outline under light text: readable on any scene.
-        imgproc::put_text(
-            &mut w.shown,
-            text,
-            origin,
-            imgproc::FONT_HERSHEY_SIMPLEX,
-            scale,
-            Scalar::new(0.0, 0.0, 0.0, 0.0),
-            4,
-            imgproc::LINE_AA,
-            false,
-        )?;
-        imgproc::put_text(
-            &mut w.shown,
-            text,
-            origin,
-            imgproc::FONT_HERSHEY_SIMPLEX,
-            scale,
-            Scalar::new(80.0, 255.0, 80.0, 0.0),
-            1,
-            imgproc::LINE_AA,
-            false,
-        )?;
+        for (colour, thickness) in [
+            (Scalar::new(0.0, 0.0, 0.0, 0.0), 4),
+            (Scalar::new(80.0, 255.0, 80.0, 0.0), 1),
+        ] {
+            imgproc::put_text(
+                &mut w.shown,
+                text,
+                origin,
+                imgproc::FONT_HERSHEY_SIMPLEX,
+                scale,
+                colour,
+                thickness,
+                imgproc::LINE_AA,
+                false,
+            )?;
+        }
     }
     Ok(())
 }
