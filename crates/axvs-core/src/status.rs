@@ -67,6 +67,8 @@ pub struct SystemStatus {
     pub dropped: DropCounts,
     /// Frames the camera itself lost (id gaps, incomplete buffers).
     pub camera_lost: u64,
+    /// Saved frames whose log entry could not be written (the log failed; `error` says why).
+    pub unlogged: u64,
     /// Frames waiting for the encoder.
     pub queue_depth: usize,
     /// Capacity of the queue.

@@ -169,7 +169,10 @@ struct Counters {
     queue_full: AtomicU64,
     encoder_error: AtomicU64,
     camera_lost: AtomicU64,
+    unlogged: AtomicU64,
     fps_bits: AtomicU64,
+    /// 1 while the encoder holds a frame: the frame a panicking encoder takes with it.
+    in_encoder: AtomicU64,
 }
 
 struct Shared {
@@ -181,6 +184,10 @@ struct Shared {
     counters: Counters,
     errors: Mutex<Vec<SystemError>>,
     events: Sender<SystemEvent>,
+    /// Set when the encoding thread died: acquisition stops queueing.
+    encoder_dead: AtomicBool,
+    /// The dead encoder's queue, so `stop()` can count the frames left in it.
+    orphaned: Mutex<Option<Receiver<Frame>>>,
 }
 
 impl Shared {
@@ -231,9 +238,10 @@ impl Shared {
 }
 
 struct Running {
-    acquisition: JoinHandle<Box<dyn Camera>>,
+    acquisition: JoinHandle<Option<Box<dyn Camera>>>,
     encoding: Option<JoinHandle<Option<EncodeSummary>>>,
-    queue: Option<Receiver<Frame>>,
+    /// A handle on the queue for its depth; dropped first in `stop()` so the encoder sees the end.
+    queue: Option<Sender<Frame>>,
     video_path: Option<PathBuf>,
 }
 
@@ -283,6 +291,8 @@ impl VideoSystem {
             counters: Counters::default(),
             errors: Mutex::new(Vec::new()),
             events: events_tx,
+            encoder_dead: AtomicBool::new(false),
+            orphaned: Mutex::new(None),
         });
         VideoSystem {
             config,
@@ -371,6 +381,7 @@ impl VideoSystem {
             &c.queue_full,
             &c.encoder_error,
             &c.camera_lost,
+            &c.unlogged,
             &c.fps_bits,
         ] {
             counter.store(0, Ordering::SeqCst);
@@ -378,6 +389,7 @@ impl VideoSystem {
         if let Ok(mut errors) = shared.errors.lock() {
             errors.clear();
         }
+        shared.encoder_dead.store(false, Ordering::SeqCst);
 
         let video_path = encoder.as_ref().map(|e| e.path().to_path_buf());
         let (queue_tx, queue_rx) = match encoder {
@@ -402,13 +414,29 @@ impl VideoSystem {
             onset_utc_us,
         });
 
-        let encoding = match (encoder, queue_rx.clone()) {
+        let encoding = match (encoder, queue_rx) {
             (Some(encoder), Some(rx)) => {
                 let worker_shared = Arc::clone(shared);
                 let log = Arc::clone(&self.log);
                 let spawned = std::thread::Builder::new()
                     .name(format!("axvs-encode-{}", self.config.id))
-                    .spawn(move || encoding_loop(encoder, rx, log, worker_shared));
+                    .spawn(move || {
+                        let shared = Arc::clone(&worker_shared);
+                        let leftover = rx.clone();
+                        let summary =
+                            catch_panic(&shared, "encoding", || encoding_loop(encoder, rx, log, worker_shared));
+                        if summary.is_none() {
+                            // The encoder died with a frame in hand: that one and every frame queued or still
+                            // coming will never be saved. Acquisition counts new ones; `stop()` counts the queue.
+                            let in_flight = shared.counters.in_encoder.swap(0, Ordering::Relaxed);
+                            shared.counters.encoder_error.fetch_add(in_flight, Ordering::Relaxed);
+                            shared.encoder_dead.store(true, Ordering::SeqCst);
+                            if let Ok(mut orphaned) = shared.orphaned.lock() {
+                                *orphaned = Some(leftover);
+                            }
+                        }
+                        summary.flatten()
+                    });
                 match spawned {
                     Ok(handle) => Some(handle),
                     Err(e) => {
@@ -425,7 +453,7 @@ impl VideoSystem {
         let acq = Acquisition {
             shared: Arc::clone(shared),
             pool,
-            queue: queue_tx,
+            queue: queue_tx.clone(),
             overflow: self.config.overflow,
             onset,
             info,
@@ -435,14 +463,17 @@ impl VideoSystem {
         // queue close and finalizes its file.
         let acquisition = std::thread::Builder::new()
             .name(format!("axvs-grab-{}", self.config.id))
-            .spawn(move || acq.run(camera))
+            .spawn(move || {
+                let shared = Arc::clone(&acq.shared);
+                catch_panic(&shared, "acquisition", || acq.run(camera))
+            })
             .map_err(|e| shared.thread_error(e.to_string()))?;
 
         self.last_video = video_path.clone();
         self.running = Some(Running {
             acquisition,
             encoding,
-            queue: queue_rx,
+            queue: queue_tx,
             video_path,
         });
         Ok(())
@@ -505,6 +536,7 @@ impl VideoSystem {
                 encoder_error: c.encoder_error.load(Ordering::SeqCst),
             },
             camera_lost: c.camera_lost.load(Ordering::SeqCst),
+            unlogged: c.unlogged.load(Ordering::SeqCst),
             queue_depth,
             queue_capacity,
             fps: f64::from_bits(c.fps_bits.load(Ordering::SeqCst)),
@@ -526,7 +558,9 @@ impl VideoSystem {
             self.shared.stop.store(true, Ordering::SeqCst);
             drop(running.queue);
             match running.acquisition.join() {
-                Ok(camera) => self.camera = Some(camera),
+                Ok(Some(camera)) => self.camera = Some(camera),
+                // The thread panicked; `catch_panic` reported it and the camera went with it.
+                Ok(None) => {}
                 Err(_) => self
                     .shared
                     .fail(self.shared.thread_error("acquisition thread panicked".into())),
@@ -538,6 +572,11 @@ impl VideoSystem {
                         .shared
                         .fail(self.shared.thread_error("encoding thread panicked".into())),
                 }
+            }
+            let orphaned = self.shared.orphaned.lock().ok().and_then(|mut o| o.take());
+            if let Some(queue) = orphaned {
+                let left = queue.try_iter().count() as u64;
+                self.shared.counters.encoder_error.fetch_add(left, Ordering::Relaxed);
             }
             if let Err(e) = self.log.flush() {
                 self.shared.fail(self.shared.log_error(e));
@@ -662,6 +701,10 @@ impl Acquisition {
 
     fn enqueue(&self, queue: &Sender<Frame>, frame: Frame) {
         let c = &self.shared.counters;
+        if self.shared.encoder_dead.load(Ordering::Relaxed) {
+            c.encoder_error.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         match self.overflow {
             OverflowPolicy::DropNewest => match queue.try_send(frame) {
                 Ok(()) => {}
@@ -695,6 +738,23 @@ impl Acquisition {
     }
 }
 
+/// Runs a worker's body; a panic becomes an error the caller sees (status, event, `stop()`), not a silent
+/// dead thread.
+fn catch_panic<T>(shared: &Shared, worker: &str, body: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(value) => Some(value),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            shared.fail(shared.thread_error(format!("{worker} thread panicked: {message}")));
+            None
+        }
+    }
+}
+
 fn encoding_loop(
     mut encoder: Box<dyn Encoder>,
     queue: Receiver<Frame>,
@@ -709,11 +769,15 @@ fn encoding_loop(
             c.encoder_error.fetch_add(1, Ordering::Relaxed);
             continue;
         }
-        match encoder.encode(&frame) {
+        c.in_encoder.store(1, Ordering::Relaxed);
+        let encoded = encoder.encode(&frame);
+        c.in_encoder.store(0, Ordering::Relaxed);
+        match encoded {
             Ok(()) => {
                 let time_us = frame.meta().time_us;
                 drop(frame);
                 if let Err(e) = log.log(shared.id, time_us, &[]) {
+                    c.unlogged.fetch_add(1, Ordering::Relaxed);
                     if !log_failed {
                         log_failed = true;
                         shared.fail(shared.log_error(e));
@@ -764,5 +828,65 @@ mod tests {
         let report = system.stop();
         assert!(report.errors.is_empty());
         assert_eq!(report.status.acquired, 10);
+    }
+
+    #[test]
+    fn a_panicking_encoder_is_reported_and_every_frame_is_accounted_for() {
+        use crate::{EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame};
+        use std::path::{Path, PathBuf};
+
+        struct Panics(PathBuf, u32);
+        impl Encoder for Panics {
+            fn encode(&mut self, _frame: &Frame) -> Result<(), EncoderError> {
+                self.1 += 1;
+                if self.1 == 5 {
+                    panic!("codec bug");
+                }
+                Ok(())
+            }
+            fn finish(&mut self) -> Result<EncodeSummary, EncoderError> {
+                Ok(EncodeSummary::default())
+            }
+            fn path(&self) -> &Path {
+                &self.0
+            }
+        }
+        struct Factory;
+        impl EncoderFactory for Factory {
+            fn create(&self, _id: u8, _camera: &CameraInfo) -> Result<Box<dyn Encoder>, EncoderError> {
+                Ok(Box::new(Panics(PathBuf::from("x"), 0)))
+            }
+        }
+        let camera = SyntheticCamera::new(SyntheticConfig {
+            fps: 500.0,
+            frame_limit: Some(200),
+            ..Default::default()
+        });
+        let mut system = VideoSystem::new(
+            SystemConfig::new(3, "p"),
+            Box::new(camera),
+            Some(Arc::new(Factory)),
+            Arc::new(NullLogSink),
+        );
+        system.start().expect("start");
+        let reported = system
+            .events()
+            .iter()
+            .any(|e| matches!(&e, SystemEvent::Error { message, .. } if message.contains("codec bug")));
+        assert!(reported);
+        let ended = system.events().iter().any(|e| matches!(e, SystemEvent::Ended { .. }));
+        assert!(ended);
+        let report = system.stop();
+        assert!(report
+            .errors
+            .iter()
+            .any(|e| e.to_string().contains("encoding thread panicked: codec bug")));
+        let s = report.status;
+        assert_eq!(s.saved, 4);
+        assert_eq!(
+            s.acquired,
+            s.saved + s.dropped.saving_off + s.dropped.queue_full + s.dropped.encoder_error,
+            "{s:?}"
+        );
     }
 }

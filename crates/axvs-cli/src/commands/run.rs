@@ -339,6 +339,7 @@ fn empty_status() -> SystemStatus {
         saved: 0,
         dropped: Default::default(),
         camera_lost: 0,
+        unlogged: 0,
         queue_depth: 0,
         queue_capacity: 0,
         fps: 0.0,
