@@ -47,14 +47,8 @@ fn discovers_and_records_the_fake_gige_camera() {
 
     // A camera that is not there is named, with what was found instead.
     let missing = write_rig(dir.path(), "missing.toml", &rig_text("NOSUCH"));
-    let out = axvs()
-        .args(["run", "--duration", "1", "-o"])
-        .arg(dir.path())
-        .arg(&missing)
-        .output()
-        .expect("axvs");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (code, err, _) = run_rig(dir.path(), &missing, "missing", &["--duration", "1"]);
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("serial 'NOSUCH'") && err.contains("serial AXVSGV1"),
         "{err}"
@@ -137,14 +131,8 @@ fn unsupported_pixel_formats_are_named() {
         "[[camera]]\nid = 9\nname = \"fake\"\nbackend = \"genicam\"\ndevice_id = \"Fake_1\"\nfake_interface = true\n\
          pixel_format = \"YUV422_8\"\n",
     );
-    let out = axvs()
-        .args(["run", "--duration", "1", "-o"])
-        .arg(dir.path())
-        .arg(&rig)
-        .output()
-        .expect("axvs");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let (code, err, _) = run_rig(dir.path(), &rig, "bad", &["--duration", "1"]);
+    assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("pixel format 'YUV422_8' is not supported") && err.contains("Mono12"),
         "{err}"

@@ -88,6 +88,22 @@ fn pixel_name(p: Pixel) -> String {
 /// Checks, before any camera starts, that these settings can work on this machine: the encoder exists, it
 /// writes the pixel format, and (for NVENC) the GPU answers.
 pub fn check_settings(settings: &EncoderSettings) -> Result<(), EncodeError> {
+    let codec = usable_codec(settings)?;
+    if let Some(gpu) = settings.gpu {
+        // NVENC is compiled into Debian's FFmpeg even where no GPU exists: open a small encoder to find out.
+        open_codec(settings, codec, 256, 256, 30.0, false).map_err(|e| {
+            EncodeError::Unsupported(format!(
+                "{} cannot start on GPU {gpu} ({e}); is an NVIDIA GPU with its driver present?",
+                codec.name()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// The encoder for these settings, if this FFmpeg has it, it writes the pixel format and the container
+/// can hold it. Cheap: opens nothing.
+fn usable_codec(settings: &EncoderSettings) -> Result<ff::Codec, EncodeError> {
     let codec = find_codec(settings)?;
     let wanted = output_pixel(settings.pixel_format);
     let video = codec
@@ -115,16 +131,7 @@ pub fn check_settings(settings: &EncoderSettings) -> Result<(), EncodeError> {
             "FFV1 cannot be stored in MP4; use container = \"mkv\"".into(),
         ));
     }
-    if let Some(gpu) = settings.gpu {
-        // NVENC is compiled into Debian's FFmpeg even where no GPU exists: open a small encoder to find out.
-        open_codec(settings, codec, 256, 256, 30.0, false).map_err(|e| {
-            EncodeError::Unsupported(format!(
-                "{} cannot start on GPU {gpu} ({e}); is an NVIDIA GPU with its driver present?",
-                codec.name()
-            ))
-        })?;
-    }
-    Ok(())
+    Ok(codec)
 }
 
 fn codec_options(settings: &EncoderSettings, encoder: &str) -> Dictionary<'static> {
@@ -262,8 +269,8 @@ pub struct FfmpegEncoder {
 impl FfmpegEncoder {
     /// Opens `path` (which must not exist) for a camera that resolved to `camera`.
     pub fn create(settings: &EncoderSettings, path: &Path, camera: &CameraInfo) -> Result<Self, EncodeError> {
-        check_settings(settings)?;
-        let codec = find_codec(settings)?;
+        // The GPU was probed when the factory was made; opening the real encoder below tells the rest.
+        let codec = usable_codec(settings)?;
         let out_pixel = output_pixel(settings.pixel_format);
         if settings.pixel_format == OutputPixelFormat::Yuv420p
             && (!camera.width.is_multiple_of(2) || !camera.height.is_multiple_of(2))
