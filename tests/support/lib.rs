@@ -143,24 +143,31 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
-    /// Starts Xvfb on the first free display number from :90.
+    /// Starts Xvfb on a display number the server picks itself (`-displayfd`), so that tests running in
+    /// parallel never race for the same number.
     pub fn start() -> Xvfb {
-        for n in 90..140 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
-                continue;
-            }
-            let display = format!(":{n}");
-            let child = Command::new("Xvfb")
-                .args([display.as_str(), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .expect("start Xvfb (package xvfb)");
-            let xvfb = Xvfb { display, child };
-            wait_until("Xvfb to accept clients", Duration::from_secs(20), || xvfb.answers());
-            return xvfb;
-        }
-        panic!("no free X display number between :90 and :139");
+        use std::io::BufRead;
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start Xvfb (package xvfb)");
+        let stdout = child.stdout.take().expect("Xvfb stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read Xvfb's display number");
+        let number: u32 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("Xvfb printed no display number: {line:?}"));
+        let xvfb = Xvfb {
+            display: format!(":{number}"),
+            child,
+        };
+        wait_until("Xvfb to accept clients", Duration::from_secs(20), || xvfb.answers());
+        xvfb
     }
 
     /// The `DISPLAY` value.
@@ -185,6 +192,31 @@ impl Xvfb {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).contains(title))
             .unwrap_or(false)
+    }
+
+    /// Waits until `child` (an `axvs run` with piped stderr) shows a window titled `title`. If the window
+    /// never comes, or `child` ends first, kills it and panics with what it printed.
+    pub fn wait_for_window(&self, title: &str, child: &mut std::process::Child, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            if self.has_window(title) {
+                return;
+            }
+            let ended = child.try_wait().ok().flatten();
+            if ended.is_some() || start.elapsed() > timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                let mut stderr = String::new();
+                if let Some(mut pipe) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+                }
+                panic!(
+                    "no window '{title}' after {:?} (axvs ended: {ended:?}); axvs printed:\n{stderr}",
+                    start.elapsed()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Writes a screenshot of the whole screen (XWD format) to `path`; false if the server refused (it

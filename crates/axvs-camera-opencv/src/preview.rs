@@ -107,6 +107,9 @@ struct Window {
     frame: Vec<u8>,
     shown: Mat,
     open: bool,
+    /// The window has been mapped once; only then does "not visible" mean the user closed it. (A window
+    /// that the X server has not mapped yet also reads as not visible, on a loaded machine for a while.)
+    mapped: bool,
 }
 
 fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
@@ -119,6 +122,7 @@ fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
             frame: Vec::new(),
             shown: Mat::default(),
             open: true,
+            mapped: false,
         });
     }
     while !stop.load(Ordering::SeqCst) && windows.iter().any(|w| w.open) {
@@ -131,8 +135,9 @@ fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
         let key = highgui::wait_key(15)?;
         for w in windows.iter_mut().filter(|w| w.open) {
             // ESC closes the previews; so does closing a window (it is no longer visible). Recording goes on.
-            let visible = highgui::get_window_property(&w.spec.title, highgui::WND_PROP_VISIBLE).unwrap_or(0.0);
-            if key == 27 || visible < 1.0 {
+            let visible = highgui::get_window_property(&w.spec.title, highgui::WND_PROP_VISIBLE).unwrap_or(0.0) >= 1.0;
+            w.mapped |= visible;
+            if key == 27 || (w.mapped && !visible) {
                 w.open = false;
                 w.spec.mailbox.close();
                 let _ = highgui::destroy_window(&w.spec.title);
