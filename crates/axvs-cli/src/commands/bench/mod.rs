@@ -261,18 +261,27 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
         );
         medians.push(m);
     }
-    let (a, b, c) = (medians[0], medians[1], medians[2]);
-    print!(
-        "  ratios: a/b {:.3}  a/c {:.3}  (CPU per frame: c/a {:.3}, b/a {:.3})",
-        a.fps / b.fps,
-        a.fps / c.fps,
-        c.cpu_ms_per_frame / a.cpu_ms_per_frame,
-        b.cpu_ms_per_frame / a.cpu_ms_per_frame
+    let (a, c) = (medians[0], medians[2]);
+    // Ratios are taken within each round, whose variants ran back to back, and then their median: the
+    // machine's slow drifts (other tenants, clocks) cancel within a round but not between medians.
+    let fps_ratio = |x: usize, y: usize| Ratio::of(&results[x], &results[y], |r| r.fps);
+    println!(
+        "  ratios (median of {} rounds, [min..max]): a/b {}  a/c {}",
+        args.runs,
+        fps_ratio(0, 1),
+        fps_ratio(0, 2)
     );
-    if let Some(gray) = medians.get(3) {
-        print!("  a'(gray)/b(yuv420p) {:.3}", gray.fps / b.fps);
+    if variants.len() > 3 {
+        println!("  a'(gray)/b(yuv420p) {}", fps_ratio(3, 1));
     }
-    println!();
+    // The target's own terms: the share of the pipeline's CPU that is not the encoder's work.
+    let cpu_share = Ratio::of(&results[2], &results[0], |r| r.cpu_ms_per_frame);
+    println!(
+        "  CPU per frame: b/a {}  c/a {}  => non-encoder share of a's CPU {:.1} %",
+        Ratio::of(&results[1], &results[0], |r| r.cpu_ms_per_frame),
+        cpu_share,
+        (1.0 - cpu_share.median) * 100.0
+    );
     let queue_mb = (args.queue_depth as f64) * frame_mb;
     // Variant c holds one period of frames in memory; what remains of its peak is the encoder's own.
     let held_mb = SYNTHETIC_PERIOD.min(args.frames) as f64 * frame_mb;
@@ -289,6 +298,31 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
         queue_mb
     );
     Ok(())
+}
+
+/// A ratio of two variants' figures, taken round by round.
+#[derive(Debug, Clone, Copy)]
+struct Ratio {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Ratio {
+    fn of(x: &[Run], y: &[Run], figure: impl Fn(&Run) -> f64) -> Ratio {
+        let mut ratios: Vec<f64> = x.iter().zip(y).map(|(x, y)| figure(x) / figure(y)).collect();
+        Ratio {
+            median: measure::median(&mut ratios),
+            min: ratios.iter().copied().fold(f64::INFINITY, f64::min),
+            max: ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+}
+
+impl std::fmt::Display for Ratio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.3} [{:.3}..{:.3}]", self.median, self.min, self.max)
+    }
 }
 
 /// Runs one variant in a fresh `axvs bench --variant` process, so memory and CPU figures are its own.
@@ -357,6 +391,9 @@ fn pipeline(
         pixel_format,
         ..settings.clone()
     };
+    // The camera renders its scene when opened; b and c open theirs before the clock too.
+    let mut camera = SyntheticCamera::new(synthetic(size, Some(args.frames)));
+    camera.open().map_err(|e| bench_error("camera", e))?;
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
     let sink = Arc::new(FileLogSink::create(out).map_err(|e| bench_error("log", e))?);
@@ -366,7 +403,6 @@ fn pipeline(
         overflow: axvs_core::OverflowPolicy::Block,
         ..SystemConfig::new(1, "bench")
     };
-    let camera = SyntheticCamera::new(synthetic(size, Some(args.frames)));
     let mut system = VideoSystem::new(config, Box::new(camera), Some(Arc::new(factory)), sink.clone());
     system.start()?;
     // The camera ends its stream after `frames`; wait for that signal, then drain and finalize.
