@@ -63,3 +63,34 @@ fn bench_rejects_bad_sizes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("12x7"));
 }
+
+#[test]
+fn bench_counts_instructions_per_frame_under_callgrind() {
+    let out = axvs()
+        .args(["bench", "--sizes", "64x32:mono8", "--frames", "4", "--runs", "1"])
+        .args(["--startup-runs", "0", "--multi-seconds", "0", "--extract-entries", "0"])
+        .arg("--instructions")
+        .output()
+        .expect("run axvs bench");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "bench failed: {}{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("instructions per frame (callgrind"))
+        .unwrap_or_else(|| panic!("no instruction counts in:\n{text}"));
+    // Every variant got a count, and the encoder did some work for each frame.
+    for variant in [" a ", " b ", " c ", " a' "] {
+        let count: f64 = line
+            .split(variant)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count for{variant}in {line}"));
+        assert!(count > 0.0, "{line}");
+    }
+    assert!(text.contains("non-encoder share of a's instructions"), "{text}");
+}

@@ -8,6 +8,7 @@
 //! - `c`: the encoder alone on frames already in memory: the limit;
 //! - `a'` (mono sizes): the pipeline with native gray (4:0:0) output.
 
+mod instructions;
 mod measure;
 
 use std::io::Write;
@@ -90,6 +91,10 @@ pub struct BenchArgs {
     /// Entries of the timestamp-extraction benchmark (0 = skip).
     #[arg(long, default_value_t = 1_000_000)]
     extract_entries: u64,
+    /// Also count each variant's instructions per frame under callgrind (needs valgrind): figures that,
+    /// unlike seconds, do not change with what else the machine runs. Slow: a minute or more per size.
+    #[arg(long)]
+    instructions: bool,
     /// Internal: run one variant in this (fresh) process and print its figures as JSON.
     #[arg(long, hide = true, requires = "out")]
     variant: Option<String>,
@@ -297,6 +302,9 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
         frame_mb,
         queue_mb
     );
+    if args.instructions {
+        instructions::compare(args, size, &variants, dir)?;
+    }
     Ok(())
 }
 
@@ -327,8 +335,40 @@ impl std::fmt::Display for Ratio {
 
 /// Runs one variant in a fresh `axvs bench --variant` process, so memory and CPU figures are its own.
 fn spawn_variant(args: &BenchArgs, size: BenchSize, variant: Variant, out: &Path) -> Result<Run, CliError> {
+    let output = variant_command(None, args, size, variant, out, args.frames)?
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| bench_error("variant", e))?;
+    if !output.status.success() {
+        return Err(bench_error(
+            variant.code(),
+            format!("variant process exited with {}", output.status),
+        ));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| bench_error(variant.code(), e))
+}
+
+/// The command line of one `axvs bench --variant` run of `frames` frames, under `wrapper` (a program and
+/// its arguments, e.g. valgrind) if given.
+fn variant_command(
+    wrapper: Option<&[String]>,
+    args: &BenchArgs,
+    size: BenchSize,
+    variant: Variant,
+    out: &Path,
+    frames: u64,
+) -> Result<Command, CliError> {
     let exe = std::env::current_exe().map_err(|e| bench_error("variant", e))?;
-    let output = Command::new(exe)
+    let mut command = match wrapper {
+        Some([program, wrapper_args @ ..]) => {
+            let mut command = Command::new(program);
+            command.args(wrapper_args).arg(exe);
+            command
+        }
+        _ => Command::new(exe),
+    };
+    command
         .args(["bench", "--variant", variant.code(), "--out"])
         .arg(out)
         .args(["--sizes", &format!("{}x{}:{}", size.width, size.height, size.format)])
@@ -342,21 +382,11 @@ fn spawn_variant(args: &BenchArgs, size: BenchSize, variant: Variant, out: &Path
         ])
         .args([
             "--frames",
-            &args.frames.to_string(),
+            &frames.to_string(),
             "--queue-depth",
             &args.queue_depth.to_string(),
-        ])
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| bench_error("variant", e))?;
-    if !output.status.success() {
-        return Err(bench_error(
-            variant.code(),
-            format!("variant process exited with {}", output.status),
-        ));
-    }
-    serde_json::from_slice(&output.stdout).map_err(|e| bench_error(variant.code(), e))
+        ]);
+    Ok(command)
 }
 
 /// `--variant`: one run of one variant in this process; prints its figures as JSON.
