@@ -1,5 +1,6 @@
 //! The OpenCV backend through `axvs run`, against real OpenCV: a live GStreamer source, a video file made by
-//! the ffmpeg CLI, negotiation errors, sources that do not open; and the preview window under Xvfb.
+//! the ffmpeg CLI, a live UDP stream the ffmpeg CLI sends on loopback, negotiation errors, sources that do
+//! not open; and the preview window under Xvfb.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -80,6 +81,53 @@ fn replays_a_video_file_to_its_end_without_losing_a_frame() {
     let report = report.expect("report");
     assert_eq!(check_counts(&report), vec![75]);
     assert_eq!(report["cameras"][0]["status"]["state"], "idle");
+}
+
+/// A live network stream by URL: the ffmpeg CLI sends MPEG-TS over UDP on loopback at its own pace for 4 s,
+/// then stops. axvs records what came, notices that the stream stopped (read time-out), and leaves a
+/// playable video whose frames match the log.
+#[test]
+fn records_a_network_stream_by_url_and_reports_when_it_stops() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free UDP port")
+        .port();
+    let url = format!("udp://127.0.0.1:{port}");
+    let mut sender = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=25",
+            "-t",
+            "4",
+        ])
+        .args(["-c:v", "mpeg2video", "-g", "10", "-q:v", "4", "-f", "mpegts"])
+        .arg(format!("{url}?pkt_size=1316"))
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("run ffmpeg");
+    let rig = write_rig(
+        dir.path(),
+        "url.toml",
+        &format!("[encoder]\npreset = 1\n[[camera]]\nid = 6\nname = \"net\"\nbackend = \"opencv\"\nurl = \"{url}\"\n"),
+    );
+    let (code, stderr, report) = run_rig(dir.path(), &rig, "url", &["--duration", "60"]);
+    let _ = sender.kill();
+    let _ = sender.wait();
+    assert_eq!(code, Some(1), "the stream's end is a camera failure: {stderr}");
+    assert!(
+        stderr.contains(&format!("url '{url}' stopped delivering frames")),
+        "{stderr}"
+    );
+    let report = report.expect("report");
+    let saved = check_counts(&report);
+    assert!(saved[0] >= 40, "a 25 fps stream for 4 s saved {saved:?}");
+    assert_eq!(report["cameras"][0]["status"]["dropped"]["queue_full"], 0);
 }
 
 #[test]
