@@ -11,8 +11,9 @@ pub trait LogSink: Send + Sync {
     /// Records one entry.
     fn log(&self, source_id: u8, time_us: u64, payload: &[u8]) -> Result<(), LogError>;
 
-    /// Blocks until every entry accepted so far is written to the operating system.
-    fn flush(&self) -> Result<(), LogError>;
+    /// Blocks until every entry accepted so far is written to the operating system; reports whether
+    /// `source_id`'s entries all made it. One source's failed log does not fail the others.
+    fn flush(&self, source_id: u8) -> Result<(), LogError>;
 }
 
 /// Why a log entry could not be recorded.
@@ -43,7 +44,7 @@ impl LogSink for NullLogSink {
         Ok(())
     }
 
-    fn flush(&self) -> Result<(), LogError> {
+    fn flush(&self, _source_id: u8) -> Result<(), LogError> {
         Ok(())
     }
 }

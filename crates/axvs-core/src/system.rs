@@ -578,7 +578,7 @@ impl VideoSystem {
                 let left = queue.try_iter().count() as u64;
                 self.shared.counters.encoder_error.fetch_add(left, Ordering::Relaxed);
             }
-            if let Err(e) = self.log.flush() {
+            if let Err(e) = self.log.flush(self.config.id) {
                 self.shared.fail(self.shared.log_error(e));
             }
             if video.is_none() {

@@ -24,18 +24,51 @@ enum Msg {
         time_us: u64,
         payload: Vec<u8>,
     },
-    Flush(Sender<Result<(), String>>),
+    Flush(Sender<()>),
+}
+
+/// The first error of each source's log, by source id. A source whose log failed gets no more entries
+/// written; the other sources go on.
+#[derive(Debug)]
+struct SourceErrors(Mutex<Vec<Option<String>>>);
+
+impl SourceErrors {
+    fn new() -> Self {
+        SourceErrors(Mutex::new(vec![None; 256]))
+    }
+
+    fn get(&self, source_id: u8) -> Option<String> {
+        match self.0.lock() {
+            Ok(errors) => errors[source_id as usize].clone(),
+            Err(_) => Some("the log writer failed".into()),
+        }
+    }
+
+    fn set(&self, source_id: u8, message: String) {
+        tracing::error!("log writer: {message}");
+        if let Ok(mut errors) = self.0.lock() {
+            errors[source_id as usize].get_or_insert(message);
+        }
+    }
+
+    /// Every error so far, in source order, joined into one line.
+    fn all(&self) -> Option<String> {
+        let errors = self.0.lock().ok()?;
+        let all: Vec<&str> = errors.iter().flatten().map(String::as_str).collect();
+        (!all.is_empty()).then(|| all.join("; "))
+    }
 }
 
 /// A [`LogSink`] writing one raw log per source (`<dir>/<id:03d>.axvslog`) from a background thread.
 ///
 /// `log` only queues the entry. The writer writes through a buffer and hands it to the OS whenever it has
 /// caught up with its queue, and at least once a second under sustained load, so a crash loses at most the
-/// last second. A log file that already exists is never overwritten or appended to.
+/// last second. A log file that already exists is never overwritten or appended to. Errors are kept per
+/// source: one camera's failed log file does not stop the others' logs.
 pub struct FileLogSink {
     dir: PathBuf,
     tx: Mutex<Option<Sender<Msg>>>,
-    error: Arc<Mutex<Option<String>>>,
+    errors: Arc<SourceErrors>,
     thread: Mutex<Option<JoinHandle<Vec<PathBuf>>>>,
 }
 
@@ -45,12 +78,12 @@ impl FileLogSink {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&dir).map_err(LogFileError::io(&dir))?;
         let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
-        let error = Arc::new(Mutex::new(None));
+        let errors = Arc::new(SourceErrors::new());
         let writer = Writer {
             dir: dir.clone(),
             files: (0..=255).map(|_| None).collect(),
             written: Vec::new(),
-            error: Arc::clone(&error),
+            errors: Arc::clone(&errors),
             scratch: Vec::with_capacity(64),
         };
         let thread = std::thread::Builder::new()
@@ -60,7 +93,7 @@ impl FileLogSink {
         Ok(FileLogSink {
             dir,
             tx: Mutex::new(Some(tx)),
-            error,
+            errors,
             thread: Mutex::new(Some(thread)),
         })
     }
@@ -75,8 +108,8 @@ impl FileLogSink {
         self.dir.join(log_file_name(source_id))
     }
 
-    fn sender(&self) -> Result<Sender<Msg>, LogError> {
-        if let Some(e) = self.error.lock().ok().and_then(|e| e.clone()) {
+    fn sender(&self, source_id: u8) -> Result<Sender<Msg>, LogError> {
+        if let Some(e) = self.errors.get(source_id) {
             return Err(LogError::Io(e));
         }
         self.tx
@@ -86,7 +119,8 @@ impl FileLogSink {
             .ok_or_else(|| LogError::Closed("the log was closed".into()))
     }
 
-    /// Writes everything queued, stops the writer and returns the log files it wrote.
+    /// Writes everything queued, stops the writer and returns the log files it wrote; an error names every
+    /// source whose log failed.
     pub fn close(&self) -> Result<Vec<PathBuf>, LogFileError> {
         if let Ok(mut tx) = self.tx.lock() {
             tx.take();
@@ -98,7 +132,7 @@ impl FileLogSink {
                 .map_err(|_| LogFileError::Writer("writer thread panicked".into()))?,
             None => Vec::new(),
         };
-        if let Some(e) = self.error.lock().ok().and_then(|e| e.clone()) {
+        if let Some(e) = self.errors.all() {
             return Err(LogFileError::Writer(e));
         }
         Ok(files)
@@ -113,7 +147,7 @@ impl LogSink for FileLogSink {
                 payload.len()
             )));
         }
-        self.sender()?
+        self.sender(source_id)?
             .send(Msg::Entry {
                 source_id,
                 time_us,
@@ -122,15 +156,18 @@ impl LogSink for FileLogSink {
             .map_err(|_| LogError::Closed("the log writer stopped".into()))
     }
 
-    fn flush(&self) -> Result<(), LogError> {
+    fn flush(&self, source_id: u8) -> Result<(), LogError> {
         let (reply_tx, reply_rx) = crossbeam_channel::bounded(1);
-        self.sender()?
+        self.sender(source_id)?
             .send(Msg::Flush(reply_tx))
             .map_err(|_| LogError::Closed("the log writer stopped".into()))?;
         reply_rx
             .recv()
-            .map_err(|_| LogError::Closed("the log writer stopped".into()))?
-            .map_err(LogError::Io)
+            .map_err(|_| LogError::Closed("the log writer stopped".into()))?;
+        match self.errors.get(source_id) {
+            Some(e) => Err(LogError::Io(e)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -150,7 +187,7 @@ struct Writer {
     dir: PathBuf,
     files: Vec<Option<BufWriter<File>>>,
     written: Vec<PathBuf>,
-    error: Arc<Mutex<Option<String>>>,
+    errors: Arc<SourceErrors>,
     scratch: Vec<u8>,
 }
 
@@ -178,20 +215,18 @@ impl Writer {
                 time_us,
                 payload,
             } => {
-                if self.failed() {
+                if self.errors.get(source_id).is_some() {
                     return;
                 }
                 if let Err(e) = self.write(source_id, time_us, &payload) {
-                    self.set_error(e);
+                    // Its file is dropped: nothing more is written to a log with a hole in it.
+                    self.files[source_id as usize] = None;
+                    self.errors.set(source_id, e);
                 }
             }
             Msg::Flush(reply) => {
                 self.flush_all();
-                let result = match self.error.lock().ok().and_then(|e| e.clone()) {
-                    Some(e) => Err(e),
-                    None => Ok(()),
-                };
-                let _ = reply.send(result);
+                let _ = reply.send(());
             }
         }
     }
@@ -227,27 +262,15 @@ impl Writer {
     }
 
     fn flush_all(&mut self) {
-        let mut failure = None;
-        for (id, file) in self.files.iter_mut().enumerate() {
-            if let Some(f) = file {
-                if let Err(e) = f.flush() {
-                    failure = Some(format!("{}: {e}", self.dir.join(log_file_name(id as u8)).display()));
+        for (id, slot) in self.files.iter_mut().enumerate() {
+            if let Some(file) = slot {
+                if let Err(e) = file.flush() {
+                    *slot = None;
+                    let id = id as u8;
+                    self.errors
+                        .set(id, format!("{}: {e}", self.dir.join(log_file_name(id)).display()));
                 }
             }
-        }
-        if let Some(e) = failure {
-            self.set_error(e);
-        }
-    }
-
-    fn failed(&self) -> bool {
-        self.error.lock().map(|e| e.is_some()).unwrap_or(true)
-    }
-
-    fn set_error(&self, message: String) {
-        tracing::error!("log writer: {message}");
-        if let Ok(mut e) = self.error.lock() {
-            e.get_or_insert(message);
         }
     }
 }
@@ -264,7 +287,7 @@ mod tests {
         sink.log(1, 0, &7u64.to_le_bytes()).expect("log");
         sink.log(2, 0, &8u64.to_le_bytes()).expect("log");
         sink.log(1, 5, &[]).expect("log");
-        sink.flush().expect("flush");
+        sink.flush(1).expect("flush");
         // Visible to a reader before close: what a crash would leave.
         let one = read_log(&sink.log_path(1)).expect("read");
         assert_eq!(one.entries.len(), 2);
@@ -279,8 +302,30 @@ mod tests {
         std::fs::write(dir.path().join("003.axvslog"), b"old").expect("write");
         let sink = FileLogSink::create(dir.path()).expect("sink");
         sink.log(3, 0, &[0; 8]).expect("queued");
-        assert!(sink.flush().is_err());
+        assert!(sink.flush(3).is_err());
         assert!(sink.close().is_err());
+        assert_eq!(std::fs::read(dir.path().join("003.axvslog")).expect("read"), b"old");
+    }
+
+    #[test]
+    fn one_sources_failed_log_leaves_the_others_logging() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("003.axvslog"), b"old").expect("write");
+        let sink = FileLogSink::create(dir.path()).expect("sink");
+        sink.log(3, 0, &[0; 8]).expect("queued");
+        sink.log(4, 0, &[0; 8]).expect("queued");
+        assert!(sink.flush(3).is_err());
+        sink.flush(4).expect("source 4 is unaffected");
+        assert!(sink.log(3, 1, &[]).is_err(), "source 3 refuses once failed");
+        for t in 1..=10 {
+            sink.log(4, t, &[]).expect("source 4 goes on");
+        }
+        let err = sink.close().expect_err("close names the failed source").to_string();
+        assert!(err.contains("003.axvslog"), "{err}");
+        assert_eq!(
+            read_log(&dir.path().join("004.axvslog")).expect("read").entries.len(),
+            11
+        );
         assert_eq!(std::fs::read(dir.path().join("003.axvslog")).expect("read"), b"old");
     }
 }
