@@ -188,7 +188,7 @@ fn open_codec(
     enc.set_time_base(TIME_BASE);
     let fps_milli = (fps * 1000.0).round().max(1.0) as i32;
     enc.set_frame_rate(Some(Rational(fps_milli, 1000)));
-    enc.set_gop(((fps * settings.keyframe_interval_s).round() as u32).max(1));
+    enc.set_gop(settings.gop(fps));
     enc.set_color_range(ff::util::color::Range::JPEG);
     if global_header {
         enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);

@@ -265,6 +265,13 @@ pub struct EncoderSettings {
     pub keyframe_interval_s: f64,
 }
 
+impl EncoderSettings {
+    /// Frames between keyframes at `fps`: `keyframe_interval_s` worth of frames, at least 1.
+    pub fn gop(&self, fps: f64) -> u32 {
+        ((fps * self.keyframe_interval_s).round() as u32).max(1)
+    }
+}
+
 impl Default for EncoderSettings {
     /// H.264 on the CPU, preset 5 (slow), QP 15, yuv420p: the original's defaults, with H.264.
     fn default() -> Self {

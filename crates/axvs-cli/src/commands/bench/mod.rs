@@ -4,7 +4,8 @@
 //! Variants, run alternately on identical synthetic frames with identical encoder settings:
 //! - `a`: axvs' pipeline: unpaced synthetic camera → bounded queue (back-pressure) → in-process encoder →
 //!   file, with the timestamp log;
-//! - `b`: the same frames piped into the `ffmpeg` CLI (`-f rawvideo ... -i pipe:`), as the original does;
+//! - `b`: the same frames piped into the `ffmpeg` CLI (`-f rawvideo ... -i pipe:`) with the original's command
+//!   line, plus the keyframe interval axvs uses (identical encoder settings);
 //! - `c`: the encoder alone on frames already in memory: the limit;
 //! - `a'` (mono sizes): the pipeline with native gray (4:0:0) output.
 
@@ -27,6 +28,9 @@ use axvs_log::{npz, read_log, timestamps, FileLogSink};
 use clap::Args;
 
 use super::CliError;
+
+/// The synthetic cameras' nominal rate: it sets the GOP and the CLI's `-r`, not the (unpaced) speed.
+const BENCH_FPS: f64 = 30.0;
 
 /// One benchmark size: `WIDTHxHEIGHT:FORMAT`, e.g. `1920x1080:mono8`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -211,7 +215,7 @@ fn synthetic(size: BenchSize, frame_limit: Option<u64>) -> SyntheticConfig {
     SyntheticConfig {
         width: size.width,
         height: size.height,
-        fps: 30.0,
+        fps: BENCH_FPS,
         pixel_format: size.format,
         paced: false,
         frame_limit,
@@ -479,16 +483,29 @@ fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, pat
             "-s",
             &format!("{}x{}", size.width, size.height),
             "-r",
-            "30",
+            &BENCH_FPS.to_string(),
             "-i",
             "pipe:",
         ])
         .args(["-vcodec", encoder]);
+    // The original's options, and the one encoder setting it leaves at the encoder's default but axvs sets
+    // (keyframes every `keyframe_interval_s`, so that a crash loses at most that much): the same GOP.
     match settings.codec {
-        Codec::H264 => command.args(["-x264-params", &format!("qp={}", settings.qp.get())]),
-        Codec::H265 => command.args(["-x265-params", &format!("qp={}:log-level=error", settings.qp.get())]),
+        Codec::H264 => command.args([
+            "-x264-params",
+            &format!("qp={}", settings.qp.get()),
+            "-profile:v",
+            "high422",
+        ]),
+        Codec::H265 => command.args([
+            "-x265-params",
+            &format!("qp={}:log-level=error", settings.qp.get()),
+            "-profile:v",
+            "main",
+        ]),
         _ => command.args(["-qp", &settings.qp.get().to_string()]),
     };
+    command.args(["-g", &settings.gop(BENCH_FPS).to_string()]);
     command
         .args([
             "-preset",
