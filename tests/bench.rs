@@ -3,34 +3,34 @@
 
 use axvs_tests::axvs;
 
-#[test]
-fn bench_prints_every_figure() {
-    let out = axvs()
-        .args([
-            "bench",
-            "--sizes",
-            "128x96:mono8,128x96:bgr8",
-            "--frames",
-            "12",
-            "--runs",
-            "1",
-        ])
-        .args([
-            "--startup-runs",
-            "1",
-            "--multi-seconds",
-            "1",
-            "--extract-entries",
-            "2000",
-        ])
-        .output()
-        .expect("run axvs bench");
-    let text = String::from_utf8_lossy(&out.stdout);
+/// Runs `axvs bench <args>`, which must succeed, and returns what it printed.
+fn bench(args: &[&str]) -> String {
+    let out = axvs().arg("bench").args(args).output().expect("run axvs bench");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),
         "bench failed: {}{text}",
         String::from_utf8_lossy(&out.stderr)
     );
+    text
+}
+
+#[test]
+fn bench_prints_every_figure() {
+    let text = bench(&[
+        "--sizes",
+        "128x96:mono8,128x96:bgr8",
+        "--frames",
+        "12",
+        "--runs",
+        "1",
+        "--startup-runs",
+        "1",
+        "--multi-seconds",
+        "1",
+        "--extract-entries",
+        "2000",
+    ]);
     for figure in [
         "128x96 mono8",
         "128x96 bgr8",
@@ -66,18 +66,21 @@ fn bench_rejects_bad_sizes() {
 
 #[test]
 fn bench_counts_instructions_per_frame_under_callgrind() {
-    let out = axvs()
-        .args(["bench", "--sizes", "64x32:mono8", "--frames", "4", "--runs", "1"])
-        .args(["--startup-runs", "0", "--multi-seconds", "0", "--extract-entries", "0"])
-        .arg("--instructions")
-        .output()
-        .expect("run axvs bench");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "bench failed: {}{text}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = bench(&[
+        "--sizes",
+        "64x32:mono8",
+        "--frames",
+        "4",
+        "--runs",
+        "1",
+        "--startup-runs",
+        "0",
+        "--multi-seconds",
+        "0",
+        "--extract-entries",
+        "0",
+        "--instructions",
+    ]);
     let line = text
         .lines()
         .find(|l| l.contains("instructions per frame (callgrind"))
