@@ -196,6 +196,18 @@ fn preview_without_a_display_warns_and_records() {
     assert!(ffprobe_frame_count(&dir.path().join("nd/001.mp4")) > 0);
 }
 
+/// Acquisition rate of a camera from its log: saved frames over the span of their acquisition times.
+fn logged_rate(cam: &serde_json::Value) -> f64 {
+    let log = axvs_log::read_log(std::path::Path::new(cam["log"].as_str().expect("log path"))).expect("log");
+    let times: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+    let (first, last) = (times.first().copied(), times.last().copied());
+    let (Some(first), Some(last)) = (first, last) else {
+        panic!("no frames in the log");
+    };
+    assert!(last > first, "frames span no time");
+    (times.len() - 1) as f64 * 1e6 / (last - first) as f64
+}
+
 #[test]
 fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
     let xvfb = Xvfb::start();
@@ -206,40 +218,45 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
         "[encoder]\npreset = 1\n[[camera]]\nid = 1\nname = \"previewed\"\nbackend = \"synthetic\"\nwidth = 480\n\
          height = 360\nfps = 60\npixel_format = \"bgr8\"\ndisplay_fps = 20\n",
     );
-    let (mut command, report_path) = rig_command(dir.path(), &rig, "pv", &["--duration", "6"]);
+    // Runs until told to stop (q + Enter), however long the window takes to come up on a loaded machine.
+    let (mut command, report_path) = rig_command(dir.path(), &rig, "pv", &["--duration", "120"]);
     let mut child = command
         .env("DISPLAY", xvfb.display())
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start axvs");
-    xvfb.wait_for_window("axvs 001 previewed", &mut child, Duration::from_secs(20));
-    // Give the window a few frames, then look at the screen.
+    xvfb.wait_for_window("axvs 001 previewed", &mut child, Duration::from_secs(30));
     let screenshot = dir.path().join("screen.xwd");
-    wait_until("image content on screen", Duration::from_secs(20), || {
+    wait_until("image content on screen", Duration::from_secs(30), || {
         xvfb.screenshot(&screenshot) && axvs_tests::xwd_distinct_colours(&screenshot) > 50
     });
+    // A few seconds with the window showing frames, then stop.
+    std::thread::sleep(Duration::from_secs(3));
+    let mut stdin = child.stdin.take().expect("axvs stdin");
+    std::io::Write::write_all(&mut stdin, b"q\n").expect("send q");
+    drop(stdin);
     let out = child.wait_with_output().expect("axvs run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report = read_report(&report_path);
-    let status = &report["cameras"][0]["status"];
-    // Paced at 60 fps for 6 s: acquisition with the preview on lost nothing, on either side.
+    let cam = &report["cameras"][0];
+    let status = &cam["status"];
+    // Paced at 60 fps: acquisition with the preview on lost nothing, on either side.
     assert_eq!(status["camera_lost"], 0, "{status}");
     assert_eq!(status["dropped"]["queue_full"], 0, "{status}");
-    let acquired = status["acquired"].as_u64().expect("acquired");
-    assert!(acquired >= 350, "60 fps x 6 s acquired only {acquired}");
+    assert!(status["acquired"].as_u64().expect("acquired") >= 180, "{status}");
     check_counts(&report);
+    let rate_on = logged_rate(cam);
 
-    // The same rig with the preview off acquires as many frames: the preview costs acquisition nothing.
-    let (code, stderr, off) = run_rig(dir.path(), &rig, "off", &["--duration", "6", "--no-preview"]);
+    // The same rig with the preview off acquires at the same rate: the preview costs acquisition nothing.
+    let (code, stderr, off) = run_rig(dir.path(), &rig, "off", &["--duration", "4", "--no-preview"]);
     assert_eq!(code, Some(0), "{stderr}");
-    let off = off.expect("report");
-    let acquired_off = off["cameras"][0]["status"]["acquired"].as_u64().expect("acquired");
-    let ratio = acquired as f64 / acquired_off as f64;
+    let rate_off = logged_rate(&off.expect("report")["cameras"][0]);
+    let ratio = rate_on / rate_off;
     assert!(
         (0.97..=1.03).contains(&ratio),
-        "preview on {acquired} vs off {acquired_off}"
+        "preview on {rate_on:.2} fps vs off {rate_off:.2} fps"
     );
 }
 
@@ -253,34 +270,38 @@ fn closing_the_preview_window_closes_only_the_preview_and_recording_goes_on() {
         "[encoder]\npreset = 1\n[[camera]]\nid = 2\nname = \"escaped\"\nbackend = \"synthetic\"\nwidth = 320\n\
          height = 240\nfps = 30\ndisplay_fps = 10\n",
     );
-    let (mut command, report_path) = rig_command(dir.path(), &rig, "esc", &["--duration", "5"]);
+    let (mut command, report_path) = rig_command(dir.path(), &rig, "esc", &["--duration", "120"]);
     let mut child = command
         .env("DISPLAY", xvfb.display())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start axvs");
     let title = "axvs 002 escaped";
-    xvfb.wait_for_window(title, &mut child, Duration::from_secs(20));
+    xvfb.wait_for_window(title, &mut child, Duration::from_secs(30));
     // Close the window from outside, as a user (or a window manager) would.
     wait_until("the window closed", Duration::from_secs(20), || {
-        let _ = std::process::Command::new("xdotool")
+        let _ = Command::new("xdotool")
             .args(["search", "--onlyvisible", "--name", title, "windowclose"])
             .env("DISPLAY", xvfb.display())
-            .stderr(std::process::Stdio::null())
+            .stderr(Stdio::null())
             .status();
         !xvfb.has_window(title)
     });
+    // Recording goes on without the window for 2 s, then stops when told.
+    std::thread::sleep(Duration::from_secs(2));
     assert!(
         child.try_wait().expect("poll axvs").is_none(),
-        "the window must close while axvs is still recording"
+        "closing the window must not stop the recording"
     );
+    let mut stdin = child.stdin.take().expect("axvs stdin");
+    std::io::Write::write_all(&mut stdin, b"q\n").expect("send q");
+    drop(stdin);
     let out = child.wait_with_output().expect("axvs run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report = read_report(&report_path);
-    // Recording went on for the whole 5 s after the preview closed.
     let cam = &report["cameras"][0];
-    assert!(cam["status"]["saved"].as_u64().expect("saved") >= 140, "{cam}");
+    assert!(cam["status"]["saved"].as_u64().expect("saved") >= 60, "{cam}");
     counts_agree(cam);
 }
