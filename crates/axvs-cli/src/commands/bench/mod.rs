@@ -592,7 +592,7 @@ fn startup(runs: usize, dir: &Path) -> Result<(), CliError> {
     let mut firsts = Vec::new();
     for i in 0..runs {
         let report = dir.join(format!("startup{i}.json"));
-        let status = Command::new(&exe)
+        let output = Command::new(&exe)
             .args([
                 "run",
                 "--duration",
@@ -609,10 +609,18 @@ fn startup(runs: usize, dir: &Path) -> Result<(), CliError> {
             .arg(&rig)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .status()
+            .stderr(Stdio::piped())
+            .output()
             .map_err(|e| bench_error("startup", e))?;
-        if !status.success() {
-            return Err(bench_error("startup", format!("axvs run exited with {status}")));
+        if !output.status.success() {
+            return Err(bench_error(
+                "startup",
+                format!(
+                    "axvs run exited with {}: {}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ),
+            ));
         }
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&report).map_err(|e| bench_error("startup", e))?)
