@@ -25,15 +25,47 @@ pub fn axvs() -> Command {
     Command::new(axvs_bin())
 }
 
-/// Polls `condition` every 10 ms until it holds; panics with `what` after `timeout`.
+/// Polls `condition` until it holds, first every 10 ms and then less often (up to every 200 ms, so that
+/// polling through external tools does not load the machine); panics with `what` after `timeout`.
 pub fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
+    let mut pause = Duration::from_millis(10);
     while !condition() {
         assert!(
             start.elapsed() < timeout,
             "timed out after {timeout:?} waiting for {what}"
         );
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// A child process that is killed if the test panics before it ends on its own.
+pub struct ChildGuard(Option<std::process::Child>);
+
+impl ChildGuard {
+    /// Guards `child`.
+    pub fn new(child: std::process::Child) -> ChildGuard {
+        ChildGuard(Some(child))
+    }
+
+    /// The child, for the test to use.
+    pub fn child(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().expect("child already taken")
+    }
+
+    /// Takes the child back, to wait for it.
+    pub fn take(mut self) -> std::process::Child {
+        self.0.take().expect("child already taken")
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -215,8 +247,44 @@ impl Xvfb {
                     start.elapsed()
                 );
             }
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Asks every window titled `title` to close, as a window manager does when the user clicks its close
+    /// button (a `WM_DELETE_WINDOW` message); false if there was no such window.
+    pub fn close_window(&self, title: &str) -> bool {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
+        let found = Command::new("xdotool")
+            .args(["search", "--name", title])
+            .env("DISPLAY", &self.display)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .expect("run xdotool (package xdotool)");
+        let windows: Vec<u32> = String::from_utf8_lossy(&found.stdout)
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        if windows.is_empty() {
+            return false;
+        }
+        let (conn, _) = x11rb::connect(Some(&self.display)).expect("connect to Xvfb");
+        let atom = |name: &[u8]| {
+            conn.intern_atom(false, name)
+                .expect("intern atom")
+                .reply()
+                .expect("atom reply")
+                .atom
+        };
+        let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+        for window in windows {
+            let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
+            conn.send_event(false, window, EventMask::NO_EVENT, event)
+                .expect("send WM_DELETE_WINDOW");
+        }
+        conn.flush().expect("flush X connection");
+        true
     }
 
     /// Writes a screenshot of the whole screen (XWD format) to `path`; false if the server refused (it

@@ -107,9 +107,9 @@ struct Window {
     frame: Vec<u8>,
     shown: Mat,
     open: bool,
-    /// The window has been mapped once; only then does "not visible" mean the user closed it. (A window
-    /// that the X server has not mapped yet also reads as not visible, on a loaded machine for a while.)
-    mapped: bool,
+    /// The window has reported itself visible once; only then does "not visible" mean it was closed. (A
+    /// window that is not shown yet may read as not visible, on a loaded machine for a while.)
+    seen_visible: bool,
 }
 
 fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
@@ -122,7 +122,7 @@ fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
             frame: Vec::new(),
             shown: Mat::default(),
             open: true,
-            mapped: false,
+            seen_visible: false,
         });
     }
     while !stop.load(Ordering::SeqCst) && windows.iter().any(|w| w.open) {
@@ -136,8 +136,8 @@ fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
         for w in windows.iter_mut().filter(|w| w.open) {
             // ESC closes the previews; so does closing a window (it is no longer visible). Recording goes on.
             let visible = highgui::get_window_property(&w.spec.title, highgui::WND_PROP_VISIBLE).unwrap_or(0.0) >= 1.0;
-            w.mapped |= visible;
-            if key == 27 || (w.mapped && !visible) {
+            w.seen_visible |= visible;
+            if key == 27 || (w.seen_visible && !visible) {
                 w.open = false;
                 w.spec.mailbox.close();
                 let _ = highgui::destroy_window(&w.spec.title);

@@ -27,10 +27,22 @@ enum Msg {
     Flush(Sender<()>),
 }
 
-/// The first error of each source's log, by source id. A source whose log failed gets no more entries
-/// written; the other sources go on.
+/// The first error of each source's log, by source id, and how many of its entries were not written
+/// because of it. A source whose log failed gets no more entries written; the other sources go on.
 #[derive(Debug)]
-struct SourceErrors(Mutex<Vec<Option<String>>>);
+struct SourceErrors(Mutex<Vec<Option<Failure>>>);
+
+#[derive(Debug, Clone)]
+struct Failure {
+    message: String,
+    unwritten: u64,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (at least {} entries not written)", self.message, self.unwritten)
+    }
+}
 
 impl SourceErrors {
     fn new() -> Self {
@@ -39,22 +51,33 @@ impl SourceErrors {
 
     fn get(&self, source_id: u8) -> Option<String> {
         match self.0.lock() {
-            Ok(errors) => errors[source_id as usize].clone(),
+            Ok(errors) => errors[source_id as usize].as_ref().map(Failure::to_string),
             Err(_) => Some("the log writer failed".into()),
         }
     }
 
-    fn set(&self, source_id: u8, message: String) {
-        tracing::error!("log writer: {message}");
+    /// Records that an entry of `source_id` was not written: the first time, because of `message`.
+    fn set(&self, source_id: u8, message: impl FnOnce() -> String) {
         if let Ok(mut errors) = self.0.lock() {
-            errors[source_id as usize].get_or_insert(message);
+            match &mut errors[source_id as usize] {
+                Some(failure) => failure.unwritten += 1,
+                slot @ None => {
+                    let message = message();
+                    tracing::error!("log writer: {message}");
+                    *slot = Some(Failure { message, unwritten: 1 });
+                }
+            }
         }
+    }
+
+    fn failed(&self, source_id: u8) -> bool {
+        self.0.lock().map(|e| e[source_id as usize].is_some()).unwrap_or(true)
     }
 
     /// Every error so far, in source order, joined into one line.
     fn all(&self) -> Option<String> {
         let errors = self.0.lock().ok()?;
-        let all: Vec<&str> = errors.iter().flatten().map(String::as_str).collect();
+        let all: Vec<String> = errors.iter().flatten().map(Failure::to_string).collect();
         (!all.is_empty()).then(|| all.join("; "))
     }
 }
@@ -215,13 +238,14 @@ impl Writer {
                 time_us,
                 payload,
             } => {
-                if self.errors.get(source_id).is_some() {
+                if self.errors.failed(source_id) {
+                    self.errors.set(source_id, String::new);
                     return;
                 }
                 if let Err(e) = self.write(source_id, time_us, &payload) {
                     // Its file is dropped: nothing more is written to a log with a hole in it.
                     self.files[source_id as usize] = None;
-                    self.errors.set(source_id, e);
+                    self.errors.set(source_id, || e);
                 }
             }
             Msg::Flush(reply) => {
@@ -267,8 +291,8 @@ impl Writer {
                 if let Err(e) = file.flush() {
                     *slot = None;
                     let id = id as u8;
-                    self.errors
-                        .set(id, format!("{}: {e}", self.dir.join(log_file_name(id)).display()));
+                    let path = self.dir.join(log_file_name(id));
+                    self.errors.set(id, || format!("{}: {e}", path.display()));
                 }
             }
         }
@@ -321,7 +345,10 @@ mod tests {
             sink.log(4, t, &[]).expect("source 4 goes on");
         }
         let err = sink.close().expect_err("close names the failed source").to_string();
-        assert!(err.contains("003.axvslog"), "{err}");
+        assert!(
+            err.contains("003.axvslog") && err.contains("(at least 1 entries not written)"),
+            "{err}"
+        );
         assert_eq!(
             read_log(&dir.path().join("004.axvslog")).expect("read").entries.len(),
             11

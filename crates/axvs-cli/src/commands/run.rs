@@ -277,6 +277,15 @@ fn record(
                 }
             }
         }
+        for cam in cameras.iter_mut() {
+            if cam.preview.as_ref().is_some_and(|m| m.is_closed()) {
+                cam.preview = None;
+                display.warn(&format!(
+                    "camera {} '{}': preview closed; recording goes on",
+                    cam.spec.id, cam.spec.name
+                ));
+            }
+        }
         let statuses: Vec<SystemStatus> = cameras.iter().map(|c| c.system.status()).collect();
         for (cam, s) in cameras.iter().zip(&statuses) {
             if let Some(mailbox) = &cam.preview {

@@ -13,8 +13,26 @@ use axvs_core::SYNTHETIC_PERIOD;
 
 use super::{bench_error, variant_command, BenchArgs, BenchSize, CliError, Variant};
 
-/// Frames of the shorter of the two runs; enough to fill x264's lookahead.
-const WARMUP: u64 = 16;
+/// Frames of the shorter of the two runs: enough to fill x264's lookahead, and a whole period, so that
+/// variant c renders the same frames beforehand in both runs.
+const WARMUP: u64 = SYNTHETIC_PERIOD;
+
+/// Fails early, before any timed run, if valgrind is missing.
+pub(super) fn check_valgrind() -> Result<(), CliError> {
+    let missing =
+        || CliError::Argument("--instructions needs valgrind (Debian package valgrind), which was not found".into());
+    let status = std::process::Command::new("valgrind")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|_| missing())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(missing())
+    }
+}
 
 /// Prints instructions per frame of every variant at `size`, and the shares and ratios that follow.
 pub(super) fn compare(args: &BenchArgs, size: BenchSize, variants: &[Variant], dir: &Path) -> Result<(), CliError> {

@@ -178,6 +178,9 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     if let (Some(code), Some(out)) = (&args.variant, &args.out) {
         return run_variant(&args, &settings, code, out);
     }
+    if args.instructions {
+        instructions::check_valgrind()?;
+    }
     let work = tempfile::tempdir().map_err(|source| CliError::Io {
         path: "temporary directory".into(),
         source,
