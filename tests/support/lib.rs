@@ -58,6 +58,17 @@ impl ChildGuard {
     pub fn take(mut self) -> std::process::Child {
         self.0.take().expect("child already taken")
     }
+
+    /// Kills the child and panics with `what` and what the child printed on its (piped) stderr.
+    pub fn fail(self, what: &str) -> ! {
+        let mut child = self.take();
+        let _ = child.kill();
+        let stderr = child
+            .wait_with_output()
+            .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
+            .unwrap_or_default();
+        panic!("{what}; the child printed:\n{stderr}");
+    }
 }
 
 impl Drop for ChildGuard {

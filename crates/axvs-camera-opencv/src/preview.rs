@@ -117,12 +117,14 @@ fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
     for spec in specs {
         highgui::named_window(&spec.title, highgui::WINDOW_NORMAL)?;
         highgui::resize_window(&spec.title, spec.width as i32, spec.height as i32)?;
+        // Asked now, before any events are processed: a window closed during the first wait is noticed.
+        let seen_visible = visible(&spec.title);
         windows.push(Window {
             spec,
             frame: Vec::new(),
             shown: Mat::default(),
             open: true,
-            seen_visible: false,
+            seen_visible,
         });
     }
     while !stop.load(Ordering::SeqCst) && windows.iter().any(|w| w.open) {
@@ -135,7 +137,7 @@ fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
         let key = highgui::wait_key(15)?;
         for w in windows.iter_mut().filter(|w| w.open) {
             // ESC closes the previews; so does closing a window (it is no longer visible). Recording goes on.
-            let visible = highgui::get_window_property(&w.spec.title, highgui::WND_PROP_VISIBLE).unwrap_or(0.0) >= 1.0;
+            let visible = visible(&w.spec.title);
             w.seen_visible |= visible;
             if key == 27 || (w.seen_visible && !visible) {
                 w.open = false;
@@ -150,6 +152,11 @@ fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
     }
     let _ = highgui::wait_key(1);
     Ok(())
+}
+
+/// True if the window reports itself visible.
+fn visible(title: &str) -> bool {
+    highgui::get_window_property(title, highgui::WND_PROP_VISIBLE).unwrap_or(0.0) >= 1.0
 }
 
 /// Puts the latest frame, in colour, with the camera's name and figures over it, into `w.shown`.
