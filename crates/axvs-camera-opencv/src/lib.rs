@@ -22,7 +22,7 @@ mod preview;
 
 pub use camera::{OpenCvCamera, OpenCvConfig, OpenCvSource};
 pub use discovery::{discover, DiscoveredCamera};
-pub use preview::{display_available, spawn_previews, PreviewError, PreviewHandle, PreviewSpec};
+pub use preview::{check_display, display_available, spawn_previews, PreviewError, PreviewHandle, PreviewSpec};
 
 /// Turns OpenCV's own console logging off (it prints warnings for every failed open or probe).
 pub fn silence_opencv_logs() {

@@ -30,6 +30,14 @@ pub enum PreviewError {
     /// Neither `DISPLAY` nor `WAYLAND_DISPLAY` is set.
     #[error("no display to show a preview on (DISPLAY and WAYLAND_DISPLAY are unset)")]
     NoDisplay,
+    /// `DISPLAY` is set, but that X display does not accept a connection.
+    #[error("cannot connect to display '{display}': {reason}")]
+    Unreachable {
+        /// The `DISPLAY` value.
+        display: String,
+        /// Why the connection failed.
+        reason: String,
+    },
     /// The format cannot be shown.
     #[error("camera '{0}': the preview shows mono8 and bgr8 frames only")]
     Format(String),
@@ -43,6 +51,24 @@ pub fn display_available() -> bool {
     ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// Checks that previews can be shown: a display is configured and, for X, accepts a connection. OpenCV's
+/// Qt windows abort the whole process when they cannot connect, so this is asked before any window opens.
+pub fn check_display() -> Result<(), PreviewError> {
+    if !display_available() {
+        return Err(PreviewError::NoDisplay);
+    }
+    if let Some(display) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
+        let display = display.to_string_lossy().into_owned();
+        if let Err(e) = x11rb::connect(Some(&display)) {
+            return Err(PreviewError::Unreachable {
+                display,
+                reason: e.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The running preview; dropping it closes the windows.
@@ -74,9 +100,7 @@ impl Drop for PreviewHandle {
 
 /// Opens a window per spec on a GUI thread of its own.
 pub fn spawn_previews(specs: Vec<PreviewSpec>) -> Result<PreviewHandle, PreviewError> {
-    if !display_available() {
-        return Err(PreviewError::NoDisplay);
-    }
+    check_display()?;
     if let Some(bad) = specs
         .iter()
         .find(|s| !matches!(s.pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axvs_camera_genicam::GenicamCamera;
-use axvs_camera_opencv::{display_available, spawn_previews, OpenCvCamera, PreviewError, PreviewSpec};
+use axvs_camera_opencv::{spawn_previews, OpenCvCamera, PreviewSpec};
 use axvs_core::{
     Camera, FrameMailbox, StopReport, SyntheticCamera, SystemConfig, SystemEvent, SystemState, SystemStatus,
     VideoSystem,
@@ -190,19 +190,17 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     }
     let mut preview = None;
     if !previews.is_empty() {
-        if display_available() {
-            for cam in &mut cameras {
-                cam.system.set_preview(cam.preview.clone());
+        match spawn_previews(previews) {
+            Ok(handle) => {
+                for cam in &mut cameras {
+                    cam.system.set_preview(cam.preview.clone());
+                }
+                preview = Some(handle);
             }
-            match spawn_previews(previews) {
-                Ok(handle) => preview = Some(handle),
-                Err(e) => eprintln!("axvs: warning: preview off: {e}"),
+            Err(e) => {
+                eprintln!("axvs: warning: preview off: {e}; recording goes on");
+                cameras.iter_mut().for_each(|cam| cam.preview = None);
             }
-        } else {
-            eprintln!(
-                "axvs: warning: preview off: {}; recording goes on",
-                PreviewError::NoDisplay
-            );
         }
     }
 
