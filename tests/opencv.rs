@@ -205,6 +205,26 @@ fn preview_without_a_display_warns_and_records() {
     }
 }
 
+/// Starts `axvs run` on the rig with Xvfb as its display, until told to stop (q + Enter) or for at most
+/// 120 s, however long its windows take to come up on a loaded machine. Returns the report path and the
+/// running child.
+fn record_on(
+    xvfb: &Xvfb,
+    dir: &std::path::Path,
+    rig: &std::path::Path,
+    session: &str,
+) -> (std::path::PathBuf, ChildGuard) {
+    let (mut command, report_path) = rig_command(dir, rig, session, &["--duration", "120"]);
+    let child = command
+        .env("DISPLAY", xvfb.display())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start axvs");
+    (report_path, ChildGuard::new(child))
+}
+
 /// Stops a running `axvs run` as a user would (q + Enter on its stdin) and collects its output.
 fn quit(guard: ChildGuard) -> std::process::Output {
     let mut child = guard.take();
@@ -236,17 +256,7 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
         "[encoder]\npreset = 1\n[[camera]]\nid = 1\nname = \"previewed\"\nbackend = \"synthetic\"\nwidth = 480\n\
          height = 360\nfps = 60\npixel_format = \"bgr8\"\ndisplay_fps = 20\n",
     );
-    // Runs until told to stop (q + Enter), however long the window takes to come up on a loaded machine.
-    let (mut command, report_path) = rig_command(dir.path(), &rig, "pv", &["--duration", "120"]);
-    let mut guard = ChildGuard::new(
-        command
-            .env("DISPLAY", xvfb.display())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start axvs"),
-    );
+    let (report_path, mut guard) = record_on(&xvfb, dir.path(), &rig, "pv");
     xvfb.wait_for_window("axvs 001 previewed", guard.child(), Duration::from_secs(30));
     let screenshot = dir.path().join("screen.xwd");
     wait_until("image content on screen", Duration::from_secs(30), || {
@@ -292,16 +302,7 @@ fn closing_the_preview_window_closes_only_the_preview_and_recording_goes_on() {
         "[encoder]\npreset = 1\n[[camera]]\nid = 2\nname = \"escaped\"\nbackend = \"synthetic\"\nwidth = 320\n\
          height = 240\nfps = 30\ndisplay_fps = 10\n",
     );
-    let (mut command, report_path) = rig_command(dir.path(), &rig, "esc", &["--duration", "120"]);
-    let mut guard = ChildGuard::new(
-        command
-            .env("DISPLAY", xvfb.display())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start axvs"),
-    );
+    let (report_path, mut guard) = record_on(&xvfb, dir.path(), &rig, "esc");
     let title = "axvs 002 escaped";
     xvfb.wait_for_window(title, guard.child(), Duration::from_secs(30));
     // Close the window as a user does, through the window manager's close button; asked again until it
