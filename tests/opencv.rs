@@ -257,7 +257,7 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
          height = 360\nfps = 60\npixel_format = \"bgr8\"\ndisplay_fps = 20\n",
     );
     let (report_path, mut guard) = record_on(&xvfb, dir.path(), &rig, "pv");
-    xvfb.wait_for_window("axvs 001 previewed", guard.child(), Duration::from_secs(30));
+    xvfb.wait_for_window("axvs 001 previewed", &mut guard, Duration::from_secs(30));
     let screenshot = dir.path().join("screen.xwd");
     wait_until("image content on screen", Duration::from_secs(30), || {
         xvfb.screenshot(&screenshot) && axvs_tests::xwd_distinct_colours(&screenshot) > 50
@@ -304,7 +304,7 @@ fn closing_the_preview_window_closes_only_the_preview_and_recording_goes_on() {
     );
     let (report_path, mut guard) = record_on(&xvfb, dir.path(), &rig, "esc");
     let title = "axvs 002 escaped";
-    xvfb.wait_for_window(title, guard.child(), Duration::from_secs(30));
+    xvfb.wait_for_window(title, &mut guard, Duration::from_secs(30));
     // Close the window as a user does, through the window manager's close button; asked again until it
     // goes, since a window that is still coming up may miss the first request.
     let asked = std::time::Instant::now();

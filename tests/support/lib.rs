@@ -60,8 +60,8 @@ impl ChildGuard {
     }
 
     /// Kills the child and panics with `what` and what the child printed on its (piped) stderr.
-    pub fn fail(self, what: &str) -> ! {
-        let mut child = self.take();
+    pub fn fail(&mut self, what: &str) -> ! {
+        let mut child = self.0.take().expect("child already taken");
         let _ = child.kill();
         let stderr = child
             .wait_with_output()
@@ -249,24 +249,15 @@ impl Xvfb {
 
     /// Waits until `child` (an `axvs run` with piped stderr) shows a window titled `title`. If the window
     /// never comes, or `child` ends first, kills it and panics with what it printed.
-    pub fn wait_for_window(&self, title: &str, child: &mut std::process::Child, timeout: Duration) {
+    pub fn wait_for_window(&self, title: &str, child: &mut ChildGuard, timeout: Duration) {
         let start = Instant::now();
-        loop {
-            if self.has_window(title) {
-                return;
-            }
-            let ended = child.try_wait().ok().flatten();
+        while !self.has_window(title) {
+            let ended = child.child().try_wait().ok().flatten();
             if ended.is_some() || start.elapsed() > timeout {
-                let _ = child.kill();
-                let _ = child.wait();
-                let mut stderr = String::new();
-                if let Some(mut pipe) = child.stderr.take() {
-                    let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-                }
-                panic!(
-                    "no window '{title}' after {:?} (axvs ended: {ended:?}); axvs printed:\n{stderr}",
+                child.fail(&format!(
+                    "no window '{title}' after {:?} (axvs ended: {ended:?})",
                     start.elapsed()
-                );
+                ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
