@@ -190,9 +190,13 @@ fn open_codec(
     enc.set_frame_rate(Some(Rational(fps_milli, 1000)));
     enc.set_gop(settings.gop(fps));
     enc.set_color_range(ff::util::color::Range::JPEG);
+    // Closed GOPs: every keyframe is an IDR that starts a fragment decodable on its own (libx264 otherwise
+    // writes open GOPs, whose leading B-frames reference the previous fragment).
+    let mut flags = ff::codec::Flags::CLOSED_GOP;
     if global_header {
-        enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+        flags |= ff::codec::Flags::GLOBAL_HEADER;
     }
+    enc.set_flags(flags);
     enc.open_as_with(codec, codec_options(settings, codec.name()))
         .map_err(|e| EncodeError::ffmpeg(format!("opening {}", codec.name()), e))
 }

@@ -175,3 +175,65 @@ fn refuses_to_overwrite_and_reports_bad_combinations() {
     assert!(axvs_encode::check_settings(&ffv1_gpu).is_err());
     assert!(Qp::new(52).is_err() && Preset::new(0).is_err() && Preset::new(8).is_err());
 }
+
+/// The NAL unit types of a file's video stream, in order (FFmpeg's `trace_headers`).
+fn nal_unit_types(path: &Path) -> Vec<u32> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-i"])
+        .arg(path)
+        .args(["-c", "copy", "-bsf:v", "trace_headers", "-f", "null", "-"])
+        .output()
+        .expect("run ffmpeg");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(" nal_unit_type "))
+        .filter_map(|l| l.split_whitespace().last()?.parse().ok())
+        .collect()
+}
+
+/// Packets ffprobe marks as keyframes.
+fn key_packets(path: &Path) -> usize {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=flags",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('K'))
+        .count()
+}
+
+/// Every keyframe (one a second) is an IDR picture that starts a closed GOP, so each fragment of a
+/// recording decodes on its own: libx264 and libx265 write open GOPs (non-IDR I / CRA keyframes whose leading
+/// B-frames reference the previous fragment) unless told otherwise.
+#[test]
+fn every_keyframe_starts_a_closed_gop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (codec, idr_types) in [(Codec::H264, &[5][..]), (Codec::H265, &[19, 20][..])] {
+        let settings = EncoderSettings {
+            codec,
+            preset: Preset::new(1).expect("preset"),
+            ..Default::default()
+        };
+        let path = dir.path().join(format!("{codec}.mp4"));
+        // 75 frames at 30 fps: keyframes at 0, 1 and 2 s.
+        assert_eq!(encode(&settings, PixelFormat::Mono8, 75, &path), 75);
+        let keys = key_packets(&path);
+        let idrs = nal_unit_types(&path)
+            .into_iter()
+            .filter(|t| idr_types.contains(t))
+            .count();
+        assert!(keys >= 3, "{codec}: {keys} keyframes in 2.5 s");
+        assert_eq!(idrs, keys, "{codec}: {keys} keyframes but {idrs} IDR pictures");
+    }
+}
