@@ -226,6 +226,8 @@ impl Scaler {
         let (w, h) = (width as i32, height as i32);
         // SAFETY: plain constructor calls; a null result is handled.
         unsafe {
+            // ACCURATE_RND keeps swscale off its special BGR/RGB to 4:2:0 converter, which ignores the range
+            // set below and writes limited range (white became luma 234 in a file labelled full range).
             let ctx = ffi::sws_getContext(
                 w,
                 h,
@@ -233,7 +235,7 @@ impl Scaler {
                 w,
                 h,
                 dst.into(),
-                ffi::SWS_BILINEAR,
+                ffi::SWS_BILINEAR | ffi::SWS_ACCURATE_RND,
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
                 std::ptr::null(),

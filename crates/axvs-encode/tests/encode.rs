@@ -237,3 +237,54 @@ fn every_keyframe_starts_a_closed_gop() {
         assert_eq!(idrs, keys, "{codec}: {keys} keyframes but {idrs} IDR pictures");
     }
 }
+
+/// Camera values keep their meaning: files are labelled full range, and black, grey and white pixels come
+/// back from the decoder as luma 0, 128 and 255, not squeezed into 16–235 (as swscale's fast BGR to 4:2:0
+/// path does).
+#[test]
+fn colour_conversion_keeps_the_full_range() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (width, height) = (64usize, 48usize);
+    let cases = [
+        (PixelFormat::Bgr8, OutputPixelFormat::Yuv420p, "yuvj420p", 3, 3),
+        (PixelFormat::Bgr8, OutputPixelFormat::Yuv444p, "yuvj444p", 3, 6),
+        (PixelFormat::Mono8, OutputPixelFormat::Yuv420p, "yuvj420p", 1, 3),
+    ];
+    for (format, output, decoded, bpp, decoded_halves) in cases {
+        let info = SyntheticCamera::new(SyntheticConfig {
+            width: width as u32,
+            height: height as u32,
+            pixel_format: format,
+            ..Default::default()
+        })
+        .open()
+        .expect("open");
+        let path = dir.path().join(format!("{format}-{output}.mp4"));
+        let settings = EncoderSettings {
+            qp: Qp::new(0).expect("qp"),
+            pixel_format: output,
+            ..Default::default()
+        };
+        let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
+        for (i, level) in [0u8, 128, 255].into_iter().enumerate() {
+            encoder
+                .encode_raw(&vec![level; width * height * bpp], 1 + i as u64 * 33_333)
+                .expect("encode");
+        }
+        encoder.finish_file().expect("finish");
+        // The decoder's own planes, luma first: no conversion on the way out.
+        let out = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&path)
+            .args(["-f", "rawvideo", "-pix_fmt", decoded, "-"])
+            .output()
+            .expect("run ffmpeg");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let lumas: Vec<u8> = out
+            .stdout
+            .chunks(width * height * decoded_halves / 2)
+            .map(|frame| frame[width * height / 2 + width / 2])
+            .collect();
+        assert_eq!(lumas, [0, 128, 255], "{format} as {output}: luma of black, grey, white");
+    }
+}
