@@ -1,6 +1,8 @@
 //! `axvs bench` runs every scenario and prints every figure (tiny sizes: the figures themselves are for
 //! the developer machine, never asserted).
 
+use std::path::Path;
+
 use axvs_tests::axvs;
 
 /// Runs `axvs bench <args>`, which must succeed, and returns what it printed.
@@ -96,4 +98,56 @@ fn bench_counts_instructions_per_frame_under_callgrind() {
         assert!(count > 0.0, "{line}");
     }
     assert!(text.contains("non-encoder share of a's instructions"), "{text}");
+}
+
+/// The MD5 of every decoded picture of `video`, in order (FFmpeg's framemd5, no frame-rate conversion).
+fn picture_hashes(video: &Path) -> Vec<String> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(video)
+        .args(["-map", "0:v", "-fps_mode", "passthrough", "-f", "framemd5", "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(',').next().map(|h| h.trim().to_string()))
+        .collect()
+}
+
+/// The comparison is fair: the pipeline (a), the ffmpeg CLI (b) and the encoder alone (c) are fed the same
+/// frames and encode them with the same settings, so their files decode to identical pictures, in mono and
+/// in colour, past one synthetic period (whose frames c holds in memory).
+#[test]
+fn bench_variants_write_identical_pictures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for size in ["96x64:mono8", "96x64:bgr8"] {
+        let hashes: Vec<Vec<String>> = ["a", "b", "c"]
+            .into_iter()
+            .map(|variant| {
+                let out = dir.path().join(format!("{}-{variant}", size.replace(':', "-")));
+                let run = axvs()
+                    .args(["bench", "--variant", variant, "--out"])
+                    .arg(&out)
+                    .args(["--sizes", size, "--frames", "40"])
+                    .output()
+                    .expect("run axvs bench --variant");
+                assert!(
+                    run.status.success(),
+                    "{variant}: {}",
+                    String::from_utf8_lossy(&run.stderr)
+                );
+                let video = std::fs::read_dir(&out)
+                    .expect("variant output")
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .find(|p| p.extension().is_some_and(|x| x == "mp4"))
+                    .unwrap_or_else(|| panic!("{variant}: no video in {}", out.display()));
+                picture_hashes(&video)
+            })
+            .collect();
+        assert_eq!(hashes[0].len(), 40, "{size}");
+        assert_eq!(hashes[0], hashes[1], "{size}: a and b wrote different pictures");
+        assert_eq!(hashes[0], hashes[2], "{size}: a and c wrote different pictures");
+    }
 }

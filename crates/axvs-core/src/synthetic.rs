@@ -111,7 +111,21 @@ impl SyntheticCamera {
             let start = ((y + dy) * self.scene_width + dx) * bpp;
             row.copy_from_slice(&self.scene[start..start + row_bytes]);
         }
-        write_counter(buf, width, height, bpp, index as u32);
+        self.stamp(index, buf);
+    }
+
+    /// Writes frame `index`'s sequence number into `buf`, a frame rendered for any index of the same phase
+    /// (`index % SYNTHETIC_PERIOD`): what a benchmark holding one period in memory does to deliver exactly
+    /// the camera's frames. Touches only the counter band. The camera must be open.
+    pub fn stamp(&self, index: u64, buf: &mut [u8]) {
+        let bpp = self.config.pixel_format.bytes_per_pixel();
+        write_counter(
+            buf,
+            self.config.width as usize,
+            self.config.height as usize,
+            bpp,
+            index as u32,
+        );
     }
 }
 

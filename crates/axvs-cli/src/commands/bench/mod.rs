@@ -5,7 +5,7 @@
 //! - `a`: axvs' pipeline: unpaced synthetic camera → bounded queue (back-pressure) → in-process encoder →
 //!   file, with the timestamp log;
 //! - `b`: the same frames piped into the `ffmpeg` CLI (`-f rawvideo ... -i pipe:`) with the original's command
-//!   line, plus the keyframe interval axvs uses (identical encoder settings);
+//!   line, plus the keyframe interval axvs uses and axvs' full-range conversion: it writes the same pictures;
 //! - `c`: the encoder alone on frames already in memory: the limit;
 //! - `a'` (mono sizes): the pipeline with native gray (4:0:0) output.
 
@@ -467,7 +467,8 @@ fn pipeline(
     })
 }
 
-/// Variant b: the same frames piped into the ffmpeg CLI, with the original's command line.
+/// Variant b: the same frames piped into the ffmpeg CLI, with the original's command line, converting as axvs
+/// does.
 fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, path: &Path) -> Result<Run, CliError> {
     let mut camera = SyntheticCamera::new(synthetic(size, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
@@ -490,6 +491,10 @@ fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, pat
             "-i",
             "pipe:",
         ])
+        // The original lets the CLI convert with its defaults, which (FFmpeg 5.1) squeeze camera values into
+        // limited range in a file labelled full range (mono 20 became 33, white 234). Here the CLI converts
+        // as axvs does, full range in and out with the same swscale flags, so both write identical pictures.
+        .args(["-vf", "scale=in_range=full:out_range=full:flags=bilinear+accurate_rnd"])
         .args(["-vcodec", encoder]);
     // The original's options, and the one encoder setting it leaves at the encoder's default but axvs sets
     // (keyframes every `keyframe_interval_s`, so that a crash loses at most that much): the same GOP.
@@ -555,7 +560,7 @@ fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, pat
 fn encoder_alone(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, path: &Path) -> Result<Run, CliError> {
     let mut camera = SyntheticCamera::new(synthetic(size, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
-    let frames: Vec<Vec<u8>> = (0..SYNTHETIC_PERIOD.min(args.frames))
+    let mut frames: Vec<Vec<u8>> = (0..SYNTHETIC_PERIOD.min(args.frames))
         .map(|i| {
             let mut buf = vec![0u8; info.frame_size()];
             camera.render(i, &mut buf);
@@ -568,8 +573,11 @@ fn encoder_alone(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, 
     let period = Duration::from_secs_f64(1.0 / info.fps);
     for i in 0..args.frames {
         let time_us = (period * i as u32).as_micros() as u64 + 1;
+        let frame = &mut frames[(i % SYNTHETIC_PERIOD) as usize];
+        // The camera's frame i: the held frame of its phase with i's counter (a band of rows).
+        camera.stamp(i, frame);
         encoder
-            .encode_raw(&frames[(i % frames.len() as u64) as usize], time_us)
+            .encode_raw(frame, time_us)
             .map_err(|e| bench_error("encoder", e))?;
     }
     encoder.finish_file().map_err(|e| bench_error("encoder", e))?;
