@@ -46,6 +46,7 @@ fn bench_prints_every_figure() {
         "a'(gray)/b(yuv420p)",
         "peak RSS",
         "cpu ms/frame",
+        "cores  busiest thread",
         "start-up: process launch to first saved frame",
         "multi-camera: 4 x 640x480 mono8 @ 60 fps",
         "timestamp extraction, 2000 entries",

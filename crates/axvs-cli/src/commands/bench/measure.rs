@@ -69,3 +69,104 @@ pub fn median(values: &mut [f64]) -> f64 {
         (values[mid - 1] + values[mid]) / 2.0
     }
 }
+
+/// Samples the CPU time of every thread of one process (Linux `/proc/PID/task`) while a variant runs, to
+/// find its busiest thread: in a parallel encoder, the serial stage that bounds the frame rate (x264's
+/// lookahead). A thread's last 50 ms before it exits may be missed.
+pub struct ThreadSampler {
+    stop: crossbeam_channel::Sender<()>,
+    handle: std::thread::JoinHandle<std::collections::HashMap<u32, u64>>,
+}
+
+impl ThreadSampler {
+    /// Starts sampling process `pid` every 50 ms.
+    pub fn start(pid: u32) -> ThreadSampler {
+        let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
+        let handle = std::thread::spawn(move || {
+            let mut threads = std::collections::HashMap::new();
+            let dir = format!("/proc/{pid}/task");
+            loop {
+                for (tid, ticks) in std::fs::read_dir(&dir).into_iter().flatten().flatten().filter_map(|e| {
+                    let tid: u32 = e.file_name().to_str()?.parse().ok()?;
+                    Some((
+                        tid,
+                        thread_ticks(&std::fs::read_to_string(e.path().join("stat")).ok()?)?,
+                    ))
+                }) {
+                    threads.insert(tid, ticks);
+                }
+                if !matches!(
+                    stopped.recv_timeout(Duration::from_millis(50)),
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout)
+                ) {
+                    return threads;
+                }
+            }
+        });
+        ThreadSampler { stop, handle }
+    }
+
+    /// Stops sampling; the CPU time of the busiest thread seen, if any.
+    pub fn finish(self) -> Option<Duration> {
+        let _ = self.stop.send(());
+        let ticks = self.handle.join().ok()?.into_values().max()?;
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        Some(Duration::from_secs_f64(ticks as f64 / hz))
+    }
+}
+
+/// A thread's user + system CPU ticks, from its `/proc/.../stat` line.
+fn thread_ticks(stat: &str) -> Option<u64> {
+    // "tid (name) state ppid ...": the name may hold spaces and parentheses; fields follow the last ')'.
+    let (_, fields) = stat.rsplit_once(')')?;
+    let mut fields = fields.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_ticks_skips_names_with_spaces_and_parentheses() {
+        let stat = "4242 (x264 (look) ahead) S 1 2 3 4 5 6 7 8 9 10 150 25 0 0 20 0 1";
+        assert_eq!(thread_ticks(stat), Some(175));
+        assert_eq!(thread_ticks("garbage"), None);
+    }
+
+    #[test]
+    fn sampler_finds_a_busy_thread_of_this_process() {
+        let sampler = ThreadSampler::start(std::process::id());
+        let (done, wait) = crossbeam_channel::bounded::<()>(0);
+        let spinner = std::thread::Builder::new()
+            .spawn(move || {
+                // Spins until it has had 200 ms of CPU, however loaded the machine is.
+                let mut x = 0u64;
+                while thread_cpu() < Duration::from_millis(200) {
+                    for _ in 0..10_000 {
+                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    }
+                }
+                let _ = done.send(());
+                x
+            })
+            .expect("spawn");
+        let _ = wait.recv();
+        let busiest = sampler.finish().expect("threads sampled");
+        let _ = spinner.join();
+        assert!(busiest >= Duration::from_millis(100), "{busiest:?}");
+    }
+
+    fn thread_cpu() -> Duration {
+        // SAFETY: clock_gettime fills the zeroed timespec it is given.
+        let t = unsafe {
+            let mut t: libc::timespec = std::mem::zeroed();
+            libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t);
+            t
+        };
+        Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+    }
+}

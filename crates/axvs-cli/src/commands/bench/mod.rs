@@ -105,6 +105,10 @@ pub struct BenchArgs {
     /// Internal: the output file or directory of `--variant`.
     #[arg(long, hide = true)]
     out: Option<std::path::PathBuf>,
+    /// Internal: with `--variant`, sample the CPU time of every thread to find the busiest (not under
+    /// callgrind, whose counts the sampler would add to).
+    #[arg(long, hide = true)]
+    sample_threads: bool,
 }
 
 /// Figures of one run of one variant.
@@ -113,6 +117,23 @@ struct Run {
     fps: f64,
     cpu_ms_per_frame: f64,
     peak_rss_mb: f64,
+    /// CPU time over wall time: how many cores the run kept busy.
+    cores: f64,
+    /// The same for its busiest thread (0 if not sampled): near 1, that thread is the bound.
+    busiest_thread: f64,
+}
+
+impl Run {
+    fn measured(frames: u64, wall: Duration, cpu: Duration, peak_rss: u64, busiest: Option<Duration>) -> Run {
+        let wall_s = wall.as_secs_f64();
+        Run {
+            fps: frames as f64 / wall_s,
+            cpu_ms_per_frame: cpu.as_secs_f64() * 1e3 / frames as f64,
+            peak_rss_mb: peak_rss as f64 / 1e6,
+            cores: cpu.as_secs_f64() / wall_s,
+            busiest_thread: busiest.map_or(0.0, |b| b.as_secs_f64() / wall_s),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,13 +271,16 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
         "{}x{} {} ({:.2} MB/frame)",
         size.width, size.height, size.format, frame_mb
     );
-    println!("  variant            output       fps  cpu ms/frame  peak RSS MB");
+    println!("  variant            output       fps  cpu ms/frame  cores  busiest thread  peak RSS MB");
     let mut medians = Vec::new();
     for (variant, runs) in variants.iter().zip(&results) {
+        let median = |figure: fn(&Run) -> f64| measure::median(&mut runs.iter().map(figure).collect::<Vec<_>>());
         let m = Run {
-            fps: measure::median(&mut runs.iter().map(|r| r.fps).collect::<Vec<_>>()),
-            cpu_ms_per_frame: measure::median(&mut runs.iter().map(|r| r.cpu_ms_per_frame).collect::<Vec<_>>()),
-            peak_rss_mb: measure::median(&mut runs.iter().map(|r| r.peak_rss_mb).collect::<Vec<_>>()),
+            fps: median(|r| r.fps),
+            cpu_ms_per_frame: median(|r| r.cpu_ms_per_frame),
+            peak_rss_mb: median(|r| r.peak_rss_mb),
+            cores: median(|r| r.cores),
+            busiest_thread: median(|r| r.busiest_thread),
         };
         let output = if *variant == Variant::PipelineGray {
             "gray"
@@ -264,11 +288,13 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
             "yuv420p"
         };
         println!(
-            "  {} {:<8} {:>8.1} {:>13.2} {:>12.1}",
+            "  {} {:<8} {:>8.1} {:>13.2} {:>6.2} {:>15.2} {:>12.1}",
             variant.label(),
             output,
             m.fps,
             m.cpu_ms_per_frame,
+            m.cores,
+            m.busiest_thread,
             m.peak_rss_mb
         );
         medians.push(m);
@@ -393,6 +419,9 @@ fn variant_command(
             "--queue-depth",
             &args.queue_depth.to_string(),
         ]);
+    if wrapper.is_none() {
+        command.arg("--sample-threads");
+    }
     Ok(command)
 }
 
@@ -433,6 +462,9 @@ fn pipeline(
     camera.open().map_err(|e| bench_error("camera", e))?;
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
+    let sampler = args
+        .sample_threads
+        .then(|| measure::ThreadSampler::start(std::process::id()));
     let sink = Arc::new(FileLogSink::create(out).map_err(|e| bench_error("log", e))?);
     let factory = FfmpegEncoderFactory::new(settings, out).map_err(|e| bench_error("encoder", e))?;
     let config = SystemConfig {
@@ -460,11 +492,8 @@ fn pipeline(
             format!("saved {saved} of {} frames", args.frames),
         ));
     }
-    Ok(Run {
-        fps: saved as f64 / wall.as_secs_f64(),
-        cpu_ms_per_frame: cpu.as_secs_f64() * 1e3 / saved as f64,
-        peak_rss_mb: measure::peak_rss() as f64 / 1e6,
-    })
+    let busiest = sampler.and_then(measure::ThreadSampler::finish);
+    Ok(Run::measured(saved, wall, cpu, measure::peak_rss(), busiest))
 }
 
 /// Variant b: the same frames piped into the ffmpeg CLI, with the original's command line, converting as axvs
@@ -532,6 +561,8 @@ fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, pat
     let mut child = command
         .spawn()
         .map_err(|e| bench_error("ffmpeg CLI (is ffmpeg installed?)", e))?;
+    // The CLI's threads, x264's among them, are the ones that can bound b.
+    let sampler = args.sample_threads.then(|| measure::ThreadSampler::start(child.id()));
     let mut stdin = child
         .stdin
         .take()
@@ -549,11 +580,14 @@ fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, pat
         return Err(bench_error("ffmpeg CLI", format!("exit code {code}")));
     }
     let cpu = measure::self_cpu() - cpu0 + child_cpu;
-    Ok(Run {
-        fps: args.frames as f64 / wall.as_secs_f64(),
-        cpu_ms_per_frame: cpu.as_secs_f64() * 1e3 / args.frames as f64,
-        peak_rss_mb: (measure::peak_rss() + child_rss) as f64 / 1e6,
-    })
+    let busiest = sampler.and_then(measure::ThreadSampler::finish);
+    Ok(Run::measured(
+        args.frames,
+        wall,
+        cpu,
+        measure::peak_rss() + child_rss,
+        busiest,
+    ))
 }
 
 /// Variant c: the encoder alone, on one period of frames rendered beforehand.
@@ -569,6 +603,9 @@ fn encoder_alone(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, 
         .collect();
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
+    let sampler = args
+        .sample_threads
+        .then(|| measure::ThreadSampler::start(std::process::id()));
     let mut encoder = FfmpegEncoder::create(settings, path, &info).map_err(|e| bench_error("encoder", e))?;
     let period = Duration::from_secs_f64(1.0 / info.fps);
     for i in 0..args.frames {
@@ -583,11 +620,8 @@ fn encoder_alone(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, 
     encoder.finish_file().map_err(|e| bench_error("encoder", e))?;
     let wall = start.elapsed();
     let cpu = measure::self_cpu() - cpu0;
-    Ok(Run {
-        fps: args.frames as f64 / wall.as_secs_f64(),
-        cpu_ms_per_frame: cpu.as_secs_f64() * 1e3 / args.frames as f64,
-        peak_rss_mb: measure::peak_rss() as f64 / 1e6,
-    })
+    let busiest = sampler.and_then(measure::ThreadSampler::finish);
+    Ok(Run::measured(args.frames, wall, cpu, measure::peak_rss(), busiest))
 }
 
 /// Start of `axvs run` (process launch) to the first saved frame, for a synthetic camera.
