@@ -5,7 +5,7 @@
 //! - `a`: axvs' pipeline: unpaced synthetic camera → bounded queue (back-pressure) → in-process encoder →
 //!   file, with the timestamp log;
 //! - `b`: the same frames piped into the `ffmpeg` CLI (`-f rawvideo ... -i pipe:`) with the original's command
-//!   line, plus the keyframe interval axvs uses and axvs' full-range conversion: it writes the same pictures;
+//!   line (its pixel conversion included), plus the keyframe interval axvs uses: identical x264 settings;
 //! - `c`: the encoder alone on frames already in memory: the limit;
 //! - `a'` (mono sizes): the pipeline with native gray (4:0:0) output.
 
@@ -496,8 +496,7 @@ fn pipeline(
     Ok(Run::measured(saved, wall, cpu, measure::peak_rss(), busiest))
 }
 
-/// Variant b: the same frames piped into the ffmpeg CLI, with the original's command line, converting as axvs
-/// does.
+/// Variant b: the same frames piped into the ffmpeg CLI, with the original's command line.
 fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, path: &Path) -> Result<Run, CliError> {
     let mut camera = SyntheticCamera::new(synthetic(size, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
@@ -520,10 +519,10 @@ fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, pat
             "-i",
             "pipe:",
         ])
-        // The original lets the CLI convert with its defaults, which (FFmpeg 5.1) squeeze camera values into
-        // limited range in a file labelled full range (mono 20 became 33, white 234). Here the CLI converts
-        // as axvs does, full range in and out with the same swscale flags, so both write identical pictures.
-        .args(["-vf", "scale=in_range=full:out_range=full:flags=bilinear+accurate_rnd"])
+        // Like the original, the CLI converts with its defaults, which (FFmpeg 5.1) squeeze camera values into
+        // limited range in a file labelled full range (mono 20 becomes 33, white 234): work the original
+        // does, so b does it too. (`-vf scale=in_range=full:out_range=full:flags=bilinear+accurate_rnd`
+        // would make b's pictures identical to a's.)
         .args(["-vcodec", encoder]);
     // The original's options, and the one encoder setting it leaves at the encoder's default but axvs sets
     // (keyframes every `keyframe_interval_s`, so that a crash loses at most that much): the same GOP.
