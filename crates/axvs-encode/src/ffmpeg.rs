@@ -205,6 +205,9 @@ fn open_codec(
 enum Conversion {
     /// Mono8 into a luma plane: a row copy, no colour conversion (chroma, if any, stays neutral).
     Luma,
+    /// BGR/RGB into full-range BT.601 YUV 4:2:0 or 4:4:4 with yuvutils-rs' SIMD converters: swscale's
+    /// fast path for this writes limited range, and its generic path costs about 5× more.
+    Rgb { bgr: bool, yuv420: bool },
     /// Anything else, through swscale.
     Scale(Scaler),
 }
@@ -226,8 +229,9 @@ impl Scaler {
         let (w, h) = (width as i32, height as i32);
         // SAFETY: plain constructor calls; a null result is handled.
         unsafe {
-            // ACCURATE_RND keeps swscale off its special BGR/RGB to 4:2:0 converter, which ignores the range
-            // set below and writes limited range (white became luma 234 in a file labelled full range).
+            // ACCURATE_RND keeps swscale off its special RGB-to-4:2:0 converters, which ignore the range set
+            // below and write limited range (white became luma 234 in a file labelled full range). BGR/RGB
+            // to YUV goes through `Conversion::Rgb`; this guards the conversions that still come here.
             let ctx = ffi::sws_getContext(
                 w,
                 h,
@@ -313,8 +317,14 @@ impl FfmpegEncoder {
 
         let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
         picture.set_color_range(ff::util::color::Range::JPEG);
+        let rgb_input = matches!(camera.pixel_format, PixelFormat::Bgr8 | PixelFormat::Rgb8);
         let conversion = if camera.pixel_format == PixelFormat::Mono8 && out_pixel != Pixel::GRAY16LE {
             Conversion::Luma
+        } else if rgb_input && matches!(out_pixel, Pixel::YUV420P | Pixel::YUV444P) {
+            Conversion::Rgb {
+                bgr: camera.pixel_format == PixelFormat::Bgr8,
+                yuv420: out_pixel == Pixel::YUV420P,
+            }
         } else {
             Conversion::Scale(Scaler::new(
                 input_pixel(camera.pixel_format),
@@ -415,6 +425,46 @@ impl FfmpegEncoder {
                 for (row, src) in data.chunks_exact(width).enumerate() {
                     plane[row * stride..row * stride + width].copy_from_slice(src);
                 }
+            }
+            Conversion::Rgb { bgr, yuv420 } => {
+                let (width, height) = (self.width, self.height);
+                let chroma_rows = if *yuv420 { height.div_ceil(2) } else { height };
+                // SAFETY: a writable frame allocated for `width` x `height` in a three-plane YUV format: plane
+                // 0 holds `height` rows of `linesize[0]` bytes, planes 1 and 2 `chroma_rows` rows each, and
+                // the planes do not overlap. The slices live only for this conversion.
+                let (y, u, v, linesize) = unsafe {
+                    let frame = self.picture.as_mut_ptr();
+                    let linesize = (*frame).linesize;
+                    let plane = |i: usize, rows: usize| {
+                        std::slice::from_raw_parts_mut((*frame).data[i], linesize[i] as usize * rows)
+                    };
+                    (plane(0, height), plane(1, chroma_rows), plane(2, chroma_rows), linesize)
+                };
+                let mut image = yuvutils_rs::YuvPlanarImageMut {
+                    y_plane: yuvutils_rs::BufferStoreMut::Borrowed(y),
+                    y_stride: linesize[0] as u32,
+                    u_plane: yuvutils_rs::BufferStoreMut::Borrowed(u),
+                    u_stride: linesize[1] as u32,
+                    v_plane: yuvutils_rs::BufferStoreMut::Borrowed(v),
+                    v_stride: linesize[2] as u32,
+                    width: width as u32,
+                    height: height as u32,
+                };
+                let convert = match (bgr, yuv420) {
+                    (true, true) => yuvutils_rs::bgr_to_yuv420,
+                    (true, false) => yuvutils_rs::bgr_to_yuv444,
+                    (false, true) => yuvutils_rs::rgb_to_yuv420,
+                    (false, false) => yuvutils_rs::rgb_to_yuv444,
+                };
+                convert(
+                    &mut image,
+                    data,
+                    (width * 3) as u32,
+                    yuvutils_rs::YuvRange::Full,
+                    yuvutils_rs::YuvStandardMatrix::Bt601,
+                    yuvutils_rs::YuvConversionMode::Balanced,
+                )
+                .map_err(|e| EncodeError::Unsupported(format!("converting pixels: {e}")))?;
             }
             Conversion::Scale(scaler) => {
                 let src_stride = [(self.width * self.input.bytes_per_pixel()) as i32, 0, 0, 0];

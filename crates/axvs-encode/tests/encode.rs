@@ -288,3 +288,49 @@ fn colour_conversion_keeps_the_full_range() {
         assert_eq!(lumas, [0, 128, 255], "{format} as {output}: luma of black, grey, white");
     }
 }
+
+/// Colours survive the trip: a colourful BGR frame encoded losslessly as 4:4:4 decodes (by FFmpeg, which
+/// reads untagged full-range YUV as BT.601) to within rounding of the camera's pixels.
+#[test]
+fn bgr_round_trips_through_yuv444() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut camera = SyntheticCamera::new(SyntheticConfig {
+        width: 64,
+        height: 48,
+        pixel_format: PixelFormat::Bgr8,
+        ..Default::default()
+    });
+    let info = camera.open().expect("open");
+    let mut frame = vec![0u8; info.frame_size()];
+    camera.render(7, &mut frame);
+    let path = dir.path().join("bgr.mp4");
+    let settings = EncoderSettings {
+        qp: Qp::new(0).expect("qp"),
+        pixel_format: OutputPixelFormat::Yuv444p,
+        ..Default::default()
+    };
+    let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
+    encoder.encode_raw(&frame, 1).expect("encode");
+    encoder.finish_file().expect("finish");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&path)
+        .args(["-f", "rawvideo", "-pix_fmt", "bgr24", "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout.len(), frame.len());
+    let worst = frame
+        .iter()
+        .zip(&out.stdout)
+        .map(|(a, b)| a.abs_diff(*b))
+        .max()
+        .unwrap_or(0);
+    let mean = frame
+        .iter()
+        .zip(&out.stdout)
+        .map(|(a, b)| a.abs_diff(*b) as f64)
+        .sum::<f64>()
+        / frame.len() as f64;
+    assert!(worst <= 3 && mean < 1.0, "worst {worst}, mean {mean:.2} levels off");
+}
