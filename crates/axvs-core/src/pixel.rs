@@ -87,6 +87,14 @@ impl PixelFormat {
     pub fn is_mono(self) -> bool {
         matches!(self, PixelFormat::Mono8 | PixelFormat::Mono16)
     }
+
+    /// True for Bayer mosaics (one colour sample per pixel, demosaiced before colour encoding).
+    pub fn is_bayer(self) -> bool {
+        matches!(
+            self,
+            PixelFormat::BayerRg8 | PixelFormat::BayerGb8 | PixelFormat::BayerGr8 | PixelFormat::BayerBg8
+        )
+    }
 }
 
 impl fmt::Display for PixelFormat {

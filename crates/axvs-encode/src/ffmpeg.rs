@@ -208,6 +208,13 @@ enum Conversion {
     /// BGR/RGB into full-range BT.601 YUV 4:2:0 or 4:4:4 with yuvutils-rs' SIMD converters: swscale's
     /// fast path for this writes limited range, and its generic path costs about 5× more.
     Rgb { bgr: bool, yuv420: bool },
+    /// Bayer into YUV: swscale demosaics into a BGR frame, which then goes as `Rgb` (swscale's own Bayer to
+    /// YUV path writes limited range whatever it is told).
+    Bayer {
+        demosaic: Scaler,
+        bgr_frame: Vec<u8>,
+        yuv420: bool,
+    },
     /// Anything else, through swscale.
     Scale(Scaler),
 }
@@ -257,6 +264,93 @@ impl Scaler {
             Ok(Scaler(ctx))
         }
     }
+
+    /// Converts one frame of `height` rows of `src_stride` bytes from `src`.
+    ///
+    /// # Safety
+    /// `dst` and `dst_stride` must describe writable planes of the size and format this scaler was made for.
+    unsafe fn run(
+        &self,
+        src: &[u8],
+        src_stride: usize,
+        height: usize,
+        dst: *const *mut u8,
+        dst_stride: *const i32,
+    ) -> Result<(), EncodeError> {
+        if src.len() < src_stride * height {
+            return Err(EncodeError::Unsupported(format!(
+                "frame has {} bytes, {height} rows of {src_stride} need more",
+                src.len()
+            )));
+        }
+        let src_planes = [src.as_ptr(), std::ptr::null(), std::ptr::null(), std::ptr::null()];
+        let src_strides = [src_stride as i32, 0, 0, 0];
+        // SAFETY: the source covers `height` rows of `src_stride` bytes (checked above); the caller vouches
+        // for the destination.
+        let ret = unsafe {
+            ffi::sws_scale(
+                self.0,
+                src_planes.as_ptr(),
+                src_strides.as_ptr(),
+                0,
+                height as i32,
+                dst,
+                dst_stride,
+            )
+        };
+        if ret < 0 {
+            return Err(EncodeError::ffmpeg("converting pixels", ff::Error::from(ret)));
+        }
+        Ok(())
+    }
+}
+
+/// Converts a packed BGR (or RGB) frame into the planes of `picture`, full-range BT.601 YUV 4:2:0 (or 4:4:4),
+/// with yuvutils-rs.
+fn rgb_to_yuv(
+    picture: &mut ff::frame::Video,
+    data: &[u8],
+    width: usize,
+    height: usize,
+    bgr: bool,
+    yuv420: bool,
+) -> Result<(), EncodeError> {
+    let chroma_rows = if yuv420 { height.div_ceil(2) } else { height };
+    // SAFETY: a writable frame allocated for `width` x `height` in a three-plane YUV format: plane 0 holds
+    // `height` rows of `linesize[0]` bytes, planes 1 and 2 `chroma_rows` rows each, and the planes do not
+    // overlap. The slices live only for this conversion.
+    let (y, u, v, linesize) = unsafe {
+        let frame = picture.as_mut_ptr();
+        let linesize = (*frame).linesize;
+        let plane =
+            |i: usize, rows: usize| std::slice::from_raw_parts_mut((*frame).data[i], linesize[i] as usize * rows);
+        (plane(0, height), plane(1, chroma_rows), plane(2, chroma_rows), linesize)
+    };
+    let mut image = yuvutils_rs::YuvPlanarImageMut {
+        y_plane: yuvutils_rs::BufferStoreMut::Borrowed(y),
+        y_stride: linesize[0] as u32,
+        u_plane: yuvutils_rs::BufferStoreMut::Borrowed(u),
+        u_stride: linesize[1] as u32,
+        v_plane: yuvutils_rs::BufferStoreMut::Borrowed(v),
+        v_stride: linesize[2] as u32,
+        width: width as u32,
+        height: height as u32,
+    };
+    let convert = match (bgr, yuv420) {
+        (true, true) => yuvutils_rs::bgr_to_yuv420,
+        (true, false) => yuvutils_rs::bgr_to_yuv444,
+        (false, true) => yuvutils_rs::rgb_to_yuv420,
+        (false, false) => yuvutils_rs::rgb_to_yuv444,
+    };
+    convert(
+        &mut image,
+        data,
+        (width * 3) as u32,
+        yuvutils_rs::YuvRange::Full,
+        yuvutils_rs::YuvStandardMatrix::Bt601,
+        yuvutils_rs::YuvConversionMode::Balanced,
+    )
+    .map_err(|e| EncodeError::Unsupported(format!("converting pixels: {e}")))
 }
 
 /// Encodes frames into a crash-safe file with libavcodec/libavformat.
@@ -323,6 +417,17 @@ impl FfmpegEncoder {
         } else if rgb_input && matches!(out_pixel, Pixel::YUV420P | Pixel::YUV444P) {
             Conversion::Rgb {
                 bgr: camera.pixel_format == PixelFormat::Bgr8,
+                yuv420: out_pixel == Pixel::YUV420P,
+            }
+        } else if camera.pixel_format.is_bayer() && matches!(out_pixel, Pixel::YUV420P | Pixel::YUV444P) {
+            Conversion::Bayer {
+                demosaic: Scaler::new(
+                    input_pixel(camera.pixel_format),
+                    Pixel::BGR24,
+                    camera.width,
+                    camera.height,
+                )?,
+                bgr_frame: vec![0; PixelFormat::Bgr8.frame_size(camera.width, camera.height)],
                 yuv420: out_pixel == Pixel::YUV420P,
             }
         } else {
@@ -417,74 +522,45 @@ impl FfmpegEncoder {
                 self.input
             )));
         }
-        match &self.conversion {
+        let (width, height) = (self.width, self.height);
+        match &mut self.conversion {
             Conversion::Luma => {
                 let stride = self.picture.stride(0);
-                let width = self.width;
                 let plane = self.picture.data_mut(0);
                 for (row, src) in data.chunks_exact(width).enumerate() {
                     plane[row * stride..row * stride + width].copy_from_slice(src);
                 }
             }
-            Conversion::Rgb { bgr, yuv420 } => {
-                let (width, height) = (self.width, self.height);
-                let chroma_rows = if *yuv420 { height.div_ceil(2) } else { height };
-                // SAFETY: a writable frame allocated for `width` x `height` in a three-plane YUV format: plane
-                // 0 holds `height` rows of `linesize[0]` bytes, planes 1 and 2 `chroma_rows` rows each, and
-                // the planes do not overlap. The slices live only for this conversion.
-                let (y, u, v, linesize) = unsafe {
-                    let frame = self.picture.as_mut_ptr();
-                    let linesize = (*frame).linesize;
-                    let plane = |i: usize, rows: usize| {
-                        std::slice::from_raw_parts_mut((*frame).data[i], linesize[i] as usize * rows)
-                    };
-                    (plane(0, height), plane(1, chroma_rows), plane(2, chroma_rows), linesize)
-                };
-                let mut image = yuvutils_rs::YuvPlanarImageMut {
-                    y_plane: yuvutils_rs::BufferStoreMut::Borrowed(y),
-                    y_stride: linesize[0] as u32,
-                    u_plane: yuvutils_rs::BufferStoreMut::Borrowed(u),
-                    u_stride: linesize[1] as u32,
-                    v_plane: yuvutils_rs::BufferStoreMut::Borrowed(v),
-                    v_stride: linesize[2] as u32,
-                    width: width as u32,
-                    height: height as u32,
-                };
-                let convert = match (bgr, yuv420) {
-                    (true, true) => yuvutils_rs::bgr_to_yuv420,
-                    (true, false) => yuvutils_rs::bgr_to_yuv444,
-                    (false, true) => yuvutils_rs::rgb_to_yuv420,
-                    (false, false) => yuvutils_rs::rgb_to_yuv444,
-                };
-                convert(
-                    &mut image,
-                    data,
-                    (width * 3) as u32,
-                    yuvutils_rs::YuvRange::Full,
-                    yuvutils_rs::YuvStandardMatrix::Bt601,
-                    yuvutils_rs::YuvConversionMode::Balanced,
-                )
-                .map_err(|e| EncodeError::Unsupported(format!("converting pixels: {e}")))?;
+            Conversion::Rgb { bgr, yuv420 } => rgb_to_yuv(&mut self.picture, data, width, height, *bgr, *yuv420)?,
+            Conversion::Bayer {
+                demosaic,
+                bgr_frame,
+                yuv420,
+            } => {
+                let stride = [(width * 3) as i32, 0, 0, 0];
+                let dst = [
+                    bgr_frame.as_mut_ptr(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                ];
+                // SAFETY: `bgr_frame` holds `height` rows of `width * 3` bytes, the BGR24 frame the scaler was
+                // made for.
+                unsafe { demosaic.run(data, width, height, dst.as_ptr(), stride.as_ptr())? };
+                rgb_to_yuv(&mut self.picture, bgr_frame, width, height, true, *yuv420)?;
             }
             Conversion::Scale(scaler) => {
-                let src_stride = [(self.width * self.input.bytes_per_pixel()) as i32, 0, 0, 0];
-                let src = [data.as_ptr(), std::ptr::null(), std::ptr::null(), std::ptr::null()];
-                // SAFETY: `src` covers `height` rows of `src_stride` bytes (checked above); the destination
-                // planes belong to a writable frame of the size the scaler was made for.
-                let ret = unsafe {
+                // SAFETY: the destination planes belong to a writable frame of the size and format the scaler
+                // was made for.
+                unsafe {
                     let dst = self.picture.as_mut_ptr();
-                    ffi::sws_scale(
-                        scaler.0,
-                        src.as_ptr(),
-                        src_stride.as_ptr(),
-                        0,
-                        self.height as i32,
+                    scaler.run(
+                        data,
+                        width * self.input.bytes_per_pixel(),
+                        height,
                         (*dst).data.as_ptr(),
                         (*dst).linesize.as_ptr(),
-                    )
-                };
-                if ret < 0 {
-                    return Err(EncodeError::ffmpeg("converting pixels", ff::Error::from(ret)));
+                    )?;
                 }
             }
         }

@@ -248,17 +248,22 @@ fn colour_conversion_keeps_the_full_range() {
     let cases = [
         (PixelFormat::Bgr8, OutputPixelFormat::Yuv420p, "yuvj420p", 3, 3),
         (PixelFormat::Bgr8, OutputPixelFormat::Yuv444p, "yuvj444p", 3, 6),
+        (PixelFormat::Rgb8, OutputPixelFormat::Yuv420p, "yuvj420p", 3, 3),
+        (PixelFormat::BayerRg8, OutputPixelFormat::Yuv420p, "yuvj420p", 1, 3),
         (PixelFormat::Mono8, OutputPixelFormat::Yuv420p, "yuvj420p", 1, 3),
     ];
     for (format, output, decoded, bpp, decoded_halves) in cases {
-        let info = SyntheticCamera::new(SyntheticConfig {
-            width: width as u32,
-            height: height as u32,
+        // The synthetic camera's description, for a camera delivering `format`.
+        let info = axvs_core::CameraInfo {
             pixel_format: format,
-            ..Default::default()
-        })
-        .open()
-        .expect("open");
+            ..SyntheticCamera::new(SyntheticConfig {
+                width: width as u32,
+                height: height as u32,
+                ..Default::default()
+            })
+            .open()
+            .expect("open")
+        };
         let path = dir.path().join(format!("{format}-{output}.mp4"));
         let settings = EncoderSettings {
             qp: Qp::new(0).expect("qp"),
@@ -333,4 +338,55 @@ fn bgr_round_trips_through_yuv444() {
         .sum::<f64>()
         / frame.len() as f64;
     assert!(worst <= 3 && mean < 1.0, "worst {worst}, mean {mean:.2} levels off");
+}
+
+/// A Bayer mosaic of one colour (red 200, green 100, blue 50) comes back as that colour: the pattern is read
+/// the right way round and demosaiced before the full-range conversion.
+#[test]
+fn bayer_mosaics_keep_their_colour() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (width, height) = (64usize, 48usize);
+    let (r, g, b) = (200u8, 100u8, 50u8);
+    // Which colour each 2x2 position holds, top-left, top-right, bottom-left, bottom-right.
+    for (format, cells) in [
+        (PixelFormat::BayerRg8, [r, g, g, b]),
+        (PixelFormat::BayerBg8, [b, g, g, r]),
+        (PixelFormat::BayerGr8, [g, r, b, g]),
+        (PixelFormat::BayerGb8, [g, b, r, g]),
+    ] {
+        let info = axvs_core::CameraInfo {
+            pixel_format: format,
+            ..SyntheticCamera::new(SyntheticConfig {
+                width: width as u32,
+                height: height as u32,
+                ..Default::default()
+            })
+            .open()
+            .expect("open")
+        };
+        let mosaic: Vec<u8> = (0..width * height)
+            .map(|i| cells[(i / width % 2) * 2 + i % width % 2])
+            .collect();
+        let path = dir.path().join(format!("{format}.mp4"));
+        let settings = EncoderSettings {
+            qp: Qp::new(0).expect("qp"),
+            pixel_format: OutputPixelFormat::Yuv444p,
+            ..Default::default()
+        };
+        let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
+        encoder.encode_raw(&mosaic, 1).expect("encode");
+        encoder.finish_file().expect("finish");
+        let out = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&path)
+            .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .output()
+            .expect("run ffmpeg");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let centre = (height / 2 * width + width / 2) * 3;
+        let got = &out.stdout[centre..centre + 3];
+        for (channel, (want, got)) in ["red", "green", "blue"].iter().zip([r, g, b].iter().zip(got)) {
+            assert!(want.abs_diff(*got) <= 3, "{format}: {channel} {got}, want {want}");
+        }
+    }
 }
