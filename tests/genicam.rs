@@ -103,6 +103,8 @@ fn a_camera_killed_mid_recording_is_reported_and_the_rest_of_the_rig_goes_on() {
         .as_str()
         .expect("error")
         .contains("disconnected"));
+    assert_eq!(cameras[0]["status"]["state"], "failed", "{report}");
+    assert_eq!(cameras[1]["status"]["state"], "idle", "{report}");
     counts_agree(&cameras[0]);
     // The synthetic camera recorded the whole 7 s at 30 fps.
     let synth = counts_agree(&cameras[1]);

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axvs_core::{decode_counter, PixelFormat, SyntheticCamera, SyntheticConfig, SystemConfig, VideoSystem};
+use axvs_core::{
+    decode_counter, PixelFormat, SyntheticCamera, SyntheticConfig, SystemConfig, SystemState, VideoSystem,
+};
 use axvs_encode::{EncoderSettings, FfmpegEncoderFactory, OutputPixelFormat, Preset, Qp};
 use axvs_log::{read_log, timestamps, FileLogSink};
 use axvs_tests::{decode_luma, ffprobe_frame_count, ffprobe_frame_pts, ffprobe_time_base, wait_until};
@@ -77,6 +79,7 @@ fn two_cameras_with_saving_toggled_on_off_on() {
     for (report, pixel_format) in reports.iter().zip([PixelFormat::Mono8, PixelFormat::Bgr8]) {
         report.result().expect("no worker errors");
         let s = &report.status;
+        assert_eq!(s.state, SystemState::Idle, "a clean run ends idle");
         let video = report.video.as_ref().expect("a video");
         assert!(
             s.dropped.saving_off >= 15,

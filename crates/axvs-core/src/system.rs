@@ -589,11 +589,16 @@ impl VideoSystem {
             }
             let _ = self.shared.events.try_send(SystemEvent::Stopped { id: self.config.id });
         }
+        let errors = self.shared.errors.lock().map(|e| e.clone()).unwrap_or_default();
         let mut status = self.status();
-        status.state = SystemState::Idle;
+        // The system itself is idle again (it can start anew); the report says how its run ended.
+        status.state = if errors.is_empty() {
+            SystemState::Idle
+        } else {
+            SystemState::Failed
+        };
         status.queue_depth = 0;
         self.shared.state.store(STATE_IDLE, Ordering::SeqCst);
-        let errors = self.shared.errors.lock().map(|e| e.clone()).unwrap_or_default();
         StopReport { status, video, errors }
     }
 }
