@@ -47,6 +47,7 @@ fn bench_prints_every_figure() {
         "peak RSS",
         "cpu ms/frame",
         "cores  busiest thread",
+        "busiest thread = the same for the run's busiest thread",
         "start-up: process launch to first saved frame",
         "multi-camera: 4 x 640x480 mono8 @ 60 fps",
         "timestamp extraction, 2000 entries",

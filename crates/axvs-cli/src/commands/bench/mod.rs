@@ -216,6 +216,10 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         args.runs,
         args.queue_depth
     );
+    println!(
+        "cores = CPU time / wall time; busiest thread = the same for the run's busiest thread (near 1: that \
+         thread bounds the run; with x264 it is the lookahead)"
+    );
     for size in &args.sizes {
         compare(&args, &settings, *size, work.path())?;
     }
