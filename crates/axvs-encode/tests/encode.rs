@@ -251,6 +251,8 @@ fn colour_conversion_keeps_the_full_range() {
         (PixelFormat::Rgb8, OutputPixelFormat::Yuv420p, "yuvj420p", 3, 3),
         (PixelFormat::BayerRg8, OutputPixelFormat::Yuv420p, "yuvj420p", 1, 3),
         (PixelFormat::Mono8, OutputPixelFormat::Yuv420p, "yuvj420p", 1, 3),
+        (PixelFormat::Bgr8, OutputPixelFormat::Gray, "gray", 3, 2),
+        (PixelFormat::BayerRg8, OutputPixelFormat::Gray, "gray", 1, 2),
     ];
     for (format, output, decoded, bpp, decoded_halves) in cases {
         // The synthetic camera's description, for a camera delivering `format`.
