@@ -190,6 +190,8 @@ fn open_codec(
     enc.set_frame_rate(Some(Rational(fps_milli, 1000)));
     enc.set_gop(settings.gop(fps));
     enc.set_color_range(ff::util::color::Range::JPEG);
+    // Colour is converted with the BT.601 matrix: say so, or HD players assume BT.709 and shift the hues.
+    enc.set_colorspace(ff::util::color::Space::SMPTE170M);
     // Closed GOPs: every keyframe is an IDR that starts a fragment decodable on its own (libx264 otherwise
     // writes open GOPs, whose leading B-frames reference the previous fragment).
     let mut flags = ff::codec::Flags::CLOSED_GOP;

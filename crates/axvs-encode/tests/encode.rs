@@ -319,6 +319,20 @@ fn bgr_round_trips_through_yuv444() {
     let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
     encoder.encode_raw(&frame, 1).expect("encode");
     encoder.finish_file().expect("finish");
+    // The matrix is written down, so players that assume BT.709 for untagged HD video convert it right.
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=color_space,color_range",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&path)
+        .output()
+        .expect("run ffprobe");
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "pc,smpte170m");
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(&path)
