@@ -628,6 +628,7 @@ impl Acquisition {
     fn run(self, mut camera: Box<dyn Camera>) -> Box<dyn Camera> {
         let c = &self.shared.counters;
         let mut sequence = 0u64;
+        let mut clock = AcquisitionClock::default();
         let mut window_start = Instant::now();
         let mut window_frames = 0u64;
         let mut preview_due = Instant::now();
@@ -664,7 +665,7 @@ impl Acquisition {
                     break;
                 }
             };
-            let time_us = (self.onset.elapsed().as_micros() as u64).max(1);
+            let time_us = clock.time_us(self.onset.elapsed());
             c.acquired.fetch_add(1, Ordering::Relaxed);
             if grab.lost_before > 0 {
                 c.camera_lost.fetch_add(grab.lost_before, Ordering::Relaxed);
@@ -745,6 +746,21 @@ impl Acquisition {
 
 /// Runs a worker's body; a panic becomes an error the caller sees (status, event, `stop()`), not a silent
 /// dead thread.
+/// Acquisition times in µs since the onset, strictly increasing and never 0 (0 marks the onset entry):
+/// frames a camera had buffered can arrive within one microsecond, and equal times would make the video's
+/// timestamps (which must increase) differ from the log's and break the log's use as a key.
+#[derive(Debug, Default)]
+struct AcquisitionClock {
+    last_us: u64,
+}
+
+impl AcquisitionClock {
+    fn time_us(&mut self, since_onset: Duration) -> u64 {
+        self.last_us = (since_onset.as_micros() as u64).max(self.last_us + 1);
+        self.last_us
+    }
+}
+
 fn catch_panic<T>(shared: &Shared, worker: &str, body: impl FnOnce() -> T) -> Option<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
         Ok(value) => Some(value),
@@ -833,6 +849,17 @@ mod tests {
         let report = system.stop();
         assert!(report.errors.is_empty());
         assert_eq!(report.status.acquired, 10);
+    }
+
+    #[test]
+    fn acquisition_times_strictly_increase_even_for_frames_that_arrive_together() {
+        let mut clock = AcquisitionClock::default();
+        let at = |us| Duration::from_micros(us);
+        let times: Vec<u64> = [0, 0, 5, 5, 5, 6, 100]
+            .into_iter()
+            .map(|us| clock.time_us(at(us)))
+            .collect();
+        assert_eq!(times, [1, 2, 5, 6, 7, 8, 100]);
     }
 
     #[test]
