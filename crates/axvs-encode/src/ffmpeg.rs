@@ -126,6 +126,12 @@ fn usable_codec(settings: &EncoderSettings) -> Result<ff::Codec, EncodeError> {
             )));
         }
     }
+    if codec.name() == "libsvtav1" && settings.qp.get() == 0 {
+        // FFmpeg's SVT-AV1 wrapper only passes a QP above 0 and would silently encode at its default CRF.
+        return Err(EncodeError::Unsupported(
+            "libsvtav1 cannot encode at qp 0 (FFmpeg would silently use its default CRF 35); use qp 1 to 51".into(),
+        ));
+    }
     if settings.codec == Codec::Ffv1 && settings.container() == Container::Mp4 {
         return Err(EncodeError::Unsupported(
             "FFV1 cannot be stored in MP4; use container = \"mkv\"".into(),

@@ -15,7 +15,8 @@ pub enum Codec {
     H264,
     /// H.265 / HEVC: libx265 on CPU, hevc_nvenc on GPU.
     H265,
-    /// AV1: libsvtav1 on CPU, av1_nvenc on GPU. Its QP scale is 0–63; axvs passes the value as given.
+    /// AV1: libsvtav1 on CPU, av1_nvenc on GPU. axvs passes the QP (1–51 on the CPU) as given, on AV1's own
+    /// 0–63 scale.
     Av1,
     /// FFV1, lossless (QP and preset do not apply). CPU only; written to Matroska.
     Ffv1,

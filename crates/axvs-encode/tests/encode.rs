@@ -161,6 +161,16 @@ fn refuses_to_overwrite_and_reports_bad_combinations() {
         .to_string();
     assert!(msg.contains("libsvtav1") && msg.contains("yuv420p"), "{msg}");
 
+    let av1_lossless = EncoderSettings {
+        codec: Codec::Av1,
+        qp: Qp::new(0).expect("qp"),
+        ..Default::default()
+    };
+    let msg = axvs_encode::check_settings(&av1_lossless)
+        .expect_err("svt-av1 ignores qp 0")
+        .to_string();
+    assert!(msg.contains("qp 0"), "{msg}");
+
     let ffv1_mp4 = EncoderSettings {
         codec: Codec::Ffv1,
         container: Some(Container::Mp4),
