@@ -213,6 +213,9 @@ fn open_codec(
 enum Conversion {
     /// Mono8 into a luma plane: a row copy, no colour conversion (chroma, if any, stays neutral).
     Luma,
+    /// Mono16 into an 8-bit luma plane, each value rounded to its top 8 bits (swscale would dither, which
+    /// writes a checkerboard into flat areas).
+    Luma16,
     /// BGR/RGB into full-range BT.601 YUV 4:2:0 or 4:4:4 with yuvutils-rs' SIMD converters: swscale's
     /// fast path for this writes limited range, and its generic path costs about 5× more.
     Rgb { bgr: bool, yuv420: bool },
@@ -422,6 +425,8 @@ impl FfmpegEncoder {
         let rgb_input = matches!(camera.pixel_format, PixelFormat::Bgr8 | PixelFormat::Rgb8);
         let conversion = if camera.pixel_format == PixelFormat::Mono8 && out_pixel != Pixel::GRAY16LE {
             Conversion::Luma
+        } else if camera.pixel_format == PixelFormat::Mono16 && out_pixel != Pixel::GRAY16LE {
+            Conversion::Luma16
         } else if rgb_input && matches!(out_pixel, Pixel::YUV420P | Pixel::YUV444P) {
             Conversion::Rgb {
                 bgr: camera.pixel_format == PixelFormat::Bgr8,
@@ -537,6 +542,16 @@ impl FfmpegEncoder {
                 let plane = self.picture.data_mut(0);
                 for (row, src) in data.chunks_exact(width).enumerate() {
                     plane[row * stride..row * stride + width].copy_from_slice(src);
+                }
+            }
+            Conversion::Luma16 => {
+                let stride = self.picture.stride(0);
+                let plane = self.picture.data_mut(0);
+                for (row, src) in data.chunks_exact(width * 2).enumerate() {
+                    let dst = &mut plane[row * stride..row * stride + width];
+                    for (d, s) in dst.iter_mut().zip(src.chunks_exact(2)) {
+                        *d = ((u32::from(u16::from_le_bytes([s[0], s[1]])) + 128) >> 8).min(255) as u8;
+                    }
                 }
             }
             Conversion::Rgb { bgr, yuv420 } => rgb_to_yuv(&mut self.picture, data, width, height, *bgr, *yuv420)?,

@@ -416,3 +416,53 @@ fn bayer_mosaics_keep_their_colour() {
         }
     }
 }
+
+/// 16-bit gray recorded as 8-bit keeps flat areas flat: each value is rounded to its top 8 bits, without
+/// the ordered dither swscale would add (a 126/127 checkerboard for a flat 0x7F40).
+#[test]
+fn mono16_recorded_as_8_bit_is_rounded_not_dithered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (width, height) = (64usize, 48usize);
+    let info = axvs_core::CameraInfo {
+        pixel_format: PixelFormat::Mono16,
+        ..SyntheticCamera::new(SyntheticConfig {
+            width: width as u32,
+            height: height as u32,
+            ..Default::default()
+        })
+        .open()
+        .expect("open")
+    };
+    for output in [OutputPixelFormat::Gray, OutputPixelFormat::Yuv420p] {
+        let path = dir.path().join(format!("{output}.mp4"));
+        let settings = EncoderSettings {
+            qp: Qp::new(0).expect("qp"),
+            pixel_format: output,
+            ..Default::default()
+        };
+        let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
+        for (i, value) in [0x7F40u16, 0xFFFF, 0x0000].into_iter().enumerate() {
+            let frame: Vec<u8> = std::iter::repeat_n(value.to_le_bytes(), width * height)
+                .flatten()
+                .collect();
+            encoder.encode_raw(&frame, 1 + i as u64 * 33_333).expect("encode");
+        }
+        encoder.finish_file().expect("finish");
+        let out = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&path)
+            .args(["-f", "rawvideo", "-pix_fmt", "gray", "-"])
+            .output()
+            .expect("run ffmpeg");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let frames: Vec<&[u8]> = out.stdout.chunks(width * height).collect();
+        assert_eq!(frames.len(), 3, "{output}");
+        for (frame, want) in frames.iter().zip([127u8, 255, 0]) {
+            assert!(
+                frame.iter().all(|&v| v == want),
+                "{output}: want a flat {want}, got {:?}",
+                &frame[..8]
+            );
+        }
+    }
+}
