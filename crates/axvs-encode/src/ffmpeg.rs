@@ -631,20 +631,25 @@ impl FfmpegEncoder {
     pub fn finish_file(&mut self) -> Result<EncodeSummary, EncodeError> {
         if !self.finished {
             self.finished = true;
-            self.encoder
+            let flushed = self
+                .encoder
                 .send_eof()
-                .map_err(|e| EncodeError::ffmpeg("flushing the encoder", e))?;
-            self.drain()?;
+                .map_err(|e| EncodeError::ffmpeg("flushing the encoder", e))
+                .and_then(|()| self.drain());
+            // The trailer is written even when flushing failed: it closes the fragments already muxed.
             // Called directly: the MP4 muxer returns a positive byte count on success, which the safe
             // wrapper reports as an error.
             // SAFETY: the header was written and the context is alive.
             let ret = unsafe { ffi::av_write_trailer(self.output.as_mut_ptr()) };
-            if ret < 0 {
-                return Err(EncodeError::ffmpeg(
+            let trailer = if ret < 0 {
+                Err(EncodeError::ffmpeg(
                     format!("finalizing {}", self.path.display()),
                     ff::Error::from(ret),
-                ));
-            }
+                ))
+            } else {
+                Ok(())
+            };
+            flushed.and(trailer)?;
         }
         Ok(EncodeSummary {
             path: self.path.clone(),
