@@ -37,6 +37,14 @@ pub enum EncodeError {
         /// What went wrong.
         reason: String,
     },
+    /// A finished file could not be written through to the disk.
+    #[error("cannot sync {path} to disk: {reason}")]
+    Sync {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// An FFmpeg call failed.
     #[error("{context}: {message}")]
     Ffmpeg {

@@ -650,6 +650,13 @@ impl FfmpegEncoder {
                 Ok(())
             };
             flushed.and(trailer)?;
+            // The finished file reaches the disk itself, not only the OS cache.
+            std::fs::File::open(&self.path)
+                .and_then(|file| file.sync_all())
+                .map_err(|e| EncodeError::Sync {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                })?;
         }
         Ok(EncodeSummary {
             path: self.path.clone(),

@@ -228,6 +228,17 @@ impl Writer {
             self.flush_all();
         }
         self.flush_all();
+        // Closing: the logs reach the disk itself, not only the OS cache, so a power cut after a
+        // recording ended cannot take them.
+        for (id, slot) in self.files.iter().enumerate() {
+            if let Some(file) = slot {
+                if let Err(e) = file.get_ref().sync_all() {
+                    let id = id as u8;
+                    let path = self.dir.join(log_file_name(id));
+                    self.errors.set(id, || format!("{}: {e}", path.display()));
+                }
+            }
+        }
         self.written
     }
 
