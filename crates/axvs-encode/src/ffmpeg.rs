@@ -421,6 +421,18 @@ impl FfmpegEncoder {
         let stream_time_base = output.stream(0).map(|s| s.time_base()).unwrap_or(TIME_BASE);
 
         let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
+        // SAFETY: reads one pointer of the frame ffmpeg-next just made; its allocation failure is silent.
+        if unsafe { (*picture.as_ptr()).data[0].is_null() } {
+            drop(encoder);
+            drop(output);
+            let _ = std::fs::remove_file(path);
+            return Err(EncodeError::Unsupported(format!(
+                "cannot allocate a {}x{} {} picture",
+                camera.width,
+                camera.height,
+                pixel_name(out_pixel)
+            )));
+        }
         picture.set_color_range(ff::util::color::Range::JPEG);
         let rgb_input = matches!(camera.pixel_format, PixelFormat::Bgr8 | PixelFormat::Rgb8);
         let conversion = if camera.pixel_format == PixelFormat::Mono8 && out_pixel != Pixel::GRAY16LE {
