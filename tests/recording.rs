@@ -209,6 +209,26 @@ fn a_restarted_system_writes_a_new_file_and_a_failed_start_leaves_none() {
         2,
         "one onset per start"
     );
+    // `axvs timestamps` writes one file per run, each matching its video frame for frame.
+    let out = axvs_tests::axvs()
+        .arg("timestamps")
+        .arg(dir.path().join("003.axvslog"))
+        .output()
+        .expect("axvs timestamps");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let onsets: Vec<u64> = log.entries.iter().filter_map(|e| e.onset_utc_us()).collect();
+    for ((video, times), onset) in [("003.mp4", "003_timestamps.csv"), ("003-2.mp4", "003-2_timestamps.csv")]
+        .into_iter()
+        .zip(onsets)
+    {
+        let csv = std::fs::read_to_string(dir.path().join(times)).expect("per-run timestamps");
+        let times: Vec<u64> = csv.lines().skip(1).map(|l| l.parse().expect("time")).collect();
+        let pts: Vec<u64> = ffprobe_frame_pts(&dir.path().join(video))
+            .into_iter()
+            .map(|p| onset + p as u64)
+            .collect();
+        assert_eq!(times, pts, "{times:?} vs {video}");
+    }
 
     // A camera that cannot start: an error naming it, and no empty video left to block a retry.
     struct Broken(SyntheticCamera);

@@ -8,11 +8,17 @@ use crate::{npy, LogEntry, LogFileError};
 /// µs since the UNIX epoch (UTC) of every frame entry, in log order (= the order of frames in the video).
 ///
 /// Each frame's time is its offset from the latest onset before it (a source restarted in one log has
-/// several); entries with a payload and a non-zero time are data, not frames, and are skipped. A log without
-/// an onset before its first frame is an error.
+/// several; see [`frame_times_by_run`]); entries with a payload and a non-zero time are data, not frames,
+/// and are skipped. A log without an onset before its first frame is an error.
 pub fn frame_times(entries: &[LogEntry]) -> Result<Vec<u64>, LogFileError> {
+    Ok(frame_times_by_run(entries)?.concat())
+}
+
+/// [`frame_times`], one list per run: each onset starts a run, and each run of a source wrote its own video
+/// file (`003.mp4`, then `003-2.mp4`, `003-3.mp4`, ...), whose frames are that run's list, in order.
+pub fn frame_times_by_run(entries: &[LogEntry]) -> Result<Vec<Vec<u64>>, LogFileError> {
     let mut onset = None;
-    let mut times = Vec::with_capacity(entries.len());
+    let mut runs: Vec<Vec<u64>> = Vec::new();
     for entry in entries {
         if entry.is_onset() {
             onset = Some(entry.onset_utc_us().ok_or_else(|| {
@@ -21,20 +27,24 @@ pub fn frame_times(entries: &[LogEntry]) -> Result<Vec<u64>, LogFileError> {
                     entry.payload.len()
                 ))
             })?);
+            runs.push(Vec::new());
         } else if entry.is_frame() {
             let base = onset.ok_or_else(|| LogFileError::NoOnset(format!("source {}", entry.source_id)))?;
-            times.push(base.checked_add(entry.time_us).ok_or_else(|| {
+            let time = base.checked_add(entry.time_us).ok_or_else(|| {
                 LogFileError::NoOnset(format!(
                     "frame time {} µs after an onset at {base} µs overflows (corrupt entry)",
                     entry.time_us
                 ))
-            })?);
+            })?;
+            if let Some(run) = runs.last_mut() {
+                run.push(time);
+            }
         }
     }
-    if onset.is_none() {
+    if runs.is_empty() {
         return Err(LogFileError::NoOnset("log".into()));
     }
-    Ok(times)
+    Ok(runs)
 }
 
 /// Writes times as CSV with the header `frame_time_us`.
@@ -77,6 +87,21 @@ mod tests {
     fn frames_are_offset_from_the_onset_and_data_is_skipped() {
         let entries = [e(0, &1000u64.to_le_bytes()), e(5, &[]), e(7, &[1, 2]), e(9, &[])];
         assert_eq!(frame_times(&entries).expect("times"), vec![1005, 1009]);
+    }
+
+    #[test]
+    fn each_onset_starts_a_run() {
+        let entries = [
+            e(0, &1000u64.to_le_bytes()),
+            e(5, &[]),
+            e(9, &[]),
+            e(0, &5000u64.to_le_bytes()),
+            e(0, &7000u64.to_le_bytes()),
+            e(3, &[]),
+        ];
+        let runs = frame_times_by_run(&entries).expect("runs");
+        assert_eq!(runs, vec![vec![1005, 1009], vec![], vec![7003]]);
+        assert_eq!(frame_times(&entries).expect("times"), vec![1005, 1009, 7003]);
     }
 
     #[test]

@@ -32,21 +32,53 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
     } else {
         axvs_log::read_any(&args.input)?
     };
-    let times = axvs_log::timestamps::frame_times(&entries)?;
-    let output = args.output.unwrap_or_else(|| {
-        let stem = args.input.file_stem().and_then(|s| s.to_str()).unwrap_or("log");
-        args.input.with_file_name(format!("{stem}_timestamps.csv"))
-    });
-    match output.extension().and_then(|e| e.to_str()) {
-        Some("csv") => axvs_log::timestamps::write_csv(&times, &output)?,
-        Some("npy") => axvs_log::timestamps::write_npy(&times, &output)?,
+    let runs = axvs_log::timestamps::frame_times_by_run(&entries)?;
+    let stem = args
+        .input
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("log")
+        .to_string();
+    // Run n of a restarted source wrote video `<id>-n`; its times go to a file named to match.
+    let output_of_run = |run: usize| -> PathBuf {
+        match (&args.output, run) {
+            (Some(output), 1) => output.clone(),
+            (Some(output), n) => {
+                let out_stem = output.file_stem().and_then(|s| s.to_str()).unwrap_or("timestamps");
+                let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("csv");
+                output.with_file_name(format!("{out_stem}-{n}.{ext}"))
+            }
+            (None, 1) => args.input.with_file_name(format!("{stem}_timestamps.csv")),
+            (None, n) => args.input.with_file_name(format!("{stem}-{n}_timestamps.csv")),
+        }
+    };
+    let first = output_of_run(1);
+    let write = match first.extension().and_then(|e| e.to_str()) {
+        Some("csv") => axvs_log::timestamps::write_csv,
+        Some("npy") => axvs_log::timestamps::write_npy,
         _ => {
             return Err(CliError::Argument(format!(
                 "output {} must end in .csv or .npy",
-                output.display()
+                first.display()
             )))
         }
+    };
+    if runs.len() > 1 {
+        let id = stem.trim_end_matches("_log");
+        println!(
+            "{}: {} runs (the source was restarted); run 1 is video {id}, run n video {id}-n",
+            args.input.display(),
+            runs.len()
+        );
     }
-    println!("{} frame times -> {}", times.len(), output.display());
+    for (i, times) in runs.iter().enumerate() {
+        let output = output_of_run(i + 1);
+        write(times, &output)?;
+        if runs.len() > 1 {
+            println!("run {}: {} frame times -> {}", i + 1, times.len(), output.display());
+        } else {
+            println!("{} frame times -> {}", times.len(), output.display());
+        }
+    }
     Ok(())
 }
