@@ -22,7 +22,7 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Extract the absolute time of every saved frame from a log (.axvslog) or archive (.npz).
     Timestamps(commands::timestamps::TimestampsArgs),
-    /// Export a raw log (.axvslog) to an ataraxis-compatible archive (<id>_log.npz).
+    /// Export a raw log (`.axvslog`) to an ataraxis-compatible archive (`<id>_log.npz`).
     Export {
         /// The raw log.
         log: PathBuf,

@@ -41,7 +41,7 @@ fn init() {
     });
 }
 
-/// The encoders of [`KNOWN_ENCODERS`] that this machine's FFmpeg has.
+/// The encoders axvs can drive that this machine's FFmpeg has.
 pub fn available_encoders() -> Vec<&'static str> {
     init();
     KNOWN_ENCODERS
