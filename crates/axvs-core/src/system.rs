@@ -744,8 +744,6 @@ impl Acquisition {
     }
 }
 
-/// Runs a worker's body; a panic becomes an error the caller sees (status, event, `stop()`), not a silent
-/// dead thread.
 /// Acquisition times in µs since the onset, strictly increasing and never 0 (0 marks the onset entry):
 /// frames a camera had buffered can arrive within one microsecond, and equal times would make the video's
 /// timestamps (which must increase) differ from the log's and break the log's use as a key.
@@ -761,6 +759,8 @@ impl AcquisitionClock {
     }
 }
 
+/// Runs a worker's body; a panic becomes an error the caller sees (status, event, `stop()`), not a silent
+/// dead thread.
 fn catch_panic<T>(shared: &Shared, worker: &str, body: impl FnOnce() -> T) -> Option<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
         Ok(value) => Some(value),
