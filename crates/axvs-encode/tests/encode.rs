@@ -62,14 +62,19 @@ fn probe(path: &Path) -> (u64, String, String) {
     )
 }
 
-fn h264_chroma_format_idc(path: &Path) -> u32 {
+/// FFmpeg's `trace_headers` dump of a file's video stream headers.
+fn trace_headers(path: &Path) -> String {
     let out = Command::new("ffmpeg")
         .args(["-hide_banner", "-i"])
         .arg(path)
         .args(["-c", "copy", "-bsf:v", "trace_headers", "-f", "null", "-"])
         .output()
         .expect("run ffmpeg");
-    let text = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn h264_chroma_format_idc(path: &Path) -> u32 {
+    let text = trace_headers(path);
     let line = text
         .lines()
         .find(|l| l.contains("chroma_format_idc"))
@@ -188,13 +193,7 @@ fn refuses_to_overwrite_and_reports_bad_combinations() {
 
 /// The NAL unit types of a file's video stream, in order (FFmpeg's `trace_headers`).
 fn nal_unit_types(path: &Path) -> Vec<u32> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-i"])
-        .arg(path)
-        .args(["-c", "copy", "-bsf:v", "trace_headers", "-f", "null", "-"])
-        .output()
-        .expect("run ffmpeg");
-    String::from_utf8_lossy(&out.stderr)
+    trace_headers(path)
         .lines()
         .filter(|l| l.contains(" nal_unit_type "))
         .filter_map(|l| l.split_whitespace().last()?.parse().ok())
@@ -248,6 +247,46 @@ fn every_keyframe_starts_a_closed_gop() {
     }
 }
 
+/// The synthetic camera's description, for a camera of this size delivering `format`.
+fn camera_info(width: usize, height: usize, format: PixelFormat) -> axvs_core::CameraInfo {
+    axvs_core::CameraInfo {
+        pixel_format: format,
+        ..SyntheticCamera::new(SyntheticConfig {
+            width: width as u32,
+            height: height as u32,
+            ..Default::default()
+        })
+        .open()
+        .expect("open")
+    }
+}
+
+/// Encodes `frames` losslessly (QP 0) as `output` into `path`, at 30 fps.
+fn encode_lossless(info: &axvs_core::CameraInfo, output: OutputPixelFormat, frames: &[Vec<u8>], path: &Path) {
+    let settings = EncoderSettings {
+        qp: Qp::new(0).expect("qp"),
+        pixel_format: output,
+        ..Default::default()
+    };
+    let mut encoder = FfmpegEncoder::create(&settings, path, info).expect("create");
+    for (i, frame) in frames.iter().enumerate() {
+        encoder.encode_raw(frame, 1 + i as u64 * 33_333).expect("encode");
+    }
+    encoder.finish_file().expect("finish");
+}
+
+/// Every decoded picture of `path` as raw `pix_fmt` bytes, one after another.
+fn decode_raw(path: &Path, pix_fmt: &str) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
 /// Camera values keep their meaning: files are labelled full range, and black, grey and white pixels come
 /// back from the decoder as luma 0, 128 and 255, not squeezed into 16–235 (as swscale's fast BGR to 4:2:0
 /// path does).
@@ -265,40 +304,11 @@ fn colour_conversion_keeps_the_full_range() {
         (PixelFormat::BayerRg8, OutputPixelFormat::Gray, "gray", 1, 2),
     ];
     for (format, output, decoded, bpp, decoded_halves) in cases {
-        // The synthetic camera's description, for a camera delivering `format`.
-        let info = axvs_core::CameraInfo {
-            pixel_format: format,
-            ..SyntheticCamera::new(SyntheticConfig {
-                width: width as u32,
-                height: height as u32,
-                ..Default::default()
-            })
-            .open()
-            .expect("open")
-        };
         let path = dir.path().join(format!("{format}-{output}.mp4"));
-        let settings = EncoderSettings {
-            qp: Qp::new(0).expect("qp"),
-            pixel_format: output,
-            ..Default::default()
-        };
-        let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
-        for (i, level) in [0u8, 128, 255].into_iter().enumerate() {
-            encoder
-                .encode_raw(&vec![level; width * height * bpp], 1 + i as u64 * 33_333)
-                .expect("encode");
-        }
-        encoder.finish_file().expect("finish");
+        let frames: Vec<Vec<u8>> = [0u8, 128, 255].map(|level| vec![level; width * height * bpp]).into();
+        encode_lossless(&camera_info(width, height, format), output, &frames, &path);
         // The decoder's own planes, luma first: no conversion on the way out.
-        let out = Command::new("ffmpeg")
-            .args(["-v", "error", "-i"])
-            .arg(&path)
-            .args(["-f", "rawvideo", "-pix_fmt", decoded, "-"])
-            .output()
-            .expect("run ffmpeg");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let lumas: Vec<u8> = out
-            .stdout
+        let lumas: Vec<u8> = decode_raw(&path, decoded)
             .chunks(width * height * decoded_halves / 2)
             .map(|frame| frame[width * height / 2 + width / 2])
             .collect();
@@ -321,14 +331,7 @@ fn bgr_round_trips_through_yuv444() {
     let mut frame = vec![0u8; info.frame_size()];
     camera.render(7, &mut frame);
     let path = dir.path().join("bgr.mp4");
-    let settings = EncoderSettings {
-        qp: Qp::new(0).expect("qp"),
-        pixel_format: OutputPixelFormat::Yuv444p,
-        ..Default::default()
-    };
-    let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
-    encoder.encode_raw(&frame, 1).expect("encode");
-    encoder.finish_file().expect("finish");
+    encode_lossless(&info, OutputPixelFormat::Yuv444p, std::slice::from_ref(&frame), &path);
     // The matrix is written down, so players that assume BT.709 for untagged HD video convert it right.
     let probe = Command::new("ffprobe")
         .args([
@@ -343,23 +346,17 @@ fn bgr_round_trips_through_yuv444() {
         .output()
         .expect("run ffprobe");
     assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "pc,smpte170m");
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(&path)
-        .args(["-f", "rawvideo", "-pix_fmt", "bgr24", "-"])
-        .output()
-        .expect("run ffmpeg");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.stdout.len(), frame.len());
+    let decoded = decode_raw(&path, "bgr24");
+    assert_eq!(decoded.len(), frame.len());
     let worst = frame
         .iter()
-        .zip(&out.stdout)
+        .zip(&decoded)
         .map(|(a, b)| a.abs_diff(*b))
         .max()
         .unwrap_or(0);
     let mean = frame
         .iter()
-        .zip(&out.stdout)
+        .zip(&decoded)
         .map(|(a, b)| a.abs_diff(*b) as f64)
         .sum::<f64>()
         / frame.len() as f64;
@@ -380,37 +377,19 @@ fn bayer_mosaics_keep_their_colour() {
         (PixelFormat::BayerGr8, [g, r, b, g]),
         (PixelFormat::BayerGb8, [g, b, r, g]),
     ] {
-        let info = axvs_core::CameraInfo {
-            pixel_format: format,
-            ..SyntheticCamera::new(SyntheticConfig {
-                width: width as u32,
-                height: height as u32,
-                ..Default::default()
-            })
-            .open()
-            .expect("open")
-        };
         let mosaic: Vec<u8> = (0..width * height)
             .map(|i| cells[(i / width % 2) * 2 + i % width % 2])
             .collect();
         let path = dir.path().join(format!("{format}.mp4"));
-        let settings = EncoderSettings {
-            qp: Qp::new(0).expect("qp"),
-            pixel_format: OutputPixelFormat::Yuv444p,
-            ..Default::default()
-        };
-        let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
-        encoder.encode_raw(&mosaic, 1).expect("encode");
-        encoder.finish_file().expect("finish");
-        let out = Command::new("ffmpeg")
-            .args(["-v", "error", "-i"])
-            .arg(&path)
-            .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-            .output()
-            .expect("run ffmpeg");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        encode_lossless(
+            &camera_info(width, height, format),
+            OutputPixelFormat::Yuv444p,
+            &[mosaic],
+            &path,
+        );
+        let decoded = decode_raw(&path, "rgb24");
         let centre = (height / 2 * width + width / 2) * 3;
-        let got = &out.stdout[centre..centre + 3];
+        let got = &decoded[centre..centre + 3];
         for (channel, (want, got)) in ["red", "green", "blue"].iter().zip([r, g, b].iter().zip(got)) {
             assert!(want.abs_diff(*got) <= 3, "{format}: {channel} {got}, want {want}");
         }
@@ -423,39 +402,17 @@ fn bayer_mosaics_keep_their_colour() {
 fn mono16_recorded_as_8_bit_is_rounded_not_dithered() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (width, height) = (64usize, 48usize);
-    let info = axvs_core::CameraInfo {
-        pixel_format: PixelFormat::Mono16,
-        ..SyntheticCamera::new(SyntheticConfig {
-            width: width as u32,
-            height: height as u32,
-            ..Default::default()
-        })
-        .open()
-        .expect("open")
+    let info = camera_info(width, height, PixelFormat::Mono16);
+    let flat = |value: u16| -> Vec<u8> {
+        std::iter::repeat_n(value.to_le_bytes(), width * height)
+            .flatten()
+            .collect()
     };
     for output in [OutputPixelFormat::Gray, OutputPixelFormat::Yuv420p] {
         let path = dir.path().join(format!("{output}.mp4"));
-        let settings = EncoderSettings {
-            qp: Qp::new(0).expect("qp"),
-            pixel_format: output,
-            ..Default::default()
-        };
-        let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
-        for (i, value) in [0x7F40u16, 0xFFFF, 0x0000].into_iter().enumerate() {
-            let frame: Vec<u8> = std::iter::repeat_n(value.to_le_bytes(), width * height)
-                .flatten()
-                .collect();
-            encoder.encode_raw(&frame, 1 + i as u64 * 33_333).expect("encode");
-        }
-        encoder.finish_file().expect("finish");
-        let out = Command::new("ffmpeg")
-            .args(["-v", "error", "-i"])
-            .arg(&path)
-            .args(["-f", "rawvideo", "-pix_fmt", "gray", "-"])
-            .output()
-            .expect("run ffmpeg");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let frames: Vec<&[u8]> = out.stdout.chunks(width * height).collect();
+        encode_lossless(&info, output, &[flat(0x7F40), flat(0xFFFF), flat(0x0000)], &path);
+        let decoded = decode_raw(&path, "gray");
+        let frames: Vec<&[u8]> = decoded.chunks(width * height).collect();
         assert_eq!(frames.len(), 3, "{output}");
         for (frame, want) in frames.iter().zip([127u8, 255, 0]) {
             assert!(
