@@ -35,7 +35,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// The rig that `axvs run` uses without a file, and that `rigs/demo.toml` holds.
-pub const DEFAULT_RIG: &str = include_str!("../../../rigs/demo.toml");
+pub const DEFAULT_RIG: &str = include_str!("../../rigs/demo.toml");
 /// How the built-in rig is named in messages.
 pub const DEFAULT_RIG_NAME: &str = "<built-in demo rig>";
 
