@@ -71,7 +71,7 @@ fn probe(index: i32) -> Option<DiscoveredCamera> {
     if !capture.is_opened().unwrap_or(false) {
         return None;
     }
-    let mut frame = opencv::core::Mat::default();
+    let mut frame = Mat::default();
     if !capture.read(&mut frame).unwrap_or(false) || frame.empty() {
         return None;
     }

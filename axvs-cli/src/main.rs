@@ -1,4 +1,5 @@
 //! `axvs`: record many cameras at once from a TOML rig file, and work with the timestamp logs.
+#![allow(clippy::print_stdout, reason = "a command's results are its standard output")]
 
 mod commands;
 mod rig;

@@ -593,7 +593,7 @@ fn genicam_source(
         gain_db: cam.gain_db,
         trigger,
         buffers: cam.buffers.map(|b| b.0).unwrap_or(16),
-        config_file: cam.genicam_config.as_ref().map(std::path::PathBuf::from),
+        config_file: cam.genicam_config.as_ref().map(PathBuf::from),
     }))
 }
 
