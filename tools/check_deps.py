@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Checks that `./dev` installs everything the build and the tests use.
+
+A fresh Debian 12 machine has only its image's packages plus what `./dev` installs; anything else that
+happens to be on this machine (installed by hand, or by an earlier project) would let the build or the
+tests pass here and fail there. So every
+
+- pkg-config module the build probes, and every module those `Requires` (also privately), recursively,
+- program the build runs (compilers, pkg-config) and the tests and the `axvs` binary run
+  (`Command::new("...")` in the sources),
+- GStreamer element the tests' pipelines name,
+- Python module the tests' Python snippets import,
+
+must come from a Debian package that is in `./dev`'s list or that one of those pulls in through
+Depends/PreDepends (`./dev` installs without Recommends), or, for the few things the machine image
+provides itself (the Rust toolchain, CPython), be named as such. Anything else is reported with the
+module or program, the package it came from, and what to add to `./dev`.
+
+Usage (`./dev` calls it with its own lists):
+    check_deps.py --apt PKG... --pkg-config MOD... --pip MOD... --image-tool PROG... --build-tool PROG...
+                  --sources DIR...
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+COMMAND_RE = re.compile(r'Command::new\("([^"]+)"\)')
+# `import a, b as c` and `from a import b`, as written in the Python snippets inside Rust string literals
+# (lines may start a string, follow a `\n` escape, or follow a `;`).
+IMPORT_RE = re.compile(
+    r'(?:^|\\n|"|;)\s*(?:import\s+([A-Za-z_][\w.]*(?:\s+as\s+\w+)?(?:\s*,\s*[A-Za-z_][\w.]*(?:\s+as\s+\w+)?)*)'
+    r"|from\s+([A-Za-z_][\w.]*)\s+import\b)"
+)
+# A GStreamer pipeline in a string literal: `element ... ! element ...`.
+PIPELINE_RE = re.compile(r'"([a-z][a-z0-9]*(?:\s[^"!]*)?(?:\s*!\s*[^"!]+)+)"')
+ELEMENT_NAME_RE = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+class Problems:
+    """Collects every problem, so that one run names all of them."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+
+def run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, check=False)
+
+
+def owner(path: str) -> str | None:
+    """The Debian package that installed `path` (also tried without symlinks and /usr merge), or None."""
+    candidates = [path, os.path.realpath(path)]
+    for p in list(candidates):
+        if p.startswith("/usr/"):
+            candidates.append(p[len("/usr") :])
+        else:
+            candidates.append("/usr" + p)
+    for p in candidates:
+        out = run(["dpkg", "-S", p])
+        if out.returncode == 0 and out.stdout:
+            first = out.stdout.splitlines()[0]
+            # "pkg:arch: /path", or "diversion by ..." lines, which we skip.
+            if ": " in first and not first.startswith("diversion"):
+                return first.split(": ", 1)[0].split(",")[0].strip().split(":")[0]
+    return None
+
+
+def depends_closure(packages: list[str], problems: Problems) -> set[str]:
+    """The packages `packages` pull in through Depends and PreDepends, recursively (themselves included)."""
+    unknown = [p for p in packages if run(["apt-cache", "show", p]).returncode != 0]
+    if unknown:
+        problems.add(
+            f"apt knows no package {', '.join(unknown)} (listed in ./dev): a typo, or apt's lists are "
+            "missing (run `apt-get update`)"
+        )
+    known = [p for p in packages if p not in unknown]
+    if not known:
+        return set()
+    out = run(
+        [
+            "apt-cache",
+            "depends",
+            "--recurse",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
+            *known,
+        ]
+    )
+    closure = set()
+    for line in out.stdout.splitlines():
+        if line and not line[0].isspace():
+            closure.add(line.strip().strip("<>").split(":")[0])
+    return closure
+
+
+def pkg_config_requires(module: str) -> list[str]:
+    names = []
+    for flag in ("--print-requires", "--print-requires-private"):
+        out = run(["pkg-config", flag, module])
+        for line in out.stdout.splitlines():
+            name = line.split()[0] if line.split() else ""
+            if name:
+                names.append(name)
+    return names
+
+
+def check_pkg_config(roots: list[str], allowed: set[str], problems: Problems) -> int:
+    """Walks the modules from `roots` through their Requires; returns how many were checked."""
+    if shutil.which("pkg-config") is None:
+        problems.add("pkg-config is not installed: add `pkg-config` to APT_PACKAGES in ./dev")
+        return 0
+    seen: dict[str, str | None] = {}
+    queue = [(m, None) for m in roots]
+    while queue:
+        module, parent = queue.pop(0)
+        if module in seen:
+            continue
+        seen[module] = parent
+        via = f" (required by {parent})" if parent else ""
+        if run(["pkg-config", "--exists", module]).returncode != 0:
+            problems.add(
+                f"pkg-config module {module}{via} is not installed: add the Debian package that provides "
+                f"{module}.pc to APT_PACKAGES in ./dev"
+            )
+            continue
+        pcdir = run(["pkg-config", "--variable=pcfiledir", module]).stdout.strip()
+        pc = os.path.join(pcdir, module + ".pc")
+        package = owner(pc)
+        if package is None:
+            problems.add(f"pkg-config module {module}{via}: {pc} belongs to no Debian package (installed by hand?)")
+        elif package not in allowed:
+            problems.add(
+                f"pkg-config module {module}{via} comes from Debian package {package}, which ./dev neither "
+                f"lists nor pulls in: add `{package}` to APT_PACKAGES in ./dev"
+            )
+        queue.extend((r, module) for r in pkg_config_requires(module))
+    return len(seen)
+
+
+def source_files(dirs: list[str]) -> list[Path]:
+    files = []
+    for d in dirs:
+        for path in Path(d).rglob("*.rs"):
+            if "target" not in path.parts:
+                files.append(path)
+    return sorted(files)
+
+
+def where(found: dict[str, list[str]], name: str) -> str:
+    places = found[name]
+    more = f" and {len(places) - 1} more" if len(places) > 1 else ""
+    return f"{places[0]}{more}"
+
+
+def scan(files: list[Path]) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    """Programs, Python modules and GStreamer elements named in `files`, each with where it is named."""
+    programs: dict[str, list[str]] = {}
+    modules: dict[str, list[str]] = {}
+    elements: dict[str, list[str]] = {}
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            place = f"{path}:{number}"
+            for program in COMMAND_RE.findall(line):
+                programs.setdefault(program, []).append(place)
+            for imported, from_module in IMPORT_RE.findall(line):
+                names = [from_module] if from_module else [n.split()[0] for n in imported.split(",")]
+                for name in names:
+                    modules.setdefault(name.split(".")[0], []).append(place)
+            for pipeline in PIPELINE_RE.findall(line):
+                for part in pipeline.split("!"):
+                    words = part.strip().split()
+                    # Skip caps (`video/x-raw,...`) and properties; keep plain element names.
+                    # `nosuch...` names are the tests' deliberately missing elements.
+                    if words and ELEMENT_NAME_RE.match(words[0]) and not words[0].startswith("nosuch"):
+                        elements.setdefault(words[0], []).append(place)
+    return programs, modules, elements
+
+
+def check_programs(
+    programs: dict[str, list[str]], allowed: set[str], image_tools: set[str], problems: Problems
+) -> None:
+    for program in sorted(programs):
+        path = shutil.which(program)
+        named = f"program {program} (run at {where(programs, program)})"
+        if path is None:
+            problems.add(f"{named} is not installed: add the Debian package that provides it to APT_PACKAGES in ./dev")
+            continue
+        package = owner(path)
+        if package is None:
+            if program not in image_tools:
+                problems.add(f"{named} is {path}, from no Debian package (installed by hand?)")
+        elif package not in allowed:
+            problems.add(
+                f"{named} comes from Debian package {package}, which ./dev neither lists nor pulls in: "
+                f"add `{package}` to APT_PACKAGES in ./dev"
+            )
+
+
+def check_elements(elements: dict[str, list[str]], allowed: set[str], problems: Problems) -> None:
+    if not elements:
+        return
+    if shutil.which("gst-inspect-1.0") is None:
+        problems.add("gst-inspect-1.0 is not installed: add `gstreamer1.0-tools` to APT_PACKAGES in ./dev")
+        return
+    for element in sorted(elements):
+        named = f"GStreamer element {element} (used at {where(elements, element)})"
+        out = run(["gst-inspect-1.0", element])
+        match = re.search(r"^\s*Filename\s+(\S+)", out.stdout, re.MULTILINE)
+        if out.returncode != 0 or match is None:
+            problems.add(f"{named} is not installed: add the GStreamer plugin package that has it to ./dev")
+            continue
+        if match.group(1) == "(null)":
+            continue  # built into GStreamer's core library (a bin, a pipeline), which OpenCV links
+        package = owner(match.group(1))
+        if package is None or package not in allowed:
+            problems.add(
+                f"{named} comes from {match.group(1)} (package {package}), which ./dev neither lists nor pulls "
+                f"in: add `{package}` to APT_PACKAGES in ./dev"
+            )
+
+
+def check_python(modules: dict[str, list[str]], pip: set[str], problems: Problems) -> None:
+    stdlib = set(sys.stdlib_module_names)
+    for module in sorted(modules):
+        if module in stdlib:
+            continue
+        named = f"Python module {module} (imported at {where(modules, module)})"
+        if module not in pip:
+            problems.add(f"{named} is not in PIP_MODULES in ./dev: add it there")
+        elif run(["python3", "-c", f"import {module}"]).returncode != 0:
+            problems.add(f"{named} does not import in python3: run `./dev deps`")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--apt", nargs="*", default=[], help="the Debian packages ./dev installs")
+    parser.add_argument("--pkg-config", nargs="*", default=[], help="the pkg-config modules the build probes")
+    parser.add_argument("--pip", nargs="*", default=[], help="the Python modules ./dev installs")
+    parser.add_argument("--image-tool", nargs="*", default=[], help="programs the machine image provides")
+    parser.add_argument("--build-tool", nargs="*", default=[], help="programs the build runs (cc, c++, ...)")
+    parser.add_argument("--sources", nargs="*", default=[], help="folders whose Rust sources are scanned")
+    args = parser.parse_args()
+
+    problems = Problems()
+    allowed = depends_closure(args.apt, problems)
+    modules = check_pkg_config(args.pkg_config, allowed, problems)
+    programs, imports, elements = scan(source_files(args.sources))
+    for tool in args.build_tool:
+        programs.setdefault(tool, []).insert(0, "the build")
+    check_programs(programs, allowed, set(args.image_tool), problems)
+    check_elements(elements, allowed, problems)
+    check_python(imports, set(args.pip), problems)
+
+    if problems.lines:
+        print(f"dev: {len(problems.lines)} dependencies ./dev does not install:", file=sys.stderr)
+        for line in problems.lines:
+            print(f"  - {line}", file=sys.stderr)
+        return 1
+    print(
+        f"dev: dependencies ok: {modules} pkg-config modules, {len(programs)} programs, {len(elements)} GStreamer "
+        f"elements, {len(imports)} Python modules, all from ./dev's {len(args.apt)} packages "
+        f"({len(allowed)} with their Depends) or the image",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

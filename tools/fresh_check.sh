@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# `./dev fresh-check`: runs the README's two commands as a new user would, in a clean Debian 12 root.
+#
+# The root is made with mmdebstrap from the package source apt uses on this machine, with only what a
+# fresh machine of this project's kind brings that ./dev does not install: CA certificates, CPython with
+# pip, and the Rust toolchain (this machine's rustup toolchain, mounted read-only; crates are fetched
+# anew). A copy of the work tree (tracked and untracked files, not ignored ones) goes in, with an empty
+# target/. Then `./dev demo` and `./dev test` run inside it, each timed. Logs and times land in
+# $FRESH_DIR (default target/fresh-check/), and the root is removed afterwards unless --keep is given.
+#
+#   ./dev fresh-check [--keep] [--demo-only]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+keep=false
+demo_only=false
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=true ;;
+    --demo-only) demo_only=true ;;
+    *) echo "fresh-check: unknown argument $arg (use --keep, --demo-only)" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "fresh-check: needs root (mmdebstrap, chroot and mounts)" >&2
+  exit 2
+fi
+for tool in mmdebstrap; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "fresh-check: installing $tool" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$tool" >&2
+  fi
+done
+
+rustup_home=${RUSTUP_HOME:-$HOME/.rustup}
+cargo_bin=$(dirname "$(command -v cargo)")
+out=${FRESH_DIR:-$PWD/target/fresh-check}
+root=$out/root
+mkdir -p "$out"
+if [ -e "$root" ]; then
+  echo "fresh-check: $root exists (a previous --keep run?): remove it first" >&2
+  exit 2
+fi
+
+mounts=()
+cleanup() {
+  local i
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
+  if ! $keep && [ -d "$root" ]; then rm -rf --one-file-system "$root"; fi
+}
+trap cleanup EXIT
+bind() { # bind SOURCE TARGET [ro]
+  mkdir -p "$2"
+  mount --bind "$1" "$2"
+  mounts+=("$2")
+  if [ "${3:-}" = ro ]; then mount -o remount,bind,ro "$2"; fi
+}
+
+# The same mirror and suites as this machine's apt (a deb822 sources file or a one-line list).
+mirror=$(grep -hoE '^(URIs:|deb) +http[^ ]+/debian/?( |$)' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
+  | head -n 1 | awk '{print $2}')
+mirror=${mirror:-http://deb.debian.org/debian}
+
+start=$(date +%s)
+echo "fresh-check: making a Debian 12 root from $mirror in $root" >&2
+mmdebstrap --variant=minbase --include=ca-certificates,python3,python3-pip --aptopt='APT::Install-Recommends "false"' \
+  bookworm "$root" "$mirror" >"$out/mmdebstrap.log" 2>&1 \
+  || { echo "fresh-check: mmdebstrap failed; see $out/mmdebstrap.log" >&2; exit 1; }
+echo "fresh-check: root made in $(($(date +%s) - start)) s" >&2
+
+bind /proc "$root/proc"
+bind /sys "$root/sys"
+bind /dev "$root/dev"
+bind /dev/pts "$root/dev/pts"
+mount -t tmpfs tmpfs "$root/dev/shm" && mounts+=("$root/dev/shm")
+bind "$rustup_home" "$root/opt/rustup" ro
+bind "$cargo_bin" "$root/opt/cargo-bin" ro
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+
+mkdir -p "$root/work/axvs"
+git ls-files -z --cached --others --exclude-standard | tar -cf - --null -T - | tar -xf - -C "$root/work/axvs"
+
+inside() { # inside LOG COMMAND...: runs COMMAND in the root as a login with only the image's tools
+  local log=$1
+  shift
+  local t0=$(date +%s) status=0
+  chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+    PATH=/opt/cargo-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    RUSTUP_HOME=/opt/rustup CARGO_HOME=/root/.cargo RUSTUP_TOOLCHAIN="$(rustup show active-toolchain | cut -d' ' -f1)" \
+    bash -c 'cd /work/axvs && "$@"' inside "$@" >"$out/$log" 2>&1 || status=$?
+  echo "$(($(date +%s) - t0))" >"$out/$log.seconds"
+  return $status
+}
+
+echo "fresh-check: ./dev demo (log: $out/demo.log)" >&2
+if inside demo.log ./dev demo; then
+  echo "fresh-check: ./dev demo passed in $(cat "$out/demo.log.seconds") s (packages, release build, 10 s run)" >&2
+else
+  echo "fresh-check: ./dev demo FAILED after $(cat "$out/demo.log.seconds") s; last lines:" >&2
+  tail -n 20 "$out/demo.log" >&2
+  exit 1
+fi
+$demo_only && exit 0
+
+echo "fresh-check: ./dev test (log: $out/test.log)" >&2
+if inside test.log ./dev test; then
+  echo "fresh-check: ./dev test passed in $(cat "$out/test.log.seconds") s (from an empty target/)" >&2
+  grep -E '^test result:' "$out/test.log" | awk '{p+=$4; f+=$6} END {print "fresh-check: " p " passed, " f " failed"}' >&2
+else
+  echo "fresh-check: ./dev test FAILED after $(cat "$out/test.log.seconds") s; last lines:" >&2
+  tail -n 40 "$out/test.log" >&2
+  exit 1
+fi
