@@ -2,10 +2,10 @@
 # `./dev fresh-check`: runs the README's two commands as a new user would, in a clean Debian 12 root.
 #
 # The root is made with mmdebstrap from the package source apt uses on this machine, with only what a
-# fresh machine of this project's kind brings that ./dev does not install: CA certificates, CPython with
-# pip, and the Rust toolchain (this machine's rustup toolchain, mounted read-only; crates are fetched
-# anew). A copy of the work tree (tracked and untracked files, not ignored ones) goes in, with an empty
-# target/. Then `./dev demo` and `./dev test` run inside it, each timed. Logs and times land in
+# fresh machine of this project's kind brings that ./dev does not install: CA certificates (with the
+# machine's own), CPython with pip, and the Rust toolchain (this machine's rustup toolchain, mounted
+# read-only; crates are fetched anew). The last commit goes in, as CI clones it (so commit first), with an
+# empty target/. Then `./dev demo` and `./dev test` run inside it, each timed. Logs and times land in
 # $FRESH_DIR (default target/fresh-check/), and the root is removed afterwards unless --keep is given.
 #
 #   ./dev fresh-check [--keep] [--demo-only]
@@ -59,8 +59,8 @@ bind() { # bind SOURCE TARGET [ro]
 }
 
 # The same mirror and suites as this machine's apt (a deb822 sources file or a one-line list).
-mirror=$(grep -hoE '^(URIs:|deb) +http[^ ]+/debian/?( |$)' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-  | head -n 1 | awk '{print $2}')
+mirror=$( (grep -shoE '^(URIs:|deb) +http[^ ]+/debian/?( |$)' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list \
+  || true) | head -n 1 | awk '{print $2}')
 mirror=${mirror:-http://deb.debian.org/debian}
 
 start=$(date +%s)
@@ -78,9 +78,15 @@ mount -t tmpfs tmpfs "$root/dev/shm" && mounts+=("$root/dev/shm")
 bind "$rustup_home" "$root/opt/rustup" ro
 bind "$cargo_bin" "$root/opt/cargo-bin" ro
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The machine's own certificate authorities (a network that inspects TLS has its own), as on any machine
+# of this kind; they belong to the machine, not to the project.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1
+fi
 
 mkdir -p "$root/work/axvs"
-git ls-files -z --cached --others --exclude-standard | tar -cf - --null -T - | tar -xf - -C "$root/work/axvs"
+git archive HEAD | tar -xf - -C "$root/work/axvs"
 
 inside() { # inside LOG COMMAND...: runs COMMAND in the root as a login with only the image's tools
   local log=$1
