@@ -334,11 +334,21 @@ impl VideoSystem {
     }
 
     /// Opens the camera if needed, creates the encoder, logs the onset and starts acquisition (and encoding).
-    /// Does nothing if already running.
+    /// Does nothing if already running. A failed start is also the system's outcome until the next start:
+    /// its state is `Failed` and [`VideoSystem::stop`]'s report carries the error.
     pub fn start(&mut self) -> Result<(), SystemError> {
         if self.running.is_some() {
             return Ok(());
         }
+        self.launch().inspect_err(|e| {
+            if let Ok(mut errors) = self.shared.errors.lock() {
+                errors.clear();
+            }
+            self.shared.fail(e.clone());
+        })
+    }
+
+    fn launch(&mut self) -> Result<(), SystemError> {
         let info = self.open()?;
         let depth = self.config.queue_depth.max(1);
         // Allocated before anything starts, so a rig asking for more memory than there is fails cleanly.
@@ -831,6 +841,20 @@ mod tests {
     use super::*;
     use crate::{NullLogSink, SyntheticCamera, SyntheticConfig};
 
+    /// Waits (at most 10 s, so that a regression fails instead of hanging) for an event that `wanted`
+    /// accepts; returns whether one came.
+    fn event_within(system: &VideoSystem, wanted: impl Fn(&SystemEvent) -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match system.events().recv_timeout(left) {
+                Ok(event) if wanted(&event) => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
     #[test]
     fn end_of_stream_ends_the_system_without_error() {
         let camera = SyntheticCamera::new(SyntheticConfig {
@@ -840,11 +864,7 @@ mod tests {
         });
         let mut system = VideoSystem::new(SystemConfig::new(1, "t"), Box::new(camera), None, Arc::new(NullLogSink));
         system.start().expect("start");
-        let ended = system
-            .events()
-            .iter()
-            .any(|e| matches!(e, SystemEvent::Ended { id: 1 }));
-        assert!(ended);
+        assert!(event_within(&system, |e| matches!(e, SystemEvent::Ended { id: 1 })));
         assert_eq!(system.status().state, SystemState::Ended);
         let report = system.stop();
         assert!(report.errors.is_empty());
@@ -901,13 +921,11 @@ mod tests {
             Arc::new(NullLogSink),
         );
         system.start().expect("start");
-        let reported = system
-            .events()
-            .iter()
-            .any(|e| matches!(&e, SystemEvent::Error { message, .. } if message.contains("codec bug")));
-        assert!(reported);
-        let ended = system.events().iter().any(|e| matches!(e, SystemEvent::Ended { .. }));
-        assert!(ended);
+        assert!(event_within(
+            &system,
+            |e| matches!(e, SystemEvent::Error { message, .. } if message.contains("codec bug"))
+        ));
+        assert!(event_within(&system, |e| matches!(e, SystemEvent::Ended { .. })));
         let report = system.stop();
         assert!(report
             .errors
@@ -920,5 +938,36 @@ mod tests {
             s.saved + s.dropped.saving_off + s.dropped.queue_full + s.dropped.encoder_error,
             "{s:?}"
         );
+    }
+
+    #[test]
+    fn a_failed_start_is_the_systems_outcome_until_the_next_start() {
+        use crate::{CameraError, GrabInfo};
+
+        struct Refuses(SyntheticCamera);
+        impl Camera for Refuses {
+            fn open(&mut self) -> Result<CameraInfo, CameraError> {
+                self.0.open()
+            }
+            fn start(&mut self) -> Result<(), CameraError> {
+                Err(CameraError::Device("sensor fault".into()))
+            }
+            fn grab(&mut self, buf: &mut [u8]) -> Result<GrabInfo, CameraError> {
+                self.0.grab(buf)
+            }
+            fn stop(&mut self) -> Result<(), CameraError> {
+                Ok(())
+            }
+        }
+        let camera = Refuses(SyntheticCamera::new(SyntheticConfig::default()));
+        let mut system = VideoSystem::new(SystemConfig::new(2, "r"), Box::new(camera), None, Arc::new(NullLogSink));
+        let err = system.start().expect_err("the camera refuses to start");
+        assert!(err.to_string().contains("sensor fault"), "{err}");
+        assert_eq!(system.status().state, SystemState::Failed);
+        assert!(event_within(&system, |e| matches!(e, SystemEvent::Error { id: 2, .. })));
+        let report = system.stop();
+        assert_eq!(report.errors, [err], "the report says why the system did not run");
+        assert_eq!(report.status.state, SystemState::Failed);
+        assert_eq!(report.status.acquired, 0);
     }
 }
