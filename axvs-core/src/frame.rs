@@ -186,8 +186,56 @@ mod tests {
         let pool = FramePool::new(1, 8);
         let held = pool.try_acquire().expect("free buffer");
         let p2 = pool.clone();
-        let t = std::thread::spawn(move || p2.acquire_timeout(Duration::from_secs(5)).is_some());
+        let (started_tx, started_rx) = crossbeam_channel::bounded(1);
+        let (got_tx, got_rx) = crossbeam_channel::bounded(1);
+        let t = std::thread::spawn(move || {
+            let _ = started_tx.send(());
+            let got = p2.acquire_timeout(Duration::from_secs(10)).map(|b| b.len());
+            let _ = got_tx.send(got);
+        });
+        started_rx.recv().expect("the waiter started");
+        // The waiter is blocked: no buffer comes while this one is held.
+        assert!(
+            got_rx.recv_timeout(Duration::from_millis(200)).is_err(),
+            "acquired a buffer that was still held"
+        );
         drop(held);
-        assert!(t.join().expect("thread"));
+        let got = got_rx.recv_timeout(Duration::from_secs(5)).expect("the waiter woke");
+        assert_eq!(got, Some(8), "the returned buffer, whole");
+        t.join().expect("thread");
+    }
+
+    #[test]
+    fn acquire_timeout_gives_up_when_no_buffer_comes_back() {
+        let pool = FramePool::new(1, 8);
+        let _held = pool.try_acquire().expect("free buffer");
+        assert!(pool.try_acquire().is_none());
+        let start = std::time::Instant::now();
+        assert!(pool.acquire_timeout(Duration::from_millis(50)).is_none());
+        assert!(start.elapsed() >= Duration::from_millis(50), "it waited the whole time");
+    }
+
+    #[test]
+    fn the_pool_counts_its_buffers_and_frames_hold_their_data() {
+        let pool = FramePool::new(3, 16);
+        assert_eq!((pool.capacity(), pool.buffer_len(), pool.available()), (3, 16, 3));
+        let mut buffer = pool.try_acquire().expect("free buffer");
+        assert_eq!(pool.available(), 2);
+        buffer.copy_from_slice(&[7; 16]);
+        let meta = FrameMeta {
+            sequence: 4,
+            device_frame_id: Some(9),
+            device_timestamp_ns: None,
+            time_us: 33_333,
+            width: 4,
+            height: 4,
+            pixel_format: PixelFormat::Mono8,
+        };
+        let frame = Frame::new(buffer, meta);
+        assert_eq!(frame.data(), &[7; 16]);
+        assert_eq!(frame.meta(), &meta);
+        drop(frame);
+        assert_eq!(pool.available(), 3, "a dropped frame returns its buffer");
+        assert_eq!(pool.capacity(), 3);
     }
 }
