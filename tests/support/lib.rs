@@ -464,16 +464,71 @@ pub fn run_rig(
     )
 }
 
-/// For one camera of a report: the video decodes cleanly, and its frames == log entries == saved.
+/// `time_us` (µs) in a stream time base `(num, den)`, rounded to the nearest tick as FFmpeg's muxers do
+/// (`av_rescale_q`): exact for MP4 (µs), the nearest ms for Matroska.
+pub fn us_in_time_base(time_us: u64, (num, den): (i64, i64)) -> i64 {
+    let (scaled, divisor) = (i128::from(time_us) * i128::from(den), 1_000_000 * i128::from(num));
+    ((scaled + divisor / 2) / divisor) as i64
+}
+
+/// Asserts the fidelity invariant for one video and the frame times logged for it: the video has one frame
+/// per logged time, each frame's PTS is its logged time (µs since the onset, in the stream time base), and
+/// both strictly increase. `what` names the video in failures.
+pub fn assert_pts_equal_logged(video: &Path, logged: &[u64], what: &str) {
+    assert!(
+        logged.windows(2).all(|w| w[0] < w[1]),
+        "{what}: logged times must strictly increase"
+    );
+    let time_base = ffprobe_time_base(video);
+    let pts = ffprobe_frame_pts(video);
+    assert!(
+        pts.windows(2).all(|w| w[0] < w[1]),
+        "{what}: PTS must strictly increase: {pts:?}"
+    );
+    let expected: Vec<i64> = logged.iter().map(|&t| us_in_time_base(t, time_base)).collect();
+    assert_eq!(
+        pts, expected,
+        "{what}: video PTS vs logged times (time base {time_base:?})"
+    );
+}
+
+/// The shared check of the invariants for one camera of a report (`../shared/design/architecture.md`):
+/// - accounting: acquired = saved + dropped (saving off, queue full, encoder error), nothing unlogged;
+/// - fidelity: the video decodes cleanly, its frames == the log's frame entries == saved, and each frame's
+///   PTS is its logged time, strictly increasing.
+///
 /// Returns the saved count.
 pub fn counts_agree(cam: &serde_json::Value) -> u64 {
-    let id = cam["status"]["id"].as_u64().expect("id");
-    let saved = cam["status"]["saved"].as_u64().expect("saved");
+    let status = &cam["status"];
+    let id = status["id"].as_u64().expect("id");
+    let count = |field: &serde_json::Value, name: &str| -> u64 {
+        field
+            .as_u64()
+            .unwrap_or_else(|| panic!("camera {id}: no {name} in {status}"))
+    };
+    let saved = count(&status["saved"], "saved");
+    let acquired = count(&status["acquired"], "acquired");
+    let dropped = &status["dropped"];
+    let dropped_total = count(&dropped["saving_off"], "saving_off")
+        + count(&dropped["queue_full"], "queue_full")
+        + count(&dropped["encoder_error"], "encoder_error");
+    assert_eq!(
+        acquired,
+        saved + dropped_total,
+        "camera {id}: acquired = saved + dropped by reason ({status})"
+    );
+    assert_eq!(
+        count(&status["unlogged"], "unlogged"),
+        0,
+        "camera {id}: unlogged frames"
+    );
+
     let video = Path::new(cam["video"].as_str().expect("video path"));
     assert_eq!(decode_errors(video), "", "camera {id}: the video must decode cleanly");
     assert_eq!(ffprobe_frame_count(video), saved, "camera {id}: video frames vs saved");
     let log = axvs_log::read_log(Path::new(cam["log"].as_str().expect("log path"))).expect("log");
-    let frames = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
-    assert_eq!(frames, saved, "camera {id}: log entries vs saved");
+    let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+    assert_eq!(logged.len() as u64, saved, "camera {id}: log entries vs saved");
+    assert_pts_equal_logged(video, &logged, &format!("camera {id}"));
     saved
 }
