@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use axvs_log::{npz, read_log, timestamps};
 use axvs_tests::{
-    axvs, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy, rig_command, run_rig, wait_until,
-    write_rig,
+    assert_pts_equal_logged, axvs, counts_agree, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy,
+    read_report, rig_command, run_rig, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -52,14 +52,11 @@ fn run_counts_agree_and_archives_are_numpy_compatible() {
     assert_eq!(cameras.len(), 2);
     for cam in cameras {
         let id = cam["status"]["id"].as_u64().expect("id");
-        let saved = cam["status"]["saved"].as_u64().expect("saved");
+        let saved = counts_agree(cam);
         assert!(saved > 20, "camera {id} saved only {saved}");
         assert_eq!(cam["status"]["dropped"]["queue_full"], 0);
         let video = session.join(format!("{id:03}.mp4"));
-        assert_eq!(ffprobe_frame_count(&video), saved, "camera {id}: video frames vs saved");
         let log = read_log(&session.join(format!("{id:03}.axvslog"))).expect("log");
-        let frames = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
-        assert_eq!(frames, saved, "camera {id}: log entries vs saved");
 
         // The archive holds the same entries, in the original's layout.
         let archive = session.join(format!("{id}_log.npz"));
@@ -83,15 +80,19 @@ assert keys[1:] == [f"{sid:03d}_{t:020d}" for t in times]
 print(len(frames), epoch)
 "#;
         let printed = python_numpy(script, &[&archive, Path::new(&id.to_string())]);
-        let count: u64 = printed
-            .split_whitespace()
-            .next()
-            .and_then(|v| v.parse().ok())
-            .expect("count");
+        let numbers: Vec<u64> = printed.split_whitespace().map(|v| v.parse().expect("number")).collect();
+        let [count, epoch] = numbers[..] else {
+            panic!("count and onset from numpy: {printed}")
+        };
         assert_eq!(count, saved);
 
-        // axvs timestamps: CSV and npy, from the archive and from the raw log, all equal.
-        let times = timestamps::frame_times(&log.entries).expect("times");
+        // axvs timestamps: CSV and npy, from the archive and from the raw log, all equal to the onset
+        // (as numpy read it) plus each frame's PTS (as ffprobe read it).
+        let times: Vec<u64> = ffprobe_frame_pts(&video)
+            .into_iter()
+            .map(|p| epoch + p as u64)
+            .collect();
+        assert_eq!(times.len() as u64, saved);
         let csv = dir.path().join(format!("{id}.csv"));
         let npy = dir.path().join(format!("{id}.npy"));
         for (input, output) in [(&archive, &csv), (&session.join(format!("{id:03}.axvslog")), &npy)] {
@@ -125,7 +126,18 @@ print(len(frames), epoch)
     assert!(manifest.contains("id: 101\n  name: left_camera") && manifest.contains("id: 7\n  name: right_camera"));
 
     // A second run into the same session is refused; the first run's files are untouched.
-    let before = std::fs::metadata(session.join("101.mp4").with_file_name("101.mp4")).ok();
+    let files = |dir: &Path| -> Vec<(std::ffi::OsString, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("session")
+            .map(|e| {
+                let e = e.expect("entry");
+                (e.file_name(), std::fs::read(e.path()).expect("file"))
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = files(&session);
     let out = axvs()
         .args(["run", "--duration", "0.2", "--session", "s1", "-o"])
         .arg(dir.path())
@@ -134,9 +146,11 @@ print(len(frames), epoch)
         .expect("run axvs");
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already holds files"));
-    assert_eq!(
-        before.map(|m| m.len()),
-        std::fs::metadata(session.join("101.mp4")).ok().map(|m| m.len())
+    let after = files(&session);
+    assert_eq!(before.len(), after.len(), "no file added or removed");
+    assert!(
+        before == after,
+        "every file of the first run is byte for byte as it was"
     );
 }
 
@@ -168,10 +182,31 @@ fn check_archive_layout(path: &Path, id: u8, entries: usize) {
     assert_eq!(names[0], format!("{id:03}_{:020}.npy", 0));
 }
 
-#[test]
-fn a_killed_recording_leaves_a_playable_video_and_a_consistent_log() {
+/// A rig of two cameras for the kill tests: 50 fps gray and 40 fps colour, both written with `codec` into
+/// `container`, with keyframes (MP4 fragments, Matroska clusters) every `KEY_INTERVAL_S` seconds.
+fn kill_rig(codec: &str, container: &str) -> String {
+    format!(
+        "queue_depth = 32\n[encoder]\ncodec = \"{codec}\"\ncontainer = \"{container}\"\npreset = 1\nqp = 23\n\
+         keyframe_interval = {KEY_INTERVAL_S}\n\
+         [[camera]]\nid = 101\nname = \"left_camera\"\nbackend = \"synthetic\"\nwidth = 320\nheight = 240\nfps = 50\n\
+         pixel_format = \"mono8\"\n[camera.encoder]\npixel_format = \"gray\"\n\
+         [[camera]]\nid = 7\nname = \"right_camera\"\nbackend = \"synthetic\"\nwidth = 256\nheight = 192\nfps = 40\n\
+         pixel_format = \"bgr8\"\n"
+    )
+}
+
+/// Seconds between keyframes in the kill tests' rigs.
+const KEY_INTERVAL_S: f64 = 1.0;
+/// Frames an encoder may hold when the process dies, beyond the open fragment: x264's lookahead and
+/// B-frame delay at preset 1 (veryfast: rc-lookahead 10, 3 B-frames), with slack for the queue.
+const ENCODER_DELAY_FRAMES: u64 = 16;
+
+/// Starts a recording of `rig`, SIGKILLs it once camera 101 has logged `entries` entries, and checks every
+/// camera: the video decodes cleanly, each of its frames is the next logged frame (PTS == logged time), and
+/// no more is lost than the open keyframe interval plus the encoder's delay.
+fn kill_and_check(rig: &str, extension: &str, entries: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let rig = write_rig(dir.path(), "rig.toml", RIG);
+    let rig = write_rig(dir.path(), "rig.toml", rig);
     let (mut command, _report) = rig_command(dir.path(), &rig, "k", &["--duration", "120"]);
     let mut child = command
         .stdin(Stdio::null())
@@ -180,12 +215,10 @@ fn a_killed_recording_leaves_a_playable_video_and_a_consistent_log() {
         .spawn()
         .expect("start axvs");
     let session = dir.path().join("k");
-    let video = session.join("101.mp4");
-    let log_path = session.join("101.axvslog");
-    // Wait for three 1-second fragments to reach the file, then kill without warning.
-    wait_until("fragments in the file", Duration::from_secs(60), || {
-        std::fs::metadata(&video).map(|m| m.len() > 0).unwrap_or(false)
-            && read_log(&log_path).map(|l| l.entries.len() > 150).unwrap_or(false)
+    wait_until(&format!("{entries} log entries"), Duration::from_secs(60), || {
+        read_log(&session.join("101.axvslog"))
+            .map(|l| l.entries.len() >= entries)
+            .unwrap_or(false)
     });
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
@@ -195,29 +228,67 @@ fn a_killed_recording_leaves_a_playable_video_and_a_consistent_log() {
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    assert_eq!(decode_errors(&video), "", "the killed recording must decode cleanly");
-    let frames = ffprobe_frame_count(&video);
-    assert!(frames >= 50, "only {frames} frames survived the kill");
-    let log = read_log(&log_path).expect("log of a killed recording");
-    let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
-    assert!(
-        logged.len() as u64 >= frames,
-        "log has {} entries for {frames} frames",
-        logged.len()
-    );
-    // Every frame in the file has its entry: the file's timestamps are the first logged times.
-    let pts: Vec<u64> = ffprobe_frame_pts(&video).into_iter().map(|p| p as u64).collect();
-    assert_eq!(pts.len() as u64, frames);
-    assert_eq!(pts[..], logged[..pts.len()], "video PTS vs logged times");
-    // The raw log of the killed run still exports and extracts.
-    let out = axvs().arg("export").arg(&log_path).output().expect("axvs export");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(
-        timestamps::frame_times(&npz::read_archive(&session.join("101_log.npz")).expect("npz"))
-            .expect("times")
-            .len(),
-        logged.len()
-    );
+    for (id, fps) in [(101u8, 50.0), (7, 40.0)] {
+        let what = format!("camera {id} ({extension}, killed after {entries} entries)");
+        let video = session.join(format!("{id:03}.{extension}"));
+        let log_path = session.join(format!("{id:03}.axvslog"));
+        let log = read_log(&log_path).unwrap_or_else(|e| panic!("{what}: log of a killed recording: {e}"));
+        let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+        let bound = (fps * KEY_INTERVAL_S).ceil() as u64 + ENCODER_DELAY_FRAMES;
+        let errors = decode_errors(&video);
+        let frames = if errors.is_empty() {
+            ffprobe_frame_count(&video)
+        } else {
+            // Killed before its first fragment (MP4) or cluster (Matroska) reached the file: the file has
+            // no playable frame yet, which may only happen within the first keyframe interval.
+            assert!(
+                logged.len() as u64 <= bound,
+                "{what}: {} frames logged, but the video does not decode: {errors}",
+                logged.len()
+            );
+            0
+        };
+        assert!(
+            logged.len() as u64 >= frames,
+            "{what}: the log has {} entries for {frames} frames",
+            logged.len()
+        );
+        // Every frame in the file has its entry: the file's timestamps are the first logged times.
+        if frames > 0 {
+            assert_pts_equal_logged(&video, &logged[..frames as usize], &what);
+        }
+        let lost = logged.len() as u64 - frames;
+
+        assert!(
+            lost <= bound,
+            "{what}: {lost} logged frames are not in the video (at most one keyframe interval, {bound}, may be)"
+        );
+        // The raw log of the killed run still exports and extracts.
+        let out = axvs().arg("export").arg(&log_path).output().expect("axvs export");
+        assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+        let archive = npz::read_archive(&session.join(format!("{id}_log.npz"))).expect("npz");
+        assert_eq!(
+            timestamps::frame_times(&archive).expect("times").len(),
+            logged.len(),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn a_killed_mp4_recording_loses_at_most_one_keyframe_interval() {
+    // Before the first fragment, just after it, and well into the recording.
+    for entries in [20, 60, 160] {
+        kill_and_check(&kill_rig("h264", "mp4"), "mp4", entries);
+    }
+}
+
+#[test]
+fn a_killed_mkv_recording_loses_at_most_one_keyframe_interval() {
+    for entries in [20, 60, 160] {
+        kill_and_check(&kill_rig("h264", "mkv"), "mkv", entries);
+    }
+    kill_and_check(&kill_rig("ffv1", "mkv"), "mkv", 60);
 }
 
 #[test]
@@ -233,9 +304,25 @@ fn a_camera_that_fails_to_start_stops_the_run_but_keeps_what_the_others_recorded
     let (code, err, report) = run_rig(dir.path(), &rig, "odd", &["--duration", "1"]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("camera 2 'odd'") && err.contains("even width"), "{err}");
-    // The first camera's log still became an archive, and the report was written.
-    assert!(dir.path().join("odd/1_log.npz").exists());
-    assert!(report.expect("report")["cameras"].as_array().is_some());
+    // Both cameras are in the report: the first one's video, log and counts agree, its archive holds its
+    // onset and every saved frame; the second has an error, saved nothing and left no file.
+    let report = report.expect("report");
+    let cameras = report["cameras"].as_array().expect("cameras");
+    assert_eq!(cameras.len(), 2, "{report}");
+    let fine = &cameras[0];
+    assert_eq!(fine["status"]["id"], 1, "{report}");
+    assert_eq!(fine["status"]["state"], "idle", "{report}");
+    let saved = counts_agree(fine);
+    let archive = npz::read_archive(&dir.path().join("odd/1_log.npz")).expect("camera 1's archive");
+    assert_eq!(archive.len() as u64, saved + 1, "onset + one entry per saved frame");
+    assert!(archive[0].is_onset());
+    let odd = &cameras[1];
+    assert_eq!(odd["status"]["id"], 2, "{report}");
+    assert_eq!(odd["status"]["saved"], 0, "{report}");
+    assert!(
+        odd["errors"][0].as_str().is_some_and(|e| e.contains("even width")),
+        "{report}"
+    );
     assert!(
         !dir.path().join("odd/002.mp4").exists(),
         "no empty file for the camera that never started"
@@ -257,16 +344,27 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
         .spawn()
         .expect("start axvs");
     let log = dir.path().join("keys/101.axvslog");
-    wait_until("the onset entry", Duration::from_secs(30), || {
-        read_log(&log).map(|l| !l.entries.is_empty()).unwrap_or(false)
+    let onset_utc_us = || {
+        read_log(&log)
+            .ok()
+            .and_then(|l| l.entries.first().and_then(|e| e.onset_utc_us()))
+    };
+    wait_until("the onset entry", Duration::from_secs(30), || onset_utc_us().is_some());
+    // Half a second of acquisition (25 frames at 50 fps) with saving off, then 'w'.
+    let onset = onset_utc_us().expect("onset");
+    let since_onset_s = || {
+        let now_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_micros() as u64;
+        now_us.saturating_sub(onset) as f64 / 1e6
+    };
+    wait_until("0.5 s of acquisition", Duration::from_secs(30), || {
+        since_onset_s() >= 0.5
     });
-    assert_eq!(
-        read_log(&log).expect("log").entries.len(),
-        1,
-        "nothing is saved before 'w'"
-    );
     let mut stdin = child.stdin.take().expect("stdin");
     writeln!(stdin, "w").expect("send w");
+    let w_sent_s = since_onset_s();
     wait_until("saved frames after 'w'", Duration::from_secs(30), || {
         read_log(&log).map(|l| l.entries.len() > 20).unwrap_or(false)
     });
@@ -277,6 +375,31 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
         dir.path().join("keys/101_log.npz").exists(),
         "'q' finishes the run: archives exported"
     );
+    // Nothing was saved before 'w': those frames count as not saved, and the first saved frame was
+    // acquired after the first 0.5 s.
+    let report = read_report(&dir.path().join("keys.json"));
+    for cam in report["cameras"].as_array().expect("cameras") {
+        let saved = counts_agree(cam);
+        let status = &cam["status"];
+        let fps = if status["id"] == 101 { 50.0 } else { 40.0 };
+        let off = status["dropped"]["saving_off"].as_u64().expect("saving_off");
+        assert!(
+            off as f64 >= 0.4 * fps,
+            "frames acquired before 'w' count as not saved: {status}"
+        );
+        assert!(saved > 0, "{status}");
+        let log = read_log(Path::new(cam["log"].as_str().expect("log"))).expect("log");
+        let first = log
+            .entries
+            .iter()
+            .find(|e| e.is_frame())
+            .expect("a saved frame")
+            .time_us;
+        assert!(
+            first as f64 / 1e6 >= 0.5 && first as f64 / 1e6 <= w_sent_s + 1.0,
+            "the first saved frame ({first} µs) was acquired after 'w' ({w_sent_s:.3} s): {status}"
+        );
+    }
 
     // SIGINT (Ctrl-C): the same clean stop.
     let (mut command, _report) = rig_command(dir.path(), &rig, "int", &[]);
