@@ -85,6 +85,17 @@ fn h264_chroma_format_idc(path: &Path) -> u32 {
         .expect("value")
 }
 
+/// The colour range a file's video stream is labelled with (`pc` = full, `tv` = limited).
+fn color_range(path: &Path) -> String {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=color_range", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 #[test]
 fn every_codec_and_format_writes_a_playable_file() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -132,6 +143,7 @@ fn every_codec_and_format_writes_a_playable_file() {
         let path = dir.path().join(format!("{i}.{}", settings.container().extension()));
         let written = encode(&settings, input, 12, &path);
         let (frames, codec_name, pix_fmt) = probe(&path);
+        assert_eq!(color_range(&path), "pc", "{codec} {pix}: files are labelled full range");
         assert_eq!(written, 12, "{codec} {pix}");
         assert_eq!(frames, 12, "{codec} {pix}");
         assert_eq!(codec_name, want_codec);
@@ -200,8 +212,9 @@ fn nal_unit_types(path: &Path) -> Vec<u32> {
         .collect()
 }
 
-/// Packets ffprobe marks as keyframes.
-fn key_packets(path: &Path) -> usize {
+/// The frame numbers (in presentation order, at the tests' 33 333 µs spacing) of the packets ffprobe
+/// marks as keyframes.
+fn key_packets(path: &Path) -> Vec<u64> {
     let out = Command::new("ffprobe")
         .args([
             "-v",
@@ -209,7 +222,7 @@ fn key_packets(path: &Path) -> usize {
             "-select_streams",
             "v:0",
             "-show_entries",
-            "packet=flags",
+            "packet=pts,flags",
             "-of",
             "csv=p=0",
         ])
@@ -218,8 +231,27 @@ fn key_packets(path: &Path) -> usize {
         .expect("run ffprobe");
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter(|l| l.starts_with('K'))
-        .count()
+        .filter_map(|l| {
+            let (pts, flags) = l.split_once(',')?;
+            let pts: u64 = pts.parse().ok()?;
+            flags.starts_with('K').then_some((pts - 1) / 33_333)
+        })
+        .collect()
+}
+
+/// The types of an MP4 file's top-level boxes, in order (`ftyp`, `moov`, `moof`, `mdat`, ...).
+fn top_level_boxes(path: &Path) -> Vec<String> {
+    let bytes = std::fs::read(path).expect("read mp4");
+    let mut boxes = Vec::new();
+    let mut at = 0usize;
+    while at + 8 <= bytes.len() {
+        let size = u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+        boxes.push(String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned());
+        assert!(size >= 8, "box of size {size} at {at}");
+        at += size;
+    }
+    assert_eq!(at, bytes.len(), "boxes end where the file does");
+    boxes
 }
 
 /// Every keyframe (one a second) is an IDR picture that starts a closed GOP, so each fragment of a
@@ -235,15 +267,24 @@ fn every_keyframe_starts_a_closed_gop() {
             ..Default::default()
         };
         let path = dir.path().join(format!("{codec}.mp4"));
-        // 75 frames at 30 fps: keyframes at 0, 1 and 2 s.
+        // 75 frames at 30 fps: keyframes at 0, 1 and 2 s, each starting a fragment.
         assert_eq!(encode(&settings, PixelFormat::Mono8, 75, &path), 75);
         let keys = key_packets(&path);
         let idrs = nal_unit_types(&path)
             .into_iter()
             .filter(|t| idr_types.contains(t))
             .count();
-        assert!(keys >= 3, "{codec}: {keys} keyframes in 2.5 s");
-        assert_eq!(idrs, keys, "{codec}: {keys} keyframes but {idrs} IDR pictures");
+        assert_eq!(
+            keys,
+            [0, 30, 60],
+            "{codec}: keyframes (frame numbers) in 2.5 s at 30 fps"
+        );
+        assert_eq!(idrs, keys.len(), "{codec}: {keys:?} keyframes but {idrs} IDR pictures");
+        assert_eq!(
+            top_level_boxes(&path).iter().filter(|b| *b == "moof").count(),
+            keys.len(),
+            "{codec}: one MP4 fragment per keyframe"
+        );
     }
 }
 
@@ -410,16 +451,64 @@ fn mono16_recorded_as_8_bit_is_rounded_not_dithered() {
     };
     for output in [OutputPixelFormat::Gray, OutputPixelFormat::Yuv420p] {
         let path = dir.path().join(format!("{output}.mp4"));
-        encode_lossless(&info, output, &[flat(0x7F40), flat(0xFFFF), flat(0x0000)], &path);
+        // Only rounding maps 0x7F80 to 128 and 0x0080 to 1 (truncation gives 127 and 0), 0x7F7F stays 127
+        // (rounding up would give 128), and 0xFF80 must saturate at 255 (not wrap to 0).
+        let cases = [
+            (0x7F40u16, 127u8),
+            (0x7F80, 128),
+            (0x7F7F, 127),
+            (0x0080, 1),
+            (0xFF80, 255),
+            (0xFFFF, 255),
+            (0x0000, 0),
+        ];
+        let inputs: Vec<Vec<u8>> = cases.iter().map(|&(value, _)| flat(value)).collect();
+        encode_lossless(&info, output, &inputs, &path);
         let decoded = decode_raw(&path, "gray");
         let frames: Vec<&[u8]> = decoded.chunks(width * height).collect();
-        assert_eq!(frames.len(), 3, "{output}");
-        for (frame, want) in frames.iter().zip([127u8, 255, 0]) {
+        assert_eq!(frames.len(), cases.len(), "{output}");
+        for (frame, want) in frames.iter().zip(cases.map(|(_, want)| want)) {
             assert!(
                 frame.iter().all(|&v| v == want),
                 "{output}: want a flat {want}, got {:?}",
                 &frame[..8]
             );
         }
+    }
+}
+
+/// Mono values are copied, not converted: a 0..=255 ramp (every value, in every row) recorded losslessly
+/// decodes to the same bytes, pixel for pixel, in every lossless mono path, and each file says full range.
+#[test]
+fn a_lossless_mono_ramp_decodes_pixel_for_pixel() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (width, height) = (256usize, 32usize);
+    let ramp: Vec<u8> = (0..width * height)
+        .map(|i| ((i % width + i / width) % 256) as u8)
+        .collect();
+    let info = camera_info(width, height, PixelFormat::Mono8);
+    for (codec, output) in [
+        (Codec::H264, OutputPixelFormat::Gray),
+        (Codec::H264, OutputPixelFormat::Yuv420p),
+        (Codec::H264, OutputPixelFormat::Yuv444p),
+        (Codec::Ffv1, OutputPixelFormat::Gray),
+    ] {
+        let settings = EncoderSettings {
+            codec,
+            qp: Qp::new(0).expect("qp"),
+            pixel_format: output,
+            ..Default::default()
+        };
+        let path = dir
+            .path()
+            .join(format!("{codec}-{output}.{}", settings.container().extension()));
+        let mut encoder = FfmpegEncoder::create(&settings, &path, &info).expect("create");
+        encoder.encode_raw(&ramp, 1).expect("encode");
+        encoder.finish_file().expect("finish");
+        assert_eq!(color_range(&path), "pc", "{codec} {output}");
+        let decoded = decode_raw(&path, "gray");
+        assert_eq!(decoded.len(), ramp.len(), "{codec} {output}");
+        let wrong = decoded.iter().zip(&ramp).filter(|(a, b)| a != b).count();
+        assert_eq!(wrong, 0, "{codec} {output}: {wrong} pixels differ from the camera's");
     }
 }
