@@ -154,6 +154,24 @@ fn genicam(serial: &str, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// The camera's Width, as `axvs genicam read Width` reports it.
+fn width(serial: &str) -> u64 {
+    let (code, out, err) = genicam(serial, &["read", "Width"]);
+    assert_eq!(code, Some(0), "{err}");
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix("Value: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no Width value in {out}"))
+}
+
+/// Writes Width and checks that the camera took it.
+fn set_width(serial: &str, value: u64) {
+    let (code, out, err) = genicam(serial, &["write", "Width", &value.to_string()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains(&format!("reads back '{value}'")), "{out}");
+    assert_eq!(width(serial), value, "Width after writing {value}");
+}
+
 #[test]
 fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
     let _port = FakeGvCamera::serialize();
@@ -186,13 +204,28 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
     assert!(yaml.contains("- name: Width\n  value: '320'"), "{yaml}");
     assert!(!yaml.contains("TestPattern"), "blacklisted nodes are not dumped");
 
-    // Change the camera, load the file, and the dumped value is back.
-    genicam("AXVSNODES", &["write", "Width", "512"]);
+    // Change the camera (and see that it changed), load the file, and the dumped value is back: every
+    // entry applied, none failed.
+    set_width("AXVSNODES", 512);
     let (code, out, err) = genicam("AXVSNODES", &["load", file.to_str().expect("utf-8"), "--strict"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("0 failed"), "{out}");
-    let (_, out, _) = genicam("AXVSNODES", &["read", "Width"]);
-    assert!(out.contains("Value: 320"), "{out}");
+    let summary = out
+        .lines()
+        .find(|l| l.starts_with("Configuration applied to Fake serial AXVSNODES: "))
+        .unwrap_or_else(|| panic!("no summary line: {out}"));
+    let counts: Vec<usize> = summary
+        .split([':', ','])
+        .skip(1)
+        .map(|part| {
+            part.split_whitespace()
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("a count")
+        })
+        .collect();
+    let entries = yaml.matches("- name: ").count();
+    assert_eq!(counts, [entries, 0, 0], "applied, skipped, failed: {summary}");
+    assert_eq!(width("AXVSNODES"), 320, "the load put the dumped Width back");
 
     // A file from another camera: an error with --strict, a warning without.
     let other = dir.path().join("other.yaml");
@@ -228,7 +261,7 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
             file.display()
         ),
     );
-    genicam("AXVSNODES", &["write", "Width", "512"]);
+    set_width("AXVSNODES", 512);
     let report = run(dir.path(), &rig, "cfg", "1");
     let video = dir.path().join("cfg/005.mp4");
     let probe = std::process::Command::new("ffprobe")

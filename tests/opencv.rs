@@ -83,8 +83,22 @@ fn replays_a_video_file_to_its_end_without_losing_a_frame() {
     assert_eq!(report["cameras"][0]["status"]["state"], "idle");
 }
 
-/// A live network stream by URL: the ffmpeg CLI sends MPEG-TS over UDP on loopback at its own pace for 8 s,
-/// then stops. axvs records what came, notices that the stream stopped (read time-out), and leaves a
+/// Whether a UDP socket is bound to `port` on this machine (`/proc/net/udp`, ports in hex).
+fn udp_port_bound(port: u16) -> bool {
+    std::fs::read_to_string("/proc/net/udp")
+        .map(|table| {
+            table.lines().skip(1).any(|line| {
+                line.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|a| a.ends_with(&format!(":{port:04X}")))
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// A live network stream by URL: once axvs listens, the ffmpeg CLI sends 100 frames (4 s at 25 fps) of
+/// MPEG-TS over UDP on loopback at its own pace, then stops. axvs records what came (every frame but the
+/// few a loopback UDP stream may lose), notices that the stream stopped (read time-out), and leaves a
 /// playable video whose frames match the log.
 #[test]
 fn records_a_network_stream_by_url_and_reports_when_it_stops() {
@@ -94,39 +108,61 @@ fn records_a_network_stream_by_url_and_reports_when_it_stops() {
         .expect("a free UDP port")
         .port();
     let url = format!("udp://127.0.0.1:{port}");
-    let mut sender = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=320x240:rate=25",
-            "-t",
-            "4",
-        ])
-        .args(["-c:v", "mpeg2video", "-g", "10", "-q:v", "4", "-f", "mpegts"])
-        .arg(format!("{url}?pkt_size=1316"))
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("run ffmpeg");
     let rig = write_rig(
         dir.path(),
         "url.toml",
         &format!("[encoder]\npreset = 1\n[[camera]]\nid = 6\nname = \"net\"\nbackend = \"opencv\"\nurl = \"{url}\"\n"),
     );
-    let (code, stderr, report) = run_rig(dir.path(), &rig, "url", &["--duration", "60"]);
-    let _ = sender.kill();
-    let _ = sender.wait();
-    assert_eq!(code, Some(1), "the stream's end is a camera failure: {stderr}");
+    let (mut command, report_path) = rig_command(dir.path(), &rig, "url", &["--duration", "60"]);
+    let mut recorder = ChildGuard::new(
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start axvs"),
+    );
+    wait_until("axvs to listen on the UDP port", Duration::from_secs(30), || {
+        udp_port_bound(port)
+    });
+    let mut sender = ChildGuard::new(
+        Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-re",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=320x240:rate=25",
+                "-frames:v",
+                "100",
+            ])
+            .args(["-c:v", "mpeg2video", "-g", "10", "-q:v", "4", "-f", "mpegts"])
+            .arg(format!("{url}?pkt_size=1316"))
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("run ffmpeg"),
+    );
+    let sent = sender.take().wait().expect("ffmpeg sender");
+    assert!(sent.success(), "the sender failed");
+    let out = recorder.take().wait_with_output().expect("axvs run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the stream's end is a camera failure: {stderr}"
+    );
     assert!(
         stderr.contains(&format!("url '{url}' stopped delivering frames")),
         "{stderr}"
     );
-    let report = report.expect("report");
+    let report = read_report(&report_path);
     let saved = check_counts(&report);
-    assert!(saved[0] >= 40, "a 25 fps stream for 8 s saved {saved:?}");
+    assert!(
+        (90..=100).contains(&saved[0]),
+        "100 frames sent, {saved:?} saved: {report}"
+    );
     assert_eq!(report["cameras"][0]["status"]["dropped"]["queue_full"], 0);
 }
 
