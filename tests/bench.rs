@@ -54,8 +54,68 @@ fn bench_prints_every_figure() {
     ] {
         assert!(text.contains(figure), "missing '{figure}' in:\n{text}");
     }
-    // Every variant row carries numbers, not NaN.
+    // Every variant row carries numbers, not NaN, and the ratios are the rows' own figures (one round:
+    // each median is that round's value).
     assert!(!text.contains("NaN"), "{text}");
+    for size in ["128x96 mono8", "128x96 bgr8"] {
+        let section: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with(size))
+            .take_while(|l| !l.is_empty())
+            .collect();
+        let row = |label: &str| -> (f64, f64) {
+            let line = section
+                .iter()
+                .find(|l| l.trim_start().starts_with(label))
+                .unwrap_or_else(|| panic!("{size}: no row '{label}' in:\n{text}"));
+            let numbers: Vec<f64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+            assert_eq!(numbers.len(), 5, "{size}: fps, cpu, cores, busiest, RSS in '{line}'");
+            assert!(numbers.iter().all(|n| n.is_finite() && *n > 0.0), "{line}");
+            (numbers[0], numbers[1])
+        };
+        let figure = |name: &str| -> f64 {
+            section
+                .iter()
+                .find_map(|l| l.split(name).nth(1))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{size}: no figure '{name}' in:\n{text}"))
+        };
+        let close = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got / want - 1.0).abs() < 0.01,
+                "{size}: {what} printed {got}, the rows give {want:.3}"
+            );
+        };
+        let ((fps_a, cpu_a), (fps_b, cpu_b), (fps_c, cpu_c)) = (row("a  axvs"), row("b  ffmpeg"), row("c  encoder"));
+        close(figure("a/b "), fps_a / fps_b, "fps a/b");
+        close(figure("a/c "), fps_a / fps_c, "fps a/c");
+        close(figure("b/a "), cpu_b / cpu_a, "CPU b/a");
+        close(figure("c/a "), cpu_c / cpu_a, "CPU c/a");
+        let share = figure("non-encoder share of a's CPU ");
+        assert!(
+            (share - 100.0 * (1.0 - figure("c/a "))).abs() < 0.1,
+            "{size}: share {share} % vs c/a"
+        );
+        if size.ends_with("mono8") {
+            close(figure("a'(gray)/b(yuv420p) "), row("a' axvs").0 / fps_b, "fps a'/b");
+        }
+    }
+    // The 4-camera soak: every camera saved frames at a measured rate.
+    let soak: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("multi-camera"))
+        .skip(2)
+        .take(4)
+        .collect();
+    for line in &soak {
+        let numbers: Vec<f64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+        assert!(
+            numbers.len() >= 3 && numbers[1] > 0.0 && numbers[2] > 0.0,
+            "soak row '{line}'"
+        );
+    }
+    assert_eq!(soak.len(), 4, "{text}");
 }
 
 #[test]

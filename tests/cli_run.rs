@@ -460,3 +460,29 @@ np.savez(sys.argv[1], **dict(sorted(entries.items())))
         "frames only (the data entry is skipped), absolute, in order"
     );
 }
+
+/// The `.npy` files axvs writes are the bytes numpy itself writes for the same arrays: the `uint64` times
+/// of `axvs timestamps` and the `uint8` entry arrays inside `.npz` archives (header, padding, data).
+#[test]
+fn npy_files_are_what_numpy_writes_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let times = [0u64, 1, 1_700_000_000_033_333, u64::MAX];
+    let ours = dir.path().join("ours.npy");
+    timestamps::write_npy(&times, &ours).expect("write npy");
+    let numpy_times = dir.path().join("numpy_times.npy");
+    let numpy_entry = dir.path().join("numpy_entry.npy");
+    python_numpy(
+        "import sys, numpy as np\n\
+         np.save(sys.argv[1], np.array([0, 1, 1_700_000_000_033_333, 2**64 - 1], dtype=np.uint64))\n\
+         np.save(sys.argv[2], np.frombuffer(bytes(range(9)), dtype=np.uint8))",
+        &[&numpy_times, &numpy_entry],
+    );
+    assert_eq!(
+        std::fs::read(&ours).expect("ours"),
+        std::fs::read(&numpy_times).expect("numpy's"),
+        "uint64 .npy"
+    );
+    let mut entry = axvs_log::npy::header("|u1", 9);
+    entry.extend(0u8..9);
+    assert_eq!(entry, std::fs::read(&numpy_entry).expect("numpy's"), "uint8 .npy");
+}

@@ -127,8 +127,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_matches_numpy_byte_for_byte() {
-        // What numpy 2 writes for np.zeros(9, np.uint8): 128 bytes, '\n' last.
+    fn header_is_version_1_padded_to_128_bytes() {
+        // numpy's own bytes are compared in the end-to-end tests (tests/cli_run.rs); here the layout.
         let h = header("|u1", 9);
         assert_eq!(h.len(), 128);
         let text = std::str::from_utf8(&h[10..]).expect("ascii");

@@ -12,12 +12,51 @@ pub fn axvs_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().and_then(Path::parent).expect("target directory");
     let bin = dir.join(format!("axvs{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run the workspace tests (cargo test --workspace), which build it",
-        bin.display()
-    );
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run the workspace tests (cargo test --workspace), which build it",
+            bin.display()
+        )
+    });
+    if let Some(newer) = newest_source(Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace"))
+        .filter(|(_, changed)| *changed > built)
+    {
+        panic!(
+            "{} is older than {}: these tests would run a stale axvs; run the workspace tests (cargo test \
+             --workspace) or cargo build -p axvs-cli first",
+            bin.display(),
+            newer.0.display()
+        );
+    }
     bin
+}
+
+/// The most recently changed file the `axvs` binary is built from (the crates' sources and manifests, the
+/// lock file and the embedded demo rig), with its time.
+fn newest_source(workspace: &Path) -> Option<(PathBuf, std::time::SystemTime)> {
+    fn walk(path: &Path, newest: &mut Option<(PathBuf, std::time::SystemTime)>) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                walk(&entry.path(), newest);
+            }
+        } else if let Ok(changed) = std::fs::metadata(path).and_then(|m| m.modified()) {
+            if newest.as_ref().is_none_or(|(_, t)| changed > *t) {
+                *newest = Some((path.to_path_buf(), changed));
+            }
+        }
+    }
+    let mut newest = None;
+    for crate_dir in std::fs::read_dir(workspace).ok()?.flatten() {
+        let name = crate_dir.file_name();
+        if name.to_string_lossy().starts_with("axvs-") {
+            walk(&crate_dir.path().join("src"), &mut newest);
+            walk(&crate_dir.path().join("Cargo.toml"), &mut newest);
+        }
+    }
+    for file in ["Cargo.lock", "Cargo.toml", "rigs/demo.toml"] {
+        walk(&workspace.join(file), &mut newest);
+    }
+    newest
 }
 
 /// A command running `axvs`.
