@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axvs_log::read_log;
 use axvs_tests::{
-    axvs, counts_agree, ffprobe_frame_count, read_report, rig_command, run_rig, wait_until, write_rig, FakeGvCamera,
+    axvs, counts_agree, decode_luma, read_report, rig_command, run_rig, wait_until, write_rig, FakeGvCamera,
 };
 
 fn rig_text(serial: &str) -> String {
@@ -55,12 +55,21 @@ fn discovers_and_records_the_fake_gige_camera() {
     );
 }
 
+/// Frames the fake camera lost to dropped packets are counted as camera-side losses, and the count is the
+/// real one: the fake camera draws `(x + y + frame id) % 255` (at its default exposure and gain), so the
+/// top-left pixel of each losslessly recorded frame is its frame id (mod 255), and the gaps between
+/// consecutive ids are the frames that never arrived.
 #[test]
 fn lost_packets_count_as_camera_side_losses_and_counts_still_agree() {
     let _port = FakeGvCamera::serialize();
     let _camera = FakeGvCamera::start("AXVSLOSSY", 5);
     let dir = tempfile::tempdir().expect("tempdir");
-    let rig = write_rig(dir.path(), "gv.toml", &rig_text("AXVSLOSSY"));
+    let rig = write_rig(
+        dir.path(),
+        "gv.toml",
+        "[encoder]\ncodec = \"ffv1\"\npixel_format = \"gray\"\n[[camera]]\nid = 5\nname = \"gige\"\n\
+         backend = \"genicam\"\nserial = \"AXVSLOSSY\"\nwidth = 320\nheight = 240\nfps = 30\n",
+    );
     let report = run(dir.path(), &rig, "lossy", "3");
     let gige = &report["cameras"][0];
     let saved = counts_agree(gige);
@@ -69,6 +78,33 @@ fn lost_packets_count_as_camera_side_losses_and_counts_still_agree() {
     assert!(saved > 0, "{gige}");
     // Camera-side losses are not host-side drops.
     assert_eq!(gige["status"]["dropped"]["queue_full"], 0);
+
+    let ids: Vec<u64> = decode_luma(&dir.path().join("lossy/005.mkv"), 320, 240)
+        .iter()
+        .map(|frame| u64::from(frame[0]))
+        .collect();
+    assert_eq!(ids.len() as u64, saved);
+    let gaps: u64 = ids
+        .windows(2)
+        .map(|w| {
+            let step = (w[1] + 255 - w[0]) % 255;
+            assert!(step > 0, "frame id {} twice in a row: {ids:?}", w[0]);
+            step - 1
+        })
+        .sum();
+    // Frames lost before the first saved frame or after the last one leave no gap in the video; at most
+    // as many as fit, at 30 fps, between the onset and the first frame and between the last frame and
+    // the end of the 3 s run.
+    let log = read_log(&dir.path().join("lossy/005.axvslog")).expect("log");
+    let times: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+    let (first, last) = (times[0], times[times.len() - 1]);
+    let period_us = 1e6 / 30.0;
+    let edges =
+        (first as f64 / period_us).ceil() as u64 + (3e6 - last as f64).max(0.0).div_euclid(period_us) as u64 + 1;
+    assert!(
+        (gaps..=gaps + edges).contains(&lost),
+        "camera_lost {lost} vs {gaps} frames missing between saved frame ids (+ at most {edges} at the edges): {ids:?}"
+    );
 }
 
 #[test]
@@ -277,6 +313,66 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
     counts_agree(&report["cameras"][0]);
 }
 
+/// Every pixel of every frame of a lossless gray16 recording of the fake camera in Mono16 is what the
+/// camera drew: the ramp `(256 (x + y + frame id)) % 65535` times the camera's exposure scale `1 + gain +
+/// log10(exposure / 10 ms)` (gain 0), truncated, as Aravis' fake camera computes it. The camera keeps the
+/// exposure in its own units (4000 µs comes back as about 3999.8), so the scale is not known to the last
+/// digit: each frame must be drawn by one frame id and one scale within 0.01 % of the nominal one.
+fn check_fake_mono16_pattern(video: &Path, width: usize, height: usize, exposure_us: u32) {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(video)
+        .args([
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray16le",
+            "-",
+        ])
+        .output()
+        .expect("run ffmpeg");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let nominal = 1.0 + (f64::from(exposure_us) / 10_000.0).log10();
+    let ramp = |x: usize, y: usize, id: usize| ((256 * (x + id + y)) % 65535) as f64;
+    // The scales that draw `pixels` (index, value) for this frame id: [low, high), empty if none.
+    let scales = |pixels: &mut dyn Iterator<Item = (usize, u16)>, id: usize| -> (f64, f64) {
+        pixels.fold((0.0f64, f64::MAX), |(low, high), (i, value)| {
+            let r = ramp(i % width, i / width, id);
+            if r == 0.0 {
+                return if value == 0 { (low, high) } else { (1.0, 0.0) };
+            }
+            let v = f64::from(value);
+            (low.max(v / r), high.min((v + 1.0) / r))
+        })
+    };
+    let frames: Vec<Vec<u16>> = out
+        .stdout
+        .chunks_exact(width * height * 2)
+        .map(|f| f.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect())
+        .collect();
+    assert!(!frames.is_empty(), "no frames decoded");
+    for (n, frame) in frames.iter().enumerate() {
+        let first_row = |id| scales(&mut frame[..width].iter().copied().enumerate(), id);
+        // The first pixel is about 256 id (mod 65535) times the scale, and 256 is its own inverse mod
+        // 65535: a few candidates around it.
+        let first = (f64::from(frame[0]) / nominal).round() as i64;
+        let id = (first - 3..=first + 3)
+            .map(|ramp0| ((ramp0.rem_euclid(65535) * 256) % 65535) as usize)
+            .find(|&id| {
+                let (low, high) = first_row(id);
+                low < high && (low - nominal).abs() < 1e-4 * nominal
+            })
+            .unwrap_or_else(|| panic!("frame {n}: no frame id draws the first row {:?}", &frame[..8]));
+        let (low, high) = scales(&mut frame.iter().copied().enumerate(), id);
+        assert!(
+            low < high,
+            "frame {n} (id {id}): no single scale draws every pixel: the pixels are not the camera's"
+        );
+    }
+}
+
 #[test]
 fn rig_settings_apply_in_order_and_every_pixel_format_records() {
     let _port = FakeGvCamera::serialize();
@@ -297,6 +393,9 @@ fn rig_settings_apply_in_order_and_every_pixel_format_records() {
         ),
         ("RGB8", "preset = 1", "mp4", "yuvj420p"),
         ("BayerGR8", "preset = 1", "mp4", "yuvj420p"),
+        ("BayerRG8", "preset = 1", "mp4", "yuvj420p"),
+        ("BayerGB8", "preset = 1", "mp4", "yuvj420p"),
+        ("BayerBG8", "preset = 1", "mp4", "yuvj420p"),
     ];
     for (i, (format, encoder, ext, pix_fmt)) in cases.iter().enumerate() {
         let rig = write_rig(
@@ -311,9 +410,13 @@ fn rig_settings_apply_in_order_and_every_pixel_format_records() {
         );
         let session = format!("f{i}");
         let report = run(dir.path(), &rig, &session, "1.5");
-        let saved = report["cameras"][0]["status"]["saved"].as_u64().expect("saved");
+        let saved = counts_agree(&report["cameras"][0]);
         let video = dir.path().join(&session).join(format!("005.{ext}"));
-        assert_eq!(ffprobe_frame_count(&video), saved, "{format}");
+        assert_eq!(
+            report["cameras"][0]["video"],
+            video.to_str().expect("utf-8"),
+            "{format}"
+        );
         assert!(saved >= 15, "{format}: {saved} frames at 20 fps in 1.5 s");
         let probe = std::process::Command::new("ffprobe")
             .args([
@@ -332,6 +435,9 @@ fn rig_settings_apply_in_order_and_every_pixel_format_records() {
             format!("256,200,{pix_fmt}"),
             "{format}"
         );
+        if *format == "Mono16" {
+            check_fake_mono16_pattern(&video, 256, 200, 4000);
+        }
     }
     for (node, value) in [
         ("OffsetX", "16"),

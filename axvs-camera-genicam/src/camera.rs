@@ -282,15 +282,7 @@ impl GenicamCamera {
         if data.len() < out.len() {
             return false;
         }
-        let shift = self.format.shift();
-        if shift == 0 {
-            out.copy_from_slice(&data[..out.len()]);
-        } else {
-            for (dst, src) in out.chunks_exact_mut(2).zip(data.chunks_exact(2)) {
-                let v = u16::from_le_bytes([src[0], src[1]]) << shift;
-                dst.copy_from_slice(&v.to_le_bytes());
-            }
-        }
+        self.format.copy_samples(data, out);
         true
     }
 }

@@ -60,8 +60,8 @@ impl GenicamPixelFormat {
         }
     }
 
-    /// The axvs frame format it is delivered as. Mono10/12 are scaled to the full 16-bit range (shifted
-    /// left), so every mono16 frame uses 0..65535 whatever the sensor depth.
+    /// The axvs frame format it is delivered as. Mono10/12 are scaled to the full 16-bit range (see
+    /// [`GenicamPixelFormat::copy_samples`]), so every mono16 frame uses 0..65535 whatever the sensor depth.
     pub fn frame_format(self) -> PixelFormat {
         match self {
             GenicamPixelFormat::Mono8 => PixelFormat::Mono8,
@@ -75,12 +75,29 @@ impl GenicamPixelFormat {
         }
     }
 
-    /// Bits by which samples are shifted left to fill 16 bits (0 for 8-bit formats and Mono16).
-    pub(crate) fn shift(self) -> u32 {
+    /// Bits per sample of a mono format that is delivered widened to 16 bits (Mono10, Mono12); `None` for
+    /// formats copied as they are.
+    fn narrow_mono_bits(self) -> Option<u32> {
         match self {
-            GenicamPixelFormat::Mono10 => 6,
-            GenicamPixelFormat::Mono12 => 4,
-            _ => 0,
+            GenicamPixelFormat::Mono10 => Some(10),
+            GenicamPixelFormat::Mono12 => Some(12),
+            _ => None,
+        }
+    }
+
+    /// Copies one image from the camera's payload into an axvs frame buffer: as it is, or for Mono10/12
+    /// (little-endian, one sample in 16 bits) scaled to the full 16-bit range by bit replication, so the
+    /// sensor's black and white are 0 and 65535. `out` must not be longer than `payload`.
+    pub(crate) fn copy_samples(self, payload: &[u8], out: &mut [u8]) {
+        match self.narrow_mono_bits() {
+            None => out.copy_from_slice(&payload[..out.len()]),
+            Some(bits) => {
+                for (dst, src) in out.chunks_exact_mut(2).zip(payload.chunks_exact(2)) {
+                    let v = u16::from_le_bytes([src[0], src[1]]);
+                    let wide = (v << (16 - bits)) | (v >> (2 * bits - 16));
+                    dst.copy_from_slice(&wide.to_le_bytes());
+                }
+            }
         }
     }
 }
@@ -101,5 +118,46 @@ impl FromStr for GenicamPixelFormat {
                 let names: Vec<&str> = GenicamPixelFormat::ALL.iter().map(|f| f.name()).collect();
                 format!("pixel format '{s}' is not supported (supported: {})", names.join(", "))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn widened(format: GenicamPixelFormat, samples: &[u16]) -> Vec<u16> {
+        let payload: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut out = vec![0u8; payload.len()];
+        format.copy_samples(&payload, &mut out);
+        out.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect()
+    }
+
+    #[test]
+    fn mono10_and_mono12_fill_the_16_bit_range() {
+        assert_eq!(
+            widened(GenicamPixelFormat::Mono12, &[0, 1, 2048, 4095]),
+            [0, 16, 32776, 65535]
+        );
+        assert_eq!(
+            widened(GenicamPixelFormat::Mono10, &[0, 1, 512, 1023]),
+            [0, 64, 32800, 65535]
+        );
+        // Scaling keeps order: every sample maps above the one below it.
+        let all: Vec<u16> = (0..4096).collect();
+        assert!(widened(GenicamPixelFormat::Mono12, &all)
+            .windows(2)
+            .all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn other_formats_are_copied_as_they_are() {
+        assert_eq!(
+            widened(GenicamPixelFormat::Mono16, &[0, 1, 4095, 65535]),
+            [0, 1, 4095, 65535]
+        );
+        let payload = [1u8, 2, 3, 4, 5, 6, 7];
+        let mut out = [0u8; 6];
+        GenicamPixelFormat::RGB8.copy_samples(&payload, &mut out);
+        assert_eq!(out, [1, 2, 3, 4, 5, 6], "the payload's first bytes, padding left out");
     }
 }
