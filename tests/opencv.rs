@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use axvs_tests::{
-    axvs, counts_agree, ffprobe_frame_count, read_report, rig_command, run_rig, wait_until, write_rig, ChildGuard, Xvfb,
+    axvs, counts_agree, ffprobe_frame_count, read_report, rig_command, run_rig, wait_until, write_rig, ChildGuard,
+    Screenshot, Xvfb,
 };
 
 const LIVE: &str =
@@ -301,13 +302,37 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
          height = 360\nfps = 60\npixel_format = \"bgr8\"\ndisplay_fps = 20\n",
     );
     let (report_path, mut guard) = record_on(&xvfb, dir.path(), &rig, "pv");
-    xvfb.wait_for_window("axvs 001 previewed", &mut guard, Duration::from_secs(30));
+    let title = "axvs 001 previewed";
+    xvfb.wait_for_window(title, &mut guard, Duration::from_secs(30));
     let screenshot = dir.path().join("screen.xwd");
     wait_until("image content on screen", Duration::from_secs(30), || {
         xvfb.screenshot(&screenshot) && axvs_tests::xwd_distinct_colours(&screenshot) > 50
     });
-    // A few seconds with the window showing frames, then stop.
-    std::thread::sleep(Duration::from_secs(3));
+    // The window shows the 480x360 frames pixel for pixel, and they change: the frame counter the
+    // synthetic camera draws into each frame, read off the screen, advances by 3 s of frames, and the
+    // picture is not the one first shown.
+    let (left, top, width, height) = xvfb.window_geometry(title).expect("window geometry");
+    assert_eq!((width, height), (480, 360), "the window is the frame's size");
+    let shown = || -> (u32, Vec<[u8; 3]>) {
+        assert!(xvfb.screenshot(&screenshot), "screenshot");
+        let shot = Screenshot::read(&screenshot).expect("XWD screenshot");
+        let window: Vec<[u8; 3]> = (top..top + height)
+            .flat_map(|y| (left..left + width).map(move |x| (x, y)))
+            .map(|(x, y)| shot.at(x, y))
+            .collect();
+        (shot.synthetic_counter_low_bits(left, top, width, height), window)
+    };
+    let (first_counter, first_picture) = shown();
+    let mut last = (first_counter, first_picture.clone());
+    wait_until(
+        "the counter on screen to advance by 180 frames",
+        Duration::from_secs(60),
+        || {
+            last = shown();
+            last.0 >= first_counter + 180
+        },
+    );
+    assert!(last.1 != first_picture, "the picture on screen changed");
     let out = quit(guard);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report = read_report(&report_path);
@@ -318,6 +343,11 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
     assert_eq!(status["dropped"]["queue_full"], 0, "{status}");
     let acquired = status["acquired"].as_u64().expect("acquired");
     assert!(acquired >= 180, "{status}");
+    assert!(
+        u64::from(last.0) < acquired,
+        "frame {} was on screen, but only {acquired} were acquired: the counter was misread",
+        last.0
+    );
     assert!(
         status["camera_lost"].as_u64().expect("camera_lost") * 100 <= acquired * 3,
         "{status}"
@@ -358,10 +388,19 @@ fn closing_the_preview_window_closes_only_the_preview_and_recording_goes_on() {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    // Recording goes on without the window for 2 s, then stops when told.
-    std::thread::sleep(Duration::from_secs(2));
-    if guard.child().try_wait().expect("poll axvs").is_some() {
-        guard.fail("closing the window stopped the recording");
+    // Recording goes on without the window (60 more frames, 2 s at 30 fps), then stops when told.
+    let log = dir.path().join("esc/002.axvslog");
+    let logged = || axvs_log::read_log(&log).map(|l| l.entries.len()).unwrap_or(0);
+    let closed_at = logged();
+    let start = std::time::Instant::now();
+    while logged() < closed_at + 60 {
+        if guard.child().try_wait().expect("poll axvs").is_some() {
+            guard.fail("closing the window stopped the recording");
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            guard.fail("no frames recorded after the window closed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
     let out = quit(guard);
     let stderr = String::from_utf8_lossy(&out.stderr);

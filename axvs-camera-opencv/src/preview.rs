@@ -139,7 +139,11 @@ struct Window {
 fn gui_loop(specs: Vec<PreviewSpec>, stop: &AtomicBool) -> opencv::Result<()> {
     let mut windows: Vec<Window> = Vec::with_capacity(specs.len());
     for spec in specs {
-        highgui::named_window(&spec.title, highgui::WINDOW_NORMAL)?;
+        // Resizable, keeping the frame's aspect ratio, without Qt's toolbar and status bar: at its first
+        // size the window shows the frame pixel for pixel (with the toolbar, the frame was shrunk into what
+        // the toolbar left).
+        let flags = highgui::WINDOW_NORMAL | highgui::WINDOW_KEEPRATIO | highgui::WINDOW_GUI_NORMAL;
+        highgui::named_window(&spec.title, flags)?;
         highgui::resize_window(&spec.title, spec.width as i32, spec.height as i32)?;
         // Asked now, before any events are processed: a window closed during the first wait is noticed.
         let seen_visible = visible(&spec.title);

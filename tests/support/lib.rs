@@ -277,6 +277,26 @@ impl Xvfb {
             .unwrap_or(false)
     }
 
+    /// The position and size `(x, y, width, height)` of the window titled `title`, on the screen.
+    pub fn window_geometry(&self, title: &str) -> Option<(usize, usize, usize, usize)> {
+        let out = Command::new("xwininfo")
+            .args(["-display", &self.display, "-name", title])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let field = |name: &str| -> Option<usize> {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(name))
+                .and_then(|v| v.trim().parse().ok())
+        };
+        Some((
+            field("Absolute upper-left X:")?,
+            field("Absolute upper-left Y:")?,
+            field("Width:")?,
+            field("Height:")?,
+        ))
+    }
+
     /// True if a window with this title exists.
     pub fn has_window(&self, title: &str) -> bool {
         Command::new("xwininfo")
@@ -370,36 +390,81 @@ impl Drop for Xvfb {
     }
 }
 
-/// Distinct colours in an XWD screenshot (24 or 32 bits per pixel, as Xvfb writes at depth 24): a blank
-/// screen has 1, a window showing camera frames has many.
-pub fn xwd_distinct_colours(path: &Path) -> usize {
-    let Ok(bytes) = std::fs::read(path) else {
-        return 0;
-    };
-    let be = |at: usize| -> usize {
-        bytes
-            .get(at..at + 4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
-            .unwrap_or(0)
-    };
-    let (header_size, width, height, bits_per_pixel, bytes_per_line, ncolors) =
-        (be(0), be(16), be(20), be(44), be(48), be(76));
-    let bytes_per_pixel = bits_per_pixel / 8;
-    if !(3..=4).contains(&bytes_per_pixel) || width == 0 {
-        return 0;
-    }
-    let start = header_size + ncolors * 12;
-    let mut colours = std::collections::HashSet::new();
-    for y in 0..height {
-        let row = start + y * bytes_per_line;
-        for x in (0..width).step_by(3) {
-            let at = row + x * bytes_per_pixel;
-            if let Some(px) = bytes.get(at..at + 3) {
-                colours.insert([px[0], px[1], px[2]]);
+/// An XWD screenshot's pixels, as Xvfb writes them at depth 24 (24 or 32 bits per pixel).
+pub struct Screenshot {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// The three colour bytes of each pixel, row by row (in the server's byte order: compare them, do not
+    /// name them).
+    pub pixels: Vec<[u8; 3]>,
+}
+
+impl Screenshot {
+    /// Reads an XWD file; `None` if it is not one this reader knows.
+    pub fn read(path: &Path) -> Option<Screenshot> {
+        let bytes = std::fs::read(path).ok()?;
+        let be = |at: usize| -> Option<usize> {
+            let b = bytes.get(at..at + 4)?;
+            Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        };
+        let (header_size, width, height) = (be(0)?, be(16)?, be(20)?);
+        let (bits_per_pixel, bytes_per_line, ncolors) = (be(44)?, be(48)?, be(76)?);
+        let bytes_per_pixel = bits_per_pixel / 8;
+        if !(3..=4).contains(&bytes_per_pixel) || width == 0 {
+            return None;
+        }
+        let start = header_size + ncolors * 12;
+        let mut pixels = Vec::with_capacity(width * height);
+        for y in 0..height {
+            for x in 0..width {
+                let at = start + y * bytes_per_line + x * bytes_per_pixel;
+                let px = bytes.get(at..at + 3)?;
+                pixels.push([px[0], px[1], px[2]]);
             }
         }
+        Some(Screenshot { width, height, pixels })
     }
-    colours.len()
+
+    /// The pixel at (x, y), black outside the screen.
+    pub fn at(&self, x: usize, y: usize) -> [u8; 3] {
+        if x < self.width && y < self.height {
+            self.pixels[y * self.width + x]
+        } else {
+            [0; 3]
+        }
+    }
+
+    /// Distinct colours (of every third pixel in each row): a blank screen has 1, camera frames many.
+    pub fn distinct_colours(&self) -> usize {
+        let mut colours = std::collections::HashSet::new();
+        for y in 0..self.height {
+            for x in (0..self.width).step_by(3) {
+                colours.insert(self.at(x, y));
+            }
+        }
+        colours.len()
+    }
+
+    /// The low 16 bits of the frame counter the synthetic camera draws across the top rows of its frames
+    /// (see `axvs_core::decode_counter`), read from a frame of `width` x `height` shown pixel for pixel
+    /// with its top-left corner at (`left`, `top`). The high bits are left out: the preview writes the
+    /// camera's name over the left part of the band.
+    pub fn synthetic_counter_low_bits(&self, left: usize, top: usize, width: usize, height: usize) -> u32 {
+        let cell = width / 32;
+        let row = top + (height / 16).clamp(4, 32) / 2;
+        (16..32).fold(0u32, |value, bit| {
+            let [a, b, c] = self.at(left + bit * cell + cell / 2, row);
+            let on = (u32::from(a) + u32::from(b) + u32::from(c)) / 3 > 128;
+            (value << 1) | u32::from(on)
+        })
+    }
+}
+
+/// Distinct colours in an XWD screenshot (see [`Screenshot::distinct_colours`]); 0 if it cannot be read.
+pub fn xwd_distinct_colours(path: &Path) -> usize {
+    Screenshot::read(path).map_or(0, |s| s.distinct_colours())
 }
 
 /// Aravis' fake GigE Vision camera (`arv-fake-gv-camera-0.8`, package aravis-tools) on 127.0.0.1, speaking
