@@ -60,8 +60,8 @@ impl GenicamPixelFormat {
         }
     }
 
-    /// The axvs frame format it is delivered as. Mono10/12 are scaled to the full 16-bit range (see
-    /// [`GenicamPixelFormat::copy_samples`]), so every mono16 frame uses 0..65535 whatever the sensor depth.
+    /// The axvs frame format it is delivered as. Mono10/12 are scaled to the full 16-bit range by bit
+    /// replication (4095 becomes 65535), so every mono16 frame uses 0..65535 whatever the sensor depth.
     pub fn frame_format(self) -> PixelFormat {
         match self {
             GenicamPixelFormat::Mono8 => PixelFormat::Mono8,
