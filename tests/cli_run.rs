@@ -277,15 +277,16 @@ fn kill_and_check(rig: &str, extension: &str, entries: usize) {
 
 #[test]
 fn a_killed_mp4_recording_loses_at_most_one_keyframe_interval() {
-    // Before the first fragment, just after it, and well into the recording.
-    for entries in [20, 60, 160] {
+    // Before the first fragment, around its end, before the second ends (a keyframe interval twice too long
+    // would lose it all), and well into the recording.
+    for entries in [20, 60, 90, 160] {
         kill_and_check(&kill_rig("h264", "mp4"), "mp4", entries);
     }
 }
 
 #[test]
 fn a_killed_mkv_recording_loses_at_most_one_keyframe_interval() {
-    for entries in [20, 60, 160] {
+    for entries in [20, 60, 90, 160] {
         kill_and_check(&kill_rig("h264", "mkv"), "mkv", entries);
     }
     kill_and_check(&kill_rig("ffv1", "mkv"), "mkv", 60);

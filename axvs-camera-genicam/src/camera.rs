@@ -8,6 +8,7 @@ use aravis::prelude::*;
 use aravis::{Buffer, BufferStatus, Camera as ArvCamera, Stream};
 use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
 
+use crate::block_ids::{Arrival, BlockIds};
 use crate::{discover, GenicamPixelFormat};
 
 /// How the rig names the camera to open.
@@ -105,7 +106,7 @@ impl GenicamConfig {
 
 struct Streaming {
     stream: Stream,
-    last_frame_id: Option<u64>,
+    block_ids: BlockIds,
     next_trigger: Instant,
     last_frame_at: Instant,
 }
@@ -367,7 +368,7 @@ impl Camera for GenicamCamera {
             .map_err(|e| CameraError::Device(format!("starting acquisition: {}", e.message())))?;
         self.streaming = Some(Streaming {
             stream,
-            last_frame_id: None,
+            block_ids: BlockIds::default(),
             next_trigger: Instant::now(),
             last_frame_at: Instant::now(),
         });
@@ -392,35 +393,35 @@ impl Camera for GenicamCamera {
                 .software_trigger()
                 .map_err(|e| CameraError::Device(format!("software trigger: {}", e.message())))?;
         }
-        let Some(buffer) = streaming.stream.timeout_pop_buffer(200_000) else {
-            if streaming.last_frame_at.elapsed() > silence {
-                return Err(CameraError::Disconnected(format!(
-                    "no frame from {} for {:.1} s (unplugged, stopped or unreachable)",
-                    self.config.selector,
-                    silence.as_secs_f64()
-                )));
+        let (buffer, frame_id, lost_before) = loop {
+            let Some(buffer) = streaming.stream.timeout_pop_buffer(200_000) else {
+                if streaming.last_frame_at.elapsed() > silence {
+                    return Err(CameraError::Disconnected(format!(
+                        "no frame from {} for {:.1} s (unplugged, stopped or unreachable)",
+                        self.config.selector,
+                        silence.as_secs_f64()
+                    )));
+                }
+                return Err(CameraError::Timeout);
+            };
+            streaming.last_frame_at = Instant::now();
+            let frame_id = buffer.frame_id();
+            let status = buffer.status();
+            if status != BufferStatus::Success {
+                // Incomplete or failed: a camera-side loss, never encoded (unless it was counted already).
+                let new_loss = streaming.block_ids.incomplete(frame_id);
+                streaming.stream.push_buffer(buffer);
+                if new_loss {
+                    return Err(CameraError::FrameLost(format!("buffer status {status:?}")));
+                }
+                continue;
             }
-            return Err(CameraError::Timeout);
-        };
-        streaming.last_frame_at = Instant::now();
-        let status = buffer.status();
-        if status != BufferStatus::Success {
-            // Incomplete or failed: a camera-side loss, never encoded. Its block id still counts as seen.
-            streaming.last_frame_id = Some(buffer.frame_id());
-            streaming.stream.push_buffer(buffer);
-            return Err(CameraError::FrameLost(format!("buffer status {status:?}")));
-        }
-        let frame_id = buffer.frame_id();
-        let gap = match streaming.last_frame_id {
-            // GigE Vision 1.x block ids are 16-bit and skip 0 when they wrap.
-            Some(last) if frame_id < last && (0xFF00..=0xFFFF).contains(&last) && frame_id < 0x100 => {
-                (0xFFFF - last) + frame_id.saturating_sub(1)
+            match streaming.block_ids.complete(frame_id) {
+                Arrival::Next { lost_before } => break (buffer, frame_id, lost_before),
+                // Older than a frame already delivered, and counted lost then: frames stay in order.
+                Arrival::Stale => streaming.stream.push_buffer(buffer),
             }
-            // Any other step back is a counter reset: nothing known to be lost.
-            Some(last) if frame_id > last => frame_id - last - 1,
-            _ => 0,
         };
-        streaming.last_frame_id = Some(frame_id);
         let timestamp = buffer.timestamp();
         let copied = self.copy_image(&buffer, buf);
         // The pop above took `streaming` mutably; re-borrow to give the buffer back.
@@ -428,9 +429,12 @@ impl Camera for GenicamCamera {
             s.stream.push_buffer(buffer);
         }
         if !copied {
+            // This frame counts as lost; the ones missing before it are reported with the next frame.
+            if let Some(s) = self.streaming.as_mut() {
+                s.block_ids.carry(lost_before);
+            }
             return Err(CameraError::FrameLost("image smaller than the negotiated size".into()));
         }
-        let lost_before = gap;
         Ok(GrabInfo {
             device_frame_id: Some(frame_id),
             device_timestamp_ns: (timestamp != 0).then_some(timestamp),

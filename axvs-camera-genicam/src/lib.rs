@@ -19,6 +19,7 @@
 //! # Ok::<(), axvs_core::CameraError>(())
 //! ```
 
+mod block_ids;
 mod camera;
 mod discovery;
 mod format;
