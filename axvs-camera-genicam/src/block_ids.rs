@@ -10,7 +10,8 @@
 pub(crate) enum Arrival {
     /// The next frame: deliver it; `lost_before` frames went missing since the previous one.
     Next { lost_before: u64 },
-    /// Older than a frame already delivered (or a repeat): it was counted lost; drop it.
+    /// A frame shortly older than one already delivered (it waited for resent packets), counted lost when
+    /// its successor came, or a repeat of the last one: drop it.
     Stale,
 }
 
@@ -22,27 +23,50 @@ pub(crate) struct BlockIds {
     pending_lost: u64,
 }
 
-/// Half the 16-bit id ring: an id this far ahead or more is taken as behind.
+/// Half the 16-bit id ring: an id this far ahead or more is behind.
 const RING_HALF: u64 = 32_768;
+/// How far behind the last id a buffer may arrive and still be a late frame; further behind, the camera
+/// restarted its count (a reset, a reconnection) and the id starts a new run.
+const REORDER_WINDOW: u64 = 256;
 
-/// Ids strictly between `last` and `id`, when `id` comes after `last`; `None` when it does not.
-fn skipped(last: u64, id: u64) -> Option<u64> {
-    if last <= 0xFFFF && id <= 0xFFFF {
+/// Where `id` stands relative to `last`.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// After `last`, with this many ids between.
+    Ahead(u64),
+    /// At or shortly before `last`.
+    Late,
+    /// Far before `last`: a new count.
+    Reset,
+}
+
+fn step(last: u64, id: u64) -> Step {
+    let (ahead, behind, half) = if last <= 0xFFFF && id <= 0xFFFF {
         let ahead = (id + 0xFFFF - last) % 0xFFFF;
-        (ahead > 0 && ahead < RING_HALF).then(|| ahead - 1)
+        (ahead, 0xFFFF - ahead, RING_HALF)
     } else {
-        (id > last).then(|| id - last - 1)
+        (id.wrapping_sub(last), last.wrapping_sub(id), u64::MAX / 2)
+    };
+    if ahead == 0 {
+        Step::Late
+    } else if ahead < half {
+        Step::Ahead(ahead - 1)
+    } else if behind <= REORDER_WINDOW {
+        Step::Late
+    } else {
+        Step::Reset
     }
 }
 
 impl BlockIds {
-    /// A complete buffer with this id arrived.
+    /// A complete buffer with this id (0: the camera gives none) arrived.
     pub(crate) fn complete(&mut self, id: u64) -> Arrival {
         if id != 0 {
             if let Some(last) = self.last {
-                match skipped(last, id) {
-                    Some(gap) => self.pending_lost += gap,
-                    None => return Arrival::Stale,
+                match step(last, id) {
+                    Step::Ahead(gap) => self.pending_lost += gap,
+                    Step::Late => return Arrival::Stale,
+                    Step::Reset => {}
                 }
             }
             self.last = Some(id);
@@ -64,9 +88,10 @@ impl BlockIds {
             return false;
         }
         if let Some(last) = self.last {
-            match skipped(last, id) {
-                Some(gap) => self.pending_lost += gap,
-                None => return false,
+            match step(last, id) {
+                Step::Ahead(gap) => self.pending_lost += gap,
+                Step::Late => return false,
+                Step::Reset => {}
             }
         }
         self.last = Some(id);
@@ -143,5 +168,19 @@ mod tests {
         assert_eq!(ids.complete(65_536), next(0));
         assert_eq!(ids.complete(70_000), next(4_463));
         assert_eq!(ids.complete(69_999), Arrival::Stale);
+    }
+
+    #[test]
+    fn a_counter_that_starts_over_starts_a_new_run() {
+        let mut ids = BlockIds::default();
+        ids.complete(5_000);
+        assert_eq!(ids.complete(3), next(0), "far behind: the camera restarted its count");
+        assert_eq!(ids.complete(4), next(0));
+        assert_eq!(ids.complete(6), next(1));
+        let mut ids = BlockIds::default();
+        ids.complete(1_000_000);
+        assert_eq!(ids.complete(1), next(0), "64-bit ids restart too");
+        assert!(ids.incomplete(2));
+        assert_eq!(ids.complete(3), next(0));
     }
 }

@@ -104,6 +104,9 @@ impl GenicamConfig {
     }
 }
 
+/// Late buffers one `grab` drops before it returns (and is called again), so that it never spins.
+const STALE_BUFFERS_PER_GRAB: u32 = 64;
+
 struct Streaming {
     stream: Stream,
     block_ids: BlockIds,
@@ -393,6 +396,7 @@ impl Camera for GenicamCamera {
                 .software_trigger()
                 .map_err(|e| CameraError::Device(format!("software trigger: {}", e.message())))?;
         }
+        let mut stale = 0;
         let (buffer, frame_id, lost_before) = loop {
             let Some(buffer) = streaming.stream.timeout_pop_buffer(200_000) else {
                 if streaming.last_frame_at.elapsed() > silence {
@@ -419,7 +423,13 @@ impl Camera for GenicamCamera {
             match streaming.block_ids.complete(frame_id) {
                 Arrival::Next { lost_before } => break (buffer, frame_id, lost_before),
                 // Older than a frame already delivered, and counted lost then: frames stay in order.
-                Arrival::Stale => streaming.stream.push_buffer(buffer),
+                Arrival::Stale => {
+                    streaming.stream.push_buffer(buffer);
+                    stale += 1;
+                    if stale >= STALE_BUFFERS_PER_GRAB {
+                        return Err(CameraError::Timeout);
+                    }
+                }
             }
         };
         let timestamp = buffer.timestamp();
