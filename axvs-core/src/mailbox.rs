@@ -99,3 +99,77 @@ impl FrameMailbox {
         self.closed.load(Ordering::SeqCst)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FramePool, PixelFormat};
+
+    fn frame(pool: &FramePool, sequence: u64, fill: u8) -> Frame {
+        let mut buffer = pool.try_acquire().expect("free buffer");
+        buffer.fill(fill);
+        Frame::new(
+            buffer,
+            FrameMeta {
+                sequence,
+                device_frame_id: None,
+                device_timestamp_ns: None,
+                time_us: 1 + sequence * 1000,
+                width: 2,
+                height: 2,
+                pixel_format: PixelFormat::Mono8,
+            },
+        )
+    }
+
+    #[test]
+    fn the_consumer_gets_the_latest_frame_once() {
+        let pool = FramePool::new(2, 4);
+        let mailbox = FrameMailbox::new(Duration::from_millis(40));
+        assert_eq!(mailbox.interval(), Duration::from_millis(40));
+        let mut buf = Vec::new();
+        assert!(mailbox.take_latest(&mut buf).is_none(), "nothing offered yet");
+        assert!(mailbox.offer(&frame(&pool, 1, 10)));
+        assert!(
+            mailbox.offer(&frame(&pool, 2, 20)),
+            "a newer frame replaces an untaken one"
+        );
+        let meta = mailbox.take_latest(&mut buf).expect("a frame");
+        assert_eq!((meta.sequence, buf.as_slice()), (2, &[20u8; 4][..]));
+        assert!(mailbox.take_latest(&mut buf).is_none(), "taken already");
+        assert_eq!(buf, [20; 4], "a take with nothing new leaves the buffer alone");
+        assert!(mailbox.offer(&frame(&pool, 3, 30)));
+        assert_eq!(mailbox.take_latest(&mut buf).map(|m| m.sequence), Some(3));
+        assert_eq!(buf, [30; 4]);
+    }
+
+    #[test]
+    fn a_closed_mailbox_takes_no_more_frames() {
+        let pool = FramePool::new(1, 4);
+        let mailbox = FrameMailbox::new(Duration::ZERO);
+        assert!(!mailbox.is_closed());
+        mailbox.close();
+        assert!(mailbox.is_closed());
+        assert!(!mailbox.offer(&frame(&pool, 1, 1)));
+        assert!(mailbox.take_latest(&mut Vec::new()).is_none());
+    }
+
+    #[test]
+    fn an_offer_while_the_consumer_holds_the_slot_is_skipped_not_waited_for() {
+        let pool = FramePool::new(1, 4);
+        let mailbox = FrameMailbox::new(Duration::ZERO);
+        let held = mailbox.slot.lock().expect("slot");
+        assert!(!mailbox.offer(&frame(&pool, 1, 1)), "skipped while the slot is held");
+        drop(held);
+        assert!(mailbox.offer(&frame(&pool, 2, 2)));
+    }
+
+    #[test]
+    fn the_caption_is_what_was_set_last() {
+        let mailbox = FrameMailbox::new(Duration::ZERO);
+        assert_eq!(mailbox.caption(), "");
+        mailbox.set_caption("30.0 fps".into());
+        mailbox.set_caption("29.9 fps".into());
+        assert_eq!(mailbox.caption(), "29.9 fps");
+    }
+}

@@ -349,6 +349,20 @@ impl VideoSystem {
     }
 
     fn launch(&mut self) -> Result<(), SystemError> {
+        // Counted anew from every start, a failed one included: a report never shows an earlier run's figures.
+        let c = &self.shared.counters;
+        for counter in [
+            &c.acquired,
+            &c.saved,
+            &c.saving_off,
+            &c.queue_full,
+            &c.encoder_error,
+            &c.camera_lost,
+            &c.unlogged,
+            &c.fps_bits,
+        ] {
+            counter.store(0, Ordering::SeqCst);
+        }
         let info = self.open()?;
         let depth = self.config.queue_depth.max(1);
         // Allocated before anything starts, so a rig asking for more memory than there is fails cleanly.
@@ -383,19 +397,6 @@ impl VideoSystem {
         let shared = &self.shared;
         shared.stop.store(false, Ordering::SeqCst);
         shared.state.store(STATE_RUNNING, Ordering::SeqCst);
-        let c = &shared.counters;
-        for counter in [
-            &c.acquired,
-            &c.saved,
-            &c.saving_off,
-            &c.queue_full,
-            &c.encoder_error,
-            &c.camera_lost,
-            &c.unlogged,
-            &c.fps_bits,
-        ] {
-            counter.store(0, Ordering::SeqCst);
-        }
         if let Ok(mut errors) = shared.errors.lock() {
             errors.clear();
         }
