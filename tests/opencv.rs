@@ -5,6 +5,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use axvs_core::decode_counter;
 use axvs_tests::{
     axvs, counts_agree, ffprobe_frame_count, read_report, rig_command, run_rig, wait_until, write_rig, ChildGuard,
     Screenshot, Xvfb,
@@ -98,8 +99,8 @@ fn udp_port_bound(port: u16) -> bool {
 }
 
 /// A live network stream by URL: once axvs listens, the ffmpeg CLI sends 100 frames (4 s at 25 fps) of
-/// MPEG-TS over UDP on loopback at its own pace, then stops. axvs records what came (every frame but the
-/// few a loopback UDP stream may lose), notices that the stream stopped (read time-out), and leaves a
+/// MPEG-TS over UDP on loopback at its own pace, then stops. axvs records what came (every frame but
+/// those a lost packet on a loaded loopback may cost), notices that the stream stopped (read time-out), and leaves a
 /// playable video whose frames match the log.
 #[test]
 fn records_a_network_stream_by_url_and_reports_when_it_stops() {
@@ -160,8 +161,9 @@ fn records_a_network_stream_by_url_and_reports_when_it_stops() {
     );
     let report = read_report(&report_path);
     let saved = check_counts(&report);
+    // One lost UDP packet can cost up to a GOP (10 frames) on a loaded machine.
     assert!(
-        (90..=100).contains(&saved[0]),
+        (80..=100).contains(&saved[0]),
         "100 frames sent, {saved:?} saved: {report}"
     );
     assert_eq!(report["cameras"][0]["status"]["dropped"]["queue_full"], 0);
@@ -313,14 +315,13 @@ fn preview_window_shows_frames_under_xvfb_and_does_not_slow_acquisition() {
     // picture is not the one first shown.
     let (left, top, width, height) = xvfb.window_geometry(title).expect("window geometry");
     assert_eq!((width, height), (480, 360), "the window is the frame's size");
-    let shown = || -> (u32, Vec<[u8; 3]>) {
+    // The synthetic camera's frame counter (its low 16 bits: the preview writes the camera's name over the
+    // left part of the band) and the picture, as on screen.
+    let shown = || -> (u32, Vec<u8>) {
         assert!(xvfb.screenshot(&screenshot), "screenshot");
         let shot = Screenshot::read(&screenshot).expect("XWD screenshot");
-        let window: Vec<[u8; 3]> = (top..top + height)
-            .flat_map(|y| (left..left + width).map(move |x| (x, y)))
-            .map(|(x, y)| shot.at(x, y))
-            .collect();
-        (shot.synthetic_counter_low_bits(left, top, width, height), window)
+        let picture = shot.luma(left, top, width, height);
+        (decode_counter(&picture, width, height) & 0xFFFF, picture)
     };
     let (first_counter, first_picture) = shown();
     let mut last = (first_counter, first_picture.clone());

@@ -4,59 +4,62 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The `axvs` binary built beside the test executables (`AXVS_BIN` overrides).
+/// The `axvs` binary built beside the test executables (`AXVS_BIN` overrides). Checked once: it must
+/// exist and be newer than every source file cargo built it from (its `axvs.d`), so that these tests
+/// never run a stale `axvs`.
 pub fn axvs_bin() -> PathBuf {
-    if let Some(path) = std::env::var_os("AXVS_BIN") {
-        return PathBuf::from(path);
-    }
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target directory");
-    let bin = dir.join(format!("axvs{}", std::env::consts::EXE_SUFFIX));
-    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap_or_else(|_| {
-        panic!(
-            "{} is missing: run the workspace tests (cargo test --workspace), which build it",
-            bin.display()
-        )
-    });
-    if let Some(newer) = newest_source(Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace"))
-        .filter(|(_, changed)| *changed > built)
-    {
-        panic!(
-            "{} is older than {}: these tests would run a stale axvs; run the workspace tests (cargo test \
-             --workspace) or cargo build -p axvs-cli first",
-            bin.display(),
-            newer.0.display()
-        );
-    }
-    bin
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(path) = std::env::var_os("AXVS_BIN") {
+            return PathBuf::from(path);
+        }
+        let exe = std::env::current_exe().expect("test executable path");
+        let dir = exe.parent().and_then(Path::parent).expect("target directory");
+        let bin = dir.join(format!("axvs{}", std::env::consts::EXE_SUFFIX));
+        let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run the workspace tests (cargo test --workspace), which build it",
+                bin.display()
+            )
+        });
+        let sources = std::fs::read_to_string(dir.join("axvs.d")).unwrap_or_default();
+        if let Some(newer) = dep_info_sources(&sources).into_iter().find(|source| {
+            std::fs::metadata(source)
+                .and_then(|m| m.modified())
+                .is_ok_and(|changed| changed > built)
+        }) {
+            panic!(
+                "{} is older than {}: these tests would run a stale axvs; run the workspace tests (cargo \
+                 test --workspace) or cargo build -p axvs-cli first",
+                bin.display(),
+                newer.display()
+            );
+        }
+        bin
+    })
+    .clone()
 }
 
-/// The most recently changed file the `axvs` binary is built from (the crates' sources and manifests, the
-/// lock file and the embedded demo rig), with its time.
-fn newest_source(workspace: &Path) -> Option<(PathBuf, std::time::SystemTime)> {
-    fn walk(path: &Path, newest: &mut Option<(PathBuf, std::time::SystemTime)>) {
-        if path.is_dir() {
-            for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
-                walk(&entry.path(), newest);
-            }
-        } else if let Ok(changed) = std::fs::metadata(path).and_then(|m| m.modified()) {
-            if newest.as_ref().is_none_or(|(_, t)| changed > *t) {
-                *newest = Some((path.to_path_buf(), changed));
-            }
+/// The files a cargo dep-info file (`target: file file ...`, spaces in names escaped) lists.
+fn dep_info_sources(dep_info: &str) -> Vec<PathBuf> {
+    let Some((_, files)) = dep_info.lines().next().and_then(|line| line.split_once(": ")) else {
+        return Vec::new();
+    };
+    let mut sources = Vec::new();
+    let mut current = String::new();
+    let mut chars = files.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.extend(chars.next()),
+            ' ' if !current.is_empty() => sources.push(PathBuf::from(std::mem::take(&mut current))),
+            ' ' => {}
+            c => current.push(c),
         }
     }
-    let mut newest = None;
-    for crate_dir in std::fs::read_dir(workspace).ok()?.flatten() {
-        let name = crate_dir.file_name();
-        if name.to_string_lossy().starts_with("axvs-") {
-            walk(&crate_dir.path().join("src"), &mut newest);
-            walk(&crate_dir.path().join("Cargo.toml"), &mut newest);
-        }
+    if !current.is_empty() {
+        sources.push(PathBuf::from(current));
     }
-    for file in ["Cargo.lock", "Cargo.toml", "rigs/demo.toml"] {
-        walk(&workspace.join(file), &mut newest);
-    }
-    newest
+    sources
 }
 
 /// A command running `axvs`.
@@ -162,12 +165,13 @@ pub fn ffprobe_time_base(video: &Path) -> (i64, i64) {
     (n.parse().expect("num"), d.parse().expect("den"))
 }
 
-/// Decodes a video with the ffmpeg CLI and returns each frame's luma plane.
-pub fn decode_luma(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
+/// Decodes every frame of a video with the ffmpeg CLI (no frame-rate conversion) into raw `pix_fmt`
+/// bytes, one frame after another.
+pub fn decode_raw(video: &Path, pix_fmt: &str) -> Vec<u8> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(video)
-        .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
         .output()
         .expect("run ffmpeg");
     assert!(
@@ -175,12 +179,14 @@ pub fn decode_luma(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
         "ffmpeg decode failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        out.stdout.len() % (width * height),
-        0,
-        "decoded size is not whole frames"
-    );
-    out.stdout.chunks_exact(width * height).map(<[u8]>::to_vec).collect()
+    out.stdout
+}
+
+/// Decodes a video with the ffmpeg CLI and returns each frame's luma plane.
+pub fn decode_luma(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
+    let decoded = decode_raw(video, "gray");
+    assert_eq!(decoded.len() % (width * height), 0, "decoded size is not whole frames");
+    decoded.chunks_exact(width * height).map(<[u8]>::to_vec).collect()
 }
 
 /// Decodes every frame of the file with ffprobe and returns what FFmpeg's demuxer and decoder complained
@@ -447,18 +453,16 @@ impl Screenshot {
         colours.len()
     }
 
-    /// The low 16 bits of the frame counter the synthetic camera draws across the top rows of its frames
-    /// (see `axvs_core::decode_counter`), read from a frame of `width` x `height` shown pixel for pixel
-    /// with its top-left corner at (`left`, `top`). The high bits are left out: the preview writes the
-    /// camera's name over the left part of the band.
-    pub fn synthetic_counter_low_bits(&self, left: usize, top: usize, width: usize, height: usize) -> u32 {
-        let cell = width / 32;
-        let row = top + (height / 16).clamp(4, 32) / 2;
-        (16..32).fold(0u32, |value, bit| {
-            let [a, b, c] = self.at(left + bit * cell + cell / 2, row);
-            let on = (u32::from(a) + u32::from(b) + u32::from(c)) / 3 > 128;
-            (value << 1) | u32::from(on)
-        })
+    /// The luma (mean of the three colour bytes) of the `width` x `height` area whose top-left corner is at
+    /// (`left`, `top`), row by row: e.g. a window showing camera frames pixel for pixel.
+    pub fn luma(&self, left: usize, top: usize, width: usize, height: usize) -> Vec<u8> {
+        (top..top + height)
+            .flat_map(|y| (left..left + width).map(move |x| (x, y)))
+            .map(|(x, y)| {
+                let [a, b, c] = self.at(x, y);
+                ((u16::from(a) + u16::from(b) + u16::from(c)) / 3) as u8
+            })
+            .collect()
     }
 }
 
