@@ -11,9 +11,9 @@ tests pass here and fail there. So every
 - GStreamer element the tests' pipelines name,
 - Python module the tests' Python snippets import,
 
-must come from a Debian package that is in `./dev`'s list or that one of those pulls in through
-Depends/PreDepends (`./dev` installs without Recommends), or, for the few things the machine image
-provides itself (the Rust toolchain, CPython), be named as such. Anything else is reported with the
+must come from a Debian package that apt installs for `./dev`'s list on a clean machine (Depends and
+PreDepends, without Recommends, as `./dev` installs), or from an Essential package, or, for the few things
+the machine image provides itself (the Rust toolchain, CPython), be named as such. Anything else is reported with the
 module or program, the package it came from, and what to add to `./dev`.
 
 Usage (`./dev` calls it with its own lists):
@@ -43,14 +43,10 @@ PIPELINE_RE = re.compile(r'"([a-z][a-z0-9]*(?:\s[^"!]*)?(?:\s*!\s*[^"!]+)+)"')
 ELEMENT_NAME_RE = re.compile(r"^[a-z][a-z0-9]*$")
 
 
-class Problems:
-    """Collects every problem, so that one run names all of them."""
+class Problems(list):
+    """Every problem found, so that one run names all of them."""
 
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def add(self, line: str) -> None:
-        self.lines.append(line)
+    add = list.append
 
 
 def run(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -67,16 +63,17 @@ def owner(path: str) -> str | None:
             candidates.append("/usr" + p)
     for p in candidates:
         out = run(["dpkg", "-S", p])
-        if out.returncode == 0 and out.stdout:
-            first = out.stdout.splitlines()[0]
-            # "pkg:arch: /path", or "diversion by ..." lines, which we skip.
-            if ": " in first and not first.startswith("diversion"):
-                return first.split(": ", 1)[0].split(",")[0].strip().split(":")[0]
+        for line in out.stdout.splitlines() if out.returncode == 0 else []:
+            # "pkg:arch: /path" (or "pkg1, pkg2: /path"); "diversion by ..." lines are skipped.
+            if ": " in line and not line.startswith("diversion"):
+                return line.split(": ", 1)[0].split(",")[0].strip().split(":")[0]
     return None
 
 
 def depends_closure(packages: list[str], problems: Problems) -> set[str]:
-    """The packages `packages` pull in through Depends and PreDepends, recursively (themselves included)."""
+    """What apt installs for `packages` on a machine that has none of them (`./dev`'s own install, without
+    Recommends, alternatives resolved as apt resolves them), plus the Essential packages every Debian
+    system has."""
     unknown = [p for p in packages if run(["apt-cache", "show", p]).returncode != 0]
     if unknown:
         problems.add(
@@ -84,26 +81,26 @@ def depends_closure(packages: list[str], problems: Problems) -> set[str]:
             "missing (run `apt-get update`)"
         )
     known = [p for p in packages if p not in unknown]
-    if not known:
-        return set()
-    out = run(
-        [
-            "apt-cache",
-            "depends",
-            "--recurse",
-            "--no-recommends",
-            "--no-suggests",
-            "--no-conflicts",
-            "--no-breaks",
-            "--no-replaces",
-            "--no-enhances",
-            *known,
-        ]
-    )
     closure = set()
-    for line in out.stdout.splitlines():
-        if line and not line[0].isspace():
-            closure.add(line.strip().strip("<>").split(":")[0])
+    if known:
+        out = run(
+            [
+                "apt-get",
+                "install",
+                "--simulate",
+                "--no-install-recommends",
+                "-o",
+                "Dir::State::status=/dev/null",
+                *known,
+            ]
+        )
+        if out.returncode != 0:
+            problems.add(f"apt cannot install ./dev's packages on a clean machine: {out.stdout[-500:]}{out.stderr}")
+        for line in out.stdout.splitlines():
+            if line.startswith("Inst "):
+                closure.add(line.split()[1].split(":")[0])
+    essential = run(["dpkg-query", "-W", "-f", "${Package} ${Essential}\n"]).stdout
+    closure.update(line.split()[0] for line in essential.splitlines() if line.endswith(" yes"))
     return closure
 
 
@@ -199,10 +196,11 @@ def check_programs(
         if path is None:
             problems.add(f"{named} is not installed: add the Debian package that provides it to APT_PACKAGES in ./dev")
             continue
+        if program in image_tools:
+            continue
         package = owner(path)
         if package is None:
-            if program not in image_tools:
-                problems.add(f"{named} is {path}, from no Debian package (installed by hand?)")
+            problems.add(f"{named} is {path}, from no Debian package (installed by hand?)")
         elif package not in allowed:
             problems.add(
                 f"{named} comes from Debian package {package}, which ./dev neither lists nor pulls in: "
@@ -226,7 +224,9 @@ def check_elements(elements: dict[str, list[str]], allowed: set[str], problems: 
         if match.group(1) == "(null)":
             continue  # built into GStreamer's core library (a bin, a pipeline), which OpenCV links
         package = owner(match.group(1))
-        if package is None or package not in allowed:
+        if package is None:
+            problems.add(f"{named} comes from {match.group(1)}, from no Debian package (installed by hand?)")
+        elif package not in allowed:
             problems.add(
                 f"{named} comes from {match.group(1)} (package {package}), which ./dev neither lists nor pulls "
                 f"in: add `{package}` to APT_PACKAGES in ./dev"
@@ -265,15 +265,15 @@ def main() -> int:
     check_elements(elements, allowed, problems)
     check_python(imports, set(args.pip), problems)
 
-    if problems.lines:
-        print(f"dev: {len(problems.lines)} dependencies ./dev does not install:", file=sys.stderr)
-        for line in problems.lines:
+    if problems:
+        print(f"dev: {len(problems)} dependencies ./dev does not install:", file=sys.stderr)
+        for line in problems:
             print(f"  - {line}", file=sys.stderr)
         return 1
     print(
         f"dev: dependencies ok: {modules} pkg-config modules, {len(programs)} programs, {len(elements)} GStreamer "
         f"elements, {len(imports)} Python modules, all from ./dev's {len(args.apt)} packages "
-        f"({len(allowed)} with their Depends) or the image",
+        f"({len(allowed)} with their Depends and the Essential ones) or the image",
         file=sys.stderr,
     )
     return 0
