@@ -26,15 +26,23 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "fresh-check: needs root (mmdebstrap, chroot and mounts)" >&2
   exit 2
 fi
-for tool in mmdebstrap; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "fresh-check: installing $tool" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$tool" >&2
-  fi
-done
+# Everything below runs in a mount namespace of its own, with private propagation: the bind mounts into
+# the root never reach the host's mount table, and vanish with this process however it ends (a killed run
+# cannot leave /dev or /sys mounted under target/ for a later `rm -rf` to walk into).
+if [ -z "${AXVS_FRESH_NAMESPACE:-}" ]; then
+  exec unshare --mount --propagation private env AXVS_FRESH_NAMESPACE=1 "$0" "$@"
+fi
+if ! command -v mmdebstrap >/dev/null; then
+  echo "fresh-check: installing mmdebstrap" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >&2
+fi
 
 rustup_home=${RUSTUP_HOME:-$HOME/.rustup}
+if ! command -v cargo >/dev/null || [ ! -d "$rustup_home" ]; then
+  echo "fresh-check: needs this machine's rustup toolchain (cargo on PATH, $rustup_home)" >&2
+  exit 2
+fi
 cargo_bin=$(dirname "$(command -v cargo)")
 out=${FRESH_DIR:-$PWD/target/fresh-check}
 root=$out/root
@@ -47,8 +55,14 @@ fi
 mounts=()
 cleanup() {
   local i
-  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
-  if ! $keep && [ -d "$root" ]; then rm -rf --one-file-system "$root"; fi
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "${mounts[$i]}" 2>/dev/null || umount -l "${mounts[$i]}" || true; done
+  if ! $keep && [ -d "$root" ]; then
+    if grep -q " $root/" /proc/self/mounts; then
+      echo "fresh-check: something is still mounted under $root: not removing it" >&2
+    else
+      rm -rf --one-file-system "$root"
+    fi
+  fi
 }
 trap cleanup EXIT
 bind() { # bind SOURCE TARGET [ro]
@@ -74,7 +88,8 @@ bind /proc "$root/proc"
 bind /sys "$root/sys"
 bind /dev "$root/dev"
 bind /dev/pts "$root/dev/pts"
-mount -t tmpfs tmpfs "$root/dev/shm" && mounts+=("$root/dev/shm")
+mount -t tmpfs tmpfs "$root/dev/shm"
+mounts+=("$root/dev/shm")
 bind "$rustup_home" "$root/opt/rustup" ro
 bind "$cargo_bin" "$root/opt/cargo-bin" ro
 cp /etc/resolv.conf "$root/etc/resolv.conf"
