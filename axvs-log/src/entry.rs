@@ -65,3 +65,63 @@ impl LogEntry {
         Some(u64::from_le_bytes(b))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_id_then_little_endian_time_then_payload() {
+        let entry = LogEntry {
+            source_id: 7,
+            time_us: 0x0102_0304_0506_0708,
+            payload: vec![0xAA, 0xBB],
+        };
+        let bytes = entry.to_bytes();
+        assert_eq!(bytes, [7, 8, 7, 6, 5, 4, 3, 2, 1, 0xAA, 0xBB]);
+        assert_eq!(LogEntry::from_bytes(&bytes), Some(entry));
+        let mut appended = vec![0xFF];
+        LogEntry::from_bytes(&bytes[..HEADER_LEN])
+            .expect("frame")
+            .write_to(&mut appended);
+        assert_eq!(appended, [0xFF, 7, 8, 7, 6, 5, 4, 3, 2, 1]);
+    }
+
+    #[test]
+    fn fewer_than_nine_bytes_are_no_entry() {
+        assert_eq!(LogEntry::from_bytes(&[1; 8]), None);
+        assert_eq!(LogEntry::from_bytes(&[]), None);
+        let shortest = LogEntry::from_bytes(&[1; 9]).expect("nine bytes are an entry");
+        assert!(shortest.payload.is_empty());
+    }
+
+    #[test]
+    fn onsets_and_frames_are_told_apart() {
+        let onset = LogEntry {
+            source_id: 1,
+            time_us: 0,
+            payload: 1_700_000_000_000_000u64.to_le_bytes().to_vec(),
+        };
+        assert!(onset.is_onset() && !onset.is_frame());
+        assert_eq!(onset.onset_utc_us(), Some(1_700_000_000_000_000));
+        let frame = LogEntry {
+            source_id: 1,
+            time_us: 33_333,
+            payload: Vec::new(),
+        };
+        assert!(frame.is_frame() && !frame.is_onset());
+        assert_eq!(frame.onset_utc_us(), None);
+        let data = LogEntry {
+            source_id: 1,
+            time_us: 5,
+            payload: vec![1, 2, 3],
+        };
+        assert!(!data.is_frame() && !data.is_onset(), "a data entry is neither");
+        let odd_onset = LogEntry {
+            source_id: 1,
+            time_us: 0,
+            payload: vec![1, 2, 3],
+        };
+        assert_eq!(odd_onset.onset_utc_us(), None, "an onset payload is 8 bytes");
+    }
+}

@@ -155,4 +155,108 @@ mod tests {
         );
         assert!(parse_header(b"\x93NUMPY\x01\x00\x05\x00{'sh").is_err());
     }
+
+    fn v1(dict: &str) -> Vec<u8> {
+        let mut h = b"\x93NUMPY\x01\x00".to_vec();
+        h.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        h.extend_from_slice(dict.as_bytes());
+        h
+    }
+
+    #[test]
+    fn headers_align_the_data_to_64_bytes_whatever_the_length() {
+        for len in [0usize, 9, 10, 99_999, 1 << 40] {
+            for descr in ["|u1", "<u8"] {
+                let h = header(descr, len);
+                assert_eq!(h.len() % 64, 0, "{descr} x {len}");
+                assert_eq!(&h[..8], b"\x93NUMPY\x01\x00");
+                assert_eq!(u16::from_le_bytes([h[8], h[9]]) as usize, h.len() - 10);
+                assert_eq!(h.last(), Some(&b'\n'));
+                let parsed = parse_header(&h).expect("parse");
+                assert_eq!((parsed.descr, parsed.len, parsed.data_offset), (descr, len, h.len()));
+            }
+        }
+        // Room for the length to grow to 21 digits: a 1-digit and a 5-digit length take the same header.
+        assert_eq!(header("|u1", 9).len(), header("|u1", 99_999).len());
+    }
+
+    #[test]
+    fn bad_headers_are_named() {
+        let err = |bytes: &[u8]| parse_header(bytes).expect_err("bad header");
+        assert_eq!(err(b"\x93NUMPX\x01\x00\x00\x00"), "not a .npy array (bad magic)");
+        assert_eq!(err(b"\x93NUMPY"), "not a .npy array (bad magic)");
+        assert_eq!(err(b"\x93NUMPY\x04\x00\x00\x00"), "unsupported .npy version 4");
+        assert_eq!(
+            err(b"\x93NUMPY\x02\x00\x00\x00"),
+            "unsupported .npy version 2",
+            "v2 needs 12 bytes"
+        );
+        assert_eq!(err(&v1("{'shape': (3,), }")), "header has no descr");
+        assert_eq!(err(&v1("{'descr': '|u1', }")), "header has no shape");
+        assert_eq!(
+            err(&v1("{'descr': '|u1', 'fortran_order': True, 'shape': (3,), }")),
+            "Fortran-ordered arrays are not log entries"
+        );
+        assert_eq!(
+            err(&v1("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }")),
+            "expected a 1-D array, shape is (2, 3)"
+        );
+        assert_eq!(
+            err(&v1("{'descr': '|u1', 'fortran_order': False, 'shape': (), }")),
+            "expected a 1-D array, shape is ()"
+        );
+        assert_eq!(
+            err(&v1("{'descr': '|u1', 'fortran_order': False, 'shape': (x,), }")),
+            "bad shape (x,)"
+        );
+        let mut cut = v1("{'descr': '|u1', 'shape': (3,), }");
+        cut[8] = 200;
+        assert_eq!(err(&cut), "header longer than the array");
+        let mut binary = v1("{'descr': '|u1', 'shape': (3,)}");
+        binary[12] = 0xFF;
+        assert_eq!(err(&binary), "header is not text");
+    }
+
+    #[test]
+    fn version_3_and_double_quotes_parse_too() {
+        let dict = b"{\"descr\": \"<u1\", \"fortran_order\": False, \"shape\": (7,)}\n";
+        let mut v3 = b"\x93NUMPY\x03\x00".to_vec();
+        v3.extend_from_slice(&(dict.len() as u32).to_le_bytes());
+        v3.extend_from_slice(dict);
+        let parsed = parse_header(&v3).expect("v3");
+        assert_eq!(
+            (parsed.descr, parsed.len, parsed.data_offset),
+            ("<u1", 7, 12 + dict.len())
+        );
+    }
+
+    #[test]
+    fn a_key_inside_another_name_is_not_that_key() {
+        // 'shape' inside 'xshape' must not be read as the shape.
+        let h = v1("{'xshape': (9,), 'descr': '|u2', 'shape': (4,), }");
+        let parsed = parse_header(&h).expect("parse");
+        assert_eq!((parsed.descr, parsed.len), ("|u2", 4));
+    }
+
+    #[test]
+    fn the_fast_path_reads_only_what_numpy_writes_for_uint8() {
+        let h = header("|u1", 12);
+        assert_eq!(parse_u8_fast(&h).map(|p| (p.len, p.data_offset)), Some((12, h.len())));
+        assert_eq!(
+            parse_u8_fast(&header("<u8", 12)),
+            None,
+            "another dtype takes the general parser"
+        );
+        assert_eq!(
+            parse_u8_fast(&v1("{'descr': '|u1', 'fortran_order': False, 'shape': (,), }")),
+            None
+        );
+        assert_eq!(
+            parse_u8_fast(&v1("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 4), }")),
+            None
+        );
+        let mut v2 = header("|u1", 12);
+        v2[6] = 2;
+        assert_eq!(parse_u8_fast(&v2), None);
+    }
 }

@@ -133,3 +133,104 @@ fn parse_member(path: &Path, name: &str, bytes: &[u8]) -> Result<LogEntry, LogFi
     LogEntry::from_bytes(data)
         .ok_or_else(|| LogFileError::corrupt(path, format!("member {name}: entry shorter than 9 bytes")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(time_us: u64, payload: &[u8]) -> LogEntry {
+        LogEntry {
+            source_id: 12,
+            time_us,
+            payload: payload.to_vec(),
+        }
+    }
+
+    #[test]
+    fn names_follow_the_original() {
+        assert_eq!(archive_name(5), "5_log.npz");
+        assert_eq!(archive_name(123), "123_log.npz");
+        assert_eq!(member_key(&entry(42, &[])), "012_00000000000000000042");
+    }
+
+    #[test]
+    fn archives_round_trip_in_time_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(archive_name(12));
+        let entries = [entry(300, &[]), entry(0, &7u64.to_le_bytes()), entry(100, b"data")];
+        write_archive(&entries, &path).expect("write");
+        let read = read_archive(&path).expect("read");
+        assert_eq!(read, [entries[1].clone(), entries[2].clone(), entries[0].clone()]);
+        assert!(
+            !path.with_extension("npz.partial").exists(),
+            "the temporary file is gone"
+        );
+        // Never overwritten.
+        let again = write_archive(&entries, &path).expect_err("exists");
+        assert!(matches!(again, LogFileError::Exists(_)), "{again}");
+        assert_eq!(read_archive(&path).expect("read"), read);
+    }
+
+    #[test]
+    fn two_entries_at_one_time_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("1_log.npz");
+        let err = write_archive(&[entry(0, &[]), entry(5, &[]), entry(5, &[])], &path).expect_err("duplicate");
+        assert!(err.to_string().contains("012_00000000000000000005"), "{err}");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_log_exports_to_its_sources_archive() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sink = crate::FileLogSink::create(dir.path()).expect("sink");
+        use axvs_core::LogSink;
+        sink.log(3, 0, &9u64.to_le_bytes()).expect("onset");
+        sink.log(3, 40, &[]).expect("frame");
+        sink.close().expect("close");
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).expect("out dir");
+        let archive = export_log(&dir.path().join(crate::log_file_name(3)), &out).expect("export");
+        assert_eq!(archive, out.join("3_log.npz"));
+        let read = read_archive(&archive).expect("read");
+        assert_eq!(read.len(), 2);
+        assert_eq!((read[1].source_id, read[1].time_us), (3, 40));
+    }
+
+    #[test]
+    fn corrupt_archives_name_what_is_wrong() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let not_zip = dir.path().join("a.npz");
+        std::fs::write(&not_zip, b"not a zip file at all").expect("write");
+        let err = read_archive(&not_zip).expect_err("not a zip").to_string();
+        assert!(
+            err.contains("not a readable .npz archive") && err.contains("a.npz"),
+            "{err}"
+        );
+
+        let member = |name: &str, bytes: &[u8]| parse_member(Path::new("x.npz"), name, bytes);
+        let mut good = npy::header("|u1", 9);
+        good.extend_from_slice(&[4, 1, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(member("m", &good).expect("good").time_us, 1);
+        let mut wide = npy::header("<u8", 9);
+        wide.extend_from_slice(&[0; 9]);
+        assert!(member("m", &wide)
+            .expect_err("u8")
+            .to_string()
+            .contains("dtype <u8 is not uint8"));
+        assert!(member("m", &good[..good.len() - 1])
+            .expect_err("short")
+            .to_string()
+            .contains("array is cut short"));
+        let mut tiny = npy::header("|u1", 3);
+        tiny.extend_from_slice(&[1, 2, 3]);
+        assert!(member("m", &tiny)
+            .expect_err("tiny")
+            .to_string()
+            .contains("shorter than 9 bytes"));
+        assert!(member("m", b"garbage")
+            .expect_err("magic")
+            .to_string()
+            .contains("member m"));
+    }
+}

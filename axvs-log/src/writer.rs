@@ -327,7 +327,16 @@ mod tests {
         let one = read_log(&sink.log_path(1)).expect("read");
         assert_eq!(one.entries.len(), 2);
         let files = sink.close().expect("close");
-        assert_eq!(files.len(), 2);
+        assert_eq!(
+            files,
+            [sink.log_path(1), sink.log_path(2)],
+            "the logs written, in order"
+        );
+        assert_eq!(sink.dir(), dir.path());
+        assert_eq!(sink.log_path(2), dir.path().join("002.axvslog"));
+        let two = read_log(&sink.log_path(2)).expect("read");
+        assert_eq!(two.entries.len(), 1);
+        assert_eq!(two.entries[0].onset_utc_us(), Some(8));
         assert!(sink.log(1, 6, &[]).is_err(), "closed sink must refuse");
     }
 
@@ -337,7 +346,11 @@ mod tests {
         std::fs::write(dir.path().join("003.axvslog"), b"old").expect("write");
         let sink = FileLogSink::create(dir.path()).expect("sink");
         sink.log(3, 0, &[0; 8]).expect("queued");
-        assert!(sink.flush(3).is_err());
+        let err = sink.flush(3).expect_err("the log exists").to_string();
+        assert!(
+            err.contains("refusing to overwrite existing log") && err.contains("003.axvslog"),
+            "{err}"
+        );
         assert!(sink.close().is_err());
         assert_eq!(std::fs::read(dir.path().join("003.axvslog")).expect("read"), b"old");
     }
