@@ -119,3 +119,20 @@ pub enum CameraError {
     #[error("camera error: {0}")]
     Device(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_is_width_times_height_times_its_pixel_size() {
+        let info = CameraInfo {
+            width: 10,
+            height: 4,
+            fps: 30.0,
+            pixel_format: PixelFormat::Bgr8,
+            identity: CameraIdentity::default(),
+        };
+        assert_eq!(info.frame_size(), 120);
+    }
+}

@@ -17,3 +17,16 @@ pub fn write_yaml_document(path: &Path, body: &str) -> std::io::Result<()> {
     std::fs::write(&tmp, format!("---\n{body}...\n"))?;
     std::fs::rename(&tmp, path)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_document_replaces_the_file_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.yaml");
+        std::fs::write(&path, "old text that is longer than the new one").expect("write");
+        super::write_yaml_document(&path, "a: 1\n").expect("write document");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "---\na: 1\n...\n");
+        assert!(!dir.path().join("c.yaml.partial").exists(), "no temporary file left");
+    }
+}

@@ -119,3 +119,45 @@ impl FromStr for PixelFormat {
             .ok_or_else(|| UnknownPixelFormat(s.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_its_size_name_and_kind() {
+        let table = [
+            (PixelFormat::Mono8, "mono8", 1, true, false),
+            (PixelFormat::Mono16, "mono16", 2, true, false),
+            (PixelFormat::Bgr8, "bgr8", 3, false, false),
+            (PixelFormat::Rgb8, "rgb8", 3, false, false),
+            (PixelFormat::BayerRg8, "bayer_rg8", 1, false, true),
+            (PixelFormat::BayerGb8, "bayer_gb8", 1, false, true),
+            (PixelFormat::BayerGr8, "bayer_gr8", 1, false, true),
+            (PixelFormat::BayerBg8, "bayer_bg8", 1, false, true),
+        ];
+        assert_eq!(table.map(|t| t.0), PixelFormat::ALL);
+        for (format, name, bytes, mono, bayer) in table {
+            assert_eq!(format.name(), name);
+            assert_eq!(format.to_string(), name);
+            assert_eq!(name.parse::<PixelFormat>(), Ok(format));
+            assert_eq!(
+                name.to_ascii_uppercase().parse::<PixelFormat>(),
+                Ok(format),
+                "names ignore case"
+            );
+            assert_eq!(format.bytes_per_pixel(), bytes, "{name}");
+            assert_eq!(format.frame_size(640, 3), 640 * 3 * bytes, "{name}");
+            assert_eq!((format.is_mono(), format.is_bayer()), (mono, bayer), "{name}");
+        }
+        // Sizes beyond u32 do not overflow.
+        assert_eq!(PixelFormat::Mono16.frame_size(u32::MAX, 2), u32::MAX as usize * 4);
+    }
+
+    #[test]
+    fn unknown_names_are_refused_with_the_allowed_ones() {
+        let err = "yuv422".parse::<PixelFormat>().expect_err("unknown");
+        assert_eq!(err, UnknownPixelFormat("yuv422".into()));
+        assert!(err.to_string().contains("'yuv422'") && err.to_string().contains("bayer_bg8"));
+    }
+}

@@ -126,3 +126,18 @@ pub enum SystemEvent {
         id: u8,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_frames_are_the_ones_that_should_have_been_saved() {
+        let counts = DropCounts {
+            saving_off: 100,
+            queue_full: 3,
+            encoder_error: 4,
+        };
+        assert_eq!(counts.lost(), 7, "frames dropped while saving was off are not lost");
+    }
+}
