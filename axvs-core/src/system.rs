@@ -971,4 +971,295 @@ mod tests {
         assert_eq!(report.status.state, SystemState::Failed);
         assert_eq!(report.status.acquired, 0);
     }
+
+    /// An encoder factory whose encoders record each frame's time and, if given a gate, wait for a token
+    /// from it before each frame (a slow encoder on demand).
+    #[derive(Default)]
+    struct Recording {
+        times: Arc<Mutex<Vec<u64>>>,
+        gate: Option<Receiver<()>>,
+        delay: Duration,
+    }
+
+    struct RecordingEncoder {
+        times: Arc<Mutex<Vec<u64>>>,
+        gate: Option<Receiver<()>>,
+        delay: Duration,
+        path: PathBuf,
+    }
+
+    impl Encoder for RecordingEncoder {
+        fn encode(&mut self, frame: &Frame) -> Result<(), EncoderError> {
+            if let Some(gate) = &self.gate {
+                let _ = gate.recv();
+            }
+            std::thread::sleep(self.delay);
+            self.times.lock().expect("times").push(frame.meta().time_us);
+            Ok(())
+        }
+        fn finish(&mut self) -> Result<EncodeSummary, EncoderError> {
+            Ok(EncodeSummary {
+                path: self.path.clone(),
+                frames: self.times.lock().expect("times").len() as u64,
+                bytes: 0,
+            })
+        }
+        fn path(&self) -> &std::path::Path {
+            &self.path
+        }
+    }
+
+    impl EncoderFactory for Recording {
+        fn create(&self, id: u8, _camera: &CameraInfo) -> Result<Box<dyn Encoder>, EncoderError> {
+            Ok(Box::new(RecordingEncoder {
+                times: Arc::clone(&self.times),
+                gate: self.gate.clone(),
+                delay: self.delay,
+                path: format!("{id:03}.mp4").into(),
+            }))
+        }
+    }
+
+    /// A log sink that keeps every entry.
+    #[derive(Default)]
+    struct Collect(Mutex<Vec<(u8, u64, Vec<u8>)>>);
+
+    impl LogSink for Collect {
+        fn log(&self, source_id: u8, time_us: u64, payload: &[u8]) -> Result<(), LogError> {
+            self.0
+                .lock()
+                .expect("entries")
+                .push((source_id, time_us, payload.to_vec()));
+            Ok(())
+        }
+        fn flush(&self, _source_id: u8) -> Result<(), LogError> {
+            Ok(())
+        }
+    }
+
+    impl Collect {
+        fn frame_times(&self) -> Vec<u64> {
+            self.0
+                .lock()
+                .expect("entries")
+                .iter()
+                .filter(|e| e.1 != 0)
+                .map(|e| e.1)
+                .collect()
+        }
+    }
+
+    fn frames(n: u64) -> SyntheticCamera {
+        SyntheticCamera::new(SyntheticConfig {
+            width: 64,
+            height: 32,
+            paced: false,
+            frame_limit: Some(n),
+            ..Default::default()
+        })
+    }
+
+    /// Runs `camera` to its end in a system built from `config`, `encoder` and `log`; returns the report.
+    fn run_to_end(
+        config: SystemConfig,
+        camera: impl Camera + 'static,
+        encoder: Arc<dyn EncoderFactory>,
+        log: Arc<dyn LogSink>,
+        while_running: impl FnOnce(&VideoSystem),
+    ) -> StopReport {
+        let mut system = VideoSystem::new(config, Box::new(camera), Some(encoder), log);
+        system.start().expect("start");
+        while_running(&system);
+        let ended = system.status().state == SystemState::Ended;
+        assert!(ended || event_within(&system, |e| matches!(e, SystemEvent::Ended { .. })));
+        system.stop()
+    }
+
+    #[test]
+    fn frames_acquired_while_saving_is_off_are_counted_not_encoded_or_logged() {
+        let encoder = Arc::new(Recording::default());
+        let log = Arc::new(Collect::default());
+        let config = SystemConfig {
+            saving: false,
+            ..SystemConfig::new(4, "off")
+        };
+        let report = run_to_end(config, frames(25), encoder.clone(), log.clone(), |_| {});
+        let s = report.status;
+        assert_eq!((s.acquired, s.saved, s.dropped.saving_off), (25, 0, 25), "{s:?}");
+        assert!(!s.saving);
+        assert!(encoder.times.lock().expect("times").is_empty());
+        let entries = log.0.lock().expect("entries").clone();
+        assert_eq!(entries.len(), 1, "the onset only");
+        assert_eq!((entries[0].0, entries[0].1, entries[0].2.len()), (4, 0, 8));
+    }
+
+    #[test]
+    fn a_full_queue_drops_the_newest_frames_and_what_is_saved_is_logged_in_order() {
+        let (tokens, gate) = crossbeam_channel::unbounded();
+        let encoder = Arc::new(Recording {
+            gate: Some(gate),
+            ..Recording::default()
+        });
+        let log = Arc::new(Collect::default());
+        let config = SystemConfig {
+            queue_depth: 2,
+            ..SystemConfig::new(5, "full")
+        };
+        let report = run_to_end(config, frames(40), encoder.clone(), log.clone(), |system| {
+            // The encoder holds its first frame until the camera has delivered all of them.
+            assert!(event_within(system, |e| matches!(e, SystemEvent::Ended { .. })));
+            drop(tokens);
+        });
+        let s = report.status;
+        assert!(s.dropped.queue_full > 0, "{s:?}");
+        assert_eq!(s.acquired, 40);
+        assert_eq!(s.acquired, s.saved + s.dropped.queue_full, "{s:?}");
+        assert!(
+            s.saved <= 2 + 1 + POOL_SLACK as u64,
+            "at most the queue, the encoder's frame and slack: {s:?}"
+        );
+        let encoded = encoder.times.lock().expect("times").clone();
+        assert_eq!(encoded.len() as u64, s.saved);
+        assert_eq!(
+            log.frame_times(),
+            encoded,
+            "one log entry per encoded frame, same times, same order"
+        );
+        assert!(encoded.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn the_block_policy_waits_for_the_encoder_instead_of_dropping() {
+        let encoder = Arc::new(Recording {
+            delay: Duration::from_millis(2),
+            ..Recording::default()
+        });
+        let log = Arc::new(Collect::default());
+        let config = SystemConfig {
+            queue_depth: 1,
+            overflow: OverflowPolicy::Block,
+            ..SystemConfig::new(6, "block")
+        };
+        let report = run_to_end(config, frames(30), encoder.clone(), log.clone(), |_| {});
+        let s = report.status;
+        assert_eq!((s.acquired, s.saved, s.dropped.queue_full), (30, 30, 0), "{s:?}");
+        assert_eq!(log.frame_times().len(), 30);
+    }
+
+    #[test]
+    fn camera_side_losses_are_counted_apart_from_drops() {
+        use crate::GrabInfo;
+
+        /// Reports two frames lost before every frame, and loses every third grab itself.
+        struct Lossy(SyntheticCamera, u32);
+        impl Camera for Lossy {
+            fn open(&mut self) -> Result<CameraInfo, CameraError> {
+                self.0.open()
+            }
+            fn start(&mut self) -> Result<(), CameraError> {
+                self.0.start()
+            }
+            fn grab(&mut self, buf: &mut [u8]) -> Result<GrabInfo, CameraError> {
+                self.1 += 1;
+                if self.1.is_multiple_of(3) {
+                    return Err(CameraError::FrameLost("incomplete".into()));
+                }
+                let grab = self.0.grab(buf)?;
+                Ok(GrabInfo { lost_before: 2, ..grab })
+            }
+            fn stop(&mut self) -> Result<(), CameraError> {
+                self.0.stop()
+            }
+        }
+        let report = run_to_end(
+            SystemConfig::new(7, "lossy"),
+            Lossy(frames(10), 0),
+            Arc::new(Recording::default()),
+            Arc::new(Collect::default()),
+            |_| {},
+        );
+        let s = report.status;
+        assert_eq!(s.acquired, 10);
+        assert_eq!(s.saved, 10, "camera-side losses are not drops: {s:?}");
+        // 10 frames with 2 lost before each, and the 5 grabs (every third of 15) that lost a frame.
+        assert_eq!(s.camera_lost, 10 * 2 + 5, "{s:?}");
+    }
+
+    #[test]
+    fn saving_toggles_are_events_and_status() {
+        let camera = SyntheticCamera::new(SyntheticConfig {
+            width: 64,
+            height: 32,
+            fps: 200.0,
+            ..Default::default()
+        });
+        let config = SystemConfig {
+            queue_depth: 3,
+            ..SystemConfig::new(8, "toggle")
+        };
+        let mut system = VideoSystem::new(
+            config,
+            Box::new(camera),
+            Some(Arc::new(Recording::default())),
+            Arc::new(Collect::default()),
+        );
+        assert_eq!(system.status().queue_capacity, 3, "the configured depth before start");
+        assert!(!system.is_running());
+        system.start().expect("start");
+        system.start().expect("a second start does nothing");
+        assert!(system.is_running());
+        assert!(event_within(&system, |e| matches!(
+            e,
+            SystemEvent::Started { id: 8, .. }
+        )));
+        assert!(event_within(&system, |e| matches!(
+            e,
+            SystemEvent::FirstFrameSaved { id: 8, .. }
+        )));
+        system.stop_saving();
+        system.stop_saving();
+        assert!(event_within(&system, |e| matches!(
+            e,
+            SystemEvent::Saving { id: 8, on: false }
+        )));
+        assert!(!system.status().saving);
+        system.start_saving();
+        assert!(event_within(&system, |e| matches!(
+            e,
+            SystemEvent::Saving { id: 8, on: true }
+        )));
+        let status = system.status();
+        assert!(status.saving);
+        assert_eq!((status.state, status.queue_capacity), (SystemState::Running, 3));
+        let report = system.stop();
+        assert!(!system.is_running());
+        assert!(event_within(&system, |e| matches!(e, SystemEvent::Stopped { id: 8 })));
+        assert_eq!(report.status.state, SystemState::Idle);
+        assert_eq!(report.video.map(|v| v.path), Some("008.mp4".into()));
+        assert_eq!(system.status().video_path, Some("008.mp4".into()));
+        let again = system.stop();
+        assert!(
+            again.errors.is_empty() && again.video.is_none(),
+            "stopping a stopped system reports only"
+        );
+    }
+
+    #[test]
+    fn the_preview_gets_frames_no_faster_than_its_interval() {
+        let mailbox = Arc::new(FrameMailbox::new(Duration::from_secs(3600)));
+        let mut system = VideoSystem::new(
+            SystemConfig::new(9, "preview"),
+            Box::new(frames(20)),
+            Some(Arc::new(Recording::default())),
+            Arc::new(Collect::default()),
+        );
+        system.set_preview(Some(Arc::clone(&mailbox)));
+        system.start().expect("start");
+        assert!(event_within(&system, |e| matches!(e, SystemEvent::Ended { .. })));
+        system.stop();
+        let mut buf = Vec::new();
+        let meta = mailbox.take_latest(&mut buf).expect("the first frame was offered");
+        assert_eq!(meta.sequence, 0, "one frame an hour: only the first");
+        assert_eq!(buf.len(), 64 * 32);
+    }
 }
