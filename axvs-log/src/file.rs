@@ -58,7 +58,7 @@ fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, LogFileError> {
     let mut entries = Vec::with_capacity((bytes.len() - MAGIC.len()) / (4 + HEADER_LEN));
     let mut pos = MAGIC.len();
     let mut truncated_tail = 0;
-    while pos < bytes.len() {
+    while pos != bytes.len() {
         let rest = &bytes[pos..];
         if rest.len() < 4 {
             truncated_tail = rest.len();
@@ -127,5 +127,55 @@ mod tests {
         bytes.extend_from_slice(&[0; 3]);
         let err = parse_log(Path::new("x"), &bytes).expect_err("short record");
         assert!(err.to_string().contains("byte 8"), "{err}");
+    }
+
+    #[test]
+    fn a_log_of_only_its_magic_is_empty() {
+        let empty = parse_log(Path::new("x"), MAGIC).expect("just the magic");
+        assert!(empty.entries.is_empty());
+        assert_eq!(empty.truncated_tail, 0);
+    }
+
+    #[test]
+    fn a_cut_length_field_is_a_truncated_tail() {
+        let mut bytes = log_bytes(&[(1, 10, &[])]);
+        bytes.extend_from_slice(&[13, 0]);
+        let cut = parse_log(Path::new("x"), &bytes).expect("parse");
+        assert_eq!((cut.entries.len(), cut.truncated_tail), (1, 2));
+    }
+
+    #[test]
+    fn a_whole_length_field_claiming_too_little_is_corrupt_even_at_the_end() {
+        let mut bytes = log_bytes(&[(1, 10, &[])]);
+        bytes.extend_from_slice(&8u32.to_le_bytes());
+        let err = parse_log(Path::new("x"), &bytes).expect_err("8 bytes is no entry");
+        assert!(err.to_string().contains("record at byte 21 claims 8 bytes"), "{err}");
+    }
+
+    #[test]
+    fn only_a_length_no_record_could_have_is_corrupt() {
+        // The largest record axvs writes, cut by a crash: a truncated tail.
+        let mut bytes = log_bytes(&[(1, 10, &[])]);
+        bytes.extend_from_slice(&(MAX_RECORD as u32).to_le_bytes());
+        bytes.extend_from_slice(&[1; 20]);
+        let cut = parse_log(Path::new("x"), &bytes).expect("a cut record");
+        assert_eq!((cut.entries.len(), cut.truncated_tail), (1, 24));
+        // One byte more than any record: corruption, named with its offset.
+        let mut bytes = log_bytes(&[(1, 10, &[])]);
+        bytes.extend_from_slice(&(MAX_RECORD as u32 + 1).to_le_bytes());
+        bytes.extend_from_slice(&[1; 20]);
+        let err = parse_log(Path::new("x"), &bytes).expect_err("corrupt length");
+        assert!(
+            err.to_string().contains("byte 21") && err.to_string().contains("corrupt length"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn names_and_records_are_the_documented_layout() {
+        assert_eq!(log_file_name(7), "007.axvslog");
+        let mut out = Vec::new();
+        encode_record(3, 0x0102, &[9, 9], &mut out);
+        assert_eq!(out, [11, 0, 0, 0, 3, 2, 1, 0, 0, 0, 0, 0, 0, 9, 9]);
     }
 }

@@ -2,6 +2,8 @@
 
 /// `\x93NUMPY` and version 1.0.
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
+/// Magic (6 bytes), version (2) and the header's length (2) of a version 1.0 header.
+const PREAMBLE_LEN: usize = 10;
 /// NumPy pads headers so that data starts on a 64-byte boundary.
 const ALIGN: usize = 64;
 /// NumPy leaves room for the length of the first axis to grow to this many digits.
@@ -13,12 +15,12 @@ pub fn header(descr: &str, len: usize) -> Vec<u8> {
     let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
     let digits = len.to_string().len();
     dict.push_str(&" ".repeat(GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits)));
-    // magic (6) + version (2) + header length (2) + dict + '\n', padded to ALIGN.
-    let unpadded = MAGIC.len() + 2 + 2 + dict.len() + 1;
+    // The preamble, the dict and its '\n', padded to ALIGN.
+    let unpadded = PREAMBLE_LEN + dict.len() + 1;
     let pad = (ALIGN - unpadded % ALIGN) % ALIGN;
     dict.push_str(&" ".repeat(pad));
     dict.push('\n');
-    let mut out = Vec::with_capacity(10 + dict.len());
+    let mut out = Vec::with_capacity(PREAMBLE_LEN + dict.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[1, 0]);
     out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
@@ -86,20 +88,22 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header<'_>, String> {
 
 /// The header NumPy writes for 1-D `uint8` arrays (every log entry), read without a general parse.
 fn parse_u8_fast(bytes: &[u8]) -> Option<Header<'static>> {
-    if bytes.len() < 10 || &bytes[..6] != MAGIC || bytes[6] != 1 {
+    let (preamble, rest) = bytes.split_at_checked(PREAMBLE_LEN)?;
+    if &preamble[..6] != MAGIC || preamble[6] != 1 {
         return None;
     }
-    let dict_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    let rest = bytes.get(10..10 + dict_len)?.strip_prefix(U8_PREFIX)?;
+    let dict_len = u16::from_le_bytes([preamble[8], preamble[9]]) as usize;
+    let rest = rest.get(..dict_len)?.strip_prefix(U8_PREFIX)?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits == 0 || rest.get(digits..digits + 2)? != b",)" {
+    let (len, after) = rest.split_at(digits);
+    if !after.starts_with(b",)") {
         return None;
     }
-    let len = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    let len = std::str::from_utf8(len).ok()?.parse().ok()?;
     Some(Header {
         descr: "|u1",
         len,
-        data_offset: 10 + dict_len,
+        data_offset: PREAMBLE_LEN + dict_len,
     })
 }
 
@@ -232,8 +236,8 @@ mod tests {
 
     #[test]
     fn a_key_inside_another_name_is_not_that_key() {
-        // 'shape' inside 'xshape' must not be read as the shape.
-        let h = v1("{'xshape': (9,), 'descr': '|u2', 'shape': (4,), }");
+        // 'shape' inside 'xshape' or 'shapes' must not be read as the shape.
+        let h = v1("{'xshape': (9,), 'shapes': (8,), 'descr': '|u2', 'shape': (4,), }");
         let parsed = parse_header(&h).expect("parse");
         assert_eq!((parsed.descr, parsed.len), ("|u2", 4));
     }

@@ -64,10 +64,7 @@ pub fn write_csv(times: &[u64], path: &Path) -> Result<(), LogFileError> {
 /// Writes times as a NumPy `.npy` array of `uint64` (little-endian).
 pub fn write_npy(times: &[u64], path: &Path) -> Result<(), LogFileError> {
     let mut bytes = npy::header("<u8", times.len());
-    bytes.reserve(times.len() * 8);
-    for t in times {
-        bytes.extend_from_slice(&t.to_le_bytes());
-    }
+    bytes.extend(times.iter().flat_map(|t| t.to_le_bytes()));
     std::fs::write(path, bytes).map_err(LogFileError::io(path))
 }
 
@@ -109,5 +106,31 @@ mod tests {
         assert!(frame_times(&[e(0, &5u64.to_le_bytes())]).expect("times").is_empty());
         assert!(frame_times(&[e(5, &[])]).is_err());
         assert!(frame_times(&[]).is_err());
+    }
+
+    #[test]
+    fn csv_and_npy_files_hold_every_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let times = [1_700_000_000_000_001u64, 1_700_000_000_033_334];
+        let csv = dir.path().join("t.csv");
+        write_csv(&times, &csv).expect("csv");
+        assert_eq!(
+            std::fs::read_to_string(&csv).expect("read"),
+            "frame_time_us\n1700000000000001\n1700000000033334\n"
+        );
+        let npy_path = dir.path().join("t.npy");
+        write_npy(&times, &npy_path).expect("npy");
+        let bytes = std::fs::read(&npy_path).expect("read");
+        let header = npy::parse_header(&bytes).expect("header");
+        assert_eq!((header.descr, header.len), ("<u8", 2));
+        let data: Vec<u64> = bytes[header.data_offset..]
+            .chunks_exact(8)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+            .collect();
+        assert_eq!(data, times);
+        assert_eq!(bytes.len(), header.data_offset + 16);
+        let missing = dir.path().join("no/such/dir/t.csv");
+        assert!(write_csv(&times, &missing).is_err());
+        assert!(write_npy(&times, &missing).is_err());
     }
 }

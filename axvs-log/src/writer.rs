@@ -379,4 +379,54 @@ mod tests {
         );
         assert_eq!(std::fs::read(dir.path().join("003.axvslog")).expect("read"), b"old");
     }
+
+    #[test]
+    fn a_sources_errors_count_every_entry_not_written() {
+        let errors = SourceErrors::new();
+        assert!(!errors.failed(3));
+        assert_eq!(errors.all(), None);
+        errors.set(3, || "disk full".into());
+        errors.set(3, || unreachable!("the first message is kept"));
+        errors.set(3, String::new);
+        assert!(errors.failed(3) && !errors.failed(4));
+        assert_eq!(
+            errors.get(3).as_deref(),
+            Some("disk full (at least 3 entries not written)")
+        );
+        assert_eq!(errors.get(4), None);
+        errors.set(9, || "gone".into());
+        assert_eq!(
+            errors.all().as_deref(),
+            Some("disk full (at least 3 entries not written); gone (at least 1 entries not written)")
+        );
+    }
+
+    #[test]
+    fn payloads_up_to_the_largest_record_are_taken() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sink = FileLogSink::create(dir.path()).expect("sink");
+        let largest = vec![1u8; crate::file::MAX_RECORD - crate::entry::HEADER_LEN];
+        sink.log(1, 5, &largest).expect("the largest payload fits");
+        let err = sink
+            .log(1, 6, &[largest.as_slice(), &[1]].concat())
+            .expect_err("one byte too many");
+        assert!(err.to_string().contains("larger than a log entry may be"), "{err}");
+        sink.close().expect("close");
+        assert_eq!(
+            read_log(&sink.log_path(1)).expect("read").entries[0].payload.len(),
+            largest.len()
+        );
+    }
+
+    #[test]
+    fn dropping_the_sink_writes_everything_before_it_returns() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sink = FileLogSink::create(dir.path()).expect("sink");
+        let path = sink.log_path(6);
+        for t in 0..50_000 {
+            sink.log(6, t, &[]).expect("log");
+        }
+        drop(sink);
+        assert_eq!(read_log(&path).expect("read").entries.len(), 50_000);
+    }
 }
