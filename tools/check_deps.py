@@ -136,14 +136,7 @@ def check_pkg_config(roots: list[str], allowed: set[str], problems: Problems) ->
             continue
         pcdir = run(["pkg-config", "--variable=pcfiledir", module]).stdout.strip()
         pc = os.path.join(pcdir, module + ".pc")
-        package = owner(pc)
-        if package is None:
-            problems.add(f"pkg-config module {module}{via}: {pc} belongs to no Debian package (installed by hand?)")
-        elif package not in allowed:
-            problems.add(
-                f"pkg-config module {module}{via} comes from Debian package {package}, which ./dev neither "
-                f"lists nor pulls in: add `{package}` to APT_PACKAGES in ./dev"
-            )
+        check_owner(f"pkg-config module {module}{via}", pc, allowed, problems)
         queue.extend((r, module) for r in pkg_config_requires(module))
     return len(seen)
 
@@ -187,6 +180,18 @@ def scan(files: list[Path]) -> tuple[dict[str, list[str]], dict[str, list[str]],
     return programs, modules, elements
 
 
+def check_owner(named: str, path: str, allowed: set[str], problems: Problems) -> None:
+    """`path` (what `named` is) must belong to an allowed Debian package."""
+    package = owner(path)
+    if package is None:
+        problems.add(f"{named} is {path}, from no Debian package (installed by hand?)")
+    elif package not in allowed:
+        problems.add(
+            f"{named} is {path}, from Debian package {package}, which ./dev neither lists nor pulls in: "
+            f"add `{package}` to APT_PACKAGES in ./dev"
+        )
+
+
 def check_programs(
     programs: dict[str, list[str]], allowed: set[str], image_tools: set[str], problems: Problems
 ) -> None:
@@ -196,16 +201,8 @@ def check_programs(
         if path is None:
             problems.add(f"{named} is not installed: add the Debian package that provides it to APT_PACKAGES in ./dev")
             continue
-        if program in image_tools:
-            continue
-        package = owner(path)
-        if package is None:
-            problems.add(f"{named} is {path}, from no Debian package (installed by hand?)")
-        elif package not in allowed:
-            problems.add(
-                f"{named} comes from Debian package {package}, which ./dev neither lists nor pulls in: "
-                f"add `{package}` to APT_PACKAGES in ./dev"
-            )
+        if program not in image_tools:
+            check_owner(named, path, allowed, problems)
 
 
 def check_elements(elements: dict[str, list[str]], allowed: set[str], problems: Problems) -> None:
@@ -221,16 +218,9 @@ def check_elements(elements: dict[str, list[str]], allowed: set[str], problems: 
         if out.returncode != 0 or match is None:
             problems.add(f"{named} is not installed: add the GStreamer plugin package that has it to ./dev")
             continue
-        if match.group(1) == "(null)":
-            continue  # built into GStreamer's core library (a bin, a pipeline), which OpenCV links
-        package = owner(match.group(1))
-        if package is None:
-            problems.add(f"{named} comes from {match.group(1)}, from no Debian package (installed by hand?)")
-        elif package not in allowed:
-            problems.add(
-                f"{named} comes from {match.group(1)} (package {package}), which ./dev neither lists nor pulls "
-                f"in: add `{package}` to APT_PACKAGES in ./dev"
-            )
+        # "(null)": built into GStreamer's core library (a bin, a pipeline), which OpenCV links.
+        if match.group(1) != "(null)":
+            check_owner(named, match.group(1), allowed, problems)
 
 
 def check_python(modules: dict[str, list[str]], pip: set[str], problems: Problems) -> None:
