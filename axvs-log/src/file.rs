@@ -154,15 +154,16 @@ mod tests {
 
     #[test]
     fn only_a_length_no_record_could_have_is_corrupt() {
-        // The largest record axvs writes, cut by a crash: a truncated tail.
+        // The largest record axvs writes (an entry with a 1 MiB payload), cut by a crash: a truncated tail.
+        let largest: u32 = 9 + (1 << 20);
         let mut bytes = log_bytes(&[(1, 10, &[])]);
-        bytes.extend_from_slice(&(MAX_RECORD as u32).to_le_bytes());
+        bytes.extend_from_slice(&largest.to_le_bytes());
         bytes.extend_from_slice(&[1; 20]);
         let cut = parse_log(Path::new("x"), &bytes).expect("a cut record");
         assert_eq!((cut.entries.len(), cut.truncated_tail), (1, 24));
         // One byte more than any record: corruption, named with its offset.
         let mut bytes = log_bytes(&[(1, 10, &[])]);
-        bytes.extend_from_slice(&(MAX_RECORD as u32 + 1).to_le_bytes());
+        bytes.extend_from_slice(&(largest + 1).to_le_bytes());
         bytes.extend_from_slice(&[1; 20]);
         let err = parse_log(Path::new("x"), &bytes).expect_err("corrupt length");
         assert!(

@@ -402,10 +402,10 @@ mod tests {
     }
 
     #[test]
-    fn payloads_up_to_the_largest_record_are_taken() {
+    fn payloads_up_to_1_mib_are_taken() {
         let dir = tempfile::tempdir().expect("tempdir");
         let sink = FileLogSink::create(dir.path()).expect("sink");
-        let largest = vec![1u8; crate::file::MAX_RECORD - crate::entry::HEADER_LEN];
+        let largest = vec![1u8; 1 << 20];
         sink.log(1, 5, &largest).expect("the largest payload fits");
         let err = sink
             .log(1, 6, &[largest.as_slice(), &[1]].concat())
