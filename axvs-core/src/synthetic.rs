@@ -338,4 +338,82 @@ mod tests {
             assert!(SyntheticCamera::new(config).open().is_err());
         }
     }
+
+    #[test]
+    fn the_drift_repeats_every_period_and_moves_within_it() {
+        for pixel_format in [PixelFormat::Mono8, PixelFormat::Bgr8] {
+            let (cam, info) = open(SyntheticConfig {
+                width: 96,
+                height: 64,
+                pixel_format,
+                paced: false,
+                ..Default::default()
+            });
+            let band = band_height(64) * 96 * pixel_format.bytes_per_pixel();
+            let frame = |index: u64| {
+                let mut buf = vec![0; info.frame_size()];
+                cam.render(index, &mut buf);
+                buf
+            };
+            for index in [0, 5, 17, 31] {
+                let (now, again) = (frame(index), frame(index + SYNTHETIC_PERIOD));
+                assert_eq!(
+                    now[band..],
+                    again[band..],
+                    "{pixel_format}: frame {index} and one period later"
+                );
+                assert_ne!(now[..band], again[..band], "the counters differ");
+                assert_ne!(
+                    now[band..],
+                    frame(index + 1)[band..],
+                    "{pixel_format}: frame {index} moved"
+                );
+            }
+            // A textured scene, not a flat field: many distinct values in one frame.
+            let distinct: std::collections::HashSet<u8> = frame(3)[band..].iter().copied().collect();
+            assert!(
+                distinct.len() > 40,
+                "{pixel_format}: {} distinct values",
+                distinct.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_paced_camera_counts_the_frames_it_could_not_deliver() {
+        let (mut cam, info) = open(SyntheticConfig {
+            width: 64,
+            height: 32,
+            fps: 1000.0,
+            paced: true,
+            ..Default::default()
+        });
+        let mut buf = vec![0; info.frame_size()];
+        cam.grab(&mut buf).expect("grab");
+        std::thread::sleep(Duration::from_millis(50));
+        let late = cam.grab(&mut buf).expect("grab");
+        assert!(late.lost_before >= 40, "about 50 frame times passed: {late:?}");
+        let index = 1 + late.lost_before;
+        assert_eq!(
+            decode_counter(&buf, 64, 32) as u64,
+            index,
+            "the frame delivered is the one due now, its number counting the lost ones"
+        );
+        assert_eq!(late.device_frame_id, Some(index));
+        assert_eq!(
+            late.device_timestamp_ns,
+            Some(index * 1_000_000),
+            "its time at 1000 fps"
+        );
+    }
+
+    #[test]
+    fn grab_and_start_out_of_order_are_not_ready() {
+        let mut cam = SyntheticCamera::new(SyntheticConfig::default());
+        assert!(matches!(cam.start(), Err(CameraError::NotReady(_))));
+        let info = cam.open().expect("open");
+        assert_eq!(cam.open().expect("open twice"), info);
+        let mut buf = vec![0; info.frame_size()];
+        assert!(matches!(cam.grab(&mut buf), Err(CameraError::NotReady(_))));
+    }
 }
