@@ -416,4 +416,29 @@ mod tests {
         let mut buf = vec![0; info.frame_size()];
         assert!(matches!(cam.grab(&mut buf), Err(CameraError::NotReady(_))));
     }
+
+    #[test]
+    fn the_counter_band_is_the_top_sixteenth_of_the_frame_within_4_to_32_rows() {
+        for (height, band) in [(480usize, 30usize), (64, 4), (1080, 32), (200, 12)] {
+            let (cam, info) = open(SyntheticConfig {
+                width: 64,
+                height: height as u32,
+                paced: false,
+                ..Default::default()
+            });
+            let mut buf = vec![0; info.frame_size()];
+            cam.render(0x5555_5555, &mut buf);
+            let counter_only = |row: usize| {
+                buf[row * 64..(row + 1) * 64]
+                    .iter()
+                    .all(|&v| v == BIT_ON || v == BIT_OFF)
+            };
+            assert!(
+                (0..band).all(counter_only),
+                "height {height}: rows 0..{band} hold the counter"
+            );
+            assert!(!counter_only(band), "height {height}: row {band} is the scene");
+            assert_eq!(decode_counter(&buf, 64, height), 0x5555_5555);
+        }
+    }
 }
