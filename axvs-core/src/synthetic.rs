@@ -167,7 +167,7 @@ pub fn decode_counter(luma: &[u8], width: usize, height: usize) -> u32 {
     for bit in 0..COUNTER_BITS {
         let x = bit * cell + cell / 2;
         let on = luma.get(row * width + x).copied().unwrap_or(0) > 128;
-        value = (value << 1) | on as u32;
+        value = (value << 1) + u32::from(on);
     }
     value
 }
@@ -235,13 +235,14 @@ impl Camera for SyntheticCamera {
         if self.config.paced {
             let due = Duration::from_secs_f64(self.next_index as f64 * period);
             let now = started.elapsed();
-            if now < due {
-                std::thread::sleep(due - now);
-            } else {
-                // Like a real sensor: frames whose time passed while nobody was reading are lost.
-                let behind = ((now - due).as_secs_f64() / period) as u64;
-                lost_before = behind;
-                self.next_index += behind;
+            match due.checked_sub(now) {
+                Some(wait) => std::thread::sleep(wait),
+                None => {
+                    // Like a real sensor: frames whose time passed while nobody was reading are lost.
+                    let behind = (now.saturating_sub(due).as_secs_f64() / period) as u64;
+                    lost_before = behind;
+                    self.next_index += behind;
+                }
             }
         }
         let index = self.next_index;
@@ -388,12 +389,21 @@ mod tests {
             paced: true,
             ..Default::default()
         });
+        let started = Instant::now();
         let mut buf = vec![0; info.frame_size()];
-        cam.grab(&mut buf).expect("grab");
+        for _ in 0..20 {
+            cam.grab(&mut buf).expect("grab");
+        }
         std::thread::sleep(Duration::from_millis(50));
         let late = cam.grab(&mut buf).expect("grab");
+        // At 1000 fps a frame is due every ms: the frames due while nobody read are lost, and no more.
+        let due_by_now = started.elapsed().as_millis() as u64 + 1;
         assert!(late.lost_before >= 40, "about 50 frame times passed: {late:?}");
-        let index = 1 + late.lost_before;
+        assert!(
+            20 + late.lost_before <= due_by_now,
+            "{due_by_now} frames were due: {late:?}"
+        );
+        let index = 20 + late.lost_before;
         assert_eq!(
             decode_counter(&buf, 64, 32) as u64,
             index,
@@ -440,5 +450,49 @@ mod tests {
             assert!(!counter_only(band), "height {height}: row {band} is the scene");
             assert_eq!(decode_counter(&buf, 64, height), 0x5555_5555);
         }
+    }
+
+    #[test]
+    fn counters_round_trip_at_any_width() {
+        for (width, pixel_format) in [
+            (64u32, PixelFormat::Mono8),
+            (200, PixelFormat::Bgr8),
+            (333, PixelFormat::Mono8),
+        ] {
+            let (cam, info) = open(SyntheticConfig {
+                width,
+                height: 48,
+                pixel_format,
+                paced: false,
+                ..Default::default()
+            });
+            let mut buf = vec![0; info.frame_size()];
+            for value in [0u32, 1, 0x8000_0000, 0xDEAD_BEEF, 0x5555_5555, u32::MAX] {
+                cam.render(value as u64, &mut buf);
+                let luma: Vec<u8> = buf.iter().step_by(pixel_format.bytes_per_pixel()).copied().collect();
+                assert_eq!(decode_counter(&luma, width as usize, 48), value, "width {width}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_stopped_camera_restarts_from_its_first_frame() {
+        let (mut cam, info) = open(SyntheticConfig {
+            width: 64,
+            height: 32,
+            paced: false,
+            ..Default::default()
+        });
+        let mut buf = vec![0; info.frame_size()];
+        cam.grab(&mut buf).expect("grab");
+        cam.grab(&mut buf).expect("grab");
+        cam.stop().expect("stop");
+        assert!(
+            matches!(cam.grab(&mut buf), Err(CameraError::NotReady(_))),
+            "no frames after stop"
+        );
+        cam.start().expect("restart");
+        assert_eq!(cam.grab(&mut buf).expect("grab").device_frame_id, Some(0));
+        assert_eq!(decode_counter(&buf, 64, 32), 0);
     }
 }

@@ -869,7 +869,17 @@ mod tests {
         assert_eq!(system.status().state, SystemState::Ended);
         let report = system.stop();
         assert!(report.errors.is_empty());
+        assert_eq!(report.result(), Ok(()));
         assert_eq!(report.status.acquired, 10);
+    }
+
+    #[test]
+    fn overflow_policies_parse_from_their_names() {
+        assert_eq!("block".parse(), Ok(OverflowPolicy::Block));
+        assert_eq!("drop_newest".parse(), Ok(OverflowPolicy::DropNewest));
+        assert_eq!("drop-newest".parse(), Ok(OverflowPolicy::DropNewest));
+        let err = "wait".parse::<OverflowPolicy>().expect_err("unknown");
+        assert!(err.contains("'wait'") && err.contains("drop_newest, block"), "{err}");
     }
 
     #[test]
@@ -965,8 +975,12 @@ mod tests {
         let err = system.start().expect_err("the camera refuses to start");
         assert!(err.to_string().contains("sensor fault"), "{err}");
         assert_eq!(system.status().state, SystemState::Failed);
-        assert!(event_within(&system, |e| matches!(e, SystemEvent::Error { id: 2, .. })));
+        assert!(event_within(
+            &system,
+            |e| matches!(e, SystemEvent::Error { id: 2, part, .. } if part == "camera")
+        ));
         let report = system.stop();
+        assert_eq!(report.result(), Err(err.clone()));
         assert_eq!(report.errors, [err], "the report says why the system did not run");
         assert_eq!(report.status.state, SystemState::Failed);
         assert_eq!(report.status.acquired, 0);
