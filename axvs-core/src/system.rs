@@ -678,9 +678,7 @@ impl Acquisition {
             };
             let time_us = clock.time_us(self.onset.elapsed());
             c.acquired.fetch_add(1, Ordering::Relaxed);
-            if grab.lost_before > 0 {
-                c.camera_lost.fetch_add(grab.lost_before, Ordering::Relaxed);
-            }
+            c.camera_lost.fetch_add(grab.lost_before, Ordering::Relaxed);
             window_frames += 1;
             let frame = Frame::new(
                 buffer,
@@ -991,12 +989,14 @@ mod tests {
     #[derive(Default)]
     struct Recording {
         times: Arc<Mutex<Vec<u64>>>,
+        sequences: Arc<Mutex<Vec<u64>>>,
         gate: Option<Receiver<()>>,
         delay: Duration,
     }
 
     struct RecordingEncoder {
         times: Arc<Mutex<Vec<u64>>>,
+        sequences: Arc<Mutex<Vec<u64>>>,
         gate: Option<Receiver<()>>,
         delay: Duration,
         path: PathBuf,
@@ -1009,6 +1009,7 @@ mod tests {
             }
             std::thread::sleep(self.delay);
             self.times.lock().expect("times").push(frame.meta().time_us);
+            self.sequences.lock().expect("sequences").push(frame.meta().sequence);
             Ok(())
         }
         fn finish(&mut self) -> Result<EncodeSummary, EncoderError> {
@@ -1027,6 +1028,7 @@ mod tests {
         fn create(&self, id: u8, _camera: &CameraInfo) -> Result<Box<dyn Encoder>, EncoderError> {
             Ok(Box::new(RecordingEncoder {
                 times: Arc::clone(&self.times),
+                sequences: Arc::clone(&self.sequences),
                 gate: self.gate.clone(),
                 delay: self.delay,
                 path: format!("{id:03}.mp4").into(),
@@ -1158,6 +1160,80 @@ mod tests {
         let s = report.status;
         assert_eq!((s.acquired, s.saved, s.dropped.queue_full), (30, 30, 0), "{s:?}");
         assert_eq!(log.frame_times().len(), 30);
+        let sequences = encoder.sequences.lock().expect("sequences").clone();
+        assert_eq!(
+            sequences,
+            (0..30).collect::<Vec<u64>>(),
+            "frames numbered from 0 in order"
+        );
+    }
+
+    #[test]
+    fn the_first_saved_frame_is_announced_once_and_the_rate_is_measured() {
+        let camera = SyntheticCamera::new(SyntheticConfig {
+            width: 64,
+            height: 32,
+            fps: 200.0,
+            ..Default::default()
+        });
+        let log = Arc::new(Collect::default());
+        let mut system = VideoSystem::new(
+            SystemConfig::new(10, "rate"),
+            Box::new(camera),
+            Some(Arc::new(Recording::default())),
+            log.clone(),
+        );
+        system.start().expect("start");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while system.status().fps == 0.0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let fps = system.status().fps;
+        system.stop();
+        assert!((100.0..=300.0).contains(&fps), "a 200 fps camera measured at {fps} fps");
+        let firsts: Vec<u64> = system
+            .events()
+            .try_iter()
+            .filter_map(|e| match e {
+                SystemEvent::FirstFrameSaved { time_us, .. } => Some(time_us),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            firsts,
+            [log.frame_times()[0]],
+            "one announcement, with the first frame's time"
+        );
+    }
+
+    #[test]
+    fn a_failing_log_is_reported_once_and_every_unlogged_frame_counted() {
+        /// Takes the onset, refuses every frame entry.
+        struct Refusing;
+        impl LogSink for Refusing {
+            fn log(&self, _source_id: u8, time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
+                if time_us == 0 {
+                    Ok(())
+                } else {
+                    Err(LogError::Io("disk full".into()))
+                }
+            }
+            fn flush(&self, _source_id: u8) -> Result<(), LogError> {
+                Ok(())
+            }
+        }
+        let report = run_to_end(
+            SystemConfig::new(11, "unlogged"),
+            frames(12),
+            Arc::new(Recording::default()),
+            Arc::new(Refusing),
+            |_| {},
+        );
+        let s = &report.status;
+        assert_eq!((s.saved, s.unlogged), (12, 12), "{s:?}");
+        assert_eq!(report.errors.len(), 1, "reported once: {:?}", report.errors);
+        assert!(report.errors[0].to_string().contains("disk full"));
+        assert_eq!(s.state, SystemState::Failed);
     }
 
     #[test]
