@@ -495,4 +495,30 @@ mod tests {
         assert_eq!(cam.grab(&mut buf).expect("grab").device_frame_id, Some(0));
         assert_eq!(decode_counter(&buf, 64, 32), 0);
     }
+
+    #[test]
+    fn the_counter_is_read_at_each_cells_centre_so_blurred_edges_do_not_matter() {
+        let (width, height) = (200usize, 200usize);
+        let (cam, info) = open(SyntheticConfig {
+            width: width as u32,
+            height: height as u32,
+            paced: false,
+            ..Default::default()
+        });
+        let mut buf = vec![0; info.frame_size()];
+        let value = 0x0F0F_3C3Cu32;
+        cam.render(u64::from(value), &mut buf);
+        // What lossy encoding does at the band's and the cells' edges, exaggerated: inverted there.
+        let (band, cell) = (band_height(height), width / COUNTER_BITS);
+        let invert = |v: u8| if v == BIT_ON { BIT_OFF } else { BIT_ON };
+        for y in 0..band {
+            for x in 0..COUNTER_BITS * cell {
+                let edge = y == 0 || y + 1 == band || x % cell == 0 || x % cell == cell - 1;
+                if edge {
+                    buf[y * width + x] = invert(buf[y * width + x]);
+                }
+            }
+        }
+        assert_eq!(decode_counter(&buf, width, height), value);
+    }
 }
