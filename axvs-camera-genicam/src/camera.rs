@@ -418,18 +418,17 @@ impl Camera for GenicamCamera {
                 if new_loss {
                     return Err(CameraError::FrameLost(format!("buffer status {status:?}")));
                 }
-                continue;
-            }
-            match streaming.block_ids.complete(frame_id) {
-                Arrival::Next { lost_before } => break (buffer, frame_id, lost_before),
-                // Older than a frame already delivered, and counted lost then: frames stay in order.
-                Arrival::Stale => {
-                    streaming.stream.push_buffer(buffer);
-                    stale += 1;
-                    if stale >= STALE_BUFFERS_PER_GRAB {
-                        return Err(CameraError::Timeout);
-                    }
+            } else {
+                match streaming.block_ids.complete(frame_id) {
+                    Arrival::Next { lost_before } => break (buffer, frame_id, lost_before),
+                    // Older than a frame already delivered, and counted lost then: frames stay in order.
+                    Arrival::Stale => streaming.stream.push_buffer(buffer),
                 }
+            }
+            // A late buffer, complete or not, was dropped: try the next one, a bounded number of times.
+            stale += 1;
+            if stale >= STALE_BUFFERS_PER_GRAB {
+                return Err(CameraError::Timeout);
             }
         };
         let timestamp = buffer.timestamp();
