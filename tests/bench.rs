@@ -70,7 +70,10 @@ fn bench_prints_every_figure() {
                 .unwrap_or_else(|| panic!("{size}: no row '{label}' in:\n{text}"));
             let numbers: Vec<f64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
             assert_eq!(numbers.len(), 5, "{size}: fps, cpu, cores, busiest, RSS in '{line}'");
-            assert!(numbers.iter().all(|n| n.is_finite() && *n > 0.0), "{line}");
+            assert!(numbers.iter().all(|n| n.is_finite() && *n >= 0.0), "{line}");
+            // fps, CPU per frame and peak RSS are measured for every run; cores and the busiest thread
+            // are sampled every 50 ms, which a 12-frame run can slip between.
+            assert!([numbers[0], numbers[1], numbers[4]].iter().all(|n| *n > 0.0), "{line}");
             (numbers[0], numbers[1])
         };
         let figure = |name: &str| -> f64 {
