@@ -115,9 +115,32 @@ pub enum CameraError {
     /// An operation was called in the wrong state, e.g. `grab` before `start`.
     #[error("camera not ready: {0}")]
     NotReady(String),
+    /// `grab` was given a buffer that is not [`CameraInfo::frame_size`] bytes.
+    #[error("frame buffer holds {given} bytes, the camera's frames need {expected}")]
+    BufferSize {
+        /// Bytes of one frame.
+        expected: usize,
+        /// Bytes of the buffer given.
+        given: usize,
+    },
     /// Any other device failure.
     #[error("camera error: {0}")]
     Device(String),
+}
+
+impl CameraError {
+    /// [`CameraError::BufferSize`] unless `buf` holds exactly `expected` bytes; backends call it first in
+    /// `grab`.
+    pub fn check_buffer(buf: &[u8], expected: usize) -> Result<(), CameraError> {
+        if buf.len() == expected {
+            Ok(())
+        } else {
+            Err(CameraError::BufferSize {
+                expected,
+                given: buf.len(),
+            })
+        }
+    }
 }
 
 #[cfg(test)]

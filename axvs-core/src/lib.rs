@@ -22,7 +22,9 @@
 //! assert_eq!(report.status.dropped.saving_off, report.status.acquired); // no encoder: nothing saved
 //! ```
 
+mod backend;
 mod camera;
+pub mod conformance;
 mod encoder;
 mod files;
 mod frame;
@@ -32,7 +34,12 @@ mod pixel;
 pub mod status;
 mod synthetic;
 mod system;
+mod units;
 
+pub use backend::{
+    BackendRegistry, BackendSettings, CameraBackend, CameraConfig, DiscoverOptions, DiscoveredCamera, DuplicateBackend,
+    SettingsError,
+};
 pub use camera::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
 pub use encoder::{EncodeSummary, Encoder, EncoderError, EncoderFactory};
 pub use files::write_yaml_document;
@@ -41,5 +48,6 @@ pub use log::{utc_now_us, LogError, LogSink, NullLogSink};
 pub use mailbox::FrameMailbox;
 pub use pixel::{PixelFormat, UnknownPixelFormat};
 pub use status::{DropCounts, DropReason, SystemEvent, SystemState, SystemStatus};
-pub use synthetic::{decode_counter, SyntheticCamera, SyntheticConfig, SYNTHETIC_PERIOD};
+pub use synthetic::{decode_counter, SyntheticBackend, SyntheticCamera, SyntheticConfig, SYNTHETIC_PERIOD};
 pub use system::{OverflowPolicy, StopReport, SystemConfig, SystemError, VideoSystem};
+pub use units::{Dimension, Positive};

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(PixelFormat::Bgr8.frame_size(2, 2), 12);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum PixelFormat {
     /// 8-bit luminance.
     Mono8,
@@ -107,6 +107,14 @@ impl fmt::Display for PixelFormat {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown pixel format '{0}' (allowed: mono8, mono16, bgr8, rgb8, bayer_rg8, bayer_gb8, bayer_gr8, bayer_bg8)")]
 pub struct UnknownPixelFormat(pub String);
+
+impl TryFrom<String> for PixelFormat {
+    type Error = UnknownPixelFormat;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
 
 impl FromStr for PixelFormat {
     type Err = UnknownPixelFormat;

@@ -1,0 +1,112 @@
+//! The synthetic camera as a registered backend: `backend = "synthetic"` in a rig.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::{DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_WIDTH, MIN_SIZE};
+use crate::{
+    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
+    PixelFormat, Positive, SettingsError, SyntheticCamera, SyntheticConfig,
+};
+
+/// The built-in synthetic camera backend (`synthetic`): needs no hardware.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyntheticBackend;
+
+/// The rig keys of a synthetic camera.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    width: Option<Dimension>,
+    height: Option<Dimension>,
+    fps: Option<Positive>,
+    pixel_format: Option<PixelFormat>,
+    paced: Option<bool>,
+    frames: Option<u64>,
+}
+
+impl CameraBackend for SyntheticBackend {
+    fn name(&self) -> &str {
+        "synthetic"
+    }
+
+    fn configure(&self, settings: &BackendSettings) -> Result<Arc<dyn CameraConfig>, SettingsError> {
+        let s: Settings = settings.parse()?;
+        let defaults = SyntheticConfig::default();
+        let pixel_format = s.pixel_format.unwrap_or(defaults.pixel_format);
+        if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
+            return Err(SettingsError::value(
+                "pixel_format",
+                format!("the synthetic camera renders mono8 or bgr8, not {pixel_format}"),
+            ));
+        }
+        let config = SyntheticConfig {
+            width: s.width.map_or(DEFAULT_WIDTH, Dimension::get),
+            height: s.height.map_or(DEFAULT_HEIGHT, Dimension::get),
+            fps: s.fps.map_or(DEFAULT_FPS, Positive::get),
+            pixel_format,
+            paced: s.paced.unwrap_or(defaults.paced),
+            frame_limit: s.frames,
+        };
+        if config.width < MIN_SIZE.0 || config.height < MIN_SIZE.1 {
+            return Err(SettingsError::table(format!(
+                "synthetic frames must be at least {}x{}, not {}x{}",
+                MIN_SIZE.0, MIN_SIZE.1, config.width, config.height
+            )));
+        }
+        Ok(Arc::new(config))
+    }
+
+    fn discover(&self, _: &DiscoverOptions) -> Result<Vec<DiscoveredCamera>, CameraError> {
+        Ok(Vec::new())
+    }
+}
+
+impl CameraConfig for SyntheticConfig {
+    fn summary(&self) -> String {
+        format!(
+            "synthetic {}x{} {} fps {}{}",
+            self.width,
+            self.height,
+            self.fps,
+            self.pixel_format,
+            self.frame_limit.map(|n| format!(", {n} frames")).unwrap_or_default()
+        )
+    }
+
+    fn camera(&self) -> Box<dyn Camera> {
+        Box::new(SyntheticCamera::new(self.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configure(text: &str) -> Result<Arc<dyn CameraConfig>, SettingsError> {
+        SyntheticBackend.configure(&BackendSettings::new(text.parse().expect("toml")))
+    }
+
+    #[test]
+    fn defaults_fill_what_the_rig_leaves_out() {
+        let summary = configure("").expect("defaults").summary();
+        assert_eq!(summary, "synthetic 640x480 30 fps mono8");
+        let summary = configure("width = 64\nheight = 32\nfps = 2.5\npixel_format = \"bgr8\"\nframes = 9")
+            .expect("valid")
+            .summary();
+        assert_eq!(summary, "synthetic 64x32 2.5 fps bgr8, 9 frames");
+    }
+
+    #[test]
+    fn settings_out_of_range_name_their_key() {
+        let key = |text: &str| configure(text).expect_err(text).key().map(str::to_string);
+        assert_eq!(key("pixel_format = \"mono16\""), Some("pixel_format".into()));
+        assert_eq!(key("width = 0"), Some("width".into()));
+        assert_eq!(key("fps = 0"), Some("fps".into()));
+        assert_eq!(key("index = 0"), Some("index".into()));
+        assert_eq!(key("width = 63"), None);
+        assert_eq!(key("height = 31"), None);
+        assert!(configure("width = 64\nheight = 32").is_ok());
+    }
+}

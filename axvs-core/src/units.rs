@@ -1,0 +1,98 @@
+//! Checked numbers that settings share: frame sizes and rates, validated when a rig or call is read.
+
+use serde::Deserialize;
+
+/// A frame width, height or offset in pixels: 1 to 16384.
+///
+/// ```
+/// use axvs_core::Dimension;
+/// assert_eq!(Dimension::try_from(640).unwrap().get(), 640);
+/// assert!(Dimension::try_from(0).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct Dimension(u32);
+
+impl Dimension {
+    /// Largest size accepted.
+    pub const MAX: u32 = 16384;
+
+    /// The number of pixels.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Dimension {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        match u32::try_from(v) {
+            Ok(n @ 1..=Self::MAX) => Ok(Dimension(n)),
+            _ => Err(format!("{v} is not a valid size (allowed: 1 to {} pixels)", Self::MAX)),
+        }
+    }
+}
+
+/// A positive rate or duration (integer or float), e.g. frames per second: 0.001 to 100000.
+///
+/// ```
+/// use axvs_core::Positive;
+/// assert_eq!(Positive::try_from(30.0).unwrap().get(), 30.0);
+/// assert!(Positive::try_from(-5.0).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "Number")]
+pub struct Positive(f64);
+
+impl Positive {
+    /// The value.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl TryFrom<f64> for Positive {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if v.is_finite() && (0.001..=100_000.0).contains(&v) {
+            Ok(Positive(v))
+        } else {
+            Err(format!(
+                "{v} is not allowed here (must be a number from 0.001 to 100000)"
+            ))
+        }
+    }
+}
+
+impl TryFrom<Number> for Positive {
+    type Error = String;
+    fn try_from(n: Number) -> Result<Self, String> {
+        match n {
+            Number::Int(i) => Positive::try_from(i as f64),
+            Number::Float(f) => Positive::try_from(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_inclusive() {
+        assert!(Dimension::try_from(1).is_ok() && Dimension::try_from(16384).is_ok());
+        assert!(Dimension::try_from(16385).is_err() && Dimension::try_from(-1).is_err());
+        assert!(Positive::try_from(0.001).is_ok() && Positive::try_from(100_000.0).is_ok());
+        assert!(Positive::try_from(0.0009).is_err() && Positive::try_from(100_000.1).is_err());
+        assert!(Positive::try_from(f64::NAN).is_err());
+        let p: Positive = toml::Value::Integer(25).try_into().expect("integer rate");
+        assert_eq!(p.get(), 25.0);
+    }
+}
