@@ -50,8 +50,26 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         (
             "unknown backend",
             "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"webcam\"\n".into(),
-            "unknown variant `webcam`",
+            "unknown backend \"webcam\" (available: synthetic, opencv, genicam)",
             ":4:11",
+        ),
+        (
+            "a missing plugin folder",
+            "plugin_dirs = [\"no/such/dir\"]\n[[camera]]\nid = 1\nname = \"a\"\nbackend = \"vendorcam\"\n".into(),
+            "/no/such/dir: no such file)",
+            ":5:11",
+        ),
+        (
+            "another backend's key",
+            format!("{CAMERA}pipeline = \"videotestsrc ! appsink\"\n"),
+            "unknown field `pipeline`, expected one of `width`",
+            ":5:1",
+        ),
+        (
+            "two opencv sources",
+            "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"opencv\"\nindex = 0\nurl = \"rtsp://x\"\n".into(),
+            "needs exactly one of index, path, url, pipeline (given: index, url)",
+            ":1:1",
         ),
         (
             "unknown pixel format",
@@ -142,7 +160,7 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
             "mono16 synthetic",
             format!("{CAMERA}pixel_format = \"mono16\"\n"),
             "renders mono8 or bgr8",
-            ":1:1",
+            ":5:16",
         ),
         (
             "gpu index out of range",

@@ -98,11 +98,14 @@ impl GenicamConfig {
             exposure_us: None,
             gain_db: None,
             trigger: Trigger::FreeRun,
-            buffers: 16,
+            buffers: DEFAULT_BUFFERS,
             config_file: None,
         }
     }
 }
+
+/// Aravis stream buffers when none are asked for.
+pub const DEFAULT_BUFFERS: usize = 16;
 
 /// Late buffers one `grab` drops before it returns (and is called again), so that it never spins.
 const STALE_BUFFERS_PER_GRAB: u32 = 64;
@@ -387,6 +390,8 @@ impl Camera for GenicamCamera {
             .streaming
             .as_mut()
             .ok_or_else(|| CameraError::NotReady("grab before start".into()))?;
+        let frame_size = self.info.as_ref().map_or(0, CameraInfo::frame_size);
+        CameraError::check_buffer(buf, frame_size)?;
         if software {
             if let Some(wait) = streaming.next_trigger.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);

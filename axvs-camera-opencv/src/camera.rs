@@ -369,7 +369,12 @@ impl Camera for OpenCvCamera {
         let started = self
             .started
             .ok_or_else(|| CameraError::NotReady("grab before start".into()))?;
-        let fps = self.info.as_ref().map(|i| i.fps).unwrap_or(30.0);
+        let info = self
+            .info
+            .as_ref()
+            .ok_or_else(|| CameraError::NotReady("grab before open".into()))?;
+        CameraError::check_buffer(buf, info.frame_size())?;
+        let fps = info.fps;
         let replay = self.config.paced && self.file;
         if replay {
             let due = Duration::from_secs_f64(self.index as f64 / fps);

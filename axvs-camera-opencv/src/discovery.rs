@@ -7,7 +7,7 @@ use opencv::videoio;
 
 /// One camera found by [`discover`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct DiscoveredCamera {
+pub struct ProbedIndex {
     /// Index to open it with.
     pub index: i32,
     /// Frame width.
@@ -24,10 +24,10 @@ pub struct DiscoveredCamera {
 /// without opening anything. Of consecutive working indices with identical format, the second is kept only
 /// if it can stream while the first is open (V4L2 exposes metadata "twin" nodes that cannot). OpenCV's own
 /// log output is silenced.
-pub fn discover(max_index: i32, miss_limit: u32) -> Vec<DiscoveredCamera> {
+pub fn discover(max_index: i32, miss_limit: u32) -> Vec<ProbedIndex> {
     crate::silence_opencv_logs();
     let started = Instant::now();
-    let mut found: Vec<DiscoveredCamera> = Vec::new();
+    let mut found: Vec<ProbedIndex> = Vec::new();
     let mut misses = 0;
     for index in 0..max_index {
         if misses >= miss_limit {
@@ -51,7 +51,7 @@ pub fn discover(max_index: i32, miss_limit: u32) -> Vec<DiscoveredCamera> {
     found
 }
 
-fn same_format(a: &DiscoveredCamera, b: &DiscoveredCamera) -> bool {
+fn same_format(a: &ProbedIndex, b: &ProbedIndex) -> bool {
     (a.width, a.height, a.fps.round() as i64) == (b.width, b.height, b.fps.round() as i64)
 }
 
@@ -63,7 +63,7 @@ fn device_node_exists(index: i32) -> bool {
     }
 }
 
-fn probe(index: i32) -> Option<DiscoveredCamera> {
+fn probe(index: i32) -> Option<ProbedIndex> {
     if !device_node_exists(index) {
         return None;
     }
@@ -75,7 +75,7 @@ fn probe(index: i32) -> Option<DiscoveredCamera> {
     if !capture.read(&mut frame).unwrap_or(false) || frame.empty() {
         return None;
     }
-    Some(DiscoveredCamera {
+    Some(ProbedIndex {
         index,
         width: frame.cols() as u32,
         height: frame.rows() as u32,

@@ -16,12 +16,14 @@
 //! # Ok::<(), axvs_core::CameraError>(())
 //! ```
 
+mod backend;
 mod camera;
 mod discovery;
 mod preview;
 
+pub use backend::OpenCvBackend;
 pub use camera::{OpenCvCamera, OpenCvConfig, OpenCvSource};
-pub use discovery::{discover, DiscoveredCamera};
+pub use discovery::{discover, ProbedIndex};
 pub use preview::{check_display, display_available, spawn_previews, PreviewError, PreviewHandle, PreviewSpec};
 
 /// Turns OpenCV's own console logging off (it prints warnings for every failed open or probe).

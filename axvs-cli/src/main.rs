@@ -1,6 +1,7 @@
 //! `axvs`: record many cameras at once from a TOML rig file, and work with the timestamp logs.
 #![allow(clippy::print_stdout, reason = "a command's results are its standard output")]
 
+mod backends;
 mod commands;
 mod rig;
 
@@ -34,13 +35,16 @@ enum Command {
     /// Measure the pipeline against the FFmpeg CLI and the encoder alone, start-up, multi-camera load and
     /// timestamp extraction.
     Bench(commands::bench::BenchArgs),
-    /// List the cameras this machine can open (GenICam devices, OpenCV indices).
+    /// List the cameras this machine can open, backend by backend (plugins included).
     Discover {
-        /// Also list Aravis' built-in Fake camera.
+        /// Also list simulated devices (Aravis' built-in Fake camera).
         #[arg(long)]
         fake: bool,
     },
+    /// List the camera plugins found: file, name, version, ABI and backends, or why each was refused.
+    Plugins(commands::plugins::PluginsArgs),
     /// Read, write, dump or load a GenICam camera's nodes.
+    #[cfg(feature = "genicam")]
     Genicam(commands::genicam::GenicamArgs),
     /// Check a rig file without recording: prints the cameras and encoders it describes.
     Check {
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
         Command::Check { rig } => commands::check(&rig),
         Command::Bench(args) => commands::bench::run(args),
         Command::Discover { fake } => commands::discover(fake),
+        Command::Plugins(args) => commands::plugins::run(args),
+        #[cfg(feature = "genicam")]
         Command::Genicam(args) => commands::genicam::run(args),
     };
     match result {

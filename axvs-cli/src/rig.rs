@@ -27,12 +27,15 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use axvs_camera_genicam::{GenicamConfig, GenicamPixelFormat, Selector, Trigger};
-use axvs_camera_opencv::{OpenCvConfig, OpenCvSource};
-use axvs_core::{OverflowPolicy, PixelFormat, SyntheticConfig};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axvs_core::{BackendSettings, CameraConfig, OverflowPolicy, Positive, SettingsError};
 use axvs_encode::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::backends::Backends;
 
 /// The rig that `axvs run` uses without a file, and that `rigs/demo.toml` holds.
 pub const DEFAULT_RIG: &str = include_str!("../../rigs/demo.toml");
@@ -72,6 +75,7 @@ struct RigFile {
     queue_depth: Option<QueueDepth>,
     overflow: Option<OverflowPolicy>,
     encoder: Option<EncoderTable>,
+    plugin_dirs: Option<Vec<String>>,
     #[serde(default)]
     camera: Vec<Spanned<CameraTable>>,
 }
@@ -88,60 +92,25 @@ struct EncoderTable {
     keyframe_interval: Option<Positive>,
 }
 
+/// The keys of a `[[camera]]` table that the rig itself uses; every other key goes to the camera's backend.
+const RIG_KEYS: [&str; 7] = ["id", "name", "backend", "queue_depth", "overflow", "encoder", "display_fps"];
+
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct CameraTable {
     id: Spanned<SourceId>,
     name: Spanned<String>,
-    backend: Backend,
-    width: Option<Dimension>,
-    height: Option<Dimension>,
-    fps: Option<Positive>,
-    pixel_format: Option<Spanned<String>>,
-    paced: Option<bool>,
-    frames: Option<u64>,
-    index: Option<i64>,
-    path: Option<String>,
-    url: Option<String>,
-    pipeline: Option<String>,
+    backend: Spanned<String>,
     display_fps: Option<Positive>,
-    serial: Option<String>,
-    model: Option<String>,
-    device_id: Option<String>,
-    fake_interface: Option<bool>,
-    offset_x: Option<Dimension>,
-    offset_y: Option<Dimension>,
-    exposure_us: Option<Positive>,
-    gain_db: Option<f64>,
-    trigger: Option<TriggerKind>,
-    trigger_line: Option<String>,
-    trigger_activation: Option<String>,
-    buffers: Option<QueueDepth>,
-    genicam_config: Option<String>,
     queue_depth: Option<QueueDepth>,
     overflow: Option<OverflowPolicy>,
     encoder: Option<EncoderTable>,
 }
 
-/// Camera backends a rig can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Backend {
-    /// The built-in synthetic camera.
-    Synthetic,
-    /// OpenCV: webcams, device paths, files, URLs, GStreamer pipelines.
-    Opencv,
-    /// GenICam (GigE Vision, USB3 Vision) through Aravis.
-    Genicam,
-}
-
-/// GenICam trigger modes in the rig.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum TriggerKind {
-    FreeRun,
-    Software,
-    Hardware,
+/// Every camera table as keys and values with their places, for the backends' keys.
+#[derive(Debug, Deserialize)]
+struct CameraKeys {
+    #[serde(default)]
+    camera: Vec<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
 }
 
 /// A source id: 0 to 255 (it names the log entries and the video file).
@@ -155,21 +124,6 @@ impl TryFrom<i64> for SourceId {
         u8::try_from(v)
             .map(SourceId)
             .map_err(|_| format!("camera id {v} is out of range (allowed: 0 to 255)"))
-    }
-}
-
-/// A frame width or height: 1 to 16384.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(try_from = "i64")]
-struct Dimension(u32);
-
-impl TryFrom<i64> for Dimension {
-    type Error = String;
-    fn try_from(v: i64) -> Result<Self, String> {
-        match v {
-            1..=16384 => Ok(Dimension(v as u32)),
-            _ => Err(format!("{v} is not a valid size (allowed: 1 to 16384 pixels)")),
-        }
     }
 }
 
@@ -206,35 +160,6 @@ impl TryFrom<i64> for GpuIndex {
     }
 }
 
-/// A positive number (integer or float), e.g. a frame rate.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(try_from = "Number")]
-struct Positive(f64);
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(untagged)]
-enum Number {
-    Int(i64),
-    Float(f64),
-}
-
-impl TryFrom<Number> for Positive {
-    type Error = String;
-    fn try_from(n: Number) -> Result<Self, String> {
-        let v = match n {
-            Number::Int(i) => i as f64,
-            Number::Float(f) => f,
-        };
-        if v.is_finite() && (0.001..=100_000.0).contains(&v) {
-            Ok(Positive(v))
-        } else {
-            Err(format!(
-                "{v} is not allowed here (must be a number from 0.001 to 100000)"
-            ))
-        }
-    }
-}
-
 /// A validated rig, ready to build video systems from.
 #[derive(Debug, Clone)]
 pub struct Rig {
@@ -255,8 +180,10 @@ pub struct CameraSpec {
     pub id: u8,
     /// Name.
     pub name: String,
-    /// How to reach the camera.
-    pub camera: CameraSource,
+    /// The backend's name.
+    pub backend: String,
+    /// The backend's validated settings; makes the camera.
+    pub camera: Arc<dyn CameraConfig>,
     /// Queue depth.
     pub queue_depth: usize,
     /// Overflow policy.
@@ -267,17 +194,6 @@ pub struct CameraSpec {
     pub display_fps: Option<f64>,
     /// `file:line:column` of its table, for messages.
     pub location: String,
-}
-
-/// The backend and its settings.
-#[derive(Debug, Clone)]
-pub enum CameraSource {
-    /// A synthetic camera.
-    Synthetic(SyntheticConfig),
-    /// An OpenCV source.
-    OpenCv(OpenCvConfig),
-    /// A GenICam camera.
-    Genicam(GenicamConfig),
 }
 
 struct Locator<'a> {
@@ -334,34 +250,37 @@ impl EncoderTable {
             s.container = Some(v);
         }
         if let Some(v) = self.keyframe_interval {
-            s.keyframe_interval_s = v.0;
+            s.keyframe_interval_s = v.get();
         }
         s
     }
 }
 
 impl Rig {
-    /// Reads and validates a rig file.
-    pub fn load(path: &Path) -> Result<Rig, RigError> {
+    /// Reads and validates a rig file; `backends` resolves the backends its cameras name.
+    pub fn load(path: &Path, backends: &mut Backends) -> Result<Rig, RigError> {
         let text = std::fs::read_to_string(path).map_err(|source| RigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Rig::parse(&path.display().to_string(), &text)
+        let base = path.parent().unwrap_or(Path::new("."));
+        Rig::parse(&path.display().to_string(), &text, base, backends)
     }
 
     /// The built-in demo rig.
-    pub fn builtin() -> Result<Rig, RigError> {
-        Rig::parse(DEFAULT_RIG_NAME, DEFAULT_RIG)
+    pub fn builtin(backends: &mut Backends) -> Result<Rig, RigError> {
+        Rig::parse(DEFAULT_RIG_NAME, DEFAULT_RIG, Path::new("."), backends)
     }
 
-    /// Validates rig text; `file` names it in messages.
-    pub fn parse(file: &str, text: &str) -> Result<Rig, RigError> {
+    /// Validates rig text; `file` names it in messages, relative `plugin_dirs` start at `base`.
+    pub fn parse(file: &str, text: &str, base: &Path, backends: &mut Backends) -> Result<Rig, RigError> {
         let loc = Locator { file, text };
         let raw: RigFile = toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
+        let keys: CameraKeys = toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
         if raw.camera.is_empty() {
             return Err(loc.error(None, "the rig has no cameras; add at least one [[camera]] table"));
         }
+        let plugin_dirs: Vec<PathBuf> = raw.plugin_dirs.iter().flatten().map(|d| base.join(d)).collect();
         let defaults = raw
             .encoder
             .clone()
@@ -370,7 +289,7 @@ impl Rig {
         let mut ids: HashMap<u8, String> = HashMap::new();
         let mut names: HashMap<String, String> = HashMap::new();
         let mut cameras = Vec::with_capacity(raw.camera.len());
-        for table in &raw.camera {
+        for (table, keys) in raw.camera.iter().zip(keys.camera) {
             let location = loc.location(table.span());
             let cam = table.get_ref();
             let id = cam.id.get_ref().0;
@@ -393,122 +312,41 @@ impl Rig {
             let encoder = cam.encoder.clone().unwrap_or_default().apply(defaults.clone());
             axvs_encode::check_settings(&encoder)
                 .map_err(|e| loc.error(Some(table.span()), format!("camera {id} '{name}': {e}")))?;
-            let here = |message: String| loc.error(Some(table.span()), format!("camera {id} '{name}': {message}"));
-            let frame_format = |default: PixelFormat| -> Result<PixelFormat, RigError> {
-                match &cam.pixel_format {
-                    None => Ok(default),
-                    Some(p) => p
-                        .get_ref()
-                        .parse::<PixelFormat>()
-                        .map_err(|e| loc.error(Some(p.span()), e.to_string())),
-                }
-            };
-            let genicam_keys = [
-                ("serial", cam.serial.is_some()),
-                ("model", cam.model.is_some()),
-                ("device_id", cam.device_id.is_some()),
-                ("fake_interface", cam.fake_interface.is_some()),
-                ("offset_x", cam.offset_x.is_some()),
-                ("offset_y", cam.offset_y.is_some()),
-                ("exposure_us", cam.exposure_us.is_some()),
-                ("gain_db", cam.gain_db.is_some()),
-                ("trigger", cam.trigger.is_some()),
-                ("trigger_line", cam.trigger_line.is_some()),
-                ("trigger_activation", cam.trigger_activation.is_some()),
-                ("buffers", cam.buffers.is_some()),
-                ("genicam_config", cam.genicam_config.is_some()),
-            ];
-            if cam.backend != Backend::Genicam {
-                if let Some((key, _)) = genicam_keys.iter().find(|(_, given)| *given) {
-                    return Err(here(format!("'{key}' applies to backend \"genicam\"")));
+            let backend_name = cam.backend.get_ref();
+            let backend = backends
+                .find(backend_name, &plugin_dirs)
+                .map_err(|e| loc.error(Some(cam.backend.span()), e.to_string()))?;
+            let mut settings = toml::Table::new();
+            let mut spans = HashMap::new();
+            for (key, value) in keys {
+                if !RIG_KEYS.contains(&key.get_ref().as_str()) {
+                    spans.insert(key.get_ref().clone(), (key.span(), value.span()));
+                    settings.insert(key.into_inner(), value.into_inner());
                 }
             }
-            let selectors: Vec<&str> = [
-                ("index", cam.index.is_some()),
-                ("path", cam.path.is_some()),
-                ("url", cam.url.is_some()),
-                ("pipeline", cam.pipeline.is_some()),
-            ]
-            .into_iter()
-            .filter_map(|(key, given)| given.then_some(key))
-            .collect();
-            let camera =
-                match cam.backend {
-                    Backend::Synthetic => {
-                        if let Some(key) = selectors.first() {
-                            return Err(here(format!(
-                                "'{key}' applies to backend \"opencv\", not \"synthetic\""
-                            )));
-                        }
-                        let pixel_format = frame_format(PixelFormat::Mono8)?;
-                        if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
-                            return Err(here(format!(
-                                "the synthetic camera renders mono8 or bgr8, not {pixel_format}"
-                            )));
-                        }
-                        let config = SyntheticConfig {
-                            width: cam.width.map(|d| d.0).unwrap_or(640),
-                            height: cam.height.map(|d| d.0).unwrap_or(480),
-                            fps: cam.fps.map(|f| f.0).unwrap_or(30.0),
-                            pixel_format,
-                            paced: cam.paced.unwrap_or(true),
-                            frame_limit: cam.frames,
-                        };
-                        if config.width < 64 || config.height < 32 {
-                            return Err(here(format!(
-                                "synthetic frames must be at least 64x32, not {}x{}",
-                                config.width, config.height
-                            )));
-                        }
-                        CameraSource::Synthetic(config)
-                    }
-                    Backend::Opencv => {
-                        let source =
-                            match (selectors.as_slice(), cam) {
-                                ([_], CameraTable { index: Some(i), .. }) => {
-                                    let index = i32::try_from(*i).ok().filter(|i| *i >= 0).ok_or_else(|| {
-                                        here(format!("index {i} is out of range (allowed: 0 and up)"))
-                                    })?;
-                                    OpenCvSource::Index(index)
-                                }
-                                ([_], CameraTable { path: Some(p), .. }) => OpenCvSource::Path(p.into()),
-                                ([_], CameraTable { url: Some(u), .. }) => OpenCvSource::Url(u.clone()),
-                                ([_], CameraTable { pipeline: Some(p), .. }) => OpenCvSource::Pipeline(p.clone()),
-                                _ => {
-                                    return Err(here(format!(
-                                "backend \"opencv\" needs exactly one of index, path, url, pipeline (given: {})",
-                                if selectors.is_empty() { "none".to_string() } else { selectors.join(", ") }
-                            )))
-                                }
-                            };
-                        if cam.frames.is_some() {
-                            return Err(here("'frames' applies to backend \"synthetic\"".into()));
-                        }
-                        let pixel_format = frame_format(PixelFormat::Bgr8)?;
-                        if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
-                            return Err(here(format!(
-                                "the OpenCV backend delivers bgr8, or mono8 by conversion, not {pixel_format}"
-                            )));
-                        }
-                        CameraSource::OpenCv(OpenCvConfig {
-                            source,
-                            width: cam.width.map(|d| d.0),
-                            height: cam.height.map(|d| d.0),
-                            fps: cam.fps.map(|f| f.0),
-                            pixel_format,
-                            paced: cam.paced.unwrap_or(true),
-                        })
-                    }
-                    Backend::Genicam => genicam_source(cam, &selectors, &here, &loc)?,
+            let camera = backend.configure(&BackendSettings::new(settings)).map_err(|e| {
+                // A key's error points at the key (unknown) or its value (refused); others at the table.
+                let top = e.key().map(|k| k.split('.').next().unwrap_or(k));
+                let span = match (&e, top.and_then(|k| spans.get(k))) {
+                    (SettingsError::UnknownKey { .. }, Some((key, _))) => key.clone(),
+                    (_, Some((_, value))) => value.clone(),
+                    (_, None) => table.span(),
                 };
+                let message = match &e {
+                    SettingsError::UnknownKey { .. } | SettingsError::Value { .. } => e.to_string(),
+                    _ => format!("camera {id} '{name}': {e}"),
+                };
+                loc.error(Some(span), message)
+            })?;
             cameras.push(CameraSpec {
                 id,
                 name,
+                backend: backend.name().to_string(),
                 camera,
                 queue_depth: cam.queue_depth.or(raw.queue_depth).map(|q| q.0).unwrap_or(64),
                 overflow: cam.overflow.or(raw.overflow).unwrap_or_default(),
                 encoder,
-                display_fps: cam.display_fps.map(|f| f.0),
+                display_fps: cam.display_fps.map(Positive::get),
                 location,
             });
         }
@@ -521,115 +359,49 @@ impl Rig {
     }
 }
 
-/// The settings of a `backend = "genicam"` camera.
-fn genicam_source(
-    cam: &CameraTable,
-    selectors: &[&str],
-    here: &dyn Fn(String) -> RigError,
-    loc: &Locator<'_>,
-) -> Result<CameraSource, RigError> {
-    if let Some(key) = selectors.iter().find(|k| **k != "index") {
-        return Err(here(format!("'{key}' applies to backend \"opencv\", not \"genicam\"")));
-    }
-    let named: Vec<&str> = [
-        ("serial", cam.serial.is_some()),
-        ("model", cam.model.is_some()),
-        ("device_id", cam.device_id.is_some()),
-        ("index", cam.index.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(key, given)| given.then_some(key))
-    .collect();
-    let selector = match (named.as_slice(), cam) {
-        ([_], CameraTable { serial: Some(s), .. }) => Selector::Serial(s.clone()),
-        ([_], CameraTable { model: Some(m), .. }) => Selector::Model(m.clone()),
-        ([_], CameraTable { device_id: Some(d), .. }) => Selector::DeviceId(d.clone()),
-        ([_], CameraTable { index: Some(i), .. }) => Selector::Index(
-            u32::try_from(*i).map_err(|_| here(format!("index {i} is out of range (allowed: 0 and up)")))?,
-        ),
-        _ => {
-            return Err(here(format!(
-                "backend \"genicam\" needs exactly one of serial, model, device_id, index (given: {})",
-                if named.is_empty() {
-                    "none".to_string()
-                } else {
-                    named.join(", ")
-                }
-            )))
-        }
-    };
-    if cam.frames.is_some() || cam.paced.is_some() {
-        return Err(here("'frames' and 'paced' apply to other backends".into()));
-    }
-    let pixel_format = match &cam.pixel_format {
-        None => None,
-        Some(p) => Some(
-            p.get_ref()
-                .parse::<GenicamPixelFormat>()
-                .map_err(|e| loc.error(Some(p.span()), e))?,
-        ),
-    };
-    let trigger = match cam.trigger.unwrap_or(TriggerKind::FreeRun) {
-        TriggerKind::FreeRun => Trigger::FreeRun,
-        TriggerKind::Software => Trigger::Software,
-        TriggerKind::Hardware => Trigger::Hardware {
-            line: cam
-                .trigger_line
-                .clone()
-                .ok_or_else(|| here("trigger = \"hardware\" needs trigger_line (e.g. \"Line1\")".into()))?,
-            activation: cam.trigger_activation.clone().unwrap_or_else(|| "RisingEdge".into()),
-        },
-    };
-    Ok(CameraSource::Genicam(GenicamConfig {
-        selector,
-        fake_interface: cam.fake_interface.unwrap_or(false),
-        width: cam.width.map(|d| d.0),
-        height: cam.height.map(|d| d.0),
-        offset_x: cam.offset_x.map(|d| d.0),
-        offset_y: cam.offset_y.map(|d| d.0),
-        pixel_format,
-        fps: cam.fps.map(|f| f.0),
-        exposure_us: cam.exposure_us.map(|f| f.0),
-        gain_db: cam.gain_db,
-        trigger,
-        buffers: cam.buffers.map(|b| b.0).unwrap_or(16),
-        config_file: cam.genicam_config.as_ref().map(PathBuf::from),
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Result<Rig, RigError> {
+        Rig::parse("r.toml", text, Path::new("."), &mut Backends::builtin())
+    }
+
     #[test]
     fn the_builtin_rig_is_valid_and_mixes_mono_and_colour() {
-        let rig = Rig::builtin().expect("demo rig");
+        let rig = Rig::builtin(&mut Backends::builtin()).expect("demo rig");
         assert!(rig.cameras.len() >= 2);
-        let formats: Vec<PixelFormat> = rig
-            .cameras
-            .iter()
-            .map(|c| match &c.camera {
-                CameraSource::Synthetic(s) => s.pixel_format,
-                CameraSource::OpenCv(o) => o.pixel_format,
-                CameraSource::Genicam(_) => PixelFormat::Mono8,
-            })
-            .collect();
-        assert!(formats.contains(&PixelFormat::Mono8) && formats.contains(&PixelFormat::Bgr8));
+        let summaries: Vec<String> = rig.cameras.iter().map(|c| c.camera.summary()).collect();
+        assert!(summaries.iter().any(|s| s.ends_with("mono8")), "{summaries:?}");
+        assert!(summaries.iter().any(|s| s.ends_with("bgr8")), "{summaries:?}");
     }
 
     #[test]
     fn errors_name_line_and_column() {
         let text = "output_dir = \"x\"\n[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\nqp = 3\n";
-        let err = Rig::parse("r.toml", text).expect_err("unknown key").to_string();
+        let err = parse(text).expect_err("unknown key").to_string();
         assert!(err.starts_with("r.toml:6:1: unknown field `qp`"), "{err}");
+        let text = "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\nwidth = 8\n";
+        let err = parse(text).expect_err("too small").to_string();
+        assert!(err.starts_with("r.toml:1:1: camera 1 'a': synthetic frames must be at least 64x32"), "{err}");
     }
 
     #[test]
     fn camera_overrides_apply_on_top_of_rig_defaults() {
         let text = "[encoder]\nqp = 30\npreset = 2\n[[camera]]\nid = 4\nname = \"a\"\nbackend = \"synthetic\"\n\
                     [camera.encoder]\nqp = 10\n";
-        let rig = Rig::parse("r.toml", text).expect("valid");
+        let rig = parse(text).expect("valid");
         let enc = &rig.cameras[0].encoder;
         assert_eq!((enc.qp.get(), enc.preset.get()), (10, 2));
+    }
+
+    #[test]
+    fn backend_keys_go_to_the_backend_the_camera_names() {
+        let text = "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\nwidth = 320\nheight = 240\n\
+                    queue_depth = 3\ndisplay_fps = 5\n";
+        let rig = parse(text).expect("valid");
+        let cam = &rig.cameras[0];
+        assert_eq!(cam.camera.summary(), "synthetic 320x240 30 fps mono8");
+        assert_eq!((cam.backend.as_str(), cam.queue_depth, cam.display_fps), ("synthetic", 3, Some(5.0)));
     }
 }

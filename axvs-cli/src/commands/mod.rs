@@ -1,13 +1,18 @@
 //! One module per `axvs` subcommand.
 
 pub mod bench;
+#[cfg(feature = "genicam")]
 pub mod genicam;
+pub mod plugins;
 pub mod run;
 pub mod timestamps;
 
 use std::path::Path;
 
-use crate::rig::{CameraSource, Rig, RigError};
+use axvs_core::DiscoverOptions;
+
+use crate::backends::Backends;
+use crate::rig::{Rig, RigError};
 
 /// Why a command failed; printed as one line.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +62,7 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
 
 /// `axvs check`.
 pub fn check(path: &Path) -> Result<(), CliError> {
-    let rig = Rig::load(path)?;
+    let rig = Rig::load(path, &mut Backends::builtin())?;
     println!(
         "{}: {} camera(s), output under {}",
         rig.source,
@@ -65,18 +70,12 @@ pub fn check(path: &Path) -> Result<(), CliError> {
         rig.output_dir.display()
     );
     for cam in &rig.cameras {
-        let source = match &cam.camera {
-            CameraSource::Synthetic(s) => {
-                format!("synthetic {}x{} {} fps {}", s.width, s.height, s.fps, s.pixel_format)
-            }
-            CameraSource::OpenCv(o) => format!("opencv {} {}", o.source, o.pixel_format),
-            CameraSource::Genicam(g) => format!("genicam {}", g.selector),
-        };
         let e = &cam.encoder;
         println!(
-            "  {:03} {:<16} {source} -> {} preset {} qp {} {} {} (queue {})",
+            "  {:03} {:<16} {} -> {} preset {} qp {} {} {} (queue {})",
             cam.id,
             cam.name,
+            cam.camera.summary(),
             e.encoder_name().unwrap_or("?"),
             e.preset.get(),
             e.qp.get(),
@@ -88,24 +87,17 @@ pub fn check(path: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `axvs discover`: the cameras each backend can open here.
-pub fn discover(fake: bool) -> Result<(), CliError> {
-    let genicam = axvs_camera_genicam::discover(fake);
-    if genicam.is_empty() {
-        println!("GenICam: no devices found");
-    }
-    for (i, d) in genicam.iter().enumerate() {
-        println!(
-            "GenICam #{i}: {} {} serial {} ({} {}) id '{}'",
-            d.vendor, d.model, d.serial, d.protocol, d.address, d.id
-        );
-    }
-    let opencv = axvs_camera_opencv::discover(64, 5);
-    if opencv.is_empty() {
-        println!("OpenCV: no cameras found (models and serial numbers are not available through OpenCV)");
-    }
-    for cam in opencv {
-        println!("OpenCV #{}: {}x{} @ {} fps", cam.index, cam.width, cam.height, cam.fps);
+/// `axvs discover`: the cameras each backend (built in, or from a plugin) can open here.
+pub fn discover(simulated: bool) -> Result<(), CliError> {
+    let mut backends = Backends::builtin();
+    backends.load_plugins(&[]);
+    let options = DiscoverOptions { simulated };
+    for backend in backends.registry().iter() {
+        match backend.discover(&options) {
+            Ok(found) if found.is_empty() => println!("{}: no cameras found", backend.name()),
+            Ok(found) => found.iter().for_each(|cam| println!("{cam}")),
+            Err(e) => println!("{}: discovery failed: {e}", backend.name()),
+        }
     }
     Ok(())
 }

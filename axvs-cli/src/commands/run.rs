@@ -5,11 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axvs_camera_genicam::GenicamCamera;
-use axvs_camera_opencv::{spawn_previews, OpenCvCamera, PreviewSpec};
 use axvs_core::{
-    Camera, FrameMailbox, StopReport, SyntheticCamera, SystemConfig, SystemEvent, SystemState, SystemStatus,
-    VideoSystem,
+    CameraInfo, FrameMailbox, StopReport, SystemConfig, SystemEvent, SystemState, SystemStatus, VideoSystem,
 };
 use axvs_encode::FfmpegEncoderFactory;
 use axvs_log::{manifest, npz, FileLogSink};
@@ -19,7 +16,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::CliError;
-use crate::rig::{CameraSource, CameraSpec, Rig};
+use crate::backends::Backends;
+use crate::rig::{CameraSpec, Rig};
 
 /// Arguments of `axvs run`.
 #[derive(Debug, Args)]
@@ -72,6 +70,7 @@ struct Running {
 /// The final figures of one camera, as `--report` writes them.
 #[derive(Debug, Serialize)]
 struct CameraReport {
+    backend: String,
     status: SystemStatus,
     video: Option<PathBuf>,
     video_frames: Option<u64>,
@@ -93,9 +92,10 @@ struct RunReport {
 /// Runs the command.
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let launched = Instant::now();
+    let mut backends = Backends::builtin();
     let rig = match &args.rig {
-        Some(path) => Rig::load(path)?,
-        None => Rig::builtin()?,
+        Some(path) => Rig::load(path, &mut backends)?,
+        None => Rig::builtin(&mut backends)?,
     };
     let seconds = |flag: &str, value: f64| {
         Duration::try_from_secs_f64(value)
@@ -120,11 +120,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     // leaves no session directory behind.
     let mut opened = Vec::with_capacity(rig.cameras.len());
     for spec in &rig.cameras {
-        let mut camera: Box<dyn Camera> = match &spec.camera {
-            CameraSource::Synthetic(config) => Box::new(SyntheticCamera::new(config.clone())),
-            CameraSource::OpenCv(config) => Box::new(OpenCvCamera::new(config.clone())),
-            CameraSource::Genicam(config) => Box::new(GenicamCamera::new(config.clone())),
-        };
+        let mut camera = spec.camera.camera();
         let info = camera.open().map_err(|e| {
             CliError::Recording(format!(
                 "camera {} '{}': {e} (camera defined at {})",
@@ -172,13 +168,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         };
         let system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
         if let Some(mailbox) = &preview {
-            previews.push(PreviewSpec {
-                title: format!("axvs {:03} {}", spec.id, spec.name),
-                mailbox: Arc::clone(mailbox),
-                width: info.width,
-                height: info.height,
-                pixel_format: info.pixel_format,
-            });
+            previews.push((spec, Arc::clone(mailbox), info.clone()));
         }
         cameras.push(Running {
             spec: spec.clone(),
@@ -411,6 +401,7 @@ fn finish(
                 .unwrap_or_else(|| "-".into())
         );
         camera_reports.push(CameraReport {
+            backend: cam.spec.backend.clone(),
             status: report.status.clone(),
             video: report.video.as_ref().map(|v| v.path.clone()),
             video_frames: report.video.as_ref().map(|v| v.frames),
@@ -613,4 +604,37 @@ impl Display {
             }
         }
     }
+}
+
+/// The preview windows, one per camera that asks for one.
+#[cfg(feature = "opencv")]
+fn spawn_previews(
+    cameras: Vec<(&CameraSpec, Arc<FrameMailbox>, CameraInfo)>,
+) -> Result<axvs_camera_opencv::PreviewHandle, String> {
+    let specs = cameras
+        .into_iter()
+        .map(|(spec, mailbox, info)| axvs_camera_opencv::PreviewSpec {
+            title: format!("axvs {:03} {}", spec.id, spec.name),
+            mailbox,
+            width: info.width,
+            height: info.height,
+            pixel_format: info.pixel_format,
+        })
+        .collect();
+    axvs_camera_opencv::spawn_previews(specs).map_err(|e| e.to_string())
+}
+
+/// Without OpenCV there is no preview window.
+#[cfg(not(feature = "opencv"))]
+fn spawn_previews(_: Vec<(&CameraSpec, Arc<FrameMailbox>, CameraInfo)>) -> Result<NoPreview, String> {
+    Err("this axvs was built without the opencv feature, which draws the preview".into())
+}
+
+/// Stands for the preview handle when there is none.
+#[cfg(not(feature = "opencv"))]
+struct NoPreview;
+
+#[cfg(not(feature = "opencv"))]
+impl NoPreview {
+    fn close(&mut self) {}
 }

@@ -58,8 +58,16 @@ impl CameraBackend for SyntheticBackend {
         Ok(Arc::new(config))
     }
 
+    /// Always one: the synthetic camera needs no device.
     fn discover(&self, _: &DiscoverOptions) -> Result<Vec<DiscoveredCamera>, CameraError> {
-        Ok(Vec::new())
+        Ok(vec![DiscoveredCamera {
+            backend: self.name().into(),
+            address: "(built in, any size from 64x32)".into(),
+            vendor: Some("axvs".into()),
+            model: Some("synthetic".into()),
+            pixel_formats: vec![PixelFormat::Mono8.to_string(), PixelFormat::Bgr8.to_string()],
+            ..DiscoveredCamera::default()
+        }])
     }
 }
 

@@ -1,0 +1,138 @@
+//! OpenCV as a registered backend: `backend = "opencv"` in a rig, with exactly one of `index`, `path`, `url`
+//! or `pipeline`.
+
+use std::sync::Arc;
+
+use axvs_core::{
+    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions,
+    DiscoveredCamera, PixelFormat, Positive, SettingsError,
+};
+use serde::Deserialize;
+
+use crate::{OpenCvCamera, OpenCvConfig, OpenCvSource};
+
+/// Highest `/dev/video` index discovery probes.
+pub const DISCOVER_MAX_INDEX: i32 = 64;
+/// Discovery stops after this many missing indices in a row.
+pub const DISCOVER_MISS_LIMIT: u32 = 5;
+
+/// The OpenCV backend (`opencv`): webcams, device paths, video files, URLs, GStreamer pipelines.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenCvBackend;
+
+/// The rig keys of an OpenCV camera.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    index: Option<i64>,
+    path: Option<String>,
+    url: Option<String>,
+    pipeline: Option<String>,
+    width: Option<Dimension>,
+    height: Option<Dimension>,
+    fps: Option<Positive>,
+    pixel_format: Option<PixelFormat>,
+    paced: Option<bool>,
+}
+
+impl CameraBackend for OpenCvBackend {
+    fn name(&self) -> &str {
+        "opencv"
+    }
+
+    fn configure(&self, settings: &BackendSettings) -> Result<Arc<dyn CameraConfig>, SettingsError> {
+        let s: Settings = settings.parse()?;
+        let source = match (s.index, s.path, s.url, s.pipeline) {
+            (Some(i), None, None, None) => OpenCvSource::Index(
+                i32::try_from(i)
+                    .ok()
+                    .filter(|i| *i >= 0)
+                    .ok_or_else(|| SettingsError::value("index", format!("index {i} is out of range (allowed: 0 and up)")))?,
+            ),
+            (None, Some(p), None, None) => OpenCvSource::Path(p.into()),
+            (None, None, Some(u), None) => OpenCvSource::Url(u),
+            (None, None, None, Some(p)) => OpenCvSource::Pipeline(p),
+            _ => {
+                let given: Vec<&str> = ["index", "path", "url", "pipeline"]
+                    .into_iter()
+                    .filter(|key| settings.table().contains_key(*key))
+                    .collect();
+                return Err(SettingsError::table(format!(
+                    "backend \"opencv\" needs exactly one of index, path, url, pipeline (given: {})",
+                    if given.is_empty() { "none".to_string() } else { given.join(", ") }
+                )));
+            }
+        };
+        let defaults = OpenCvConfig::new(source);
+        let pixel_format = s.pixel_format.unwrap_or(defaults.pixel_format);
+        if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
+            return Err(SettingsError::value(
+                "pixel_format",
+                format!("the OpenCV backend delivers bgr8, or mono8 by conversion, not {pixel_format}"),
+            ));
+        }
+        Ok(Arc::new(OpenCvConfig {
+            width: s.width.map(Dimension::get),
+            height: s.height.map(Dimension::get),
+            fps: s.fps.map(Positive::get),
+            pixel_format,
+            paced: s.paced.unwrap_or(defaults.paced),
+            ..defaults
+        }))
+    }
+
+    fn discover(&self, _: &DiscoverOptions) -> Result<Vec<DiscoveredCamera>, CameraError> {
+        Ok(crate::discover(DISCOVER_MAX_INDEX, DISCOVER_MISS_LIMIT)
+            .into_iter()
+            .map(|cam| DiscoveredCamera {
+                backend: "opencv".into(),
+                address: format!("index {}", cam.index),
+                sizes: vec![(cam.width, cam.height)],
+                rates: if cam.fps > 0.0 { vec![cam.fps] } else { Vec::new() },
+                pixel_formats: vec!["bgr8".into(), "mono8".into()],
+                ..DiscoveredCamera::default()
+            })
+            .collect())
+    }
+}
+
+impl CameraConfig for OpenCvConfig {
+    fn summary(&self) -> String {
+        let size = match (self.width, self.height) {
+            (Some(w), Some(h)) => format!(" {w}x{h}"),
+            _ => String::new(),
+        };
+        let fps = self.fps.map(|f| format!(" {f} fps")).unwrap_or_default();
+        format!("opencv {}{size}{fps} {}", self.source, self.pixel_format)
+    }
+
+    fn camera(&self) -> Box<dyn Camera> {
+        Box::new(OpenCvCamera::new(self.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configure(text: &str) -> Result<Arc<dyn CameraConfig>, SettingsError> {
+        OpenCvBackend.configure(&BackendSettings::new(text.parse().expect("toml")))
+    }
+
+    #[test]
+    fn exactly_one_source_is_named() {
+        let summary = configure("pipeline = \"videotestsrc ! appsink\"\nwidth = 320\nheight = 240")
+            .expect("valid")
+            .summary();
+        assert_eq!(summary, "opencv pipeline 'videotestsrc ! appsink' 320x240 bgr8");
+        assert!(configure("index = 0\npixel_format = \"mono8\"").is_ok());
+        for (text, given) in [("", "none"), ("index = 0\npath = \"/dev/video0\"", "index, path")] {
+            let e = configure(text).expect_err(text);
+            assert_eq!(e.key(), None);
+            assert!(e.to_string().ends_with(&format!("(given: {given})")), "{e}");
+        }
+        assert_eq!(configure("index = -1").expect_err("negative").key(), Some("index"));
+        assert_eq!(configure("index = 0\nframes = 3").expect_err("synthetic key").key(), Some("frames"));
+        assert_eq!(configure("index = 0\npixel_format = \"mono16\"").expect_err("16 bit").key(), Some("pixel_format"));
+    }
+}

@@ -1,0 +1,43 @@
+//! `axvs plugins`: where plugins are looked for, and what became of every file found.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::CliError;
+use crate::backends::{Backends, PluginLoad};
+
+/// Arguments of `axvs plugins`.
+#[derive(Debug, Args)]
+pub struct PluginsArgs {
+    /// More plugin files or folders to look in (after AXVS_PLUGIN_PATH).
+    dirs: Vec<PathBuf>,
+}
+
+/// Runs the command.
+pub fn run(args: PluginsArgs) -> Result<(), CliError> {
+    println!("plugin ABI {}; search path:", axvs_plugin::abi_version());
+    for entry in axvs_plugin::search_path(&args.dirs) {
+        let state = if entry.path.exists() { "" } else { " (missing)" };
+        println!("  {}{state}", entry.path.display());
+    }
+    let mut backends = Backends::builtin();
+    backends.load_plugins(&args.dirs);
+    if backends.plugins().is_empty() {
+        println!("no plugins found");
+    }
+    for load in backends.plugins() {
+        match load {
+            PluginLoad::Loaded(info) => println!(
+                "{}: plugin {} {}, ABI {}, backends: {}",
+                info.path.display(),
+                info.name,
+                info.version,
+                info.abi,
+                info.backends.join(", ")
+            ),
+            PluginLoad::Refused(why) => println!("refused: {why}"),
+        }
+    }
+    Ok(())
+}
