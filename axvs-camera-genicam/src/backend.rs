@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axvs_core::{
-    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions,
-    DiscoveredCamera, Positive, SettingsError,
+    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
+    Positive, SettingsError,
 };
 use serde::Deserialize;
 
@@ -85,13 +85,20 @@ impl CameraBackend for GenicamBackend {
                     .collect();
                 return Err(SettingsError::table(format!(
                     "backend \"genicam\" needs exactly one of serial, model, device_id, index (given: {})",
-                    if given.is_empty() { "none".to_string() } else { given.join(", ") }
+                    if given.is_empty() {
+                        "none".to_string()
+                    } else {
+                        given.join(", ")
+                    }
                 )));
             }
         };
         let pixel_format = s
             .pixel_format
-            .map(|p| p.parse::<GenicamPixelFormat>().map_err(|e| SettingsError::value("pixel_format", e)))
+            .map(|p| {
+                p.parse::<GenicamPixelFormat>()
+                    .map_err(|e| SettingsError::value("pixel_format", e))
+            })
             .transpose()?;
         let trigger = match s.trigger.unwrap_or(TriggerKind::FreeRun) {
             TriggerKind::FreeRun => Trigger::FreeRun,

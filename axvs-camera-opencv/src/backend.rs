@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axvs_core::{
-    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions,
-    DiscoveredCamera, PixelFormat, Positive, SettingsError,
+    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
+    PixelFormat, Positive, SettingsError,
 };
 use serde::Deserialize;
 
@@ -43,12 +43,11 @@ impl CameraBackend for OpenCvBackend {
     fn configure(&self, settings: &BackendSettings) -> Result<Arc<dyn CameraConfig>, SettingsError> {
         let s: Settings = settings.parse()?;
         let source = match (s.index, s.path, s.url, s.pipeline) {
-            (Some(i), None, None, None) => OpenCvSource::Index(
-                i32::try_from(i)
-                    .ok()
-                    .filter(|i| *i >= 0)
-                    .ok_or_else(|| SettingsError::value("index", format!("index {i} is out of range (allowed: 0 and up)")))?,
-            ),
+            (Some(i), None, None, None) => {
+                OpenCvSource::Index(i32::try_from(i).ok().filter(|i| *i >= 0).ok_or_else(|| {
+                    SettingsError::value("index", format!("index {i} is out of range (allowed: 0 and up)"))
+                })?)
+            }
             (None, Some(p), None, None) => OpenCvSource::Path(p.into()),
             (None, None, Some(u), None) => OpenCvSource::Url(u),
             (None, None, None, Some(p)) => OpenCvSource::Pipeline(p),
@@ -59,7 +58,11 @@ impl CameraBackend for OpenCvBackend {
                     .collect();
                 return Err(SettingsError::table(format!(
                     "backend \"opencv\" needs exactly one of index, path, url, pipeline (given: {})",
-                    if given.is_empty() { "none".to_string() } else { given.join(", ") }
+                    if given.is_empty() {
+                        "none".to_string()
+                    } else {
+                        given.join(", ")
+                    }
                 )));
             }
         };
@@ -132,7 +135,15 @@ mod tests {
             assert!(e.to_string().ends_with(&format!("(given: {given})")), "{e}");
         }
         assert_eq!(configure("index = -1").expect_err("negative").key(), Some("index"));
-        assert_eq!(configure("index = 0\nframes = 3").expect_err("synthetic key").key(), Some("frames"));
-        assert_eq!(configure("index = 0\npixel_format = \"mono16\"").expect_err("16 bit").key(), Some("pixel_format"));
+        assert_eq!(
+            configure("index = 0\nframes = 3").expect_err("synthetic key").key(),
+            Some("frames")
+        );
+        assert_eq!(
+            configure("index = 0\npixel_format = \"mono16\"")
+                .expect_err("16 bit")
+                .key(),
+            Some("pixel_format")
+        );
     }
 }

@@ -46,7 +46,12 @@ pub struct UnknownBackend {
 
 impl fmt::Display for UnknownBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown backend \"{}\" (available: {}", self.name, self.available.join(", "))?;
+        write!(
+            f,
+            "unknown backend \"{}\" (available: {}",
+            self.name,
+            self.available.join(", ")
+        )?;
         if !self.refused.is_empty() {
             write!(f, "; plugins refused: {}", self.refused.join("; "))?;
         }

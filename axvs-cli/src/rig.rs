@@ -93,7 +93,15 @@ struct EncoderTable {
 }
 
 /// The keys of a `[[camera]]` table that the rig itself uses; every other key goes to the camera's backend.
-const RIG_KEYS: [&str; 7] = ["id", "name", "backend", "queue_depth", "overflow", "encoder", "display_fps"];
+const RIG_KEYS: [&str; 7] = [
+    "id",
+    "name",
+    "backend",
+    "queue_depth",
+    "overflow",
+    "encoder",
+    "display_fps",
+];
 
 #[derive(Debug, Deserialize)]
 struct CameraTable {
@@ -383,7 +391,10 @@ mod tests {
         assert!(err.starts_with("r.toml:6:1: unknown field `qp`"), "{err}");
         let text = "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\nwidth = 8\n";
         let err = parse(text).expect_err("too small").to_string();
-        assert!(err.starts_with("r.toml:1:1: camera 1 'a': synthetic frames must be at least 64x32"), "{err}");
+        assert!(
+            err.starts_with("r.toml:1:1: camera 1 'a': synthetic frames must be at least 64x32"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -402,6 +413,9 @@ mod tests {
         let rig = parse(text).expect("valid");
         let cam = &rig.cameras[0];
         assert_eq!(cam.camera.summary(), "synthetic 320x240 30 fps mono8");
-        assert_eq!((cam.backend.as_str(), cam.queue_depth, cam.display_fps), ("synthetic", 3, Some(5.0)));
+        assert_eq!(
+            (cam.backend.as_str(), cam.queue_depth, cam.display_fps),
+            ("synthetic", 3, Some(5.0))
+        );
     }
 }

@@ -5,9 +5,7 @@ use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
 use abi_stable::std_types::{RBox, ROption, RResult, RStr, RString, RVec, Tuple2};
 use abi_stable::{declare_root_module_statics, StableAbi};
-use axvs_core::{
-    CameraError, CameraIdentity, CameraInfo, DiscoveredCamera, GrabInfo, PixelFormat, SettingsError,
-};
+use axvs_core::{CameraError, CameraIdentity, CameraInfo, DiscoveredCamera, GrabInfo, PixelFormat, SettingsError};
 
 /// The plugin ABI version a host accepts and a plugin declares, as `major.minor.patch`: a plugin loads
 /// when its major number equals the host's (and, for major 0, its minor number too) and its minor number
@@ -155,15 +153,24 @@ impl From<AbiGrabInfo> for GrabInfo {
 #[derive(StableAbi, Debug, Clone, PartialEq)]
 #[allow(missing_docs, reason = "the variants mirror axvs_core::CameraError")]
 pub enum AbiCameraError {
-    Open { source_name: RString, reason: RString },
-    Setting { setting: RString, reason: RString },
+    Open {
+        source_name: RString,
+        reason: RString,
+    },
+    Setting {
+        setting: RString,
+        reason: RString,
+    },
     UnsupportedFormat(RString),
     Timeout,
     FrameLost(RString),
     Disconnected(RString),
     EndOfStream,
     NotReady(RString),
-    BufferSize { expected: u64, given: u64 },
+    BufferSize {
+        expected: u64,
+        given: u64,
+    },
     Device(RString),
     /// The plugin panicked; the message, as far as it is text.
     Panicked(RString),

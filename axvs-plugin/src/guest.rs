@@ -12,8 +12,8 @@ use abi_stable::std_types::{RErr, ROk, RResult, RSliceMut, RStr, RString, RVec};
 use axvs_core::{BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, SettingsError};
 
 use crate::abi::{
-    AbiCamera, AbiCameraBox, AbiCameraError, AbiCameraInfo, AbiCamera_TO, AbiDiscovered, AbiGrabInfo,
-    AbiSettingsError, PluginMod, PluginModRef,
+    AbiCamera, AbiCameraBox, AbiCameraError, AbiCameraInfo, AbiCamera_TO, AbiDiscovered, AbiGrabInfo, AbiSettingsError,
+    PluginMod, PluginModRef,
 };
 
 /// The backends of the plugin this copy of the crate is linked into.
@@ -27,6 +27,7 @@ pub fn root_module(
     backends: fn() -> Vec<Box<dyn CameraBackend>>,
 ) -> PluginModRef {
     BACKENDS.get_or_init(backends);
+    quiet_panics();
     PluginMod {
         name: RStr::from_str(name),
         version: RStr::from_str(version),
@@ -38,13 +39,36 @@ pub fn root_module(
     .leak_into_prefix()
 }
 
-/// The text of a panic's payload.
+thread_local! {
+    /// Where the last panic on this thread happened, kept by the plugin's panic hook.
+    static PANIC_AT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Replaces the plugin's panic hook (its own copy of std's) with one that keeps the panic's place for the
+/// error the host reports, instead of printing to the recording's terminal. With `RUST_BACKTRACE` set,
+/// the default hook still prints, for the plugin's developer.
+fn quiet_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let place = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+        PANIC_AT.with(|at| *at.borrow_mut() = place);
+        if std::env::var_os("RUST_BACKTRACE").is_some() {
+            default(info);
+        }
+    }));
+}
+
+/// The text of a panic's payload, and where it happened when known.
 pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    payload
+    let text = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
+        .unwrap_or_else(|| "a panic without a message".into());
+    match PANIC_AT.with(|at| at.borrow_mut().take()) {
+        Some(place) => format!("{text} (at {place})"),
+        None => text,
+    }
 }
 
 fn backend(name: RStr<'_>) -> Result<&'static dyn CameraBackend, SettingsError> {
@@ -68,7 +92,9 @@ fn settings_call<T>(what: &str, f: impl FnOnce() -> Result<T, SettingsError>) ->
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => ROk(v),
         Ok(Err(e)) => RErr(e.into()),
-        Err(panic) => RErr(SettingsError::table(format!("the plugin panicked {what}: {}", panic_message(panic))).into()),
+        Err(panic) => {
+            RErr(SettingsError::table(format!("the plugin panicked {what}: {}", panic_message(panic))).into())
+        }
     }
 }
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use abi_stable::library::{lib_header_from_path, LibraryError};
 use abi_stable::std_types::RStr;
 use axvs_core::{
-    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, CameraInfo, DiscoverOptions,
-    DiscoveredCamera, GrabInfo, SettingsError,
+    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, CameraInfo, DiscoverOptions, DiscoveredCamera,
+    GrabInfo, SettingsError,
 };
 
 use crate::abi::{AbiCameraBox, AbiCameraError, PluginModRef, ABI_VERSION};
@@ -30,6 +30,16 @@ pub enum PluginError {
         path: PathBuf,
         /// The loader's message.
         reason: String,
+    },
+    /// The file ends before the parts the loader maps.
+    #[error("{path}: truncated: {size} bytes, its loadable segments need {needed}", path = .path.display())]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The end of its last loadable segment.
+        needed: u64,
     },
     /// A shared library, but no axvs plugin: it exports no root module.
     #[error("{path}: not an axvs plugin (it exports no abi_stable root module)", path = .0.display())]
@@ -63,7 +73,11 @@ pub enum PluginError {
 }
 
 fn first_line(text: &str) -> String {
-    text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().to_string()
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string()
 }
 
 impl PluginError {
@@ -134,6 +148,7 @@ impl Plugin {
         if !path.exists() {
             return Err(PluginError::Missing(path.to_path_buf()));
         }
+        check_elf_extent(path)?;
         let header = lib_header_from_path(path).map_err(|e| PluginError::from_library(path, e))?;
         let module = header
             .init_root_module::<PluginModRef>()
@@ -171,6 +186,50 @@ impl Plugin {
     }
 }
 
+/// Refuses an ELF file whose loadable segments reach past its end: the dynamic loader would map them
+/// anyway, and the first touch of a missing page ends the process. Other files go to the loader as they are.
+fn check_elf_extent(path: &Path) -> Result<(), PluginError> {
+    use object::elf::{FileHeader64, PT_LOAD};
+    use object::read::elf::{FileHeader, ProgramHeader};
+    use object::Endianness;
+
+    let io = |e: std::io::Error| PluginError::Open {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    let mut head = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(io)?, 64 * 1024),
+        &mut head,
+    )
+    .map_err(io)?;
+    let Ok(header) = FileHeader64::<Endianness>::parse(&*head) else {
+        return Ok(());
+    };
+    let Ok(endian) = header.endian() else {
+        return Ok(());
+    };
+    let truncated = |needed: u64| PluginError::Truncated {
+        path: path.to_path_buf(),
+        size,
+        needed,
+    };
+    let segments = header
+        .program_headers(endian, &*head)
+        .map_err(|_| truncated(header.e_phoff(endian) + u64::from(header.e_phnum(endian)) * 56))?;
+    let needed = segments
+        .iter()
+        .filter(|p| p.p_type(endian) == PT_LOAD)
+        .map(|p| p.p_offset(endian).saturating_add(p.p_filesz(endian)))
+        .max()
+        .unwrap_or(0);
+    if needed > size {
+        return Err(truncated(needed));
+    }
+    Ok(())
+}
+
 /// The ABI version this host loads.
 pub fn abi_version() -> &'static str {
     ABI_VERSION
@@ -191,7 +250,11 @@ pub struct SearchEntry {
 /// `~/.local/share/axvs/plugins`), then the `plugins` folder beside the `axvs` binary.
 pub fn search_path(extra: &[PathBuf]) -> Vec<SearchEntry> {
     let mut entries: Vec<SearchEntry> = std::env::var_os(PLUGIN_PATH_VAR)
-        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect::<Vec<_>>())
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default()
         .into_iter()
         .chain(extra.iter().cloned())
@@ -349,7 +412,9 @@ impl Camera for PluginCamera {
         if self.inner.is_none() && self.panicked.is_none() {
             let made = self.plugin.module.camera()(RStr::from_str(&self.backend), RStr::from_str(&self.settings));
             let camera = made.into_result().map_err(|e| CameraError::Setting {
-                setting: Some(e.key.to_string()).filter(|k| !k.is_empty()).unwrap_or_else(|| "settings".into()),
+                setting: Some(e.key.to_string())
+                    .filter(|k| !k.is_empty())
+                    .unwrap_or_else(|| "settings".into()),
                 reason: e.message.into(),
             })?;
             self.inner = Some(camera);
@@ -370,6 +435,10 @@ impl Camera for PluginCamera {
     }
 
     fn stop(&mut self) -> Result<(), CameraError> {
+        if self.panicked.is_some() {
+            // Stopped already: the panic was reported by the call it happened in.
+            return Ok(());
+        }
         self.call("stop", |c| c.stop())
     }
 

@@ -640,3 +640,46 @@ pub fn counts_agree(cam: &serde_json::Value) -> u64 {
     assert_pts_equal_logged(video, &logged, &format!("camera {id}"));
     saved
 }
+
+/// A build of the `rawfile` template plugin (`plugins/rawfile`), with these cargo features (`abi-mismatch`,
+/// `panic-in-grab`, or none), copied to a folder of its own: `<target>/plugin-tests/<variant>/`.
+///
+/// The builds run cargo in a target directory of their own (the outer `cargo test` holds the lock on
+/// the workspace's), one at a time, and are reused while nothing changed.
+pub fn rawfile_plugin(features: &[&str]) -> PathBuf {
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let target = workspace.join("target/plugin-tests");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(workspace)
+        .args(["build", "--quiet", "-p", "axvs-plugin-rawfile", "--target-dir"])
+        .arg(&target)
+        .args(features.iter().flat_map(|f| ["--features", f]))
+        .output()
+        .expect("run cargo");
+    assert!(
+        out.status.success(),
+        "building the rawfile plugin ({features:?}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = format!(
+        "{}axvs_plugin_rawfile.{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_EXTENSION
+    );
+    let variant = if features.is_empty() {
+        "plain".to_string()
+    } else {
+        features.join("+")
+    };
+    let dir = target.join(variant);
+    std::fs::create_dir_all(&dir).expect("plugin folder");
+    let copy = dir.join(&name);
+    // Copied through a temporary name: a process may have the previous copy loaded.
+    let fresh = dir.join(format!("{name}.new"));
+    std::fs::copy(target.join("debug").join(&name), &fresh).expect("copy plugin");
+    std::fs::rename(&fresh, &copy).expect("place plugin");
+    copy
+}

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axvs_core::{
-    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions,
-    DiscoveredCamera, PixelFormat, Positive, SettingsError,
+    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
+    PixelFormat, Positive, SettingsError,
 };
 use serde::Deserialize;
 
@@ -79,7 +79,10 @@ pub fn geometry_from_name(path: &Path) -> Option<(u32, u32, PixelFormat)> {
     let mut parts = stem.rsplitn(3, '_');
     let format: PixelFormat = parts.next()?.parse().ok()?;
     let (w, h) = parts.next()?.split_once('x')?;
-    let (w, h) = (Dimension::try_from(w.parse::<i64>().ok()?).ok()?, Dimension::try_from(h.parse::<i64>().ok()?).ok()?);
+    let (w, h) = (
+        Dimension::try_from(w.parse::<i64>().ok()?).ok()?,
+        Dimension::try_from(h.parse::<i64>().ok()?).ok()?,
+    );
     Some((w.get(), h.get(), format))
 }
 
@@ -98,9 +101,20 @@ impl CameraBackend for RawFileBackend {
                 s.path.display()
             ))
         };
-        let width = s.width.map(Dimension::get).or(named.map(|n| n.0)).ok_or_else(|| missing("width"))?;
-        let height = s.height.map(Dimension::get).or(named.map(|n| n.1)).ok_or_else(|| missing("height"))?;
-        let pixel_format = s.pixel_format.or(named.map(|n| n.2)).ok_or_else(|| missing("pixel_format"))?;
+        let width = s
+            .width
+            .map(Dimension::get)
+            .or(named.map(|n| n.0))
+            .ok_or_else(|| missing("width"))?;
+        let height = s
+            .height
+            .map(Dimension::get)
+            .or(named.map(|n| n.1))
+            .ok_or_else(|| missing("height"))?;
+        let pixel_format = s
+            .pixel_format
+            .or(named.map(|n| n.2))
+            .ok_or_else(|| missing("pixel_format"))?;
         Ok(Arc::new(RawFileConfig {
             fps: s.fps.map_or(DEFAULT_FPS, Positive::get),
             looped: s.looped.unwrap_or(false),
@@ -111,7 +125,8 @@ impl CameraBackend for RawFileBackend {
 
     /// The raw files in the current folder whose names state their size and format.
     fn discover(&self, _: &DiscoverOptions) -> Result<Vec<DiscoveredCamera>, CameraError> {
-        let dir = std::fs::read_dir(".").map_err(|e| CameraError::Device(format!("reading the current folder: {e}")))?;
+        let dir =
+            std::fs::read_dir(".").map_err(|e| CameraError::Device(format!("reading the current folder: {e}")))?;
         let mut found: Vec<DiscoveredCamera> = dir
             .flatten()
             .map(|entry| entry.path())
@@ -167,8 +182,14 @@ mod tests {
         let e = configure("path = \"a.raw\"\nwidth = 32").expect_err("no height");
         assert!(e.to_string().starts_with("'height' is needed"), "{e}");
         assert_eq!(configure("").expect_err("no path").key(), None);
-        assert_eq!(configure("path = \"a.raw\"\nwidth = 0").expect_err("zero").key(), Some("width"));
-        assert_eq!(configure("path = \"a.raw\"\nindex = 0").expect_err("opencv key").key(), Some("index"));
+        assert_eq!(
+            configure("path = \"a.raw\"\nwidth = 0").expect_err("zero").key(),
+            Some("width")
+        );
+        assert_eq!(
+            configure("path = \"a.raw\"\nindex = 0").expect_err("opencv key").key(),
+            Some("index")
+        );
     }
 
     #[test]
@@ -176,7 +197,13 @@ mod tests {
         for name in ["a_64x48.raw", "a_64x_mono8.raw", "a_0x48_mono8.raw", "a_64x48_yuv.raw"] {
             assert_eq!(geometry_from_name(name.as_ref()), None, "{name}");
         }
-        assert_eq!(geometry_from_name("x_y_2x3_mono16.raw".as_ref()), Some((2, 3, PixelFormat::Mono16)));
-        assert_eq!(geometry_from_name("2x3_mono16.raw".as_ref()), Some((2, 3, PixelFormat::Mono16)));
+        assert_eq!(
+            geometry_from_name("x_y_2x3_mono16.raw".as_ref()),
+            Some((2, 3, PixelFormat::Mono16))
+        );
+        assert_eq!(
+            geometry_from_name("2x3_mono16.raw".as_ref()),
+            Some((2, 3, PixelFormat::Mono16))
+        );
     }
 }

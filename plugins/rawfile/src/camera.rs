@@ -36,7 +36,9 @@ impl RawFileCamera {
     }
 
     fn frame_size(&self) -> usize {
-        self.config.pixel_format.frame_size(self.config.width, self.config.height)
+        self.config
+            .pixel_format
+            .frame_size(self.config.width, self.config.height)
     }
 }
 
@@ -116,10 +118,12 @@ impl Camera for RawFileCamera {
                 std::thread::sleep(wait);
             }
         }
-        let file = self.file.as_mut().ok_or_else(|| CameraError::NotReady("not open".into()))?;
-        file.read_exact(buf).map_err(|e| {
-            CameraError::Disconnected(format!("reading {}: {e}", self.config.path.display()))
-        })?;
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| CameraError::NotReady("not open".into()))?;
+        file.read_exact(buf)
+            .map_err(|e| CameraError::Disconnected(format!("reading {}: {e}", self.config.path.display())))?;
         let id = self.delivered;
         self.delivered += 1;
         self.position += 1;
@@ -164,11 +168,17 @@ mod tests {
     #[test]
     fn conforms_once_through_and_looped() {
         let (_dir, config) = clip(3);
-        check_camera(|| Box::new(RawFileCamera::new(config.clone())), Expect { frames: 3, ends: true })
-            .expect("once through");
+        check_camera(
+            || Box::new(RawFileCamera::new(config.clone())),
+            Expect { frames: 3, ends: true },
+        )
+        .expect("once through");
         let looped = RawFileConfig { looped: true, ..config };
-        check_camera(|| Box::new(RawFileCamera::new(looped.clone())), Expect { frames: 7, ends: false })
-            .expect("looped");
+        check_camera(
+            || Box::new(RawFileCamera::new(looped.clone())),
+            Expect { frames: 7, ends: false },
+        )
+        .expect("looped");
     }
 
     #[test]
@@ -192,12 +202,19 @@ mod tests {
         let (dir, config) = clip(2);
         std::fs::write(&config.path, [0u8; 33]).expect("rewrite");
         let e = RawFileCamera::new(config.clone()).open().expect_err("33 bytes");
-        assert!(e.to_string().contains("33 bytes, not a whole number of 8x4 mono8 frames"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("33 bytes, not a whole number of 8x4 mono8 frames"),
+            "{e}"
+        );
         let missing = RawFileConfig {
             path: dir.path().join("none.raw"),
             ..config
         };
-        assert!(matches!(RawFileCamera::new(missing).open(), Err(CameraError::Open { .. })));
+        assert!(matches!(
+            RawFileCamera::new(missing).open(),
+            Err(CameraError::Open { .. })
+        ));
     }
 
     #[test]

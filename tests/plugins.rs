@@ -1,0 +1,282 @@
+//! Camera plugins, loaded for real: the `rawfile` template plugin is built in this run (with the
+//! features that make it a mismatched or a panicking plugin), found through `AXVS_PLUGIN_PATH`, and
+//! recorded beside the synthetic camera. Bad files (another ABI version, a truncated library, a shared
+//! library that is no plugin, a missing file) are each refused with one line naming the file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use axvs_core::conformance::{check_camera, Expect};
+use axvs_core::{BackendSettings, DiscoverOptions};
+use axvs_plugin::{Plugin, PluginError};
+use axvs_tests::{axvs, counts_agree, decode_raw, rawfile_plugin, write_rig};
+
+const WIDTH: usize = 64;
+const HEIGHT: usize = 48;
+
+/// A raw clip of `frames` 64x48 mono8 frames, each different, named so that its geometry is known.
+fn clip(dir: &Path, frames: usize) -> (PathBuf, Vec<u8>) {
+    let data: Vec<u8> = (0..frames * WIDTH * HEIGHT)
+        .map(|i| {
+            let (frame, pixel) = (i / (WIDTH * HEIGHT), i % (WIDTH * HEIGHT));
+            ((pixel % WIDTH) * 2 + (pixel / WIDTH) + frame * 5) as u8
+        })
+        .collect();
+    let path = dir.join("clip_64x48_mono8.raw");
+    std::fs::write(&path, &data).expect("write clip");
+    (path, data)
+}
+
+/// `axvs` with a private home (no user plugins) and this plugin search path.
+fn axvs_with(home: &Path, plugin_path: &[&Path]) -> Command {
+    let mut command = axvs();
+    command.env("HOME", home).env_remove("XDG_DATA_HOME").env(
+        "AXVS_PLUGIN_PATH",
+        std::env::join_paths(plugin_path).expect("plugin path"),
+    );
+    command
+}
+
+fn rig_text(out: &Path, raw_settings: &str) -> String {
+    format!(
+        "output_dir = \"{}\"\n\
+         [[camera]]\nid = 1\nname = \"synthetic\"\nbackend = \"synthetic\"\nfps = 60\nframes = 40\npaced = false\n\
+         [[camera]]\nid = 2\nname = \"replay\"\nbackend = \"rawfile\"\n{raw_settings}\n\
+         [camera.encoder]\ncodec = \"ffv1\"\npixel_format = \"gray\"\n",
+        out.display()
+    )
+}
+
+/// Runs `axvs run` on `rig` with `plugins` as the search path; returns the exit code, standard error and
+/// report.
+fn run_with(dir: &Path, plugins: &[&Path], rig: &Path, session: &str) -> (Option<i32>, String, serde_json::Value) {
+    let report = dir.join(format!("{session}.json"));
+    let out = axvs_with(dir, plugins)
+        .args([
+            "run",
+            "--session",
+            session,
+            "--status-interval",
+            "0",
+            "--duration",
+            "60",
+            "--report",
+        ])
+        .arg(&report)
+        .arg(rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(report.exists(), "no report: {stderr}");
+    (out.status.code(), stderr, axvs_tests::read_report(&report))
+}
+
+#[test]
+fn a_rig_mixing_the_plugin_and_the_synthetic_camera_records_every_frame_of_both() {
+    let plugin = rawfile_plugin(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (clip_path, data) = clip(dir.path(), 30);
+    let rig = write_rig(
+        dir.path(),
+        "rig.toml",
+        &rig_text(
+            &dir.path().join("out"),
+            &format!("path = \"{}\"\nfps = 60", clip_path.display()),
+        ),
+    );
+    let (code, stderr, report) = run_with(dir.path(), &[&plugin], &rig, "mixed");
+    assert_eq!(code, Some(0), "{stderr}");
+    let cameras = report["cameras"].as_array().expect("cameras");
+    assert_eq!(cameras[0]["backend"], "synthetic");
+    assert_eq!(cameras[1]["backend"], "rawfile");
+    assert_eq!(counts_agree(&cameras[0]), 40, "every synthetic frame");
+    assert_eq!(counts_agree(&cameras[1]), 30, "every frame of the clip");
+    // Lossless FFV1: the video holds the clip's bytes exactly, frame after frame.
+    let video = Path::new(cameras[1]["video"].as_str().expect("video"));
+    assert!(
+        decode_raw(video, "gray") == data,
+        "the recorded frames differ from the clip"
+    );
+}
+
+#[test]
+fn a_plugin_that_panics_in_grab_fails_only_its_camera() {
+    let plugin = rawfile_plugin(&["panic-in-grab"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (clip_path, _) = clip(dir.path(), 30);
+    let rig = write_rig(
+        dir.path(),
+        "rig.toml",
+        &rig_text(
+            &dir.path().join("out"),
+            &format!("path = \"{}\"\nfps = 60", clip_path.display()),
+        ),
+    );
+    let (code, stderr, report) = run_with(dir.path(), &[&plugin], &rig, "panic");
+    assert_eq!(code, Some(1), "a failed camera fails the run: {stderr}");
+    assert!(stderr.contains("plugin 'rawfile' panicked in grab"), "{stderr}");
+    let cameras = report["cameras"].as_array().expect("cameras");
+    assert_eq!(counts_agree(&cameras[0]), 40, "the synthetic camera records on");
+    assert_eq!(counts_agree(&cameras[1]), 5, "the frames before the panic are kept");
+    let errors = cameras[1]["errors"].to_string();
+    assert!(
+        errors.contains("panicked in grab: rawfile built with panic-in-grab"),
+        "{errors}"
+    );
+    assert_eq!(cameras[0]["errors"].as_array().map(Vec::len), Some(0));
+}
+
+/// A shared library of the system's that is certainly no axvs plugin (zlib, which every Debian has).
+fn system_library() -> PathBuf {
+    ["/lib", "/usr/lib", "/lib64", "/usr/lib64"]
+        .iter()
+        .flat_map(|root| {
+            let multiarch = std::fs::read_dir(root)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path());
+            std::iter::once(PathBuf::from(root)).chain(multiarch)
+        })
+        .map(|dir| dir.join("libz.so.1"))
+        .find(|p| p.exists())
+        .expect("libz.so.1 on this machine")
+}
+
+#[test]
+fn bad_plugin_files_are_each_refused_with_one_line_naming_the_file_and_the_reason() {
+    let good = rawfile_plugin(&[]);
+    let mismatched = rawfile_plugin(&["abi-mismatch"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad");
+    std::fs::create_dir(&bad).expect("folder");
+    let bytes = std::fs::read(&good).expect("read plugin");
+    // Cut inside the first loadable segment (the debug build's are over a megabyte).
+    std::fs::write(bad.join("libtruncated.so"), &bytes[..200_000]).expect("truncated copy");
+    std::fs::copy(system_library(), bad.join("libz.so")).expect("copy libz");
+    let missing = dir.path().join("libmissing.so");
+
+    // Each file alone, through the loader the binary uses.
+    let expectations: [(&Path, &str); 4] = [
+        (
+            &mismatched,
+            "built for axvs plugin ABI 2.0.0, this axvs loads ABI 1.0.0",
+        ),
+        (
+            &bad.join("libtruncated.so"),
+            "truncated: 200000 bytes, its loadable segments need ",
+        ),
+        (
+            &bad.join("libz.so"),
+            "not an axvs plugin (it exports no abi_stable root module)",
+        ),
+        (&missing, "no such file"),
+    ];
+    for (path, reason) in expectations {
+        let e = Plugin::load(path).expect_err("refused");
+        let line = e.to_string();
+        assert!(line.starts_with(&format!("{}: ", path.display())), "{line}");
+        assert!(line.contains(reason), "{line}");
+        assert_eq!(line.lines().count(), 1, "{line}");
+    }
+    assert!(matches!(Plugin::load(&mismatched), Err(PluginError::Version { .. })));
+
+    // `axvs plugins` lists the good one and every refusal, one line each.
+    let out = axvs_with(dir.path(), &[&good, &mismatched, &bad, &missing])
+        .arg("plugins")
+        .output()
+        .expect("axvs plugins");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let line = |needle: &str| text.lines().filter(|l| l.contains(needle)).collect::<Vec<_>>();
+    assert_eq!(
+        line(&format!(
+            "{}: plugin rawfile {}, ABI 1.0.0, backends: rawfile",
+            good.display(),
+            env!("CARGO_PKG_VERSION")
+        ))
+        .len(),
+        1,
+        "{text}"
+    );
+    for (path, reason) in expectations {
+        let found = line(&format!("refused: {}: ", path.display()));
+        assert_eq!(found.len(), 1, "{}: {text}", path.display());
+        assert!(found[0].contains(reason), "{}", found[0]);
+    }
+
+    // A rig naming the backend that only the mismatched plugin provides: exit 2, one line, versions named.
+    let rig = write_rig(
+        dir.path(),
+        "rig.toml",
+        &rig_text(&dir.path().join("out"), "path = \"clip_64x48_mono8.raw\""),
+    );
+    let out = axvs_with(dir.path(), &[&mismatched])
+        .args(["run", "--duration", "1"])
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("rig.toml:12:11: unknown backend \"rawfile\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("built for axvs plugin ABI 2.0.0, this axvs loads ABI 1.0.0"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing may be recorded");
+}
+
+#[test]
+fn discover_lists_the_plugins_cameras() {
+    let plugin = rawfile_plugin(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    clip(dir.path(), 2);
+    std::fs::write(dir.path().join("notes.raw"), b"no geometry in the name").expect("write");
+    let out = axvs_with(dir.path(), &[&plugin])
+        .current_dir(dir.path())
+        .arg("discover")
+        .output()
+        .expect("axvs discover");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let raw: Vec<&str> = text.lines().filter(|l| l.starts_with("rawfile ")).collect();
+    assert_eq!(raw, ["rawfile path = \"clip_64x48_mono8.raw\" 64x48 mono8"], "{text}");
+    assert!(text.lines().any(|l| l.starts_with("synthetic ")), "{text}");
+}
+
+#[test]
+fn the_loaded_plugin_camera_passes_the_backend_conformance_check() {
+    let plugin = Plugin::load(&rawfile_plugin(&[])).expect("load");
+    let info = plugin.info();
+    assert_eq!(
+        (info.name.as_str(), info.abi.as_str()),
+        ("rawfile", axvs_plugin::ABI_VERSION)
+    );
+    let backends = plugin.backends();
+    assert_eq!(backends.len(), 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (clip_path, _) = clip(dir.path(), 4);
+    let table: toml::Table = format!("path = \"{}\"\npaced = false", clip_path.display())
+        .parse()
+        .expect("toml");
+    let config = backends[0].configure(&BackendSettings::new(table)).expect("configure");
+    assert_eq!(
+        config.summary(),
+        format!("rawfile '{}' 64x48 30 fps mono8", clip_path.display())
+    );
+    check_camera(|| config.camera(), Expect { frames: 4, ends: true }).expect("conforms through the ABI");
+    // Settings errors keep their key across the boundary.
+    let bad: toml::Table = "path = \"x.raw\"\nwidht = 3".parse().expect("toml");
+    let e = backends[0]
+        .configure(&BackendSettings::new(bad))
+        .expect_err("unknown key");
+    assert_eq!(e.key(), Some("widht"), "{e}");
+    let found = backends[0].discover(&DiscoverOptions::default()).expect("discover");
+    assert!(found.iter().all(|c| c.backend == "rawfile"));
+}
