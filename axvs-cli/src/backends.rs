@@ -71,11 +71,13 @@ pub struct Backends {
 impl Backends {
     /// The backends compiled into this `axvs`.
     pub fn builtin() -> Self {
-        let mut all: Vec<Arc<dyn CameraBackend>> = vec![Arc::new(SyntheticBackend)];
-        #[cfg(feature = "opencv")]
-        all.push(Arc::new(axvs_camera_opencv::OpenCvBackend));
-        #[cfg(feature = "genicam")]
-        all.push(Arc::new(axvs_camera_genicam::GenicamBackend));
+        let all: Vec<Arc<dyn CameraBackend>> = vec![
+            Arc::new(SyntheticBackend),
+            #[cfg(feature = "opencv")]
+            Arc::new(axvs_camera_opencv::OpenCvBackend),
+            #[cfg(feature = "genicam")]
+            Arc::new(axvs_camera_genicam::GenicamBackend),
+        ];
         let mut registry = BackendRegistry::new();
         let builtin = all.len();
         for backend in all {

@@ -78,30 +78,38 @@ pub(super) fn compare(args: &BenchArgs, size: BenchSize, variants: &[Variant], d
 
 /// Instructions of one variant run of `frames` frames, its children included.
 fn count(args: &BenchArgs, size: BenchSize, variant: Variant, frames: u64, dir: &Path) -> Result<u64, CliError> {
+    let wrapper = prepare(dir)?;
+    let command = variant_command(Some(&wrapper), args, size, variant, &dir.join("out"), frames)?;
+    run_counted(command, dir, variant.code())
+}
+
+/// Empties `dir` for a counted run and returns the valgrind command line that writes its counts there.
+pub(super) fn prepare(dir: &Path) -> Result<[String; 5], CliError> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| bench_error("instructions", e))?;
-    let wrapper = [
+    Ok([
         "valgrind".to_string(),
         "--tool=callgrind".into(),
         "--trace-children=yes".into(),
         "-q".into(),
         format!("--callgrind-out-file={}/cg.%p", dir.display()),
-    ];
-    let output = variant_command(Some(&wrapper), args, size, variant, &dir.join("out"), frames)?
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound => CliError::Argument(
-                "--instructions needs valgrind (Debian package valgrind), which was not found".into(),
-            ),
-            _ => bench_error("valgrind", e),
-        })?;
+    ])
+}
+
+/// Runs `command` (which starts with the line [`prepare`] gave) and sums the instructions of every
+/// process it counted.
+pub(super) fn run_counted(mut command: std::process::Command, dir: &Path, what: &str) -> Result<u64, CliError> {
+    let output = command.stdin(Stdio::null()).output().map_err(|e| match e.kind() {
+        ErrorKind::NotFound => {
+            CliError::Argument("--instructions needs valgrind (Debian package valgrind), which was not found".into())
+        }
+        _ => bench_error("valgrind", e),
+    })?;
     if !output.status.success() {
         return Err(bench_error(
             "instructions",
             format!(
-                "variant {} under valgrind exited with {}: {}",
-                variant.code(),
+                "variant {what} under valgrind exited with {}: {}",
                 output.status,
                 String::from_utf8_lossy(&output.stderr).trim()
             ),

@@ -11,6 +11,7 @@
 
 mod instructions;
 mod measure;
+mod plugin;
 
 use std::io::Write;
 use std::path::Path;
@@ -99,6 +100,10 @@ pub struct BenchArgs {
     /// unlike seconds, do not change with what else the machine runs. Slow: a minute or more per size.
     #[arg(long)]
     instructions: bool,
+    /// With --instructions: also count the rawfile template plugin loaded from this file against the same
+    /// camera built in, at the first size (e.g. target/debug/libaxvs_plugin_rawfile.so).
+    #[arg(long, requires = "instructions")]
+    plugin: Option<std::path::PathBuf>,
     /// Internal: run one variant in this (fresh) process and print its figures as JSON.
     #[arg(long, hide = true, requires = "out")]
     variant: Option<String>,
@@ -197,6 +202,9 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     };
     axvs_encode::check_settings(&settings).map_err(|e| CliError::Argument(e.to_string()))?;
     if let (Some(code), Some(out)) = (&args.variant, &args.out) {
+        if plugin::is_variant(code) {
+            return plugin::run_variant(&args, &settings, code, out);
+        }
         return run_variant(&args, &settings, code, out);
     }
     if args.instructions {
@@ -222,6 +230,9 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     );
     for size in &args.sizes {
         compare(&args, &settings, *size, work.path())?;
+    }
+    if let (Some(plugin), Some(size)) = (&args.plugin, args.sizes.first()) {
+        plugin::compare(&args, *size, plugin, work.path())?;
     }
     if args.startup_runs > 0 {
         startup(args.startup_runs, work.path())?;
