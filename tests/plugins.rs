@@ -156,6 +156,10 @@ fn bad_plugin_files_are_each_refused_with_one_line_naming_the_file_and_the_reaso
     std::fs::write(bad.join("libtruncated.so"), &bytes[..200_000]).expect("truncated copy");
     std::fs::copy(system_library(), bad.join("libz.so")).expect("copy libz");
     let missing = dir.path().join("libmissing.so");
+    let twin_dir = dir.path().join("twin");
+    std::fs::create_dir(&twin_dir).expect("folder");
+    let twin = twin_dir.join("libaxvs_plugin_rawfile.so");
+    std::fs::copy(&good, &twin).expect("second copy");
 
     // Each file alone, through the loader the binary uses.
     let expectations: [(&Path, &str); 4] = [
@@ -183,7 +187,7 @@ fn bad_plugin_files_are_each_refused_with_one_line_naming_the_file_and_the_reaso
     assert!(matches!(Plugin::load(&mismatched), Err(PluginError::Version { .. })));
 
     // `axvs plugins` lists the good one and every refusal, one line each.
-    let out = axvs_with(dir.path(), &[&good, &mismatched, &bad, &missing])
+    let out = axvs_with(dir.path(), &[&good, &mismatched, &bad, &missing, &twin_dir])
         .arg("plugins")
         .output()
         .expect("axvs plugins");
@@ -200,7 +204,11 @@ fn bad_plugin_files_are_each_refused_with_one_line_naming_the_file_and_the_reaso
         1,
         "{text}"
     );
-    for (path, reason) in expectations {
+    let twin_reason = format!(
+        "provides backend \"rawfile\", which {} provides already",
+        good.display()
+    );
+    for (path, reason) in expectations.into_iter().chain([(twin.as_path(), twin_reason.as_str())]) {
         let found = line(&format!("refused: {}: ", path.display()));
         assert_eq!(found.len(), 1, "{}: {text}", path.display());
         assert!(found[0].contains(reason), "{}", found[0]);

@@ -190,7 +190,12 @@ impl FromStr for OutputPixelFormat {
             "yuv420p" | "yuv420" => Ok(OutputPixelFormat::Yuv420p),
             "yuv444p" | "yuv444" => Ok(OutputPixelFormat::Yuv444p),
             "gray" | "grey" | "mono" => Ok(OutputPixelFormat::Gray),
-            _ => Err(EncodeError::invalid("pixel_format", s, "yuv420p, yuv444p, gray")),
+            "gray16" | "grey16" | "mono16" => Ok(OutputPixelFormat::Gray16),
+            _ => Err(EncodeError::invalid(
+                "pixel_format",
+                s,
+                "yuv420p, yuv444p, gray, gray16",
+            )),
         }
     }
 }
@@ -302,5 +307,117 @@ impl EncoderSettings {
             Codec::Ffv1 => Container::Mkv,
             _ => Container::Mp4,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_and_alias_parses_to_its_value_and_back() {
+        let codecs = [
+            ("h264", Codec::H264),
+            ("AVC", Codec::H264),
+            ("h265", Codec::H265),
+            ("hevc", Codec::H265),
+            ("av1", Codec::Av1),
+            ("FFV1", Codec::Ffv1),
+        ];
+        for (text, codec) in codecs {
+            assert_eq!(text.parse::<Codec>().expect(text), codec);
+            assert_eq!(codec.name().parse::<Codec>().expect("its own name"), codec);
+        }
+        assert!("mpeg2".parse::<Codec>().is_err());
+        let formats = [
+            ("yuv420p", OutputPixelFormat::Yuv420p),
+            ("yuv420", OutputPixelFormat::Yuv420p),
+            ("yuv444p", OutputPixelFormat::Yuv444p),
+            ("yuv444", OutputPixelFormat::Yuv444p),
+            ("gray", OutputPixelFormat::Gray),
+            ("grey", OutputPixelFormat::Gray),
+            ("mono", OutputPixelFormat::Gray),
+            ("gray16", OutputPixelFormat::Gray16),
+        ];
+        for (text, format) in formats {
+            assert_eq!(text.parse::<OutputPixelFormat>().expect(text), format);
+            assert_eq!(
+                format.name().parse::<OutputPixelFormat>().expect("its own name"),
+                format
+            );
+        }
+        assert!("rgb24".parse::<OutputPixelFormat>().is_err());
+        for (text, container, extension, muxer) in [
+            ("mp4", Container::Mp4, "mp4", "mp4"),
+            ("mkv", Container::Mkv, "mkv", "matroska"),
+            ("matroska", Container::Mkv, "mkv", "matroska"),
+        ] {
+            assert_eq!(text.parse::<Container>().expect(text), container);
+            assert_eq!((container.extension(), container.muxer()), (extension, muxer));
+        }
+        assert!("avi".parse::<Container>().is_err());
+    }
+
+    #[test]
+    fn presets_name_each_encoders_own_preset() {
+        let presets: Vec<Preset> = (1..=7).map(|p| Preset::new(p).expect("1..7")).collect();
+        let cpu: Vec<&str> = presets.iter().map(|p| p.cpu_name()).collect();
+        assert_eq!(
+            cpu,
+            ["veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
+        );
+        let nvenc: Vec<String> = presets.iter().map(|p| p.nvenc_name()).collect();
+        assert_eq!(nvenc, ["p1", "p2", "p3", "p4", "p5", "p6", "p7"]);
+        let svt: Vec<u8> = presets.iter().map(|p| p.svtav1_preset()).collect();
+        assert_eq!(svt, [12, 10, 8, 7, 5, 3, 1]);
+        let numbers: Vec<i64> = presets.iter().map(|p| i64::from(*p)).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(presets.iter().map(|p| p.get()).max(), Some(7));
+        assert!(Preset::new(0).is_err() && Preset::new(8).is_err());
+        assert_eq!(
+            (i64::from(Qp::new(33).expect("qp")), Qp::new(51).expect("max").get()),
+            (33, 51)
+        );
+        assert!(Qp::new(52).is_err() && Qp::new(-1).is_err());
+        // Serialized as their numbers (the rig and the report write them so).
+        assert_eq!(
+            toml::Value::try_from(Preset::SLOW).expect("preset"),
+            toml::Value::Integer(5)
+        );
+        assert_eq!(
+            toml::Value::try_from(Qp::new(20).expect("qp")).expect("qp"),
+            toml::Value::Integer(20)
+        );
+    }
+
+    #[test]
+    fn the_gop_is_the_keyframe_interval_in_frames_at_least_one() {
+        let every = |seconds: f64| EncoderSettings {
+            keyframe_interval_s: seconds,
+            ..Default::default()
+        };
+        assert_eq!(every(1.0).gop(30.0), 30);
+        assert_eq!(every(2.5).gop(30.0), 75);
+        assert_eq!(every(0.5).gop(25.0), 13);
+        assert_eq!(every(0.001).gop(30.0), 1);
+    }
+
+    #[test]
+    fn the_container_follows_the_codec_unless_given() {
+        let ffv1 = EncoderSettings {
+            codec: Codec::Ffv1,
+            ..Default::default()
+        };
+        assert_eq!(
+            (ffv1.container(), EncoderSettings::default().container()),
+            (Container::Mkv, Container::Mp4)
+        );
+        let given = EncoderSettings {
+            container: Some(Container::Mkv),
+            ..Default::default()
+        };
+        assert_eq!(given.container(), Container::Mkv);
+        let gpu_ffv1 = EncoderSettings { gpu: Some(0), ..ffv1 };
+        assert!(gpu_ffv1.encoder_name().is_err());
     }
 }

@@ -81,7 +81,7 @@ pub struct BenchArgs {
     /// Frames per run (enough that set-up costs, paid by every variant, do not dominate).
     #[arg(long, default_value_t = 600)]
     frames: u64,
-    /// Alternating runs per variant (medians are reported).
+    /// Alternating runs per variant (medians are reported; 0 = skip the comparison).
     #[arg(long, default_value_t = 5)]
     runs: usize,
     /// Queue depth of the pipeline variant.
@@ -102,7 +102,7 @@ pub struct BenchArgs {
     instructions: bool,
     /// With --instructions: also count the rawfile template plugin loaded from this file against the same
     /// camera built in, at the first size (e.g. target/debug/libaxvs_plugin_rawfile.so).
-    #[arg(long, requires = "instructions")]
+    #[arg(long)]
     plugin: Option<std::path::PathBuf>,
     /// Internal: run one variant in this (fresh) process and print its figures as JSON.
     #[arg(long, hide = true, requires = "out")]
@@ -188,9 +188,9 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Argument(format!("--codec: {e}")))?;
     let preset = Preset::new(args.preset).map_err(|e| CliError::Argument(format!("--preset: {e}")))?;
     let qp = Qp::new(args.qp).map_err(|e| CliError::Argument(format!("--qp: {e}")))?;
-    if args.frames == 0 || args.runs == 0 || args.queue_depth == 0 {
+    if args.frames == 0 || args.queue_depth == 0 {
         return Err(CliError::Argument(
-            "--frames, --runs and --queue-depth must be at least 1".into(),
+            "--frames and --queue-depth must be at least 1".into(),
         ));
     }
     let settings = EncoderSettings {
@@ -206,6 +206,11 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
             return plugin::run_variant(&args, &settings, code, out);
         }
         return run_variant(&args, &settings, code, out);
+    }
+    if args.plugin.is_some() && !args.instructions {
+        return Err(CliError::Argument(
+            "--plugin is counted in instructions: add --instructions".into(),
+        ));
     }
     if args.instructions {
         instructions::check_valgrind()?;
@@ -228,7 +233,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         "cores = CPU time / wall time; busiest thread = the same for the run's busiest thread (near 1: that \
          thread bounds the run; with x264 it is the lookahead)"
     );
-    for size in &args.sizes {
+    for size in args.sizes.iter().filter(|_| args.runs > 0) {
         compare(&args, &settings, *size, work.path())?;
     }
     if let (Some(plugin), Some(size)) = (&args.plugin, args.sizes.first()) {
