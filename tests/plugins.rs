@@ -47,6 +47,17 @@ fn rig_text(out: &Path, raw_settings: &str) -> String {
     )
 }
 
+/// A rig of a synthetic camera (40 frames) and a 30-frame clip played by the plugin at 60 fps, recording
+/// into `dir/out`; returns it and the clip's bytes.
+fn mixed_rig(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let (clip_path, data) = clip(dir, 30);
+    let text = rig_text(
+        &dir.join("out"),
+        &format!("path = \"{}\"\nfps = 60", clip_path.display()),
+    );
+    (write_rig(dir, "rig.toml", &text), data)
+}
+
 /// Runs `axvs run` on `rig` with `plugins` as the search path; returns the exit code, standard error and
 /// report.
 fn run_with(dir: &Path, plugins: &[&Path], rig: &Path, session: &str) -> (Option<i32>, String, serde_json::Value) {
@@ -76,15 +87,7 @@ fn run_with(dir: &Path, plugins: &[&Path], rig: &Path, session: &str) -> (Option
 fn a_rig_mixing_the_plugin_and_the_synthetic_camera_records_every_frame_of_both() {
     let plugin = rawfile_plugin(&[]);
     let dir = tempfile::tempdir().expect("tempdir");
-    let (clip_path, data) = clip(dir.path(), 30);
-    let rig = write_rig(
-        dir.path(),
-        "rig.toml",
-        &rig_text(
-            &dir.path().join("out"),
-            &format!("path = \"{}\"\nfps = 60", clip_path.display()),
-        ),
-    );
+    let (rig, data) = mixed_rig(dir.path());
     let (code, stderr, report) = run_with(dir.path(), &[&plugin], &rig, "mixed");
     assert_eq!(code, Some(0), "{stderr}");
     let cameras = report["cameras"].as_array().expect("cameras");
@@ -104,15 +107,7 @@ fn a_rig_mixing_the_plugin_and_the_synthetic_camera_records_every_frame_of_both(
 fn a_plugin_that_panics_in_grab_fails_only_its_camera() {
     let plugin = rawfile_plugin(&["panic-in-grab"]);
     let dir = tempfile::tempdir().expect("tempdir");
-    let (clip_path, _) = clip(dir.path(), 30);
-    let rig = write_rig(
-        dir.path(),
-        "rig.toml",
-        &rig_text(
-            &dir.path().join("out"),
-            &format!("path = \"{}\"\nfps = 60", clip_path.display()),
-        ),
-    );
+    let (rig, _) = mixed_rig(dir.path());
     let (code, stderr, report) = run_with(dir.path(), &[&plugin], &rig, "panic");
     assert_eq!(code, Some(1), "a failed camera fails the run: {stderr}");
     assert!(stderr.contains("plugin 'rawfile' panicked in grab"), "{stderr}");

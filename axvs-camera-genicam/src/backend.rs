@@ -70,27 +70,17 @@ impl CameraBackend for GenicamBackend {
     }
 
     fn configure(&self, settings: &BackendSettings) -> Result<Arc<dyn CameraConfig>, SettingsError> {
-        let s: Settings = settings.parse()?;
-        let selector = match (s.serial, s.model, s.device_id, s.index) {
-            (Some(v), None, None, None) => Selector::Serial(v),
-            (None, Some(v), None, None) => Selector::Model(v),
-            (None, None, Some(v), None) => Selector::DeviceId(v),
-            (None, None, None, Some(i)) => Selector::Index(u32::try_from(i).map_err(|_| {
-                SettingsError::value("index", format!("index {i} is out of range (allowed: 0 and up)"))
-            })?),
+        let mut s: Settings = settings.parse()?;
+        // The key exactly_one names is in the table, so serde filled its field.
+        let selector = match settings.exactly_one("genicam", &["serial", "model", "device_id", "index"])? {
+            "serial" => Selector::Serial(s.serial.take().unwrap_or_default()),
+            "model" => Selector::Model(s.model.take().unwrap_or_default()),
+            "device_id" => Selector::DeviceId(s.device_id.take().unwrap_or_default()),
             _ => {
-                let given: Vec<&str> = ["serial", "model", "device_id", "index"]
-                    .into_iter()
-                    .filter(|key| settings.table().contains_key(*key))
-                    .collect();
-                return Err(SettingsError::table(format!(
-                    "backend \"genicam\" needs exactly one of serial, model, device_id, index (given: {})",
-                    if given.is_empty() {
-                        "none".to_string()
-                    } else {
-                        given.join(", ")
-                    }
-                )));
+                let i = s.index.unwrap_or_default();
+                Selector::Index(u32::try_from(i).map_err(|_| {
+                    SettingsError::value("index", format!("index {i} is out of range (allowed: 0 and up)"))
+                })?)
             }
         };
         let pixel_format = s

@@ -41,30 +41,18 @@ impl CameraBackend for OpenCvBackend {
     }
 
     fn configure(&self, settings: &BackendSettings) -> Result<Arc<dyn CameraConfig>, SettingsError> {
-        let s: Settings = settings.parse()?;
-        let source = match (s.index, s.path, s.url, s.pipeline) {
-            (Some(i), None, None, None) => {
+        let mut s: Settings = settings.parse()?;
+        // The key exactly_one names is in the table, so serde filled its field.
+        let source = match settings.exactly_one("opencv", &["index", "path", "url", "pipeline"])? {
+            "index" => {
+                let i = s.index.unwrap_or_default();
                 OpenCvSource::Index(i32::try_from(i).ok().filter(|i| *i >= 0).ok_or_else(|| {
                     SettingsError::value("index", format!("index {i} is out of range (allowed: 0 and up)"))
                 })?)
             }
-            (None, Some(p), None, None) => OpenCvSource::Path(p.into()),
-            (None, None, Some(u), None) => OpenCvSource::Url(u),
-            (None, None, None, Some(p)) => OpenCvSource::Pipeline(p),
-            _ => {
-                let given: Vec<&str> = ["index", "path", "url", "pipeline"]
-                    .into_iter()
-                    .filter(|key| settings.table().contains_key(*key))
-                    .collect();
-                return Err(SettingsError::table(format!(
-                    "backend \"opencv\" needs exactly one of index, path, url, pipeline (given: {})",
-                    if given.is_empty() {
-                        "none".to_string()
-                    } else {
-                        given.join(", ")
-                    }
-                )));
-            }
+            "path" => OpenCvSource::Path(s.path.take().unwrap_or_default().into()),
+            "url" => OpenCvSource::Url(s.url.take().unwrap_or_default()),
+            _ => OpenCvSource::Pipeline(s.pipeline.take().unwrap_or_default()),
         };
         let defaults = OpenCvConfig::new(source);
         let pixel_format = s.pixel_format.unwrap_or(defaults.pixel_format);

@@ -41,6 +41,24 @@ impl BackendSettings {
         &self.table
     }
 
+    /// Which one of `keys` is given, when exactly one is: for a backend whose camera is named one of several
+    /// ways (`index`, `path`, ...). `backend` names it in the error.
+    pub fn exactly_one<'k>(&self, backend: &str, keys: &[&'k str]) -> Result<&'k str, SettingsError> {
+        let given: Vec<&'k str> = keys.iter().copied().filter(|k| self.table.contains_key(*k)).collect();
+        match given.as_slice() {
+            [one] => Ok(one),
+            _ => Err(SettingsError::table(format!(
+                "backend \"{backend}\" needs exactly one of {} (given: {})",
+                keys.join(", "),
+                if given.is_empty() {
+                    "none".to_string()
+                } else {
+                    given.join(", ")
+                }
+            ))),
+        }
+    }
+
     /// Deserializes the backend's own settings type, naming the key at fault in an error. Declare the type
     /// with `#[serde(deny_unknown_fields)]` so that a misspelt key is an error, not a default.
     pub fn parse<S: DeserializeOwned>(&self) -> Result<S, SettingsError> {
@@ -275,6 +293,15 @@ mod tests {
         assert_eq!(e, SettingsError::value("width", e.to_string()));
         let e = parse("width = 1\nnested = { depth = 300 }").expect_err("nested value");
         assert_eq!(e.key(), Some("nested.depth"), "{e:?}");
+        let settings = BackendSettings::new("path = 1\nurl = 2".parse().expect("toml"));
+        assert_eq!(settings.exactly_one("b", &["index", "path"]), Ok("path"));
+        let e = settings.exactly_one("b", &["path", "url"]).expect_err("two");
+        assert_eq!(
+            e.to_string(),
+            "backend \"b\" needs exactly one of path, url (given: path, url)"
+        );
+        let e = settings.exactly_one("b", &["index"]).expect_err("none");
+        assert!(e.to_string().ends_with("(given: none)"), "{e}");
         let e = parse("").expect_err("missing key");
         assert_eq!(e.key(), None, "{e:?}");
         assert!(e.to_string().contains("missing field `width`"), "{e}");

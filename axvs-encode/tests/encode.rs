@@ -1,10 +1,13 @@
 //! Encodes synthetic frames with the real FFmpeg libraries and checks the files with the real ffprobe.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 use axvs_core::{Camera, FrameMeta, FramePool, PixelFormat, SyntheticCamera, SyntheticConfig};
 use axvs_encode::{Codec, Container, EncodeError, EncoderSettings, FfmpegEncoder, OutputPixelFormat, Preset, Qp};
+use common::decode_raw;
 
 fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, path: &Path) -> u64 {
     let mut camera = SyntheticCamera::new(SyntheticConfig {
@@ -36,23 +39,18 @@ fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, pa
 }
 
 fn probe(path: &Path) -> (u64, String, String) {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args([
+    let text = common::ffprobe(
+        path,
+        &[
+            "-count_frames",
+            "-select_streams",
+            "v:0",
             "-show_entries",
             "stream=nb_read_frames,pix_fmt,codec_name",
             "-of",
             "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("run ffprobe");
-    assert!(
-        out.status.success(),
-        "ffprobe failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let parts: Vec<&str> = text.split(',').collect();
     assert_eq!(parts.len(), 3, "unexpected ffprobe output {text}");
     (
@@ -314,18 +312,6 @@ fn encode_lossless(info: &axvs_core::CameraInfo, output: OutputPixelFormat, fram
         encoder.encode_raw(frame, 1 + i as u64 * 33_333).expect("encode");
     }
     encoder.finish_file().expect("finish");
-}
-
-/// Every decoded picture of `path` as raw `pix_fmt` bytes, one after another.
-fn decode_raw(path: &Path, pix_fmt: &str) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
-        .output()
-        .expect("run ffmpeg");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    out.stdout
 }
 
 /// Camera values keep their meaning: files are labelled full range, and black, grey and white pixels come

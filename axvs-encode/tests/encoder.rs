@@ -2,14 +2,14 @@
 //! files it names, the timestamps it is given, the pictures it fills and what it does when dropped.
 //! Checked with `ffprobe` and `ffmpeg` (the CLI of the same FFmpeg).
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
 use axvs_core::{CameraIdentity, CameraInfo, EncoderFactory, Frame, FrameMeta, FramePool, PixelFormat};
 use axvs_encode::{
     available_encoders, Codec, EncodeError, EncoderSettings, FfmpegEncoder, FfmpegEncoderFactory, OutputPixelFormat,
     Preset,
 };
+use common::{count_frames, decode_raw as decode, entries as ffprobe};
 
 fn info(width: u32, height: u32, pixel_format: PixelFormat, fps: f64) -> CameraInfo {
     CameraInfo {
@@ -46,44 +46,6 @@ fn frame(pool: &FramePool, camera: &CameraInfo, data: &[u8], sequence: u64, time
             pixel_format: camera.pixel_format,
         },
     )
-}
-
-/// `ffprobe -show_entries <entries>` of the video stream, one line per entry.
-fn ffprobe(path: &Path, entries: &str) -> Vec<String> {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            entries,
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("run ffprobe");
-    assert!(
-        out.status.success(),
-        "ffprobe: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.trim().to_string())
-        .collect()
-}
-
-fn decode(path: &Path, pix_fmt: &str) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
-        .output()
-        .expect("run ffmpeg");
-    assert!(out.status.success(), "ffmpeg: {}", String::from_utf8_lossy(&out.stderr));
-    out.stdout
 }
 
 #[test]
@@ -159,24 +121,6 @@ fn pts_are_the_given_times_made_strictly_increasing() {
     let mut pts: Vec<i64> = pts.iter().map(|p| p.parse().expect("pts")).collect();
     pts.sort_unstable();
     assert_eq!(pts, [0, 1, 5, 40_000, 40_001]);
-}
-
-/// Frames in the file, as decoded by `ffprobe -count_frames`.
-fn count_frames(path: &Path) -> u64 {
-    let counts = ffprobe_counted(path);
-    counts
-        .parse()
-        .unwrap_or_else(|_| panic!("frame count of {}: {counts}", path.display()))
-}
-
-fn ffprobe_counted(path: &Path) -> String {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
-        .arg(path)
-        .output()
-        .expect("run ffprobe");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 #[test]
