@@ -233,3 +233,20 @@ fn ffv1_is_written_as_version_3_with_its_configuration_in_the_header() {
         "{size:?}"
     );
 }
+
+#[test]
+fn mono8_in_gray16_is_scaled_to_the_full_16_bit_range() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("wide.mkv");
+    let camera = info(64, 4, PixelFormat::Mono8, 30.0);
+    let mut encoder =
+        FfmpegEncoder::create(&fast(Codec::Ffv1, OutputPixelFormat::Gray16), &path, &camera).expect("create");
+    let ramp: Vec<u8> = (0..camera.frame_size()).map(|p| (p * 4) as u8).collect();
+    encoder.encode_raw(&ramp, 0).expect("encode");
+    encoder.finish_file().expect("finish");
+    let decoded = decode(&path, "gray16le");
+    let samples: Vec<u16> = decoded.chunks_exact(2).map(|s| u16::from_le_bytes([s[0], s[1]])).collect();
+    // 0 stays 0 and 255 becomes 65535: each 8-bit value v is v * 257.
+    let expected: Vec<u16> = ramp.iter().map(|&v| u16::from(v) * 257).collect();
+    assert!(samples == expected, "first samples {:?}", &samples[..8]);
+}
