@@ -32,8 +32,10 @@ fn discovers_and_records_the_fake_gige_camera() {
     let listing = axvs().arg("discover").output().expect("axvs discover");
     let text = String::from_utf8_lossy(&listing.stdout);
     assert!(
-        text.contains("Aravis Fake serial AXVSGV1 (GigEVision 127.0.0.1)"),
-        "vendor, model, serial, protocol, address: {text}"
+        text.lines()
+            .any(|l| l
+                == "genicam device_id = \"Aravis-Fake-AXVSGV1\" (GigEVision 127.0.0.1) Aravis Fake serial AXVSGV1"),
+        "id, protocol, address, vendor, model, serial: {text}"
     );
 
     let dir = tempfile::tempdir().expect("tempdir");

@@ -112,10 +112,11 @@ mod tests {
 
     #[test]
     fn exactly_one_source_is_named() {
-        let summary = configure("pipeline = \"videotestsrc ! appsink\"\nwidth = 320\nheight = 240")
+        let pipeline = "videotestsrc ! appsink";
+        let summary = configure(&format!("pipeline = \"{pipeline}\"\nwidth = 320\nheight = 240"))
             .expect("valid")
             .summary();
-        assert_eq!(summary, "opencv pipeline 'videotestsrc ! appsink' 320x240 bgr8");
+        assert_eq!(summary, format!("opencv pipeline '{pipeline}' 320x240 bgr8"));
         assert!(configure("index = 0\npixel_format = \"mono8\"").is_ok());
         for (text, given) in [("", "none"), ("index = 0\npath = \"/dev/video0\"", "index, path")] {
             let e = configure(text).expect_err(text);

@@ -245,7 +245,10 @@ fn mono8_in_gray16_is_scaled_to_the_full_16_bit_range() {
     encoder.encode_raw(&ramp, 0).expect("encode");
     encoder.finish_file().expect("finish");
     let decoded = decode(&path, "gray16le");
-    let samples: Vec<u16> = decoded.chunks_exact(2).map(|s| u16::from_le_bytes([s[0], s[1]])).collect();
+    let samples: Vec<u16> = decoded
+        .chunks_exact(2)
+        .map(|s| u16::from_le_bytes([s[0], s[1]]))
+        .collect();
     // 0 stays 0 and 255 becomes 65535: each 8-bit value v is v * 257.
     let expected: Vec<u16> = ramp.iter().map(|&v| u16::from(v) * 257).collect();
     assert!(samples == expected, "first samples {:?}", &samples[..8]);
