@@ -1,0 +1,21 @@
+//! The GenICam backend passes the conformance check every backend passes, on Aravis' built-in Fake
+//! camera (no network).
+
+use axvs_camera_genicam::{GenicamCamera, GenicamConfig, Selector};
+use axvs_core::conformance::{check_camera, Expect};
+
+#[test]
+fn a_fake_interface_camera_conforms() {
+    let config = GenicamConfig {
+        fake_interface: true,
+        width: Some(128),
+        height: Some(96),
+        fps: Some(50.0),
+        ..GenicamConfig::new(Selector::DeviceId("Fake_1".into()))
+    };
+    check_camera(
+        || Box::new(GenicamCamera::new(config.clone())),
+        Expect { frames: 5, ends: false },
+    )
+    .expect("conforms");
+}
