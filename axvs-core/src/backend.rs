@@ -294,6 +294,7 @@ mod tests {
         let e = parse("width = 1\nnested = { depth = 300 }").expect_err("nested value");
         assert_eq!(e.key(), Some("nested.depth"), "{e:?}");
         let settings = BackendSettings::new("path = 1\nurl = 2".parse().expect("toml"));
+        assert_eq!(settings.table().len(), 2);
         assert_eq!(settings.exactly_one("b", &["index", "path"]), Ok("path"));
         let e = settings.exactly_one("b", &["path", "url"]).expect_err("two");
         assert_eq!(
@@ -329,6 +330,9 @@ mod tests {
         assert_eq!(registry.register(Named("b")), Err(DuplicateBackend("b".into())));
         assert_eq!(registry.names(), ["b", "a"]);
         assert!(registry.get("a").is_some() && registry.get("c").is_none());
+        let names: Vec<&str> = registry.iter().map(|b| b.name()).collect();
+        assert_eq!(names, ["b", "a"]);
+        assert_eq!(format!("{registry:?}"), r#"["b", "a"]"#);
     }
 
     #[test]

@@ -118,6 +118,86 @@ mod tests {
         }
     }
 
+    /// A synthetic camera that breaks one rule.
+    struct Faulty {
+        inner: SyntheticCamera,
+        fault: Fault,
+        opens: u32,
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    enum Fault {
+        SecondOpenDiffers,
+        ZeroWidth,
+        ZeroHeight,
+        ZeroFps,
+        InfiniteFps,
+        BufferSizeMisreported,
+    }
+
+    impl Camera for Faulty {
+        fn open(&mut self) -> Result<crate::CameraInfo, CameraError> {
+            let mut info = self.inner.open()?;
+            self.opens += 1;
+            match self.fault {
+                Fault::SecondOpenDiffers if self.opens > 1 => info.fps += 1.0,
+                Fault::ZeroWidth => info.width = 0,
+                Fault::ZeroHeight => info.height = 0,
+                Fault::ZeroFps => info.fps = 0.0,
+                Fault::InfiniteFps => info.fps = f64::INFINITY,
+                _ => {}
+            }
+            Ok(info)
+        }
+        fn start(&mut self) -> Result<(), CameraError> {
+            self.inner.start()
+        }
+        fn grab(&mut self, buf: &mut [u8]) -> Result<crate::GrabInfo, CameraError> {
+            match self.inner.grab(buf) {
+                Err(CameraError::BufferSize { expected, given })
+                    if matches!(self.fault, Fault::BufferSizeMisreported) =>
+                {
+                    Err(CameraError::BufferSize {
+                        expected: expected + 5,
+                        given,
+                    })
+                }
+                other => other,
+            }
+        }
+        fn stop(&mut self) -> Result<(), CameraError> {
+            self.inner.stop()
+        }
+    }
+
+    #[test]
+    fn each_broken_rule_fails_the_check_with_its_name() {
+        let config = SyntheticConfig {
+            width: 64,
+            height: 32,
+            paced: false,
+            ..Default::default()
+        };
+        for (fault, rule) in [
+            (Fault::SecondOpenDiffers, "open twice"),
+            (Fault::ZeroWidth, "unusable size or rate"),
+            (Fault::ZeroHeight, "unusable size or rate"),
+            (Fault::ZeroFps, "unusable size or rate"),
+            (Fault::InfiniteFps, "unusable size or rate"),
+            (Fault::BufferSizeMisreported, "a short buffer must be refused"),
+        ] {
+            let make = || -> Box<dyn Camera> {
+                Box::new(Faulty {
+                    inner: SyntheticCamera::new(config.clone()),
+                    fault,
+                    opens: 0,
+                })
+            };
+            let err = check_camera(make, Expect { frames: 2, ends: false }).expect_err("broken");
+            assert!(err.0.contains(rule), "{fault:?}: {err}");
+        }
+    }
+
     #[test]
     fn a_stream_that_does_not_end_when_expected_fails_the_check() {
         let config = SyntheticConfig {

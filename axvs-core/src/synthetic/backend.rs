@@ -107,6 +107,19 @@ mod tests {
     }
 
     #[test]
+    fn discovery_lists_the_one_synthetic_camera() {
+        let found = SyntheticBackend
+            .discover(&DiscoverOptions::default())
+            .expect("discover");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].backend.as_str(), found[0].model.as_deref()),
+            ("synthetic", Some("synthetic"))
+        );
+        assert_eq!(found[0].pixel_formats, ["mono8", "bgr8"]);
+    }
+
+    #[test]
     fn settings_out_of_range_name_their_key() {
         let key = |text: &str| configure(text).expect_err(text).key().map(str::to_string);
         assert_eq!(key("pixel_format = \"mono16\""), Some("pixel_format".into()));
