@@ -188,7 +188,8 @@ impl Plugin {
 
 /// Refuses an ELF file whose loadable segments reach past its end: the dynamic loader would map them
 /// anyway, and the first touch of a missing page ends the process. Other files go to the loader as they are.
-fn check_elf_extent(path: &Path) -> Result<(), PluginError> {
+/// Call it before loading any shared library a user names (a plugin, a GenTL producer).
+pub fn check_elf_extent(path: &Path) -> Result<(), PluginError> {
     use object::elf::{FileHeader64, PT_LOAD};
     use object::read::elf::{FileHeader, ProgramHeader};
     use object::Endianness;

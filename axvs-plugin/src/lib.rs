@@ -23,7 +23,10 @@ pub mod guest;
 mod host;
 
 pub use abi::ABI_VERSION;
-pub use host::{abi_version, candidates, search_path, Plugin, PluginError, PluginInfo, SearchEntry, PLUGIN_PATH_VAR};
+pub use host::{
+    abi_version, candidates, check_elf_extent, search_path, Plugin, PluginError, PluginInfo, SearchEntry,
+    PLUGIN_PATH_VAR,
+};
 
 #[doc(hidden)]
 pub use abi_stable;

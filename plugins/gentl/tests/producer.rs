@@ -1,0 +1,82 @@
+//! The producer layer against EMVA's simulated producer, `viky.cti` (fetched by `./dev test` into
+//! `target/gentl/`), and against files that are not producers.
+
+use std::path::{Path, PathBuf};
+
+use axvs_plugin_gentl::{Producer, ProducerError};
+
+/// The simulated producer `./dev` fetched.
+fn viky() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/gentl/viky.cti");
+    assert!(
+        path.is_file(),
+        "{} is missing: run ./dev test, which fetches it",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn the_simulated_producer_offers_its_three_devices() {
+    let producer = Producer::load(&viky()).expect("load viky.cti");
+    let info = producer.info();
+    assert!(!info.vendor.is_empty() && !info.version.is_empty(), "{info:?}");
+    let devices = producer.devices().expect("devices");
+    let ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(devices.len(), 3, "{devices:?}");
+    for colour in ["red", "green", "blue"] {
+        assert!(ids.iter().any(|id| id.ends_with(colour)), "{ids:?}");
+    }
+    assert!(
+        devices.iter().all(|d| !d.vendor.is_empty() && !d.model.is_empty()),
+        "{devices:?}"
+    );
+    // Loaded once per process: a second load is the same producer.
+    let again = Producer::load(&viky()).expect("load again");
+    assert!(std::sync::Arc::ptr_eq(&producer, &again));
+}
+
+#[test]
+fn files_that_are_not_producers_are_refused_with_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let truncated = dir.path().join("truncated.cti");
+    let bytes = std::fs::read(viky()).expect("read viky");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 4]).expect("write");
+    let libz = [
+        "/lib/x86_64-linux-gnu/libz.so.1",
+        "/usr/lib/x86_64-linux-gnu/libz.so.1",
+        "/lib64/libz.so.1",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("libz.so.1");
+    let missing = dir.path().join("none.cti");
+    for (path, expected) in [
+        (
+            missing.as_path(),
+            format!("GenTL producer {}: no such file", missing.display()),
+        ),
+        (
+            dir.path(),
+            format!("GenTL producer {}: is a folder, not a .cti file", dir.path().display()),
+        ),
+        (
+            libz.as_path(),
+            format!(
+                "{}: not a GenTL producer (it has no GCInitLib function)",
+                libz.display()
+            ),
+        ),
+        (
+            truncated.as_path(),
+            format!("GenTL producer {}: cannot be loaded: truncated", truncated.display()),
+        ),
+    ] {
+        let e = Producer::load(path).expect_err("refused");
+        let line = e.to_string();
+        assert!(line.starts_with(&expected), "{line}");
+        assert_eq!(line.lines().count(), 1, "{line}");
+        assert!(!matches!(e, ProducerError::Call { .. }), "{e:?}");
+    }
+}
