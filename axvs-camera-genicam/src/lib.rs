@@ -23,11 +23,10 @@ mod backend;
 mod block_ids;
 mod camera;
 mod discovery;
-mod format;
 mod nodes;
 
 pub use backend::GenicamBackend;
 pub use camera::{GenicamCamera, GenicamConfig, Selector, Trigger, DEFAULT_BUFFERS};
 pub use discovery::{discover, DeviceInfo};
-pub use format::GenicamPixelFormat;
+pub use axvs_core::GenicamPixelFormat;
 pub use nodes::{GenicamConfiguration, LoadReport, NodeError, NodeMap, NodeValue, DEFAULT_BLACKLIST};

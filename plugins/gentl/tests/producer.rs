@@ -80,3 +80,44 @@ fn files_that_are_not_producers_are_refused_with_one_line() {
         assert!(!matches!(e, ProducerError::Call { .. }), "{e:?}");
     }
 }
+
+fn viky_config(device: &str) -> axvs_plugin_gentl::GentlConfig {
+    axvs_plugin_gentl::GentlConfig {
+        cti: viky(),
+        selector: axvs_plugin_gentl::DeviceSelector::DeviceId(device.into()),
+        width: Some(640),
+        height: Some(480),
+        offset_x: None,
+        offset_y: None,
+        pixel_format: None,
+        fps: None,
+        exposure_us: None,
+        gain_db: None,
+        buffers: 8,
+    }
+}
+
+#[test]
+fn a_simulated_device_streams_at_the_size_asked_for_and_conforms() {
+    use axvs_core::conformance::{check_camera, Expect};
+    use axvs_core::Camera;
+    let config = viky_config("VikyTL_DEV_green");
+    let mut camera = axvs_plugin_gentl::GentlCamera::new(config.clone());
+    let info = camera.open().expect("open");
+    assert_eq!((info.width, info.height), (640, 480), "{info:?}");
+    camera.start().expect("start");
+    let mut buf = vec![0u8; info.frame_size()];
+    let mut ids = Vec::new();
+    while ids.len() < 5 {
+        match camera.grab(&mut buf) {
+            Ok(grab) => ids.push(grab.device_frame_id),
+            Err(axvs_core::CameraError::Timeout) => {}
+            Err(e) => panic!("grab: {e}"),
+        }
+    }
+    eprintln!("{info:?} ids {ids:?}");
+    camera.stop().expect("stop");
+    drop(camera);
+    check_camera(|| Box::new(axvs_plugin_gentl::GentlCamera::new(config.clone())), Expect { frames: 3, ends: false })
+        .expect("conforms");
+}

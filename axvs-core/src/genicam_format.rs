@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use axvs_core::PixelFormat;
+use crate::PixelFormat;
 
 /// A camera-side pixel format (SFNC name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,10 +28,15 @@ pub enum GenicamPixelFormat {
     RGB8,
     /// 8-bit BGR.
     BGR8,
+    /// 8-bit RGB with an alpha byte (recorded as RGB).
+    RGBa8,
+    /// 8-bit BGR with an alpha byte (recorded as BGR).
+    BGRa8,
 }
 
 impl GenicamPixelFormat {
-    const ALL: [GenicamPixelFormat; 10] = [
+    /// Every format, in documentation order.
+    pub const ALL: [GenicamPixelFormat; 12] = [
         GenicamPixelFormat::Mono8,
         GenicamPixelFormat::Mono10,
         GenicamPixelFormat::Mono12,
@@ -42,6 +47,8 @@ impl GenicamPixelFormat {
         GenicamPixelFormat::BayerBG8,
         GenicamPixelFormat::RGB8,
         GenicamPixelFormat::BGR8,
+        GenicamPixelFormat::RGBa8,
+        GenicamPixelFormat::BGRa8,
     ];
 
     /// The SFNC name, as the camera's `PixelFormat` node spells it.
@@ -57,6 +64,8 @@ impl GenicamPixelFormat {
             GenicamPixelFormat::BayerBG8 => "BayerBG8",
             GenicamPixelFormat::RGB8 => "RGB8",
             GenicamPixelFormat::BGR8 => "BGR8",
+            GenicamPixelFormat::RGBa8 => "RGBa8",
+            GenicamPixelFormat::BGRa8 => "BGRa8",
         }
     }
 
@@ -70,8 +79,16 @@ impl GenicamPixelFormat {
             GenicamPixelFormat::BayerGB8 => PixelFormat::BayerGb8,
             GenicamPixelFormat::BayerGR8 => PixelFormat::BayerGr8,
             GenicamPixelFormat::BayerBG8 => PixelFormat::BayerBg8,
-            GenicamPixelFormat::RGB8 => PixelFormat::Rgb8,
-            GenicamPixelFormat::BGR8 => PixelFormat::Bgr8,
+            GenicamPixelFormat::RGB8 | GenicamPixelFormat::RGBa8 => PixelFormat::Rgb8,
+            GenicamPixelFormat::BGR8 | GenicamPixelFormat::BGRa8 => PixelFormat::Bgr8,
+        }
+    }
+
+    /// Bytes of one pixel in the camera's payload (4 for RGBa8, 2 for Mono10/12/16, ...).
+    pub fn payload_bytes_per_pixel(self) -> usize {
+        match self {
+            GenicamPixelFormat::RGBa8 | GenicamPixelFormat::BGRa8 => 4,
+            other => other.frame_format().bytes_per_pixel(),
         }
     }
 
@@ -85,12 +102,22 @@ impl GenicamPixelFormat {
         }
     }
 
-    /// Copies one image from the camera's payload into an axvs frame buffer: as it is, or for Mono10/12
+    /// Copies one image from the camera's payload into an axvs frame buffer: as it is; for Mono10/12
     /// (little-endian, one sample in 16 bits) scaled to the full 16-bit range by bit replication, so the
-    /// sensor's black and white are 0 and 65535. `out` must not be longer than `payload`.
-    pub(crate) fn copy_samples(self, payload: &[u8], out: &mut [u8]) {
+    /// sensor's black and white are 0 and 65535; for RGBa8/BGRa8 without the alpha bytes. The payload
+    /// must hold the whole image (`out` is the frame buffer); a short payload fills what it has.
+    pub fn copy_samples(self, payload: &[u8], out: &mut [u8]) {
+        if matches!(self, GenicamPixelFormat::RGBa8 | GenicamPixelFormat::BGRa8) {
+            for (dst, src) in out.chunks_exact_mut(3).zip(payload.chunks_exact(4)) {
+                dst.copy_from_slice(&src[..3]);
+            }
+            return;
+        }
         match self.narrow_mono_bits() {
-            None => out.copy_from_slice(&payload[..out.len()]),
+            None => {
+                let n = out.len().min(payload.len());
+                out[..n].copy_from_slice(&payload[..n]);
+            }
             Some(bits) => {
                 for (dst, src) in out.chunks_exact_mut(2).zip(payload.chunks_exact(2)) {
                     let v = u16::from_le_bytes([src[0], src[1]]);
@@ -159,5 +186,12 @@ mod tests {
         let mut out = [0u8; 6];
         GenicamPixelFormat::RGB8.copy_samples(&payload, &mut out);
         assert_eq!(out, [1, 2, 3, 4, 5, 6], "the payload's first bytes, padding left out");
+        let mut out = [0u8; 6];
+        GenicamPixelFormat::RGBa8.copy_samples(&[1, 2, 3, 255, 4, 5, 6, 255], &mut out);
+        assert_eq!(out, [1, 2, 3, 4, 5, 6], "alpha left out");
+        assert_eq!(GenicamPixelFormat::BGRa8.frame_format(), PixelFormat::Bgr8);
+        let bytes: Vec<usize> = GenicamPixelFormat::ALL.iter().map(|f| f.payload_bytes_per_pixel()).collect();
+        assert_eq!(bytes, [1, 2, 2, 2, 1, 1, 1, 1, 3, 3, 4, 4]);
+        assert_eq!("rgba8".parse::<GenicamPixelFormat>(), Ok(GenicamPixelFormat::RGBa8));
     }
 }
