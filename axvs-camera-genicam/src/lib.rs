@@ -25,8 +25,8 @@ mod camera;
 mod discovery;
 mod nodes;
 
+pub use axvs_core::GenicamPixelFormat;
 pub use backend::GenicamBackend;
 pub use camera::{GenicamCamera, GenicamConfig, Selector, Trigger, DEFAULT_BUFFERS};
 pub use discovery::{discover, DeviceInfo};
-pub use axvs_core::GenicamPixelFormat;
 pub use nodes::{GenicamConfiguration, LoadReport, NodeError, NodeMap, NodeValue, DEFAULT_BLACKLIST};

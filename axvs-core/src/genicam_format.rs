@@ -190,7 +190,10 @@ mod tests {
         GenicamPixelFormat::RGBa8.copy_samples(&[1, 2, 3, 255, 4, 5, 6, 255], &mut out);
         assert_eq!(out, [1, 2, 3, 4, 5, 6], "alpha left out");
         assert_eq!(GenicamPixelFormat::BGRa8.frame_format(), PixelFormat::Bgr8);
-        let bytes: Vec<usize> = GenicamPixelFormat::ALL.iter().map(|f| f.payload_bytes_per_pixel()).collect();
+        let bytes: Vec<usize> = GenicamPixelFormat::ALL
+            .iter()
+            .map(|f| f.payload_bytes_per_pixel())
+            .collect();
         assert_eq!(bytes, [1, 2, 2, 2, 1, 1, 1, 1, 3, 3, 4, 4]);
         assert_eq!("rgba8".parse::<GenicamPixelFormat>(), Ok(GenicamPixelFormat::RGBa8));
     }

@@ -642,11 +642,17 @@ pub fn counts_agree(cam: &serde_json::Value) -> u64 {
 }
 
 /// A build of the `rawfile` template plugin (`plugins/rawfile`), with these cargo features (`abi-mismatch`,
-/// `panic-in-grab`, or none), copied to a folder of its own: `<target>/plugin-tests/<variant>/`.
+/// `panic-in-grab`, or none): see [`plugin_build`].
+pub fn rawfile_plugin(features: &[&str]) -> PathBuf {
+    plugin_build("axvs-plugin-rawfile", features)
+}
+
+/// A build of the plugin crate `package`, with these cargo features, copied to a folder of its own:
+/// `<target>/plugin-tests/<package>-<features>/`.
 ///
 /// The builds run cargo in a target directory of their own (the outer `cargo test` holds the lock on
 /// the workspace's), one at a time, and are reused while nothing changed.
-pub fn rawfile_plugin(features: &[&str]) -> PathBuf {
+pub fn plugin_build(package: &str, features: &[&str]) -> PathBuf {
     static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one_at_a_time = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
@@ -654,19 +660,20 @@ pub fn rawfile_plugin(features: &[&str]) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(workspace)
-        .args(["build", "--quiet", "-p", "axvs-plugin-rawfile", "--target-dir"])
+        .args(["build", "--quiet", "-p", package, "--target-dir"])
         .arg(&target)
         .args(features.iter().flat_map(|f| ["--features", f]))
         .output()
         .expect("run cargo");
     assert!(
         out.status.success(),
-        "building the rawfile plugin ({features:?}): {}",
+        "building {package} ({features:?}): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let name = format!(
-        "{}axvs_plugin_rawfile.{}",
+        "{}{}.{}",
         std::env::consts::DLL_PREFIX,
+        package.replace('-', "_"),
         std::env::consts::DLL_EXTENSION
     );
     let variant = if features.is_empty() {
@@ -674,7 +681,7 @@ pub fn rawfile_plugin(features: &[&str]) -> PathBuf {
     } else {
         features.join("+")
     };
-    let dir = target.join(variant);
+    let dir = target.join(format!("{package}-{variant}"));
     std::fs::create_dir_all(&dir).expect("plugin folder");
     let copy = dir.join(&name);
     // Copied through a temporary name: a process may have the previous copy loaded.
@@ -682,4 +689,15 @@ pub fn rawfile_plugin(features: &[&str]) -> PathBuf {
     std::fs::copy(target.join("debug").join(&name), &fresh).expect("copy plugin");
     std::fs::rename(&fresh, &copy).expect("place plugin");
     copy
+}
+
+/// EMVA's simulated GenTL producer, `viky.cti`, which `./dev test` fetches into `target/gentl/`.
+pub fn viky_producer() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/gentl/viky.cti");
+    assert!(
+        path.is_file(),
+        "{} is missing: run ./dev test, which fetches it",
+        path.display()
+    );
+    path
 }

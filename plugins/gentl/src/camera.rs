@@ -181,7 +181,9 @@ impl GentlCamera {
     fn configure(&self, nodes: &mut NodeMap) -> Result<(), CameraError> {
         let c = &self.config;
         if let Some(format) = c.pixel_format {
-            nodes.set_enumeration("PixelFormat", format.name()).map_err(|e| setting("pixel_format", e))?;
+            nodes
+                .set_enumeration("PixelFormat", format.name())
+                .map_err(|e| setting("pixel_format", e))?;
         }
         if c.width.is_some() || c.height.is_some() {
             for offset in ["OffsetX", "OffsetY"] {
@@ -208,13 +210,17 @@ impl GentlCamera {
             if nodes.has("AcquisitionFrameRateEnable") {
                 let _ = nodes.set_integer("AcquisitionFrameRateEnable", 1);
             }
-            nodes.set_float("AcquisitionFrameRate", fps).map_err(|e| setting("fps", e))?;
+            nodes
+                .set_float("AcquisitionFrameRate", fps)
+                .map_err(|e| setting("fps", e))?;
         }
         if let Some(us) = c.exposure_us {
             if nodes.has("ExposureAuto") {
                 let _ = nodes.set_enumeration("ExposureAuto", "Off");
             }
-            nodes.set_float("ExposureTime", us).map_err(|e| setting("exposure_us", e))?;
+            nodes
+                .set_float("ExposureTime", us)
+                .map_err(|e| setting("exposure_us", e))?;
         }
         if let Some(db) = c.gain_db {
             if nodes.has("GainAuto") {
@@ -226,7 +232,9 @@ impl GentlCamera {
     }
 
     fn opened(&mut self) -> Result<&mut Opened, CameraError> {
-        self.opened.as_mut().ok_or_else(|| CameraError::NotReady("not open".into()))
+        self.opened
+            .as_mut()
+            .ok_or_else(|| CameraError::NotReady("not open".into()))
     }
 }
 
@@ -250,10 +258,15 @@ impl Camera for GentlCamera {
         .cloned()
         .ok_or_else(|| {
             let ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
-            open_error(format!("no such device (the producer has: {})", if ids.is_empty() { "none".into() } else { ids.join(", ") }))
+            open_error(format!(
+                "no such device (the producer has: {})",
+                if ids.is_empty() { "none".into() } else { ids.join(", ") }
+            ))
         })?;
         let f = producer.fns;
-        let interface = producer.interface(&entry.interface).map_err(|e| open_error(e.to_string()))?;
+        let interface = producer
+            .interface(&entry.interface)
+            .map_err(|e| open_error(e.to_string()))?;
         let c_id = CString::new(entry.id.clone()).map_err(|_| open_error("device id holds a NUL byte".into()))?;
         let mut device: Handle = std::ptr::null_mut();
         // SAFETY: the interface is open, `c_id` NUL-terminated, `device` a valid out-pointer.
@@ -262,7 +275,9 @@ impl Camera for GentlCamera {
             // SAFETY: as above.
             code = unsafe { (f.IFOpenDevice)(interface, c_id.as_ptr(), ACCESS_CONTROL, &mut device) };
         }
-        producer.check("IFOpenDevice", code).map_err(|e| open_error(e.to_string()))?;
+        producer
+            .check("IFOpenDevice", code)
+            .map_err(|e| open_error(e.to_string()))?;
         let close_device = |device: Handle| {
             // SAFETY: the device was opened above and is not used after this.
             unsafe { (f.DevClose)(device) };
@@ -283,14 +298,19 @@ impl Camera for GentlCamera {
         let resolved = self.configure(&mut nodes).and_then(|()| {
             let width = nodes.integer("Width").map_err(|e| setting("width", e))?;
             let height = nodes.integer("Height").map_err(|e| setting("height", e))?;
-            let symbolic = nodes.enumeration("PixelFormat").map_err(|e| setting("pixel_format", e))?;
+            let symbolic = nodes
+                .enumeration("PixelFormat")
+                .map_err(|e| setting("pixel_format", e))?;
             let format = symbolic
                 .parse::<GenicamPixelFormat>()
                 .map_err(|e| CameraError::UnsupportedFormat(format!("the device delivers {symbolic}: {e}")))?;
             let fps = match nodes.float("AcquisitionFrameRate") {
                 Ok(fps) if fps > 0.0 => fps,
                 _ => self.config.fps.ok_or_else(|| {
-                    setting("fps", "the device has no readable AcquisitionFrameRate: give fps in the rig")
+                    setting(
+                        "fps",
+                        "the device has no readable AcquisitionFrameRate: give fps in the rig",
+                    )
                 })?,
             };
             Ok((width, height, format, fps))
@@ -337,7 +357,11 @@ impl Camera for GentlCamera {
         let payload = if defines {
             Self::stream_info::<usize>(&opened, STREAM_INFO_PAYLOAD_SIZE)
         } else {
-            opened.nodes.integer("PayloadSize").ok().and_then(|p| usize::try_from(p).ok())
+            opened
+                .nodes
+                .integer("PayloadSize")
+                .ok()
+                .and_then(|p| usize::try_from(p).ok())
         };
         let info = CameraInfo {
             width: u32::try_from(width).map_err(|_| setting("width", format!("{width} from the device")))?,
@@ -368,21 +392,33 @@ impl Camera for GentlCamera {
             let mut handle: Handle = std::ptr::null_mut();
             // SAFETY: `memory` stays allocated (moved into `announced`, never resized) until revoked in stop.
             let code = unsafe {
-                (f.DSAnnounceBuffer)(stream, memory.as_mut_ptr().cast(), memory.len(), std::ptr::null_mut(), &mut handle)
+                (f.DSAnnounceBuffer)(
+                    stream,
+                    memory.as_mut_ptr().cast(),
+                    memory.len(),
+                    std::ptr::null_mut(),
+                    &mut handle,
+                )
             };
             producer.check("DSAnnounceBuffer", code).map_err(device_error)?;
             // SAFETY: the buffer was just announced.
-            producer.check("DSQueueBuffer", unsafe { (f.DSQueueBuffer)(stream, handle) }).map_err(device_error)?;
+            producer
+                .check("DSQueueBuffer", unsafe { (f.DSQueueBuffer)(stream, handle) })
+                .map_err(device_error)?;
             announced.push((handle, memory));
         }
         let mut event: Handle = std::ptr::null_mut();
         // SAFETY: the stream is open; `event` a valid out-pointer.
         producer
-            .check("GCRegisterEvent", unsafe { (f.GCRegisterEvent)(stream, EVENT_NEW_BUFFER, &mut event) })
+            .check("GCRegisterEvent", unsafe {
+                (f.GCRegisterEvent)(stream, EVENT_NEW_BUFFER, &mut event)
+            })
             .map_err(device_error)?;
         // SAFETY: buffers are announced and queued.
         producer
-            .check("DSStartAcquisition", unsafe { (f.DSStartAcquisition)(stream, 0, INFINITE) })
+            .check("DSStartAcquisition", unsafe {
+                (f.DSStartAcquisition)(stream, 0, INFINITE)
+            })
             .map_err(device_error)?;
         if opened.nodes.has("TLParamsLocked") {
             let _ = opened.nodes.set_integer("TLParamsLocked", 1);
@@ -403,7 +439,10 @@ impl Camera for GentlCamera {
             .as_mut()
             .ok_or_else(|| CameraError::NotReady("grab before start".into()))?;
         CameraError::check_buffer(buf, frame_size)?;
-        let opened = self.opened.as_ref().ok_or_else(|| CameraError::NotReady("not open".into()))?;
+        let opened = self
+            .opened
+            .as_ref()
+            .ok_or_else(|| CameraError::NotReady("not open".into()))?;
         let f = opened.producer.fns;
         let mut data = NewBuffer {
             buffer: std::ptr::null_mut(),
@@ -411,7 +450,14 @@ impl Camera for GentlCamera {
         };
         let mut size = size_of::<NewBuffer>();
         // SAFETY: `data` holds `size` bytes; the event is registered.
-        let code = unsafe { (f.EventGetData)(streaming.event, (&mut data as *mut NewBuffer).cast(), &mut size, GRAB_WAIT_MS) };
+        let code = unsafe {
+            (f.EventGetData)(
+                streaming.event,
+                (&mut data as *mut NewBuffer).cast(),
+                &mut size,
+                GRAB_WAIT_MS,
+            )
+        };
         if code == ffi::GC_ERR_TIMEOUT {
             return Err(CameraError::Timeout);
         }
@@ -432,7 +478,9 @@ impl Camera for GentlCamera {
         }
         if incomplete {
             requeue();
-            return Err(CameraError::FrameLost("the producer delivered an incomplete buffer".into()));
+            return Err(CameraError::FrameLost(
+                "the producer delivered an incomplete buffer".into(),
+            ));
         }
         let base = Self::buffer_info::<usize>(opened, buffer, BUFFER_INFO_BASE).unwrap_or(0) as *const u8;
         let filled = Self::buffer_info::<usize>(opened, buffer, BUFFER_INFO_SIZE_FILLED)
@@ -452,7 +500,10 @@ impl Camera for GentlCamera {
                 let pixels = frame_size / opened.format.frame_format().bytes_per_pixel();
                 let needed = pixels * opened.format.payload_bytes_per_pixel();
                 if payload.len() < needed {
-                    Err(CameraError::FrameLost(format!("a buffer of {} bytes, the frame needs {needed}", payload.len())))
+                    Err(CameraError::FrameLost(format!(
+                        "a buffer of {} bytes, the frame needs {needed}",
+                        payload.len()
+                    )))
                 } else {
                     opened.format.copy_samples(payload, buf);
                     Ok(())

@@ -1,11 +1,20 @@
 //! `gentl`: an axvs camera plugin that reaches cameras through a GenTL producer (`.cti`), the transport
 //! layer every machine-vision vendor ships.
 
+mod backend;
 mod camera;
+pub mod cti;
 mod ffi;
 mod nodes;
 mod producer;
 
+pub use backend::{GentlBackend, DEFAULT_BUFFERS};
 pub use camera::{DeviceSelector, GentlCamera, GentlConfig};
 pub use nodes::{NodeError, NodeMap};
 pub use producer::{DeviceEntry, Producer, ProducerError, ProducerInfo};
+
+axvs_plugin::export_plugin! {
+    name: "gentl",
+    version: env!("CARGO_PKG_VERSION"),
+    backends: [GentlBackend],
+}

@@ -6,7 +6,7 @@ use std::ffi::c_void;
 use std::io::Read;
 
 use cameleon_genapi::builder::GenApiBuilder;
-use cameleon_genapi::interface::{IEnumeration, IFloat, IInteger, ICommand};
+use cameleon_genapi::interface::{ICommand, IEnumeration, IFloat, IInteger};
 use cameleon_genapi::store::{DefaultCacheStore, DefaultNodeStore, DefaultValueStore, NodeStore};
 use cameleon_genapi::{Device, ValueCtxt};
 
@@ -71,7 +71,11 @@ enum Location {
 fn parse_url(url: &str) -> Result<Location, NodeError> {
     let bad = |why: &str| NodeError(format!("GenApi description URL '{url}': {why}"));
     let url = url.split('?').next().unwrap_or(url);
-    if let Some(rest) = url.get(..6).filter(|s| s.eq_ignore_ascii_case("local:")).map(|_| &url[6..]) {
+    if let Some(rest) = url
+        .get(..6)
+        .filter(|s| s.eq_ignore_ascii_case("local:"))
+        .map(|_| &url[6..])
+    {
         let mut parts = rest.trim_start_matches('/').split(';');
         let name = parts.next().unwrap_or_default().to_string();
         let hex = |s: Option<&str>| {
@@ -82,7 +86,11 @@ fn parse_url(url: &str) -> Result<Location, NodeError> {
         let length = hex(parts.next()).ok_or_else(|| bad("no hexadecimal length"))?;
         return Ok(Location::Local(name, address, length as usize));
     }
-    if let Some(path) = url.get(..5).filter(|s| s.eq_ignore_ascii_case("file:")).map(|_| &url[5..]) {
+    if let Some(path) = url
+        .get(..5)
+        .filter(|s| s.eq_ignore_ascii_case("file:"))
+        .map(|_| &url[5..])
+    {
         let path = path.strip_prefix("//").unwrap_or(path);
         return Ok(Location::File(path.to_string()));
     }
@@ -95,7 +103,11 @@ fn xml_text(name: &str, bytes: Vec<u8>) -> Result<String, NodeError> {
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
             .map_err(|e| NodeError(format!("description archive {name}: {e}")))?;
         let index = (0..archive.len())
-            .find(|&i| archive.by_index(i).is_ok_and(|f| f.name().to_ascii_lowercase().ends_with(".xml")))
+            .find(|&i| {
+                archive
+                    .by_index(i)
+                    .is_ok_and(|f| f.name().to_ascii_lowercase().ends_with(".xml"))
+            })
             .ok_or_else(|| NodeError(format!("description archive {name} holds no .xml file")))?;
         let mut xml = Vec::new();
         archive
@@ -121,8 +133,16 @@ impl NodeMap {
         }
         let mut buf = vec![0u8; size.max(1)];
         // SAFETY: `buf` holds `size` bytes.
-        let code =
-            unsafe { (fns.GCGetPortURLInfo)(port, 0, URL_INFO_URL, &mut kind, buf.as_mut_ptr().cast::<c_void>(), &mut size) };
+        let code = unsafe {
+            (fns.GCGetPortURLInfo)(
+                port,
+                0,
+                URL_INFO_URL,
+                &mut kind,
+                buf.as_mut_ptr().cast::<c_void>(),
+                &mut size,
+            )
+        };
         if code != ffi::GC_ERR_SUCCESS {
             return Err(NodeError(format!("GCGetPortURLInfo: {}", ffi::error_name(code))));
         }
@@ -145,7 +165,11 @@ impl NodeMap {
         let (_, store, cx) = GenApiBuilder::<DefaultNodeStore, DefaultValueStore, DefaultCacheStore>::default()
             .build(&xml)
             .map_err(|e| NodeError(format!("the device's GenApi description: {e}")))?;
-        Ok(NodeMap { port: device, store, cx })
+        Ok(NodeMap {
+            port: device,
+            store,
+            cx,
+        })
     }
 
     fn id(&self, name: &str) -> Result<cameleon_genapi::store::NodeId, NodeError> {
@@ -161,31 +185,50 @@ impl NodeMap {
 
     /// An integer feature's value.
     pub fn integer(&mut self, name: &str) -> Result<i64, NodeError> {
-        let node = self.id(name)?.as_iinteger_kind(&self.store).ok_or_else(|| not(name, "an integer"))?;
-        node.value(&mut self.port, &self.store, &mut self.cx).map_err(|e| failed(name, e))
+        let node = self
+            .id(name)?
+            .as_iinteger_kind(&self.store)
+            .ok_or_else(|| not(name, "an integer"))?;
+        node.value(&mut self.port, &self.store, &mut self.cx)
+            .map_err(|e| failed(name, e))
     }
 
     /// Sets an integer feature.
     pub fn set_integer(&mut self, name: &str, value: i64) -> Result<(), NodeError> {
-        let node = self.id(name)?.as_iinteger_kind(&self.store).ok_or_else(|| not(name, "an integer"))?;
-        node.set_value(value, &mut self.port, &self.store, &mut self.cx).map_err(|e| failed(name, e))
+        let node = self
+            .id(name)?
+            .as_iinteger_kind(&self.store)
+            .ok_or_else(|| not(name, "an integer"))?;
+        node.set_value(value, &mut self.port, &self.store, &mut self.cx)
+            .map_err(|e| failed(name, e))
     }
 
     /// A float feature's value.
     pub fn float(&mut self, name: &str) -> Result<f64, NodeError> {
-        let node = self.id(name)?.as_ifloat_kind(&self.store).ok_or_else(|| not(name, "a float"))?;
-        node.value(&mut self.port, &self.store, &mut self.cx).map_err(|e| failed(name, e))
+        let node = self
+            .id(name)?
+            .as_ifloat_kind(&self.store)
+            .ok_or_else(|| not(name, "a float"))?;
+        node.value(&mut self.port, &self.store, &mut self.cx)
+            .map_err(|e| failed(name, e))
     }
 
     /// Sets a float feature.
     pub fn set_float(&mut self, name: &str, value: f64) -> Result<(), NodeError> {
-        let node = self.id(name)?.as_ifloat_kind(&self.store).ok_or_else(|| not(name, "a float"))?;
-        node.set_value(value, &mut self.port, &self.store, &mut self.cx).map_err(|e| failed(name, e))
+        let node = self
+            .id(name)?
+            .as_ifloat_kind(&self.store)
+            .ok_or_else(|| not(name, "a float"))?;
+        node.set_value(value, &mut self.port, &self.store, &mut self.cx)
+            .map_err(|e| failed(name, e))
     }
 
     /// An enumeration's current entry, by its symbolic name.
     pub fn enumeration(&mut self, name: &str) -> Result<String, NodeError> {
-        let node = self.id(name)?.as_ienumeration_kind(&self.store).ok_or_else(|| not(name, "an enumeration"))?;
+        let node = self
+            .id(name)?
+            .as_ienumeration_kind(&self.store)
+            .ok_or_else(|| not(name, "an enumeration"))?;
         let entry = node
             .current_entry(&mut self.port, &self.store, &mut self.cx)
             .map_err(|e| failed(name, e))?;
@@ -197,14 +240,20 @@ impl NodeMap {
 
     /// Sets an enumeration by an entry's symbolic name; names the entries on a miss.
     pub fn set_enumeration(&mut self, name: &str, symbolic: &str) -> Result<(), NodeError> {
-        let node = self.id(name)?.as_ienumeration_kind(&self.store).ok_or_else(|| not(name, "an enumeration"))?;
+        let node = self
+            .id(name)?
+            .as_ienumeration_kind(&self.store)
+            .ok_or_else(|| not(name, "an enumeration"))?;
         if node.entry_by_symbolic(symbolic, &self.store).is_none() {
             let entries: Vec<String> = node
                 .entries(&self.store)
                 .iter()
                 .filter_map(|e| e.expect_enum_entry(&self.store).ok().map(|e| e.symbolic().to_string()))
                 .collect();
-            return Err(NodeError(format!("{name} has no entry {symbolic} (entries: {})", entries.join(", "))));
+            return Err(NodeError(format!(
+                "{name} has no entry {symbolic} (entries: {})",
+                entries.join(", ")
+            )));
         }
         node.set_entry_by_symbolic(symbolic, &mut self.port, &self.store, &mut self.cx)
             .map_err(|e| failed(name, e))
@@ -212,8 +261,12 @@ impl NodeMap {
 
     /// Runs a command feature.
     pub fn execute(&mut self, name: &str) -> Result<(), NodeError> {
-        let node = self.id(name)?.as_icommand_kind(&self.store).ok_or_else(|| not(name, "a command"))?;
-        node.execute(&mut self.port, &self.store, &mut self.cx).map_err(|e| failed(name, e))
+        let node = self
+            .id(name)?
+            .as_icommand_kind(&self.store)
+            .ok_or_else(|| not(name, "a command"))?;
+        node.execute(&mut self.port, &self.store, &mut self.cx)
+            .map_err(|e| failed(name, e))
     }
 }
 
@@ -235,8 +288,14 @@ mod tests {
             parse_url("local:///Viky.zip;7000000;1F64B?SchemaVersion=1.1.0"),
             Ok(Location::Local("Viky.zip".into(), 0x7000000, 0x1f64b))
         );
-        assert_eq!(parse_url("Local:cam.xml;0x10;0x20"), Ok(Location::Local("cam.xml".into(), 0x10, 0x20)));
-        assert_eq!(parse_url("file:///opt/cam.xml"), Ok(Location::File("/opt/cam.xml".into())));
+        assert_eq!(
+            parse_url("Local:cam.xml;0x10;0x20"),
+            Ok(Location::Local("cam.xml".into(), 0x10, 0x20))
+        );
+        assert_eq!(
+            parse_url("file:///opt/cam.xml"),
+            Ok(Location::File("/opt/cam.xml".into()))
+        );
         assert!(parse_url("http://example.com/cam.xml").is_err());
         assert!(parse_url("local:cam.xml;zz;10").is_err());
     }

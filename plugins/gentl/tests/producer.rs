@@ -118,6 +118,9 @@ fn a_simulated_device_streams_at_the_size_asked_for_and_conforms() {
     eprintln!("{info:?} ids {ids:?}");
     camera.stop().expect("stop");
     drop(camera);
-    check_camera(|| Box::new(axvs_plugin_gentl::GentlCamera::new(config.clone())), Expect { frames: 3, ends: false })
-        .expect("conforms");
+    check_camera(
+        || Box::new(axvs_plugin_gentl::GentlCamera::new(config.clone())),
+        Expect { frames: 3, ends: false },
+    )
+    .expect("conforms");
 }

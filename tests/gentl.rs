@@ -1,0 +1,121 @@
+//! The GenTL plugin end to end: EMVA's simulated producer (`viky.cti`), the `gentl` plugin built in this
+//! run and loaded through `AXVS_PLUGIN_PATH`, recorded beside the synthetic camera by `axvs run`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use axvs_tests::{axvs, counts_agree, plugin_build, viky_producer, write_rig};
+
+/// `axvs` with a private home (no stored producer, no user plugins), the gentl plugin and `cti` set.
+fn axvs_gentl(home: &Path, cti: Option<&Path>) -> Command {
+    let mut command = axvs();
+    command
+        .env("HOME", home)
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("GENICAM_GENTL64_PATH")
+        .env("AXVS_PLUGIN_PATH", plugin_build("axvs-plugin-gentl", &[]));
+    match cti {
+        Some(path) => command.env("AXVS_CTI_PATH", path),
+        None => command.env_remove("AXVS_CTI_PATH"),
+    };
+    command
+}
+
+fn ffprobe_size(video: &Path) -> String {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(video)
+        .output()
+        .expect("run ffprobe");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn two_simulated_devices_and_a_synthetic_camera_record_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "rig.toml",
+        "[encoder]\npreset = 1\n\
+         [[camera]]\nid = 1\nname = \"red\"\nbackend = \"gentl\"\ndevice_id = \"VikyTL_DEV_red\"\nwidth = 640\nheight = 480\n\
+         [[camera]]\nid = 2\nname = \"green\"\nbackend = \"gentl\"\nserial = \"1\"\nwidth = 320\nheight = 240\n\
+         [[camera]]\nid = 3\nname = \"synthetic\"\nbackend = \"synthetic\"\nfps = 20\n",
+    );
+    let report = dir.path().join("report.json");
+    let out = axvs_gentl(dir.path(), Some(&viky_producer()))
+        .args([
+            "run",
+            "--duration",
+            "3",
+            "--status-interval",
+            "0",
+            "--session",
+            "s",
+            "-o",
+        ])
+        .arg(dir.path().join("out"))
+        .arg("--report")
+        .arg(&report)
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report = axvs_tests::read_report(&report);
+    let cameras = report["cameras"].as_array().expect("cameras");
+    for (cam, size) in cameras.iter().zip(["640,480", "320,240"]) {
+        assert_eq!(cam["backend"], "gentl");
+        let saved = counts_agree(cam);
+        let video = Path::new(cam["video"].as_str().expect("video"));
+        assert_eq!(ffprobe_size(video), size, "the size asked for");
+        // Viky runs at 20 fps: about 60 frames in 3 s (start-up and the end take some).
+        assert!((35..=64).contains(&saved), "{saved} frames in 3 s at 20 fps");
+        let fps = cam["status"]["fps"].as_f64().unwrap_or(0.0);
+        assert!((15.0..=25.0).contains(&fps), "measured {fps} fps");
+        assert_eq!(cam["status"]["camera_lost"], 0, "frame ids without gaps");
+    }
+    counts_agree(&cameras[2]);
+}
+
+#[test]
+fn discover_lists_the_three_simulated_devices() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = axvs_gentl(dir.path(), Some(&viky_producer()))
+        .arg("discover")
+        .output()
+        .expect("axvs discover");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let gentl: Vec<&str> = text.lines().filter(|l| l.starts_with("gentl ")).collect();
+    assert_eq!(gentl.len(), 3, "{text}");
+    for (line, (colour, serial)) in gentl.iter().zip([("red", 0), ("green", 1), ("blue", 2)]) {
+        assert_eq!(
+            *line,
+            format!(
+                "gentl device_id = \"VikyTL_DEV_{colour}\" (Custom, available (read/write)) \
+                 Machine Vision Games Ltd. Viky serial {serial}"
+            )
+        );
+    }
+    // Without a producer, discovery says how to set one.
+    let out = axvs_gentl(dir.path(), None)
+        .arg("discover")
+        .output()
+        .expect("axvs discover");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("gentl: discovery failed: camera error: no GenTL producer: set one with `axvs cti set PATH`"),
+        "{text}"
+    );
+}
