@@ -119,3 +119,58 @@ fn discover_lists_the_three_simulated_devices() {
         "{text}"
     );
 }
+
+#[test]
+fn cti_set_stores_the_producer_and_check_reports_where_it_came_from() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let viky = viky_producer();
+    let run = |args: &[&str], cti: Option<&Path>, gentl_path: Option<&Path>| {
+        let mut command = axvs_gentl(home.path(), cti);
+        if let Some(dir) = gentl_path {
+            command.env("GENICAM_GENTL64_PATH", dir);
+        }
+        let out = command.args(args).output().expect("axvs cti");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        )
+    };
+    // Nothing chosen yet: one line saying how to choose.
+    let (code, _, err) = run(&["cti", "check"], None, None);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with("axvs: error: no GenTL producer: set one with `axvs cti set PATH`"),
+        "{err}"
+    );
+    // The standard's search path is used when nothing is set.
+    let (code, out, err) = run(&["cti", "check"], None, viky.parent());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("(found on GENICAM_GENTL64_PATH)"), "{out}");
+    // A file that is no producer is refused, and nothing is stored.
+    let libz = home.path().join("libz.cti");
+    std::fs::write(&libz, b"not a library").expect("write");
+    let (code, _, err) = run(&["cti", "set", libz.to_str().expect("utf-8")], None, None);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("GenTL producer {}: cannot be loaded", libz.display())),
+        "{err}"
+    );
+    // Set, then check: the stored file, and what the producer says of itself.
+    let (code, out, err) = run(&["cti", "set", viky.to_str().expect("utf-8")], None, None);
+    assert_eq!(code, Some(0), "{err}");
+    let stored = home.path().join(".config/axvs/gentl-producer");
+    assert!(out.contains(&format!("stored in {}", stored.display())), "{out}");
+    let (code, out, err) = run(&["cti", "check"], None, None);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains(&format!("(stored in {})", stored.display())), "{out}");
+    assert!(out.contains("loads: Machine Vision Games Ltd. Viky version"), "{out}");
+    assert!(out.contains("3 device(s)"), "{out}");
+    // AXVS_CTI_PATH overrides the stored choice for one run.
+    let missing = home.path().join("other.cti");
+    let (code, out, err) = run(&["cti", "check"], Some(&missing), None);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.contains("(from AXVS_CTI_PATH)"), "{out}");
+    assert!(err.contains("other.cti: no such file"), "{err}");
+}

@@ -41,6 +41,8 @@ enum Command {
         #[arg(long)]
         fake: bool,
     },
+    /// Choose the GenTL producer (.cti) the gentl backend uses (`set`), or check it (`check`).
+    Cti(commands::cti::CtiArgs),
     /// List the camera plugins found: file, name, version, ABI and backends, or why each was refused.
     Plugins(commands::plugins::PluginsArgs),
     /// Read, write, dump or load a GenICam camera's nodes.
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench::run(args),
         Command::Discover { fake } => commands::discover(fake),
         Command::Plugins(args) => commands::plugins::run(args),
+        Command::Cti(args) => commands::cti::run(args),
         #[cfg(feature = "genicam")]
         Command::Genicam(args) => commands::genicam::run(args),
     };

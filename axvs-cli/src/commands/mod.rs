@@ -1,6 +1,7 @@
 //! One module per `axvs` subcommand.
 
 pub mod bench;
+pub mod cti;
 #[cfg(feature = "genicam")]
 pub mod genicam;
 pub mod plugins;

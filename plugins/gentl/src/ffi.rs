@@ -9,23 +9,17 @@ pub type GcError = i32;
 pub type Handle = *mut c_void;
 
 pub const GC_ERR_SUCCESS: GcError = 0;
-pub const GC_ERR_NOT_AVAILABLE: GcError = -1014;
 pub const GC_ERR_TIMEOUT: GcError = -1011;
-pub const GC_ERR_NOT_IMPLEMENTED: GcError = -1003;
+pub const GC_ERR_INVALID_ID: GcError = -1007;
 pub const GC_ERR_RESOURCE_IN_USE: GcError = -1004;
 
-/// `INFO_DATATYPE` values.
-pub const INFO_DATATYPE_STRING: i32 = 1;
-
 /// `TL_INFO_CMD` values.
-pub const TL_INFO_ID: i32 = 0;
 pub const TL_INFO_VENDOR: i32 = 1;
 pub const TL_INFO_MODEL: i32 = 2;
 pub const TL_INFO_VERSION: i32 = 3;
 pub const TL_INFO_TLTYPE: i32 = 4;
 
 /// `DEVICE_INFO_CMD` values.
-pub const DEVICE_INFO_ID: i32 = 0;
 pub const DEVICE_INFO_VENDOR: i32 = 1;
 pub const DEVICE_INFO_MODEL: i32 = 2;
 pub const DEVICE_INFO_TLTYPE: i32 = 3;
@@ -77,15 +71,14 @@ pub fn access_status_name(status: i32) -> &'static str {
 
 macro_rules! gentl_functions {
     ($($name:ident: fn($($arg:ty),*);)+) => {
-        /// The producer functions axvs calls, resolved once when the producer loads.
+        /// The producer functions axvs needs, resolved once when the producer loads: a library that
+        /// lacks one is no usable producer, even where axvs does not call it yet.
         #[allow(non_snake_case, reason = "the GenTL names, as the standard spells them")]
+        #[allow(dead_code, reason = "resolved to check the producer is whole; not every one is called")]
         #[derive(Clone, Copy)]
         pub struct Functions {
             $(pub $name: unsafe extern "C" fn($($arg),*) -> GcError,)+
         }
-
-        /// The names of the functions in [`Functions`], in order.
-        pub const FUNCTION_NAMES: &[&str] = &[$(stringify!($name)),+];
 
         impl Functions {
             /// Resolves every function from `library`, or names the first one it lacks.

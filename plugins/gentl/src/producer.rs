@@ -240,7 +240,7 @@ impl Producer {
         if let Some(handle) = open.get(id) {
             return Ok(*handle as Handle);
         }
-        let c_id = CString::new(id).map_err(|_| self.error("TLOpenInterface", ffi::GC_ERR_NOT_AVAILABLE))?;
+        let c_id = CString::new(id).map_err(|_| self.error("TLOpenInterface", ffi::GC_ERR_INVALID_ID))?;
         let mut handle: Handle = std::ptr::null_mut();
         // SAFETY: the system handle is open, `c_id` is NUL-terminated, `handle` a valid out-pointer.
         self.check("TLOpenInterface", unsafe {
@@ -280,8 +280,7 @@ impl Producer {
                 // SAFETY: index below the count.
                 let id = read_string(|buf, size| unsafe { (f.IFGetDeviceID)(handle, d, buf.cast::<c_char>(), size) })
                     .map_err(|code| self.error("IFGetDeviceID", code))?;
-                let c_id =
-                    CString::new(id.clone()).map_err(|_| self.error("IFGetDeviceID", ffi::GC_ERR_NOT_AVAILABLE))?;
+                let c_id = CString::new(id.clone()).map_err(|_| self.error("IFGetDeviceID", ffi::GC_ERR_INVALID_ID))?;
                 let text = |cmd: i32| {
                     let mut kind = 0i32;
                     // SAFETY: the interface is open and `c_id` NUL-terminated.
