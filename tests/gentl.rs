@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use axvs_tests::{axvs, counts_agree, plugin_build, viky_producer, write_rig};
+use axvs_tests::{axvs, counts_agree, ffprobe_size, plugin_build, viky_producer, write_rig};
 
 /// `axvs` with a private home (no stored producer, no user plugins), the gentl plugin and `cti` set.
 fn axvs_gentl(home: &Path, cti: Option<&Path>) -> Command {
@@ -20,24 +20,6 @@ fn axvs_gentl(home: &Path, cti: Option<&Path>) -> Command {
         None => command.env_remove("AXVS_CTI_PATH"),
     };
     command
-}
-
-fn ffprobe_size(video: &Path) -> String {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=width,height",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(video)
-        .output()
-        .expect("run ffprobe");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 #[test]

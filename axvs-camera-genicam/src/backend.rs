@@ -43,6 +43,10 @@ impl TryFrom<i64> for Buffers {
 /// The rig keys of a GenICam camera.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(
+    dead_code,
+    reason = "the selector keys are checked here and read by DeviceSelector::from_settings"
+)]
 struct Settings {
     serial: Option<String>,
     model: Option<String>,
@@ -70,19 +74,8 @@ impl CameraBackend for GenicamBackend {
     }
 
     fn configure(&self, settings: &BackendSettings) -> Result<Arc<dyn CameraConfig>, SettingsError> {
-        let mut s: Settings = settings.parse()?;
-        // The key exactly_one names is in the table, so serde filled its field.
-        let selector = match settings.exactly_one("genicam", &["serial", "model", "device_id", "index"])? {
-            "serial" => Selector::Serial(s.serial.take().unwrap_or_default()),
-            "model" => Selector::Model(s.model.take().unwrap_or_default()),
-            "device_id" => Selector::DeviceId(s.device_id.take().unwrap_or_default()),
-            _ => {
-                let i = s.index.unwrap_or_default();
-                Selector::Index(u32::try_from(i).map_err(|_| {
-                    SettingsError::value("index", format!("index {i} is out of range (allowed: 0 and up)"))
-                })?)
-            }
-        };
+        let s: Settings = settings.parse()?;
+        let selector = Selector::from_settings(settings, "genicam")?;
         let pixel_format = s
             .pixel_format
             .map(|p| {

@@ -1,6 +1,5 @@
 //! `GenicamCamera`: one GenICam device as an axvs camera.
 
-use std::fmt;
 use std::time::{Duration, Instant};
 
 use aravis::glib;
@@ -11,29 +10,8 @@ use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
 use crate::block_ids::{Arrival, BlockIds};
 use crate::{discover, GenicamPixelFormat};
 
-/// How the rig names the camera to open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selector {
-    /// By serial number.
-    Serial(String),
-    /// By model name (the first such camera).
-    Model(String),
-    /// By Aravis device id.
-    DeviceId(String),
-    /// By position in the discovery list.
-    Index(u32),
-}
-
-impl fmt::Display for Selector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Selector::Serial(s) => write!(f, "serial '{s}'"),
-            Selector::Model(m) => write!(f, "model '{m}'"),
-            Selector::DeviceId(d) => write!(f, "device '{d}'"),
-            Selector::Index(i) => write!(f, "index {i}"),
-        }
-    }
-}
+/// How the rig names the camera to open (shared with every backend that selects devices).
+pub use axvs_core::DeviceSelector as Selector;
 
 /// When the camera takes a frame.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -149,6 +149,13 @@ pub fn ffprobe_frame_count(video: &Path) -> u64 {
         .unwrap_or_else(|_| panic!("ffprobe frame count of {}: {text:?}", video.display()))
 }
 
+/// The video stream's size, `width,height`.
+pub fn ffprobe_size(video: &Path) -> String {
+    let (ok, text, err) = ffprobe(video, &["-show_entries", "stream=width,height"]);
+    assert!(ok, "ffprobe failed on {}: {err}", video.display());
+    text.trim().to_string()
+}
+
 /// Presentation timestamps (in the stream time base, µs for axvs files) of every frame, in display order.
 pub fn ffprobe_frame_pts(video: &Path) -> Vec<i64> {
     let (ok, text, err) = ffprobe(video, &["-show_entries", "frame=pts"]);

@@ -36,6 +36,10 @@ impl TryFrom<i64> for Buffers {
 /// The rig keys of a `gentl` camera.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(
+    dead_code,
+    reason = "the selector keys are checked here and read by DeviceSelector::from_settings"
+)]
 struct Settings {
     cti: Option<PathBuf>,
     serial: Option<String>,
@@ -59,19 +63,8 @@ impl CameraBackend for GentlBackend {
     }
 
     fn configure(&self, settings: &BackendSettings) -> Result<Arc<dyn CameraConfig>, SettingsError> {
-        let mut s: Settings = settings.parse()?;
-        // The key exactly_one names is in the table, so serde filled its field.
-        let selector = match settings.exactly_one("gentl", &["serial", "model", "device_id", "index"])? {
-            "serial" => DeviceSelector::Serial(s.serial.take().unwrap_or_default()),
-            "model" => DeviceSelector::Model(s.model.take().unwrap_or_default()),
-            "device_id" => DeviceSelector::DeviceId(s.device_id.take().unwrap_or_default()),
-            _ => {
-                let i = s.index.unwrap_or_default();
-                DeviceSelector::Index(u32::try_from(i).map_err(|_| {
-                    SettingsError::value("index", format!("index {i} is out of range (allowed: 0 and up)"))
-                })?)
-            }
-        };
+        let s: Settings = settings.parse()?;
+        let selector = DeviceSelector::from_settings(settings, "gentl")?;
         let (cti, _) = cti::resolve(s.cti.as_deref()).map_err(|e| SettingsError::table(e.to_string()))?;
         let pixel_format = s
             .pixel_format

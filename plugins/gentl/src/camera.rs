@@ -6,7 +6,7 @@ use std::ffi::{c_void, CString};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GenicamPixelFormat, GrabInfo};
+use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, DeviceSelector, GenicamPixelFormat, GrabInfo};
 
 use crate::ffi::{self, Handle};
 use crate::{NodeMap, Producer};
@@ -32,30 +32,6 @@ const ACQ_QUEUE_ALL_DISCARD: i32 = 4;
 const INFINITE: u64 = u64::MAX;
 /// How long one `grab` waits for a buffer before it returns `Timeout` (and is called again).
 const GRAB_WAIT_MS: u64 = 200;
-
-/// How the rig names the device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeviceSelector {
-    /// By serial number.
-    Serial(String),
-    /// By model (the first such device).
-    Model(String),
-    /// By the producer's device id.
-    DeviceId(String),
-    /// By position in the producer's device list.
-    Index(u32),
-}
-
-impl std::fmt::Display for DeviceSelector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DeviceSelector::Serial(s) => write!(f, "serial '{s}'"),
-            DeviceSelector::Model(m) => write!(f, "model '{m}'"),
-            DeviceSelector::DeviceId(d) => write!(f, "device '{d}'"),
-            DeviceSelector::Index(i) => write!(f, "index {i}"),
-        }
-    }
-}
 
 /// Settings of a [`GentlCamera`]; `None` keeps the device's value.
 #[derive(Debug, Clone, PartialEq)]

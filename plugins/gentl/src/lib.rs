@@ -8,8 +8,9 @@ mod ffi;
 mod nodes;
 mod producer;
 
+pub use axvs_core::DeviceSelector;
 pub use backend::{GentlBackend, DEFAULT_BUFFERS};
-pub use camera::{DeviceSelector, GentlCamera, GentlConfig};
+pub use camera::{GentlCamera, GentlConfig};
 pub use nodes::{NodeError, NodeMap};
 pub use producer::{DeviceEntry, Producer, ProducerError, ProducerInfo};
 
