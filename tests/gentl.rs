@@ -156,3 +156,96 @@ fn cti_set_stores_the_producer_and_check_reports_where_it_came_from() {
     assert!(out.contains("(from AXVS_CTI_PATH)"), "{out}");
     assert!(err.contains("other.cti: no such file"), "{err}");
 }
+
+#[test]
+fn genicam_dump_and_load_round_trip_a_simulated_devices_nodes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let viky = viky_producer();
+    let genicam = |args: &[&str]| {
+        let out = axvs_gentl(dir.path(), Some(&viky))
+            .args(["genicam", "--gentl", "--device-id", "VikyTL_DEV_blue"])
+            .args(args)
+            .output()
+            .expect("axvs genicam");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{text}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let file = dir.path().join("blue.yaml");
+    let saved = genicam(&["dump", file.to_str().expect("utf-8")]);
+    assert!(saved.contains("nodes of Viky serial 2"), "{saved}");
+    let yaml = std::fs::read_to_string(&file).expect("dump");
+    for node in ["Width", "Height", "PixelFormat", "AcquisitionFrameRate"] {
+        assert!(yaml.contains(&format!("- name: {node}\n")), "{node} missing: {yaml}");
+    }
+    // Every entry dumped can be written back: strict load applies them all.
+    let applied = genicam(&["load", "--strict", file.to_str().expect("utf-8")]);
+    assert!(applied.contains(" 0 failed"), "{applied}");
+    let entries = yaml.matches("- name: ").count();
+    assert!(applied.contains(&format!(": {entries} entries applied")), "{applied}");
+    // Writes read back, and a node's metadata names its entries.
+    assert!(genicam(&["write", "Width", "320"]).contains("the camera reads back '320'"));
+    let described = genicam(&["read", "PixelFormat"]);
+    assert!(
+        described.contains("Type: Enumeration") && described.contains("Entries: RGBa8"),
+        "{described}"
+    );
+}
+
+#[test]
+fn a_rig_applies_a_genicam_config_file_to_a_gentl_camera() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let viky = viky_producer();
+    let file = dir.path().join("red.yaml");
+    let out = axvs_gentl(dir.path(), Some(&viky))
+        .args(["genicam", "--gentl", "--device-id", "VikyTL_DEV_red", "dump"])
+        .arg(&file)
+        .output()
+        .expect("axvs genicam dump");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The file, edited by hand as users do: a smaller region.
+    let yaml = std::fs::read_to_string(&file).expect("dump");
+    let edited = yaml
+        .replace("- name: Width\n  value: '400'", "- name: Width\n  value: '256'")
+        .replace("- name: Height\n  value: '400'", "- name: Height\n  value: '192'");
+    assert_ne!(edited, yaml, "the dump holds Width and Height of 400: {yaml}");
+    std::fs::write(&file, edited).expect("edit");
+    let rig = write_rig(
+        dir.path(),
+        "rig.toml",
+        &format!(
+            "[encoder]\npreset = 1\n[[camera]]\nid = 4\nname = \"red\"\nbackend = \"gentl\"\n\
+             device_id = \"VikyTL_DEV_red\"\ngenicam_config = \"{}\"\n",
+            file.display()
+        ),
+    );
+    let report = dir.path().join("report.json");
+    let out = axvs_gentl(dir.path(), Some(&viky))
+        .args([
+            "run",
+            "--duration",
+            "1.5",
+            "--status-interval",
+            "0",
+            "--session",
+            "s",
+            "-o",
+        ])
+        .arg(dir.path().join("out"))
+        .arg("--report")
+        .arg(&report)
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = axvs_tests::read_report(&report);
+    let cam = &report["cameras"][0];
+    counts_agree(cam);
+    let video = Path::new(cam["video"].as_str().expect("video"));
+    assert_eq!(ffprobe_size(video), "256,192");
+}

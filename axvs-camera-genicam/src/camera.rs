@@ -286,7 +286,7 @@ impl Camera for GenicamCamera {
             let configuration = crate::GenicamConfiguration::read(path).map_err(file_error)?;
             let blacklist: Vec<String> = crate::DEFAULT_BLACKLIST.iter().map(|s| s.to_string()).collect();
             let report = crate::NodeMap::from_camera(camera.clone(), serial.clone())
-                .and_then(|map| map.load(&configuration, false, &blacklist))
+                .and_then(|mut map| crate::NodeAccess::load(&mut map, &configuration, false, &blacklist))
                 .map_err(file_error)?;
             if let Some(warning) = &report.identity_warning {
                 tracing::warn!("{}: {warning}", path.display());

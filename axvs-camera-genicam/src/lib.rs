@@ -29,4 +29,4 @@ pub use axvs_core::GenicamPixelFormat;
 pub use backend::GenicamBackend;
 pub use camera::{GenicamCamera, GenicamConfig, Selector, Trigger, DEFAULT_BUFFERS};
 pub use discovery::{discover, DeviceInfo};
-pub use nodes::{GenicamConfiguration, LoadReport, NodeError, NodeMap, NodeValue, DEFAULT_BLACKLIST};
+pub use nodes::{GenicamConfiguration, LoadReport, NodeAccess, NodeError, NodeMap, NodeValue, DEFAULT_BLACKLIST};

@@ -1,123 +1,17 @@
-//! GenICam node configuration: read, write, dump to YAML and load back in SFNC-safe phases (the original's
-//! `axvs configure` group).
+//! The node map of a camera opened through Aravis, as an [`axvs_core::genicam_nodes::NodeAccess`]: read,
+//! write, dump to YAML and load back in SFNC-safe phases (the original's `axvs configure` group).
 
-use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::collections::HashSet;
 
 use aravis::glib::prelude::*;
 use aravis::prelude::*;
 use aravis::{Camera as ArvCamera, Gc, GcAccessMode, GcCategory, GcEnumeration, GcFeatureNode};
-use serde::{Deserialize, Serialize};
+pub use axvs_core::genicam_nodes::{
+    GenicamConfiguration, LoadReport, NodeAccess, NodeError, NodeValue, DEFAULT_BLACKLIST, MAX_SELECTOR_COMBINATIONS,
+};
 
 use crate::camera::open_device;
 use crate::Selector;
-
-/// Nodes that report read-write but reject writes on many cameras; skipped by dump and load by default.
-pub const DEFAULT_BLACKLIST: [&str; 3] = ["CustomerIDKey", "CustomerValueKey", "TestPattern"];
-/// Most selector combinations read for one node.
-const MAX_SELECTOR_COMBINATIONS: usize = 64;
-
-/// One node's value, under a selector combination.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeValue {
-    /// Node name.
-    pub name: String,
-    /// Value as the camera prints it.
-    pub value: String,
-    /// Selector node -> entry in force when the value was read.
-    #[serde(default)]
-    pub selectors: BTreeMap<String, String>,
-}
-
-/// A camera's configuration as a hand-editable YAML file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GenicamConfiguration {
-    /// Model of the camera it was read from.
-    pub camera_model: String,
-    /// Serial number of the camera it was read from.
-    pub camera_serial_number: String,
-    /// Values, in file order.
-    pub nodes: Vec<NodeValue>,
-}
-
-impl GenicamConfiguration {
-    /// Reads a configuration file.
-    pub fn read(path: &Path) -> Result<Self, NodeError> {
-        check_yaml_name(path)?;
-        let text = std::fs::read_to_string(path).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
-        serde_yaml::from_str(&text).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
-    }
-
-    /// Writes the file (replaced atomically), with YAML document markers like the original.
-    pub fn write(&self, path: &Path) -> Result<(), NodeError> {
-        check_yaml_name(path)?;
-        let body = serde_yaml::to_string(self).map_err(|e| NodeError::File(e.to_string()))?;
-        axvs_core::write_yaml_document(path, &body).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
-    }
-}
-
-fn check_yaml_name(path: &Path) -> Result<(), NodeError> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("yaml" | "yml") => Ok(()),
-        _ => Err(NodeError::File(format!(
-            "{}: configuration files end in .yaml or .yml",
-            path.display()
-        ))),
-    }
-}
-
-/// Why a node operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NodeError {
-    /// The camera could not be opened.
-    #[error("{0}")]
-    Camera(String),
-    /// No such node.
-    #[error("node '{0}' does not exist on this camera")]
-    Missing(String),
-    /// The node is not readable/writable as asked.
-    #[error("node '{name}': {reason}")]
-    Access {
-        /// Node.
-        name: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The camera refused a value.
-    #[error("node '{name}': writing '{value}' failed: {reason}")]
-    Write {
-        /// Node.
-        name: String,
-        /// Value.
-        value: String,
-        /// The camera's answer.
-        reason: String,
-    },
-    /// The configuration belongs to another camera (with `--strict`).
-    #[error("configuration is for {expected}, the camera is {actual}")]
-    Identity {
-        /// What the file says.
-        expected: String,
-        /// What the camera is.
-        actual: String,
-    },
-    /// The configuration file cannot be read or written.
-    #[error("{0}")]
-    File(String),
-}
-
-/// What `load` did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LoadReport {
-    /// Entries written.
-    pub applied: usize,
-    /// Entries skipped (blacklisted).
-    pub skipped: usize,
-    /// Entries that failed, with why.
-    pub failed: Vec<(String, String)>,
-    /// Set when the file names another camera (and `strict` was off).
-    pub identity_warning: Option<String>,
-}
 
 /// An open camera's node map.
 pub struct NodeMap {
@@ -159,16 +53,6 @@ impl NodeMap {
         })
     }
 
-    /// The camera's model.
-    pub fn model(&self) -> &str {
-        &self.model
-    }
-
-    /// The camera's serial number.
-    pub fn serial(&self) -> &str {
-        &self.serial
-    }
-
     fn feature(&self, name: &str) -> Result<GcFeatureNode, NodeError> {
         let node = self
             .genicam
@@ -179,52 +63,11 @@ impl NodeMap {
             reason: "not a value node (integer, float, boolean, string or enumeration)".into(),
         })
     }
+}
 
-    /// Names of every implemented, available, read-write value node reachable from `Root`, sorted, minus
-    /// `blacklist`.
-    pub fn writable_nodes(&self, blacklist: &[String]) -> Vec<String> {
-        let mut stack = vec!["Root".to_string()];
-        let mut seen = HashSet::new();
-        let mut names = Vec::new();
-        while let Some(name) = stack.pop() {
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            let Some(node) = self.genicam.node(&name) else {
-                continue;
-            };
-            if let Ok(category) = node.clone().downcast::<GcCategory>() {
-                stack.extend(category.features().into_iter().map(|f| f.to_string()));
-                continue;
-            }
-            let Some(feature) = value_node(&node) else {
-                continue;
-            };
-            let usable = feature.is_implemented().unwrap_or(false)
-                && feature.is_available().unwrap_or(false)
-                && feature.actual_access_mode() == GcAccessMode::Rw;
-            if usable && !blacklist.contains(&name) {
-                names.push(name);
-            }
-        }
-        names.sort();
-        names
-    }
-
-    /// A node's value as a string.
-    pub fn read(&self, name: &str) -> Result<String, NodeError> {
-        let feature = self.feature(name)?;
-        feature
-            .value_as_string()
-            .map(|v| v.to_string())
-            .map_err(|e| NodeError::Access {
-                name: name.into(),
-                reason: e.message().to_string(),
-            })
-    }
-
+impl NodeAccess for NodeMap {
     /// A node's metadata: type, value, access, description, range, entries, unit.
-    pub fn describe(&self, name: &str) -> Result<String, NodeError> {
+    fn describe(&mut self, name: &str) -> Result<String, NodeError> {
         let node = self
             .genicam
             .node(name)
@@ -274,9 +117,68 @@ impl NodeMap {
         }
         Ok(out)
     }
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.genicam.node(name).is_some()
+    }
+
+    fn is_writable(&mut self, name: &str) -> bool {
+        self.feature(name)
+            .is_ok_and(|f| matches!(f.actual_access_mode(), GcAccessMode::Rw | GcAccessMode::Wo))
+    }
+
+    /// Names of every implemented, available, read-write value node reachable from `Root`, sorted, minus
+    /// `blacklist`.
+    fn writable_nodes(&mut self, blacklist: &[String]) -> Vec<String> {
+        let mut stack = vec!["Root".to_string()];
+        let mut seen = HashSet::new();
+        let mut names = Vec::new();
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let Some(node) = self.genicam.node(&name) else {
+                continue;
+            };
+            if let Ok(category) = node.clone().downcast::<GcCategory>() {
+                stack.extend(category.features().into_iter().map(|f| f.to_string()));
+                continue;
+            }
+            let Some(feature) = value_node(&node) else {
+                continue;
+            };
+            let usable = feature.is_implemented().unwrap_or(false)
+                && feature.is_available().unwrap_or(false)
+                && feature.actual_access_mode() == GcAccessMode::Rw;
+            if usable && !blacklist.contains(&name) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        names
+    }
+
+    /// A node's value as a string.
+    fn read(&mut self, name: &str) -> Result<String, NodeError> {
+        let feature = self.feature(name)?;
+        feature
+            .value_as_string()
+            .map(|v| v.to_string())
+            .map_err(|e| NodeError::Access {
+                name: name.into(),
+                reason: e.message().to_string(),
+            })
+    }
 
     /// Writes a value (the node must be read-write) and returns what the camera reads back.
-    pub fn write(&self, name: &str, value: &str) -> Result<String, NodeError> {
+    fn write(&mut self, name: &str, value: &str) -> Result<String, NodeError> {
         let feature = self.feature(name)?;
         let access = feature.actual_access_mode();
         if access != GcAccessMode::Rw && access != GcAccessMode::Wo {
@@ -308,14 +210,9 @@ impl NodeMap {
         self.read(name)
     }
 
-    /// Every writable node's value, with each selector's entries applied in turn (at most 64 combinations
-    /// per node); selectors are restored afterwards.
-    pub fn dump(&self, blacklist: &[String]) -> GenicamConfiguration {
-        let names = self.writable_nodes(blacklist);
-        let mut nodes = Vec::new();
-        // Which selector (if any) governs each node.
-        let mut governed: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-        for name in &names {
+    fn selectors(&mut self, names: &[String]) -> Vec<(String, Vec<String>, Vec<String>)> {
+        let mut found = Vec::new();
+        for name in names {
             let Some(node) = self.genicam.node(name) else {
                 continue;
             };
@@ -336,138 +233,17 @@ impl NodeMap {
                         .collect()
                 })
                 .unwrap_or_default();
-            for selected in selector.selected_features() {
-                if let Some(target) = selected.name() {
-                    governed.insert(target.to_string(), (name.clone(), Vec::clone(&entries)));
-                }
-            }
+            let targets = selector
+                .selected_features()
+                .iter()
+                .filter_map(|selected| selected.name().map(|n| n.to_string()))
+                .collect();
+            found.push((name.clone(), entries, targets));
         }
-        for name in &names {
-            match governed.get(name) {
-                Some((selector, entries)) if !entries.is_empty() => {
-                    let original = self.read(selector).ok();
-                    for entry in entries {
-                        if self.write(selector, entry).is_err() {
-                            continue;
-                        }
-                        if let Ok(value) = self.read(name) {
-                            nodes.push(NodeValue {
-                                name: name.clone(),
-                                value,
-                                selectors: BTreeMap::from([(selector.clone(), entry.clone())]),
-                            });
-                        }
-                    }
-                    if let Some(original) = original {
-                        let _ = self.write(selector, &original);
-                    }
-                }
-                _ => {
-                    if let Ok(value) = self.read(name) {
-                        nodes.push(NodeValue {
-                            name: name.clone(),
-                            value,
-                            selectors: BTreeMap::new(),
-                        });
-                    }
-                }
-            }
-        }
-        GenicamConfiguration {
-            camera_model: self.model.clone(),
-            camera_serial_number: self.serial.clone(),
-            nodes,
-        }
+        found
     }
 
-    /// Applies a configuration: identity check (an error when `strict`, a warning otherwise), then the SFNC
-    /// phases (auto controls and centring off, offsets to 0, format and binning, size, offsets, exposure and
-    /// rate, gain), then every other node in file order with its selectors first. Blacklisted nodes are
-    /// skipped; a node that fails is reported, not fatal.
-    pub fn load(
-        &self,
-        config: &GenicamConfiguration,
-        strict: bool,
-        blacklist: &[String],
-    ) -> Result<LoadReport, NodeError> {
-        let mut report = LoadReport::default();
-        if config.camera_model != self.model || config.camera_serial_number != self.serial {
-            let expected = format!("{} serial {}", config.camera_model, config.camera_serial_number);
-            let actual = format!("{} serial {}", self.model, self.serial);
-            if strict {
-                return Err(NodeError::Identity { expected, actual });
-            }
-            report.identity_warning = Some(format!("configuration is for {expected}, the camera is {actual}"));
-        }
-        if let Some(missing) = config.nodes.iter().find(|n| self.genicam.node(&n.name).is_none()) {
-            return Err(NodeError::Missing(missing.name.clone()));
-        }
+    fn stop_acquisition(&mut self) {
         let _ = self.camera.stop_acquisition();
-        // Phase 1 and 2: unlock, then clear offsets so the size can grow. Failures here are not fatal.
-        for (name, value) in [
-            ("CenterX", "false"),
-            ("CenterY", "false"),
-            ("ExposureAuto", "Off"),
-            ("GainAuto", "Off"),
-            ("BalanceWhiteAuto", "Off"),
-            ("BlackLevelAuto", "Off"),
-            ("OffsetX", "0"),
-            ("OffsetY", "0"),
-        ] {
-            if !blacklist.iter().any(|b| b == name) && self.genicam.node(name).is_some() {
-                let _ = self.write(name, value);
-            }
-        }
-        const PHASES: [&[&str]; 5] = [
-            &[
-                "PixelFormat",
-                "BinningHorizontal",
-                "BinningVertical",
-                "BinningHorizontalMode",
-                "BinningVerticalMode",
-                "DecimationHorizontal",
-                "DecimationVertical",
-                "ReverseX",
-                "ReverseY",
-            ],
-            &["Width", "Height"],
-            &["OffsetX", "OffsetY"],
-            &[
-                "ExposureMode",
-                "AcquisitionFrameRateEnable",
-                "ExposureTime",
-                "AcquisitionFrameRate",
-            ],
-            &["Gain", "BlackLevel", "BalanceRatio"],
-        ];
-        let phased: HashSet<&str> = PHASES.iter().flat_map(|p| p.iter().copied()).collect();
-        let apply = |entry: &NodeValue, report: &mut LoadReport| {
-            if blacklist.contains(&entry.name) {
-                report.skipped += 1;
-                return;
-            }
-            for (selector, value) in &entry.selectors {
-                if let Err(e) = self.write(selector, value) {
-                    report.failed.push((entry.name.clone(), e.to_string()));
-                    return;
-                }
-            }
-            match self.write(&entry.name, &entry.value) {
-                Ok(_) => report.applied += 1,
-                Err(e) => report.failed.push((entry.name.clone(), e.to_string())),
-            }
-        };
-        for phase in PHASES {
-            for name in phase {
-                for entry in config.nodes.iter().filter(|n| n.name == *name) {
-                    apply(entry, &mut report);
-                }
-            }
-        }
-        // Phase 8: the auto controls and centring as the file wants them, then everything else in file order.
-        for entry in config.nodes.iter().filter(|n| !phased.contains(n.name.as_str())) {
-            apply(entry, &mut report);
-        }
-        Ok(report)
     }
 }

@@ -45,8 +45,7 @@ enum Command {
     Cti(commands::cti::CtiArgs),
     /// List the camera plugins found: file, name, version, ABI and backends, or why each was refused.
     Plugins(commands::plugins::PluginsArgs),
-    /// Read, write, dump or load a GenICam camera's nodes.
-    #[cfg(feature = "genicam")]
+    /// Read, write, dump or load a GenICam camera's nodes (Aravis, or a GenTL producer's with --gentl).
     Genicam(commands::genicam::GenicamArgs),
     /// Check a rig file without recording: prints the cameras and encoders it describes.
     Check {
@@ -67,7 +66,8 @@ fn main() -> ExitCode {
         .with_target(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AXVS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                // cameleon-genapi logs every node it cannot evaluate as an error; axvs reports what matters.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,cameleon_genapi=off")),
         )
         .init();
     let result = match cli.command {
@@ -79,7 +79,6 @@ fn main() -> ExitCode {
         Command::Discover { fake } => commands::discover(fake),
         Command::Plugins(args) => commands::plugins::run(args),
         Command::Cti(args) => commands::cti::run(args),
-        #[cfg(feature = "genicam")]
         Command::Genicam(args) => commands::genicam::run(args),
     };
     match result {

@@ -29,6 +29,7 @@ mod encoder;
 mod files;
 mod frame;
 mod genicam_format;
+pub mod genicam_nodes;
 mod log;
 mod mailbox;
 mod pixel;

@@ -1,8 +1,10 @@
-//! `axvs genicam`: read, write, dump and load a GenICam camera's nodes.
+//! `axvs genicam`: read, write, dump and load a GenICam camera's nodes, through Aravis or (with `--gentl`)
+//! through the chosen GenTL producer: one node-access layer, the same YAML files.
 
 use std::path::PathBuf;
 
-use axvs_camera_genicam::{GenicamConfiguration, NodeMap, Selector, DEFAULT_BLACKLIST};
+use axvs_core::genicam_nodes::{GenicamConfiguration, NodeAccess, NodeError, DEFAULT_BLACKLIST};
+use axvs_core::DeviceSelector as Selector;
 use clap::{Args, Subcommand};
 
 use super::CliError;
@@ -16,15 +18,21 @@ pub struct GenicamArgs {
     /// Camera model (the first such camera).
     #[arg(long, group = "camera")]
     model: Option<String>,
-    /// Aravis device id.
+    /// Device id (Aravis', or the GenTL producer's).
     #[arg(long, group = "camera")]
     device_id: Option<String>,
     /// Position in `axvs discover`'s GenICam list.
     #[arg(long, group = "camera")]
     index: Option<u32>,
     /// Also look on Aravis' built-in Fake interface.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "gentl")]
     fake: bool,
+    /// The camera is a GenTL producer's device (the producer `axvs cti check` names), not an Aravis one.
+    #[arg(long)]
+    gentl: bool,
+    /// With --gentl: this producer instead of the chosen one.
+    #[arg(long, requires = "gentl")]
+    cti: Option<PathBuf>,
     /// Nodes never dumped or loaded (repeatable; default: CustomerIDKey, CustomerValueKey, TestPattern).
     #[arg(short = 'b', long = "blacklisted-node", conflicts_with = "no_blacklist")]
     blacklist: Vec<String>,
@@ -84,8 +92,8 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
     } else {
         args.blacklist.clone()
     };
-    let failed = |e: axvs_camera_genicam::NodeError| CliError::Recording(e.to_string());
-    let map = NodeMap::open(&selector, args.fake).map_err(failed)?;
+    let failed = |e: NodeError| CliError::Recording(e.to_string());
+    let mut map = open(&selector, &args)?;
     match args.action {
         Action::Read { node: Some(node) } => print!("{}", map.describe(&node).map_err(failed)?),
         Action::Read { node: None } => {
@@ -131,4 +139,24 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// The node map of the camera the arguments name.
+fn open(selector: &Selector, args: &GenicamArgs) -> Result<Box<dyn NodeAccess>, CliError> {
+    if args.gentl {
+        let (cti, _) =
+            axvs_plugin_gentl::cti::resolve(args.cti.as_deref()).map_err(|e| CliError::Recording(e.to_string()))?;
+        let device = axvs_plugin_gentl::GentlDevice::open(&cti, selector).map_err(CliError::Recording)?;
+        return Ok(Box::new(device));
+    }
+    #[cfg(feature = "genicam")]
+    {
+        let map =
+            axvs_camera_genicam::NodeMap::open(selector, args.fake).map_err(|e| CliError::Recording(e.to_string()))?;
+        Ok(Box::new(map))
+    }
+    #[cfg(not(feature = "genicam"))]
+    Err(CliError::Argument(
+        "this axvs was built without the genicam feature (Aravis): only --gentl cameras".into(),
+    ))
 }

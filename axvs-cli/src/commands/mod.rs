@@ -2,7 +2,6 @@
 
 pub mod bench;
 pub mod cti;
-#[cfg(feature = "genicam")]
 pub mod genicam;
 pub mod plugins;
 pub mod run;

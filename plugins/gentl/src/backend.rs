@@ -55,6 +55,7 @@ struct Settings {
     exposure_us: Option<Positive>,
     gain_db: Option<f64>,
     buffers: Option<Buffers>,
+    genicam_config: Option<PathBuf>,
 }
 
 impl CameraBackend for GentlBackend {
@@ -85,6 +86,7 @@ impl CameraBackend for GentlBackend {
             exposure_us: s.exposure_us.map(Positive::get),
             gain_db: s.gain_db,
             buffers: s.buffers.map_or(DEFAULT_BUFFERS, |b| b.0),
+            config_file: s.genicam_config,
         }))
     }
 

@@ -2,18 +2,16 @@
 //! node map; frames come through the producer's data stream into buffers announced once, and are copied
 //! once into the frame pool.
 
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axvs_core::genicam_nodes::{GenicamConfiguration, NodeAccess, NodeError, DEFAULT_BLACKLIST};
 use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, DeviceSelector, GenicamPixelFormat, GrabInfo};
 
 use crate::ffi::{self, Handle};
-use crate::{NodeMap, Producer};
+use crate::{GentlDevice, NodeMap, Producer};
 
-/// `DEVICE_ACCESS_EXCLUSIVE` and `DEVICE_ACCESS_CONTROL`.
-const ACCESS_EXCLUSIVE: i32 = 4;
-const ACCESS_CONTROL: i32 = 3;
 /// `STREAM_INFO_PAYLOAD_SIZE` (SIZET) and `STREAM_INFO_DEFINES_PAYLOADSIZE` (BOOL8).
 const STREAM_INFO_PAYLOAD_SIZE: i32 = 7;
 const STREAM_INFO_DEFINES_PAYLOADSIZE: i32 = 9;
@@ -58,6 +56,8 @@ pub struct GentlConfig {
     pub gain_db: Option<f64>,
     /// Buffers announced to the producer.
     pub buffers: usize,
+    /// A node configuration file (`axvs genicam dump`) applied before the settings above.
+    pub config_file: Option<PathBuf>,
 }
 
 /// The new-buffer event's data (`EVENT_NEW_BUFFER_DATA`, packed).
@@ -70,9 +70,8 @@ struct NewBuffer {
 
 struct Opened {
     producer: Arc<Producer>,
-    device: Handle,
+    device: GentlDevice,
     stream: Handle,
-    nodes: NodeMap,
     format: GenicamPixelFormat,
     payload: usize,
 }
@@ -223,55 +222,23 @@ impl Camera for GentlCamera {
             source_name: self.source_name(),
             reason,
         };
-        let producer = Producer::load(&self.config.cti).map_err(|e| open_error(e.to_string()))?;
-        let devices = producer.devices().map_err(|e| open_error(e.to_string()))?;
-        let entry = match &self.config.selector {
-            DeviceSelector::Serial(s) => devices.iter().find(|d| &d.serial == s),
-            DeviceSelector::Model(m) => devices.iter().find(|d| &d.model == m),
-            DeviceSelector::DeviceId(id) => devices.iter().find(|d| &d.id == id),
-            DeviceSelector::Index(i) => devices.get(*i as usize),
-        }
-        .cloned()
-        .ok_or_else(|| {
-            let ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
-            open_error(format!(
-                "no such device (the producer has: {})",
-                if ids.is_empty() { "none".into() } else { ids.join(", ") }
-            ))
-        })?;
-        let f = producer.fns;
-        let interface = producer
-            .interface(&entry.interface)
-            .map_err(|e| open_error(e.to_string()))?;
-        let c_id = CString::new(entry.id.clone()).map_err(|_| open_error("device id holds a NUL byte".into()))?;
-        let mut device: Handle = std::ptr::null_mut();
-        // SAFETY: the interface is open, `c_id` NUL-terminated, `device` a valid out-pointer.
-        let mut code = unsafe { (f.IFOpenDevice)(interface, c_id.as_ptr(), ACCESS_EXCLUSIVE, &mut device) };
-        if code != ffi::GC_ERR_SUCCESS {
-            // SAFETY: as above.
-            code = unsafe { (f.IFOpenDevice)(interface, c_id.as_ptr(), ACCESS_CONTROL, &mut device) };
-        }
-        producer
-            .check("IFOpenDevice", code)
-            .map_err(|e| open_error(e.to_string()))?;
-        let close_device = |device: Handle| {
-            // SAFETY: the device was opened above and is not used after this.
-            unsafe { (f.DevClose)(device) };
-        };
-        let mut port: Handle = std::ptr::null_mut();
-        // SAFETY: the device is open.
-        if let Err(e) = producer.check("DevGetPort", unsafe { (f.DevGetPort)(device, &mut port) }) {
-            close_device(device);
-            return Err(open_error(e.to_string()));
-        }
-        let mut nodes = match NodeMap::load(f, port) {
-            Ok(nodes) => nodes,
-            Err(e) => {
-                close_device(device);
-                return Err(open_error(e.to_string()));
+        let mut device = GentlDevice::open(&self.config.cti, &self.config.selector).map_err(open_error)?;
+        let (producer, f, entry) = (Arc::clone(&device.producer), device.producer.fns, device.entry.clone());
+        if let Some(path) = &self.config.config_file {
+            let file_error = |e: NodeError| setting(&format!("configuration {}", path.display()), e);
+            let configuration = GenicamConfiguration::read(path).map_err(file_error)?;
+            let blacklist: Vec<String> = DEFAULT_BLACKLIST.iter().map(|s| s.to_string()).collect();
+            let report = device.load(&configuration, false, &blacklist).map_err(file_error)?;
+            // A plugin has no log of its own: what the user must know goes to standard error.
+            if let Some(warning) = &report.identity_warning {
+                eprintln!("axvs: warning: {}: {warning}", path.display());
             }
-        };
-        let resolved = self.configure(&mut nodes).and_then(|()| {
+            for (node, why) in &report.failed {
+                eprintln!("axvs: warning: {}: node {node} not applied: {why}", path.display());
+            }
+        }
+        let nodes = &mut device.nodes;
+        let resolved = self.configure(nodes).and_then(|()| {
             let width = nodes.integer("Width").map_err(|e| setting("width", e))?;
             let height = nodes.integer("Height").map_err(|e| setting("height", e))?;
             let symbolic = nodes
@@ -291,41 +258,32 @@ impl Camera for GentlCamera {
             };
             Ok((width, height, format, fps))
         });
-        let (width, height, format, fps) = match resolved {
-            Ok(v) => v,
-            Err(e) => {
-                close_device(device);
-                return Err(e);
-            }
-        };
+        let (width, height, format, fps) = resolved?;
         let mut stream: Handle = std::ptr::null_mut();
         // SAFETY: the device is open; read_string-style two-call pattern for the stream id.
         let stream_id = {
             let mut size = 0usize;
             let mut id = Vec::new();
-            let mut code = unsafe { (f.DevGetDataStreamID)(device, 0, std::ptr::null_mut(), &mut size) };
+            let mut code = unsafe { (f.DevGetDataStreamID)(device.handle, 0, std::ptr::null_mut(), &mut size) };
             if code == ffi::GC_ERR_SUCCESS {
                 id = vec![0u8; size.max(1)];
                 // SAFETY: `id` holds `size` bytes.
-                code = unsafe { (f.DevGetDataStreamID)(device, 0, id.as_mut_ptr().cast(), &mut size) };
+                code = unsafe { (f.DevGetDataStreamID)(device.handle, 0, id.as_mut_ptr().cast(), &mut size) };
             }
             if code != ffi::GC_ERR_SUCCESS {
-                close_device(device);
                 return Err(open_error(producer.error("DevGetDataStreamID", code).to_string()));
             }
             id
         };
         // SAFETY: `stream_id` is the NUL-terminated id the producer gave.
-        let code = unsafe { (f.DevOpenDataStream)(device, stream_id.as_ptr().cast(), &mut stream) };
+        let code = unsafe { (f.DevOpenDataStream)(device.handle, stream_id.as_ptr().cast(), &mut stream) };
         if code != ffi::GC_ERR_SUCCESS {
-            close_device(device);
             return Err(open_error(producer.error("DevOpenDataStream", code).to_string()));
         }
         let mut opened = Opened {
-            producer: Arc::clone(&producer),
+            producer,
             device,
             stream,
-            nodes,
             format,
             payload: 0,
         };
@@ -334,6 +292,7 @@ impl Camera for GentlCamera {
             Self::stream_info::<usize>(&opened, STREAM_INFO_PAYLOAD_SIZE)
         } else {
             opened
+                .device
                 .nodes
                 .integer("PayloadSize")
                 .ok()
@@ -396,10 +355,10 @@ impl Camera for GentlCamera {
                 (f.DSStartAcquisition)(stream, 0, INFINITE)
             })
             .map_err(device_error)?;
-        if opened.nodes.has("TLParamsLocked") {
-            let _ = opened.nodes.set_integer("TLParamsLocked", 1);
+        if opened.device.nodes.has("TLParamsLocked") {
+            let _ = opened.device.nodes.set_integer("TLParamsLocked", 1);
         }
-        opened.nodes.execute("AcquisitionStart").map_err(device_error)?;
+        opened.device.nodes.execute("AcquisitionStart").map_err(device_error)?;
         self.streaming = Some(Streaming {
             event,
             buffers: announced,
@@ -504,9 +463,9 @@ impl Camera for GentlCamera {
         };
         let opened = self.opened()?;
         let f = opened.producer.fns;
-        let stop = opened.nodes.execute("AcquisitionStop");
-        if opened.nodes.has("TLParamsLocked") {
-            let _ = opened.nodes.set_integer("TLParamsLocked", 0);
+        let stop = opened.device.nodes.execute("AcquisitionStop");
+        if opened.device.nodes.has("TLParamsLocked") {
+            let _ = opened.device.nodes.set_integer("TLParamsLocked", 0);
         }
         // SAFETY: the stream is open; every buffer below is ours and revoked once.
         unsafe {
@@ -525,11 +484,10 @@ impl Camera for GentlCamera {
         let _ = self.stop();
         if let Some(opened) = self.opened.take() {
             let f = opened.producer.fns;
-            // SAFETY: stream and device were opened by this camera and are not used after this.
-            unsafe {
-                (f.DSClose)(opened.stream);
-                (f.DevClose)(opened.device);
-            }
+            // SAFETY: the stream was opened by this camera and is not used after this; the device closes
+            // when dropped, after it.
+            unsafe { (f.DSClose)(opened.stream) };
+            drop(opened.device);
         }
         self.info = None;
     }

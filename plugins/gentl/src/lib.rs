@@ -4,6 +4,7 @@
 mod backend;
 mod camera;
 pub mod cti;
+mod device;
 mod ffi;
 mod nodes;
 mod producer;
@@ -11,7 +12,8 @@ mod producer;
 pub use axvs_core::DeviceSelector;
 pub use backend::{GentlBackend, DEFAULT_BUFFERS};
 pub use camera::{GentlCamera, GentlConfig};
-pub use nodes::{NodeError, NodeMap};
+pub use device::GentlDevice;
+pub use nodes::{GenApiError, Kind, NodeMap};
 pub use producer::{DeviceEntry, Producer, ProducerError, ProducerInfo};
 
 axvs_plugin::export_plugin! {

@@ -6,7 +6,7 @@ use std::ffi::c_void;
 use std::io::Read;
 
 use cameleon_genapi::builder::GenApiBuilder;
-use cameleon_genapi::interface::{ICommand, IEnumeration, IFloat, IInteger};
+use cameleon_genapi::interface::{IBoolean, ICategory, ICommand, IEnumeration, IFloat, IInteger, ISelector, IString};
 use cameleon_genapi::store::{DefaultCacheStore, DefaultNodeStore, DefaultValueStore, NodeStore};
 use cameleon_genapi::{Device, ValueCtxt};
 
@@ -18,7 +18,7 @@ const URL_INFO_URL: i32 = 0;
 /// Why a feature cannot be read or written; one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct NodeError(pub String);
+pub struct GenApiError(pub String);
 
 /// Reads and writes a device's registers through the producer.
 struct Port {
@@ -68,8 +68,8 @@ enum Location {
 }
 
 /// Parses `local:[///]name.xml|zip;address;length[?...]` and `file:///path[?...]`.
-fn parse_url(url: &str) -> Result<Location, NodeError> {
-    let bad = |why: &str| NodeError(format!("GenApi description URL '{url}': {why}"));
+fn parse_url(url: &str) -> Result<Location, GenApiError> {
+    let bad = |why: &str| GenApiError(format!("GenApi description URL '{url}': {why}"));
     let url = url.split('?').next().unwrap_or(url);
     if let Some(rest) = url
         .get(..6)
@@ -98,38 +98,38 @@ fn parse_url(url: &str) -> Result<Location, NodeError> {
 }
 
 /// The XML text of a description file's bytes (a ZIP archive's first `.xml` member, or the XML itself).
-fn xml_text(name: &str, bytes: Vec<u8>) -> Result<String, NodeError> {
+fn xml_text(name: &str, bytes: Vec<u8>) -> Result<String, GenApiError> {
     let bytes = if name.to_ascii_lowercase().ends_with(".zip") || bytes.starts_with(b"PK\x03\x04") {
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .map_err(|e| NodeError(format!("description archive {name}: {e}")))?;
+            .map_err(|e| GenApiError(format!("description archive {name}: {e}")))?;
         let index = (0..archive.len())
             .find(|&i| {
                 archive
                     .by_index(i)
                     .is_ok_and(|f| f.name().to_ascii_lowercase().ends_with(".xml"))
             })
-            .ok_or_else(|| NodeError(format!("description archive {name} holds no .xml file")))?;
+            .ok_or_else(|| GenApiError(format!("description archive {name} holds no .xml file")))?;
         let mut xml = Vec::new();
         archive
             .by_index(index)
             .and_then(|mut f| f.read_to_end(&mut xml).map_err(Into::into))
-            .map_err(|e| NodeError(format!("description archive {name}: {e}")))?;
+            .map_err(|e| GenApiError(format!("description archive {name}: {e}")))?;
         xml
     } else {
         bytes
     };
-    String::from_utf8(bytes).map_err(|_| NodeError(format!("description {name} is not UTF-8 text")))
+    String::from_utf8(bytes).map_err(|_| GenApiError(format!("description {name} is not UTF-8 text")))
 }
 
 impl NodeMap {
     /// Reads the description file of the device behind `port` and builds its node map.
-    pub(crate) fn load(fns: Functions, port: Handle) -> Result<NodeMap, NodeError> {
+    pub(crate) fn load(fns: Functions, port: Handle) -> Result<NodeMap, GenApiError> {
         let mut kind = 0i32;
         let mut size = 0usize;
         // SAFETY: size query with a null buffer, on an open port.
         let code = unsafe { (fns.GCGetPortURLInfo)(port, 0, URL_INFO_URL, &mut kind, std::ptr::null_mut(), &mut size) };
         if code != ffi::GC_ERR_SUCCESS {
-            return Err(NodeError(format!("GCGetPortURLInfo: {}", ffi::error_name(code))));
+            return Err(GenApiError(format!("GCGetPortURLInfo: {}", ffi::error_name(code))));
         }
         let mut buf = vec![0u8; size.max(1)];
         // SAFETY: `buf` holds `size` bytes.
@@ -144,7 +144,7 @@ impl NodeMap {
             )
         };
         if code != ffi::GC_ERR_SUCCESS {
-            return Err(NodeError(format!("GCGetPortURLInfo: {}", ffi::error_name(code))));
+            return Err(GenApiError(format!("GCGetPortURLInfo: {}", ffi::error_name(code))));
         }
         let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
         let url = String::from_utf8_lossy(&buf[..end]).into_owned();
@@ -154,17 +154,17 @@ impl NodeMap {
                 let mut bytes = vec![0u8; length];
                 device
                     .read_mem(address as i64, &mut bytes)
-                    .map_err(|e| NodeError(format!("reading the description {name}: {e}")))?;
+                    .map_err(|e| GenApiError(format!("reading the description {name}: {e}")))?;
                 xml_text(&name, bytes)?
             }
             Location::File(path) => {
-                let bytes = std::fs::read(&path).map_err(|e| NodeError(format!("description file {path}: {e}")))?;
+                let bytes = std::fs::read(&path).map_err(|e| GenApiError(format!("description file {path}: {e}")))?;
                 xml_text(&path, bytes)?
             }
         };
         let (_, store, cx) = GenApiBuilder::<DefaultNodeStore, DefaultValueStore, DefaultCacheStore>::default()
             .build(&xml)
-            .map_err(|e| NodeError(format!("the device's GenApi description: {e}")))?;
+            .map_err(|e| GenApiError(format!("the device's GenApi description: {e}")))?;
         Ok(NodeMap {
             port: device,
             store,
@@ -172,10 +172,10 @@ impl NodeMap {
         })
     }
 
-    fn id(&self, name: &str) -> Result<cameleon_genapi::store::NodeId, NodeError> {
+    fn id(&self, name: &str) -> Result<cameleon_genapi::store::NodeId, GenApiError> {
         self.store
             .id_by_name(name)
-            .ok_or_else(|| NodeError(format!("the camera has no node {name}")))
+            .ok_or_else(|| GenApiError(format!("the camera has no node {name}")))
     }
 
     /// Whether the camera has this node.
@@ -184,7 +184,7 @@ impl NodeMap {
     }
 
     /// An integer feature's value.
-    pub fn integer(&mut self, name: &str) -> Result<i64, NodeError> {
+    pub fn integer(&mut self, name: &str) -> Result<i64, GenApiError> {
         let node = self
             .id(name)?
             .as_iinteger_kind(&self.store)
@@ -194,7 +194,7 @@ impl NodeMap {
     }
 
     /// Sets an integer feature.
-    pub fn set_integer(&mut self, name: &str, value: i64) -> Result<(), NodeError> {
+    pub fn set_integer(&mut self, name: &str, value: i64) -> Result<(), GenApiError> {
         let node = self
             .id(name)?
             .as_iinteger_kind(&self.store)
@@ -204,7 +204,7 @@ impl NodeMap {
     }
 
     /// A float feature's value.
-    pub fn float(&mut self, name: &str) -> Result<f64, NodeError> {
+    pub fn float(&mut self, name: &str) -> Result<f64, GenApiError> {
         let node = self
             .id(name)?
             .as_ifloat_kind(&self.store)
@@ -214,7 +214,7 @@ impl NodeMap {
     }
 
     /// Sets a float feature.
-    pub fn set_float(&mut self, name: &str, value: f64) -> Result<(), NodeError> {
+    pub fn set_float(&mut self, name: &str, value: f64) -> Result<(), GenApiError> {
         let node = self
             .id(name)?
             .as_ifloat_kind(&self.store)
@@ -224,7 +224,7 @@ impl NodeMap {
     }
 
     /// An enumeration's current entry, by its symbolic name.
-    pub fn enumeration(&mut self, name: &str) -> Result<String, NodeError> {
+    pub fn enumeration(&mut self, name: &str) -> Result<String, GenApiError> {
         let node = self
             .id(name)?
             .as_ienumeration_kind(&self.store)
@@ -239,7 +239,7 @@ impl NodeMap {
     }
 
     /// Sets an enumeration by an entry's symbolic name; names the entries on a miss.
-    pub fn set_enumeration(&mut self, name: &str, symbolic: &str) -> Result<(), NodeError> {
+    pub fn set_enumeration(&mut self, name: &str, symbolic: &str) -> Result<(), GenApiError> {
         let node = self
             .id(name)?
             .as_ienumeration_kind(&self.store)
@@ -250,7 +250,7 @@ impl NodeMap {
                 .iter()
                 .filter_map(|e| e.expect_enum_entry(&self.store).ok().map(|e| e.symbolic().to_string()))
                 .collect();
-            return Err(NodeError(format!(
+            return Err(GenApiError(format!(
                 "{name} has no entry {symbolic} (entries: {})",
                 entries.join(", ")
             )));
@@ -260,7 +260,7 @@ impl NodeMap {
     }
 
     /// Runs a command feature.
-    pub fn execute(&mut self, name: &str) -> Result<(), NodeError> {
+    pub fn execute(&mut self, name: &str) -> Result<(), GenApiError> {
         let node = self
             .id(name)?
             .as_icommand_kind(&self.store)
@@ -270,12 +270,168 @@ impl NodeMap {
     }
 }
 
-fn not(name: &str, kind: &str) -> NodeError {
-    NodeError(format!("node {name} is not {kind}"))
+/// The kinds of value node axvs reads and writes as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An integer.
+    Integer,
+    /// A float.
+    Float,
+    /// A boolean.
+    Boolean,
+    /// A string.
+    String,
+    /// An enumeration (read and written by its entries' symbolic names).
+    Enumeration,
 }
 
-fn failed(name: &str, e: impl std::fmt::Display) -> NodeError {
-    NodeError(format!("{name}: {e}"))
+impl NodeMap {
+    /// The kind of value node `name` is, if it is one.
+    pub fn kind(&self, name: &str) -> Option<Kind> {
+        let id = self.store.id_by_name(name)?;
+        if id.as_ienumeration_kind(&self.store).is_some() {
+            Some(Kind::Enumeration)
+        } else if id.as_iinteger_kind(&self.store).is_some() {
+            Some(Kind::Integer)
+        } else if id.as_ifloat_kind(&self.store).is_some() {
+            Some(Kind::Float)
+        } else if id.as_iboolean_kind(&self.store).is_some() {
+            Some(Kind::Boolean)
+        } else if id.as_istring_kind(&self.store).is_some() {
+            Some(Kind::String)
+        } else {
+            None
+        }
+    }
+
+    /// The features of category `name`, if it is one.
+    pub fn category(&self, name: &str) -> Option<Vec<String>> {
+        let category = self.store.id_by_name(name)?.as_icategory_kind(&self.store)?;
+        Some(
+            category
+                .nodes(&self.store)
+                .iter()
+                .filter_map(|id| self.store.name_by_id(*id).map(str::to_string))
+                .collect(),
+        )
+    }
+
+    /// Whether value node `name` can be written now.
+    pub fn is_writable(&mut self, name: &str) -> bool {
+        let Some(id) = self.store.id_by_name(name) else {
+            return false;
+        };
+        let kind = self.kind(name);
+        let (port, store, cx) = (&mut self.port, &self.store, &mut self.cx);
+        let writable = match kind {
+            Some(Kind::Enumeration) => id.as_ienumeration_kind(store).map(|n| n.is_writable(port, store, cx)),
+            Some(Kind::Integer) => id.as_iinteger_kind(store).map(|n| n.is_writable(port, store, cx)),
+            Some(Kind::Float) => id.as_ifloat_kind(store).map(|n| n.is_writable(port, store, cx)),
+            Some(Kind::Boolean) => id.as_iboolean_kind(store).map(|n| n.is_writable(port, store, cx)),
+            Some(Kind::String) => id.as_istring_kind(store).map(|n| n.is_writable(port, store, cx)),
+            None => None,
+        };
+        matches!(writable, Some(Ok(true)))
+    }
+
+    /// A value node's value as text (an enumeration's entry by its symbolic name).
+    pub fn read_text(&mut self, name: &str) -> Result<String, GenApiError> {
+        match self.kind(name).ok_or_else(|| not(name, "a value node"))? {
+            Kind::Enumeration => self.enumeration(name),
+            Kind::Integer => self.integer(name).map(|v| v.to_string()),
+            Kind::Float => self.float(name).map(|v| v.to_string()),
+            Kind::Boolean => {
+                let node = self
+                    .id(name)?
+                    .as_iboolean_kind(&self.store)
+                    .ok_or_else(|| not(name, "a boolean"))?;
+                node.value(&mut self.port, &self.store, &mut self.cx)
+                    .map(|v| v.to_string())
+                    .map_err(|e| failed(name, e))
+            }
+            Kind::String => {
+                let node = self
+                    .id(name)?
+                    .as_istring_kind(&self.store)
+                    .ok_or_else(|| not(name, "a string"))?;
+                node.value(&mut self.port, &self.store, &mut self.cx)
+                    .map_err(|e| failed(name, e))
+            }
+        }
+    }
+
+    /// Writes a value node from text.
+    pub fn write_text(&mut self, name: &str, value: &str) -> Result<(), GenApiError> {
+        let bad = |what: &str| GenApiError(format!("'{value}' is not {what}"));
+        match self.kind(name).ok_or_else(|| not(name, "a value node"))? {
+            Kind::Enumeration => self.set_enumeration(name, value),
+            Kind::Integer => self.set_integer(name, value.trim().parse().map_err(|_| bad("an integer"))?),
+            Kind::Float => self.set_float(name, value.trim().parse().map_err(|_| bad("a number"))?),
+            Kind::Boolean => {
+                let v = match value.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" => false,
+                    _ => return Err(bad("a boolean (true/false, 1/0, yes/no)")),
+                };
+                let node = self
+                    .id(name)?
+                    .as_iboolean_kind(&self.store)
+                    .ok_or_else(|| not(name, "a boolean"))?;
+                node.set_value(v, &mut self.port, &self.store, &mut self.cx)
+                    .map_err(|e| failed(name, e))
+            }
+            Kind::String => {
+                let node = self
+                    .id(name)?
+                    .as_istring_kind(&self.store)
+                    .ok_or_else(|| not(name, "a string"))?;
+                node.set_value(value.to_string(), &mut self.port, &self.store, &mut self.cx)
+                    .map_err(|e| failed(name, e))
+            }
+        }
+    }
+
+    /// An enumeration's entries' symbolic names (empty for other nodes).
+    pub fn entries(&self, name: &str) -> Vec<String> {
+        let Some(node) = self
+            .store
+            .id_by_name(name)
+            .and_then(|id| id.as_ienumeration_kind(&self.store))
+        else {
+            return Vec::new();
+        };
+        node.entries(&self.store)
+            .iter()
+            .filter_map(|e| e.expect_enum_entry(&self.store).ok().map(|e| e.symbolic().to_string()))
+            .collect()
+    }
+
+    /// The nodes selector `name` selects (empty when it is no selector).
+    pub fn selected(&self, name: &str) -> Vec<String> {
+        let Some(selector) = self
+            .store
+            .id_by_name(name)
+            .and_then(|id| id.as_iselector_kind(&self.store))
+        else {
+            return Vec::new();
+        };
+        selector
+            .selecting_nodes(&self.store)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.store.name_by_id(*id).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn not(name: &str, kind: &str) -> GenApiError {
+    GenApiError(format!("node {name} is not {kind}"))
+}
+
+fn failed(name: &str, e: impl std::fmt::Display) -> GenApiError {
+    GenApiError(format!("{name}: {e}"))
 }
 
 #[cfg(test)]

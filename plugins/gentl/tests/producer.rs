@@ -94,6 +94,7 @@ fn viky_config(device: &str) -> axvs_plugin_gentl::GentlConfig {
         exposure_us: None,
         gain_db: None,
         buffers: 8,
+        config_file: None,
     }
 }
 

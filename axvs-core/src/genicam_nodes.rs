@@ -1,0 +1,300 @@
+//! GenICam node configuration, for every backend whose cameras have a GenICam node map (Aravis, GenTL):
+//! the YAML file the original's `axvs configure` group reads and writes, and dumping to it and loading it
+//! back in SFNC-safe phases over any [`NodeAccess`].
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Nodes that report read-write but reject writes on many cameras; skipped by dump and load by default.
+pub const DEFAULT_BLACKLIST: [&str; 3] = ["CustomerIDKey", "CustomerValueKey", "TestPattern"];
+/// Most selector combinations read for one node.
+pub const MAX_SELECTOR_COMBINATIONS: usize = 64;
+
+/// One node's value, under a selector combination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeValue {
+    /// Node name.
+    pub name: String,
+    /// Value as the camera prints it.
+    pub value: String,
+    /// Selector node -> entry in force when the value was read.
+    #[serde(default)]
+    pub selectors: BTreeMap<String, String>,
+}
+
+/// A camera's configuration as a hand-editable YAML file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenicamConfiguration {
+    /// Model of the camera it was read from.
+    pub camera_model: String,
+    /// Serial number of the camera it was read from.
+    pub camera_serial_number: String,
+    /// Values, in file order.
+    pub nodes: Vec<NodeValue>,
+}
+
+impl GenicamConfiguration {
+    /// Reads a configuration file.
+    pub fn read(path: &Path) -> Result<Self, NodeError> {
+        check_yaml_name(path)?;
+        let text = std::fs::read_to_string(path).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
+        serde_yaml::from_str(&text).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
+    }
+
+    /// Writes the file (replaced atomically), with YAML document markers like the original.
+    pub fn write(&self, path: &Path) -> Result<(), NodeError> {
+        check_yaml_name(path)?;
+        let body = serde_yaml::to_string(self).map_err(|e| NodeError::File(e.to_string()))?;
+        crate::write_yaml_document(path, &body).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
+    }
+}
+
+fn check_yaml_name(path: &Path) -> Result<(), NodeError> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("yaml" | "yml") => Ok(()),
+        _ => Err(NodeError::File(format!(
+            "{}: configuration files end in .yaml or .yml",
+            path.display()
+        ))),
+    }
+}
+
+/// Why a node operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeError {
+    /// The camera could not be opened.
+    #[error("{0}")]
+    Camera(String),
+    /// No such node.
+    #[error("node '{0}' does not exist on this camera")]
+    Missing(String),
+    /// The node is not readable/writable as asked.
+    #[error("node '{name}': {reason}")]
+    Access {
+        /// Node.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The camera refused a value.
+    #[error("node '{name}': writing '{value}' failed: {reason}")]
+    Write {
+        /// Node.
+        name: String,
+        /// Value.
+        value: String,
+        /// The camera's answer.
+        reason: String,
+    },
+    /// The configuration belongs to another camera (with `--strict`).
+    #[error("configuration is for {expected}, the camera is {actual}")]
+    Identity {
+        /// What the file says.
+        expected: String,
+        /// What the camera is.
+        actual: String,
+    },
+    /// The configuration file cannot be read or written.
+    #[error("{0}")]
+    File(String),
+}
+
+/// What `load` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Entries written.
+    pub applied: usize,
+    /// Entries skipped (blacklisted).
+    pub skipped: usize,
+    /// Entries that failed, with why.
+    pub failed: Vec<(String, String)>,
+    /// Set when the file names another camera (and `strict` was off).
+    pub identity_warning: Option<String>,
+}
+
+/// A camera's GenICam node map, as the backends expose it: what [`NodeAccess::dump`] and
+/// [`NodeAccess::load`] need.
+pub trait NodeAccess {
+    /// The camera's model.
+    fn model(&self) -> &str;
+
+    /// The camera's serial number.
+    fn serial(&self) -> &str;
+
+    /// Whether the node exists.
+    fn has(&self, name: &str) -> bool;
+
+    /// Names of every implemented, available, read-write value node reachable from `Root`, sorted, minus
+    /// `blacklist`.
+    fn writable_nodes(&mut self, blacklist: &[String]) -> Vec<String>;
+
+    /// A node's value as a string.
+    fn read(&mut self, name: &str) -> Result<String, NodeError>;
+
+    /// Whether the node can be written now (under the selectors in force).
+    fn is_writable(&mut self, name: &str) -> bool;
+
+    /// Writes a value (the node must be writable) and returns what the camera reads back.
+    fn write(&mut self, name: &str, value: &str) -> Result<String, NodeError>;
+
+    /// A node's metadata, one `Key: value` per line: type, value, access, and what the node tells of its
+    /// range, entries and unit.
+    fn describe(&mut self, name: &str) -> Result<String, NodeError>;
+
+    /// The selectors among `names`: each with its entries (at most [`MAX_SELECTOR_COMBINATIONS`]) and the
+    /// nodes it selects.
+    fn selectors(&mut self, names: &[String]) -> Vec<(String, Vec<String>, Vec<String>)>;
+
+    /// Stops streaming before a configuration is loaded (size and format are locked while streaming).
+    fn stop_acquisition(&mut self) {}
+
+    /// Every writable node's value, with each selector's entries applied in turn (at most 64 combinations
+    /// per node); selectors are restored afterwards.
+    fn dump(&mut self, blacklist: &[String]) -> GenicamConfiguration {
+        let names = self.writable_nodes(blacklist);
+        let mut nodes = Vec::new();
+        // Which selector (if any) governs each node.
+        let mut governed: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+        for (selector, entries, targets) in self.selectors(&names) {
+            for target in targets {
+                governed.insert(target, (selector.clone(), entries.clone()));
+            }
+        }
+        for name in &names {
+            match governed.get(name) {
+                Some((selector, entries)) if !entries.is_empty() => {
+                    let original = self.read(selector).ok();
+                    for entry in entries {
+                        if self.write(selector, entry).is_err() {
+                            continue;
+                        }
+                        // Under some entries a node is fixed (e.g. a Range component's pixel format): a
+                        // value that cannot be written back is not configuration.
+                        if !self.is_writable(name) {
+                            continue;
+                        }
+                        if let Ok(value) = self.read(name) {
+                            nodes.push(NodeValue {
+                                name: name.clone(),
+                                value,
+                                selectors: BTreeMap::from([(selector.clone(), entry.clone())]),
+                            });
+                        }
+                    }
+                    if let Some(original) = original {
+                        let _ = self.write(selector, &original);
+                    }
+                }
+                _ => {
+                    if let Ok(value) = self.read(name) {
+                        nodes.push(NodeValue {
+                            name: name.clone(),
+                            value,
+                            selectors: BTreeMap::new(),
+                        });
+                    }
+                }
+            }
+        }
+        GenicamConfiguration {
+            camera_model: self.model().to_string(),
+            camera_serial_number: self.serial().to_string(),
+            nodes,
+        }
+    }
+
+    /// Applies a configuration: identity check (an error when `strict`, a warning otherwise), then the SFNC
+    /// phases (auto controls and centring off, offsets to 0, format and binning, size, offsets, exposure and
+    /// rate, gain), then every other node in file order with its selectors first. Blacklisted nodes are
+    /// skipped; a node that fails is reported, not fatal.
+    fn load(
+        &mut self,
+        config: &GenicamConfiguration,
+        strict: bool,
+        blacklist: &[String],
+    ) -> Result<LoadReport, NodeError> {
+        let mut report = LoadReport::default();
+        if config.camera_model != self.model() || config.camera_serial_number != self.serial() {
+            let expected = format!("{} serial {}", config.camera_model, config.camera_serial_number);
+            let actual = format!("{} serial {}", self.model(), self.serial());
+            if strict {
+                return Err(NodeError::Identity { expected, actual });
+            }
+            report.identity_warning = Some(format!("configuration is for {expected}, the camera is {actual}"));
+        }
+        if let Some(missing) = config.nodes.iter().find(|n| !self.has(&n.name)) {
+            return Err(NodeError::Missing(missing.name.clone()));
+        }
+        self.stop_acquisition();
+        // Phase 1 and 2: unlock, then clear offsets so the size can grow. Failures here are not fatal.
+        for (name, value) in [
+            ("CenterX", "false"),
+            ("CenterY", "false"),
+            ("ExposureAuto", "Off"),
+            ("GainAuto", "Off"),
+            ("BalanceWhiteAuto", "Off"),
+            ("BlackLevelAuto", "Off"),
+            ("OffsetX", "0"),
+            ("OffsetY", "0"),
+        ] {
+            if !blacklist.iter().any(|b| b == name) && self.has(name) {
+                let _ = self.write(name, value);
+            }
+        }
+        const PHASES: [&[&str]; 5] = [
+            &[
+                "PixelFormat",
+                "BinningHorizontal",
+                "BinningVertical",
+                "BinningHorizontalMode",
+                "BinningVerticalMode",
+                "DecimationHorizontal",
+                "DecimationVertical",
+                "ReverseX",
+                "ReverseY",
+            ],
+            &["Width", "Height"],
+            &["OffsetX", "OffsetY"],
+            &[
+                "ExposureMode",
+                "AcquisitionFrameRateEnable",
+                "ExposureTime",
+                "AcquisitionFrameRate",
+            ],
+            &["Gain", "BlackLevel", "BalanceRatio"],
+        ];
+        let phased: HashSet<&str> = PHASES.iter().flat_map(|p| p.iter().copied()).collect();
+        for phase in PHASES {
+            for name in phase {
+                for entry in config.nodes.iter().filter(|n| n.name == *name) {
+                    apply(self, entry, blacklist, &mut report);
+                }
+            }
+        }
+        // Phase 8: the auto controls and centring as the file wants them, then everything else in file order.
+        for entry in config.nodes.iter().filter(|n| !phased.contains(n.name.as_str())) {
+            apply(self, entry, blacklist, &mut report);
+        }
+        Ok(report)
+    }
+}
+
+/// Writes one entry of a configuration, its selectors first; counts it in `report`.
+fn apply<N: NodeAccess + ?Sized>(nodes: &mut N, entry: &NodeValue, blacklist: &[String], report: &mut LoadReport) {
+    if blacklist.contains(&entry.name) {
+        report.skipped += 1;
+        return;
+    }
+    for (selector, value) in &entry.selectors {
+        if let Err(e) = nodes.write(selector, value) {
+            report.failed.push((entry.name.clone(), e.to_string()));
+            return;
+        }
+    }
+    match nodes.write(&entry.name, &entry.value) {
+        Ok(_) => report.applied += 1,
+        Err(e) => report.failed.push((entry.name.clone(), e.to_string())),
+    }
+}
