@@ -249,3 +249,28 @@ fn a_rig_applies_a_genicam_config_file_to_a_gentl_camera() {
     let video = Path::new(cam["video"].as_str().expect("video"));
     assert_eq!(ffprobe_size(video), "256,192");
 }
+
+#[test]
+fn a_trigger_the_device_cannot_do_is_refused_before_recording() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "rig.toml",
+        "[[camera]]\nid = 1\nname = \"red\"\nbackend = \"gentl\"\ndevice_id = \"VikyTL_DEV_red\"\ntrigger = \"software\"\n",
+    );
+    let out = axvs_gentl(dir.path(), Some(&viky_producer()))
+        .args(["run", "--duration", "1", "-o"])
+        .arg(dir.path().join("out"))
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("camera 1 'red': camera setting trigger: the camera has no node TriggerMode"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing is recorded");
+}

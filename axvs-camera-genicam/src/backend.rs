@@ -16,15 +16,6 @@ use crate::{discover, GenicamCamera, GenicamConfig, GenicamPixelFormat, Selector
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GenicamBackend;
 
-/// Trigger modes in the rig.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum TriggerKind {
-    FreeRun,
-    Software,
-    Hardware,
-}
-
 /// Stream buffers: 1 to 1024.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(try_from = "i64")]
@@ -61,7 +52,7 @@ struct Settings {
     fps: Option<Positive>,
     exposure_us: Option<Positive>,
     gain_db: Option<f64>,
-    trigger: Option<TriggerKind>,
+    trigger: Option<String>,
     trigger_line: Option<String>,
     trigger_activation: Option<String>,
     buffers: Option<Buffers>,
@@ -83,16 +74,7 @@ impl CameraBackend for GenicamBackend {
                     .map_err(|e| SettingsError::value("pixel_format", e))
             })
             .transpose()?;
-        let trigger = match s.trigger.unwrap_or(TriggerKind::FreeRun) {
-            TriggerKind::FreeRun => Trigger::FreeRun,
-            TriggerKind::Software => Trigger::Software,
-            TriggerKind::Hardware => Trigger::Hardware {
-                line: s.trigger_line.ok_or_else(|| {
-                    SettingsError::table("trigger = \"hardware\" needs trigger_line (e.g. \"Line1\")")
-                })?,
-                activation: s.trigger_activation.unwrap_or_else(|| "RisingEdge".into()),
-            },
-        };
+        let trigger = Trigger::from_settings(settings)?;
         let defaults = GenicamConfig::new(selector);
         Ok(Arc::new(GenicamConfig {
             fake_interface: s.fake_interface.unwrap_or(defaults.fake_interface),

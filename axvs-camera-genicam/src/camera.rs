@@ -13,22 +13,8 @@ use crate::{discover, GenicamPixelFormat};
 /// How the rig names the camera to open (shared with every backend that selects devices).
 pub use axvs_core::DeviceSelector as Selector;
 
-/// When the camera takes a frame.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Trigger {
-    /// Continuously, at the frame rate.
-    #[default]
-    FreeRun,
-    /// On a software trigger, which axvs sends at the frame rate.
-    Software,
-    /// On an input line.
-    Hardware {
-        /// The line, e.g. `Line1`.
-        line: String,
-        /// The edge or level, e.g. `RisingEdge`.
-        activation: String,
-    },
-}
+/// When the camera takes a frame (shared with the GenTL backend).
+pub use axvs_core::Trigger;
 
 /// Settings of a [`GenicamCamera`]; `None` keeps the camera's value.
 #[derive(Debug, Clone, PartialEq)]

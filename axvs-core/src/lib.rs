@@ -37,6 +37,7 @@ mod selector;
 pub mod status;
 mod synthetic;
 mod system;
+mod trigger;
 mod units;
 
 pub use backend::{
@@ -55,4 +56,5 @@ pub use selector::DeviceSelector;
 pub use status::{DropCounts, DropReason, SystemEvent, SystemState, SystemStatus};
 pub use synthetic::{decode_counter, SyntheticBackend, SyntheticCamera, SyntheticConfig, SYNTHETIC_PERIOD};
 pub use system::{OverflowPolicy, StopReport, SystemConfig, SystemError, VideoSystem};
+pub use trigger::{Trigger, DEFAULT_TRIGGER_ACTIVATION};
 pub use units::{Dimension, Positive};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axvs_core::{
     BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
-    GenicamPixelFormat, Positive, SettingsError,
+    GenicamPixelFormat, Positive, SettingsError, Trigger,
 };
 use serde::Deserialize;
 
@@ -56,6 +56,9 @@ struct Settings {
     gain_db: Option<f64>,
     buffers: Option<Buffers>,
     genicam_config: Option<PathBuf>,
+    trigger: Option<String>,
+    trigger_line: Option<String>,
+    trigger_activation: Option<String>,
 }
 
 impl CameraBackend for GentlBackend {
@@ -87,6 +90,7 @@ impl CameraBackend for GentlBackend {
             gain_db: s.gain_db,
             buffers: s.buffers.map_or(DEFAULT_BUFFERS, |b| b.0),
             config_file: s.genicam_config,
+            trigger: Trigger::from_settings(settings)?,
         }))
     }
 

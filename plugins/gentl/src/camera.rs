@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axvs_core::genicam_nodes::{GenicamConfiguration, NodeAccess, NodeError, DEFAULT_BLACKLIST};
-use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, DeviceSelector, GenicamPixelFormat, GrabInfo};
+use axvs_core::{
+    Camera, CameraError, CameraIdentity, CameraInfo, DeviceSelector, GenicamPixelFormat, GrabInfo, Trigger,
+};
 
 use crate::ffi::{self, Handle};
 use crate::{GentlDevice, NodeMap, Producer};
@@ -58,6 +60,8 @@ pub struct GentlConfig {
     pub buffers: usize,
     /// A node configuration file (`axvs genicam dump`) applied before the settings above.
     pub config_file: Option<PathBuf>,
+    /// When the camera takes a frame.
+    pub trigger: Trigger,
 }
 
 /// The new-buffer event's data (`EVENT_NEW_BUFFER_DATA`, packed).
@@ -78,6 +82,8 @@ struct Opened {
 
 struct Streaming {
     event: Handle,
+    /// When the next software trigger is due.
+    next_trigger: std::time::Instant,
     buffers: Vec<(Handle, Vec<u8>)>,
     last_frame_id: Option<u64>,
 }
@@ -202,6 +208,47 @@ impl GentlCamera {
                 let _ = nodes.set_enumeration("GainAuto", "Off");
             }
             nodes.set_float("Gain", db).map_err(|e| setting("gain_db", e))?;
+        }
+        let has_selector = nodes.has("TriggerSelector");
+        let select_frame_start = |nodes: &mut NodeMap| {
+            if has_selector {
+                nodes
+                    .set_enumeration("TriggerSelector", "FrameStart")
+                    .map_err(|e| setting("trigger", e))?;
+            }
+            Ok::<(), CameraError>(())
+        };
+        match &c.trigger {
+            Trigger::FreeRun => {
+                if nodes.has("TriggerMode") {
+                    select_frame_start(nodes)?;
+                    let _ = nodes.set_enumeration("TriggerMode", "Off");
+                }
+            }
+            Trigger::Software => {
+                select_frame_start(nodes)?;
+                nodes
+                    .set_enumeration("TriggerMode", "On")
+                    .map_err(|e| setting("trigger", e))?;
+                nodes
+                    .set_enumeration("TriggerSource", "Software")
+                    .map_err(|e| setting("trigger", e))?;
+                if !nodes.has("TriggerSoftware") {
+                    return Err(setting("trigger", "the camera has no node TriggerSoftware"));
+                }
+            }
+            Trigger::Hardware { line, activation } => {
+                select_frame_start(nodes)?;
+                nodes
+                    .set_enumeration("TriggerMode", "On")
+                    .map_err(|e| setting("trigger", e))?;
+                nodes
+                    .set_enumeration("TriggerSource", line)
+                    .map_err(|e| setting("trigger_line", e))?;
+                nodes
+                    .set_enumeration("TriggerActivation", activation)
+                    .map_err(|e| setting("trigger_activation", e))?;
+            }
         }
         Ok(())
     }
@@ -361,6 +408,7 @@ impl Camera for GentlCamera {
         opened.device.nodes.execute("AcquisitionStart").map_err(device_error)?;
         self.streaming = Some(Streaming {
             event,
+            next_trigger: std::time::Instant::now(),
             buffers: announced,
             last_frame_id: None,
         });
@@ -374,6 +422,22 @@ impl Camera for GentlCamera {
             .as_mut()
             .ok_or_else(|| CameraError::NotReady("grab before start".into()))?;
         CameraError::check_buffer(buf, frame_size)?;
+        if self.config.trigger == Trigger::Software {
+            let fps = self.info.as_ref().map_or(30.0, |i| i.fps);
+            if let Some(wait) = streaming.next_trigger.checked_duration_since(std::time::Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            streaming.next_trigger += std::time::Duration::from_secs_f64(1.0 / fps);
+            let opened = self
+                .opened
+                .as_mut()
+                .ok_or_else(|| CameraError::NotReady("not open".into()))?;
+            opened.device.nodes.execute("TriggerSoftware").map_err(device_error)?;
+        }
+        let streaming = self
+            .streaming
+            .as_mut()
+            .ok_or_else(|| CameraError::NotReady("grab before start".into()))?;
         let opened = self
             .opened
             .as_ref()

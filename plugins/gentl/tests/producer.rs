@@ -95,6 +95,7 @@ fn viky_config(device: &str) -> axvs_plugin_gentl::GentlConfig {
         gain_db: None,
         buffers: 8,
         config_file: None,
+        trigger: axvs_core::Trigger::FreeRun,
     }
 }
 
