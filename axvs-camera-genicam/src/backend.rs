@@ -1,63 +1,18 @@
 //! GenICam as a registered backend: `backend = "genicam"` in a rig, with exactly one of `serial`, `model`,
 //! `device_id` or `index`.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axvs_core::{
-    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
-    Positive, SettingsError,
+    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, DiscoveredCamera,
+    GenicamSettings, SettingsError,
 };
-use serde::Deserialize;
 
-use crate::{discover, GenicamCamera, GenicamConfig, GenicamPixelFormat, Selector, Trigger};
+use crate::{discover, GenicamCamera, GenicamConfig};
 
 /// The GenICam backend (`genicam`): GigE Vision and USB3 Vision cameras through Aravis.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GenicamBackend;
-
-/// Stream buffers: 1 to 1024.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(try_from = "i64")]
-struct Buffers(usize);
-
-impl TryFrom<i64> for Buffers {
-    type Error = String;
-    fn try_from(v: i64) -> Result<Self, String> {
-        match v {
-            1..=1024 => Ok(Buffers(v as usize)),
-            _ => Err(format!("{v} stream buffers is out of range (allowed: 1 to 1024)")),
-        }
-    }
-}
-
-/// The rig keys of a GenICam camera.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(
-    dead_code,
-    reason = "the selector keys are checked here and read by DeviceSelector::from_settings"
-)]
-struct Settings {
-    serial: Option<String>,
-    model: Option<String>,
-    device_id: Option<String>,
-    index: Option<i64>,
-    fake_interface: Option<bool>,
-    width: Option<Dimension>,
-    height: Option<Dimension>,
-    offset_x: Option<Dimension>,
-    offset_y: Option<Dimension>,
-    pixel_format: Option<String>,
-    fps: Option<Positive>,
-    exposure_us: Option<Positive>,
-    gain_db: Option<f64>,
-    trigger: Option<String>,
-    trigger_line: Option<String>,
-    trigger_activation: Option<String>,
-    buffers: Option<Buffers>,
-    genicam_config: Option<PathBuf>,
-}
 
 impl CameraBackend for GenicamBackend {
     fn name(&self) -> &str {
@@ -65,31 +20,19 @@ impl CameraBackend for GenicamBackend {
     }
 
     fn configure(&self, settings: &BackendSettings) -> Result<Arc<dyn CameraConfig>, SettingsError> {
-        let s: Settings = settings.parse()?;
-        let selector = Selector::from_settings(settings, "genicam")?;
-        let pixel_format = s
-            .pixel_format
-            .map(|p| {
-                p.parse::<GenicamPixelFormat>()
-                    .map_err(|e| SettingsError::value("pixel_format", e))
-            })
-            .transpose()?;
-        let trigger = Trigger::from_settings(settings)?;
-        let defaults = GenicamConfig::new(selector);
+        let genicam = GenicamSettings::from_settings(settings, "genicam", &["fake_interface"], 1..=1024)?;
+        let fake_interface = match settings.table().get("fake_interface") {
+            None => false,
+            Some(v) => v.as_bool().ok_or_else(|| {
+                SettingsError::value(
+                    "fake_interface",
+                    format!("fake_interface must be true or false, not {v}"),
+                )
+            })?,
+        };
         Ok(Arc::new(GenicamConfig {
-            fake_interface: s.fake_interface.unwrap_or(defaults.fake_interface),
-            width: s.width.map(Dimension::get),
-            height: s.height.map(Dimension::get),
-            offset_x: s.offset_x.map(Dimension::get),
-            offset_y: s.offset_y.map(Dimension::get),
-            pixel_format,
-            fps: s.fps.map(Positive::get),
-            exposure_us: s.exposure_us.map(Positive::get),
-            gain_db: s.gain_db,
-            trigger,
-            buffers: s.buffers.map_or(defaults.buffers, |b| b.0),
-            config_file: s.genicam_config,
-            ..defaults
+            settings: genicam,
+            fake_interface,
         }))
     }
 
@@ -110,22 +53,7 @@ impl CameraBackend for GenicamBackend {
 
 impl CameraConfig for GenicamConfig {
     fn summary(&self) -> String {
-        let mut parts = vec![format!("genicam {}", self.selector)];
-        if let (Some(w), Some(h)) = (self.width, self.height) {
-            parts.push(format!("{w}x{h}"));
-        }
-        if let Some(fps) = self.fps {
-            parts.push(format!("{fps} fps"));
-        }
-        if let Some(format) = self.pixel_format {
-            parts.push(format.to_string());
-        }
-        match &self.trigger {
-            Trigger::FreeRun => {}
-            Trigger::Software => parts.push("software trigger".into()),
-            Trigger::Hardware { line, activation } => parts.push(format!("trigger {line} {activation}")),
-        }
-        parts.join(" ")
+        format!("genicam {}", self.settings.summary())
     }
 
     fn camera(&self) -> Box<dyn Camera> {
@@ -142,20 +70,18 @@ mod tests {
     }
 
     #[test]
-    fn one_selector_and_typed_settings() {
+    fn the_shared_genicam_keys_and_the_fake_interface() {
         let summary = configure("serial = \"GV01\"\nwidth = 64\nheight = 48\nfps = 10\npixel_format = \"mono8\"")
             .expect("valid")
             .summary();
         assert_eq!(summary, "genicam serial 'GV01' 64x48 10 fps Mono8");
-        let e = configure("serial = \"a\"\nindex = 0").expect_err("two selectors");
-        assert!(e.to_string().ends_with("(given: serial, index)"), "{e}");
         let key = |text: &str| configure(text).expect_err(text).key().map(str::to_string);
-        assert_eq!(key("index = -2"), Some("index".into()));
-        assert_eq!(key("index = 0\npixel_format = \"yuv\""), Some("pixel_format".into()));
+        assert_eq!(
+            key("index = 0\nfake_interface = \"yes\""),
+            Some("fake_interface".into())
+        );
+        assert_eq!(key("index = 0\ncti = \"x.cti\""), Some("cti".into()), "a gentl key");
         assert_eq!(key("index = 0\nbuffers = 0"), Some("buffers".into()));
-        assert_eq!(key("index = 0\ntrigger = \"hardware\""), None);
-        assert_eq!(key("index = 0\npaced = true"), Some("paced".into()));
-        let hw = configure("index = 0\ntrigger = \"hardware\"\ntrigger_line = \"Line1\"").expect("hardware");
-        assert!(hw.summary().ends_with("trigger Line1 RisingEdge"), "{}", hw.summary());
+        assert!(configure("device_id = \"Fake_1\"\nfake_interface = true\nbuffers = 1").is_ok());
     }
 }

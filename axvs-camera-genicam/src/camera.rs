@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use aravis::glib;
 use aravis::prelude::*;
 use aravis::{Buffer, BufferStatus, Camera as ArvCamera, Stream};
-use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
+use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GenicamSettings, GrabInfo};
 
 use crate::block_ids::{Arrival, BlockIds};
 use crate::{discover, GenicamPixelFormat};
@@ -16,60 +16,27 @@ pub use axvs_core::DeviceSelector as Selector;
 /// When the camera takes a frame (shared with the GenTL backend).
 pub use axvs_core::Trigger;
 
-/// Settings of a [`GenicamCamera`]; `None` keeps the camera's value.
+/// Settings of a [`GenicamCamera`]: the settings every GenICam backend shares, and Aravis' own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenicamConfig {
-    /// Which camera.
-    pub selector: Selector,
+    /// Which camera, its region, format, rate, exposure, gain, trigger, buffers and node file.
+    pub settings: GenicamSettings,
     /// Also look on Aravis' built-in `Fake` interface.
     pub fake_interface: bool,
-    /// Region width.
-    pub width: Option<u32>,
-    /// Region height.
-    pub height: Option<u32>,
-    /// Region x offset.
-    pub offset_x: Option<u32>,
-    /// Region y offset.
-    pub offset_y: Option<u32>,
-    /// Camera pixel format.
-    pub pixel_format: Option<GenicamPixelFormat>,
-    /// Frame rate; required for cameras without a frame-rate node.
-    pub fps: Option<f64>,
-    /// Exposure time in µs (turns auto exposure off).
-    pub exposure_us: Option<f64>,
-    /// Gain in dB (turns auto gain off).
-    pub gain_db: Option<f64>,
-    /// Trigger mode.
-    pub trigger: Trigger,
-    /// Aravis stream buffers.
-    pub buffers: usize,
-    /// A node configuration file (`axvs genicam dump`) to apply before the settings above.
-    pub config_file: Option<std::path::PathBuf>,
 }
 
 impl GenicamConfig {
-    /// The camera as it is, free-running, with 16 stream buffers.
+    /// The camera as it is, free-running, with the default number of stream buffers.
     pub fn new(selector: Selector) -> Self {
         GenicamConfig {
-            selector,
+            settings: GenicamSettings::new(selector),
             fake_interface: false,
-            width: None,
-            height: None,
-            offset_x: None,
-            offset_y: None,
-            pixel_format: None,
-            fps: None,
-            exposure_us: None,
-            gain_db: None,
-            trigger: Trigger::FreeRun,
-            buffers: DEFAULT_BUFFERS,
-            config_file: None,
         }
     }
 }
 
 /// Aravis stream buffers when none are asked for.
-pub const DEFAULT_BUFFERS: usize = 16;
+pub use axvs_core::DEFAULT_STREAM_BUFFERS as DEFAULT_BUFFERS;
 
 /// Late buffers one `grab` drops before it returns (and is called again), so that it never spins.
 const STALE_BUFFERS_PER_GRAB: u32 = 64;
@@ -141,14 +108,14 @@ impl GenicamCamera {
     }
 
     fn connect(&self) -> Result<(ArvCamera, String), CameraError> {
-        open_device(&self.config.selector, self.config.fake_interface)
+        open_device(&self.config.settings.selector, self.config.fake_interface)
     }
 
     /// Applies the settings in an order GenICam cameras accept: acquisition stopped, auto controls off before
     /// manual values, trigger, pixel format before size, offsets cleared before the size grows, frame rate
     /// after the size (its maximum depends on it).
     fn configure(&self, camera: &ArvCamera) -> Result<(), CameraError> {
-        let c = &self.config;
+        let c = &self.config.settings;
         let _ = camera.stop_acquisition();
         if c.exposure_us.is_some() && camera.is_exposure_auto_available().unwrap_or(false) {
             camera
@@ -212,7 +179,7 @@ impl GenicamCamera {
 
     /// Checks that what the camera took is what was asked.
     fn verify(&self, width: u32, height: u32, fps: f64) -> Result<(), CameraError> {
-        let c = &self.config;
+        let c = &self.config.settings;
         for (name, asked, got) in [("Width", c.width, width), ("Height", c.height, height)] {
             if let Some(asked) = asked.filter(|a| *a != got) {
                 return Err(CameraError::Setting {
@@ -264,7 +231,7 @@ impl Camera for GenicamCamera {
             return Ok(info.clone());
         }
         let (camera, serial) = self.connect()?;
-        if let Some(path) = &self.config.config_file {
+        if let Some(path) = &self.config.settings.config_file {
             let file_error = |e: crate::NodeError| CameraError::Setting {
                 setting: format!("configuration {}", path.display()),
                 reason: e.to_string(),
@@ -293,7 +260,7 @@ impl Camera for GenicamCamera {
         let fps = if camera.is_frame_rate_available().unwrap_or(false) {
             camera.frame_rate().map_err(|e| setting("AcquisitionFrameRate", e))?
         } else {
-            self.config.fps.ok_or_else(|| CameraError::Setting {
+            self.config.settings.fps.ok_or_else(|| CameraError::Setting {
                 setting: "AcquisitionFrameRate".into(),
                 reason: "the camera has no frame-rate node; set fps in the rig".into(),
             })?
@@ -330,7 +297,7 @@ impl Camera for GenicamCamera {
         let stream = camera
             .create_stream()
             .map_err(|e| CameraError::Device(format!("creating the stream: {}", e.message())))?;
-        for _ in 0..self.config.buffers.max(2) {
+        for _ in 0..self.config.settings.buffers.max(2) {
             stream.push_buffer(Buffer::new_allocate(payload));
         }
         camera
@@ -348,7 +315,7 @@ impl Camera for GenicamCamera {
     fn grab(&mut self, buf: &mut [u8]) -> Result<GrabInfo, CameraError> {
         let fps = self.info.as_ref().map(|i| i.fps).unwrap_or(30.0);
         let silence = self.silence_limit();
-        let software = self.config.trigger == Trigger::Software;
+        let software = self.config.settings.trigger == Trigger::Software;
         let camera = self.camera()?.clone();
         let streaming = self
             .streaming
@@ -371,7 +338,7 @@ impl Camera for GenicamCamera {
                 if streaming.last_frame_at.elapsed() > silence {
                     return Err(CameraError::Disconnected(format!(
                         "no frame from {} for {:.1} s (unplugged, stopped or unreachable)",
-                        self.config.selector,
+                        self.config.settings.selector,
                         silence.as_secs_f64()
                     )));
                 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axvs_core::genicam_nodes::{GenicamConfiguration, NodeAccess, NodeError, DEFAULT_BLACKLIST};
 use axvs_core::{
-    Camera, CameraError, CameraIdentity, CameraInfo, DeviceSelector, GenicamPixelFormat, GrabInfo, Trigger,
+    Camera, CameraError, CameraIdentity, CameraInfo, GenicamPixelFormat, GenicamSettings, GrabInfo, Trigger,
 };
 
 use crate::ffi::{self, Handle};
@@ -33,35 +33,13 @@ const INFINITE: u64 = u64::MAX;
 /// How long one `grab` waits for a buffer before it returns `Timeout` (and is called again).
 const GRAB_WAIT_MS: u64 = 200;
 
-/// Settings of a [`GentlCamera`]; `None` keeps the device's value.
+/// Settings of a [`GentlCamera`]: the producer, and the settings every GenICam backend shares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GentlConfig {
     /// The producer file.
     pub cti: PathBuf,
-    /// Which device.
-    pub selector: DeviceSelector,
-    /// Region width.
-    pub width: Option<u32>,
-    /// Region height.
-    pub height: Option<u32>,
-    /// Region x offset.
-    pub offset_x: Option<u32>,
-    /// Region y offset.
-    pub offset_y: Option<u32>,
-    /// Camera pixel format.
-    pub pixel_format: Option<GenicamPixelFormat>,
-    /// Frame rate; required for devices without an `AcquisitionFrameRate` node.
-    pub fps: Option<f64>,
-    /// Exposure time in µs.
-    pub exposure_us: Option<f64>,
-    /// Gain in dB.
-    pub gain_db: Option<f64>,
-    /// Buffers announced to the producer.
-    pub buffers: usize,
-    /// A node configuration file (`axvs genicam dump`) applied before the settings above.
-    pub config_file: Option<PathBuf>,
-    /// When the camera takes a frame.
-    pub trigger: Trigger,
+    /// Which device, its region, format, rate, exposure, gain, trigger, buffers and node file.
+    pub settings: GenicamSettings,
 }
 
 /// The new-buffer event's data (`EVENT_NEW_BUFFER_DATA`, packed).
@@ -123,7 +101,7 @@ impl GentlCamera {
     }
 
     fn source_name(&self) -> String {
-        format!("{} of {}", self.config.selector, self.config.cti.display())
+        format!("{} of {}", self.config.settings.selector, self.config.cti.display())
     }
 
     /// A value of the stream's info.
@@ -160,7 +138,7 @@ impl GentlCamera {
     /// Applies the settings in a safe order: pixel format, size (offsets cleared first), offsets, rate,
     /// exposure, gain.
     fn configure(&self, nodes: &mut NodeMap) -> Result<(), CameraError> {
-        let c = &self.config;
+        let c = &self.config.settings;
         if let Some(format) = c.pixel_format {
             nodes
                 .set_enumeration("PixelFormat", format.name())
@@ -269,9 +247,9 @@ impl Camera for GentlCamera {
             source_name: self.source_name(),
             reason,
         };
-        let mut device = GentlDevice::open(&self.config.cti, &self.config.selector).map_err(open_error)?;
+        let mut device = GentlDevice::open(&self.config.cti, &self.config.settings.selector).map_err(open_error)?;
         let (producer, f, entry) = (Arc::clone(&device.producer), device.producer.fns, device.entry.clone());
-        if let Some(path) = &self.config.config_file {
+        if let Some(path) = &self.config.settings.config_file {
             let file_error = |e: NodeError| setting(&format!("configuration {}", path.display()), e);
             let configuration = GenicamConfiguration::read(path).map_err(file_error)?;
             let blacklist: Vec<String> = DEFAULT_BLACKLIST.iter().map(|s| s.to_string()).collect();
@@ -296,7 +274,7 @@ impl Camera for GentlCamera {
                 .map_err(|e| CameraError::UnsupportedFormat(format!("the device delivers {symbolic}: {e}")))?;
             let fps = match nodes.float("AcquisitionFrameRate") {
                 Ok(fps) if fps > 0.0 => fps,
-                _ => self.config.fps.ok_or_else(|| {
+                _ => self.config.settings.fps.ok_or_else(|| {
                     setting(
                         "fps",
                         "the device has no readable AcquisitionFrameRate: give fps in the rig",
@@ -365,7 +343,7 @@ impl Camera for GentlCamera {
     }
 
     fn start(&mut self) -> Result<(), CameraError> {
-        let buffers = self.config.buffers.max(2);
+        let buffers = self.config.settings.buffers.max(2);
         let opened = self.opened()?;
         let (f, producer, stream) = (opened.producer.fns, Arc::clone(&opened.producer), opened.stream);
         let mut announced = Vec::with_capacity(buffers);
@@ -422,7 +400,7 @@ impl Camera for GentlCamera {
             .as_mut()
             .ok_or_else(|| CameraError::NotReady("grab before start".into()))?;
         CameraError::check_buffer(buf, frame_size)?;
-        if self.config.trigger == Trigger::Software {
+        if self.config.settings.trigger == Trigger::Software {
             let fps = self.info.as_ref().map_or(30.0, |i| i.fps);
             if let Some(wait) = streaming.next_trigger.checked_duration_since(std::time::Instant::now()) {
                 std::thread::sleep(wait);

@@ -10,7 +10,7 @@ mod nodes;
 mod producer;
 
 pub use axvs_core::DeviceSelector;
-pub use backend::{GentlBackend, DEFAULT_BUFFERS};
+pub use backend::GentlBackend;
 pub use camera::{GentlCamera, GentlConfig};
 pub use device::GentlDevice;
 pub use nodes::{GenApiError, Kind, NodeMap};

@@ -82,21 +82,11 @@ fn files_that_are_not_producers_are_refused_with_one_line() {
 }
 
 fn viky_config(device: &str) -> axvs_plugin_gentl::GentlConfig {
-    axvs_plugin_gentl::GentlConfig {
-        cti: viky(),
-        selector: axvs_plugin_gentl::DeviceSelector::DeviceId(device.into()),
-        width: Some(640),
-        height: Some(480),
-        offset_x: None,
-        offset_y: None,
-        pixel_format: None,
-        fps: None,
-        exposure_us: None,
-        gain_db: None,
-        buffers: 8,
-        config_file: None,
-        trigger: axvs_core::Trigger::FreeRun,
-    }
+    let mut settings = axvs_core::GenicamSettings::new(axvs_plugin_gentl::DeviceSelector::DeviceId(device.into()));
+    settings.width = Some(640);
+    settings.height = Some(480);
+    settings.buffers = 8;
+    axvs_plugin_gentl::GentlConfig { cti: viky(), settings }
 }
 
 #[test]
