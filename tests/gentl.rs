@@ -22,6 +22,32 @@ fn axvs_gentl(home: &Path, cti: Option<&Path>) -> Command {
     command
 }
 
+/// `axvs run` of `rig` with viky.cti for `seconds` into `dir/out`; asserts it succeeded and returns the
+/// report.
+fn record(dir: &Path, rig: &Path, seconds: &str) -> serde_json::Value {
+    let report = dir.join("report.json");
+    let out = axvs_gentl(dir, Some(&viky_producer()))
+        .args([
+            "run",
+            "--duration",
+            seconds,
+            "--status-interval",
+            "0",
+            "--session",
+            "s",
+            "-o",
+        ])
+        .arg(dir.join("out"))
+        .arg("--report")
+        .arg(&report)
+        .arg(rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    axvs_tests::read_report(&report)
+}
+
 #[test]
 fn two_simulated_devices_and_a_synthetic_camera_record_together() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -33,28 +59,7 @@ fn two_simulated_devices_and_a_synthetic_camera_record_together() {
          [[camera]]\nid = 2\nname = \"green\"\nbackend = \"gentl\"\nserial = \"1\"\nwidth = 320\nheight = 240\n\
          [[camera]]\nid = 3\nname = \"synthetic\"\nbackend = \"synthetic\"\nfps = 20\n",
     );
-    let report = dir.path().join("report.json");
-    let out = axvs_gentl(dir.path(), Some(&viky_producer()))
-        .args([
-            "run",
-            "--duration",
-            "3",
-            "--status-interval",
-            "0",
-            "--session",
-            "s",
-            "-o",
-        ])
-        .arg(dir.path().join("out"))
-        .arg("--report")
-        .arg(&report)
-        .arg(&rig)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run axvs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let report = axvs_tests::read_report(&report);
+    let report = record(dir.path(), &rig, "3");
     let cameras = report["cameras"].as_array().expect("cameras");
     for (cam, size) in cameras.iter().zip(["640,480", "320,240"]) {
         assert_eq!(cam["backend"], "gentl");
@@ -223,27 +228,7 @@ fn a_rig_applies_a_genicam_config_file_to_a_gentl_camera() {
             file.display()
         ),
     );
-    let report = dir.path().join("report.json");
-    let out = axvs_gentl(dir.path(), Some(&viky))
-        .args([
-            "run",
-            "--duration",
-            "1.5",
-            "--status-interval",
-            "0",
-            "--session",
-            "s",
-            "-o",
-        ])
-        .arg(dir.path().join("out"))
-        .arg("--report")
-        .arg(&report)
-        .arg(&rig)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run axvs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let report = axvs_tests::read_report(&report);
+    let report = record(dir.path(), &rig, "1.5");
     let cam = &report["cameras"][0];
     counts_agree(cam);
     let video = Path::new(cam["video"].as_str().expect("video"));
