@@ -298,3 +298,233 @@ fn apply<N: NodeAccess + ?Sized>(nodes: &mut N, entry: &NodeValue, blacklist: &[
         Err(e) => report.failed.push((entry.name.clone(), e.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// An in-memory node map: values, which nodes are writable (per selector entry), one selector, and the
+    /// order of every write.
+    struct Memory {
+        values: BTreeMap<String, String>,
+        read_only: Vec<String>,
+        /// Node -> (selector, per-entry values).
+        selected: BTreeMap<String, (String, BTreeMap<String, String>)>,
+        writes: Vec<String>,
+        stopped: bool,
+    }
+
+    impl Memory {
+        fn camera() -> Memory {
+            let values = [
+                ("Width", "640"),
+                ("Height", "480"),
+                ("OffsetX", "8"),
+                ("PixelFormat", "Mono8"),
+                ("ExposureTime", "1000"),
+                ("Gain", "2"),
+                ("GainSelector", "All"),
+                ("UserValue", "7"),
+                ("TestPattern", "Off"),
+                ("DeviceTemperature", "40"),
+            ];
+            let gain = BTreeMap::from([
+                ("All".to_string(), "2".to_string()),
+                ("Red".to_string(), "5".to_string()),
+            ]);
+            Memory {
+                values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                read_only: vec!["DeviceTemperature".into()],
+                selected: BTreeMap::from([("Gain".to_string(), ("GainSelector".to_string(), gain))]),
+                writes: Vec::new(),
+                stopped: false,
+            }
+        }
+    }
+
+    impl NodeAccess for Memory {
+        fn model(&self) -> &str {
+            "Model"
+        }
+        fn serial(&self) -> &str {
+            "42"
+        }
+        fn has(&self, name: &str) -> bool {
+            self.values.contains_key(name)
+        }
+        fn writable_nodes(&mut self, blacklist: &[String]) -> Vec<String> {
+            self.values
+                .keys()
+                .filter(|k| !self.read_only.contains(k) && !blacklist.contains(k))
+                .cloned()
+                .collect()
+        }
+        fn read(&mut self, name: &str) -> Result<String, NodeError> {
+            if let Some((selector, per_entry)) = self.selected.get(name) {
+                let entry = &self.values[selector];
+                return Ok(per_entry[entry].clone());
+            }
+            self.values
+                .get(name)
+                .cloned()
+                .ok_or_else(|| NodeError::Missing(name.into()))
+        }
+        fn is_writable(&mut self, name: &str) -> bool {
+            // Under the Red entry, Gain is fixed.
+            !(name == "Gain" && self.values["GainSelector"] == "Red") && !self.read_only.iter().any(|r| r == name)
+        }
+        fn write(&mut self, name: &str, value: &str) -> Result<String, NodeError> {
+            if !self.has(name) {
+                return Err(NodeError::Missing(name.into()));
+            }
+            if !self.is_writable(name) {
+                return Err(NodeError::Access {
+                    name: name.into(),
+                    reason: "read only".into(),
+                });
+            }
+            self.writes.push(format!("{name}={value}"));
+            if let Some((selector, per_entry)) = self.selected.get_mut(name) {
+                let entry = self.values[selector.as_str()].clone();
+                per_entry.insert(entry, value.into());
+            } else {
+                self.values.insert(name.into(), value.into());
+            }
+            self.read(name)
+        }
+        fn describe(&mut self, name: &str) -> Result<String, NodeError> {
+            self.read(name)
+        }
+        fn selectors(&mut self, names: &[String]) -> Vec<(String, Vec<String>, Vec<String>)> {
+            names
+                .iter()
+                .filter(|n| *n == "GainSelector")
+                .map(|n| (n.clone(), vec!["All".into(), "Red".into()], vec!["Gain".into()]))
+                .collect()
+        }
+        fn stop_acquisition(&mut self) {
+            self.stopped = true;
+        }
+    }
+
+    fn blacklist() -> Vec<String> {
+        DEFAULT_BLACKLIST.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn dump_keeps_writable_values_per_selector_entry_and_restores_the_selector() {
+        let mut camera = Memory::camera();
+        let dump = camera.dump(&blacklist());
+        assert_eq!(
+            (dump.camera_model.as_str(), dump.camera_serial_number.as_str()),
+            ("Model", "42")
+        );
+        let names: Vec<&str> = dump.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert!(!names.contains(&"TestPattern"), "blacklisted: {names:?}");
+        assert!(!names.contains(&"DeviceTemperature"), "read only: {names:?}");
+        let gains: Vec<&NodeValue> = dump.nodes.iter().filter(|n| n.name == "Gain").collect();
+        assert_eq!(
+            gains.len(),
+            1,
+            "Gain under Red is fixed, so only All is kept: {gains:?}"
+        );
+        assert_eq!(
+            gains[0].selectors,
+            BTreeMap::from([("GainSelector".to_string(), "All".to_string())])
+        );
+        assert_eq!(camera.values["GainSelector"], "All", "the selector is put back");
+    }
+
+    #[test]
+    fn load_checks_identity_then_writes_in_sfnc_phases() {
+        let mut source = Memory::camera();
+        let mut config = source.dump(&[]);
+        for node in &mut config.nodes {
+            if node.name == "Width" {
+                node.value = "320".into();
+            }
+        }
+        let mut camera = Memory::camera();
+        let report = camera.load(&config, true, &blacklist()).expect("same camera");
+        assert!(camera.stopped, "acquisition stops first");
+        assert_eq!(camera.values["Width"], "320");
+        assert_eq!(report.skipped, 1, "TestPattern is blacklisted: {report:?}");
+        assert!(report.failed.is_empty(), "{report:?}");
+        assert_eq!(report.applied, config.nodes.len() - 1);
+        let at = |w: &str| {
+            camera
+                .writes
+                .iter()
+                .position(|x| x.starts_with(w))
+                .unwrap_or(usize::MAX)
+        };
+        // Offsets cleared, then format, size, offsets, exposure, gain, then the rest.
+        assert!(at("OffsetX=0") < at("PixelFormat="), "{:?}", camera.writes);
+        assert!(at("PixelFormat=") < at("Width="), "{:?}", camera.writes);
+        assert!(at("Width=") < at("OffsetX=8"), "{:?}", camera.writes);
+        assert!(at("OffsetX=8") < at("ExposureTime="), "{:?}", camera.writes);
+        assert!(at("ExposureTime=") < at("GainSelector="), "{:?}", camera.writes);
+        assert!(at("Gain=") < at("UserValue="), "{:?}", camera.writes);
+
+        let mut other = GenicamConfiguration {
+            camera_serial_number: "43".into(),
+            ..config.clone()
+        };
+        let e = Memory::camera().load(&other, true, &[]).expect_err("strict");
+        assert_eq!(
+            e,
+            NodeError::Identity {
+                expected: "Model serial 43".into(),
+                actual: "Model serial 42".into()
+            }
+        );
+        let report = Memory::camera().load(&other, false, &[]).expect("lenient");
+        assert!(report.identity_warning.is_some_and(|w| w.contains("serial 43")));
+        other.nodes.push(NodeValue {
+            name: "Missing".into(),
+            value: "1".into(),
+            selectors: BTreeMap::new(),
+        });
+        assert_eq!(
+            Memory::camera().load(&other, false, &[]),
+            Err(NodeError::Missing("Missing".into()))
+        );
+        let fixed = NodeValue {
+            name: "DeviceTemperature".into(),
+            value: "1".into(),
+            selectors: BTreeMap::new(),
+        };
+        let report = Memory::camera()
+            .load(
+                &GenicamConfiguration {
+                    nodes: vec![fixed],
+                    ..config
+                },
+                true,
+                &[],
+            )
+            .expect("load");
+        assert_eq!(
+            report.failed.len(),
+            1,
+            "a refused node is reported, not fatal: {report:?}"
+        );
+    }
+
+    #[test]
+    fn files_round_trip_and_must_be_yaml() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Memory::camera().dump(&[]);
+        let path = dir.path().join("cam.yaml");
+        config.write(&path).expect("write");
+        assert_eq!(GenicamConfiguration::read(&path).expect("read"), config);
+        let text = std::fs::read_to_string(&path).expect("text");
+        assert!(text.starts_with("---\n") && text.trim_end().ends_with("..."), "{text}");
+        assert!(matches!(
+            GenicamConfiguration::read(&dir.path().join("cam.txt")),
+            Err(NodeError::File(_))
+        ));
+    }
+}
