@@ -373,7 +373,8 @@ mod tests {
         }
         fn is_writable(&mut self, name: &str) -> bool {
             // Under the Red entry, Gain is fixed.
-            !(name == "Gain" && self.values["GainSelector"] == "Red") && !self.read_only.iter().any(|r| r == name)
+            let fixed_gain = name == "Gain" && self.values["GainSelector"] == "Red";
+            !(fixed_gain || self.read_only.iter().any(|r| r == name))
         }
         fn write(&mut self, name: &str, value: &str) -> Result<String, NodeError> {
             if !self.has(name) {
