@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use axvs_plugin_gentl::{cti, Producer};
+use axvs_gentl::{cti, Producer};
 use clap::{Args, Subcommand};
 
 use super::CliError;

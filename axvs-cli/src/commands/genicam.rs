@@ -144,9 +144,8 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
 /// The node map of the camera the arguments name.
 fn open(selector: &Selector, args: &GenicamArgs) -> Result<Box<dyn NodeAccess>, CliError> {
     if args.gentl {
-        let (cti, _) =
-            axvs_plugin_gentl::cti::resolve(args.cti.as_deref()).map_err(|e| CliError::Recording(e.to_string()))?;
-        let device = axvs_plugin_gentl::GentlDevice::open(&cti, selector).map_err(CliError::Recording)?;
+        let (cti, _) = axvs_gentl::cti::resolve(args.cti.as_deref()).map_err(|e| CliError::Recording(e.to_string()))?;
+        let device = axvs_gentl::GentlDevice::open(&cti, selector).map_err(CliError::Recording)?;
         return Ok(Box::new(device));
     }
     #[cfg(feature = "genicam")]

@@ -1,5 +1,6 @@
-//! `gentl`: an axvs camera plugin that reaches cameras through a GenTL producer (`.cti`), the transport
-//! layer every machine-vision vendor ships.
+//! The GenTL consumer of axvs: cameras through a GenTL producer (`.cti`), the transport layer every
+//! machine-vision vendor ships. The `gentl` backend is loaded as a plugin (`plugins/gentl/plugin`, which
+//! exports [`GentlBackend`]); this library is also what `axvs cti` and `axvs genicam --gentl` use.
 
 mod backend;
 mod camera;
@@ -15,9 +16,3 @@ pub use camera::{GentlCamera, GentlConfig};
 pub use device::GentlDevice;
 pub use nodes::{GenApiError, Kind, NodeMap};
 pub use producer::{DeviceEntry, Producer, ProducerError, ProducerInfo};
-
-axvs_plugin::export_plugin! {
-    name: "gentl",
-    version: env!("CARGO_PKG_VERSION"),
-    backends: [GentlBackend],
-}

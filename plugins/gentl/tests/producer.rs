@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use axvs_plugin_gentl::{Producer, ProducerError};
+use axvs_gentl::{Producer, ProducerError};
 
 /// The simulated producer `./dev` fetched.
 fn viky() -> PathBuf {
@@ -81,12 +81,12 @@ fn files_that_are_not_producers_are_refused_with_one_line() {
     }
 }
 
-fn viky_config(device: &str) -> axvs_plugin_gentl::GentlConfig {
-    let mut settings = axvs_core::GenicamSettings::new(axvs_plugin_gentl::DeviceSelector::DeviceId(device.into()));
+fn viky_config(device: &str) -> axvs_gentl::GentlConfig {
+    let mut settings = axvs_core::GenicamSettings::new(axvs_gentl::DeviceSelector::DeviceId(device.into()));
     settings.width = Some(640);
     settings.height = Some(480);
     settings.buffers = 8;
-    axvs_plugin_gentl::GentlConfig { cti: viky(), settings }
+    axvs_gentl::GentlConfig { cti: viky(), settings }
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn a_simulated_device_streams_at_the_size_asked_for_and_conforms() {
     use axvs_core::conformance::{check_camera, Expect};
     use axvs_core::Camera;
     let config = viky_config("VikyTL_DEV_green");
-    let mut camera = axvs_plugin_gentl::GentlCamera::new(config.clone());
+    let mut camera = axvs_gentl::GentlCamera::new(config.clone());
     let info = camera.open().expect("open");
     assert_eq!((info.width, info.height), (640, 480), "{info:?}");
     camera.start().expect("start");
@@ -111,7 +111,7 @@ fn a_simulated_device_streams_at_the_size_asked_for_and_conforms() {
     camera.stop().expect("stop");
     drop(camera);
     check_camera(
-        || Box::new(axvs_plugin_gentl::GentlCamera::new(config.clone())),
+        || Box::new(axvs_gentl::GentlCamera::new(config.clone())),
         Expect { frames: 3, ends: false },
     )
     .expect("conforms");
