@@ -329,6 +329,8 @@ mod tests {
                 ("UserValue", "7"),
                 ("TestPattern", "Off"),
                 ("DeviceTemperature", "40"),
+                ("LutIndex", "0"),
+                ("LutValue", "9"),
             ];
             let gain = BTreeMap::from([
                 ("All".to_string(), "2".to_string()),
@@ -399,10 +401,14 @@ mod tests {
             self.read(name)
         }
         fn selectors(&mut self, names: &[String]) -> Vec<(String, Vec<String>, Vec<String>)> {
+            // GainSelector has entries; LutIndex (an integer selector) has none to step through.
             names
                 .iter()
-                .filter(|n| *n == "GainSelector")
-                .map(|n| (n.clone(), vec!["All".into(), "Red".into()], vec!["Gain".into()]))
+                .filter_map(|n| match n.as_str() {
+                    "GainSelector" => Some((n.clone(), vec!["All".into(), "Red".into()], vec!["Gain".into()])),
+                    "LutIndex" => Some((n.clone(), Vec::new(), vec!["LutValue".into()])),
+                    _ => None,
+                })
                 .collect()
         }
         fn stop_acquisition(&mut self) {
@@ -436,6 +442,13 @@ mod tests {
             BTreeMap::from([("GainSelector".to_string(), "All".to_string())])
         );
         assert_eq!(camera.values["GainSelector"], "All", "the selector is put back");
+        let lut: Vec<&NodeValue> = dump.nodes.iter().filter(|n| n.name == "LutValue").collect();
+        assert_eq!(
+            lut.len(),
+            1,
+            "a selector without entries leaves its node dumped as it is"
+        );
+        assert!(lut[0].selectors.is_empty());
     }
 
     #[test]
@@ -468,6 +481,15 @@ mod tests {
         assert!(at("OffsetX=8") < at("ExposureTime="), "{:?}", camera.writes);
         assert!(at("ExposureTime=") < at("GainSelector="), "{:?}", camera.writes);
         assert!(at("Gain=") < at("UserValue="), "{:?}", camera.writes);
+
+        // A blacklisted node is not touched, not even by the phase that clears offsets.
+        let mut guarded = Memory::camera();
+        guarded.load(&config, true, &["OffsetX".to_string()]).expect("load");
+        assert!(
+            !guarded.writes.iter().any(|w| w.starts_with("OffsetX")),
+            "{:?}",
+            guarded.writes
+        );
 
         let mut other = GenicamConfiguration {
             camera_serial_number: "43".into(),
