@@ -918,7 +918,11 @@ mod tests {
                 Ok(Box::new(Panics(PathBuf::from("x"), 0)))
             }
         }
+        // Small frames: rendering stays cheap on a loaded machine (an unoptimised build draws 640x480
+        // slower than 500 fps).
         let camera = SyntheticCamera::new(SyntheticConfig {
+            width: 64,
+            height: 32,
             fps: 500.0,
             frame_limit: Some(200),
             ..Default::default()
