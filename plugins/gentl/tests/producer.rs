@@ -116,3 +116,36 @@ fn a_simulated_device_streams_at_the_size_asked_for_and_conforms() {
     )
     .expect("conforms");
 }
+
+#[test]
+fn frames_the_producer_drops_for_want_of_buffers_count_as_camera_side_losses() {
+    use axvs_core::{Camera, CameraError};
+    let mut config = viky_config("VikyTL_DEV_blue");
+    config.settings.buffers = 2;
+    let mut camera = axvs_gentl::GentlCamera::new(config);
+    let info = camera.open().expect("open");
+    camera.start().expect("start");
+    let mut buf = vec![0u8; info.frame_size()];
+    let mut grab = |camera: &mut axvs_gentl::GentlCamera| loop {
+        match camera.grab(&mut buf) {
+            Ok(g) => return g,
+            Err(CameraError::Timeout) => {}
+            Err(e) => panic!("grab: {e}"),
+        }
+    };
+    let first = grab(&mut camera);
+    // Nobody reads for 10 frame times; the producer has 2 buffers, so it must drop frames.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut lost = 0;
+    let mut last = first.device_frame_id;
+    for _ in 0..4 {
+        let g = grab(&mut camera);
+        lost += g.lost_before;
+        last = g.device_frame_id;
+    }
+    camera.stop().expect("stop");
+    // Every id between the first and the last is a frame delivered or a frame counted as lost.
+    let (first, last) = (first.device_frame_id.expect("frame id"), last.expect("frame id"));
+    assert_eq!(last - first, 4 + lost, "ids {first}..{last}, {lost} lost");
+    assert!(lost >= 4, "10 frame times with 2 buffers lose frames: {lost}");
+}
