@@ -1,8 +1,6 @@
 //! The node map of a camera opened through Aravis, as an [`axvs_core::genicam_nodes::NodeAccess`]: read,
 //! write, dump to YAML and load back in SFNC-safe phases (the original's `axvs configure` group).
 
-use std::collections::HashSet;
-
 use aravis::glib::prelude::*;
 use aravis::prelude::*;
 use aravis::{Camera as ArvCamera, Gc, GcAccessMode, GcCategory, GcEnumeration, GcFeatureNode};
@@ -134,35 +132,21 @@ impl NodeAccess for NodeMap {
             .is_ok_and(|f| matches!(f.actual_access_mode(), GcAccessMode::Rw | GcAccessMode::Wo))
     }
 
-    /// Names of every implemented, available, read-write value node reachable from `Root`, sorted, minus
-    /// `blacklist`.
-    fn writable_nodes(&mut self, blacklist: &[String]) -> Vec<String> {
-        let mut stack = vec!["Root".to_string()];
-        let mut seen = HashSet::new();
-        let mut names = Vec::new();
-        while let Some(name) = stack.pop() {
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            let Some(node) = self.genicam.node(&name) else {
-                continue;
-            };
-            if let Ok(category) = node.clone().downcast::<GcCategory>() {
-                stack.extend(category.features().into_iter().map(|f| f.to_string()));
-                continue;
-            }
-            let Some(feature) = value_node(&node) else {
-                continue;
-            };
-            let usable = feature.is_implemented().unwrap_or(false)
-                && feature.is_available().unwrap_or(false)
-                && feature.actual_access_mode() == GcAccessMode::Rw;
-            if usable && !blacklist.contains(&name) {
-                names.push(name);
-            }
-        }
-        names.sort();
-        names
+    fn category(&mut self, name: &str) -> Option<Vec<String>> {
+        let category = self.genicam.node(name)?.downcast::<GcCategory>().ok()?;
+        Some(category.features().into_iter().map(|f| f.to_string()).collect())
+    }
+
+    fn is_read_write(&mut self, name: &str) -> bool {
+        self.genicam
+            .node(name)
+            .as_ref()
+            .and_then(value_node)
+            .is_some_and(|feature| {
+                feature.is_implemented().unwrap_or(false)
+                    && feature.is_available().unwrap_or(false)
+                    && feature.actual_access_mode() == GcAccessMode::Rw
+            })
     }
 
     /// A node's value as a string.

@@ -126,9 +126,31 @@ pub trait NodeAccess {
     /// Whether the node exists.
     fn has(&self, name: &str) -> bool;
 
-    /// Names of every implemented, available, read-write value node reachable from `Root`, sorted, minus
-    /// `blacklist`.
-    fn writable_nodes(&mut self, blacklist: &[String]) -> Vec<String>;
+    /// The features of category `name`, when it is a category.
+    fn category(&mut self, name: &str) -> Option<Vec<String>>;
+
+    /// Whether `name` is a value node (integer, float, boolean, string, enumeration) that is implemented,
+    /// available and can be read and written now.
+    fn is_read_write(&mut self, name: &str) -> bool;
+
+    /// Names of every read-write value node reachable from `Root`, sorted, minus `blacklist`.
+    fn writable_nodes(&mut self, blacklist: &[String]) -> Vec<String> {
+        let mut stack = vec!["Root".to_string()];
+        let mut seen = HashSet::new();
+        let mut names = Vec::new();
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Some(children) = self.category(&name) {
+                stack.extend(children);
+            } else if self.is_read_write(&name) && !blacklist.contains(&name) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        names
+    }
 
     /// A node's value as a string.
     fn read(&mut self, name: &str) -> Result<String, NodeError>;
@@ -356,12 +378,16 @@ mod tests {
         fn has(&self, name: &str) -> bool {
             self.values.contains_key(name)
         }
-        fn writable_nodes(&mut self, blacklist: &[String]) -> Vec<String> {
-            self.values
-                .keys()
-                .filter(|k| !self.read_only.contains(k) && !blacklist.contains(k))
-                .cloned()
-                .collect()
+        fn category(&mut self, name: &str) -> Option<Vec<String>> {
+            // Root holds a category and one node of its own; a name listed twice is visited once.
+            match name {
+                "Root" => Some(vec!["ImageFormat".into(), "Width".into()]),
+                "ImageFormat" => Some(self.values.keys().cloned().collect()),
+                _ => None,
+            }
+        }
+        fn is_read_write(&mut self, name: &str) -> bool {
+            self.has(name) && !self.read_only.iter().any(|r| r == name)
         }
         fn read(&mut self, name: &str) -> Result<String, NodeError> {
             if let Some((selector, per_entry)) = self.selected.get(name) {
@@ -431,6 +457,10 @@ mod tests {
         let names: Vec<&str> = dump.nodes.iter().map(|n| n.name.as_str()).collect();
         assert!(!names.contains(&"TestPattern"), "blacklisted: {names:?}");
         assert!(!names.contains(&"DeviceTemperature"), "read only: {names:?}");
+        assert_eq!(names.iter().filter(|n| **n == "Width").count(), 1, "reached twice, dumped once");
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted, "in name order");
         let gains: Vec<&NodeValue> = dump.nodes.iter().filter(|n| n.name == "Gain").collect();
         assert_eq!(
             gains.len(),

@@ -1,7 +1,6 @@
 //! One opened device of a producer, with its node map: what a camera streams from, and what
 //! `axvs genicam` reads, writes, dumps and loads ([`NodeAccess`], shared with the Aravis backend).
 
-use std::collections::HashSet;
 use std::ffi::CString;
 use std::path::Path;
 use std::sync::Arc;
@@ -118,24 +117,12 @@ impl NodeAccess for GentlDevice {
         self.nodes.is_writable(name)
     }
 
-    fn writable_nodes(&mut self, blacklist: &[String]) -> Vec<String> {
-        let mut stack = vec!["Root".to_string()];
-        let mut seen = HashSet::new();
-        let mut names = Vec::new();
-        while let Some(name) = stack.pop() {
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            if let Some(children) = self.nodes.category(&name) {
-                stack.extend(children);
-                continue;
-            }
-            if self.nodes.kind(&name).is_some() && self.nodes.is_writable(&name) && !blacklist.contains(&name) {
-                names.push(name);
-            }
-        }
-        names.sort();
-        names
+    fn category(&mut self, name: &str) -> Option<Vec<String>> {
+        self.nodes.category(name)
+    }
+
+    fn is_read_write(&mut self, name: &str) -> bool {
+        self.nodes.kind(name).is_some() && self.nodes.is_writable(name)
     }
 
     fn read(&mut self, name: &str) -> Result<String, NodeError> {
