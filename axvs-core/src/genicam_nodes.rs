@@ -457,7 +457,11 @@ mod tests {
         let names: Vec<&str> = dump.nodes.iter().map(|n| n.name.as_str()).collect();
         assert!(!names.contains(&"TestPattern"), "blacklisted: {names:?}");
         assert!(!names.contains(&"DeviceTemperature"), "read only: {names:?}");
-        assert_eq!(names.iter().filter(|n| **n == "Width").count(), 1, "reached twice, dumped once");
+        assert_eq!(
+            names.iter().filter(|n| **n == "Width").count(),
+            1,
+            "reached twice, dumped once"
+        );
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted, "in name order");
