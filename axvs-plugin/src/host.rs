@@ -425,9 +425,6 @@ impl Camera for PluginCamera {
     }
 
     fn start(&mut self) -> Result<(), CameraError> {
-        if self.inner.is_none() && self.panicked.is_none() {
-            return Err(CameraError::NotReady("start before open".into()));
-        }
         self.call("start", |c| c.start())
     }
 

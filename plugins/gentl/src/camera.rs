@@ -12,7 +12,7 @@ use axvs_core::{
 };
 
 use crate::ffi::{self, Handle};
-use crate::{GentlDevice, NodeMap, Producer};
+use crate::{GentlDevice, NodeMap};
 
 /// `STREAM_INFO_PAYLOAD_SIZE` (SIZET) and `STREAM_INFO_DEFINES_PAYLOADSIZE` (BOOL8).
 const STREAM_INFO_PAYLOAD_SIZE: i32 = 7;
@@ -51,7 +51,6 @@ struct NewBuffer {
 }
 
 struct Opened {
-    producer: Arc<Producer>,
     device: GentlDevice,
     stream: Handle,
     format: GenicamPixelFormat,
@@ -111,7 +110,13 @@ impl GentlCamera {
         let mut size = size_of::<T>();
         // SAFETY: `value` holds `size` bytes; the stream is open.
         let code = unsafe {
-            (opened.producer.fns.DSGetInfo)(opened.stream, cmd, &mut kind, (&mut value as *mut T).cast(), &mut size)
+            (opened.device.producer.fns.DSGetInfo)(
+                opened.stream,
+                cmd,
+                &mut kind,
+                (&mut value as *mut T).cast(),
+                &mut size,
+            )
         };
         (code == ffi::GC_ERR_SUCCESS).then_some(value)
     }
@@ -123,7 +128,7 @@ impl GentlCamera {
         let mut size = size_of::<T>();
         // SAFETY: `value` holds `size` bytes; the stream and buffer are the producer's.
         let code = unsafe {
-            (opened.producer.fns.DSGetBufferInfo)(
+            (opened.device.producer.fns.DSGetBufferInfo)(
                 opened.stream,
                 buffer,
                 cmd,
@@ -306,7 +311,6 @@ impl Camera for GentlCamera {
             return Err(open_error(producer.error("DevOpenDataStream", code).to_string()));
         }
         let mut opened = Opened {
-            producer,
             device,
             stream,
             format,
@@ -345,7 +349,11 @@ impl Camera for GentlCamera {
     fn start(&mut self) -> Result<(), CameraError> {
         let buffers = self.config.settings.buffers.max(2);
         let opened = self.opened()?;
-        let (f, producer, stream) = (opened.producer.fns, Arc::clone(&opened.producer), opened.stream);
+        let (f, producer, stream) = (
+            opened.device.producer.fns,
+            Arc::clone(&opened.device.producer),
+            opened.stream,
+        );
         let mut announced = Vec::with_capacity(buffers);
         for _ in 0..buffers {
             let mut memory = vec![0u8; opened.payload];
@@ -420,7 +428,7 @@ impl Camera for GentlCamera {
             .opened
             .as_ref()
             .ok_or_else(|| CameraError::NotReady("not open".into()))?;
-        let f = opened.producer.fns;
+        let f = opened.device.producer.fns;
         let mut data = NewBuffer {
             buffer: std::ptr::null_mut(),
             user: std::ptr::null_mut(),
@@ -438,7 +446,11 @@ impl Camera for GentlCamera {
         if code == ffi::GC_ERR_TIMEOUT {
             return Err(CameraError::Timeout);
         }
-        opened.producer.check("EventGetData", code).map_err(device_error)?;
+        opened
+            .device
+            .producer
+            .check("EventGetData", code)
+            .map_err(device_error)?;
         let buffer = data.buffer;
         let requeue = || {
             // SAFETY: the buffer is the producer's, delivered to us and handed back once.
@@ -504,7 +516,7 @@ impl Camera for GentlCamera {
             return Ok(());
         };
         let opened = self.opened()?;
-        let f = opened.producer.fns;
+        let f = opened.device.producer.fns;
         let stop = opened.device.nodes.execute("AcquisitionStop");
         if opened.device.nodes.has("TLParamsLocked") {
             let _ = opened.device.nodes.set_integer("TLParamsLocked", 0);
@@ -525,7 +537,7 @@ impl Camera for GentlCamera {
     fn close(&mut self) {
         let _ = self.stop();
         if let Some(opened) = self.opened.take() {
-            let f = opened.producer.fns;
+            let f = opened.device.producer.fns;
             // SAFETY: the stream was opened by this camera and is not used after this; the device closes
             // when dropped, after it.
             unsafe { (f.DSClose)(opened.stream) };
