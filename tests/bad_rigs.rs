@@ -104,13 +104,13 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         (
             "unknown codec",
             format!("[encoder]\ncodec = \"mpeg2\"\n{CAMERA}"),
-            "unknown variant `mpeg2`",
+            "invalid codec 'mpeg2' (allowed: h264, h265, av1, ffv1)",
             ":2:9",
         ),
         (
             "bad overflow policy",
             format!("overflow = \"grow\"\n{CAMERA}"),
-            "unknown variant `grow`",
+            "unknown overflow policy 'grow' (allowed: drop_newest, block)",
             ":1:12",
         ),
         (
@@ -180,6 +180,24 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
             "invalid type",
             ":1:1",
         ),
+        (
+            "a word where a rate belongs",
+            format!("{CAMERA}fps = \"fast\"\n"),
+            "invalid type: string \"fast\", expected a number; in `fps`",
+            ":5:7",
+        ),
+        (
+            "a table where a policy name belongs",
+            format!("{CAMERA}overflow = {{ qp = 1 }}\n"),
+            "invalid type: map, expected a string",
+            ":5:12",
+        ),
+        (
+            "a table where a codec name belongs",
+            format!("[encoder]\ncodec = {{ qp = 1 }}\n{CAMERA}"),
+            "invalid type: map, expected a string",
+            ":2:9",
+        ),
     ]
 }
 
@@ -231,6 +249,9 @@ fn every_bad_rig_gives_a_located_one_line_error_and_exit_2() {
             "{what}: place {place} missing: {line}"
         );
         assert!(line.contains(expected), "{what}: '{expected}' missing: {line}");
+        for internal in ["untagged enum", "unknown variant"] {
+            assert!(!line.contains(internal), "{what}: serde's wording leaks: {line}");
+        }
         assert!(!dir.path().join("out").exists(), "{what}: nothing may be recorded");
     }
 }
@@ -244,6 +265,16 @@ fn a_missing_rig_file_is_named() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot read rig file /nonexistent/rig.toml"), "{err}");
+}
+
+#[test]
+fn a_device_or_directory_given_as_a_rig_is_refused_at_once() {
+    for path in ["/dev/zero", "/"] {
+        let out = axvs().args(["check", path]).output().expect("run axvs");
+        assert_eq!(out.status.code(), Some(2), "{path}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{path}: not a regular file")), "{path}: {err}");
+    }
 }
 
 #[test]

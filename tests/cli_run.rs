@@ -145,7 +145,7 @@ print(len(frames), epoch)
         .output()
         .expect("run axvs");
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds files"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     let after = files(&session);
     assert_eq!(before.len(), after.len(), "no file added or removed");
     assert!(

@@ -1,5 +1,29 @@
 //! `axvs`: record many cameras at once from a TOML rig file, and work with the timestamp logs.
-#![allow(clippy::print_stdout, reason = "a command's results are its standard output")]
+
+/// `println!` that never panics: a closed or full standard output (`axvs run | true`, `> /dev/full`) must not
+/// stop a recording or skip its finalization, so console write errors are dropped.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics (see [`outln!`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics (see [`outln!`]).
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 mod backends;
 mod commands;
@@ -64,6 +88,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AXVS_LOG")
                 // cameleon-genapi logs every node it cannot evaluate as an error; axvs reports what matters.
@@ -84,7 +109,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("axvs: error: {e}");
+            errln!("axvs: error: {e}");
             ExitCode::from(if e.is_bad_input() { EXIT_BAD_INPUT } else { EXIT_FAILURE })
         }
     }

@@ -267,7 +267,7 @@ impl EncoderTable {
 impl Rig {
     /// Reads and validates a rig file; `backends` resolves the backends its cameras name.
     pub fn load(path: &Path, backends: &mut Backends) -> Result<Rig, RigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RigError::Read {
+        let text = axvs_core::read_text_file(path).map_err(|source| RigError::Read {
             path: path.to_path_buf(),
             source,
         })?;

@@ -1,6 +1,45 @@
-//! Writing small files so that a crash never leaves half of one.
+//! Reading input files within bounds, and writing small files so that a crash never leaves half of one.
 
+use std::io::Read;
 use std::path::Path;
+
+/// The most a rig file, a manifest or a GenICam configuration may hold: far above any real one, and a
+/// bound on what a wrong path (a device, a video) makes axvs read.
+pub const MAX_TEXT_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads a regular file of at most `max_bytes`: a device (`/dev/zero`), a pipe or a directory is refused
+/// at once instead of read without end, and so is a larger file.
+///
+/// ```
+/// let err = axvs_core::read_regular_file("/dev/zero".as_ref(), 1024).unwrap_err();
+/// assert_eq!(err.to_string(), "not a regular file");
+/// ```
+pub fn read_regular_file(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    if meta.len() > max_bytes {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} bytes, more than the {max_bytes} such a file may hold", meta.len()),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // A file growing while it is read still stops at the bound.
+    file.take(max_bytes).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_regular_file`] with at most [`MAX_TEXT_FILE_BYTES`], as UTF-8 text.
+pub fn read_text_file(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_regular_file(path, MAX_TEXT_FILE_BYTES)?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text: {e}")))
+}
 
 /// Writes a YAML document (`---` … `...`, as the original's files are) to `path`, replacing it atomically:
 /// the text goes to `<path>.partial` first, then is renamed over `path`.

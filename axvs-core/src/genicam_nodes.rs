@@ -39,7 +39,7 @@ impl GenicamConfiguration {
     /// Reads a configuration file.
     pub fn read(path: &Path) -> Result<Self, NodeError> {
         check_yaml_name(path)?;
-        let text = std::fs::read_to_string(path).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
+        let text = crate::read_text_file(path).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
         serde_yaml::from_str(&text).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
     }
 

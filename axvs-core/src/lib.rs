@@ -47,7 +47,7 @@ pub use backend::{
 };
 pub use camera::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
 pub use encoder::{EncodeSummary, Encoder, EncoderError, EncoderFactory};
-pub use files::write_yaml_document;
+pub use files::{read_regular_file, read_text_file, write_yaml_document, MAX_TEXT_FILE_BYTES};
 pub use frame::{Frame, FrameMeta, FramePool, PoolBuffer};
 pub use genicam_format::GenicamPixelFormat;
 pub use genicam_settings::{GenicamSettings, DEFAULT_STREAM_BUFFERS};

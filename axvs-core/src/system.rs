@@ -25,13 +25,20 @@ use crate::{
 
 /// What the acquisition thread does with a frame when the queue to the encoder is full.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "String")]
 pub enum OverflowPolicy {
     /// Drop the new frame and count it (`dropped.queue_full`); acquisition never waits.
     #[default]
     DropNewest,
     /// Wait for room: the camera is back-pressured (a real camera then loses frames on its side).
     Block,
+}
+
+impl TryFrom<String> for OverflowPolicy {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
 }
 
 impl FromStr for OverflowPolicy {

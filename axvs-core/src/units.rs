@@ -51,11 +51,33 @@ impl Positive {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(untagged)]
+/// An integer or a float, as rig files write rates; anything else is "expected a number".
+#[derive(Debug, Clone, Copy)]
 enum Number {
     Int(i64),
     Float(f64),
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Number;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Number, E> {
+                Ok(Number::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Number, E> {
+                Ok(Number::Float(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Number, E> {
+                Ok(Number::Float(v))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl TryFrom<f64> for Positive {

@@ -41,6 +41,23 @@ fn init() {
     });
 }
 
+/// Silences FFmpeg's own log while it lives, then restores the level.
+struct QuietLog(ff::util::log::Level);
+
+impl QuietLog {
+    fn new() -> Self {
+        let level = ff::util::log::get_level().unwrap_or(ff::util::log::Level::Error);
+        ff::util::log::set_level(ff::util::log::Level::Quiet);
+        QuietLog(level)
+    }
+}
+
+impl Drop for QuietLog {
+    fn drop(&mut self) {
+        ff::util::log::set_level(self.0);
+    }
+}
+
 /// The encoders axvs can drive that this machine's FFmpeg has.
 pub fn available_encoders() -> Vec<&'static str> {
     init();
@@ -91,7 +108,11 @@ pub fn check_settings(settings: &EncoderSettings) -> Result<(), EncodeError> {
     let codec = usable_codec(settings)?;
     if let Some(gpu) = settings.gpu {
         // NVENC is compiled into Debian's FFmpeg even where no GPU exists: open a small encoder to find out.
-        open_codec(settings, codec, 256, 256, 30.0, false).map_err(|e| {
+        // FFmpeg's own lines ("Cannot load libcuda.so.1") are silenced; the error below says it in axvs' words.
+        let quiet = QuietLog::new();
+        let probe = open_codec(settings, codec, 256, 256, 30.0, false);
+        drop(quiet);
+        probe.map_err(|e| {
             EncodeError::Unsupported(format!(
                 "{} cannot start on GPU {gpu} ({e}); is an NVIDIA GPU with its driver present?",
                 codec.name()

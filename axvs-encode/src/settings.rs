@@ -9,7 +9,7 @@ use crate::EncodeError;
 
 /// Video codec family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Codec {
     /// H.264 / AVC: libx264 on CPU, h264_nvenc on GPU.
     H264,
@@ -45,6 +45,15 @@ impl Codec {
             (Codec::Ffv1, false) => "ffv1",
             (Codec::Ffv1, true) => return None,
         })
+    }
+}
+
+// Through `FromStr` for the same names and messages everywhere, and so that a table given where a name
+// belongs reads "expected a string", not serde's enum wording.
+impl TryFrom<String> for Codec {
+    type Error = EncodeError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 
@@ -159,7 +168,7 @@ impl From<Qp> for i64 {
 
 /// Pixel format of the encoded video.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum OutputPixelFormat {
     /// 4:2:0 chroma subsampling.
     Yuv420p,
@@ -180,6 +189,15 @@ impl OutputPixelFormat {
             OutputPixelFormat::Gray => "gray",
             OutputPixelFormat::Gray16 => "gray16",
         }
+    }
+}
+
+// Through `FromStr` for the same names and messages everywhere, and so that a table given where a name
+// belongs reads "expected a string", not serde's enum wording.
+impl TryFrom<String> for OutputPixelFormat {
+    type Error = EncodeError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 
@@ -208,7 +226,7 @@ impl fmt::Display for OutputPixelFormat {
 
 /// File container. Both are written so that a killed recording stays playable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Container {
     /// Fragmented MP4 (`.mp4`): a fragment per keyframe interval.
     Mp4,
@@ -231,6 +249,15 @@ impl Container {
             Container::Mp4 => "mp4",
             Container::Mkv => "matroska",
         }
+    }
+}
+
+// Through `FromStr` for the same names and messages everywhere, and so that a table given where a name
+// belongs reads "expected a string", not serde's enum wording.
+impl TryFrom<String> for Container {
+    type Error = EncodeError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 

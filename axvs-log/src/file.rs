@@ -4,7 +4,6 @@
 //! entry (id, `u64` LE time, payload). A record cut short by a crash at the end of the file is ignored and
 //! reported; anything else malformed is an error naming the byte offset.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::entry::HEADER_LEN;
@@ -44,10 +43,8 @@ pub struct LogContents {
 
 /// Reads a raw log.
 pub fn read_log(path: &Path) -> Result<LogContents, LogFileError> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(LogFileError::io(path))?;
+    // A log is as large as its recording; only a file that is not one (a device, a pipe) is refused.
+    let bytes = axvs_core::read_regular_file(path, u64::MAX).map_err(LogFileError::io(path))?;
     parse_log(path, &bytes)
 }
 

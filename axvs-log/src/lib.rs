@@ -32,6 +32,7 @@ pub mod file;
 pub mod manifest;
 pub mod npy;
 pub mod npz;
+pub mod output;
 pub mod timestamps;
 mod writer;
 
@@ -68,5 +69,27 @@ mod tests {
         let other = dir.path().join("2.csv");
         std::fs::write(&other, "x").expect("write");
         assert!(matches!(read_any(&other), Err(LogFileError::UnknownKind(_))));
+    }
+}
+
+/// The one source whose entries `entries` (read from `path`) are; an error when there are none, or two
+/// sources are mixed (each source has a log of its own, so a mixed one is not a log axvs wrote).
+pub fn single_source(entries: &[LogEntry], path: &std::path::Path) -> Result<u8, LogFileError> {
+    let source_id = entries
+        .first()
+        .map(|e| e.source_id)
+        .ok_or_else(|| LogFileError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "the log holds no entries".into(),
+        })?;
+    match entries.iter().find(|e| e.source_id != source_id) {
+        Some(other) => Err(LogFileError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!(
+                "entries of two sources ({source_id} and {}) in one log",
+                other.source_id
+            ),
+        }),
+        None => Ok(source_id),
     }
 }

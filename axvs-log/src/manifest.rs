@@ -27,7 +27,7 @@ pub struct ManifestSource {
 
 /// Reads a manifest.
 pub fn read(path: &Path) -> Result<CameraManifest, LogFileError> {
-    let text = std::fs::read_to_string(path).map_err(LogFileError::io(path))?;
+    let text = axvs_core::read_text_file(path).map_err(LogFileError::io(path))?;
     serde_yaml::from_str(&text).map_err(|e| LogFileError::Manifest {
         path: path.to_path_buf(),
         reason: e.to_string(),

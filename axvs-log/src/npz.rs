@@ -4,12 +4,13 @@
 //! 1-D `|u1` array holding the entry's flat bytes; members in chronological order, the onset first.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+use crate::output::write_new_file;
 use crate::{npy, read_log, LogEntry, LogFileError};
 
 /// The archive file name of a source: `<id>_log.npz` (id not zero-padded).
@@ -23,7 +24,8 @@ pub fn member_key(entry: &LogEntry) -> String {
 }
 
 /// Writes `entries` (sorted by time, stably) to a new archive at `path`. Refuses to overwrite; writes to a
-/// temporary file first so a crash never leaves a half archive under the final name.
+/// temporary file first so that a crash or a full disk never leaves a half archive under the final name
+/// (see [`write_new_file`]).
 pub fn write_archive(entries: &[LogEntry], path: &Path) -> Result<(), LogFileError> {
     if path.exists() {
         return Err(LogFileError::Exists(path.to_path_buf()));
@@ -40,43 +42,42 @@ pub fn write_archive(entries: &[LogEntry], path: &Path) -> Result<(), LogFileErr
             ),
         ));
     }
-    let tmp = path.with_extension("npz.partial");
-    let file = File::create(&tmp).map_err(LogFileError::io(&tmp))?;
-    let mut zip = ZipWriter::new(BufWriter::new(file));
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    let mut member = Vec::with_capacity(256);
-    for entry in sorted {
-        member.clear();
-        member.extend_from_slice(&npy::header("|u1", 9 + entry.payload.len()));
-        entry.write_to(&mut member);
-        zip.start_file(format!("{}.npy", member_key(entry)), options)
-            .map_err(|e| LogFileError::corrupt(&tmp, e.to_string()))?;
-        zip.write_all(&member).map_err(LogFileError::io(&tmp))?;
+    write_new_file(path, |out, tmp| {
+        let mut zip = ZipWriter::new(out);
+        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        let mut member = Vec::with_capacity(256);
+        let written = (|| {
+            for entry in sorted {
+                member.clear();
+                member.extend_from_slice(&npy::header("|u1", 9 + entry.payload.len()));
+                entry.write_to(&mut member);
+                zip.start_file(format!("{}.npy", member_key(entry)), options)
+                    .map_err(|e| zip_error(tmp, e))?;
+                zip.write_all(&member).map_err(LogFileError::io(tmp))?;
+            }
+            Ok(())
+        })();
+        // Finished even after an error, so that the writer's drop does not try again and print its own error.
+        let finished = zip.finish().map(drop).map_err(|e| zip_error(tmp, e));
+        written.and(finished)
+    })
+}
+
+/// A ZIP writer's error: its I/O cause kept as such (a full disk reads as one), the rest as corruption.
+fn zip_error(tmp: &Path, e: zip::result::ZipError) -> LogFileError {
+    match e {
+        zip::result::ZipError::Io(source) => LogFileError::Io {
+            path: tmp.to_path_buf(),
+            source,
+        },
+        other => LogFileError::corrupt(tmp, other.to_string()),
     }
-    let mut inner = zip.finish().map_err(|e| LogFileError::corrupt(&tmp, e.to_string()))?;
-    inner.flush().map_err(LogFileError::io(&tmp))?;
-    drop(inner);
-    std::fs::rename(&tmp, path).map_err(LogFileError::io(path))?;
-    Ok(())
 }
 
 /// Exports a raw log to `<out_dir>/<id>_log.npz` and returns the archive's path.
 pub fn export_log(log_path: &Path, out_dir: &Path) -> Result<PathBuf, LogFileError> {
     let contents = read_log(log_path)?;
-    let source_id = contents
-        .entries
-        .first()
-        .map(|e| e.source_id)
-        .ok_or_else(|| LogFileError::corrupt(log_path, "the log holds no entries"))?;
-    if let Some(other) = contents.entries.iter().find(|e| e.source_id != source_id) {
-        return Err(LogFileError::corrupt(
-            log_path,
-            format!(
-                "entries of two sources ({source_id} and {}) in one log",
-                other.source_id
-            ),
-        ));
-    }
+    let source_id = crate::single_source(&contents.entries, log_path)?;
     let path = out_dir.join(archive_name(source_id));
     write_archive(&contents.entries, &path)?;
     Ok(path)
@@ -89,6 +90,9 @@ pub fn export_log(log_path: &Path, out_dir: &Path) -> Result<PathBuf, LogFileErr
 /// (`savez_compressed`) are refused with a clear error: the original never writes them.
 pub fn read_archive(path: &Path) -> Result<Vec<LogEntry>, LogFileError> {
     let file = File::open(path).map_err(LogFileError::io(path))?;
+    if !file.metadata().map_err(LogFileError::io(path))?.is_file() {
+        return Err(LogFileError::corrupt(path, "not a regular file"));
+    }
     // SAFETY: the map is read-only and lives only during this call; archives are written once (to a
     // temporary name, then renamed) and never modified in place, so no one truncates it meanwhile.
     let bytes = unsafe { memmap2::Mmap::map(&file) }.map_err(LogFileError::io(path))?;
@@ -161,8 +165,9 @@ mod tests {
         write_archive(&entries, &path).expect("write");
         let read = read_archive(&path).expect("read");
         assert_eq!(read, [entries[1].clone(), entries[2].clone(), entries[0].clone()]);
-        assert!(
-            !path.with_extension("npz.partial").exists(),
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            1,
             "the temporary file is gone"
         );
         // Never overwritten.

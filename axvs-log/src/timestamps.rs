@@ -1,8 +1,9 @@
 //! Absolute acquisition times of saved frames, in video order.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
+use crate::output::{write_new_bytes, write_new_file};
 use crate::{npy, LogEntry, LogFileError};
 
 /// µs since the UNIX epoch (UTC) of every frame entry, in log order (= the order of frames in the video).
@@ -47,25 +48,26 @@ pub fn frame_times_by_run(entries: &[LogEntry]) -> Result<Vec<Vec<u64>>, LogFile
     Ok(runs)
 }
 
-/// Writes times as CSV with the header `frame_time_us`.
+/// Writes times to a new file as CSV with the header `frame_time_us`; an existing file is never replaced.
 pub fn write_csv(times: &[u64], path: &Path) -> Result<(), LogFileError> {
-    let file = std::fs::File::create(path).map_err(LogFileError::io(path))?;
-    let mut out = BufWriter::new(file);
-    let result = (|| {
-        writeln!(out, "frame_time_us")?;
-        for t in times {
-            writeln!(out, "{t}")?;
-        }
-        out.flush()
-    })();
-    result.map_err(LogFileError::io(path))
+    write_new_file(path, |out, tmp| {
+        (|| {
+            writeln!(out, "frame_time_us")?;
+            for t in times {
+                writeln!(out, "{t}")?;
+            }
+            Ok(())
+        })()
+        .map_err(LogFileError::io(tmp))
+    })
 }
 
-/// Writes times as a NumPy `.npy` array of `uint64` (little-endian).
+/// Writes times to a new file as a NumPy `.npy` array of `uint64` (little-endian); an existing file is never
+/// replaced.
 pub fn write_npy(times: &[u64], path: &Path) -> Result<(), LogFileError> {
     let mut bytes = npy::header("<u8", times.len());
     bytes.extend(times.iter().flat_map(|t| t.to_le_bytes()));
-    std::fs::write(path, bytes).map_err(LogFileError::io(path))
+    write_new_bytes(path, &bytes)
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub fn run(args: CtiArgs) -> Result<(), CliError> {
                 path: cti::config_file().map_or_else(|| "the axvs config folder".into(), |f| f.display().to_string()),
                 source,
             })?;
-            println!("GenTL producer {} stored in {}", path.display(), file.display());
+            outln!("GenTL producer {} stored in {}", path.display(), file.display());
             Ok(())
         }
         Action::Check { path } => {
@@ -49,17 +49,20 @@ pub fn run(args: CtiArgs) -> Result<(), CliError> {
                 cti::CtiSource::Named => "as given".to_string(),
                 other => other.to_string(),
             };
-            println!("GenTL producer: {} ({label})", path.display());
+            outln!("GenTL producer: {} ({label})", path.display());
             let producer = Producer::load(&path).map_err(|e| CliError::Recording(e.to_string()))?;
             let info = producer.info();
-            println!(
+            outln!(
                 "loads: {} {} version {}, transport {}",
-                info.vendor, info.model, info.version, info.tl_type
+                info.vendor,
+                info.model,
+                info.version,
+                info.tl_type
             );
             let devices = producer.devices().map_err(|e| CliError::Recording(e.to_string()))?;
-            println!("{} device(s)", devices.len());
+            outln!("{} device(s)", devices.len());
             for d in devices {
-                println!("  {} {} {} serial {} ({})", d.id, d.vendor, d.model, d.serial, d.access);
+                outln!("  {} {} {} serial {} ({})", d.id, d.vendor, d.model, d.serial, d.access);
             }
             Ok(())
         }

@@ -95,23 +95,23 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
     let failed = |e: NodeError| CliError::Recording(e.to_string());
     let mut map = open(&selector, &args)?;
     match args.action {
-        Action::Read { node: Some(node) } => print!("{}", map.describe(&node).map_err(failed)?),
+        Action::Read { node: Some(node) } => out!("{}", map.describe(&node).map_err(failed)?),
         Action::Read { node: None } => {
             let names = map.writable_nodes(&[]);
-            println!("Found {} writable GenICam nodes:", names.len());
+            outln!("Found {} writable GenICam nodes:", names.len());
             for name in names {
                 let value = map.read(&name).unwrap_or_else(|_| "<unreadable>".into());
-                println!("  {name} = {value}");
+                outln!("  {name} = {value}");
             }
         }
         Action::Write { node, value } => {
             let observed = map.write(&node, &value).map_err(failed)?;
-            println!("{node}: wrote '{value}', the camera reads back '{observed}'");
+            outln!("{node}: wrote '{value}', the camera reads back '{observed}'");
         }
         Action::Dump { file } => {
             let configuration = map.dump(&blacklist);
             configuration.write(&file).map_err(failed)?;
-            println!(
+            outln!(
                 "Configuration saved: {} nodes of {} serial {} written to {}",
                 configuration.nodes.len(),
                 configuration.camera_model,
@@ -123,9 +123,9 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
             let configuration = GenicamConfiguration::read(&file).map_err(failed)?;
             let report = map.load(&configuration, strict, &blacklist).map_err(failed)?;
             if let Some(warning) = &report.identity_warning {
-                eprintln!("axvs: warning: {warning}");
+                errln!("axvs: warning: {warning}");
             }
-            println!(
+            outln!(
                 "Configuration applied to {} serial {}: {} entries applied, {} skipped (blacklisted), {} failed",
                 map.model(),
                 map.serial(),
@@ -134,7 +134,7 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
                 report.failed.len()
             );
             for (node, why) in &report.failed {
-                println!("  failed: {node}: {why}");
+                outln!("  failed: {node}: {why}");
             }
         }
     }

@@ -56,14 +56,14 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
         .or_else(|| log.parent().map(Path::to_path_buf))
         .unwrap_or_default();
     let archive = axvs_log::npz::export_log(log, &dir)?;
-    println!("{}", archive.display());
+    outln!("{}", archive.display());
     Ok(())
 }
 
 /// `axvs check`.
 pub fn check(path: &Path) -> Result<(), CliError> {
     let rig = Rig::load(path, &mut Backends::builtin())?;
-    println!(
+    outln!(
         "{}: {} camera(s), output under {}",
         rig.source,
         rig.cameras.len(),
@@ -71,7 +71,7 @@ pub fn check(path: &Path) -> Result<(), CliError> {
     );
     for cam in &rig.cameras {
         let e = &cam.encoder;
-        println!(
+        outln!(
             "  {:03} {:<16} {} -> {} preset {} qp {} {} {} (queue {})",
             cam.id,
             cam.name,
@@ -94,9 +94,9 @@ pub fn discover(simulated: bool) -> Result<(), CliError> {
     let options = DiscoverOptions { simulated };
     for backend in backends.registry().iter() {
         match backend.discover(&options) {
-            Ok(found) if found.is_empty() => println!("{}: no cameras found", backend.name()),
-            Ok(found) => found.iter().for_each(|cam| println!("{cam}")),
-            Err(e) => println!("{}: discovery failed: {e}", backend.name()),
+            Ok(found) if found.is_empty() => outln!("{}: no cameras found", backend.name()),
+            Ok(found) => found.iter().for_each(|cam| outln!("{cam}")),
+            Err(e) => outln!("{}: discovery failed: {e}", backend.name()),
         }
     }
     Ok(())

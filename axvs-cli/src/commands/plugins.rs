@@ -16,19 +16,19 @@ pub struct PluginsArgs {
 
 /// Runs the command.
 pub fn run(args: PluginsArgs) -> Result<(), CliError> {
-    println!("plugin ABI {}; search path:", axvs_plugin::abi_version());
+    outln!("plugin ABI {}; search path:", axvs_plugin::abi_version());
     for entry in axvs_plugin::search_path(&args.dirs) {
         let state = if entry.path.exists() { "" } else { " (missing)" };
-        println!("  {}{state}", entry.path.display());
+        outln!("  {}{state}", entry.path.display());
     }
     let mut backends = Backends::builtin();
     backends.load_plugins(&args.dirs);
     if backends.plugins().is_empty() {
-        println!("no plugins found");
+        outln!("no plugins found");
     }
     for load in backends.plugins() {
         match load {
-            PluginLoad::Loaded(info) => println!(
+            PluginLoad::Loaded(info) => outln!(
                 "{}: plugin {} {}, ABI {}, backends: {}",
                 info.path.display(),
                 info.name,
@@ -36,7 +36,7 @@ pub fn run(args: PluginsArgs) -> Result<(), CliError> {
                 info.abi,
                 info.backends.join(", ")
             ),
-            PluginLoad::Refused(why) => println!("refused: {why}"),
+            PluginLoad::Refused(why) => outln!("refused: {why}"),
         }
     }
     Ok(())

@@ -92,6 +92,9 @@ struct RunReport {
 /// Runs the command.
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let launched = Instant::now();
+    // Caught from the start: a signal while cameras open or files are created ends the run cleanly too.
+    let (control_tx, control_rx) = crossbeam_channel::bounded::<Control>(16);
+    install_signal_handler(control_tx.clone());
     let mut backends = Backends::builtin();
     let rig = match &args.rig {
         Some(path) => Rig::load(path, &mut backends)?,
@@ -113,6 +116,13 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if let Some(rate) = args.display_fps.filter(|r| !(r.is_finite() && *r >= 0.001)) {
         return Err(CliError::Argument(format!(
             "--display-fps {rate}: must be at least 0.001"
+        )));
+    }
+
+    if let Some(report) = args.report.as_deref().filter(|r| r.exists()) {
+        return Err(CliError::Argument(format!(
+            "--report {}: the file exists; axvs does not overwrite files",
+            report.display()
         )));
     }
 
@@ -145,11 +155,27 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         opened.push((spec, camera, info, preview));
     }
 
+    if control_rx.try_recv() == Ok(Control::Quit) {
+        return Err(CliError::Recording(
+            "interrupted before recording started; nothing was written".into(),
+        ));
+    }
     let root = args.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
-    let session = session_name(args.session.as_deref())?;
-    let session_dir = fresh_dir(&root, &session)?;
+    let given = args.session.as_deref().map(session_name).transpose()?;
+    let session_dir = match &given {
+        Some(name) => claim_dir(&root, name, false)?,
+        None => claim_dir(&root, &default_session_name()?, true)?,
+    };
+    // The log directory takes the session directory's final name (a numbered default name included).
+    let session = session_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let log_dir = match &rig.log_dir {
-        Some(dir) => fresh_dir(dir, &session)?,
+        Some(dir) => claim_dir(dir, &session, false).inspect_err(|_| {
+            // Still empty: give the name back so that a corrected run can use it.
+            let _ = std::fs::remove_dir(&session_dir);
+        })?,
         None => session_dir.clone(),
     };
     let sink = Arc::new(FileLogSink::create(&log_dir)?);
@@ -188,7 +214,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
                 preview = Some(handle);
             }
             Err(e) => {
-                eprintln!("axvs: warning: preview off: {e}; recording goes on");
+                errln!("axvs: warning: preview off: {e}; recording goes on");
                 cameras.iter_mut().for_each(|cam| cam.preview = None);
             }
         }
@@ -197,15 +223,13 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     // A camera that cannot start ends the run; what did start is still stopped and finished like any run.
     let start_error = cameras.iter_mut().find_map(|c| c.system.start().err());
     if start_error.is_none() {
-        eprintln!(
+        errln!(
             "axvs: recording {} camera(s) from {} into {}{}",
             cameras.len(),
             rig.source,
             session_dir.display(),
             if args.no_save { " (saving off)" } else { "" }
         );
-        let (control_tx, control_rx) = crossbeam_channel::bounded::<Control>(16);
-        install_signal_handler(control_tx.clone());
         spawn_key_reader(control_tx);
         let mut display = Display::new(&cameras, args.status_interval);
         let deadline = duration.and_then(|d| Instant::now().checked_add(d));
@@ -360,9 +384,15 @@ fn finish(
         failures.push(format!("timestamp log: {e}"));
     }
     let mut camera_reports = Vec::with_capacity(cameras.len());
-    println!(
+    outln!(
         "{:<4} {:<16} {:>9} {:>9} {:>11} {:>10} {:>10}  video",
-        "id", "name", "acquired", "saved", "lost(q/enc)", "not saved", "cam lost"
+        "id",
+        "name",
+        "acquired",
+        "saved",
+        "lost(q/enc)",
+        "not saved",
+        "cam lost"
     );
     for (cam, report) in cameras.iter().zip(reports) {
         let s = &report.status;
@@ -380,7 +410,7 @@ fn finish(
         };
         let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
         failures.extend(errors.iter().cloned());
-        println!(
+        outln!(
             "{:<4} {:<16} {:>9} {:>9} {:>11} {:>10} {:>10}  {}",
             format!("{:03}", s.id),
             s.name,
@@ -412,7 +442,7 @@ fn finish(
             errors,
         });
     }
-    println!("session: {}", session_dir.display());
+    outln!("session: {}", session_dir.display());
     if let Some(path) = report_path {
         let report = RunReport {
             rig: rig.source,
@@ -420,11 +450,12 @@ fn finish(
             log_dir,
             cameras: camera_reports,
         };
-        let json = serde_json::to_string_pretty(&report).map_err(|e| CliError::Recording(format!("report: {e}")))?;
-        std::fs::write(path, json).map_err(|source| CliError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let written = serde_json::to_string_pretty(&report)
+            .map_err(|e| e.to_string())
+            .and_then(|json| axvs_log::output::write_new_bytes(path, json.as_bytes()).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            failures.push(format!("report {}: {e}", path.display()));
+        }
     }
     match failures.len() {
         0 => Ok(()),
@@ -437,44 +468,57 @@ fn finish(
     }
 }
 
-/// The session directory name: given (checked) or the UTC date and time.
-fn session_name(given: Option<&str>) -> Result<String, CliError> {
-    match given {
-        Some(name) => {
-            if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-                return Err(CliError::Argument(format!(
-                    "--session '{name}': must be a plain directory name"
-                )));
-            }
-            Ok(name.to_string())
-        }
-        None => {
-            let format = time::macros::format_description!("[year]-[month]-[day]_[hour]-[minute]-[second]");
-            time::OffsetDateTime::now_utc()
-                .format(format)
-                .map_err(|e| CliError::Recording(format!("formatting the session name: {e}")))
-        }
-    }
-}
-
-/// Creates `<root>/<name>`; refuses a directory that already holds files, so nothing is overwritten.
-fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf, CliError> {
-    let dir = root.join(name);
-    let io = |source| CliError::Io {
-        path: dir.display().to_string(),
-        source,
-    };
-    if dir.exists() && std::fs::read_dir(&dir).map_err(io)?.next().is_some() {
+/// The session directory name, when given: checked to be a plain directory name.
+fn session_name(given: &str) -> Result<String, CliError> {
+    if given.is_empty() || given.contains(['/', '\\']) || given == "." || given == ".." {
         return Err(CliError::Argument(format!(
-            "session directory {} already holds files; choose another --session",
-            dir.display()
+            "--session '{given}': must be a plain directory name"
         )));
     }
-    std::fs::create_dir_all(&dir).map_err(|source| CliError::Io {
-        path: dir.display().to_string(),
+    Ok(given.to_string())
+}
+
+/// The default session name: the UTC date and time.
+fn default_session_name() -> Result<String, CliError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]_[hour]-[minute]-[second]");
+    time::OffsetDateTime::now_utc()
+        .format(format)
+        .map_err(|e| CliError::Recording(format!("formatting the session name: {e}")))
+}
+
+/// Claims `<root>/<name>` by creating it, which succeeds for one process only: two runs given the same
+/// session can never share (or overwrite) a directory. An existing directory is refused, even an empty one,
+/// since another run may be about to write into it. With `numbered`, a taken name gets the first free
+/// suffix instead (`<name>-2`, `-3`, ...): two runs started in the same second get distinct default names.
+fn claim_dir(root: &Path, name: &str, numbered: bool) -> Result<PathBuf, CliError> {
+    std::fs::create_dir_all(root).map_err(|source| CliError::Io {
+        path: root.display().to_string(),
         source,
     })?;
-    Ok(dir)
+    let mut n = 1u32;
+    loop {
+        let dir = match n {
+            1 => root.join(name),
+            n => root.join(format!("{name}-{n}")),
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && numbered && n < 1000 => n += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(CliError::Argument(format!(
+                    "session directory {} already exists (another run's, or an earlier one's); choose another \
+                     --session",
+                    dir.display()
+                )))
+            }
+            Err(source) => {
+                return Err(CliError::Io {
+                    path: dir.display().to_string(),
+                    source,
+                })
+            }
+        }
+    }
 }
 
 fn install_signal_handler(tx: Sender<Control>) {
@@ -483,7 +527,7 @@ fn install_signal_handler(tx: Sender<Control>) {
     let signals = std::sync::atomic::AtomicU32::new(0);
     if let Err(e) = ctrlc::set_handler(move || {
         if signals.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
-            eprintln!("axvs: second interrupt: exiting without waiting for the cameras");
+            errln!("axvs: second interrupt: exiting without waiting for the cameras");
             std::process::exit(130);
         }
         let _ = tx.try_send(Control::Quit);
@@ -496,7 +540,7 @@ fn install_signal_handler(tx: Sender<Control>) {
 fn spawn_key_reader(tx: Sender<Control>) {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("axvs: keys: w + Enter = start saving, s + Enter = stop saving, q + Enter = quit");
+        errln!("axvs: keys: w + Enter = start saving, s + Enter = stop saving, q + Enter = quit");
     }
     let spawned = std::thread::Builder::new().name("axvs-keys".into()).spawn(move || {
         for line in stdin.lock().lines() {
@@ -507,7 +551,7 @@ fn spawn_key_reader(tx: Sender<Control>) {
                 "q" => Control::Quit,
                 "" => continue,
                 other => {
-                    eprintln!("axvs: unknown key '{other}' (w = start saving, s = stop saving, q = quit)");
+                    errln!("axvs: unknown key '{other}' (w = start saving, s = stop saving, q = quit)");
                     continue;
                 }
             };
@@ -580,7 +624,7 @@ impl Display {
                     if self.last_print.elapsed() >= interval {
                         self.last_print = Instant::now();
                         for s in statuses {
-                            eprintln!("{}", Self::line(s));
+                            errln!("{}", Self::line(s));
                         }
                     }
                 }
@@ -593,7 +637,7 @@ impl Display {
             Some((multi, _)) => {
                 let _ = multi.println(format!("axvs: warning: {message}"));
             }
-            None => eprintln!("axvs: warning: {message}"),
+            None => errln!("axvs: warning: {message}"),
         }
     }
 

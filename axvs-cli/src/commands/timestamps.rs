@@ -22,7 +22,7 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
     let entries = if args.input.extension().is_some_and(|e| e == axvs_log::file::EXTENSION) {
         let log = axvs_log::read_log(&args.input)?;
         if log.truncated_tail > 0 {
-            eprintln!(
+            errln!(
                 "axvs: warning: {}: the last {} bytes are an entry cut short (the recording was killed); ignored",
                 args.input.display(),
                 log.truncated_tail
@@ -32,6 +32,7 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
     } else {
         axvs_log::read_any(&args.input)?
     };
+    axvs_log::single_source(&entries, &args.input)?;
     let runs = axvs_log::timestamps::frame_times_by_run(&entries)?;
     let stem = args
         .input
@@ -65,7 +66,7 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
     };
     if runs.len() > 1 {
         let id = stem.trim_end_matches("_log");
-        println!(
+        outln!(
             "{}: {} runs (the source was restarted); run 1 is video {id}, run n video {id}-n",
             args.input.display(),
             runs.len()
@@ -75,9 +76,9 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
         let output = output_of_run(i + 1);
         write(times, &output)?;
         if runs.len() > 1 {
-            println!("run {}: {} frame times -> {}", i + 1, times.len(), output.display());
+            outln!("run {}: {} frame times -> {}", i + 1, times.len(), output.display());
         } else {
-            println!("{} frame times -> {}", times.len(), output.display());
+            outln!("{} frame times -> {}", times.len(), output.display());
         }
     }
     Ok(())

@@ -52,7 +52,7 @@ pub(super) fn compare(args: &BenchArgs, size: BenchSize, variants: &[Variant], d
         per_frame.push(diff as f64 / SYNTHETIC_PERIOD as f64);
     }
     let mega = |i: usize| per_frame[i] / 1e6;
-    print!(
+    out!(
         "  instructions per frame (callgrind, frames {}..{}): a {:.2} M  b {:.2} M  c {:.2} M",
         WARMUP + 1,
         WARMUP + SYNTHETIC_PERIOD,
@@ -61,18 +61,18 @@ pub(super) fn compare(args: &BenchArgs, size: BenchSize, variants: &[Variant], d
         mega(2)
     );
     if per_frame.len() > 3 {
-        print!("  a' {:.2} M", mega(3));
+        out!("  a' {:.2} M", mega(3));
     }
-    println!();
-    print!(
+    outln!();
+    out!(
         "  => non-encoder share of a's instructions {:.2} %; b/a {:.3}",
         (1.0 - per_frame[2] / per_frame[0]) * 100.0,
         per_frame[1] / per_frame[0]
     );
     if per_frame.len() > 3 {
-        print!("; b(yuv420p)/a'(gray) {:.3}", per_frame[1] / per_frame[3]);
+        out!("; b(yuv420p)/a'(gray) {:.3}", per_frame[1] / per_frame[3]);
     }
-    println!();
+    outln!();
     Ok(())
 }
 

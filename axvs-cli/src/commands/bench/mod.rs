@@ -219,7 +219,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         path: "temporary directory".into(),
         source,
     })?;
-    println!(
+    outln!(
         "axvs bench: {} {} qp {}, {} frames x {} alternating runs, queue depth {}; each run in a fresh \
          process; medians",
         settings.encoder_name().unwrap_or("?"),
@@ -229,7 +229,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         args.runs,
         args.queue_depth
     );
-    println!(
+    outln!(
         "cores = CPU time / wall time; busiest thread = the same for the run's busiest thread (near 1: that \
          thread bounds the run; with x264 it is the lookahead)"
     );
@@ -286,12 +286,15 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
         }
     }
     let frame_mb = size.format.frame_size(size.width, size.height) as f64 / 1e6;
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{}x{} {} ({:.2} MB/frame)",
-        size.width, size.height, size.format, frame_mb
+        size.width,
+        size.height,
+        size.format,
+        frame_mb
     );
-    println!("  variant            output       fps  cpu ms/frame  cores  busiest thread  peak RSS MB");
+    outln!("  variant            output       fps  cpu ms/frame  cores  busiest thread  peak RSS MB");
     let mut medians = Vec::new();
     for (variant, runs) in variants.iter().zip(&results) {
         let median = |figure: fn(&Run) -> f64| measure::median(&mut runs.iter().map(figure).collect::<Vec<_>>());
@@ -307,7 +310,7 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
         } else {
             "yuv420p"
         };
-        println!(
+        outln!(
             "  {} {:<8} {:>8.1} {:>13.2} {:>6.2} {:>15.2} {:>12.1}",
             variant.label(),
             output,
@@ -323,18 +326,18 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
     // Ratios are taken within each round, whose variants ran back to back, and then their median: the
     // machine's slow drifts (other tenants, clocks) cancel within a round but not between medians.
     let fps_ratio = |x: usize, y: usize| Ratio::of(&results[x], &results[y], |r| r.fps);
-    println!(
+    outln!(
         "  ratios (median of {} rounds, [min..max]): a/b {}  a/c {}",
         args.runs,
         fps_ratio(0, 1),
         fps_ratio(0, 2)
     );
     if variants.len() > 3 {
-        println!("  a'(gray)/b(yuv420p) {}", fps_ratio(3, 1));
+        outln!("  a'(gray)/b(yuv420p) {}", fps_ratio(3, 1));
     }
     // The target's own terms: the share of the pipeline's CPU that is not the encoder's work.
     let cpu_share = Ratio::of(&results[2], &results[0], |r| r.cpu_ms_per_frame);
-    println!(
+    outln!(
         "  CPU per frame: b/a {}  c/a {}  => non-encoder share of a's CPU {:.1} %",
         Ratio::of(&results[1], &results[0], |r| r.cpu_ms_per_frame),
         cpu_share,
@@ -344,7 +347,7 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
     // Variant c holds one period of frames in memory; what remains of its peak is the encoder's own.
     let held_mb = SYNTHETIC_PERIOD.min(args.frames) as f64 * frame_mb;
     let encoder_mb = c.peak_rss_mb - held_mb;
-    println!(
+    outln!(
         "  memory: a peak {:.1} MB; encoder's own (c peak - {:.1} MB of frames held) {:.1} MB; \
          a - encoder = {:.1} MB against queue {} x {:.2} MB = {:.1} MB (+ 80 MB allowed)",
         a.peak_rss_mb,
@@ -461,7 +464,7 @@ fn run_variant(args: &BenchArgs, settings: &EncoderSettings, code: &str, out: &P
         Variant::EncoderAlone => encoder_alone(args, settings, size, &video)?,
     };
     let json = serde_json::to_string(&run).map_err(|e| bench_error(code, e))?;
-    println!("{json}");
+    outln!("{json}");
     Ok(())
 }
 
@@ -693,8 +696,8 @@ fn startup(runs: usize, dir: &Path) -> Result<(), CliError> {
             firsts.push(ms);
         }
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "start-up: process launch to first saved frame (1280x720 synthetic, x264 veryfast): median {:.0} ms over {} runs",
         measure::median(&mut firsts),
         firsts.len()
@@ -733,19 +736,24 @@ fn multi_camera(seconds: f64, dir: &Path) -> Result<(), CliError> {
     let cpu0 = measure::self_cpu();
     std::thread::sleep(Duration::from_secs_f64(seconds));
     let cpu = measure::self_cpu() - cpu0;
-    println!();
-    println!(
+    outln!();
+    outln!(
         "multi-camera: 4 x 640x480 mono8 @ 60 fps, x264 veryfast qp 15, {seconds:.0} s, CPU {:.0}% of one core",
         cpu.as_secs_f64() / seconds * 100.0
     );
-    println!("  id     fps    saved  lost(queue/encoder)  camera lost");
+    outln!("  id     fps    saved  lost(queue/encoder)  camera lost");
     for system in &mut systems {
         let report = system.stop();
         report.result()?;
         let s = report.status;
-        println!(
+        outln!(
             "  {:03} {:>7.1} {:>8} {:>11}/{:<11} {:>10}",
-            s.id, s.fps, s.saved, s.dropped.queue_full, s.dropped.encoder_error, s.camera_lost
+            s.id,
+            s.fps,
+            s.saved,
+            s.dropped.queue_full,
+            s.dropped.encoder_error,
+            s.camera_lost
         );
     }
     sink.close().map_err(|e| bench_error("log", e))?;
@@ -778,8 +786,8 @@ fn extraction(entries: u64, dir: &Path) -> Result<(), CliError> {
     if times != times_npz {
         return Err(bench_error("extraction", "log and archive disagree"));
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "timestamp extraction, {entries} entries: raw log {:.3} s, .npz archive ({:.0} MB) {:.3} s",
         from_log.as_secs_f64(),
         std::fs::metadata(&archive).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,

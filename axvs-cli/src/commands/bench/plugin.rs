@@ -67,8 +67,8 @@ pub(super) fn compare(args: &BenchArgs, size: BenchSize, plugin: &Path, dir: &Pa
         write_clip(size, *frames, clip_dir)?;
     }
     let grabs = [(GRABS.0, clips[0].1.clone()), (GRABS.1, clips[0].1.clone())];
-    println!();
-    println!(
+    outln!();
+    outln!(
         "plugin boundary: rawfile {}x{} {}, the plugin ({}) against the same camera built in; instructions \
          per frame (callgrind; grab loop: frames {}..{}, recording: frames {}..{})",
         size.width,
@@ -109,14 +109,14 @@ pub(super) fn compare(args: &BenchArgs, size: BenchSize, plugin: &Path, dir: &Pa
             .checked_sub(counts[0])
             .ok_or_else(|| bench_error("plugin", format!("{code}: the longer run counted fewer instructions")))?;
         let value = diff as f64 / (runs[1].0 - runs[0].0) as f64;
-        println!("  {label}: {:>12.0} instructions per frame", value);
+        outln!("  {label}: {:>12.0} instructions per frame", value);
         per_frame.push(value);
     }
     for (name, builtin, loaded) in [
         ("grab loop", per_frame[0], per_frame[1]),
         ("recording", per_frame[2], per_frame[3]),
     ] {
-        println!(
+        outln!(
             "  => {name}: plugin/built-in {:.4} ({:+.0} instructions per frame, {:+.3} %)",
             loaded / builtin,
             loaded - builtin,

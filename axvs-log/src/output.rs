@@ -1,0 +1,92 @@
+//! New output files: created once, complete or absent, never replacing an existing file.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::LogFileError;
+
+/// Writes a new file at `path` with `write`, which gets a buffered writer on a temporary file beside it.
+///
+/// The finished, synced file then takes its name only if that name is still free (a hard link, which
+/// fails if another process took the name meanwhile), so a recorded file is never replaced, not even by a
+/// race. On any error, the disk full included, the temporary file is removed: nothing half-written stays.
+pub fn write_new_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<(), LogFileError>,
+) -> Result<(), LogFileError> {
+    if path.exists() {
+        return Err(LogFileError::Exists(path.to_path_buf()));
+    }
+    let tmp = partial_path(path);
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(LogFileError::io(&tmp))?;
+    let result = (|| {
+        let mut out = BufWriter::new(file);
+        write(&mut out, &tmp)?;
+        let file = out.into_inner().map_err(|e| LogFileError::io(&tmp)(e.into_error()))?;
+        file.sync_all().map_err(LogFileError::io(&tmp))?;
+        publish(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// `<dir>/.<name>.partial-<pid>`: hidden, and distinct per process so two writers never share one.
+fn partial_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+}
+
+/// Gives `tmp` the name `path` unless `path` exists.
+fn publish(tmp: &Path, path: &Path) -> Result<(), LogFileError> {
+    match std::fs::hard_link(tmp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(LogFileError::Exists(path.to_path_buf())),
+        // File systems without hard links (FAT on a USB drive): check, then rename.
+        Err(_) if path.exists() => Err(LogFileError::Exists(path.to_path_buf())),
+        Err(_) => std::fs::rename(tmp, path).map_err(LogFileError::io(path)),
+    }
+}
+
+/// Writes `bytes` as a new file (see [`write_new_file`]).
+pub fn write_new_bytes(path: &Path, bytes: &[u8]) -> Result<(), LogFileError> {
+    write_new_file(path, |out, tmp| out.write_all(bytes).map_err(LogFileError::io(tmp)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_file_is_written_whole_and_an_existing_one_is_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.csv");
+        write_new_bytes(&path, b"first").expect("write");
+        assert_eq!(std::fs::read(&path).expect("read"), b"first");
+        let err = write_new_bytes(&path, b"second").expect_err("exists");
+        assert!(matches!(err, LogFileError::Exists(_)), "{err}");
+        assert_eq!(std::fs::read(&path).expect("read"), b"first");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            1,
+            "no partial file left"
+        );
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.csv");
+        let err = write_new_file(&path, |out, tmp| {
+            out.write_all(b"half").map_err(LogFileError::io(tmp))?;
+            Err(LogFileError::corrupt(tmp, "disk full"))
+        })
+        .expect_err("fails");
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
+}
