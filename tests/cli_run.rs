@@ -7,10 +7,11 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use axvs_encode::FLUSH_INTERVAL;
 use axvs_log::{npz, read_log, timestamps};
 use axvs_tests::{
-    assert_pts_equal_logged, axvs, counts_agree, decode_errors, ffprobe_frame_count, ffprobe_frame_pts, python_numpy,
-    read_report, rig_command, run_rig, wait_until, write_rig,
+    assert_pts_are_logged, assert_pts_equal_logged, axvs, counts_agree, decode_errors, ffprobe_frame_count,
+    ffprobe_frame_pts, python_numpy, read_report, rig_command, run_rig, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -183,11 +184,11 @@ fn check_archive_layout(path: &Path, id: u8, entries: usize) {
 }
 
 /// A rig of two cameras for the kill tests: 50 fps gray and 40 fps colour, both written with `codec` into
-/// `container`, with keyframes (MP4 fragments, Matroska clusters) every `KEY_INTERVAL_S` seconds.
+/// `container`, with keyframes every second.
 fn kill_rig(codec: &str, container: &str) -> String {
     format!(
         "queue_depth = 32\n[encoder]\ncodec = \"{codec}\"\ncontainer = \"{container}\"\npreset = 1\nqp = 23\n\
-         keyframe_interval = {KEY_INTERVAL_S}\n\
+         keyframe_interval = 1.0\n\
          [[camera]]\nid = 101\nname = \"left_camera\"\nbackend = \"synthetic\"\nwidth = 320\nheight = 240\nfps = 50\n\
          pixel_format = \"mono8\"\n[camera.encoder]\npixel_format = \"gray\"\n\
          [[camera]]\nid = 7\nname = \"right_camera\"\nbackend = \"synthetic\"\nwidth = 256\nheight = 192\nfps = 40\n\
@@ -195,20 +196,19 @@ fn kill_rig(codec: &str, container: &str) -> String {
     )
 }
 
-/// Seconds between keyframes in the kill tests' rigs.
-const KEY_INTERVAL_S: f64 = 1.0;
-/// Frames an encoder may hold when the process dies, beyond the open fragment: x264 at preset 1
-/// (veryfast) delays output by its lookahead (10 frames), its B-frames (3), its frame threads (1.5 per
-/// core, x264's default) and their sync lookahead (up to 4). Queued frames are not logged yet, so they
-/// do not count.
+/// Frames an encoder may hold when the process dies: x264 at preset 1 (veryfast) delays output by its
+/// lookahead (10 frames), its B-frames (3), its frame threads (1.5 per core, x264's default) and their
+/// sync lookahead (up to 4). Queued frames are not logged yet, so they do not count.
 fn encoder_delay_frames() -> u64 {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
     10 + 3 + (cores * 3).div_ceil(2) + 4
 }
 
 /// Starts a recording of `rig`, SIGKILLs it once camera 101 has logged `entries` entries, and checks every
-/// camera: the video decodes cleanly, each of its frames is the next logged frame (PTS == logged time), and
-/// no more is lost than the open keyframe interval plus the encoder's delay.
+/// camera: the video is empty (killed before its encoder put out a frame) or decodes cleanly, each of its
+/// frames is the next logged frame (PTS == logged time), and no more is lost than the frames muxed in the
+/// last FLUSH_INTERVAL plus the encoder's delay. `axvs recover` then writes archives that hold exactly the
+/// video's frames.
 fn kill_and_check(rig: &str, extension: &str, entries: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
     let rig = write_rig(dir.path(), "rig.toml", rig);
@@ -233,65 +233,84 @@ fn kill_and_check(rig: &str, extension: &str, entries: usize) {
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
 
+    let mut in_video = Vec::new();
     for (id, fps) in [(101u8, 50.0), (7, 40.0)] {
         let what = format!("camera {id} ({extension}, killed after {entries} entries)");
         let video = session.join(format!("{id:03}.{extension}"));
         let log_path = session.join(format!("{id:03}.axvslog"));
         let log = read_log(&log_path).unwrap_or_else(|e| panic!("{what}: log of a killed recording: {e}"));
         let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
-        let bound = (fps * KEY_INTERVAL_S).ceil() as u64 + encoder_delay_frames();
+        let flush_frames = (fps * FLUSH_INTERVAL.as_secs_f64()).ceil() as u64 + 1;
+        let bound = flush_frames + encoder_delay_frames();
         let errors = decode_errors(&video);
-        let frames = if errors.is_empty() {
-            ffprobe_frame_count(&video)
-        } else {
-            // Killed before its first fragment (MP4) or cluster (Matroska) reached the file: the file has
-            // no playable frame yet, which may only happen within the first keyframe interval.
+        let empty = std::fs::metadata(&video).expect("video").len() == 0
+            || (extension == "mkv" && errors.contains("End of file"));
+        let frames = if empty {
+            // The header and the first frames reach the file as soon as the encoder puts them out: only an
+            // encoder's delay (and the two packets that close the first fragments) may pass before.
             assert!(
-                logged.len() as u64 <= bound,
-                "{what}: {} frames logged, but the video does not decode: {errors}",
+                logged.len() as u64 <= encoder_delay_frames() + 3,
+                "{what}: {} frames logged, but the video holds none: {errors}",
                 logged.len()
             );
             0
+        } else {
+            assert_eq!(errors, "", "{what}: the video must decode cleanly");
+            ffprobe_frame_count(&video)
         };
         assert!(
             logged.len() as u64 >= frames,
             "{what}: the log has {} entries for {frames} frames",
             logged.len()
         );
-        // Every frame in the file has its entry: the file's timestamps are the first logged times.
+        // Every frame in the file has its entry. Fragments close in decode order, so the file may end
+        // before a B-frame whose successor in time it holds: its frames are logged frames, in order.
         if frames > 0 {
-            assert_pts_equal_logged(&video, &logged[..frames as usize], &what);
+            assert_pts_are_logged(&video, &logged, &what);
         }
         let lost = logged.len() as u64 - frames;
-
         assert!(
             lost <= bound,
-            "{what}: {lost} logged frames are not in the video (at most one keyframe interval, {bound}, may be)"
+            "{what}: {lost} logged frames are not in the video (at most {bound} may be: {flush_frames} muxed \
+             in the last {FLUSH_INTERVAL:?}, and the encoder's delay)"
         );
-        // The raw log of the killed run still exports and extracts.
-        let out = axvs().arg("export").arg(&log_path).output().expect("axvs export");
-        assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+        in_video.push((id, video, frames));
+    }
+
+    // Reconciled: each archive holds exactly its video's frames, at their PTS.
+    let out = axvs().arg("recover").arg(&session).output().expect("axvs recover");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (id, video, frames) in in_video {
+        let what = format!("camera {id} ({extension}, killed after {entries} entries), recovered");
         let archive = npz::read_archive(&session.join(format!("{id}_log.npz"))).expect("npz");
+        let archived: Vec<u64> = archive.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+        assert_eq!(archived.len() as u64, frames, "{what}: archive frames vs video frames");
         assert_eq!(
-            timestamps::frame_times(&archive).expect("times").len(),
-            logged.len(),
+            timestamps::frame_times(&archive).expect("times").len() as u64,
+            frames,
             "{what}"
         );
+        if frames > 0 {
+            assert_pts_equal_logged(&video, &archived, &what);
+        }
     }
+    // A second recover changes nothing.
+    let again = axvs().arg("recover").arg(&session).output().expect("axvs recover");
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already has its archive"));
 }
 
 #[test]
-fn a_killed_mp4_recording_loses_at_most_one_keyframe_interval() {
-    // Before the first fragment, around its end, before the second ends (a keyframe interval twice too long
-    // would lose it all), and well into the recording.
-    for entries in [20, 60, 90, 160] {
+fn a_killed_mp4_recording_loses_at_most_its_last_flush_interval_and_the_encoders_delay() {
+    // Before the encoder has put out a frame, around the first fragments, and well into the recording.
+    for entries in [3, 10, 20, 35, 60, 90, 160] {
         kill_and_check(&kill_rig("h264", "mp4"), "mp4", entries);
     }
 }
 
 #[test]
-fn a_killed_mkv_recording_loses_at_most_one_keyframe_interval() {
-    for entries in [20, 60, 90, 160] {
+fn a_killed_mkv_recording_loses_at_most_its_last_flush_interval_and_the_encoders_delay() {
+    for entries in [3, 20, 60, 90, 160] {
         kill_and_check(&kill_rig("h264", "mkv"), "mkv", entries);
     }
     kill_and_check(&kill_rig("ffv1", "mkv"), "mkv", 60);

@@ -56,6 +56,9 @@ enum Command {
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
+    /// After a crash: write each camera's archive with exactly the frames its video holds (a killed run's
+    /// logs may hold frames the video never got, or lack the last ones when the log's disk failed).
+    Recover(commands::recover::RecoverArgs),
     /// Measure the pipeline against the FFmpeg CLI and the encoder alone, start-up, multi-camera load and
     /// timestamp extraction.
     Bench(commands::bench::BenchArgs),
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Timestamps(args) => commands::timestamps::run(args),
         Command::Export { log, out_dir } => commands::export(&log, out_dir.as_deref()),
         Command::Check { rig } => commands::check(&rig),
+        Command::Recover(args) => commands::recover::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Discover { fake } => commands::discover(fake),
         Command::Plugins(args) => commands::plugins::run(args),

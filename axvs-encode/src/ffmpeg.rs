@@ -12,6 +12,12 @@ use crate::{Codec, Container, EncodeError, EncoderSettings, OutputPixelFormat};
 
 /// Presentation timestamps are acquisition times in microseconds.
 const TIME_BASE: Rational = Rational(1, 1_000_000);
+/// Packets after which MP4 fragments and Matroska clusters stop closing at every packet: the header and
+/// the first two frames are in the file.
+const FIRST_FRAGMENTS: u64 = 3;
+/// The longest muxed frames wait before they reach the file (an MP4 fragment or a Matroska cluster closes):
+/// with the frames still inside the encoder, what a killed recording can lose.
+pub const FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Every FFmpeg encoder axvs can drive.
 const KNOWN_ENCODERS: [&str; 7] = [
@@ -24,7 +30,7 @@ const KNOWN_ENCODERS: [&str; 7] = [
     "av1_nvenc",
 ];
 
-fn init() {
+pub(crate) fn init() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // Registration cannot fail on FFmpeg >= 4; libraries print only errors.
@@ -42,10 +48,10 @@ fn init() {
 }
 
 /// Silences FFmpeg's own log while it lives, then restores the level.
-struct QuietLog(ff::util::log::Level);
+pub(crate) struct QuietLog(ff::util::log::Level);
 
 impl QuietLog {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let level = ff::util::log::get_level().unwrap_or(ff::util::log::Level::Error);
         ff::util::log::set_level(ff::util::log::Level::Quiet);
         QuietLog(level)
@@ -399,6 +405,7 @@ pub struct FfmpegEncoder {
     stream_time_base: Rational,
     last_pts: i64,
     packets: u64,
+    container: Container,
     finished: bool,
 }
 
@@ -497,6 +504,7 @@ impl FfmpegEncoder {
             stream_time_base,
             last_pts: -1,
             packets: 0,
+            container,
             finished: false,
         };
         encoder.fill_neutral_chroma();
@@ -524,11 +532,22 @@ impl FfmpegEncoder {
         let mut header = Dictionary::new();
         // Hand every packet to the OS at once, so a killed process leaves what it encoded in the file.
         header.set("flush_packets", "1");
-        if container == Container::Mp4 {
-            // Fragments per keyframe interval; the moov waits for the first fragment so its edit list can
-            // undo the B-frame decode delay, in a µs movie timescale: PTS stay exactly the acquisition times.
-            header.set("movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof");
-            header.set("movie_timescale", "1000000");
+        match container {
+            Container::Mp4 => {
+                // A fragment ends at every keyframe and at least every FLUSH_INTERVAL. The moov waits for
+                // the first fragment so that its edit list can undo the B-frame decode delay, in a µs movie
+                // timescale: PTS stay exactly the acquisition times. The first fragments close at every
+                // packet, so that the moov and the first frames reach the file as soon as the encoder puts
+                // them out; `settle_fragments` then sets the interval.
+                header.set("movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof");
+                header.set("frag_duration", "1");
+                header.set("movie_timescale", "1000000");
+            }
+            Container::Mkv => {
+                // A cluster reaches the file when it closes: the first ones close at every packet, then
+                // `settle_fragments` has them close at least every FLUSH_INTERVAL.
+                header.set("cluster_time_limit", "0");
+            }
         }
         output
             .write_header_with(header)
@@ -623,6 +642,26 @@ impl FfmpegEncoder {
         Ok(())
     }
 
+    /// Once the first frames are in the file (see `open_stream`), fragments or clusters close every
+    /// FLUSH_INTERVAL.
+    fn settle_fragments(&mut self) -> Result<(), EncodeError> {
+        let (option, value) = match self.container {
+            Container::Mp4 => (c"frag_duration", FLUSH_INTERVAL.as_micros().to_string()),
+            Container::Mkv => (c"cluster_time_limit", FLUSH_INTERVAL.as_millis().to_string()),
+        };
+        let value = std::ffi::CString::new(value).unwrap_or_default();
+        // SAFETY: the context is alive; the option belongs to the muxer's private context, which the muxer
+        // reads at every packet.
+        let ret = unsafe {
+            let context = self.output.as_mut_ptr();
+            ffi::av_opt_set((*context).priv_data, option.as_ptr(), value.as_ptr(), 0)
+        };
+        if ret < 0 {
+            return Err(EncodeError::ffmpeg("setting the flush interval", ff::Error::from(ret)));
+        }
+        Ok(())
+    }
+
     /// Writes every packet the codec has ready.
     fn drain(&mut self) -> Result<(), EncodeError> {
         loop {
@@ -634,6 +673,9 @@ impl FfmpegEncoder {
                         .write_interleaved(&mut self.output)
                         .map_err(|e| EncodeError::ffmpeg(format!("writing {}", self.path.display()), e))?;
                     self.packets += 1;
+                    if self.packets == FIRST_FRAGMENTS {
+                        self.settle_fragments()?;
+                    }
                 }
                 Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => return Ok(()),
                 Err(ff::Error::Eof) => return Ok(()),

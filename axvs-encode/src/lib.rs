@@ -1,8 +1,9 @@
 //! In-process video encoding for axvs with FFmpeg's libraries (no `ffmpeg` subprocess): H.264 and H.265 on
 //! the CPU (libx264, libx265) or an NVIDIA GPU (NVENC), AV1 (libsvtav1) and lossless FFV1.
 //!
-//! Files are crash-safe: fragmented MP4 (a fragment per keyframe interval) or Matroska, with every packet
-//! handed to the OS as soon as it is encoded, so a killed recording leaves a playable file. Each frame's
+//! Files are crash-safe: fragmented MP4 or Matroska whose fragments (clusters) close at least every
+//! [`FLUSH_INTERVAL`], handed to the OS at once, so a killed recording leaves a playable file;
+//! [`video_frame_times`] reads back which frames a file holds. Each frame's
 //! presentation time is its acquisition time in µs, so the file carries the real timing.
 //!
 //! Record a synthetic camera to a file from Rust, with timestamps discarded:
@@ -25,8 +26,10 @@
 
 mod error;
 mod ffmpeg;
+mod probe;
 mod settings;
 
 pub use error::EncodeError;
-pub use ffmpeg::{available_encoders, check_settings, FfmpegEncoder, FfmpegEncoderFactory};
+pub use ffmpeg::{available_encoders, check_settings, FfmpegEncoder, FfmpegEncoderFactory, FLUSH_INTERVAL};
+pub use probe::{video_frame_times, VideoFrameTimes};
 pub use settings::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};

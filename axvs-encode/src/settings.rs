@@ -228,13 +228,16 @@ impl fmt::Display for OutputPixelFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Container {
-    /// Fragmented MP4 (`.mp4`): a fragment per keyframe interval.
+    /// Fragmented MP4 (`.mp4`): a fragment at every keyframe and at least every `FLUSH_INTERVAL`.
     Mp4,
-    /// Matroska (`.mkv`).
+    /// Matroska (`.mkv`): a cluster at least every `FLUSH_INTERVAL`; times rounded to the millisecond.
     Mkv,
 }
 
 impl Container {
+    /// Every container, in the order axvs prefers them.
+    pub const ALL: [Container; 2] = [Container::Mp4, Container::Mkv];
+
     /// File extension, without the dot.
     pub fn extension(self) -> &'static str {
         match self {

@@ -252,8 +252,8 @@ fn top_level_boxes(path: &Path) -> Vec<String> {
     boxes
 }
 
-/// Every keyframe (one a second) is an IDR picture that starts a closed GOP, so each fragment of a
-/// recording decodes on its own: libx264 and libx265 write open GOPs (non-IDR I / CRA keyframes whose leading
+/// Every keyframe (one a second) is an IDR picture that starts a closed GOP, so that a recording decodes
+/// from any keyframe on: libx264 and libx265 write open GOPs (non-IDR I / CRA keyframes whose leading
 /// B-frames reference the previous fragment) unless told otherwise.
 #[test]
 fn every_keyframe_starts_a_closed_gop() {
@@ -278,10 +278,12 @@ fn every_keyframe_starts_a_closed_gop() {
             "{codec}: keyframes (frame numbers) in 2.5 s at 30 fps"
         );
         assert_eq!(idrs, keys.len(), "{codec}: {keys:?} keyframes but {idrs} IDR pictures");
-        assert_eq!(
-            top_level_boxes(&path).iter().filter(|b| *b == "moof").count(),
-            keys.len(),
-            "{codec}: one MP4 fragment per keyframe"
+        // Fragments close at every keyframe, at the first two packets (so the moov and the first frames
+        // reach the file at once) and at least every FLUSH_INTERVAL (250 ms: 10 in 2.5 s).
+        let fragments = top_level_boxes(&path).iter().filter(|b| *b == "moof").count();
+        assert!(
+            (10..=2 + 10 + keys.len()).contains(&fragments),
+            "{codec}: {fragments} MP4 fragments in 2.5 s"
         );
     }
 }

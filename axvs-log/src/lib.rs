@@ -33,6 +33,7 @@ pub mod manifest;
 pub mod npy;
 pub mod npz;
 pub mod output;
+pub mod reconcile;
 pub mod timestamps;
 mod writer;
 
@@ -47,28 +48,6 @@ pub fn read_any(path: &std::path::Path) -> Result<Vec<LogEntry>, LogFileError> {
         Some("npz") => npz::read_archive(path),
         Some(file::EXTENSION) => Ok(read_log(path)?.entries),
         _ => Err(LogFileError::UnknownKind(path.to_path_buf())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn read_any_chooses_the_reader_by_extension() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let sink = FileLogSink::create(dir.path()).expect("sink");
-        axvs_core::LogSink::log(&sink, 2, 0, &5u64.to_le_bytes()).expect("onset");
-        axvs_core::LogSink::log(&sink, 2, 7, &[]).expect("frame");
-        sink.close().expect("close");
-        let log = dir.path().join(log_file_name(2));
-        let from_log = read_any(&log).expect("raw log");
-        assert_eq!(from_log.len(), 2);
-        let archive = npz::export_log(&log, dir.path()).expect("export");
-        assert_eq!(read_any(&archive).expect("archive"), from_log);
-        let other = dir.path().join("2.csv");
-        std::fs::write(&other, "x").expect("write");
-        assert!(matches!(read_any(&other), Err(LogFileError::UnknownKind(_))));
     }
 }
 
@@ -91,5 +70,27 @@ pub fn single_source(entries: &[LogEntry], path: &std::path::Path) -> Result<u8,
             ),
         }),
         None => Ok(source_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_any_chooses_the_reader_by_extension() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sink = FileLogSink::create(dir.path()).expect("sink");
+        axvs_core::LogSink::log(&sink, 2, 0, &5u64.to_le_bytes()).expect("onset");
+        axvs_core::LogSink::log(&sink, 2, 7, &[]).expect("frame");
+        sink.close().expect("close");
+        let log = dir.path().join(log_file_name(2));
+        let from_log = read_any(&log).expect("raw log");
+        assert_eq!(from_log.len(), 2);
+        let archive = npz::export_log(&log, dir.path()).expect("export");
+        assert_eq!(read_any(&archive).expect("archive"), from_log);
+        let other = dir.path().join("2.csv");
+        std::fs::write(&other, "x").expect("write");
+        assert!(matches!(read_any(&other), Err(LogFileError::UnknownKind(_))));
     }
 }

@@ -607,6 +607,21 @@ pub fn assert_pts_equal_logged(video: &Path, logged: &[u64], what: &str) {
     );
 }
 
+/// Asserts that every frame of `video` is a frame logged in `logged` (µs since the onset), in order: what a
+/// killed recording's file holds, whose last fragment may end before a B-frame it does not hold.
+pub fn assert_pts_are_logged(video: &Path, logged: &[u64], what: &str) {
+    let time_base = ffprobe_time_base(video);
+    let pts = ffprobe_frame_pts(video);
+    let mut expected = logged.iter().map(|&t| us_in_time_base(t, time_base));
+    for (n, p) in pts.iter().enumerate() {
+        assert!(
+            expected.any(|e| e == *p),
+            "{what}: frame {n} of the video (PTS {p}, time base {time_base:?}) is not a logged frame after the \
+             previous one; video PTS {pts:?}"
+        );
+    }
+}
+
 /// The shared check of the invariants for one camera of a report (`../shared/design/architecture.md`):
 /// - accounting: acquired = saved + dropped (saving off, queue full, encoder error), nothing unlogged;
 /// - fidelity: the video decodes cleanly, its frames == the log's frame entries == saved, and each frame's

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod cti;
 pub mod genicam;
 pub mod plugins;
+pub mod recover;
 pub mod run;
 pub mod timestamps;
 
