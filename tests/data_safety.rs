@@ -257,3 +257,224 @@ fn a_signal_while_the_run_starts_leaves_nothing_or_a_finished_session() {
         }
     }
 }
+
+/// Runs `axvs <args>` in a mount namespace of its own (`unshare -rm`, which any user may use) where each
+/// of `disks` (folder, tmpfs size) is a fresh small file system; what the run wrote there is copied back into
+/// the real folder before the namespace ends, for the test to read.
+fn run_on_small_disks(disks: &[(&Path, &str)], args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let quote = |p: &Path| format!("'{}'", p.display());
+    let mut script = String::from("set -e\n");
+    for (dir, size) in disks {
+        let (dir, stage) = (quote(dir), quote(&dir.with_extension("stage")));
+        script += &format!("mkdir -p {dir} {stage}\nmount -t tmpfs -o size={size} tmpfs {dir}\n");
+    }
+    script += "set +e\n\"$@\"\nrc=$?\nset -e\n";
+    for (dir, _) in disks {
+        let (dir, stage) = (quote(dir), quote(&dir.with_extension("stage")));
+        script += &format!("cp -a {dir}/. {stage}/\numount {dir}\ncp -a {stage}/. {dir}/\nrm -rf {stage}\n");
+    }
+    script += "exit $rc\n";
+    Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c", &script, "sh"])
+        .arg(axvs_tests::axvs_bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run unshare")
+}
+
+/// A camera fast enough to fill a few MB in seconds: 320x240 mono at 60 fps, encoded at qp 0.
+fn heavy_rig(top: &str) -> String {
+    format!(
+        "{top}\n[encoder]\npreset = 1\nqp = 0\npixel_format = \"gray\"\n[[camera]]\nid = 3\nname = \"small\"\n\
+         backend = \"synthetic\"\nwidth = 320\nheight = 240\nfps = 60\npixel_format = \"mono8\"\n"
+    )
+}
+
+/// Runs `rig` for up to `seconds` with its videos in `<dir>/video` and its logs in `<dir>/logs`, each on its
+/// own small disk; returns the output and the report.
+fn run_small(
+    dir: &Path,
+    rig: &str,
+    video_disk: &str,
+    log_disk: &str,
+    seconds: &str,
+) -> (std::process::Output, PathBuf) {
+    let rig = write_rig(dir, "rig.toml", rig);
+    let report = dir.join("report.json");
+    let out = run_on_small_disks(
+        &[(&dir.join("video"), video_disk), (&dir.join("logs"), log_disk)],
+        &[
+            "run".as_ref(),
+            "--status-interval".as_ref(),
+            "0".as_ref(),
+            "--session".as_ref(),
+            "s".as_ref(),
+            "--duration".as_ref(),
+            seconds.as_ref(),
+            "--report".as_ref(),
+            report.as_os_str(),
+            rig.as_os_str(),
+        ],
+    );
+    (out, report)
+}
+
+/// One camera's entry in a report.
+fn only_camera(report: &Path) -> serde_json::Value {
+    let report = read_report(report);
+    report["cameras"][0].clone()
+}
+
+#[test]
+fn recording_stops_cleanly_before_the_video_disk_fills() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let top = format!(
+        "output_dir = \"{}\"\nlog_dir = \"{}\"\nmin_free_space = \"3MB\"",
+        dir.path().join("video").display(),
+        dir.path().join("logs").display()
+    );
+    let (out, report) = run_small(dir.path(), &heavy_rig(&top), "8m", "8m", "60");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("recording stopped early:") && stderr.contains("kept free (min_free_space = \"3.0 MB\")"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no terminal colour codes in a pipe: {stderr}"
+    );
+    let cam = only_camera(&report);
+    let saved = counts_agree(&cam);
+    assert!(saved > 30, "{cam}");
+    assert_eq!(cam["video_frames"].as_u64(), Some(saved));
+    assert!(dir.path().join("logs/s/3_log.npz").exists(), "the archive is written");
+}
+
+#[test]
+fn a_run_does_not_start_on_a_disk_already_below_its_threshold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let top = format!(
+        "output_dir = \"{}\"\nmin_free_space = \"50MB\"",
+        dir.path().join("video").display(),
+    );
+    let (out, _) = run_small(dir.path(), &heavy_rig(&top), "8m", "8m", "1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot start:") && stderr.contains("video has 8.4 MB free"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("video/s").exists(), "nothing recorded");
+}
+
+#[test]
+fn a_full_log_disk_stops_that_cameras_saving_and_no_frame_counts_saved_without_its_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The guard off: the log's disk fills for real (12 KiB: the manifest's page and two for the log).
+    let top = format!(
+        "output_dir = \"{}\"\nlog_dir = \"{}\"\nmin_free_space = \"0\"",
+        dir.path().join("video").display(),
+        dir.path().join("logs").display()
+    );
+    let rig = RIG.replace("fps = 30", "fps = 200");
+    let (out, report) = run_small(dir.path(), &format!("{top}\n{rig}"), "64m", "12k", "20");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("003.axvslog") && stderr.contains("No space left on device"),
+        "{stderr}"
+    );
+    for noise in ["ZipWriter", "panicked", "\u{1b}["] {
+        assert!(!stderr.contains(noise), "{noise}: {stderr}");
+    }
+    assert!(
+        stderr.contains("axvs recover"),
+        "the error says how to get the archive: {stderr}"
+    );
+    let cam = only_camera(&report);
+    let status = &cam["status"];
+    let count = |v: &serde_json::Value| v.as_u64().expect("count");
+    let (acquired, saved, unlogged) = (
+        count(&status["acquired"]),
+        count(&status["saved"]),
+        count(&status["unlogged"]),
+    );
+    let dropped = &status["dropped"];
+    assert!(
+        count(&dropped["log_error"]) > 0,
+        "saving stopped when the log failed: {status}"
+    );
+    assert_eq!(
+        acquired,
+        saved
+            + unlogged
+            + ["saving_off", "queue_full", "encoder_error", "log_error"]
+                .iter()
+                .map(|k| count(&dropped[*k]))
+                .sum::<u64>(),
+        "{status}"
+    );
+    assert!(acquired < 20 * 200, "the run ended when the camera failed: {status}");
+    // Saved frames are exactly the frames the log holds; the video also has the unlogged ones.
+    let log = axvs_log::read_log(&dir.path().join("logs/s/003.axvslog")).expect("log");
+    let logged = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
+    assert_eq!(logged, saved, "{status}");
+    let video = dir.path().join("video/s/003.mp4");
+    assert_eq!(axvs_tests::decode_errors(&video), "");
+    assert_eq!(axvs_tests::ffprobe_frame_count(&video), saved + unlogged);
+    assert_eq!(cam["video_frames"].as_u64(), Some(saved + unlogged));
+
+    // The archive could not be written on the full disk; recover writes it elsewhere, video frames all in.
+    let out_dir = dir.path().join("archives");
+    let out = axvs()
+        .arg("recover")
+        .arg(dir.path().join("video/s"))
+        .arg("--log-dir")
+        .arg(dir.path().join("logs/s"))
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .output()
+        .expect("axvs recover");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let archive = axvs_log::npz::read_archive(&out_dir.join("3_log.npz")).expect("archive");
+    let archived: Vec<u64> = archive.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+    axvs_tests::assert_pts_equal_logged(&video, &archived, "recovered");
+}
+
+#[test]
+fn a_full_video_disk_fails_that_camera_and_keeps_what_it_wrote() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let top = format!(
+        "output_dir = \"{}\"\nlog_dir = \"{}\"\nmin_free_space = \"0\"",
+        dir.path().join("video").display(),
+        dir.path().join("logs").display()
+    );
+    let (out, report) = run_small(dir.path(), &heavy_rig(&top), "2m", "8m", "30");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    for noise in ["ZipWriter", "panicked", "\u{1b}["] {
+        assert!(!stderr.contains(noise), "{noise}: {stderr}");
+    }
+    let cam = only_camera(&report);
+    let frames = cam["video_frames"].as_u64().expect("video frames");
+    assert!(frames > 0, "the summary counts the frames the video holds: {cam}");
+    let names = names(&dir.path().join("logs/s"));
+    assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
+    // The video's intact frames are all logged; recover makes the archive hold exactly those.
+    let out = axvs()
+        .arg("recover")
+        .arg(dir.path().join("video/s"))
+        .arg("--log-dir")
+        .arg(dir.path().join("logs/s"))
+        .output()
+        .expect("axvs recover");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("3_log.npz") || stdout.contains("already has its archive"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -28,6 +28,7 @@ macro_rules! errln {
 mod backends;
 mod commands;
 mod rig;
+mod space;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -4,6 +4,7 @@
 //! output_dir = "recordings"      # each run writes <output_dir>/<session>/<id:03d>.mp4
 //! queue_depth = 64               # frames between acquisition and encoding, per camera
 //! overflow = "drop_newest"       # or "block"
+//! min_free_space = "6%"          # or "500MB": recording stops cleanly before a disk holds less
 //!
 //! [encoder]                      # defaults for every camera
 //! codec = "h264"                 # h264 | h265 | av1 | ffv1
@@ -36,6 +37,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::backends::Backends;
+use crate::space::MinFreeSpace;
 
 /// The rig that `axvs run` uses without a file, and that `rigs/demo.toml` holds.
 pub const DEFAULT_RIG: &str = include_str!("../../rigs/demo.toml");
@@ -76,6 +78,7 @@ struct RigFile {
     overflow: Option<OverflowPolicy>,
     encoder: Option<EncoderTable>,
     plugin_dirs: Option<Vec<String>>,
+    min_free_space: Option<MinFreeSpace>,
     #[serde(default)]
     camera: Vec<Spanned<CameraTable>>,
 }
@@ -177,6 +180,8 @@ pub struct Rig {
     pub output_dir: PathBuf,
     /// Root of the logs, when not beside the videos.
     pub log_dir: Option<PathBuf>,
+    /// Free space the disks of the videos and logs keep: recording stops cleanly below it.
+    pub min_free_space: MinFreeSpace,
     /// The cameras, in file order.
     pub cameras: Vec<CameraSpec>,
 }
@@ -362,6 +367,7 @@ impl Rig {
             source: file.to_string(),
             output_dir: PathBuf::from(raw.output_dir.unwrap_or_else(|| "recordings".into())),
             log_dir: raw.log_dir.map(PathBuf::from),
+            min_free_space: raw.min_free_space.unwrap_or_default(),
             cameras,
         })
     }

@@ -14,6 +14,13 @@ pub trait LogSink: Send + Sync {
     /// Blocks until every entry accepted so far is written to the operating system; reports whether
     /// `source_id`'s entries all made it. One source's failed log does not fail the others.
     fn flush(&self, source_id: u8) -> Result<(), LogError>;
+
+    /// Frame entries of `source_id` that `log` accepted but that never reached the log, because writing it
+    /// failed (a full disk); exact after [`LogSink::flush`]. Such frames do not count as saved. Sinks
+    /// that cannot lose accepted entries keep the default, 0.
+    fn frames_lost(&self, _source_id: u8) -> u64 {
+        0
+    }
 }
 
 /// Why a log entry could not be recorded.

@@ -14,6 +14,8 @@ pub enum DropReason {
     QueueFull,
     /// The encoder failed on this frame or had failed before it.
     EncoderError,
+    /// The camera's log could not be written: a frame without its entry is not saved.
+    LogError,
 }
 
 /// Frames acquired but not saved, by reason.
@@ -25,12 +27,19 @@ pub struct DropCounts {
     pub queue_full: u64,
     /// The encoder failed.
     pub encoder_error: u64,
+    /// The log failed, so saving stopped.
+    pub log_error: u64,
 }
 
 impl DropCounts {
     /// Frames dropped for any reason other than saving being off (i.e. frames that should have been saved).
     pub fn lost(&self) -> u64 {
-        self.queue_full + self.encoder_error
+        self.queue_full + self.encoder_error + self.log_error
+    }
+
+    /// Frames dropped for any reason.
+    pub fn total(&self) -> u64 {
+        self.saving_off + self.lost()
     }
 }
 
@@ -61,13 +70,16 @@ pub struct SystemStatus {
     pub saving: bool,
     /// Frames grabbed from the camera since `start()`.
     pub acquired: u64,
-    /// Frames written to the video file (each has a log entry).
+    /// Frames written to the video file whose log entry is written too. Every acquired frame is saved,
+    /// unlogged or dropped: `acquired = saved + unlogged + dropped.total()`.
     pub saved: u64,
     /// Frames acquired but not saved, by reason.
     pub dropped: DropCounts,
     /// Frames the camera itself lost (id gaps, incomplete buffers).
     pub camera_lost: u64,
-    /// Saved frames whose log entry could not be written (the log failed; `error` says why).
+    /// Frames written to the video file whose log entry could not be written (the log failed; `error` says
+    /// why). Saving stops when the log fails, so these are the few in flight; `axvs recover` gives them an
+    /// entry from their PTS.
     pub unlogged: u64,
     /// Frames waiting for the encoder.
     pub queue_depth: usize,
@@ -137,7 +149,9 @@ mod tests {
             saving_off: 100,
             queue_full: 3,
             encoder_error: 4,
+            log_error: 5,
         };
-        assert_eq!(counts.lost(), 7, "frames dropped while saving was off are not lost");
+        assert_eq!(counts.lost(), 12, "frames dropped while saving was off are not lost");
+        assert_eq!(counts.total(), 112);
     }
 }

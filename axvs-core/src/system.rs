@@ -175,6 +175,7 @@ struct Counters {
     saving_off: AtomicU64,
     queue_full: AtomicU64,
     encoder_error: AtomicU64,
+    log_error: AtomicU64,
     camera_lost: AtomicU64,
     unlogged: AtomicU64,
     fps_bits: AtomicU64,
@@ -364,6 +365,7 @@ impl VideoSystem {
             &c.saving_off,
             &c.queue_full,
             &c.encoder_error,
+            &c.log_error,
             &c.camera_lost,
             &c.unlogged,
             &c.fps_bits,
@@ -421,7 +423,12 @@ impl VideoSystem {
         // The onset: time 0 of this source, logged with the UTC wall-clock time it corresponds to.
         let onset_utc_us = utc_now_us();
         let onset = Instant::now();
-        if let Err(e) = self.log.log(self.config.id, 0, &onset_utc_us.to_le_bytes()) {
+        // Written through before any frame: a log that cannot take its onset saves no frame at all.
+        let onset_logged = self
+            .log
+            .log(self.config.id, 0, &onset_utc_us.to_le_bytes())
+            .and_then(|()| self.log.flush(self.config.id));
+        if let Err(e) = onset_logged {
             let _ = camera.stop();
             self.camera = Some(camera);
             shared.state.store(STATE_IDLE, Ordering::SeqCst);
@@ -552,6 +559,7 @@ impl VideoSystem {
                 saving_off: c.saving_off.load(Ordering::SeqCst),
                 queue_full: c.queue_full.load(Ordering::SeqCst),
                 encoder_error: c.encoder_error.load(Ordering::SeqCst),
+                log_error: c.log_error.load(Ordering::SeqCst),
             },
             camera_lost: c.camera_lost.load(Ordering::SeqCst),
             unlogged: c.unlogged.load(Ordering::SeqCst),
@@ -596,13 +604,26 @@ impl VideoSystem {
                 let left = queue.try_iter().count() as u64;
                 self.shared.counters.encoder_error.fetch_add(left, Ordering::Relaxed);
             }
-            if let Err(e) = self.log.flush(self.config.id) {
-                self.shared.fail(self.shared.log_error(e));
+            let flushed = self.log.flush(self.config.id);
+            // Entries the log accepted but could not write: their frames are in the video, not saved.
+            let lost = self.log.frames_lost(self.config.id);
+            let c = &self.shared.counters;
+            let moved = c.saved.load(Ordering::SeqCst).min(lost);
+            c.saved.fetch_sub(moved, Ordering::SeqCst);
+            c.unlogged.fetch_add(moved, Ordering::SeqCst);
+            if let Err(e) = flushed {
+                let already = self.shared.errors.lock().map(|e| e.iter().any(|e| e.part() == "log"));
+                if !already.unwrap_or(false) {
+                    self.shared.fail(self.shared.log_error(e));
+                }
             }
             if video.is_none() {
+                // The encoder could not finish its file (a full disk): what it holds is what it was given.
+                let c = &self.shared.counters;
                 video = running.video_path.map(|path| EncodeSummary {
+                    frames: c.saved.load(Ordering::SeqCst) + c.unlogged.load(Ordering::SeqCst),
+                    bytes: std::fs::metadata(&path).map_or(0, |m| m.len()),
                     path,
-                    ..EncodeSummary::default()
                 });
             }
             let _ = self.shared.events.try_send(SystemEvent::Stopped { id: self.config.id });
@@ -806,6 +827,11 @@ fn encoding_loop(
             c.encoder_error.fetch_add(1, Ordering::Relaxed);
             continue;
         }
+        // A frame counts as saved only with its log entry: once the log fails, no more frames are saved.
+        if log_failed {
+            c.log_error.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         c.in_encoder.store(1, Ordering::Relaxed);
         let encoded = encoder.encode(&frame);
         c.in_encoder.store(0, Ordering::Relaxed);
@@ -815,10 +841,9 @@ fn encoding_loop(
                 drop(frame);
                 if let Err(e) = log.log(shared.id, time_us, &[]) {
                     c.unlogged.fetch_add(1, Ordering::Relaxed);
-                    if !log_failed {
-                        log_failed = true;
-                        shared.fail(shared.log_error(e));
-                    }
+                    log_failed = true;
+                    shared.fail(shared.log_error(e));
+                    continue;
                 }
                 if c.saved.fetch_add(1, Ordering::Relaxed) == 0 {
                     let _ = shared
@@ -1218,7 +1243,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_log_is_reported_once_and_every_unlogged_frame_counted() {
+    fn a_failing_log_stops_saving_and_no_frame_counts_saved_without_its_entry() {
         /// Takes the onset, refuses every frame entry.
         struct Refusing;
         impl LogSink for Refusing {
@@ -1241,10 +1266,62 @@ mod tests {
             |_| {},
         );
         let s = &report.status;
-        assert_eq!((s.saved, s.unlogged), (12, 12), "{s:?}");
+        // The first frame reached the video before its entry was refused; the others were not encoded.
+        assert_eq!((s.saved, s.unlogged, s.dropped.log_error), (0, 1, 11), "{s:?}");
+        assert_eq!(s.acquired, s.saved + s.unlogged + s.dropped.total());
+        assert_eq!(report.video.as_ref().map(|v| v.frames), Some(1), "{report:?}");
         assert_eq!(report.errors.len(), 1, "reported once: {:?}", report.errors);
         assert!(report.errors[0].to_string().contains("disk full"));
         assert_eq!(s.state, SystemState::Failed);
+    }
+
+    #[test]
+    fn entries_the_log_accepted_but_lost_do_not_count_as_saved() {
+        /// Accepts everything, then reports three frame entries lost and the flush failed.
+        struct Losing;
+        impl LogSink for Losing {
+            fn log(&self, _source_id: u8, _time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
+                Ok(())
+            }
+            fn flush(&self, _source_id: u8) -> Result<(), LogError> {
+                Ok(())
+            }
+            fn frames_lost(&self, _source_id: u8) -> u64 {
+                3
+            }
+        }
+        let report = run_to_end(
+            SystemConfig::new(12, "losing"),
+            frames(10),
+            Arc::new(Recording::default()),
+            Arc::new(Losing),
+            |_| {},
+        );
+        let s = &report.status;
+        assert_eq!((s.saved, s.unlogged), (7, 3), "{s:?}");
+        assert_eq!(s.acquired, s.saved + s.unlogged + s.dropped.total());
+    }
+
+    #[test]
+    fn a_log_that_cannot_take_the_onset_fails_the_start() {
+        /// Takes entries, but its flush fails: the onset never reaches the log.
+        struct Unflushable;
+        impl LogSink for Unflushable {
+            fn log(&self, _source_id: u8, _time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
+                Ok(())
+            }
+            fn flush(&self, _source_id: u8) -> Result<(), LogError> {
+                Err(LogError::Io("read-only file system".into()))
+            }
+        }
+        let camera = SyntheticCamera::new(SyntheticConfig {
+            paced: false,
+            ..Default::default()
+        });
+        let mut system = VideoSystem::new(SystemConfig::new(13, "t"), Box::new(camera), None, Arc::new(Unflushable));
+        let err = system.start().expect_err("no onset, no start");
+        assert!(err.to_string().contains("read-only file system"), "{err}");
+        assert!(!system.is_running());
     }
 
     #[test]

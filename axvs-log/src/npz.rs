@@ -43,7 +43,14 @@ pub fn write_archive(entries: &[LogEntry], path: &Path) -> Result<(), LogFileErr
         ));
     }
     write_new_file(path, |out, tmp| {
-        let mut zip = ZipWriter::new(out);
+        // The ZIP writer reports a failed write from its drop on stderr, and finishes a second time there;
+        // it is given a writer that keeps the first error instead, returned here once it is done.
+        let mut sink = KeepError {
+            inner: out,
+            error: None,
+            position: 0,
+        };
+        let mut zip = ZipWriter::new(&mut sink);
         let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
         let mut member = Vec::with_capacity(256);
         let written = (|| {
@@ -57,10 +64,64 @@ pub fn write_archive(entries: &[LogEntry], path: &Path) -> Result<(), LogFileErr
             }
             Ok(())
         })();
-        // Finished even after an error, so that the writer's drop does not try again and print its own error.
         let finished = zip.finish().map(drop).map_err(|e| zip_error(tmp, e));
-        written.and(finished)
+        match sink.error.take() {
+            Some(source) => Err(LogFileError::Io {
+                path: tmp.to_path_buf(),
+                source,
+            }),
+            None => written.and(finished),
+        }
     })
+}
+
+/// A writer that takes the bytes its inner writer refuses: the first error is kept for the caller, and the
+/// position is kept as if every write had succeeded (the file is discarded anyway).
+struct KeepError<W> {
+    inner: W,
+    error: Option<std::io::Error>,
+    position: u64,
+}
+
+impl<W: Write> Write for KeepError<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.write_all(buf) {
+                self.error = Some(e);
+            }
+        }
+        self.position += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.flush() {
+                self.error = Some(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<W: std::io::Seek> std::io::Seek for KeepError<W> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        if self.error.is_none() {
+            match self.inner.seek(pos) {
+                Ok(at) => {
+                    self.position = at;
+                    return Ok(at);
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
+        self.position = match pos {
+            std::io::SeekFrom::Start(at) => at,
+            std::io::SeekFrom::Current(by) => self.position.saturating_add_signed(by),
+            std::io::SeekFrom::End(_) => self.position,
+        };
+        Ok(self.position)
+    }
 }
 
 /// A ZIP writer's error: its I/O cause kept as such (a full disk reads as one), the rest as corruption.
@@ -148,6 +209,28 @@ mod tests {
             time_us,
             payload: payload.to_vec(),
         }
+    }
+
+    #[test]
+    fn a_refused_write_is_kept_and_returned_once_the_zip_is_done() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut sink = KeepError {
+            inner: Full,
+            error: None,
+            position: 0,
+        };
+        assert_eq!(sink.write(b"abc").expect("taken"), 3);
+        assert_eq!(sink.position, 3);
+        sink.flush().expect("flush");
+        assert_eq!(sink.error.map(|e| e.kind()), Some(std::io::ErrorKind::StorageFull));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The background log writer.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -36,6 +36,8 @@ struct SourceErrors(Mutex<Vec<Option<Failure>>>);
 struct Failure {
     message: String,
     unwritten: u64,
+    /// Of those, frame entries: frames that count as saved only if their entry is written.
+    frames: u64,
 }
 
 impl std::fmt::Display for Failure {
@@ -56,18 +58,34 @@ impl SourceErrors {
         }
     }
 
-    /// Records that an entry of `source_id` was not written: the first time, because of `message`.
-    fn set(&self, source_id: u8, message: impl FnOnce() -> String) {
+    /// Records that `entries` entries of `source_id`, `frames` of them frame entries, were not written:
+    /// the first time, because of `message`.
+    fn set(&self, source_id: u8, entries: u64, frames: u64, message: impl FnOnce() -> String) {
         if let Ok(mut errors) = self.0.lock() {
             match &mut errors[source_id as usize] {
-                Some(failure) => failure.unwritten += 1,
+                Some(failure) => {
+                    failure.unwritten += entries;
+                    failure.frames += frames;
+                }
                 slot @ None => {
                     let message = message();
                     tracing::error!("log writer: {message}");
-                    *slot = Some(Failure { message, unwritten: 1 });
+                    *slot = Some(Failure {
+                        message,
+                        unwritten: entries,
+                        frames,
+                    });
                 }
             }
         }
+    }
+
+    /// Frame entries of `source_id` that were not written.
+    fn frames_lost(&self, source_id: u8) -> u64 {
+        self.0
+            .lock()
+            .map(|e| e[source_id as usize].as_ref().map_or(0, |f| f.frames))
+            .unwrap_or(0)
     }
 
     fn failed(&self, source_id: u8) -> bool {
@@ -107,7 +125,6 @@ impl FileLogSink {
             files: (0..=255).map(|_| None).collect(),
             written: Vec::new(),
             errors: Arc::clone(&errors),
-            scratch: Vec::with_capacity(64),
         };
         let thread = std::thread::Builder::new()
             .name("axvs-log".into())
@@ -192,6 +209,10 @@ impl LogSink for FileLogSink {
             None => Ok(()),
         }
     }
+
+    fn frames_lost(&self, source_id: u8) -> u64 {
+        self.errors.frames_lost(source_id)
+    }
 }
 
 impl Drop for FileLogSink {
@@ -206,12 +227,76 @@ impl Drop for FileLogSink {
     }
 }
 
+/// One source's open log: the bytes not yet handed to the OS, and where each entry among them ends.
+struct SourceLog {
+    path: PathBuf,
+    file: File,
+    pending: Vec<u8>,
+    /// End offset in `pending` of each entry, and whether it is a frame entry.
+    ends: Vec<(usize, bool)>,
+}
+
+/// Pending bytes of one source beyond which they are handed to the OS at once.
+const PENDING_LIMIT: usize = 64 * 1024;
+
+impl SourceLog {
+    /// Creates the log (never an existing one) and stages its magic.
+    fn create(path: PathBuf) -> Result<Self, String> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => {
+                    format!("refusing to overwrite existing log {}", path.display())
+                }
+                _ => format!("{}: {e}", path.display()),
+            })?;
+        let mut pending = Vec::with_capacity(PENDING_LIMIT);
+        pending.extend_from_slice(MAGIC);
+        Ok(SourceLog {
+            path,
+            file,
+            pending,
+            ends: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, source_id: u8, time_us: u64, payload: &[u8]) {
+        encode_record(source_id, time_us, payload, &mut self.pending);
+        self.ends.push((self.pending.len(), time_us != 0 && payload.is_empty()));
+    }
+
+    /// Hands the pending bytes to the OS. On an error, returns it with the entries (and frame entries) that
+    /// did not get there whole: their count is exact, so a frame is counted saved only if its entry is in
+    /// the file.
+    fn flush(&mut self) -> Result<(), (String, u64, u64)> {
+        let mut done = 0;
+        while done < self.pending.len() {
+            let error = match self.file.write(&self.pending[done..]) {
+                Ok(0) => std::io::Error::from(std::io::ErrorKind::WriteZero),
+                Ok(n) => {
+                    done += n;
+                    continue;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => e,
+            };
+            let cut: Vec<bool> = self.ends.iter().filter(|(end, _)| *end > done).map(|e| e.1).collect();
+            let frames = cut.iter().filter(|frame| **frame).count() as u64;
+            return Err((format!("{}: {error}", self.path.display()), cut.len() as u64, frames));
+        }
+        self.pending.clear();
+        self.ends.clear();
+        Ok(())
+    }
+}
+
 struct Writer {
     dir: PathBuf,
-    files: Vec<Option<BufWriter<File>>>,
+    files: Vec<Option<SourceLog>>,
     written: Vec<PathBuf>,
     errors: Arc<SourceErrors>,
-    scratch: Vec<u8>,
 }
 
 impl Writer {
@@ -231,11 +316,10 @@ impl Writer {
         // Closing: the logs reach the disk itself, not only the OS cache, so a power cut after a
         // recording ended cannot take them.
         for (id, slot) in self.files.iter().enumerate() {
-            if let Some(file) = slot {
-                if let Err(e) = file.get_ref().sync_all() {
-                    let id = id as u8;
-                    let path = self.dir.join(log_file_name(id));
-                    self.errors.set(id, || format!("{}: {e}", path.display()));
+            if let Some(log) = slot {
+                if let Err(e) = log.file.sync_all() {
+                    self.errors
+                        .set(id as u8, 0, 0, || format!("{}: {e}", log.path.display()));
                 }
             }
         }
@@ -249,14 +333,29 @@ impl Writer {
                 time_us,
                 payload,
             } => {
+                let frame = u64::from(time_us != 0 && payload.is_empty());
                 if self.errors.failed(source_id) {
-                    self.errors.set(source_id, String::new);
+                    self.errors.set(source_id, 1, frame, String::new);
                     return;
                 }
-                if let Err(e) = self.write(source_id, time_us, &payload) {
-                    // Its file is dropped: nothing more is written to a log with a hole in it.
-                    self.files[source_id as usize] = None;
-                    self.errors.set(source_id, || e);
+                let index = source_id as usize;
+                if self.files[index].is_none() {
+                    match SourceLog::create(self.dir.join(log_file_name(source_id))) {
+                        Ok(log) => {
+                            self.written.push(log.path.clone());
+                            self.files[index] = Some(log);
+                        }
+                        Err(e) => {
+                            self.errors.set(source_id, 1, frame, || e);
+                            return;
+                        }
+                    }
+                }
+                if let Some(log) = self.files[index].as_mut() {
+                    log.push(source_id, time_us, &payload);
+                    if log.pending.len() >= PENDING_LIMIT {
+                        self.flush_source(index);
+                    }
                 }
             }
             Msg::Flush(reply) => {
@@ -266,46 +365,19 @@ impl Writer {
         }
     }
 
-    fn write(&mut self, source_id: u8, time_us: u64, payload: &[u8]) -> Result<(), String> {
-        let index = source_id as usize;
-        if self.files[index].is_none() {
-            let path = self.dir.join(log_file_name(source_id));
-            let file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .map_err(|e| match e.kind() {
-                    std::io::ErrorKind::AlreadyExists => {
-                        format!("refusing to overwrite existing log {}", path.display())
-                    }
-                    _ => format!("{}: {e}", path.display()),
-                })?;
-            let mut writer = BufWriter::with_capacity(64 * 1024, file);
-            writer
-                .write_all(MAGIC)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            self.files[index] = Some(writer);
-            self.written.push(path);
+    /// Flushes one source; a failed log is closed: nothing more is written to a log with a hole in it.
+    fn flush_source(&mut self, index: usize) {
+        if let Some(log) = self.files[index].as_mut() {
+            if let Err((message, entries, frames)) = log.flush() {
+                self.files[index] = None;
+                self.errors.set(index as u8, entries, frames, || message);
+            }
         }
-        self.scratch.clear();
-        encode_record(source_id, time_us, payload, &mut self.scratch);
-        if let Some(file) = self.files[index].as_mut() {
-            file.write_all(&self.scratch)
-                .map_err(|e| format!("{}: {e}", self.dir.join(log_file_name(source_id)).display()))?;
-        }
-        Ok(())
     }
 
     fn flush_all(&mut self) {
-        for (id, slot) in self.files.iter_mut().enumerate() {
-            if let Some(file) = slot {
-                if let Err(e) = file.flush() {
-                    *slot = None;
-                    let id = id as u8;
-                    let path = self.dir.join(log_file_name(id));
-                    self.errors.set(id, || format!("{}: {e}", path.display()));
-                }
-            }
+        for index in 0..self.files.len() {
+            self.flush_source(index);
         }
     }
 }
@@ -385,16 +457,17 @@ mod tests {
         let errors = SourceErrors::new();
         assert!(!errors.failed(3));
         assert_eq!(errors.all(), None);
-        errors.set(3, || "disk full".into());
-        errors.set(3, || unreachable!("the first message is kept"));
-        errors.set(3, String::new);
+        errors.set(3, 1, 1, || "disk full".into());
+        errors.set(3, 1, 0, || unreachable!("the first message is kept"));
+        errors.set(3, 1, 1, String::new);
+        assert_eq!((errors.frames_lost(3), errors.frames_lost(4)), (2, 0));
         assert!(errors.failed(3) && !errors.failed(4));
         assert_eq!(
             errors.get(3).as_deref(),
             Some("disk full (at least 3 entries not written)")
         );
         assert_eq!(errors.get(4), None);
-        errors.set(9, || "gone".into());
+        errors.set(9, 1, 0, || "gone".into());
         assert_eq!(
             errors.all().as_deref(),
             Some("disk full (at least 3 entries not written); gone (at least 1 entries not written)")

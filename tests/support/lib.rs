@@ -623,7 +623,8 @@ pub fn assert_pts_are_logged(video: &Path, logged: &[u64], what: &str) {
 }
 
 /// The shared check of the invariants for one camera of a report (`../shared/design/architecture.md`):
-/// - accounting: acquired = saved + dropped (saving off, queue full, encoder error), nothing unlogged;
+/// - accounting: acquired = saved + dropped (saving off, queue full, encoder error, log error), nothing
+///   unlogged;
 /// - fidelity: the video decodes cleanly, its frames == the log's frame entries == saved, and each frame's
 ///   PTS is its logged time, strictly increasing.
 ///
@@ -641,7 +642,8 @@ pub fn counts_agree(cam: &serde_json::Value) -> u64 {
     let dropped = &status["dropped"];
     let dropped_total = count(&dropped["saving_off"], "saving_off")
         + count(&dropped["queue_full"], "queue_full")
-        + count(&dropped["encoder_error"], "encoder_error");
+        + count(&dropped["encoder_error"], "encoder_error")
+        + count(&dropped["log_error"], "log_error");
     assert_eq!(
         acquired,
         saved + dropped_total,

@@ -15,6 +15,9 @@ pub struct RecoverArgs {
     /// Where its logs are, when the rig put them elsewhere (`log_dir`); default: the session directory.
     #[arg(long)]
     log_dir: Option<PathBuf>,
+    /// Where to write the archives (when the log's disk is full); default: beside the logs.
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
 }
 
 /// What recovering one camera's log did.
@@ -33,7 +36,8 @@ pub struct Recovered {
 /// Runs the command.
 pub fn run(args: RecoverArgs) -> Result<(), CliError> {
     let log_dir = args.log_dir.as_deref().unwrap_or(&args.session);
-    for recovered in recover_session(&args.session, log_dir)? {
+    let out_dir = args.out_dir.as_deref().unwrap_or(log_dir);
+    for recovered in recover_session(&args.session, log_dir, out_dir)? {
         let Some(archive) = &recovered.archive else {
             outln!(
                 "{}: already has its archive (the run finished); left as it is",
@@ -66,9 +70,9 @@ pub fn run(args: RecoverArgs) -> Result<(), CliError> {
 }
 
 /// Reconciles every raw log in `log_dir` with its videos in `session` and writes each archive
-/// (`<id>_log.npz`) with exactly the frames the videos hold. Logs that already have their archive are left
-/// as they are; nothing is overwritten.
-pub fn recover_session(session: &Path, log_dir: &Path) -> Result<Vec<Recovered>, CliError> {
+/// (`<id>_log.npz`, in `out_dir`) with exactly the frames the videos hold. Logs that already have their
+/// archive are left as they are; nothing is overwritten.
+pub fn recover_session(session: &Path, log_dir: &Path, out_dir: &Path) -> Result<Vec<Recovered>, CliError> {
     let io = |path: &Path| {
         let path = path.display().to_string();
         move |source| CliError::Io { path, source }
@@ -86,46 +90,50 @@ pub fn recover_session(session: &Path, log_dir: &Path) -> Result<Vec<Recovered>,
             axvs_log::file::EXTENSION
         )));
     }
-    let mut recovered = Vec::with_capacity(logs.len());
-    for log in logs {
-        let contents = axvs_log::read_log(&log)?;
-        let source_id = axvs_log::single_source(&contents.entries, &log)?;
-        let archive = log_dir.join(axvs_log::npz::archive_name(source_id));
-        if archive.exists() {
-            recovered.push(Recovered {
-                log,
-                archive: None,
-                runs: Vec::new(),
-                truncated_tail: contents.truncated_tail,
-            });
-            continue;
-        }
-        let mut videos = Vec::new();
-        let reconciled = reconcile(&contents.entries, &log, |run, _| -> Result<_, CliError> {
-            let video = run_video(session, source_id, run);
-            let frames = video
-                .as_deref()
-                .map(|path| {
-                    axvs_encode::video_frame_times(path)
-                        .map(|f| VideoFrames {
-                            times_us: f.times_us,
-                            resolution_us: f.resolution_us,
-                        })
-                        .map_err(|e| CliError::Recording(e.to_string()))
-                })
-                .transpose()?;
-            videos.push(video);
-            Ok(frames)
-        })?;
-        axvs_log::npz::write_archive(&reconciled.entries, &archive)?;
-        recovered.push(Recovered {
-            log,
-            archive: Some(archive),
-            runs: videos.into_iter().zip(reconciled.runs).collect(),
+    std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    logs.into_iter()
+        .map(|log| recover_log(session, &log, out_dir))
+        .collect()
+}
+
+/// Reconciles one raw log with its videos in `session` and writes its archive into `out_dir`, unless the
+/// archive exists.
+pub fn recover_log(session: &Path, log: &Path, out_dir: &Path) -> Result<Recovered, CliError> {
+    let contents = axvs_log::read_log(log)?;
+    let source_id = axvs_log::single_source(&contents.entries, log)?;
+    let archive = out_dir.join(axvs_log::npz::archive_name(source_id));
+    if archive.exists() {
+        return Ok(Recovered {
+            log: log.to_path_buf(),
+            archive: None,
+            runs: Vec::new(),
             truncated_tail: contents.truncated_tail,
         });
     }
-    Ok(recovered)
+    let mut videos = Vec::new();
+    let reconciled = reconcile(&contents.entries, log, |run, _| -> Result<_, CliError> {
+        let video = run_video(session, source_id, run);
+        let frames = video
+            .as_deref()
+            .map(|path| {
+                axvs_encode::video_frame_times(path)
+                    .map(|f| VideoFrames {
+                        times_us: f.times_us,
+                        resolution_us: f.resolution_us,
+                    })
+                    .map_err(|e| CliError::Recording(e.to_string()))
+            })
+            .transpose()?;
+        videos.push(video);
+        Ok(frames)
+    })?;
+    axvs_log::npz::write_archive(&reconciled.entries, &archive)?;
+    Ok(Recovered {
+        log: log.to_path_buf(),
+        archive: Some(archive),
+        runs: videos.into_iter().zip(reconciled.runs).collect(),
+        truncated_tail: contents.truncated_tail,
+    })
 }
 
 /// The video run `run` of source `id` wrote: `<id:03d>.<ext>` for the first, `<id:03d>-<run>.<ext>` after.

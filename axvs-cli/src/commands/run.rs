@@ -18,6 +18,10 @@ use serde::Serialize;
 use super::CliError;
 use crate::backends::Backends;
 use crate::rig::{CameraSpec, Rig};
+use crate::space::MinFreeSpace;
+
+/// How often the disks' free space is checked while recording.
+const SPACE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Arguments of `axvs run`.
 #[derive(Debug, Args)]
@@ -161,6 +165,15 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         ));
     }
     let root = args.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
+    // Not started at all on a disk already below its threshold: the guard would stop it at once.
+    let disks: Vec<PathBuf> = std::iter::once(root.clone()).chain(rig.log_dir.clone()).collect();
+    crate::space::check_space(&disks, rig.min_free_space).map_err(|e| {
+        CliError::Recording(format!(
+            "cannot start: {e}; free some space, or lower min_free_space in the rig"
+        ))
+    })?;
+    let rate: f64 = opened.iter().map(|(spec, _, info, _)| estimated_rate(spec, info)).sum();
+    warn_if_space_runs_out(&disks, rig.min_free_space, rate, duration);
     let given = args.session.as_deref().map(session_name).transpose()?;
     let session_dir = match &given {
         Some(name) => claim_dir(&root, name, false)?,
@@ -222,6 +235,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
 
     // A camera that cannot start ends the run; what did start is still stopped and finished like any run.
     let start_error = cameras.iter_mut().find_map(|c| c.system.start().err());
+    let mut stop_reason = None;
     if start_error.is_none() {
         errln!(
             "axvs: recording {} camera(s) from {} into {}{}",
@@ -233,44 +247,93 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         spawn_key_reader(control_tx);
         let mut display = Display::new(&cameras, args.status_interval);
         let deadline = duration.and_then(|d| Instant::now().checked_add(d));
-        record(&mut cameras, &control_rx, deadline, &mut display, launched);
+        let space = SpaceGuard {
+            dirs: vec![session_dir.clone(), log_dir.clone()],
+            min: rig.min_free_space,
+        };
+        stop_reason = record(&mut cameras, &control_rx, deadline, &mut display, launched, &space);
         display.finish();
     }
     if let Some(mut handle) = preview {
         handle.close();
     }
     let reports = stop_all(&mut cameras);
-    let finished = finish(
-        rig,
-        session_dir,
-        log_dir,
-        &sink,
-        cameras,
-        reports,
-        args.report.as_deref(),
-    );
+    let dirs = SessionDirs {
+        session: session_dir,
+        log: log_dir,
+    };
+    let finished = finish(rig, dirs, &sink, cameras, reports, args.report.as_deref(), stop_reason);
     match start_error {
         Some(e) => Err(e.into()),
         None => finished,
     }
 }
 
-/// Waits for the end of the recording while keeping the status display fresh.
+/// Where a run's files go.
+struct SessionDirs {
+    /// Videos.
+    session: PathBuf,
+    /// Logs, manifest and archives (the session directory unless the rig has a `log_dir`).
+    log: PathBuf,
+}
+
+/// The disks a run writes to, and the free space they keep.
+struct SpaceGuard {
+    dirs: Vec<PathBuf>,
+    min: MinFreeSpace,
+}
+
+/// A camera's estimated bytes per second on disk. Compressed rates vary with the picture: a tenth of the raw
+/// rate for lossy codecs and half for FFV1, so that the estimate errs on the side of warning.
+fn estimated_rate(spec: &CameraSpec, info: &CameraInfo) -> f64 {
+    let share = if spec.encoder.codec == axvs_encode::Codec::Ffv1 {
+        0.5
+    } else {
+        0.1
+    };
+    info.frame_size() as f64 * info.fps * share
+}
+
+/// Warns when writing `rate` bytes/s would fill a disk down to its threshold within the run (or within ten
+/// minutes when the run has no duration).
+fn warn_if_space_runs_out(disks: &[PathBuf], min: MinFreeSpace, rate: f64, duration: Option<Duration>) {
+    let horizon = duration.unwrap_or(Duration::from_secs(600));
+    for dir in disks {
+        let Ok(space) = crate::space::disk_space(dir) else {
+            continue;
+        };
+        let room = space.free.saturating_sub(min.bytes_of(space.total)) as f64;
+        if rate * horizon.as_secs_f64() > room {
+            errln!(
+                "axvs: warning: {} has room for about {:.0} s of recording at the rig's estimated {} /s; \
+                 recording stops cleanly when it holds less than min_free_space ({min})",
+                dir.display(),
+                room / rate,
+                crate::space::megabytes(rate as u64),
+            );
+        }
+    }
+}
+
+/// Waits for the end of the recording while keeping the status display fresh; returns why it stopped
+/// early, when a disk ran low.
 fn record(
     cameras: &mut [Running],
     control: &Receiver<Control>,
     deadline: Option<Instant>,
     display: &mut Display,
     launched: Instant,
-) {
+    space: &SpaceGuard,
+) -> Option<String> {
     let tick = Duration::from_millis(200);
+    let mut space_checked = Instant::now();
     loop {
         let wait = match deadline {
             Some(d) => d.saturating_duration_since(Instant::now()).min(tick),
             None => tick,
         };
         match control.recv_timeout(wait) {
-            Ok(Control::Quit) => return,
+            Ok(Control::Quit) => return None,
             Ok(Control::StartSaving) => cameras.iter().for_each(|c| c.system.start_saving()),
             Ok(Control::StopSaving) => cameras.iter().for_each(|c| c.system.stop_saving()),
             Err(_) => {}
@@ -313,16 +376,24 @@ fn record(
         display.update(&statuses);
         if statuses.iter().all(|s| s.state == SystemState::Failed) {
             display.warn("every camera failed; stopping");
-            return;
+            return None;
         }
         if statuses
             .iter()
             .all(|s| matches!(s.state, SystemState::Failed | SystemState::Ended))
         {
-            return;
+            return None;
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return;
+            return None;
+        }
+        if space_checked.elapsed() >= SPACE_CHECK_INTERVAL {
+            space_checked = Instant::now();
+            if let Err(low) = crate::space::check_space(&space.dirs, space.min) {
+                let reason = format!("recording stopped early: {low}");
+                display.warn(&format!("{reason}; finalizing the files"));
+                return Some(reason);
+            }
         }
     }
 }
@@ -372,14 +443,17 @@ fn empty_status() -> SystemStatus {
 /// Closes the log, exports archives, prints the summary, writes the report.
 fn finish(
     rig: Rig,
-    session_dir: PathBuf,
-    log_dir: PathBuf,
+    SessionDirs {
+        session: session_dir,
+        log: log_dir,
+    }: SessionDirs,
     sink: &FileLogSink,
     cameras: Vec<Running>,
     reports: Vec<StopReport>,
     report_path: Option<&Path>,
+    stop_reason: Option<String>,
 ) -> Result<(), CliError> {
-    let mut failures: Vec<String> = Vec::new();
+    let mut failures: Vec<String> = stop_reason.into_iter().collect();
     if let Err(e) = sink.close() {
         failures.push(format!("timestamp log: {e}"));
     }
@@ -397,26 +471,34 @@ fn finish(
     for (cam, report) in cameras.iter().zip(reports) {
         let s = &report.status;
         let log = sink.log_path(cam.spec.id);
-        let archive = if log.exists() {
-            match npz::export_log(&log, &log_dir) {
-                Ok(path) => Some(path),
-                Err(e) => {
-                    failures.push(format!("camera {} '{}': archive: {e}", cam.spec.id, cam.spec.name));
-                    None
-                }
-            }
-        } else {
-            None
+        // A camera whose log failed has frames in its video without an entry: its archive is reconciled
+        // with the video (as `axvs recover` does), so that it holds exactly the video's frames.
+        let archived = match (log.exists(), s.unlogged > 0) {
+            (false, _) => Ok(None),
+            (true, false) => npz::export_log(&log, &log_dir).map(Some).map_err(CliError::from),
+            (true, true) => super::recover::recover_log(&session_dir, &log, &log_dir).map(|r| r.archive),
         };
+        let archive = archived.unwrap_or_else(|e| {
+            failures.push(format!(
+                "camera {} '{}': archive: {e} (`axvs recover {}` writes it later, with --out-dir if this disk is full)",
+                cam.spec.id,
+                cam.spec.name,
+                session_dir.display()
+            ));
+            None
+        });
         let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
         failures.extend(errors.iter().cloned());
         outln!(
-            "{:<4} {:<16} {:>9} {:>9} {:>11} {:>10} {:>10}  {}",
+            "{:<4} {:<16} {:>9} {:>9} {:>15} {:>10} {:>10}  {}",
             format!("{:03}", s.id),
             s.name,
             s.acquired,
             s.saved,
-            format!("{}/{}", s.dropped.queue_full, s.dropped.encoder_error),
+            format!(
+                "{}/{}/{}",
+                s.dropped.queue_full, s.dropped.encoder_error, s.dropped.log_error
+            ),
             s.dropped.saving_off,
             s.camera_lost,
             report
@@ -457,11 +539,15 @@ fn finish(
             failures.push(format!("report {}: {e}", path.display()));
         }
     }
+    // The first failure is the error line; the others are printed above it, each in full.
+    for more in failures.iter().skip(1) {
+        errln!("axvs: also: {more}");
+    }
     match failures.len() {
         0 => Ok(()),
         1 => Err(CliError::Recording(failures.remove(0))),
         n => Err(CliError::Recording(format!(
-            "{} (and {} more errors)",
+            "{} (and {} more errors, above)",
             failures[0],
             n - 1
         ))),

@@ -1,0 +1,181 @@
+//! Free disk space: the rig's threshold, and the check before and while recording.
+//!
+//! Recording stops cleanly (files finalized) before a disk fills, as Motif does at 94 %: a full disk tears
+//! the last fragment of a video and loses log entries.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+/// The default threshold: 6 % of the disk free (Motif stops recording at 94 % full).
+pub const DEFAULT_MIN_FREE_SPACE: MinFreeSpace = MinFreeSpace::Percent(6.0);
+
+/// The least free space a disk holding recordings must keep: `"6%"` of the disk, or a size (`"500MB"`,
+/// `"2GiB"`); `"0"` turns the guard off.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum MinFreeSpace {
+    /// A share of the disk's size, in percent.
+    Percent(f64),
+    /// A number of bytes.
+    Bytes(u64),
+}
+
+impl Default for MinFreeSpace {
+    fn default() -> Self {
+        DEFAULT_MIN_FREE_SPACE
+    }
+}
+
+impl MinFreeSpace {
+    /// The threshold in bytes on a disk of `total` bytes.
+    pub fn bytes_of(self, total: u64) -> u64 {
+        match self {
+            MinFreeSpace::Percent(p) => (total as f64 * p / 100.0).ceil() as u64,
+            MinFreeSpace::Bytes(b) => b,
+        }
+    }
+}
+
+impl fmt::Display for MinFreeSpace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MinFreeSpace::Percent(p) => write!(f, "{p}%"),
+            MinFreeSpace::Bytes(b) => write!(f, "{}", megabytes(*b)),
+        }
+    }
+}
+
+impl FromStr for MinFreeSpace {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("min_free_space '{s}': give a share of the disk (\"6%\") or a size (\"500MB\", \"2GiB\")");
+        let text = s.trim();
+        if let Some(percent) = text.strip_suffix('%') {
+            let p: f64 = percent.trim().parse().map_err(|_| bad())?;
+            return if (0.0..100.0).contains(&p) {
+                Ok(MinFreeSpace::Percent(p))
+            } else {
+                Err(format!(
+                    "min_free_space '{s}': a share must be at least 0 % and below 100 %"
+                ))
+            };
+        }
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let number: f64 = number.parse().map_err(|_| bad())?;
+        let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1.0,
+            "kb" => 1e3,
+            "mb" => 1e6,
+            "gb" => 1e9,
+            "tb" => 1e12,
+            "kib" => 1024.0,
+            "mib" => 1024.0 * 1024.0,
+            "gib" => 1024.0 * 1024.0 * 1024.0,
+            "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+            _ => return Err(bad()),
+        };
+        Ok(MinFreeSpace::Bytes((number * scale).round() as u64))
+    }
+}
+
+impl TryFrom<String> for MinFreeSpace {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+/// Free and total bytes of the file system holding a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiskSpace {
+    /// Bytes an unprivileged process may still write.
+    pub free: u64,
+    /// Size of the file system.
+    pub total: u64,
+}
+
+/// The space of the file system holding `path`, or the nearest folder above it that exists.
+pub fn disk_space(path: &Path) -> std::io::Result<DiskSpace> {
+    let existing = path.ancestors().find(|p| p.exists()).unwrap_or(Path::new("."));
+    let stat = rustix::fs::statvfs(existing)?;
+    Ok(DiskSpace {
+        free: stat.f_bavail.saturating_mul(stat.f_frsize),
+        total: stat.f_blocks.saturating_mul(stat.f_frsize),
+    })
+}
+
+/// A disk below its threshold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} has {} free, below the {} kept free (min_free_space = \"{setting}\")", dir.display(), megabytes(*free), megabytes(*threshold))]
+pub struct LowSpace {
+    /// The folder whose disk is low.
+    pub dir: PathBuf,
+    /// Its free bytes.
+    pub free: u64,
+    /// The threshold, in bytes.
+    pub threshold: u64,
+    /// The setting it comes from.
+    pub setting: String,
+}
+
+/// Checks that each of `dirs` has more free space than `min` asks; the first that does not is the error.
+/// A disk whose space cannot be read is not a reason to stop (the writes themselves will tell).
+pub fn check_space(dirs: &[PathBuf], min: MinFreeSpace) -> Result<(), LowSpace> {
+    for dir in dirs {
+        if let Ok(space) = disk_space(dir) {
+            let threshold = min.bytes_of(space.total);
+            if space.free < threshold || (threshold > 0 && space.free == 0) {
+                return Err(LowSpace {
+                    dir: dir.clone(),
+                    free: space.free,
+                    threshold,
+                    setting: min.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `1234567` as `1.2 MB`.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_parse_as_shares_or_sizes() {
+        assert_eq!("6%".parse(), Ok(MinFreeSpace::Percent(6.0)));
+        assert_eq!(" 2.5 % ".parse(), Ok(MinFreeSpace::Percent(2.5)));
+        assert_eq!("500MB".parse(), Ok(MinFreeSpace::Bytes(500_000_000)));
+        assert_eq!("1 GiB".parse(), Ok(MinFreeSpace::Bytes(1 << 30)));
+        assert_eq!("0".parse(), Ok(MinFreeSpace::Bytes(0)));
+        for bad in ["", "lots", "5 parsecs", "100%", "-1%", "MB"] {
+            let err = bad.parse::<MinFreeSpace>().expect_err(bad);
+            assert!(err.contains(&format!("'{bad}'")), "{err}");
+        }
+        assert_eq!(MinFreeSpace::Percent(6.0).bytes_of(1_000_000), 60_000);
+        assert_eq!(MinFreeSpace::default(), DEFAULT_MIN_FREE_SPACE);
+    }
+
+    #[test]
+    fn a_disk_below_the_threshold_is_named_with_its_figures() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let here = vec![dir.path().join("not/yet/made")];
+        check_space(&here, MinFreeSpace::Bytes(0)).expect("no threshold");
+        let err = check_space(&here, MinFreeSpace::Bytes(u64::MAX)).expect_err("no disk is that large");
+        assert_eq!(err.dir, here[0]);
+        assert!(err.to_string().contains("kept free (min_free_space = \""), "{err}");
+        let space = disk_space(&here[0]).expect("space");
+        assert!(space.free <= space.total && space.total > 0, "{space:?}");
+    }
+}
