@@ -198,6 +198,12 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
             "invalid type: map, expected a string",
             ":2:9",
         ),
+        (
+            "yuv420p with an odd width (caught before recording, by check as by run)",
+            "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\nwidth = 321\n".into(),
+            "camera 1 'a': yuv420p needs an even width and height, the camera gives 321x480",
+            ":1:1",
+        ),
     ]
 }
 
@@ -275,6 +281,37 @@ fn a_device_or_directory_given_as_a_rig_is_refused_at_once() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(&format!("{path}: not a regular file")), "{path}: {err}");
     }
+}
+
+#[test]
+fn a_rig_whose_frame_buffers_do_not_fit_in_memory_is_refused_by_check_and_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "huge.toml",
+        "queue_depth = 100000\n[[camera]]\nid = 1\nname = \"uhd\"\nbackend = \"synthetic\"\nwidth = 3840\n\
+         height = 2160\npixel_format = \"bgr8\"\n",
+    );
+    for command in ["check", "run"] {
+        let out = axvs()
+            .arg(command)
+            .args(if command == "run" { &["-o"][..] } else { &[][..] })
+            .args(if command == "run" { vec![dir.path().join("out")] } else { vec![] })
+            .arg(&rig)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run axvs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(
+            err.contains("the rig's frame buffers need up to 2488.42 GB (camera 1 'uhd': 100004 buffers x 24.9 MB)")
+                && err.contains("available")
+                && err.contains("lower queue_depth"),
+            "{command}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{command}: {err}");
+    }
+    assert!(!dir.path().join("out").exists(), "nothing recorded");
 }
 
 #[test]

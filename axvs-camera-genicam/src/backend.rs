@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axvs_core::{
-    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, DiscoveredCamera,
+    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, DiscoveredCamera, FrameShape,
     GenicamSettings, SettingsError,
 };
 
@@ -58,6 +58,15 @@ impl CameraConfig for GenicamConfig {
 
     fn camera(&self) -> Box<dyn Camera> {
         Box::new(GenicamCamera::new(self.clone()))
+    }
+
+    fn declared_shape(&self) -> Option<FrameShape> {
+        let s = &self.settings;
+        Some(FrameShape {
+            width: s.width?,
+            height: s.height?,
+            pixel_format: s.pixel_format?.frame_format(),
+        })
     }
 }
 

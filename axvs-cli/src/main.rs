@@ -27,6 +27,7 @@ macro_rules! errln {
 
 mod backends;
 mod commands;
+mod memory;
 mod rig;
 mod space;
 

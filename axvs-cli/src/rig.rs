@@ -31,12 +31,13 @@ use std::path::{Path, PathBuf};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axvs_core::{BackendSettings, CameraConfig, OverflowPolicy, Positive, SettingsError};
+use axvs_core::{BackendSettings, CameraConfig, FrameShape, OverflowPolicy, Positive, SettingsError, SystemConfig};
 use axvs_encode::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::backends::Backends;
+use crate::memory::CameraMemory;
 use crate::space::MinFreeSpace;
 
 /// The rig that `axvs run` uses without a file, and that `rigs/demo.toml` holds.
@@ -209,6 +210,28 @@ pub struct CameraSpec {
     pub location: String,
 }
 
+impl CameraSpec {
+    /// The video system settings of this camera.
+    pub fn system_config(&self, saving: bool) -> SystemConfig {
+        SystemConfig {
+            id: self.id,
+            name: self.name.clone(),
+            queue_depth: self.queue_depth,
+            overflow: self.overflow,
+            saving,
+        }
+    }
+
+    /// Its frame buffers, for the memory check, once the frames' shape is known.
+    pub fn memory(&self, shape: &FrameShape) -> CameraMemory {
+        CameraMemory {
+            label: format!("camera {} '{}'", self.id, self.name),
+            buffers: self.system_config(true).frame_buffers(),
+            frame_bytes: shape.frame_size(),
+        }
+    }
+}
+
 struct Locator<'a> {
     file: &'a str,
     text: &'a str,
@@ -351,6 +374,10 @@ impl Rig {
                 };
                 loc.error(Some(span), message)
             })?;
+            if let Some(shape) = camera.declared_shape() {
+                axvs_encode::check_frames(&encoder, &shape)
+                    .map_err(|e| loc.error(Some(table.span()), format!("camera {id} '{name}': {e}")))?;
+            }
             cameras.push(CameraSpec {
                 id,
                 name,

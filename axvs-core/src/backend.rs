@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::{Camera, CameraError};
+use crate::{Camera, CameraError, FrameShape};
 
 /// One camera table's backend keys (everything but the keys the rig itself uses).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -203,6 +203,13 @@ pub trait CameraConfig: Send + Sync + fmt::Debug {
 
     /// A new camera with these settings, not yet opened.
     fn camera(&self) -> Box<dyn Camera>;
+
+    /// The frames the camera will deliver, when the settings fix them without opening the device (width,
+    /// height and pixel format all given): `axvs check` then checks the encoder and the memory against
+    /// them, as `run` does once the camera is open. `None` (the default) when only the device can tell.
+    fn declared_shape(&self) -> Option<FrameShape> {
+        None
+    }
 }
 
 /// A backend name given twice.

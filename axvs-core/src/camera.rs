@@ -22,6 +22,39 @@ pub struct CameraInfo {
 impl CameraInfo {
     /// Bytes of one frame.
     pub fn frame_size(&self) -> usize {
+        self.shape().frame_size()
+    }
+
+    /// The frames' size and layout.
+    pub fn shape(&self) -> FrameShape {
+        FrameShape {
+            width: self.width,
+            height: self.height,
+            pixel_format: self.pixel_format,
+        }
+    }
+}
+
+/// The size and layout of a camera's frames.
+///
+/// ```
+/// use axvs_core::{FrameShape, PixelFormat};
+/// let shape = FrameShape { width: 640, height: 480, pixel_format: PixelFormat::Bgr8 };
+/// assert_eq!(shape.frame_size(), 640 * 480 * 3);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameShape {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Pixel layout.
+    pub pixel_format: PixelFormat,
+}
+
+impl FrameShape {
+    /// Bytes of one frame.
+    pub fn frame_size(&self) -> usize {
         self.pixel_format.frame_size(self.width, self.height)
     }
 }

@@ -45,7 +45,7 @@ pub use backend::{
     BackendRegistry, BackendSettings, CameraBackend, CameraConfig, DiscoverOptions, DiscoveredCamera, DuplicateBackend,
     SettingsError,
 };
-pub use camera::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
+pub use camera::{Camera, CameraError, CameraIdentity, CameraInfo, FrameShape, GrabInfo};
 pub use encoder::{EncodeSummary, Encoder, EncoderError, EncoderFactory};
 pub use files::{read_regular_file, read_text_file, write_yaml_document, MAX_TEXT_FILE_BYTES};
 pub use frame::{Frame, FrameMeta, FramePool, PoolBuffer};

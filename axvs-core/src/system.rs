@@ -70,6 +70,12 @@ pub struct SystemConfig {
 }
 
 impl SystemConfig {
+    /// Frame buffers the system allocates when it starts: the queue, plus the frames being grabbed and
+    /// encoded and slack for previews. Times the frame size, the most memory its frames can take.
+    pub fn frame_buffers(&self) -> usize {
+        self.queue_depth.max(1) + POOL_SLACK
+    }
+
     /// Defaults: queue of 32 frames, drop the newest frame on overflow, saving on at start.
     pub fn new(id: u8, name: impl Into<String>) -> Self {
         SystemConfig {
@@ -374,11 +380,11 @@ impl VideoSystem {
         }
         let info = self.open()?;
         let depth = self.config.queue_depth.max(1);
+        let buffers = self.config.frame_buffers();
         // Allocated before anything starts, so a rig asking for more memory than there is fails cleanly.
-        let pool = FramePool::try_new(depth + POOL_SLACK, info.frame_size()).map_err(|e| {
+        let pool = FramePool::try_new(buffers, info.frame_size()).map_err(|e| {
             self.shared.thread_error(format!(
-                "cannot allocate {} frame buffers of {} bytes: {e}; lower queue_depth",
-                depth + POOL_SLACK,
+                "cannot allocate {buffers} frame buffers of {} bytes: {e}; lower queue_depth",
                 info.frame_size()
             ))
         })?;
@@ -1318,7 +1324,12 @@ mod tests {
             paced: false,
             ..Default::default()
         });
-        let mut system = VideoSystem::new(SystemConfig::new(13, "t"), Box::new(camera), None, Arc::new(Unflushable));
+        let mut system = VideoSystem::new(
+            SystemConfig::new(13, "t"),
+            Box::new(camera),
+            None,
+            Arc::new(Unflushable),
+        );
         let err = system.start().expect_err("no onset, no start");
         assert!(err.to_string().contains("read-only file system"), "{err}");
         assert!(!system.is_running());

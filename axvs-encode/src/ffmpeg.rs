@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, PixelFormat};
+use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, FrameShape, PixelFormat};
 use ff::format::Pixel;
 use ff::{ffi, Dictionary, Rational};
 use ffmpeg_next as ff;
@@ -124,6 +124,20 @@ pub fn check_settings(settings: &EncoderSettings) -> Result<(), EncodeError> {
                 codec.name()
             ))
         })?;
+    }
+    Ok(())
+}
+
+/// Checks that these settings can encode frames of `shape`, as the encoder will when the camera starts: so
+/// that a rig is refused before anything is recorded.
+pub fn check_frames(settings: &EncoderSettings, shape: &FrameShape) -> Result<(), EncodeError> {
+    if settings.pixel_format == OutputPixelFormat::Yuv420p
+        && (!shape.width.is_multiple_of(2) || !shape.height.is_multiple_of(2))
+    {
+        return Err(EncodeError::Unsupported(format!(
+            "yuv420p needs an even width and height, the camera gives {}x{}",
+            shape.width, shape.height
+        )));
     }
     Ok(())
 }
@@ -415,14 +429,7 @@ impl FfmpegEncoder {
         // The GPU was probed when the factory was made; opening the real encoder below tells the rest.
         let codec = usable_codec(settings)?;
         let out_pixel = output_pixel(settings.pixel_format);
-        if settings.pixel_format == OutputPixelFormat::Yuv420p
-            && (!camera.width.is_multiple_of(2) || !camera.height.is_multiple_of(2))
-        {
-            return Err(EncodeError::Unsupported(format!(
-                "yuv420p needs an even width and height, the camera gives {}x{}",
-                camera.width, camera.height
-            )));
-        }
+        check_frames(settings, &camera.shape())?;
         if path.exists() {
             return Err(EncodeError::Exists(path.to_path_buf()));
         }

@@ -30,6 +30,8 @@ mod probe;
 mod settings;
 
 pub use error::EncodeError;
-pub use ffmpeg::{available_encoders, check_settings, FfmpegEncoder, FfmpegEncoderFactory, FLUSH_INTERVAL};
+pub use ffmpeg::{
+    available_encoders, check_frames, check_settings, FfmpegEncoder, FfmpegEncoderFactory, FLUSH_INTERVAL,
+};
 pub use probe::{video_frame_times, VideoFrameTimes};
 pub use settings::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};

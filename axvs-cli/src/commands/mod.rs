@@ -70,6 +70,14 @@ pub fn check(path: &Path) -> Result<(), CliError> {
         rig.cameras.len(),
         rig.output_dir.display()
     );
+    let declared: Vec<_> = rig
+        .cameras
+        .iter()
+        .filter_map(|cam| cam.camera.declared_shape().map(|shape| cam.memory(&shape)))
+        .collect();
+    if let Some(available) = crate::memory::available_memory() {
+        crate::memory::check_memory(&declared, available).map_err(CliError::Argument)?;
+    }
     for cam in &rig.cameras {
         let e = &cam.encoder;
         outln!(

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axvs_core::{
-    CameraInfo, FrameMailbox, StopReport, SystemConfig, SystemEvent, SystemState, SystemStatus, VideoSystem,
-};
+use axvs_core::{CameraInfo, FrameMailbox, StopReport, SystemEvent, SystemState, SystemStatus, VideoSystem};
 use axvs_encode::FfmpegEncoderFactory;
 use axvs_log::{manifest, npz, FileLogSink};
 use clap::Args;
@@ -159,6 +157,21 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         opened.push((spec, camera, info, preview));
     }
 
+    // What the cameras turned out to deliver must suit their encoders and fit in memory, before any file
+    // is made.
+    let mut memory = Vec::with_capacity(opened.len());
+    for (spec, _, info, _) in &opened {
+        axvs_encode::check_frames(&spec.encoder, &info.shape()).map_err(|e| {
+            CliError::Argument(format!(
+                "camera {} '{}': {e} (camera defined at {})",
+                spec.id, spec.name, spec.location
+            ))
+        })?;
+        memory.push(spec.memory(&info.shape()));
+    }
+    if let Some(available) = crate::memory::available_memory() {
+        crate::memory::check_memory(&memory, available).map_err(CliError::Argument)?;
+    }
     if control_rx.try_recv() == Ok(Control::Quit) {
         return Err(CliError::Recording(
             "interrupted before recording started; nothing was written".into(),
@@ -198,13 +211,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         manifest::register(&log_dir, spec.id, &spec.name)?;
         let factory = FfmpegEncoderFactory::new(spec.encoder.clone(), &session_dir)
             .map_err(|e| CliError::Recording(format!("camera {} '{}': {e}", spec.id, spec.name)))?;
-        let config = SystemConfig {
-            id: spec.id,
-            name: spec.name.clone(),
-            queue_depth: spec.queue_depth,
-            overflow: spec.overflow,
-            saving: !args.no_save,
-        };
+        let config = spec.system_config(!args.no_save);
         let system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
         if let Some(mailbox) = &preview {
             previews.push((spec, Arc::clone(mailbox), info.clone()));

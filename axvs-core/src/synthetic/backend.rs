@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::{DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_WIDTH, MIN_SIZE};
 use crate::{
     BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
-    PixelFormat, Positive, SettingsError, SyntheticCamera, SyntheticConfig,
+    FrameShape, PixelFormat, Positive, SettingsError, SyntheticCamera, SyntheticConfig,
 };
 
 /// The built-in synthetic camera backend (`synthetic`): needs no hardware.
@@ -85,6 +85,14 @@ impl CameraConfig for SyntheticConfig {
 
     fn camera(&self) -> Box<dyn Camera> {
         Box::new(SyntheticCamera::new(self.clone()))
+    }
+
+    fn declared_shape(&self) -> Option<FrameShape> {
+        Some(FrameShape {
+            width: self.width,
+            height: self.height,
+            pixel_format: self.pixel_format,
+        })
     }
 }
 
