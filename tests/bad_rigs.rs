@@ -296,7 +296,11 @@ fn a_rig_whose_frame_buffers_do_not_fit_in_memory_is_refused_by_check_and_run() 
         let out = axvs()
             .arg(command)
             .args(if command == "run" { &["-o"][..] } else { &[][..] })
-            .args(if command == "run" { vec![dir.path().join("out")] } else { vec![] })
+            .args(if command == "run" {
+                vec![dir.path().join("out")]
+            } else {
+                vec![]
+            })
             .arg(&rig)
             .stdin(Stdio::null())
             .output()

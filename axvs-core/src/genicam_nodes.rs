@@ -40,13 +40,13 @@ impl GenicamConfiguration {
     pub fn read(path: &Path) -> Result<Self, NodeError> {
         check_yaml_name(path)?;
         let text = crate::read_text_file(path).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
-        serde_yaml::from_str(&text).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
+        serde_saphyr::from_str(&text).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
     }
 
     /// Writes the file (replaced atomically), with YAML document markers like the original.
     pub fn write(&self, path: &Path) -> Result<(), NodeError> {
         check_yaml_name(path)?;
-        let body = serde_yaml::to_string(self).map_err(|e| NodeError::File(e.to_string()))?;
+        let body = serde_saphyr::to_string(self).map_err(|e| NodeError::File(e.to_string()))?;
         crate::write_yaml_document(path, &body).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
     }
 }

@@ -28,7 +28,7 @@ pub struct ManifestSource {
 /// Reads a manifest.
 pub fn read(path: &Path) -> Result<CameraManifest, LogFileError> {
     let text = axvs_core::read_text_file(path).map_err(LogFileError::io(path))?;
-    serde_yaml::from_str(&text).map_err(|e| LogFileError::Manifest {
+    serde_saphyr::from_str(&text).map_err(|e| LogFileError::Manifest {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
@@ -50,7 +50,7 @@ pub fn register(log_dir: &Path, id: u8, name: &str) -> Result<PathBuf, LogFileEr
             name: name.to_string(),
         }),
     }
-    let body = serde_yaml::to_string(&manifest).map_err(|e| LogFileError::Manifest {
+    let body = serde_saphyr::to_string(&manifest).map_err(|e| LogFileError::Manifest {
         path: path.clone(),
         reason: e.to_string(),
     })?;
