@@ -11,7 +11,7 @@ use axvs_encode::FLUSH_INTERVAL;
 use axvs_log::{npz, read_log, timestamps};
 use axvs_tests::{
     assert_pts_are_logged, assert_pts_equal_logged, axvs, counts_agree, decode_errors, ffprobe_frame_count,
-    ffprobe_frame_pts, python_numpy, read_report, rig_command, run_rig, wait_until, write_rig,
+    ffprobe_frame_pts, python_numpy, read_report, rig_command, run_rig, us_in_time_base, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -305,6 +305,57 @@ fn a_killed_mp4_recording_loses_at_most_its_last_flush_interval_and_the_encoders
     // Before the encoder has put out a frame, around the first fragments, and well into the recording.
     for entries in [3, 10, 20, 35, 60, 90, 160] {
         kill_and_check(&kill_rig("h264", "mp4"), "mp4", entries);
+    }
+}
+
+#[test]
+fn a_killed_mov_recording_loses_at_most_its_last_flush_interval_and_the_encoders_delay() {
+    for entries in [3, 60] {
+        kill_and_check(&kill_rig("ffv1", "mov"), "mov", entries);
+    }
+}
+
+/// An unpaced camera delivers frames less than a millisecond apart. MP4 and QuickTime keep every logged
+/// time exactly (µs); Matroska keeps each rounded to the millisecond (FFmpeg's Matroska muxer has no finer
+/// scale), so neighbours may share one: still one frame per entry, in order.
+#[test]
+fn a_fast_cameras_times_are_exact_in_mp4_and_mov_and_rounded_to_the_ms_in_mkv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rig = String::from("queue_depth = 256\noverflow = \"block\"\n");
+    for (id, codec, container) in [(1, "h264", "mp4"), (2, "ffv1", "mov"), (3, "ffv1", "mkv")] {
+        rig += &format!(
+            "[[camera]]\nid = {id}\nname = \"{container}\"\nbackend = \"synthetic\"\nwidth = 64\nheight = 32\n\
+             pixel_format = \"mono8\"\npaced = false\nframes = 3000\n[camera.encoder]\ncodec = \"{codec}\"\n\
+             container = \"{container}\"\npixel_format = \"gray\"\npreset = 1\n"
+        );
+    }
+    let rig = write_rig(dir.path(), "fast.toml", &rig);
+    let (code, stderr, report) = run_rig(dir.path(), &rig, "fast", &["--duration", "60"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = report.expect("report");
+    for cam in report["cameras"].as_array().expect("cameras") {
+        let id = cam["status"]["id"].as_u64().expect("id");
+        let video = Path::new(cam["video"].as_str().expect("video"));
+        let log = read_log(Path::new(cam["log"].as_str().expect("log"))).expect("log");
+        let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+        assert_eq!(logged.len(), 3000, "camera {id}: every frame saved");
+        let sub_ms = logged.windows(2).filter(|w| w[1] - w[0] < 1000).count();
+        assert!(
+            sub_ms > 100,
+            "camera {id}: the test needs frames less than a ms apart ({sub_ms})"
+        );
+        if id == 3 {
+            let pts = ffprobe_frame_pts(video);
+            let expected: Vec<i64> = logged.iter().map(|&t| us_in_time_base(t, (1, 1000))).collect();
+            assert_eq!(
+                pts, expected,
+                "camera {id}: Matroska PTS are the logged times rounded to the ms"
+            );
+            assert!(pts.windows(2).all(|w| w[0] <= w[1]), "camera {id}: in order");
+        } else {
+            // Exact, distinct and increasing: the shared invariant check.
+            counts_agree(cam);
+        }
     }
 }
 

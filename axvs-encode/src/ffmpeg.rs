@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
+use std::time::Duration;
 
 use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame, FrameShape, PixelFormat};
 use ff::format::Pixel;
@@ -17,7 +18,7 @@ const TIME_BASE: Rational = Rational(1, 1_000_000);
 const FIRST_FRAGMENTS: u64 = 3;
 /// The longest muxed frames wait before they reach the file (an MP4 fragment or a Matroska cluster closes):
 /// with the frames still inside the encoder, what a killed recording can lose.
-pub const FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Every FFmpeg encoder axvs can drive.
 const KNOWN_ENCODERS: [&str; 7] = [
@@ -175,7 +176,8 @@ fn usable_codec(settings: &EncoderSettings) -> Result<ff::Codec, EncodeError> {
     }
     if settings.codec == Codec::Ffv1 && settings.container() == Container::Mp4 {
         return Err(EncodeError::Unsupported(
-            "FFV1 cannot be stored in MP4; use container = \"mkv\"".into(),
+            "FFV1 cannot be stored in MP4; use container = \"mov\" (exact µs times, the default for FFV1) or \"mkv\""
+                .into(),
         ));
     }
     Ok(codec)
@@ -540,7 +542,7 @@ impl FfmpegEncoder {
         // Hand every packet to the OS at once, so a killed process leaves what it encoded in the file.
         header.set("flush_packets", "1");
         match container {
-            Container::Mp4 => {
+            Container::Mp4 | Container::Mov => {
                 // A fragment ends at every keyframe and at least every FLUSH_INTERVAL. The moov waits for
                 // the first fragment so that its edit list can undo the B-frame decode delay, in a µs movie
                 // timescale: PTS stay exactly the acquisition times. The first fragments close at every
@@ -653,7 +655,7 @@ impl FfmpegEncoder {
     /// FLUSH_INTERVAL.
     fn settle_fragments(&mut self) -> Result<(), EncodeError> {
         let (option, value) = match self.container {
-            Container::Mp4 => (c"frag_duration", FLUSH_INTERVAL.as_micros().to_string()),
+            Container::Mp4 | Container::Mov => (c"frag_duration", FLUSH_INTERVAL.as_micros().to_string()),
             Container::Mkv => (c"cluster_time_limit", FLUSH_INTERVAL.as_millis().to_string()),
         };
         let value = std::ffi::CString::new(value).unwrap_or_default();

@@ -224,24 +224,30 @@ impl fmt::Display for OutputPixelFormat {
     }
 }
 
-/// File container. Both are written so that a killed recording stays playable.
+/// File container. Each is written so that a killed recording stays playable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Container {
-    /// Fragmented MP4 (`.mp4`): a fragment at every keyframe and at least every `FLUSH_INTERVAL`.
+    /// Fragmented MP4 (`.mp4`): a fragment at every keyframe and at least every `FLUSH_INTERVAL`; times in
+    /// µs, exactly the logged ones.
     Mp4,
-    /// Matroska (`.mkv`): a cluster at least every `FLUSH_INTERVAL`; times rounded to the millisecond.
+    /// Fragmented QuickTime (`.mov`), written as MP4 is, and able to hold FFV1: lossless with exact µs times.
+    Mov,
+    /// Matroska (`.mkv`): a cluster at least every `FLUSH_INTERVAL`. Its timestamps are milliseconds (FFmpeg's
+    /// Matroska muxer has no finer scale): each frame's is its logged time rounded to the ms, and frames
+    /// less than a ms apart share one.
     Mkv,
 }
 
 impl Container {
     /// Every container, in the order axvs prefers them.
-    pub const ALL: [Container; 2] = [Container::Mp4, Container::Mkv];
+    pub const ALL: [Container; 3] = [Container::Mp4, Container::Mov, Container::Mkv];
 
     /// File extension, without the dot.
     pub fn extension(self) -> &'static str {
         match self {
             Container::Mp4 => "mp4",
+            Container::Mov => "mov",
             Container::Mkv => "mkv",
         }
     }
@@ -250,8 +256,14 @@ impl Container {
     pub fn muxer(self) -> &'static str {
         match self {
             Container::Mp4 => "mp4",
+            Container::Mov => "mov",
             Container::Mkv => "matroska",
         }
+    }
+
+    /// Whether it stores times in µs (the logged times exactly); Matroska keeps milliseconds.
+    pub fn exact_times(self) -> bool {
+        self != Container::Mkv
     }
 }
 
@@ -269,8 +281,9 @@ impl FromStr for Container {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "mp4" => Ok(Container::Mp4),
+            "mov" | "quicktime" => Ok(Container::Mov),
             "mkv" | "matroska" => Ok(Container::Mkv),
-            _ => Err(EncodeError::invalid("container", s, "mp4, mkv")),
+            _ => Err(EncodeError::invalid("container", s, "mp4, mov, mkv")),
         }
     }
 }
@@ -295,7 +308,7 @@ pub struct EncoderSettings {
     pub qp: Qp,
     /// Output pixel format.
     pub pixel_format: OutputPixelFormat,
-    /// Container; `None` picks MP4, or Matroska for FFV1.
+    /// Container; `None` picks MP4, or QuickTime for FFV1.
     pub container: Option<Container>,
     /// Seconds between keyframes (and so between MP4 fragments: the most a crash can lose).
     pub keyframe_interval_s: f64,
@@ -331,10 +344,11 @@ impl EncoderSettings {
             .ok_or_else(|| EncodeError::Unsupported(format!("{} has no GPU encoder; use the CPU", self.codec)))
     }
 
-    /// The container the file is written in.
+    /// The container the file is written in: the one set, else MP4, or for FFV1 (which MP4 cannot hold)
+    /// QuickTime, whose times are exact µs like MP4's.
     pub fn container(&self) -> Container {
         self.container.unwrap_or(match self.codec {
-            Codec::Ffv1 => Container::Mkv,
+            Codec::Ffv1 => Container::Mov,
             _ => Container::Mp4,
         })
     }
@@ -379,6 +393,7 @@ mod tests {
         assert!("rgb24".parse::<OutputPixelFormat>().is_err());
         for (text, container, extension, muxer) in [
             ("mp4", Container::Mp4, "mp4", "mp4"),
+            ("mov", Container::Mov, "mov", "mov"),
             ("mkv", Container::Mkv, "mkv", "matroska"),
             ("matroska", Container::Mkv, "mkv", "matroska"),
         ] {
@@ -440,7 +455,7 @@ mod tests {
         };
         assert_eq!(
             (ffv1.container(), EncoderSettings::default().container()),
-            (Container::Mkv, Container::Mp4)
+            (Container::Mov, Container::Mp4)
         );
         let given = EncoderSettings {
             container: Some(Container::Mkv),
