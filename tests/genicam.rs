@@ -81,7 +81,7 @@ fn lost_packets_count_as_camera_side_losses_and_counts_still_agree() {
     // Camera-side losses are not host-side drops.
     assert_eq!(gige["status"]["dropped"]["queue_full"], 0);
 
-    let ids: Vec<u64> = decode_luma(&dir.path().join("lossy/005.mov"), 320, 240)
+    let ids: Vec<u64> = decode_luma(&dir.path().join("lossy/005.mkv"), 320, 240)
         .iter()
         .map(|frame| u64::from(frame[0]))
         .collect();
@@ -375,7 +375,7 @@ fn rig_settings_apply_in_order_and_every_pixel_format_records() {
         (
             "Mono16",
             "codec = \"ffv1\"\npixel_format = \"gray16\"",
-            "mov",
+            "mkv",
             "gray16le",
         ),
         ("RGB8", "preset = 1", "mp4", "yuvj420p"),

@@ -176,7 +176,7 @@ fn usable_codec(settings: &EncoderSettings) -> Result<ff::Codec, EncodeError> {
     }
     if settings.codec == Codec::Ffv1 && settings.container() == Container::Mp4 {
         return Err(EncodeError::Unsupported(
-            "FFV1 cannot be stored in MP4; use container = \"mov\" (exact µs times, the default for FFV1) or \"mkv\""
+            "FFV1 cannot be stored in MP4; use container = \"mkv\" (the default for FFV1) or \"mov\" (exact µs times)"
                 .into(),
         ));
     }

@@ -231,7 +231,8 @@ pub enum Container {
     /// Fragmented MP4 (`.mp4`): a fragment at every keyframe and at least every `FLUSH_INTERVAL`; times in
     /// µs, exactly the logged ones.
     Mp4,
-    /// Fragmented QuickTime (`.mov`), written as MP4 is, and able to hold FFV1: lossless with exact µs times.
+    /// Fragmented QuickTime (`.mov`), written as MP4 is, and able to hold FFV1: lossless with exact µs times
+    /// (but FFV1's colour range unlabelled: players assume limited range for colour formats).
     Mov,
     /// Matroska (`.mkv`): a cluster at least every `FLUSH_INTERVAL`. Its timestamps are milliseconds (FFmpeg's
     /// Matroska muxer has no finer scale): each frame's is its logged time rounded to the ms, and frames
@@ -308,7 +309,7 @@ pub struct EncoderSettings {
     pub qp: Qp,
     /// Output pixel format.
     pub pixel_format: OutputPixelFormat,
-    /// Container; `None` picks MP4, or QuickTime for FFV1.
+    /// Container; `None` picks MP4, or Matroska for FFV1.
     pub container: Option<Container>,
     /// Seconds between keyframes (and so between MP4 fragments: the most a crash can lose).
     pub keyframe_interval_s: f64,
@@ -345,10 +346,10 @@ impl EncoderSettings {
     }
 
     /// The container the file is written in: the one set, else MP4, or for FFV1 (which MP4 cannot hold)
-    /// QuickTime, whose times are exact µs like MP4's.
+    /// Matroska, which labels the colour range; QuickTime keeps exact µs times but cannot label FFV1's range.
     pub fn container(&self) -> Container {
         self.container.unwrap_or(match self.codec {
-            Codec::Ffv1 => Container::Mov,
+            Codec::Ffv1 => Container::Mkv,
             _ => Container::Mp4,
         })
     }
@@ -455,7 +456,7 @@ mod tests {
         };
         assert_eq!(
             (ffv1.container(), EncoderSettings::default().container()),
-            (Container::Mov, Container::Mp4)
+            (Container::Mkv, Container::Mp4)
         );
         let given = EncoderSettings {
             container: Some(Container::Mkv),

@@ -97,11 +97,11 @@ fn the_factory_names_files_by_source_and_never_reuses_one() {
     );
     let ffv1 = FfmpegEncoderFactory::new(fast(Codec::Ffv1, OutputPixelFormat::Gray), dir.path().join("sub/dir"))
         .expect("factory");
-    assert_eq!(ffv1.video_path(0), dir.path().join("sub/dir/000.mov"));
+    assert_eq!(ffv1.video_path(0), dir.path().join("sub/dir/000.mkv"));
     // The folder is made when the first file is.
     let mut encoder = ffv1.create(0, &camera).expect("create in a new folder");
     encoder.finish().expect("finish");
-    assert!(dir.path().join("sub/dir/000.mov").is_file());
+    assert!(dir.path().join("sub/dir/000.mkv").is_file());
 }
 
 #[test]
