@@ -368,44 +368,6 @@ fn a_killed_mkv_recording_loses_at_most_its_last_flush_interval_and_the_encoders
 }
 
 #[test]
-fn a_camera_that_fails_to_start_stops_the_run_but_keeps_what_the_others_recorded() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    // 321 pixels wide cannot be yuv420p: the second camera's encoder refuses it at start.
-    let rig = write_rig(
-        dir.path(),
-        "odd.toml",
-        "[encoder]\npreset = 1\n[[camera]]\nid = 1\nname = \"fine\"\nbackend = \"synthetic\"\nwidth = 320\n\
-         height = 240\n[[camera]]\nid = 2\nname = \"odd\"\nbackend = \"synthetic\"\nwidth = 321\nheight = 240\n",
-    );
-    let (code, err, report) = run_rig(dir.path(), &rig, "odd", &["--duration", "1"]);
-    assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("camera 2 'odd'") && err.contains("even width"), "{err}");
-    // Both cameras are in the report: the first one's video, log and counts agree, its archive holds its
-    // onset and every saved frame; the second has an error, saved nothing and left no file.
-    let report = report.expect("report");
-    let cameras = report["cameras"].as_array().expect("cameras");
-    assert_eq!(cameras.len(), 2, "{report}");
-    let fine = &cameras[0];
-    assert_eq!(fine["status"]["id"], 1, "{report}");
-    assert_eq!(fine["status"]["state"], "idle", "{report}");
-    let saved = counts_agree(fine);
-    let archive = npz::read_archive(&dir.path().join("odd/1_log.npz")).expect("camera 1's archive");
-    assert_eq!(archive.len() as u64, saved + 1, "onset + one entry per saved frame");
-    assert!(archive[0].is_onset());
-    let odd = &cameras[1];
-    assert_eq!(odd["status"]["id"], 2, "{report}");
-    assert_eq!(odd["status"]["saved"], 0, "{report}");
-    assert!(
-        odd["errors"][0].as_str().is_some_and(|e| e.contains("even width")),
-        "{report}"
-    );
-    assert!(
-        !dir.path().join("odd/002.mp4").exists(),
-        "no empty file for the camera that never started"
-    );
-}
-
-#[test]
 fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
     use std::io::Write;
 
@@ -565,4 +527,85 @@ fn npy_files_are_what_numpy_writes_byte_for_byte() {
     let mut entry = axvs_log::npy::header("|u1", 9);
     entry.extend(0u8..9);
     assert_eq!(entry, std::fs::read(&numpy_entry).expect("numpy's"), "uint8 .npy");
+}
+
+/// `segment = "1s"`: the video continues in a new file every second, each starting with a keyframe, with one
+/// continuous log; the report lists the files, `axvs timestamps` gives each file's frames, and a kill in a
+/// later file is recovered over all of them.
+#[test]
+fn segments_split_the_video_and_keep_one_continuous_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "seg.toml",
+        "[encoder]\npreset = 1\nsegment = \"1s\"\n[[camera]]\nid = 4\nname = \"seg\"\nbackend = \"synthetic\"\n\
+         width = 160\nheight = 120\nfps = 30\n",
+    );
+    let (code, stderr, report) = run_rig(dir.path(), &rig, "seg", &["--duration", "3.5"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = report.expect("report");
+    let cam = &report["cameras"][0];
+    let saved = counts_agree(cam);
+    let files = axvs_tests::video_files(cam);
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    assert!(names.len() >= 3, "{names:?}");
+    assert_eq!(names[..3], ["004.mp4", "004_002.mp4", "004_003.mp4"], "named in order");
+    let per_file: Vec<u64> = files.iter().map(|f| ffprobe_frame_count(f)).collect();
+    for (file, frames) in files.iter().zip(&per_file).take(files.len() - 1) {
+        assert!(
+            (27..=33).contains(frames),
+            "{}: {frames} frames in about 1 s",
+            file.display()
+        );
+    }
+
+    // One output per file, each holding that file's frames at their absolute times.
+    let session = dir.path().join("seg");
+    let out = axvs()
+        .arg("timestamps")
+        .arg(session.join("004.axvslog"))
+        .output()
+        .expect("timestamps");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log = read_log(&session.join("004.axvslog")).expect("log");
+    let times = timestamps::frame_times(&log.entries).expect("times");
+    assert_eq!(times.len() as u64, saved);
+    let mut next = 0;
+    for (k, frames) in per_file.iter().enumerate() {
+        let name = match k {
+            0 => "004_timestamps.csv".to_string(),
+            k => format!("004_{:03}_timestamps.csv", k + 1),
+        };
+        let csv = std::fs::read_to_string(session.join(&name)).expect(&name);
+        let values: Vec<u64> = csv.lines().skip(1).map(|l| l.parse().expect("time")).collect();
+        assert_eq!(values, times[next..next + *frames as usize], "{name}");
+        next += *frames as usize;
+    }
+
+    // Killed while writing a later file: recover matches the log with all the files.
+    let (mut command, _) = rig_command(dir.path(), &rig, "killed", &["--duration", "60"]);
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start axvs");
+    let killed = dir.path().join("killed");
+    wait_until("a third file", Duration::from_secs(30), || {
+        killed.join("004_003.mp4").exists()
+    });
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    let out = axvs().arg("recover").arg(&killed).output().expect("recover");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = axvs_encode::segment_files(&killed.join("004.mp4"));
+    let in_files: u64 = files
+        .iter()
+        .map(|f| axvs_encode::video_frame_times(f).expect("times").times_us.len() as u64)
+        .sum();
+    let archive = npz::read_archive(&killed.join("4_log.npz")).expect("archive");
+    assert_eq!(archive.iter().filter(|e| e.is_frame()).count() as u64, in_files);
 }

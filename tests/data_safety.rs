@@ -478,3 +478,66 @@ fn a_full_video_disk_fails_that_camera_and_keeps_what_it_wrote() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The second camera's log cannot take its onset (its disk, 8 KiB of tmpfs, holds the manifest's page and
+/// the first camera's): that camera fails to start and ends the run, and what the first recorded is kept
+/// whole. (Frame shapes an encoder refuses no longer reach a start: check and run refuse them first.)
+#[test]
+fn a_camera_that_fails_to_start_stops_the_run_but_keeps_what_the_others_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let top = format!(
+        "output_dir = \"{}\"\nlog_dir = \"{}\"\nmin_free_space = \"0\"",
+        dir.path().join("video").display(),
+        dir.path().join("logs").display()
+    );
+    let rig = format!(
+        "{top}\n[encoder]\npreset = 1\n[[camera]]\nid = 1\nname = \"fine\"\nbackend = \"synthetic\"\nwidth = 160\n\
+         height = 120\n[[camera]]\nid = 2\nname = \"second\"\nbackend = \"synthetic\"\nwidth = 160\nheight = 120\n"
+    );
+    let (out, report) = run_small(dir.path(), &rig, "64m", "8k", "1");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("camera 2 'second'") && err.contains("002.axvslog"),
+        "{err}"
+    );
+    // Both cameras are in the report: the first one's video, log and counts agree, its archive holds its
+    // onset and every saved frame; the second has an error, saved nothing and left no video.
+    let report = read_report(&report);
+    let cameras = report["cameras"].as_array().expect("cameras");
+    assert_eq!(cameras.len(), 2, "{report}");
+    let fine = &cameras[0];
+    assert_eq!(fine["status"]["id"], 1, "{report}");
+    assert_eq!(fine["status"]["state"], "idle", "{report}");
+    let saved = counts_agree(fine);
+    assert!(saved > 0, "{report}");
+    // The full disk has no room for the archive either; recover writes it elsewhere.
+    assert!(err.contains("axvs recover"), "{err}");
+    let archives = dir.path().join("archives");
+    let out = axvs()
+        .arg("recover")
+        .arg(dir.path().join("video/s"))
+        .arg("--log-dir")
+        .arg(dir.path().join("logs/s"))
+        .arg("--out-dir")
+        .arg(&archives)
+        .output()
+        .expect("axvs recover");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let archive = axvs_log::npz::read_archive(&archives.join("1_log.npz")).expect("camera 1's archive");
+    assert_eq!(archive.len() as u64, saved + 1, "onset + one entry per saved frame");
+    assert!(archive[0].is_onset());
+    let second = &cameras[1];
+    assert_eq!(second["status"]["id"], 2, "{report}");
+    assert_eq!(second["status"]["saved"], 0, "{report}");
+    assert!(
+        second["errors"][0]
+            .as_str()
+            .is_some_and(|e| e.contains("No space left on device")),
+        "{report}"
+    );
+    assert!(
+        !dir.path().join("video/s/002.mp4").exists(),
+        "no empty file for the camera that never started"
+    );
+}

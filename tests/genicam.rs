@@ -239,7 +239,7 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
         yaml.starts_with("---\ncamera_model: Fake\ncamera_serial_number: AXVSNODES\n"),
         "{yaml}"
     );
-    assert!(yaml.contains("- name: Width\n  value: '320'"), "{yaml}");
+    assert!(yaml.contains("- name: Width\n  value: \"320\""), "{yaml}");
     assert!(!yaml.contains("TestPattern"), "blacklisted nodes are not dumped");
 
     // Change the camera (and see that it changed), load the file, and the dumped value is back: every

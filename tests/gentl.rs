@@ -215,8 +215,8 @@ fn a_rig_applies_a_genicam_config_file_to_a_gentl_camera() {
     // The file, edited by hand as users do: a smaller region.
     let yaml = std::fs::read_to_string(&file).expect("dump");
     let edited = yaml
-        .replace("- name: Width\n  value: '400'", "- name: Width\n  value: '256'")
-        .replace("- name: Height\n  value: '400'", "- name: Height\n  value: '192'");
+        .replace("- name: Width\n  value: \"400\"", "- name: Width\n  value: '256'")
+        .replace("- name: Height\n  value: \"400\"", "- name: Height\n  value: '192'");
     assert_ne!(edited, yaml, "the dump holds Width and Height of 400: {yaml}");
     std::fs::write(&file, edited).expect("edit");
     let rig = write_rig(

@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axvs_core::{BackendSettings, CameraConfig, FrameShape, OverflowPolicy, Positive, SettingsError, SystemConfig};
-use axvs_encode::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};
+use axvs_encode::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp, SegmentLimit};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -94,6 +94,7 @@ struct EncoderTable {
     pixel_format: Option<OutputPixelFormat>,
     container: Option<Container>,
     keyframe_interval: Option<Positive>,
+    segment: Option<SegmentLimit>,
 }
 
 /// The keys of a `[[camera]]` table that the rig itself uses; every other key goes to the camera's backend.
@@ -287,6 +288,9 @@ impl EncoderTable {
         }
         if let Some(v) = self.keyframe_interval {
             s.keyframe_interval_s = v.get();
+        }
+        if let Some(v) = self.segment {
+            s.segment = Some(v);
         }
         s
     }

@@ -25,14 +25,16 @@ pub trait EncoderFactory: Send + Sync {
 }
 
 /// What an encoder wrote.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct EncodeSummary {
-    /// The video file.
+    /// The video file (the first, when the video is split into several).
     pub path: PathBuf,
-    /// Frames in the file.
+    /// Frames in the file (in all of them).
     pub frames: u64,
-    /// Bytes of the file.
+    /// Bytes of the file (of all of them).
     pub bytes: u64,
+    /// Every file, in order, when the encoder splits its video into segments; empty for a single file.
+    pub segments: Vec<EncodeSummary>,
 }
 
 /// Why encoding failed.

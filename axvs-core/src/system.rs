@@ -438,6 +438,12 @@ impl VideoSystem {
             let _ = camera.stop();
             self.camera = Some(camera);
             shared.state.store(STATE_IDLE, Ordering::SeqCst);
+            // Its file holds no frame: like a camera that failed to start, it leaves none behind.
+            if let Some(encoder) = encoder {
+                let path = encoder.path().to_path_buf();
+                drop(encoder);
+                let _ = std::fs::remove_file(path);
+            }
             return Err(shared.log_error(e));
         }
         let _ = shared.events.try_send(SystemEvent::Started {
@@ -630,6 +636,7 @@ impl VideoSystem {
                     frames: c.saved.load(Ordering::SeqCst) + c.unlogged.load(Ordering::SeqCst),
                     bytes: std::fs::metadata(&path).map_or(0, |m| m.len()),
                     path,
+                    segments: Vec::new(),
                 });
             }
             let _ = self.shared.events.try_send(SystemEvent::Stopped { id: self.config.id });
@@ -1059,6 +1066,7 @@ mod tests {
                 path: self.path.clone(),
                 frames: self.times.lock().expect("times").len() as u64,
                 bytes: 0,
+                segments: Vec::new(),
             })
         }
         fn path(&self) -> &std::path::Path {

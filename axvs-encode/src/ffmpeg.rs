@@ -9,7 +9,7 @@ use ff::format::Pixel;
 use ff::{ffi, Dictionary, Rational};
 use ffmpeg_next as ff;
 
-use crate::{Codec, Container, EncodeError, EncoderSettings, OutputPixelFormat};
+use crate::{Codec, Container, EncodeError, EncoderSettings, OutputPixelFormat, SegmentedEncoder};
 
 /// Presentation timestamps are acquisition times in microseconds.
 const TIME_BASE: Rational = Rational(1, 1_000_000);
@@ -746,6 +746,7 @@ impl FfmpegEncoder {
             path: self.path.clone(),
             frames: self.packets,
             bytes: std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
+            segments: Vec::new(),
         })
     }
 }
@@ -774,7 +775,8 @@ impl Drop for FfmpegEncoder {
     }
 }
 
-/// Creates [`FfmpegEncoder`]s writing `<output_dir>/<id:03d>.<ext>`.
+/// Creates encoders writing `<output_dir>/<id:03d>.<ext>`, continued in `<id:03d>_002.<ext>`, ... when the
+/// settings split the video into segments, or saving paused for long (see [`SegmentedEncoder`]).
 #[derive(Debug, Clone)]
 pub struct FfmpegEncoderFactory {
     settings: EncoderSettings,
@@ -813,7 +815,7 @@ impl FfmpegEncoderFactory {
 
 impl EncoderFactory for FfmpegEncoderFactory {
     fn create(&self, source_id: u8, camera: &CameraInfo) -> Result<Box<dyn Encoder>, EncoderError> {
-        let encoder = FfmpegEncoder::create(&self.settings, &self.video_path(source_id), camera)?;
+        let encoder = SegmentedEncoder::create(&self.settings, &self.video_path(source_id), camera)?;
         Ok(Box::new(encoder))
     }
 }

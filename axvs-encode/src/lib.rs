@@ -27,6 +27,7 @@
 mod error;
 mod ffmpeg;
 mod probe;
+mod segment;
 mod settings;
 
 pub use error::EncodeError;
@@ -34,4 +35,5 @@ pub use ffmpeg::{
     available_encoders, check_frames, check_settings, FfmpegEncoder, FfmpegEncoderFactory, FLUSH_INTERVAL,
 };
 pub use probe::{video_frame_times, VideoFrameTimes};
+pub use segment::{segment_files, segment_path, SegmentLimit, SegmentedEncoder, LONG_PAUSE};
 pub use settings::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::EncodeError;
+use crate::{EncodeError, SegmentLimit};
 
 /// Video codec family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -311,8 +311,10 @@ pub struct EncoderSettings {
     pub pixel_format: OutputPixelFormat,
     /// Container; `None` picks MP4, or Matroska for FFV1.
     pub container: Option<Container>,
-    /// Seconds between keyframes (and so between MP4 fragments: the most a crash can lose).
+    /// Seconds between keyframes (each starts an MP4 fragment).
     pub keyframe_interval_s: f64,
+    /// When the video continues in a new file; `None`: one file (but a new one after a long pause).
+    pub segment: Option<SegmentLimit>,
 }
 
 impl EncoderSettings {
@@ -333,6 +335,7 @@ impl Default for EncoderSettings {
             pixel_format: OutputPixelFormat::Yuv420p,
             container: None,
             keyframe_interval_s: 1.0,
+            segment: None,
         }
     }
 }

@@ -253,3 +253,72 @@ fn mono8_in_gray16_is_scaled_to_the_full_16_bit_range() {
     let expected: Vec<u16> = ramp.iter().map(|&v| u16::from(v) * 257).collect();
     assert!(samples == expected, "first samples {:?}", &samples[..8]);
 }
+
+/// Saving paused for longer than 2^31 µs (about 36 minutes), then on again: the frame before the pause would
+/// last the whole pause, a duration MP4 stores in 32 bits (FFmpeg refuses it). The next frame starts a new
+/// file instead, and every frame keeps its exact time (to the ms in Matroska). The times are fed, not
+/// waited for.
+#[test]
+fn frames_after_a_pause_of_hours_keep_their_times_in_a_new_file() {
+    use axvs_encode::{segment_files, SegmentedEncoder};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let camera = info(64, 32, PixelFormat::Mono8, 30.0);
+    let hour = 3_600_000_000u64;
+    let mut times: Vec<u64> = (0..40).map(|i| 1 + i * 33_333).collect();
+    // 29 minutes (below the limit: same file), 40 minutes, then 3 hours (beyond even an unsigned 32-bit
+    // duration), with 10 frames after each.
+    for pause in [hour * 29 / 60, hour * 2 / 3, hour * 3] {
+        let after = times.last().copied().unwrap_or(0) + pause;
+        times.extend((0..10).map(|i| after + i * 33_333));
+    }
+    for (codec, ext, resolution) in [
+        (Codec::H264, "mp4", 1),
+        (Codec::Ffv1, "mov", 1),
+        (Codec::Ffv1, "mkv", 1000),
+    ] {
+        let first = dir.path().join(format!("pause.{ext}"));
+        let settings = EncoderSettings {
+            container: Some(ext.parse().expect("container")),
+            ..fast(codec, OutputPixelFormat::Gray)
+        };
+        let mut encoder = SegmentedEncoder::create(&settings, &first, &camera).expect("create");
+        for (i, &time) in times.iter().enumerate() {
+            encoder
+                .encode_raw(&vec![(i * 5) as u8; camera.frame_size()], time)
+                .expect("encode");
+        }
+        let summary = encoder.finish_files().expect("finish");
+        let files = segment_files(&first);
+        assert_eq!(
+            files.len(),
+            3,
+            "{ext}: a new file after each pause over 30 minutes: {files:?}"
+        );
+        assert_eq!(
+            summary.segments.iter().map(|s| s.path.clone()).collect::<Vec<_>>(),
+            files
+        );
+        assert_eq!(
+            summary.segments.iter().map(|s| s.frames).collect::<Vec<_>>(),
+            [50, 10, 10]
+        );
+        let mut read = Vec::new();
+        for file in &files {
+            read.extend(axvs_encode::video_frame_times(file).expect("frame times").times_us);
+            assert_eq!(
+                ffprobe(file, "packet=flags").first().map(|f| f.starts_with('K')),
+                Some(true),
+                "{}: starts with a keyframe",
+                file.display()
+            );
+        }
+        let expected: Vec<u64> = times
+            .iter()
+            .map(|t| (t + resolution / 2) / resolution * resolution)
+            .collect();
+        assert_eq!(read, expected, "{ext}: every frame at its time");
+        let decoded: u64 = files.iter().map(|f| count_frames(f)).sum();
+        assert_eq!(decoded, times.len() as u64, "{ext}: every frame decodes");
+    }
+}

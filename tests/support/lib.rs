@@ -625,8 +625,8 @@ pub fn assert_pts_are_logged(video: &Path, logged: &[u64], what: &str) {
 /// The shared check of the invariants for one camera of a report (`../shared/design/architecture.md`):
 /// - accounting: acquired = saved + dropped (saving off, queue full, encoder error, log error), nothing
 ///   unlogged;
-/// - fidelity: the video decodes cleanly, its frames == the log's frame entries == saved, and each frame's
-///   PTS is its logged time, strictly increasing.
+/// - fidelity: the video (each of its files, when split into segments) decodes cleanly, its frames == the
+///   log's frame entries == saved, and each frame's PTS is its logged time, strictly increasing.
 ///
 /// Returns the saved count.
 pub fn counts_agree(cam: &serde_json::Value) -> u64 {
@@ -655,14 +655,35 @@ pub fn counts_agree(cam: &serde_json::Value) -> u64 {
         "camera {id}: unlogged frames"
     );
 
-    let video = Path::new(cam["video"].as_str().expect("video path"));
-    assert_eq!(decode_errors(video), "", "camera {id}: the video must decode cleanly");
-    assert_eq!(ffprobe_frame_count(video), saved, "camera {id}: video frames vs saved");
     let log = axvs_log::read_log(Path::new(cam["log"].as_str().expect("log path"))).expect("log");
     let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
     assert_eq!(logged.len() as u64, saved, "camera {id}: log entries vs saved");
-    assert_pts_equal_logged(video, &logged, &format!("camera {id}"));
+    // A video split into segments: each file holds the next logged frames.
+    let mut next = 0;
+    for video in video_files(cam) {
+        let what = format!("camera {id}, {}", video.display());
+        assert_eq!(decode_errors(&video), "", "{what}: the video must decode cleanly");
+        let frames = ffprobe_frame_count(&video) as usize;
+        assert!(
+            next + frames <= logged.len(),
+            "{what}: more frames in the files than saved"
+        );
+        assert_pts_equal_logged(&video, &logged[next..next + frames], &what);
+        next += frames;
+    }
+    assert_eq!(next as u64, saved, "camera {id}: video frames vs saved");
     saved
+}
+
+/// The video files of one camera of a report: its segments, or its one file.
+pub fn video_files(cam: &serde_json::Value) -> Vec<PathBuf> {
+    match cam["segments"].as_array().filter(|s| !s.is_empty()) {
+        Some(segments) => segments
+            .iter()
+            .map(|s| PathBuf::from(s["path"].as_str().expect("segment path")))
+            .collect(),
+        None => vec![PathBuf::from(cam["video"].as_str().expect("video path"))],
+    }
 }
 
 /// A build of the `rawfile` template plugin (`plugins/rawfile`), with these cargo features (`abi-mismatch`,

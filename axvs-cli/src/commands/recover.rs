@@ -25,10 +25,13 @@ pub struct RecoverArgs {
 pub struct Recovered {
     /// The raw log.
     pub log: PathBuf,
-    /// The archive written, or `None` when the log already had one (its run finished).
+    /// The archive written, or `None` when there was none to write (see `left`).
     pub archive: Option<PathBuf>,
-    /// Each run's video and what reconciling it found.
-    pub runs: Vec<(Option<PathBuf>, RunReconciliation)>,
+    /// Why the log was left as it is, when it was: it already has its archive (its run finished), or it
+    /// is empty (its camera never logged its onset).
+    pub left: Option<&'static str>,
+    /// Each run's video files and what reconciling them found.
+    pub runs: Vec<(Vec<PathBuf>, RunReconciliation)>,
     /// Bytes of an entry cut short at the end of the log.
     pub truncated_tail: usize,
 }
@@ -40,8 +43,9 @@ pub fn run(args: RecoverArgs) -> Result<(), CliError> {
     for recovered in recover_session(&args.session, log_dir, out_dir)? {
         let Some(archive) = &recovered.archive else {
             outln!(
-                "{}: already has its archive (the run finished); left as it is",
-                recovered.log.display()
+                "{}: {}; left as it is",
+                recovered.log.display(),
+                recovered.left.unwrap_or("nothing to do")
             );
             continue;
         };
@@ -52,8 +56,12 @@ pub fn run(args: RecoverArgs) -> Result<(), CliError> {
                 recovered.truncated_tail
             );
         }
-        for (video, run) in &recovered.runs {
-            let video = video.as_ref().map_or("no video".into(), |v| v.display().to_string());
+        for (files, run) in &recovered.runs {
+            let video = match files.as_slice() {
+                [] => "no video".into(),
+                [one] => one.display().to_string(),
+                [first, ..] => format!("{} and {} more files", first.display(), files.len() - 1),
+            };
             outln!(
                 "{} run {}: {} frames logged, {} in {video}: {} lost in the crash, {} restored from the video",
                 recovered.log.display(),
@@ -99,51 +107,68 @@ pub fn recover_session(session: &Path, log_dir: &Path, out_dir: &Path) -> Result
 /// Reconciles one raw log with its videos in `session` and writes its archive into `out_dir`, unless the
 /// archive exists.
 pub fn recover_log(session: &Path, log: &Path, out_dir: &Path) -> Result<Recovered, CliError> {
+    let left = |why| Recovered {
+        log: log.to_path_buf(),
+        archive: None,
+        left: Some(why),
+        runs: Vec::new(),
+        truncated_tail: 0,
+    };
+    if std::fs::metadata(log).is_ok_and(|m| m.len() == 0) {
+        return Ok(left(
+            "empty: its camera never logged its onset (its disk was full?), so it saved no frame",
+        ));
+    }
     let contents = axvs_log::read_log(log)?;
     let source_id = axvs_log::single_source(&contents.entries, log)?;
     let archive = out_dir.join(axvs_log::npz::archive_name(source_id));
     if archive.exists() {
-        return Ok(Recovered {
-            log: log.to_path_buf(),
-            archive: None,
-            runs: Vec::new(),
-            truncated_tail: contents.truncated_tail,
-        });
+        return Ok(left("already has its archive (the run finished)"));
     }
     let mut videos = Vec::new();
     let reconciled = reconcile(&contents.entries, log, |run, _| -> Result<_, CliError> {
-        let video = run_video(session, source_id, run);
-        let frames = video
-            .as_deref()
-            .map(|path| {
-                axvs_encode::video_frame_times(path)
-                    .map(|f| VideoFrames {
-                        times_us: f.times_us,
-                        resolution_us: f.resolution_us,
-                    })
-                    .map_err(|e| CliError::Recording(e.to_string()))
-            })
-            .transpose()?;
-        videos.push(video);
+        let files = run_videos(session, source_id, run);
+        let frames = run_frames(&files)?;
+        videos.push(files);
         Ok(frames)
     })?;
     axvs_log::npz::write_archive(&reconciled.entries, &archive)?;
     Ok(Recovered {
         log: log.to_path_buf(),
         archive: Some(archive),
+        left: None,
         runs: videos.into_iter().zip(reconciled.runs).collect(),
         truncated_tail: contents.truncated_tail,
     })
 }
 
-/// The video run `run` of source `id` wrote: `<id:03d>.<ext>` for the first, `<id:03d>-<run>.<ext>` after.
-fn run_video(session: &Path, id: u8, run: usize) -> Option<PathBuf> {
+/// The video files run `run` of source `id` wrote, in order: `<id:03d>.<ext>` for the first run,
+/// `<id:03d>-<run>.<ext>` after, each continued in `_002`, `_003`, ... when it was split into segments.
+pub fn run_videos(session: &Path, id: u8, run: usize) -> Vec<PathBuf> {
     let stem = match run {
         1 => format!("{id:03}"),
         n => format!("{id:03}-{n}"),
     };
     axvs_encode::Container::ALL
         .iter()
-        .map(|c| session.join(format!("{stem}.{}", c.extension())))
-        .find(|p| p.exists())
+        .map(|c| axvs_encode::segment_files(&session.join(format!("{stem}.{}", c.extension()))))
+        .find(|files| !files.is_empty())
+        .unwrap_or_default()
+}
+
+/// The frames of one run's video files, their times in one list (each file's follow the last's).
+fn run_frames(files: &[PathBuf]) -> Result<Option<VideoFrames>, CliError> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut frames = VideoFrames {
+        times_us: Vec::new(),
+        resolution_us: 1,
+    };
+    for file in files {
+        let read = axvs_encode::video_frame_times(file).map_err(|e| CliError::Recording(e.to_string()))?;
+        frames.times_us.extend(read.times_us);
+        frames.resolution_us = frames.resolution_us.max(read.resolution_us);
+    }
+    Ok(Some(frames))
 }

@@ -77,6 +77,8 @@ struct CameraReport {
     video: Option<PathBuf>,
     video_frames: Option<u64>,
     video_bytes: Option<u64>,
+    /// Every file of the video, in order, when it was split into segments.
+    segments: Vec<axvs_core::EncodeSummary>,
     log: PathBuf,
     archive: Option<PathBuf>,
     first_frame_ms: Option<f64>,
@@ -480,7 +482,9 @@ fn finish(
         let log = sink.log_path(cam.spec.id);
         // A camera whose log failed has frames in its video without an entry: its archive is reconciled
         // with the video (as `axvs recover` does), so that it holds exactly the video's frames.
-        let archived = match (log.exists(), s.unlogged > 0) {
+        // An empty log: the camera never logged its onset (its own error says why), so there is no archive.
+        let logged = std::fs::metadata(&log).is_ok_and(|m| m.len() > 0);
+        let archived = match (logged, s.unlogged > 0) {
             (false, _) => Ok(None),
             (true, false) => npz::export_log(&log, &log_dir).map(Some).map_err(CliError::from),
             (true, true) => super::recover::recover_log(&session_dir, &log, &log_dir).map(|r| r.archive),
@@ -512,10 +516,14 @@ fn finish(
                 .video
                 .as_ref()
                 .map(|v| format!(
-                    "{} ({} frames, {:.1} MB)",
+                    "{} ({} frames, {:.1} MB{})",
                     v.path.display(),
                     v.frames,
-                    v.bytes as f64 / 1e6
+                    v.bytes as f64 / 1e6,
+                    match v.segments.len() {
+                        0 | 1 => String::new(),
+                        n => format!(", {n} files"),
+                    }
                 ))
                 .unwrap_or_else(|| "-".into())
         );
@@ -525,6 +533,7 @@ fn finish(
             video: report.video.as_ref().map(|v| v.path.clone()),
             video_frames: report.video.as_ref().map(|v| v.frames),
             video_bytes: report.video.as_ref().map(|v| v.bytes),
+            segments: report.video.as_ref().map(|v| v.segments.clone()).unwrap_or_default(),
             log,
             archive,
             first_frame_ms: cam.first_frame_ms,

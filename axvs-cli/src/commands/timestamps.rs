@@ -1,6 +1,6 @@
 //! `axvs timestamps`: absolute frame times from a log or archive.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -15,6 +15,10 @@ pub struct TimestampsArgs {
     /// beside the input.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Where the videos are, when not beside the log (the rig's `log_dir`): a video split into segments
+    /// gets one output per file.
+    #[arg(long)]
+    videos: Option<PathBuf>,
 }
 
 /// Runs the command.
@@ -32,7 +36,7 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
     } else {
         axvs_log::read_any(&args.input)?
     };
-    axvs_log::single_source(&entries, &args.input)?;
+    let source_id = axvs_log::single_source(&entries, &args.input)?;
     let runs = axvs_log::timestamps::frame_times_by_run(&entries)?;
     let stem = args
         .input
@@ -40,20 +44,28 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
         .and_then(|s| s.to_str())
         .unwrap_or("log")
         .to_string();
-    // Run n of a restarted source wrote video `<id>-n`; its times go to a file named to match.
-    let output_of_run = |run: usize| -> PathBuf {
-        match (&args.output, run) {
-            (Some(output), 1) => output.clone(),
-            (Some(output), n) => {
+    // Run n of a restarted source wrote video `<id>-n`, segment k of a run `<video>_k`; their times go to
+    // files named to match.
+    let output_of = |run: usize, segment: usize| -> PathBuf {
+        let run_part = if run > 1 { format!("-{run}") } else { String::new() };
+        let segment_part = if segment > 1 {
+            format!("_{segment:03}")
+        } else {
+            String::new()
+        };
+        match &args.output {
+            Some(output) if run == 1 && segment == 1 => output.clone(),
+            Some(output) => {
                 let out_stem = output.file_stem().and_then(|s| s.to_str()).unwrap_or("timestamps");
                 let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("csv");
-                output.with_file_name(format!("{out_stem}-{n}.{ext}"))
+                output.with_file_name(format!("{out_stem}{run_part}{segment_part}.{ext}"))
             }
-            (None, 1) => args.input.with_file_name(format!("{stem}_timestamps.csv")),
-            (None, n) => args.input.with_file_name(format!("{stem}-{n}_timestamps.csv")),
+            None => args
+                .input
+                .with_file_name(format!("{stem}{run_part}{segment_part}_timestamps.csv")),
         }
     };
-    let first = output_of_run(1);
+    let first = output_of(1, 1);
     let write = match first.extension().and_then(|e| e.to_str()) {
         Some("csv") => axvs_log::timestamps::write_csv,
         Some("npy") => axvs_log::timestamps::write_npy,
@@ -72,14 +84,59 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
             runs.len()
         );
     }
+    let videos_dir = args
+        .videos
+        .clone()
+        .or_else(|| args.input.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
     for (i, times) in runs.iter().enumerate() {
-        let output = output_of_run(i + 1);
-        write(times, &output)?;
-        if runs.len() > 1 {
-            outln!("run {}: {} frame times -> {}", i + 1, times.len(), output.display());
-        } else {
-            outln!("{} frame times -> {}", times.len(), output.display());
+        let run = i + 1;
+        let parts = segments(&videos_dir, source_id, run, times)?;
+        let mut start = 0;
+        for (k, (file, count)) in parts.iter().enumerate() {
+            let output = output_of(run, k + 1);
+            write(&times[start..start + count], &output)?;
+            start += count;
+            let what = match file {
+                Some(file) => format!("{}: ", file.display()),
+                None if runs.len() > 1 => format!("run {run}: "),
+                None => String::new(),
+            };
+            outln!("{what}{count} frame times -> {}", output.display());
         }
     }
     Ok(())
+}
+
+/// How the `times` of run `run` split over its video's files: each file and its frame count; one part for
+/// all when the video is one file (or not found). A split that does not add up (a crash: the log holds
+/// frames the files do not) is refused with the way out.
+fn segments(
+    videos_dir: &Path,
+    source_id: u8,
+    run: usize,
+    times: &[u64],
+) -> Result<Vec<(Option<PathBuf>, usize)>, CliError> {
+    let files = super::recover::run_videos(videos_dir, source_id, run);
+    if files.len() < 2 {
+        return Ok(vec![(None, times.len())]);
+    }
+    let mut parts = Vec::with_capacity(files.len());
+    for file in files {
+        let frames = axvs_encode::video_frame_times(&file)
+            .map_err(|e| CliError::Recording(e.to_string()))?
+            .times_us
+            .len();
+        parts.push((Some(file), frames));
+    }
+    let in_files: usize = parts.iter().map(|p| p.1).sum();
+    if in_files != times.len() {
+        return Err(CliError::Recording(format!(
+            "run {run}: the log holds {} frames but its {} video files {in_files}; run `axvs recover` on the \
+             session first (after a crash), then use its archive",
+            times.len(),
+            parts.len()
+        )));
+    }
+    Ok(parts)
 }
