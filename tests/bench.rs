@@ -260,3 +260,32 @@ fn bench_variants_encode_alike() {
         );
     }
 }
+
+/// The soak's CI version (the hour-long one is `axvs bench --multi-seconds 3600`): four cameras for two
+/// minutes, resident memory sampled every second, flat within 5 % after the warm-up. A leak check, not a
+/// speed target: the pools and queues are bounded, so the memory must not grow with the run's length.
+#[test]
+fn a_two_minute_soak_keeps_resident_memory_flat() {
+    let text = bench(&[
+        "--runs",
+        "0",
+        "--startup-runs",
+        "0",
+        "--extract-entries",
+        "0",
+        "--multi-seconds",
+        "120",
+    ]);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("RSS:"))
+        .unwrap_or_else(|| panic!("no RSS line in:\n{text}"));
+    let growth: f64 = line
+        .split("growth ")
+        .nth(1)
+        .and_then(|rest| rest.split(" %").next())
+        .and_then(|g| g.parse().ok())
+        .unwrap_or_else(|| panic!("no growth in '{line}'"));
+    assert!(growth <= 5.0, "resident memory grew {growth} % over the soak: {line}");
+    assert!(line.contains("samples (flat within 5 %: yes)"), "{line}");
+}

@@ -585,6 +585,23 @@ fn segments_split_the_video_and_keep_one_continuous_log() {
         next += *frames as usize;
     }
 
+    // `export` writes the one archive of the original's format and names each file's frames.
+    let out = axvs()
+        .arg("export")
+        .arg(session.join("004.axvslog"))
+        .arg("--out-dir")
+        .arg(dir.path().join("exported"))
+        .output()
+        .expect("export");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let second_first = per_file[0];
+    let second_last = per_file[0] + per_file[1] - 1;
+    assert!(
+        listed.contains(&format!("004_002.mp4: frames {second_first} to {second_last}")),
+        "{listed}"
+    );
+
     // Killed while writing a later file: recover matches the log with all the files.
     let (mut command, _) = rig_command(dir.path(), &rig, "killed", &["--duration", "60"]);
     let mut child = command

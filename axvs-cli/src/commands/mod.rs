@@ -56,8 +56,38 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
         .map(Path::to_path_buf)
         .or_else(|| log.parent().map(Path::to_path_buf))
         .unwrap_or_default();
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
     let archive = axvs_log::npz::export_log(log, &dir)?;
     outln!("{}", archive.display());
+    // The archive is the original's format, one per camera; a video split into segments gets each file's
+    // frames named here (their places among the archive's frames, in order).
+    let entries = axvs_log::npz::read_archive(&archive)?;
+    let source_id = axvs_log::single_source(&entries, &archive)?;
+    let videos = log.parent().unwrap_or(Path::new("."));
+    let runs = axvs_log::timestamps::frame_times_by_run(&entries)?;
+    let mut first = 0;
+    for (i, times) in runs.iter().enumerate() {
+        let files = recover::run_videos(videos, source_id, i + 1);
+        if files.len() > 1 {
+            for file in files {
+                let frames = axvs_encode::video_frame_times(&file)
+                    .map_err(|e| CliError::Recording(e.to_string()))?
+                    .times_us
+                    .len();
+                outln!(
+                    "  {}: frames {first} to {}",
+                    file.display(),
+                    first + frames.saturating_sub(1)
+                );
+                first += frames;
+            }
+        } else {
+            first += times.len();
+        }
+    }
     Ok(())
 }
 

@@ -26,6 +26,37 @@ pub fn peak_rss() -> u64 {
     status_kib("VmHWM:").map(|k| k * 1024).unwrap_or(0)
 }
 
+/// This process' resident set size now, in bytes.
+pub fn current_rss() -> u64 {
+    status_kib("VmRSS:").map(|k| k * 1024).unwrap_or(0)
+}
+
+/// Resident-memory samples of a long run: how far the memory moved once warmed up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RssDrift {
+    /// RSS when the warm-up ended, bytes.
+    pub after_warmup: u64,
+    /// RSS at the end, bytes.
+    pub end: u64,
+    /// The highest sample after the warm-up, bytes.
+    pub max: u64,
+    /// `max` above `after_warmup`, in percent of it: a leak grows it with the run's length.
+    pub growth_percent: f64,
+}
+
+/// The drift of `samples` (bytes, in time order) after the first `warmup` of them.
+pub fn rss_drift(samples: &[u64], warmup: usize) -> Option<RssDrift> {
+    let settled = samples.get(warmup.min(samples.len().saturating_sub(1))..)?;
+    let after_warmup = *settled.first()?;
+    let max = settled.iter().copied().max()?;
+    Some(RssDrift {
+        after_warmup,
+        end: *settled.last()?,
+        max,
+        growth_percent: (max as f64 - after_warmup as f64) / (after_warmup.max(1) as f64) * 100.0,
+    })
+}
+
 fn status_kib(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(key))?;
@@ -128,6 +159,17 @@ fn thread_ticks(stat: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn drift_is_the_highest_sample_after_the_warm_up_against_its_first() {
+        let samples = [10, 50, 100, 104, 102, 103];
+        let drift = rss_drift(&samples, 2).expect("drift");
+        assert_eq!((drift.after_warmup, drift.end, drift.max), (100, 103, 104));
+        assert!((drift.growth_percent - 4.0).abs() < 1e-9, "{drift:?}");
+        assert_eq!(rss_drift(&[], 2), None);
+        assert_eq!(rss_drift(&[7], 5).map(|d| d.growth_percent), Some(0.0));
+    }
+
     use super::*;
 
     #[test]

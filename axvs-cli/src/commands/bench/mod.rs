@@ -90,7 +90,8 @@ pub struct BenchArgs {
     /// Start-up latency runs of `axvs run` (0 = skip).
     #[arg(long, default_value_t = 5)]
     startup_runs: usize,
-    /// Seconds of the multi-camera soak: 4 synthetic 640x480 mono cameras at 60 fps (0 = skip).
+    /// Seconds of the multi-camera soak: 4 synthetic 640x480 mono cameras at 60 fps, resident memory sampled
+    /// every second (0 = skip; 3600 for the hour-long soak).
     #[arg(long, default_value_t = 60.0)]
     multi_seconds: f64,
     /// Entries of the timestamp-extraction benchmark (0 = skip).
@@ -734,13 +735,35 @@ fn multi_camera(seconds: f64, dir: &Path) -> Result<(), CliError> {
         systems.push(system);
     }
     let cpu0 = measure::self_cpu();
-    std::thread::sleep(Duration::from_secs_f64(seconds));
+    // Resident memory once a second: flat once the pools and encoders are warm, unless something leaks.
+    let started = Instant::now();
+    let end = started + Duration::from_secs_f64(seconds);
+    let mut rss = vec![measure::current_rss()];
+    while let Some(left) = end.checked_duration_since(Instant::now()) {
+        std::thread::sleep(left.min(Duration::from_secs(1)));
+        rss.push(measure::current_rss());
+    }
     let cpu = measure::self_cpu() - cpu0;
     outln!();
     outln!(
         "multi-camera: 4 x 640x480 mono8 @ 60 fps, x264 veryfast qp 15, {seconds:.0} s, CPU {:.0}% of one core",
         cpu.as_secs_f64() / seconds * 100.0
     );
+    // The first tenth (at least 5 s) warms up: pools fill, encoders reach their lookahead.
+    let warmup = (rss.len() / 10).max(5);
+    match measure::rss_drift(&rss, warmup) {
+        Some(drift) if rss.len() > warmup + 1 => outln!(
+            "  RSS: {:.1} MB after {warmup} s warm-up, {:.1} MB at the end, {:.1} MB at most: growth {:+.1} % \
+             over {} samples (flat within 5 %: {})",
+            drift.after_warmup as f64 / 1e6,
+            drift.end as f64 / 1e6,
+            drift.max as f64 / 1e6,
+            drift.growth_percent,
+            rss.len() - warmup,
+            if drift.growth_percent <= 5.0 { "yes" } else { "NO" }
+        ),
+        _ => outln!("  RSS: the run is too short to sample past a {warmup} s warm-up"),
+    }
     outln!("  id     fps    saved  lost(queue/encoder)  camera lost");
     for system in &mut systems {
         let report = system.stop();
