@@ -117,7 +117,8 @@ fn bench_prints_every_figure() {
     let soak: Vec<&str> = text
         .lines()
         .skip_while(|l| !l.starts_with("multi-camera"))
-        .skip(2)
+        .skip_while(|l| !l.trim_start().starts_with("id "))
+        .skip(1)
         .take(4)
         .collect();
     for line in &soak {

@@ -320,6 +320,23 @@ fn run_small(
     (out, report)
 }
 
+/// Runs `axvs recover` on the session `s` that [`run_small`] recorded under `dir`, writing the archives to
+/// `<dir>/archives` (the log's disk being full); returns that folder.
+fn recover_elsewhere(dir: &Path) -> PathBuf {
+    let archives = dir.join("archives");
+    let out = axvs()
+        .arg("recover")
+        .arg(dir.join("video/s"))
+        .arg("--log-dir")
+        .arg(dir.join("logs/s"))
+        .arg("--out-dir")
+        .arg(&archives)
+        .output()
+        .expect("axvs recover");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    archives
+}
+
 /// One camera's entry in a report.
 fn only_camera(report: &Path) -> serde_json::Value {
     let report = read_report(report);
@@ -427,18 +444,7 @@ fn a_full_log_disk_stops_that_cameras_saving_and_no_frame_counts_saved_without_i
     assert_eq!(cam["video_frames"].as_u64(), Some(saved + unlogged));
 
     // The archive could not be written on the full disk; recover writes it elsewhere, video frames all in.
-    let out_dir = dir.path().join("archives");
-    let out = axvs()
-        .arg("recover")
-        .arg(dir.path().join("video/s"))
-        .arg("--log-dir")
-        .arg(dir.path().join("logs/s"))
-        .arg("--out-dir")
-        .arg(&out_dir)
-        .output()
-        .expect("axvs recover");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let archive = axvs_log::npz::read_archive(&out_dir.join("3_log.npz")).expect("archive");
+    let archive = axvs_log::npz::read_archive(&recover_elsewhere(dir.path()).join("3_log.npz")).expect("archive");
     let archived: Vec<u64> = archive.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
     axvs_tests::assert_pts_equal_logged(&video, &archived, "recovered");
 }
@@ -513,17 +519,7 @@ fn a_camera_that_fails_to_start_stops_the_run_but_keeps_what_the_others_recorded
     assert!(saved > 0, "{report}");
     // The full disk has no room for the archive either; recover writes it elsewhere.
     assert!(err.contains("axvs recover"), "{err}");
-    let archives = dir.path().join("archives");
-    let out = axvs()
-        .arg("recover")
-        .arg(dir.path().join("video/s"))
-        .arg("--log-dir")
-        .arg(dir.path().join("logs/s"))
-        .arg("--out-dir")
-        .arg(&archives)
-        .output()
-        .expect("axvs recover");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let archives = recover_elsewhere(dir.path());
     let archive = axvs_log::npz::read_archive(&archives.join("1_log.npz")).expect("camera 1's archive");
     assert_eq!(archive.len() as u64, saved + 1, "onset + one entry per saved frame");
     assert!(archive[0].is_onset());

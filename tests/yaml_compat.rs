@@ -3,7 +3,6 @@
 //! come back as booleans, numbers or dates. And what PyYAML writes back reads in axvs unchanged.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use axvs_core::genicam_nodes::{GenicamConfiguration, NodeValue};
 
@@ -37,19 +36,7 @@ const TRICKY: [&str; 24] = [
 
 /// Runs a Python snippet with PyYAML on `args`; returns its standard output.
 fn python_yaml(script: &str, args: &[&std::path::Path]) -> String {
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "python/PyYAML failed (`./dev deps` installs PyYAML): {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    axvs_tests::python(script, args, "PyYAML")
 }
 
 #[test]

@@ -209,6 +209,12 @@ pub fn decode_errors(video: &Path) -> String {
 /// Runs a Python snippet with numpy; the snippet gets `sys.argv[1:]` = `args`. Panics with its output on
 /// failure. numpy is a test dependency that `.ci/run` (and the README's test command) install.
 pub fn python_numpy(script: &str, args: &[&Path]) -> String {
+    python(script, args, "numpy")
+}
+
+/// Runs a Python snippet that imports `module` (which `./dev` installs); the snippet gets `sys.argv[1:]` =
+/// `args`. Returns its standard output; panics with its output on failure.
+pub fn python(script: &str, args: &[&Path], module: &str) -> String {
     let out = Command::new("python3")
         .arg("-c")
         .arg(script)
@@ -217,7 +223,7 @@ pub fn python_numpy(script: &str, args: &[&Path]) -> String {
         .expect("run python3");
     assert!(
         out.status.success(),
-        "python/numpy check failed (is numpy installed? `python3 -m pip install numpy`): {}{}",
+        "python ({module}) check failed (`./dev deps` installs {module}): {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
