@@ -258,7 +258,19 @@ fn a_signal_while_the_run_starts_leaves_nothing_or_a_finished_session() {
     }
 }
 
-/// Runs `axvs <args>` in a mount namespace of its own (`unshare -rm`, which any user may use) where each
+/// Whether this process runs as root (its real user id is 0).
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Runs `axvs <args>` in a mount namespace of its own (`unshare`, which any user may use) where each
 /// of `disks` (folder, tmpfs size) is a fresh small file system; what the run wrote there is copied back into
 /// the real folder before the namespace ends, for the test to read.
 fn run_on_small_disks(disks: &[(&Path, &str)], args: &[&std::ffi::OsStr]) -> std::process::Output {
@@ -274,8 +286,16 @@ fn run_on_small_disks(disks: &[(&Path, &str)], args: &[&std::ffi::OsStr]) -> std
         script += &format!("cp -a {dir}/. {stage}/\numount {dir}\ncp -a {stage}/. {dir}/\nrm -rf {stage}\n");
     }
     script += "exit $rc\n";
+    // Root mounts in a mount namespace of its own (also inside a chroot, where user namespaces are
+    // refused); anyone else first becomes root of a user namespace.
+    let namespaces: &[&str] = if running_as_root() {
+        &["--mount"]
+    } else {
+        &["--user", "--map-root-user", "--mount"]
+    };
     Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "sh", "-c", &script, "sh"])
+        .args(namespaces)
+        .args(["sh", "-c", &script, "sh"])
         .arg(axvs_tests::axvs_bin())
         .args(args)
         .stdin(Stdio::null())
