@@ -275,7 +275,9 @@ fn running_as_root() -> bool {
 /// the real folder before the namespace ends, for the test to read.
 fn run_on_small_disks(disks: &[(&Path, &str)], args: &[&std::ffi::OsStr]) -> std::process::Output {
     let quote = |p: &Path| format!("'{}'", p.display());
-    let mut script = String::from("set -e\n");
+    // Private mounts, so the small disks never show outside; in a chroot `/` is no mount point and this
+    // fails, but there the mounts are private already (fresh-check's own namespace).
+    let mut script = String::from("mount --make-rprivate / 2>/dev/null || true\nset -e\n");
     for (dir, size) in disks {
         let (dir, stage) = (quote(dir), quote(&dir.with_extension("stage")));
         script += &format!("mkdir -p {dir} {stage}\nmount -t tmpfs -o size={size} tmpfs {dir}\n");
@@ -289,9 +291,9 @@ fn run_on_small_disks(disks: &[(&Path, &str)], args: &[&std::ffi::OsStr]) -> std
     // Root mounts in a mount namespace of its own (also inside a chroot, where user namespaces are
     // refused); anyone else first becomes root of a user namespace.
     let namespaces: &[&str] = if running_as_root() {
-        &["--mount"]
+        &["--mount", "--propagation", "unchanged"]
     } else {
-        &["--user", "--map-root-user", "--mount"]
+        &["--user", "--map-root-user", "--mount", "--propagation", "unchanged"]
     };
     Command::new("unshare")
         .args(namespaces)
