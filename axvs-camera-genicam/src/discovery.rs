@@ -50,3 +50,13 @@ pub fn discover(fake: bool) -> Vec<DeviceInfo> {
             .collect()
     }
 }
+
+/// The transport interfaces this Aravis offers (`GigEVision`, `USB3Vision`, `Fake`...).
+pub fn interfaces() -> Vec<String> {
+    // SAFETY: Aravis' interface list is static; every index is read below the count it returns.
+    unsafe {
+        (0..aravis_sys::arv_get_n_interfaces())
+            .map(|i| text(aravis_sys::arv_get_interface_id(i)))
+            .collect()
+    }
+}

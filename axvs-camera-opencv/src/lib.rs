@@ -23,7 +23,7 @@ mod preview;
 
 pub use backend::OpenCvBackend;
 pub use camera::{OpenCvCamera, OpenCvConfig, OpenCvSource};
-pub use discovery::{discover, ProbedIndex};
+pub use discovery::{discover, runtime_versions, ProbedIndex};
 pub use preview::{check_display, display_available, spawn_previews, PreviewError, PreviewHandle, PreviewSpec};
 
 /// Turns OpenCV's own console logging off (it prints warnings for every failed open or probe).

@@ -25,11 +25,7 @@ macro_rules! errln {
     }};
 }
 
-mod backends;
 mod commands;
-mod memory;
-mod rig;
-mod space;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -76,11 +72,18 @@ enum Command {
     Plugins(commands::plugins::PluginsArgs),
     /// Read, write, dump or load a GenICam camera's nodes (Aravis, or a GenTL producer's with --gentl).
     Genicam(commands::genicam::GenicamArgs),
-    /// Check a rig file without recording: prints the cameras and encoders it describes.
+    /// Check a rig file without recording (the cameras and encoders it describes), or with no rig, what this
+    /// machine can record with: FFmpeg and each encoder tried for real, OpenCV, GStreamer, Aravis, the GenTL
+    /// producer, plugins.
     Check {
         /// The rig file.
-        rig: PathBuf,
+        rig: Option<PathBuf>,
+        /// Print the machine's report as JSON (without a rig).
+        #[arg(long, conflicts_with = "rig")]
+        json: bool,
     },
+    /// Serve the MCP tools (cameras, sessions, recordings) to AI agents: stdio by default, or streamable HTTP.
+    Mcp(commands::mcp::McpArgs),
 }
 
 /// Exit code for bad input (rig files, arguments), as for clap's usage errors.
@@ -104,7 +107,9 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::Timestamps(args) => commands::timestamps::run(args),
         Command::Export { log, out_dir } => commands::export(&log, out_dir.as_deref()),
-        Command::Check { rig } => commands::check(&rig),
+        Command::Check { rig: Some(rig), .. } => commands::check(&rig),
+        Command::Check { rig: None, json } => commands::check_machine(json),
+        Command::Mcp(args) => commands::mcp::run(args),
         Command::Recover(args) => commands::recover::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Discover { fake } => commands::discover(fake),

@@ -26,6 +26,7 @@ pub trait EncoderFactory: Send + Sync {
 
 /// What an encoder wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct EncodeSummary {
     /// The video file (the first, when the video is split into several).
     pub path: PathBuf,

@@ -20,6 +20,7 @@ pub enum DropReason {
 
 /// Frames acquired but not saved, by reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DropCounts {
     /// Saving was off.
     pub saving_off: u64,
@@ -45,6 +46,7 @@ impl DropCounts {
 
 /// Where a system is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SystemState {
     /// Not started (or stopped).
@@ -59,6 +61,7 @@ pub enum SystemState {
 
 /// A snapshot of a video system, cheap to take at any time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SystemStatus {
     /// Source id.
     pub id: u8,

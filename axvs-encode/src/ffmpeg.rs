@@ -129,6 +129,44 @@ pub fn check_settings(settings: &EncoderSettings) -> Result<(), EncodeError> {
     Ok(())
 }
 
+/// Opens an encoder with these settings for a small picture, as a recording would, and closes it: whether
+/// this machine can encode so (the library has the encoder, the GPU answers), and if not, why.
+pub fn try_encoder(settings: &EncoderSettings) -> Result<(), EncodeError> {
+    let codec = usable_codec(settings)?;
+    // FFmpeg's own lines ("Cannot load libcuda.so.1") are silenced: the error says it in axvs' words.
+    let quiet = QuietLog::new();
+    let opened = open_codec(settings, codec, 256, 256, 30.0, false).map(|mut encoder| {
+        // SVT-AV1 waits forever in its teardown unless told the stream ended, and forever at an end with no
+        // frame before it: one frame, then the end.
+        let mut frame = ff::frame::Video::new(output_pixel(settings.pixel_format), 256, 256);
+        frame.set_pts(Some(0));
+        if encoder.send_frame(&frame).is_ok() && encoder.send_eof().is_ok() {
+            let mut packet = ff::Packet::empty();
+            while encoder.receive_packet(&mut packet).is_ok() {}
+        }
+    });
+    drop(quiet);
+    opened.map_err(|e| match settings.gpu {
+        Some(gpu) => EncodeError::Unsupported(format!(
+            "{} cannot start on GPU {gpu} ({e}); is an NVIDIA GPU with its driver present?",
+            codec.name()
+        )),
+        None => e,
+    })
+}
+
+/// The FFmpeg libraries axvs runs with: name and version (`major.minor.micro`), as loaded at run time.
+pub fn library_versions() -> Vec<(&'static str, String)> {
+    init();
+    let text = |v: u32| format!("{}.{}.{}", v >> 16, (v >> 8) & 0xff, v & 0xff);
+    vec![
+        ("libavutil", text(ff::util::version())),
+        ("libavcodec", text(ff::codec::version())),
+        ("libavformat", text(ff::format::version())),
+        ("libswscale", text(ff::software::scaling::version())),
+    ]
+}
+
 /// Checks that these settings can encode frames of `shape`, as the encoder will when the camera starts: so
 /// that a rig is refused before anything is recorded.
 pub fn check_frames(settings: &EncoderSettings, shape: &FrameShape) -> Result<(), EncodeError> {

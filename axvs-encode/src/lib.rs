@@ -32,8 +32,9 @@ mod settings;
 
 pub use error::EncodeError;
 pub use ffmpeg::{
-    available_encoders, check_frames, check_settings, FfmpegEncoder, FfmpegEncoderFactory, FLUSH_INTERVAL,
+    available_encoders, check_frames, check_settings, library_versions, try_encoder, FfmpegEncoder,
+    FfmpegEncoderFactory, FLUSH_INTERVAL,
 };
-pub use probe::{video_frame_times, VideoFrameTimes};
+pub use probe::{video_frame_times, video_info, VideoFrameTimes, VideoInfo};
 pub use segment::{segment_files, segment_path, SegmentLimit, SegmentedEncoder, LONG_PAUSE};
 pub use settings::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};

@@ -89,3 +89,91 @@ pub fn video_frame_times(path: &Path) -> Result<VideoFrameTimes, EncodeError> {
         torn,
     })
 }
+
+/// What a video file holds, read through FFmpeg's libraries: its first video stream's codec and picture, and
+/// its frames counted packet by packet (right for fragmented, variable-rate MP4, whose header lists none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoInfo {
+    /// Codec short name (`h264`, `hevc`, `av1`, `ffv1`).
+    pub codec: String,
+    /// Codec long name.
+    pub codec_long_name: String,
+    /// Frame width.
+    pub width: u32,
+    /// Frame height.
+    pub height: u32,
+    /// Pixel format (`yuv420p`, `gray`...).
+    pub pixel_format: String,
+    /// Container format (`mov,mp4,m4a,3gp,3g2,mj2`, `matroska,webm`).
+    pub container: String,
+    /// Intact frames.
+    pub frames: u64,
+    /// Packets cut short at the end (a killed recording).
+    pub torn: u64,
+    /// Seconds from the first frame to the end of the last (frames × the mean frame interval).
+    pub duration_s: f64,
+    /// Mean frames per second over the file.
+    pub mean_fps: f64,
+    /// Bytes on disk.
+    pub bytes: u64,
+    /// Mean bits per second over the duration.
+    pub bit_rate: u64,
+}
+
+/// Reads [`VideoInfo`] of `path`.
+pub fn video_info(path: &Path) -> Result<VideoInfo, EncodeError> {
+    let times = video_frame_times(path)?;
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| EncodeError::Unsupported(format!("{}: {e}", path.display())))?
+        .len();
+    let _quiet = crate::ffmpeg::QuietLog::new();
+    let input = ff::format::input(path).map_err(|e| EncodeError::ffmpeg(format!("opening {}", path.display()), e))?;
+    let stream = input
+        .streams()
+        .best(ff::media::Type::Video)
+        .ok_or_else(|| EncodeError::Unsupported(format!("{}: no video stream", path.display())))?;
+    let parameters = stream.parameters();
+    let codec = ff::decoder::find(parameters.id());
+    let decoder = ff::codec::context::Context::from_parameters(parameters)
+        .and_then(|c| c.decoder().video())
+        .map_err(|e| EncodeError::ffmpeg(format!("reading the video stream of {}", path.display()), e))?;
+    let frames = times.times_us.len() as u64;
+    let (first, last) = (
+        times.times_us.iter().min().copied().unwrap_or(0),
+        times.times_us.iter().max().copied().unwrap_or(0),
+    );
+    let span_s = (last - first) as f64 / 1e6;
+    let duration_s = match frames {
+        0 => 0.0,
+        1 => 0.0,
+        n => span_s * n as f64 / (n - 1) as f64,
+    };
+    Ok(VideoInfo {
+        codec: codec
+            .map(|c| c.name().to_string())
+            .unwrap_or_else(|| format!("{:?}", parameters_id(&stream))),
+        codec_long_name: codec.map(|c| c.description().to_string()).unwrap_or_default(),
+        width: decoder.width(),
+        height: decoder.height(),
+        pixel_format: format!("{:?}", decoder.format()).to_ascii_lowercase(),
+        container: input.format().name().to_string(),
+        frames,
+        torn: times.torn,
+        duration_s,
+        mean_fps: if duration_s > 0.0 {
+            frames as f64 / duration_s
+        } else {
+            0.0
+        },
+        bytes,
+        bit_rate: if duration_s > 0.0 {
+            (bytes as f64 * 8.0 / duration_s) as u64
+        } else {
+            0
+        },
+    })
+}
+
+fn parameters_id(stream: &ff::format::stream::Stream<'_>) -> ff::codec::Id {
+    stream.parameters().id()
+}

@@ -143,19 +143,11 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
 
 /// The node map of the camera the arguments name.
 fn open(selector: &Selector, args: &GenicamArgs) -> Result<Box<dyn NodeAccess>, CliError> {
-    if args.gentl {
-        let (cti, _) = axvs_gentl::cti::resolve(args.cti.as_deref()).map_err(|e| CliError::Recording(e.to_string()))?;
-        let device = axvs_gentl::GentlDevice::open(&cti, selector).map_err(CliError::Recording)?;
-        return Ok(Box::new(device));
-    }
-    #[cfg(feature = "genicam")]
-    {
-        let map =
-            axvs_camera_genicam::NodeMap::open(selector, args.fake).map_err(|e| CliError::Recording(e.to_string()))?;
-        Ok(Box::new(map))
-    }
-    #[cfg(not(feature = "genicam"))]
-    Err(CliError::Argument(
-        "this axvs was built without the genicam feature (Aravis): only --gentl cameras".into(),
-    ))
+    axvs_cli::nodes::open(selector, args.fake, args.gentl, args.cti.as_deref()).map_err(|e| {
+        if e.contains("built without") {
+            CliError::Argument(e)
+        } else {
+            CliError::Recording(e)
+        }
+    })
 }

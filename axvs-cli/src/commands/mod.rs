@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod cti;
 pub mod genicam;
+pub mod mcp;
 pub mod plugins;
 pub mod recover;
 pub mod run;
@@ -12,8 +13,8 @@ use std::path::Path;
 
 use axvs_core::DiscoverOptions;
 
-use crate::backends::Backends;
-use crate::rig::{Rig, RigError};
+use axvs_cli::backends::Backends;
+use axvs_cli::rig::{Rig, RigError};
 
 /// Why a command failed; printed as one line.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,12 @@ pub enum CliError {
     /// Recording finished, but not cleanly.
     #[error("{0}")]
     Recording(String),
+    /// A session could not start or be driven.
+    #[error(transparent)]
+    Session(#[from] axvs_cli::session::SessionError),
+    /// A crashed session could not be recovered.
+    #[error(transparent)]
+    Recover(#[from] axvs_cli::recovery::RecoverError),
     /// A file operation failed.
     #[error("{path}: {source}")]
     Io {
@@ -46,7 +53,12 @@ pub enum CliError {
 impl CliError {
     /// True when the user's input was at fault (exit code 2).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, CliError::Rig(_) | CliError::Argument(_))
+        match self {
+            CliError::Rig(_) | CliError::Argument(_) => true,
+            CliError::Session(e) => e.is_bad_input(),
+            CliError::Recover(e) => matches!(e, axvs_cli::recovery::RecoverError::NoLogs(_)),
+            _ => false,
+        }
     }
 }
 
@@ -70,7 +82,7 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
     let runs = axvs_log::timestamps::frame_times_by_run(&entries)?;
     let mut first = 0;
     for (i, times) in runs.iter().enumerate() {
-        let files = recover::run_videos(videos, source_id, i + 1);
+        let files = axvs_cli::recovery::run_videos(videos, source_id, i + 1);
         if files.len() > 1 {
             for file in files {
                 let frames = axvs_encode::video_frame_times(&file)
@@ -105,8 +117,8 @@ pub fn check(path: &Path) -> Result<(), CliError> {
         .iter()
         .filter_map(|cam| cam.camera.declared_shape().map(|shape| cam.memory(&shape)))
         .collect();
-    if let Some(available) = crate::memory::available_memory() {
-        crate::memory::check_memory(&declared, available).map_err(CliError::Argument)?;
+    if let Some(available) = axvs_cli::memory::available_memory() {
+        axvs_cli::memory::check_memory(&declared, available).map_err(CliError::Argument)?;
     }
     for cam in &rig.cameras {
         let e = &cam.encoder;
@@ -124,6 +136,70 @@ pub fn check(path: &Path) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// `axvs check` without a rig: what this machine can record with.
+pub fn check_machine(json: bool) -> Result<(), CliError> {
+    let found = axvs_cli::requirements::check();
+    if json {
+        let text = serde_json::to_string_pretty(&found).map_err(|e| CliError::Recording(e.to_string()))?;
+        outln!("{text}");
+    } else {
+        let mark = |ok: bool| if ok { "ok  " } else { "--  " };
+        for lib in &found.ffmpeg {
+            outln!(
+                "{}FFmpeg {} {}",
+                mark(lib.available),
+                lib.name,
+                lib.version.as_deref().unwrap_or("?")
+            );
+        }
+        for e in &found.encoders {
+            let gpu = e.gpu.map(|g| format!(" (GPU {g})")).unwrap_or_default();
+            match &e.reason {
+                None => outln!("{}encoder {}{gpu}", mark(true), e.encoder),
+                Some(why) => outln!("{}encoder {}{gpu}: {why}", mark(false), e.encoder),
+            }
+        }
+        for c in [&found.opencv, &found.gstreamer, &found.aravis] {
+            let version = c.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+            outln!("{}{}{version}: {}", mark(c.available), c.name, c.detail);
+        }
+        let cti = &found.gentl;
+        match (&cti.path, &cti.reason) {
+            (Some(path), None) => outln!(
+                "{}GenTL producer {} ({}): {}, {} device(s)",
+                mark(true),
+                path.display(),
+                cti.source.as_deref().unwrap_or(""),
+                cti.producer.as_deref().unwrap_or(""),
+                cti.devices.unwrap_or(0)
+            ),
+            (Some(path), Some(why)) => outln!("{}GenTL producer {}: {why}", mark(false), path.display()),
+            (None, why) => outln!("{}GenTL producer: {}", mark(false), why.as_deref().unwrap_or("none")),
+        }
+        if found.plugins.is_empty() {
+            outln!("--  plugins: none on the search path");
+        }
+        for p in &found.plugins {
+            match (&p.name, &p.reason) {
+                (Some(name), _) => outln!(
+                    "{}plugin {name} ({}): backends {}",
+                    mark(true),
+                    p.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    p.backends.join(", ")
+                ),
+                (None, why) => outln!("{}plugin refused: {}", mark(false), why.as_deref().unwrap_or("")),
+            }
+        }
+    }
+    if found.can_record() {
+        Ok(())
+    } else {
+        Err(CliError::Recording(
+            "no encoder opens on this machine: axvs cannot record".into(),
+        ))
+    }
 }
 
 /// `axvs discover`: the cameras each backend (built in, or from a plugin) can open here.

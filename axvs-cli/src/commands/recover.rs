@@ -1,8 +1,8 @@
 //! `axvs recover`: after a crash, make each camera's archive hold exactly the frames its video holds.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use axvs_log::reconcile::{reconcile, RunReconciliation, VideoFrames};
+use axvs_cli::recovery::recover_session;
 use clap::Args;
 
 use super::CliError;
@@ -18,22 +18,6 @@ pub struct RecoverArgs {
     /// Where to write the archives (when the log's disk is full); default: beside the logs.
     #[arg(long)]
     out_dir: Option<PathBuf>,
-}
-
-/// What recovering one camera's log did.
-#[derive(Debug)]
-pub struct Recovered {
-    /// The raw log.
-    pub log: PathBuf,
-    /// The archive written, or `None` when there was none to write (see `left`).
-    pub archive: Option<PathBuf>,
-    /// Why the log was left as it is, when it was: it already has its archive (its run finished), or it
-    /// is empty (its camera never logged its onset).
-    pub left: Option<&'static str>,
-    /// Each run's video files and what reconciling them found.
-    pub runs: Vec<(Vec<PathBuf>, RunReconciliation)>,
-    /// Bytes of an entry cut short at the end of the log.
-    pub truncated_tail: usize,
 }
 
 /// Runs the command.
@@ -75,100 +59,4 @@ pub fn run(args: RecoverArgs) -> Result<(), CliError> {
         outln!("{}", archive.display());
     }
     Ok(())
-}
-
-/// Reconciles every raw log in `log_dir` with its videos in `session` and writes each archive
-/// (`<id>_log.npz`, in `out_dir`) with exactly the frames the videos hold. Logs that already have their
-/// archive are left as they are; nothing is overwritten.
-pub fn recover_session(session: &Path, log_dir: &Path, out_dir: &Path) -> Result<Vec<Recovered>, CliError> {
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| CliError::Io { path, source }
-    };
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(log_dir)
-        .map_err(io(log_dir))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == axvs_log::file::EXTENSION))
-        .collect();
-    logs.sort();
-    if logs.is_empty() {
-        return Err(CliError::Argument(format!(
-            "{}: no timestamp logs (.{}) here; give the log directory with --log-dir",
-            log_dir.display(),
-            axvs_log::file::EXTENSION
-        )));
-    }
-    std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
-    logs.into_iter()
-        .map(|log| recover_log(session, &log, out_dir))
-        .collect()
-}
-
-/// Reconciles one raw log with its videos in `session` and writes its archive into `out_dir`, unless the
-/// archive exists.
-pub fn recover_log(session: &Path, log: &Path, out_dir: &Path) -> Result<Recovered, CliError> {
-    let left = |why| Recovered {
-        log: log.to_path_buf(),
-        archive: None,
-        left: Some(why),
-        runs: Vec::new(),
-        truncated_tail: 0,
-    };
-    if std::fs::metadata(log).is_ok_and(|m| m.len() == 0) {
-        return Ok(left(
-            "empty: its camera never logged its onset (its disk was full?), so it saved no frame",
-        ));
-    }
-    let contents = axvs_log::read_log(log)?;
-    let source_id = axvs_log::single_source(&contents.entries, log)?;
-    let archive = out_dir.join(axvs_log::npz::archive_name(source_id));
-    if archive.exists() {
-        return Ok(left("already has its archive (the run finished)"));
-    }
-    let mut videos = Vec::new();
-    let reconciled = reconcile(&contents.entries, log, |run, _| -> Result<_, CliError> {
-        let files = run_videos(session, source_id, run);
-        let frames = run_frames(&files)?;
-        videos.push(files);
-        Ok(frames)
-    })?;
-    axvs_log::npz::write_archive(&reconciled.entries, &archive)?;
-    Ok(Recovered {
-        log: log.to_path_buf(),
-        archive: Some(archive),
-        left: None,
-        runs: videos.into_iter().zip(reconciled.runs).collect(),
-        truncated_tail: contents.truncated_tail,
-    })
-}
-
-/// The video files run `run` of source `id` wrote, in order: `<id:03d>.<ext>` for the first run,
-/// `<id:03d>-<run>.<ext>` after, each continued in `_002`, `_003`, ... when it was split into segments.
-pub fn run_videos(session: &Path, id: u8, run: usize) -> Vec<PathBuf> {
-    let stem = match run {
-        1 => format!("{id:03}"),
-        n => format!("{id:03}-{n}"),
-    };
-    axvs_encode::Container::ALL
-        .iter()
-        .map(|c| axvs_encode::segment_files(&session.join(format!("{stem}.{}", c.extension()))))
-        .find(|files| !files.is_empty())
-        .unwrap_or_default()
-}
-
-/// The frames of one run's video files, their times in one list (each file's follow the last's).
-fn run_frames(files: &[PathBuf]) -> Result<Option<VideoFrames>, CliError> {
-    if files.is_empty() {
-        return Ok(None);
-    }
-    let mut frames = VideoFrames {
-        times_us: Vec::new(),
-        resolution_us: 1,
-    };
-    for file in files {
-        let read = axvs_encode::video_frame_times(file).map_err(|e| CliError::Recording(e.to_string()))?;
-        frames.times_us.extend(read.times_us);
-        frames.resolution_us = frames.resolution_us.max(read.resolution_us);
-    }
-    Ok(Some(frames))
 }

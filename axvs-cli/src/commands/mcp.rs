@@ -1,0 +1,79 @@
+//! `axvs mcp`: serve the MCP tools over stdio (default) or streamable HTTP.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axvs_cli::mcp::http::{self, HttpOptions};
+use axvs_cli::mcp::paths::PathPolicy;
+use axvs_cli::mcp::AxvsMcp;
+use clap::Args;
+
+use super::CliError;
+
+/// Arguments of `axvs mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Serve streamable HTTP at this address (e.g. 127.0.0.1:8765) instead of stdio; the endpoint is /mcp.
+    #[arg(long, value_name = "ADDR:PORT")]
+    http: Option<SocketAddr>,
+    /// Bearer token HTTP clients must send; required for a non-loopback address.
+    #[arg(long, env = "AXVS_MCP_TOKEN", hide_env_values = true, requires = "http")]
+    token: Option<String>,
+    /// A browser origin allowed besides localhost's (repeatable), e.g. https://app.example.org.
+    #[arg(long = "allow-origin", value_name = "ORIGIN", requires = "http")]
+    allow_origins: Vec<String>,
+    /// Confine every path the tools read or write to this directory.
+    #[arg(long)]
+    root: Option<PathBuf>,
+}
+
+/// Runs the command.
+pub fn run(args: McpArgs) -> Result<(), CliError> {
+    let paths = match &args.root {
+        Some(root) => PathPolicy::confined(root).map_err(CliError::Argument)?,
+        None => PathPolicy::open(),
+    };
+    let server = AxvsMcp::new(paths);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Recording(format!("starting the async runtime: {e}")))?;
+    match args.http {
+        None => runtime
+            .block_on(axvs_cli::mcp::serve_stdio(server))
+            .map_err(CliError::Recording),
+        Some(addr) => {
+            let options = HttpOptions {
+                addr,
+                token: args.token.clone(),
+                allowed_origins: args.allow_origins.clone(),
+            };
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            let terminate = async {
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(mut sig) => drop(sig.recv().await),
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            let stop = async move {
+                tokio::select! {
+                    _ = shutdown => {},
+                    _ = terminate => {},
+                }
+            };
+            runtime
+                .block_on(http::serve(
+                    server,
+                    options,
+                    |bound| errln!("axvs: MCP over HTTP at http://{bound}{}", http::ENDPOINT),
+                    stop,
+                ))
+                .map_err(|e| match e {
+                    http::HttpError::TokenRequired(_) | http::HttpError::WeakToken => CliError::Argument(e.to_string()),
+                    other => CliError::Recording(other.to_string()),
+                })
+        }
+    }
+}

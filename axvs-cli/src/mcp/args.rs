@@ -1,0 +1,84 @@
+//! Tool arguments: parsed into their typed form once, with an error naming the argument at fault.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// A failed tool call: one clear message, returned to the client as a tool error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolError(pub String);
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error> From<E> for ToolError {
+    fn from(e: E) -> Self {
+        ToolError(e.to_string())
+    }
+}
+
+/// Builds a [`ToolError`] from a format string.
+macro_rules! tool_error {
+    ($($arg:tt)*) => { $crate::mcp::args::ToolError(format!($($arg)*)) };
+}
+pub(crate) use tool_error;
+
+/// Parses `arguments` as `T`, then checks them against the ranges `T`'s schema declares (`minimum`,
+/// `maximum`, `minLength`), so that the schema a client sees is the rule the server applies.
+pub fn parse<T: DeserializeOwned + schemars::JsonSchema + 'static>(
+    arguments: Map<String, Value>,
+) -> Result<T, ToolError> {
+    let value = Value::Object(arguments);
+    let parsed: T = serde_path_to_error::deserialize(&value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            tool_error!("arguments: {inner}")
+        } else {
+            tool_error!("argument `{path}`: {inner}")
+        }
+    })?;
+    let schema = rmcp::handler::server::tool::schema_for_type::<T>();
+    if let (Some(Value::Object(properties)), Value::Object(given)) = (schema.get("properties"), &value) {
+        for (name, rule) in properties {
+            if let Some(value) = given.get(name) {
+                check_range(name, rule, value)?;
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+fn check_range(name: &str, rule: &Value, value: &Value) -> Result<(), ToolError> {
+    if let Some(x) = value.as_f64() {
+        if let Some(min) = rule.get("minimum").and_then(Value::as_f64).filter(|min| x < *min) {
+            return Err(tool_error!("argument `{name}`: {value} is below the minimum {min}"));
+        }
+        if let Some(min) = rule
+            .get("exclusiveMinimum")
+            .and_then(Value::as_f64)
+            .filter(|min| x <= *min)
+        {
+            return Err(tool_error!("argument `{name}`: {value} must be above {min}"));
+        }
+        if let Some(max) = rule.get("maximum").and_then(Value::as_f64).filter(|max| x > *max) {
+            return Err(tool_error!("argument `{name}`: {value} is above the maximum {max}"));
+        }
+    }
+    if let Some(text) = value.as_str() {
+        if let Some(min) = rule
+            .get("minLength")
+            .and_then(Value::as_u64)
+            .filter(|min| (text.chars().count() as u64) < *min)
+        {
+            return Err(tool_error!(
+                "argument `{name}`: must not be shorter than {min} character(s)"
+            ));
+        }
+    }
+    Ok(())
+}

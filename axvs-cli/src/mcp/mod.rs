@@ -1,0 +1,304 @@
+//! `axvs mcp`: the MCP server. AI agents discover cameras, check the machine, run recording sessions (one
+//! rig at a time, through the same [`Session`](crate::session::Session) as `axvs run`) and read the results.
+//!
+//! Every tool has an input schema with ranges (enforced as declared) and an output schema; a result is
+//! structured JSON with a short text, and a failed call is a tool error with one message naming the bad
+//! argument. Served over stdio, or streamable HTTP ([`http`]).
+
+pub mod args;
+pub mod http;
+pub mod paths;
+pub mod sessions;
+pub mod tools;
+
+use std::sync::Arc;
+
+use rmcp::handler::server::tool::schema_for_type;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
+    PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use args::ToolError;
+use paths::PathPolicy;
+use sessions::Sessions;
+use tools::*;
+
+/// What the server shares across connections: the session, and where paths may go.
+#[derive(Clone)]
+pub struct AxvsMcp {
+    sessions: Sessions,
+    paths: Arc<PathPolicy>,
+}
+
+impl AxvsMcp {
+    /// A server whose tools touch only paths `paths` allows.
+    pub fn new(paths: PathPolicy) -> Self {
+        AxvsMcp {
+            sessions: Sessions::default(),
+            paths: Arc::new(paths),
+        }
+    }
+
+    /// Stops the running session, if any, finishing its files: the server is going away.
+    pub fn shutdown(&self) -> Option<crate::session::SessionReport> {
+        self.sessions.stop(&mut |_| {}).ok()
+    }
+}
+
+/// One tool: its name, what it does, and its schemas.
+fn tool<I: JsonSchema + 'static, O: JsonSchema + 'static>(
+    name: &'static str,
+    description: &'static str,
+    read_only: bool,
+) -> Tool {
+    let annotations = ToolAnnotations::new().read_only(read_only);
+    Tool::new(name, description, schema_for_type::<I>())
+        .with_output_schema::<O>()
+        .with_annotations(annotations)
+}
+
+/// Every tool the server offers.
+pub fn tool_list() -> Vec<Tool> {
+    use crate::requirements::{CtiStatus, Requirements};
+    vec![
+        tool::<ListCamerasArgs, CameraList>(
+            "list_cameras",
+            "List the cameras this machine can open, backend by backend (OpenCV, GenICam through Aravis, plugins).",
+            true,
+        ),
+        tool::<NoArgs, CtiStatus>(
+            "get_cti_status",
+            "The GenTL producer (.cti) the gentl backend uses: where it comes from, whether it loads, its devices.",
+            true,
+        ),
+        tool::<SetCtiArgs, CtiSet>(
+            "set_cti_file",
+            "Choose the GenTL producer (.cti) for GenICam cameras through GenTL; checked to load, then stored.",
+            false,
+        ),
+        tool::<NoArgs, Requirements>(
+            "check_runtime_requirements",
+            "What this machine can record with: FFmpeg versions, each encoder opened for real (CPU and NVENC per \
+             GPU, with the reason when it cannot), OpenCV, GStreamer, Aravis, the GenTL producer, plugins.",
+            true,
+        ),
+        tool::<StartSessionArgs, SessionStarted>(
+            "start_video_session",
+            "Start recording: a whole rig (rig_file, or rig_toml inline) or one camera (interface, camera_index, \
+             width, height, frame_rate, encoder settings, output_directory). One session at a time.",
+            false,
+        ),
+        tool::<NoArgs, crate::session::SessionReport>(
+            "stop_video_session",
+            "Stop the session: drain every queue, finish the videos, write the timestamp archives; returns the \
+             final figures per camera. Sends progress notifications.",
+            false,
+        ),
+        tool::<SavingArgs, SavingState>(
+            "start_frame_saving",
+            "Start saving frames (every camera, or camera_id); acquisition runs either way.",
+            false,
+        ),
+        tool::<SavingArgs, SavingState>(
+            "stop_frame_saving",
+            "Stop saving frames (every camera, or camera_id); the cameras go on acquiring.",
+            false,
+        ),
+        tool::<NoArgs, sessions::StatusSnapshot>(
+            "get_session_status",
+            "The session's state and live counters per camera (fps, acquired, saved, lost, queue), its warnings, \
+             and its report when it stopped by itself.",
+            true,
+        ),
+        tool::<ReadNodeArgs, NodesRead>(
+            "read_genicam_node",
+            "Read one GenICam node of a camera (described in full), or every writable node and its value.",
+            true,
+        ),
+        tool::<WriteNodeArgs, NodeWritten>(
+            "write_genicam_node",
+            "Write a GenICam node of a camera and read the value back.",
+            false,
+        ),
+        tool::<DumpArgs, Dumped>(
+            "dump_genicam_config",
+            "Save a camera's writable GenICam nodes to a YAML file (the original's format).",
+            false,
+        ),
+        tool::<LoadArgs, Loaded>(
+            "load_genicam_config",
+            "Apply a GenICam YAML configuration to a camera.",
+            false,
+        ),
+        tool::<ManifestArgs, ManifestRead>(
+            "read_camera_manifest",
+            "Read a recording's camera manifest (camera_manifest.yaml): source ids and names.",
+            true,
+        ),
+        tool::<FindArgs, RecordingsFound>(
+            "find_recordings",
+            "Find every recording under a directory: manifests, and each camera's log, archive and videos.",
+            true,
+        ),
+        tool::<VideoArgs, VideoReport>(
+            "validate_video_file",
+            "Check a video file through FFmpeg's libraries: codec, size, pixel format, frames (counted, right for \
+             fragmented variable-rate MP4), duration, bit rate.",
+            true,
+        ),
+        tool::<TimestampsArgs, TimestampsExtracted>(
+            "extract_timestamps",
+            "Extract every saved frame's time (µs since the UNIX epoch) from a camera's log or archive; \
+             optionally write them to .csv or .npy.",
+            false,
+        ),
+    ]
+}
+
+/// Parses the arguments and runs a synchronous tool on a blocking thread.
+async fn run<I, O>(
+    arguments: Map<String, Value>,
+    f: impl FnOnce(I) -> Reply<O> + Send + 'static,
+) -> Result<(String, Value), ToolError>
+where
+    I: DeserializeOwned + JsonSchema + Send + 'static,
+    O: Serialize + Send + 'static,
+{
+    let input: I = args::parse(arguments)?;
+    let (text, output) = tokio::task::spawn_blocking(move || f(input))
+        .await
+        .map_err(|e| ToolError(format!("the tool failed unexpectedly: {e}")))??;
+    let value = serde_json::to_value(output).map_err(|e| ToolError(format!("encoding the result: {e}")))?;
+    Ok((text, value))
+}
+
+impl AxvsMcp {
+    async fn call(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<(String, Value), ToolError> {
+        let paths = Arc::clone(&self.paths);
+        let sessions = self.sessions.clone();
+        match name {
+            "list_cameras" => run(arguments, list_cameras).await,
+            "get_cti_status" => run(arguments, get_cti_status).await,
+            "set_cti_file" => run(arguments, move |a| set_cti_file(&paths, a)).await,
+            "check_runtime_requirements" => run(arguments, check_runtime_requirements).await,
+            "start_video_session" => run(arguments, move |a| start_video_session(&paths, &sessions, a)).await,
+            "stop_video_session" => self.stop(arguments, context).await,
+            "start_frame_saving" => run(arguments, move |a| set_saving(&sessions, a, true)).await,
+            "stop_frame_saving" => run(arguments, move |a| set_saving(&sessions, a, false)).await,
+            "get_session_status" => run(arguments, move |a| get_session_status(&sessions, a)).await,
+            "read_genicam_node" => run(arguments, read_genicam_node).await,
+            "write_genicam_node" => run(arguments, write_genicam_node).await,
+            "dump_genicam_config" => run(arguments, move |a| dump_genicam_config(&paths, a)).await,
+            "load_genicam_config" => run(arguments, move |a| load_genicam_config(&paths, a)).await,
+            "read_camera_manifest" => run(arguments, move |a| read_camera_manifest(&paths, a)).await,
+            "find_recordings" => run(arguments, move |a| find_recordings(&paths, a)).await,
+            "validate_video_file" => run(arguments, move |a| validate_video_file(&paths, a)).await,
+            "extract_timestamps" => run(arguments, move |a| extract_timestamps(&paths, a)).await,
+            other => Err(ToolError(format!(
+                "unknown tool '{other}' (tools: {})",
+                tool_list()
+                    .iter()
+                    .map(|t| t.name.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// `stop_video_session`, with a progress notification for each camera stopped and archive written.
+    async fn stop(
+        &self,
+        arguments: Map<String, Value>,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<(String, Value), ToolError> {
+        let NoArgs {} = args::parse(arguments)?;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<crate::session::Progress>();
+        let sessions = self.sessions.clone();
+        let stopping = tokio::task::spawn_blocking(move || sessions.stop(&mut |p| drop(tx.send(p))));
+        let token = context.meta.get_progress_token();
+        while let Some(step) = rx.recv().await {
+            if let Some(token) = &token {
+                let note = ProgressNotificationParam::new(token.clone(), step.done as f64)
+                    .with_total(step.total as f64)
+                    .with_message(step.message);
+                // A client that went away misses its progress; the stop goes on.
+                let _ = context.peer.notify_progress(note).await;
+            }
+        }
+        let report = stopping
+            .await
+            .map_err(|e| ToolError(format!("stopping failed unexpectedly: {e}")))??;
+        let text = report_text(&report);
+        let value = serde_json::to_value(&report).map_err(|e| ToolError(format!("encoding the result: {e}")))?;
+        Ok((text, value))
+    }
+}
+
+impl ServerHandler for AxvsMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("axvs", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "axvs records many cameras at once with a timestamp logged for every saved frame. Check the machine \
+                 (check_runtime_requirements), find cameras (list_cameras), start a session from a rig or one \
+                 camera (start_video_session), watch it (get_session_status), switch saving \
+                 (start_frame_saving / stop_frame_saving), stop it (stop_video_session), then read the results \
+                 (find_recordings, validate_video_file, extract_timestamps).",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(tool_list()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        tool_list().into_iter().find(|t| t.name == name)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let arguments = request.arguments.unwrap_or_default();
+        let result = match self.call(&request.name, arguments, &context).await {
+            Ok((text, value)) => {
+                let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+                result.structured_content = Some(value);
+                result
+            }
+            Err(e) => CallToolResult::error(vec![ContentBlock::text(e.0)]),
+        };
+        Ok(result.into())
+    }
+}
+
+/// Serves the tools over standard input and output until the client closes them; a running session is
+/// stopped and its files finished before returning.
+pub async fn serve_stdio(server: AxvsMcp) -> Result<(), String> {
+    use rmcp::ServiceExt;
+    let running = server
+        .clone()
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| format!("starting the MCP server: {e}"))?;
+    let waited = running.waiting().await;
+    let _ = tokio::task::spawn_blocking(move || server.shutdown()).await;
+    waited.map(drop).map_err(|e| format!("MCP server: {e}"))
+}

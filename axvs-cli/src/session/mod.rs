@@ -1,0 +1,627 @@
+//! A recording session: a rig's cameras running together, saving switched on and off, a status snapshot at
+//! any time, and a stop that finishes every file and returns the final report.
+//!
+//! `axvs run` and the MCP server both drive this type, so that the two can never behave differently. Nothing
+//! here prints: warnings are [`Notice`]s, errors are [`SessionError`]s.
+//!
+//! ```no_run
+//! use axvs_cli::{backends::Backends, rig::Rig, session::{Session, SessionOptions}};
+//!
+//! let rig = Rig::builtin(&mut Backends::builtin())?;
+//! let mut session = Session::start(rig, SessionOptions::default())?;
+//! std::thread::sleep(std::time::Duration::from_secs(2));
+//! session.poll();
+//! let report = session.stop(&mut |_| {});
+//! assert!(report.failures.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod dirs;
+mod error;
+mod preview;
+mod report;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axvs_core::{CameraInfo, FrameMailbox, StopReport, SystemEvent, SystemState, SystemStatus, VideoSystem};
+use axvs_encode::FfmpegEncoderFactory;
+use axvs_log::{manifest, FileLogSink};
+use serde::Serialize;
+
+pub use dirs::{claim_dir, default_session_name, session_name, SessionDirs};
+pub use error::SessionError;
+pub use report::{CameraReport, SessionReport};
+
+use crate::rig::{CameraSpec, Rig};
+use crate::space::{LowSpace, MinFreeSpace};
+
+/// How often the disks' free space is checked while recording.
+pub const SPACE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Which preview windows a session opens.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum PreviewChoice {
+    /// Each camera's `display_fps` from the rig.
+    #[default]
+    Rig,
+    /// Every camera at this rate (frames per second).
+    Rate(f64),
+    /// None, whatever the rig says.
+    Off,
+}
+
+/// How to start a session; the rig says everything else.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Root directory of the recordings (default: the rig's `output_dir`).
+    pub output_dir: Option<PathBuf>,
+    /// Name of the session directory under the root (default: the UTC date and time).
+    pub name: Option<String>,
+    /// Saving on from the start.
+    pub saving: bool,
+    /// Preview windows.
+    pub preview: PreviewChoice,
+    /// How long the session is expected to run, for the free-space estimate (default: ten minutes).
+    pub expected_duration: Option<Duration>,
+    /// When the run began, for the time to the first saved frame (default: when `start` is called).
+    pub launched: Option<Instant>,
+    /// Set by a signal handler: start-up stops before any file is written.
+    pub interrupted: Option<Arc<AtomicBool>>,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            output_dir: None,
+            name: None,
+            saving: true,
+            preview: PreviewChoice::Rig,
+            expected_duration: None,
+            launched: None,
+            interrupted: None,
+        }
+    }
+}
+
+/// Something the user should hear about while a session runs; the session goes on.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// A part of one camera failed; the other cameras go on.
+    CameraFailed {
+        /// Its source id.
+        id: u8,
+        /// Which part: `camera`, `encoder` or `log`.
+        part: String,
+        /// What happened.
+        message: String,
+    },
+    /// A camera's preview window was closed.
+    PreviewClosed {
+        /// Its source id.
+        id: u8,
+        /// Its name.
+        name: String,
+    },
+    /// The preview could not open.
+    PreviewOff {
+        /// Why.
+        reason: String,
+    },
+    /// A disk will reach its free-space threshold within the expected duration.
+    SpaceShort {
+        /// The directory on that disk.
+        dir: PathBuf,
+        /// About how many seconds of recording it has room for.
+        seconds: f64,
+        /// The rig's estimated bytes per second.
+        rate: u64,
+        /// The free space kept.
+        min_free_space: String,
+    },
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Notice::CameraFailed { part, message, .. } => {
+                write!(f, "{part} failed: {message}; the other cameras go on")
+            }
+            Notice::PreviewClosed { id, name } => write!(f, "camera {id} '{name}': preview closed; recording goes on"),
+            Notice::PreviewOff { reason } => write!(f, "preview off: {reason}; recording goes on"),
+            Notice::SpaceShort {
+                dir,
+                seconds,
+                rate,
+                min_free_space,
+            } => write!(
+                f,
+                "{} has room for about {seconds:.0} s of recording at the rig's estimated {} /s; recording stops \
+                 cleanly when it holds less than min_free_space ({min_free_space})",
+                dir.display(),
+                crate::space::megabytes(*rate),
+            ),
+        }
+    }
+}
+
+/// Why a session should stop by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopCause {
+    /// Every camera failed.
+    AllFailed,
+    /// Every camera ended (a file or a finite stream ran out, or a camera failed).
+    AllEnded,
+    /// A disk holds less free space than the rig keeps.
+    LowSpace(LowSpace),
+}
+
+impl fmt::Display for StopCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopCause::AllFailed => write!(f, "every camera failed"),
+            StopCause::AllEnded => write!(f, "every camera ended"),
+            StopCause::LowSpace(low) => write!(f, "recording stopped early: {low}"),
+        }
+    }
+}
+
+/// What [`Session::poll`] found.
+#[derive(Debug, Default)]
+pub struct Poll {
+    /// Warnings since the last poll (start-up ones included in the first).
+    pub notices: Vec<Notice>,
+    /// Why the session should stop now, when it should.
+    pub stop: Option<StopCause>,
+}
+
+/// A snapshot of a running session.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SessionStatus {
+    /// Where its files go.
+    pub dirs: SessionDirs,
+    /// The rig file (or how the rig was given).
+    pub rig: String,
+    /// Seconds since the cameras started.
+    pub elapsed_s: f64,
+    /// Each camera's counters, in the rig's order.
+    pub cameras: Vec<SystemStatus>,
+}
+
+/// Progress of a long operation (stopping: queues drained, archives written).
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// Steps done.
+    pub done: usize,
+    /// Steps in all.
+    pub total: usize,
+    /// What was just done.
+    pub message: String,
+}
+
+/// One camera of a running session.
+struct Running {
+    spec: CameraSpec,
+    system: VideoSystem,
+    first_frame_ms: Option<f64>,
+    preview: Option<Arc<FrameMailbox>>,
+}
+
+/// A rig's cameras, recording.
+pub struct Session {
+    rig: String,
+    dirs: SessionDirs,
+    sink: Arc<FileLogSink>,
+    cameras: Vec<Running>,
+    preview: Option<preview::PreviewHandle>,
+    launched: Instant,
+    started: Instant,
+    space_dirs: Vec<PathBuf>,
+    min_free_space: MinFreeSpace,
+    space_checked: Instant,
+    notices: Vec<Notice>,
+    low_space: Option<LowSpace>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("rig", &self.rig)
+            .field("dirs", &self.dirs)
+            .field("cameras", &self.cameras.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Opens every camera of the rig, checks that their frames suit their encoders and fit in memory and that
+    /// the disks have room, claims the session directory, and starts every camera.
+    ///
+    /// A camera that is missing or refuses its settings fails the start before anything is written. A camera
+    /// that fails to start stops the others; their files are finished, and the error carries the report.
+    pub fn start(rig: Rig, options: SessionOptions) -> Result<Session, SessionError> {
+        let launched = options.launched.unwrap_or_else(Instant::now);
+        let interrupted = || options.interrupted.as_ref().is_some_and(|i| i.load(Ordering::SeqCst));
+        if let PreviewChoice::Rate(rate) = options.preview {
+            if !(rate.is_finite() && rate >= 0.001) {
+                return Err(SessionError::Invalid(format!(
+                    "display rate {rate}: must be at least 0.001"
+                )));
+            }
+        }
+        let name = options.name.as_deref().map(session_name).transpose()?;
+        let mut opened = Vec::with_capacity(rig.cameras.len());
+        for spec in &rig.cameras {
+            let mut camera = spec.camera.camera();
+            let info = camera.open().map_err(|source| SessionError::Open {
+                id: spec.id,
+                name: spec.name.clone(),
+                location: spec.location.clone(),
+                source,
+            })?;
+            let display_fps = match options.preview {
+                PreviewChoice::Rig => spec.display_fps,
+                PreviewChoice::Rate(rate) => Some(rate),
+                PreviewChoice::Off => None,
+            };
+            let preview = match display_fps {
+                Some(rate) if rate > info.fps + 1e-6 => return Err(SessionError::Invalid(format!(
+                    "camera {} '{}': display rate {rate} fps is above the camera's {:.3} fps (camera defined at {})",
+                    spec.id, spec.name, info.fps, spec.location
+                ))),
+                Some(rate) => Some(Arc::new(FrameMailbox::new(Duration::from_secs_f64(1.0 / rate)))),
+                None => None,
+            };
+            opened.push((spec, camera, info, preview));
+        }
+
+        // What the cameras turned out to deliver must suit their encoders and fit in memory, before any file
+        // is made.
+        let mut memory = Vec::with_capacity(opened.len());
+        for (spec, _, info, _) in &opened {
+            axvs_encode::check_frames(&spec.encoder, &info.shape()).map_err(|e| {
+                SessionError::Invalid(format!(
+                    "camera {} '{}': {e} (camera defined at {})",
+                    spec.id, spec.name, spec.location
+                ))
+            })?;
+            memory.push(spec.memory(&info.shape()));
+        }
+        if let Some(available) = crate::memory::available_memory() {
+            crate::memory::check_memory(&memory, available).map_err(SessionError::Invalid)?;
+        }
+        if interrupted() {
+            return Err(SessionError::Interrupted);
+        }
+        let root = options.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
+        // Not started at all on a disk already below its threshold: the guard would stop it at once.
+        let disks: Vec<PathBuf> = std::iter::once(root.clone()).chain(rig.log_dir.clone()).collect();
+        crate::space::check_space(&disks, rig.min_free_space).map_err(SessionError::LowSpace)?;
+        let rate: f64 = opened.iter().map(|(spec, _, info, _)| estimated_rate(spec, info)).sum();
+        let mut notices = space_short(&disks, rig.min_free_space, rate, options.expected_duration);
+        let session_dir = match &name {
+            Some(name) => claim_dir(&root, name, false)?,
+            None => claim_dir(&root, &default_session_name(), true)?,
+        };
+        // The log directory takes the session directory's final name (a numbered default name included).
+        let session = session_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let log_dir = match &rig.log_dir {
+            Some(dir) => claim_dir(dir, &session, false).inspect_err(|_| {
+                // Still empty: give the name back so that a corrected run can use it.
+                let _ = std::fs::remove_dir(&session_dir);
+            })?,
+            None => session_dir.clone(),
+        };
+        let dirs = SessionDirs {
+            session: session_dir,
+            log: log_dir,
+        };
+        let sink = Arc::new(FileLogSink::create(&dirs.log)?);
+        let mut cameras = Vec::with_capacity(opened.len());
+        let mut previews = Vec::new();
+        for (spec, camera, info, preview) in opened {
+            manifest::register(&dirs.log, spec.id, &spec.name)?;
+            let factory = FfmpegEncoderFactory::new(spec.encoder.clone(), &dirs.session).map_err(|source| {
+                SessionError::Encoder {
+                    id: spec.id,
+                    name: spec.name.clone(),
+                    source,
+                }
+            })?;
+            let config = spec.system_config(options.saving);
+            let system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
+            if let Some(mailbox) = &preview {
+                previews.push((spec, Arc::clone(mailbox), info.clone()));
+            }
+            cameras.push(Running {
+                spec: spec.clone(),
+                system,
+                first_frame_ms: None,
+                preview,
+            });
+        }
+        let mut preview = None;
+        if !previews.is_empty() {
+            match preview::spawn(previews) {
+                Ok(handle) => {
+                    for cam in &mut cameras {
+                        cam.system.set_preview(cam.preview.clone());
+                    }
+                    preview = Some(handle);
+                }
+                Err(reason) => {
+                    notices.push(Notice::PreviewOff { reason });
+                    cameras.iter_mut().for_each(|cam| cam.preview = None);
+                }
+            }
+        }
+        let mut session = Session {
+            rig: rig.source,
+            dirs,
+            sink,
+            cameras,
+            preview,
+            launched,
+            started: Instant::now(),
+            space_dirs: Vec::new(),
+            min_free_space: rig.min_free_space,
+            space_checked: Instant::now(),
+            notices,
+            low_space: None,
+        };
+        session.space_dirs = vec![session.dirs.session.clone(), session.dirs.log.clone()];
+        // A camera that cannot start ends the session; what did start is still stopped and finished.
+        if let Some(source) = session.cameras.iter_mut().find_map(|c| c.system.start().err()) {
+            let report = session.stop(&mut |_| {});
+            return Err(SessionError::Start {
+                source,
+                report: Box::new(report),
+            });
+        }
+        session.started = Instant::now();
+        Ok(session)
+    }
+
+    /// Where the session's files go.
+    pub fn dirs(&self) -> &SessionDirs {
+        &self.dirs
+    }
+
+    /// The rig file (or how the rig was given).
+    pub fn rig(&self) -> &str {
+        &self.rig
+    }
+
+    /// The cameras: source id and name, in the rig's order.
+    pub fn cameras(&self) -> impl Iterator<Item = (u8, &str)> {
+        self.cameras.iter().map(|c| (c.spec.id, c.spec.name.as_str()))
+    }
+
+    /// Turns saving on, for one camera or (with `None`) every camera.
+    pub fn start_saving(&self, camera: Option<u8>) -> Result<(), SessionError> {
+        self.select(camera)?.for_each(|c| c.system.start_saving());
+        Ok(())
+    }
+
+    /// Turns saving off, for one camera or (with `None`) every camera; the cameras go on acquiring.
+    pub fn stop_saving(&self, camera: Option<u8>) -> Result<(), SessionError> {
+        self.select(camera)?.for_each(|c| c.system.stop_saving());
+        Ok(())
+    }
+
+    fn select(&self, camera: Option<u8>) -> Result<impl Iterator<Item = &Running>, SessionError> {
+        if let Some(id) = camera {
+            if !self.cameras.iter().any(|c| c.spec.id == id) {
+                return Err(SessionError::UnknownCamera {
+                    id,
+                    available: self
+                        .cameras
+                        .iter()
+                        .map(|c| format!("{} '{}'", c.spec.id, c.spec.name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }
+        Ok(self
+            .cameras
+            .iter()
+            .filter(move |c| camera.is_none_or(|id| c.spec.id == id)))
+    }
+
+    /// A snapshot of every camera's counters.
+    pub fn status(&self) -> SessionStatus {
+        SessionStatus {
+            dirs: self.dirs.clone(),
+            rig: self.rig.clone(),
+            elapsed_s: self.started.elapsed().as_secs_f64(),
+            cameras: self.cameras.iter().map(|c| c.system.status()).collect(),
+        }
+    }
+
+    /// Keeps the session healthy; call it a few times a second. It reads the cameras' events, refreshes the
+    /// preview captions, checks the disks' free space once a second, and says when the session should stop.
+    pub fn poll(&mut self) -> Poll {
+        let mut notices = std::mem::take(&mut self.notices);
+        for cam in &mut self.cameras {
+            while let Ok(event) = cam.system.events().try_recv() {
+                match event {
+                    SystemEvent::FirstFrameSaved { .. } if cam.first_frame_ms.is_none() => {
+                        cam.first_frame_ms = Some(self.launched.elapsed().as_secs_f64() * 1e3);
+                    }
+                    SystemEvent::Error { id, part, message } => {
+                        notices.push(Notice::CameraFailed { id, part, message });
+                    }
+                    _ => {}
+                }
+            }
+            if cam.preview.as_ref().is_some_and(|m| m.is_closed()) {
+                cam.preview = None;
+                notices.push(Notice::PreviewClosed {
+                    id: cam.spec.id,
+                    name: cam.spec.name.clone(),
+                });
+            }
+        }
+        let statuses: Vec<SystemStatus> = self.cameras.iter().map(|c| c.system.status()).collect();
+        for (cam, s) in self.cameras.iter().zip(&statuses) {
+            if let Some(mailbox) = &cam.preview {
+                mailbox.set_caption(format!(
+                    "{:.1} fps  saved {}  dropped {}{}",
+                    s.fps,
+                    s.saved,
+                    s.dropped.lost() + s.camera_lost,
+                    if s.saving { "" } else { "  (not saving)" }
+                ));
+            }
+        }
+        let stop = if statuses.iter().all(|s| s.state == SystemState::Failed) {
+            Some(StopCause::AllFailed)
+        } else if statuses
+            .iter()
+            .all(|s| matches!(s.state, SystemState::Failed | SystemState::Ended))
+        {
+            Some(StopCause::AllEnded)
+        } else if self.space_checked.elapsed() >= SPACE_CHECK_INTERVAL {
+            self.space_checked = Instant::now();
+            crate::space::check_space(&self.space_dirs, self.min_free_space)
+                .err()
+                .map(|low| {
+                    self.low_space = Some(low.clone());
+                    StopCause::LowSpace(low)
+                })
+        } else {
+            None
+        };
+        Poll { notices, stop }
+    }
+
+    /// Stops every camera (their queues drain in parallel), closes the log, writes each camera's archive and
+    /// returns the final figures. `progress` hears of each camera stopped and each archive written.
+    pub fn stop(mut self, progress: &mut dyn FnMut(Progress)) -> SessionReport {
+        if let Some(mut handle) = self.preview.take() {
+            handle.close();
+        }
+        let total = self.cameras.len();
+        let stops = stop_all(&mut self.cameras, &mut |done, id, name| {
+            progress(Progress {
+                done,
+                total: 2 * total,
+                message: format!("camera {id} '{name}': stopped, queue drained"),
+            })
+        });
+        let stopped = self
+            .cameras
+            .iter()
+            .zip(stops)
+            .map(|(cam, stop)| report::Stopped {
+                id: cam.spec.id,
+                name: cam.spec.name.clone(),
+                backend: cam.spec.backend.clone(),
+                first_frame_ms: cam.first_frame_ms,
+                stop,
+            })
+            .collect();
+        let failures = self
+            .low_space
+            .take()
+            .map(|low| StopCause::LowSpace(low).to_string())
+            .into_iter()
+            .collect();
+        report::finish(self.rig.clone(), &self.dirs, &self.sink, stopped, failures, progress)
+    }
+}
+
+/// Stops every system at once, so their queues drain in parallel; `stopped` hears of each as it finishes.
+fn stop_all(cameras: &mut [Running], stopped: &mut dyn FnMut(usize, u8, &str)) -> Vec<StopReport> {
+    let labels: Vec<(u8, String)> = cameras.iter().map(|c| (c.spec.id, c.spec.name.clone())).collect();
+    let mut reports: Vec<Option<StopReport>> = Vec::new();
+    reports.resize_with(cameras.len(), || None);
+    std::thread::scope(|scope| {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        for (i, cam) in cameras.iter_mut().enumerate() {
+            let tx = tx.clone();
+            scope.spawn(move || {
+                let report = cam.system.stop();
+                let _ = tx.send((i, report));
+            });
+        }
+        drop(tx);
+        // Ends when every thread has sent its report, or died without one.
+        for (done, (i, report)) in rx.iter().enumerate() {
+            if let (Some(slot), Some((id, name))) = (reports.get_mut(i), labels.get(i)) {
+                *slot = Some(report);
+                stopped(done + 1, *id, name);
+            }
+        }
+    });
+    reports
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| StopReport {
+                status: SystemStatus {
+                    error: Some("stopping panicked".into()),
+                    ..empty_status()
+                },
+                video: None,
+                errors: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+fn empty_status() -> SystemStatus {
+    SystemStatus {
+        id: 0,
+        name: String::new(),
+        state: SystemState::Idle,
+        saving: false,
+        acquired: 0,
+        saved: 0,
+        dropped: Default::default(),
+        camera_lost: 0,
+        unlogged: 0,
+        queue_depth: 0,
+        queue_capacity: 0,
+        fps: 0.0,
+        video_path: None,
+        error: None,
+    }
+}
+
+/// A camera's estimated bytes per second on disk. Compressed rates vary with the picture: a tenth of the raw
+/// rate for lossy codecs and half for FFV1, so that the estimate errs on the side of warning.
+fn estimated_rate(spec: &CameraSpec, info: &CameraInfo) -> f64 {
+    let share = if spec.encoder.codec == axvs_encode::Codec::Ffv1 {
+        0.5
+    } else {
+        0.1
+    };
+    info.frame_size() as f64 * info.fps * share
+}
+
+/// A notice for each disk that writing `rate` bytes/s would fill down to its threshold within the expected
+/// duration (or within ten minutes when there is none).
+fn space_short(disks: &[PathBuf], min: MinFreeSpace, rate: f64, duration: Option<Duration>) -> Vec<Notice> {
+    let horizon = duration.unwrap_or(Duration::from_secs(600));
+    disks
+        .iter()
+        .filter_map(|dir| {
+            let space = crate::space::disk_space(dir).ok()?;
+            let room = space.free.saturating_sub(min.bytes_of(space.total)) as f64;
+            (rate * horizon.as_secs_f64() > room).then(|| Notice::SpaceShort {
+                dir: dir.clone(),
+                seconds: room / rate,
+                rate: rate as u64,
+                min_free_space: min.to_string(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,140 @@
+//! The end of a session: the log closed, each camera's archive written, and the final figures.
+
+use std::path::{Path, PathBuf};
+
+use axvs_core::{EncodeSummary, StopReport, SystemStatus};
+use axvs_log::{npz, FileLogSink};
+use serde::Serialize;
+
+use super::{Progress, SessionDirs};
+
+/// The final figures of one camera.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct CameraReport {
+    /// The backend that delivered its frames.
+    pub backend: String,
+    /// Its counters when it stopped.
+    pub status: SystemStatus,
+    /// The video file (the first, when it was split into segments).
+    pub video: Option<PathBuf>,
+    /// Frames the video holds.
+    pub video_frames: Option<u64>,
+    /// Bytes of video on disk.
+    pub video_bytes: Option<u64>,
+    /// Every file of the video, in order, when it was split into segments.
+    pub segments: Vec<EncodeSummary>,
+    /// The raw timestamp log.
+    pub log: PathBuf,
+    /// The ataraxis-compatible archive, when one was written.
+    pub archive: Option<PathBuf>,
+    /// Milliseconds from the start of the run to its first saved frame.
+    pub first_frame_ms: Option<f64>,
+    /// Every error its workers hit.
+    pub errors: Vec<String>,
+}
+
+/// What a session wrote, camera by camera, and everything that went wrong (as `axvs run --report` writes it).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SessionReport {
+    /// The rig file (or how the rig was given).
+    pub rig: String,
+    /// The directory of the videos.
+    pub session_dir: PathBuf,
+    /// The directory of the logs, manifest and archives.
+    pub log_dir: PathBuf,
+    /// Each camera, in the rig's order.
+    pub cameras: Vec<CameraReport>,
+    /// Every failure, first the one that matters most; empty when the session ended cleanly.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
+}
+
+impl SessionReport {
+    /// Writes the report as JSON to a new file (an existing one is never overwritten).
+    pub fn write_json(&self, path: &Path) -> Result<(), String> {
+        let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        axvs_log::output::write_new_bytes(path, json.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    /// Every camera's saved frames, summed.
+    pub fn saved(&self) -> u64 {
+        self.cameras.iter().map(|c| c.status.saved).sum()
+    }
+}
+
+/// One stopped camera, ready to be finished.
+pub(super) struct Stopped {
+    pub id: u8,
+    pub name: String,
+    pub backend: String,
+    pub first_frame_ms: Option<f64>,
+    pub stop: StopReport,
+}
+
+/// Closes the log, writes each camera's archive and gathers the report. `failures` come first (why the
+/// session stopped early, when it did).
+pub(super) fn finish(
+    rig: String,
+    dirs: &SessionDirs,
+    sink: &FileLogSink,
+    cameras: Vec<Stopped>,
+    mut failures: Vec<String>,
+    progress: &mut dyn FnMut(Progress),
+) -> SessionReport {
+    if let Err(e) = sink.close() {
+        failures.push(format!("timestamp log: {e}"));
+    }
+    let total = cameras.len();
+    let mut reports = Vec::with_capacity(total);
+    for (done, cam) in cameras.into_iter().enumerate() {
+        let s = &cam.stop.status;
+        let log = sink.log_path(cam.id);
+        // A camera whose log failed has frames in its video without an entry: its archive is reconciled
+        // with the video (as `axvs recover` does), so that it holds exactly the video's frames.
+        // An empty log: the camera never logged its onset (its own error says why), so there is no archive.
+        let logged = std::fs::metadata(&log).is_ok_and(|m| m.len() > 0);
+        let archived = match (logged, s.unlogged > 0) {
+            (false, _) => Ok(None),
+            (true, false) => npz::export_log(&log, &dirs.log).map(Some).map_err(|e| e.to_string()),
+            (true, true) => crate::recovery::recover_log(&dirs.session, &log, &dirs.log)
+                .map(|r| r.archive)
+                .map_err(|e| e.to_string()),
+        };
+        let archive = archived.unwrap_or_else(|e| {
+            failures.push(format!(
+                "camera {} '{}': archive: {e} (`axvs recover {}` writes it later, with --out-dir if this disk is full)",
+                cam.id,
+                cam.name,
+                dirs.session.display()
+            ));
+            None
+        });
+        let errors: Vec<String> = cam.stop.errors.iter().map(ToString::to_string).collect();
+        failures.extend(errors.iter().cloned());
+        let video = cam.stop.video.as_ref();
+        reports.push(CameraReport {
+            backend: cam.backend,
+            status: cam.stop.status.clone(),
+            video: video.map(|v| v.path.clone()),
+            video_frames: video.map(|v| v.frames),
+            video_bytes: video.map(|v| v.bytes),
+            segments: video.map(|v| v.segments.clone()).unwrap_or_default(),
+            log,
+            archive,
+            first_frame_ms: cam.first_frame_ms,
+            errors,
+        });
+        progress(Progress {
+            done: total + done + 1,
+            total: 2 * total,
+            message: format!("camera {} '{}': archive written", cam.id, cam.name),
+        });
+    }
+    SessionReport {
+        rig,
+        session_dir: dirs.session.clone(),
+        log_dir: dirs.log.clone(),
+        cameras: reports,
+        failures,
+    }
+}
