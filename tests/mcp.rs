@@ -1,0 +1,540 @@
+//! `axvs mcp` driven by a real MCP client: the official MCP Python SDK (`mcp`, which `./dev` installs), over
+//! stdio and over streamable HTTP.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use axvs_tests::{axvs, axvs_bin, counts_agree, ffprobe_frame_count};
+use serde_json::Value;
+
+/// Client code shared by the scripts: `connect()` opens a session to the server named by the environment
+/// (stdio: `AXVS_BIN` + `AXVS_ARGS`; HTTP: `MCP_URL`, `MCP_TOKEN`), `call()` returns (is_error, text,
+/// structured content).
+const CLIENT: &str = r#"
+import asyncio, contextlib, json, os, sys
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+@contextlib.asynccontextmanager
+async def connect():
+    url = os.environ.get("MCP_URL")
+    if url:
+        headers = {}
+        if os.environ.get("MCP_TOKEN"):
+            headers["Authorization"] = "Bearer " + os.environ["MCP_TOKEN"]
+        async with create_mcp_http_client(headers=headers) as http:
+            async with streamable_http_client(url, http_client=http) as streams:
+                async with ClientSession(streams[0], streams[1]) as s:
+                    await s.initialize()
+                    yield s
+    else:
+        params = StdioServerParameters(command=os.environ["AXVS_BIN"], args=json.loads(os.environ["AXVS_ARGS"]))
+        async with stdio_client(params) as (r, w):
+            async with ClientSession(r, w) as s:
+                await s.initialize()
+                yield s
+
+async def call(s, name, args, **kw):
+    res = await s.call_tool(name, args, **kw)
+    text = " ".join(c.text for c in res.content if getattr(c, "text", None))
+    return bool(res.is_error), text, res.structured_content
+"#;
+
+/// Runs `script` (after [`CLIENT`]) against `axvs mcp <args>` over stdio; returns its last stdout line as
+/// JSON.
+fn stdio_client(script: &str, args: &[&str], cwd: &Path) -> Value {
+    client(script, cwd, &[("AXVS_ARGS", serde_json::to_string(args).expect("json"))])
+}
+
+fn client(script: &str, cwd: &Path, env: &[(&str, String)]) -> Value {
+    let mut cmd = Command::new("python3");
+    cmd.arg("-c")
+        .arg(format!("{CLIENT}\n{script}"))
+        .current_dir(cwd)
+        .env("AXVS_BIN", axvs_bin());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "MCP client failed (`./dev deps` installs the `mcp` package):\n{stdout}\n{stderr}"
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("client output is not JSON ({e}): {stdout}\n{stderr}"))
+}
+
+const TOOLS: &str = r#"
+async def main():
+    async with connect() as s:
+        tools = (await s.list_tools()).tools
+        print(json.dumps([{"name": t.name, "input": t.input_schema, "output": t.output_schema} for t in tools]))
+asyncio.run(main())
+"#;
+
+#[test]
+fn every_tool_has_input_and_output_schemas() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tools = stdio_client(TOOLS, &["mcp"], dir.path());
+    let tools = tools.as_array().expect("tool list");
+    let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
+    for seed in [
+        "list_cameras",
+        "get_cti_status",
+        "set_cti_file",
+        "check_runtime_requirements",
+        "start_video_session",
+        "stop_video_session",
+        "start_frame_saving",
+        "stop_frame_saving",
+        "get_session_status",
+        "read_genicam_node",
+        "write_genicam_node",
+        "dump_genicam_config",
+        "load_genicam_config",
+        "read_camera_manifest",
+        "find_recordings",
+        "validate_video_file",
+        "extract_timestamps",
+    ] {
+        assert!(names.contains(&seed), "tool {seed} missing from {names:?}");
+    }
+    for tool in tools {
+        assert_eq!(tool["input"]["type"], "object", "{}: input schema", tool["name"]);
+        assert_eq!(tool["output"]["type"], "object", "{}: output schema", tool["name"]);
+    }
+    let start = tools.iter().find(|t| t["name"] == "start_video_session").expect("start tool");
+    let props = &start["input"]["properties"];
+    assert_eq!(props["encoder_speed_preset"]["minimum"], 1);
+    assert_eq!(props["encoder_speed_preset"]["maximum"], 7);
+    assert_eq!(props["quantization_parameter"]["maximum"], 51);
+    assert_eq!(props["width"]["minimum"], 16);
+    let stop = tools.iter().find(|t| t["name"] == "stop_video_session").expect("stop tool");
+    assert!(stop["output"]["properties"]["cameras"].is_object(), "the report's schema: {}", stop["output"]);
+}
+
+/// Two synthetic cameras recorded through the tools: status while recording, saving off and on, stop with
+/// progress, then the files checked.
+const SESSION: &str = r#"
+rig = """
+output_dir = "recordings"
+[encoder]
+preset = 1
+[[camera]]
+id = 1
+name = "left"
+backend = "synthetic"
+width = 96
+height = 64
+fps = 40
+pixel_format = "mono8"
+[camera.encoder]
+pixel_format = "gray"
+[[camera]]
+id = 2
+name = "right"
+backend = "synthetic"
+width = 96
+height = 64
+fps = 40
+pixel_format = "bgr8"
+"""
+async def wait_for(s, check, what):
+    for _ in range(200):
+        err, text, status = await call(s, "get_session_status", {})
+        assert not err, text
+        if check(status):
+            return status
+        await asyncio.sleep(0.05)
+    raise AssertionError(what + ": " + json.dumps(status))
+
+async def main():
+    async with connect() as s:
+        err, text, started = await call(s, "start_video_session", {"rig_toml": rig, "session_name": "mcp-run"})
+        assert not err, text
+        assert [c["id"] for c in started["cameras"]] == [1, 2], started
+        first = await wait_for(s, lambda st: st["status"] == "running" and all(c["saved"] >= 10 for c in st["session"]["cameras"]), "frames saved")
+        second = await wait_for(s, lambda st: all(c["acquired"] > f["acquired"] + 5 for c, f in zip(st["session"]["cameras"], first["session"]["cameras"])), "frames rising")
+        err, text, _ = await call(s, "start_video_session", {"rig_toml": rig})
+        assert err and "already running" in text, text
+        err, text, saving = await call(s, "stop_frame_saving", {})
+        assert not err and not any(c["saving"] for c in saving["cameras"]), (text, saving)
+        off = await wait_for(s, lambda st: all(c["dropped"]["saving_off"] >= 5 for c in st["session"]["cameras"]), "frames not saved")
+        err, text, saving = await call(s, "start_frame_saving", {"camera_id": 2})
+        assert not err and [c["saving"] for c in saving["cameras"]] == [False, True], (text, saving)
+        await wait_for(s, lambda st: st["session"]["cameras"][1]["saved"] > off["session"]["cameras"][1]["saved"] + 5, "camera 2 saving again")
+        err, text, _ = await call(s, "start_frame_saving", {"camera_id": 7})
+        assert err and "camera_id" in text and "no camera 7" in text, text
+        progress = []
+        async def on_progress(p, total, message):
+            progress.append([p, total, message])
+        err, text, report = await call(s, "stop_video_session", {}, progress_callback=on_progress)
+        assert not err, text
+        err, text, _ = await call(s, "stop_video_session", {})
+        assert err and "no video session" in text, text
+        err, text, status = await call(s, "get_session_status", {})
+        assert status["status"] == "inactive", status
+        checks = {}
+        for cam in report["cameras"]:
+            err, text, video = await call(s, "validate_video_file", {"video_file": cam["video"]})
+            assert not err, text
+            err, text, times = await call(s, "extract_timestamps", {"log_file": cam["archive"], "include_times": 3})
+            assert not err, text
+            checks[cam["status"]["name"]] = {"video_frames": video["frame_count"], "codec": video["codec"], "width": video["width"], "times": times["total_frames"], "first": times["runs"][0]["times_us"]}
+        err, text, found = await call(s, "find_recordings", {"root_directory": "recordings"})
+        assert not err, text
+        err, text, manifest = await call(s, "read_camera_manifest", {"manifest_path": report["log_dir"]})
+        assert not err, text
+        print(json.dumps({"report": report, "progress": progress, "checks": checks, "found": found, "manifest": manifest}))
+asyncio.run(main())
+"#;
+
+fn check_session(result: &Value) {
+    let report = &result["report"];
+    let cameras = report["cameras"].as_array().expect("cameras");
+    assert_eq!(cameras.len(), 2, "{report}");
+    for cam in cameras {
+        let saved = counts_agree(cam);
+        assert!(saved >= 10, "{cam}");
+        assert!(cam["status"]["dropped"]["saving_off"].as_u64() > Some(0), "{cam}");
+        let video = PathBuf::from(cam["video"].as_str().expect("video"));
+        assert_eq!(ffprobe_frame_count(&video), saved, "ffprobe agrees with the report");
+        let name = cam["status"]["name"].as_str().expect("name");
+        let check = &result["checks"][name];
+        assert_eq!(check["video_frames"].as_u64(), Some(saved), "validate_video_file: {check}");
+        assert_eq!(check["times"].as_u64(), Some(saved), "extract_timestamps: {check}");
+        assert_eq!(check["codec"], "h264");
+        assert_eq!(check["width"], 96);
+        assert_eq!(check["first"].as_array().map(Vec::len), Some(3));
+    }
+    let progress = result["progress"].as_array().expect("progress");
+    assert_eq!(progress.len(), 4, "one notification per camera stopped and per archive: {progress:?}");
+    assert_eq!(progress.last().expect("last")[0], 4.0);
+    assert_eq!(result["found"]["total_recordings"], 1, "{}", result["found"]);
+    assert_eq!(result["found"]["total_cameras"], 2);
+    assert_eq!(result["manifest"]["total_sources"], 2);
+}
+
+#[test]
+fn two_camera_session_over_stdio() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let result = stdio_client(SESSION, &["mcp"], dir.path());
+    check_session(&result);
+    assert!(dir.path().join("recordings/mcp-run/1_log.npz").is_file());
+}
+
+/// Bad arguments of every tool come back as tool errors naming the argument; the server keeps answering.
+const BAD: &str = r#"
+async def main():
+    out = sys.argv[1]
+    cases = [
+        ("list_cameras", {"simulated": "yes"}, "simulated"),
+        ("list_cameras", {"bogus": 1}, "bogus"),
+        ("get_cti_status", {"x": 1}, "x"),
+        ("set_cti_file", {}, "file_path"),
+        ("set_cti_file", {"file_path": "/no/such/producer.cti"}, "file_path"),
+        ("check_runtime_requirements", {"verbose": True}, "verbose"),
+        ("start_video_session", {"width": "wide", "output_directory": out}, "width"),
+        ("start_video_session", {"interface": "synthetic", "width": 100000, "output_directory": out}, "width"),
+        ("start_video_session", {"interface": "synthetic", "encoder_speed_preset": 9, "output_directory": out}, "encoder_speed_preset"),
+        ("start_video_session", {"interface": "synthetic", "quantization_parameter": -1, "output_directory": out}, "quantization_parameter"),
+        ("start_video_session", {"interface": "webcam9", "output_directory": out}, "interface"),
+        ("start_video_session", {"interface": "synthetic"}, "output_directory"),
+        ("start_video_session", {"interface": "synthetic", "output_directory": out + "/missing"}, "output_directory"),
+        ("start_video_session", {"rig_toml": "[[camera]]\nid = 1\nname = 'a'\nbackend = 'synthetic'\nwidth = 'x'"}, "width"),
+        ("start_video_session", {"rig_toml": "x = 1", "interface": "synthetic"}, "rig"),
+        ("start_video_session", {"rig_file": out + "/none.toml"}, "none.toml"),
+        ("stop_video_session", {}, "no video session"),
+        ("start_frame_saving", {}, "no video session"),
+        ("stop_frame_saving", {"camera_id": 300}, "camera_id"),
+        ("get_session_status", {"id": 1}, "id"),
+        ("read_genicam_node", {"serial": "NOPE-0000", "fake": True}, "NOPE-0000"),
+        ("read_genicam_node", {"serial": "a", "model": "b"}, "one of"),
+        ("write_genicam_node", {"fake": True, "node_name": "Width"}, "value"),
+        ("dump_genicam_config", {"fake": True}, "output_file"),
+        ("load_genicam_config", {"fake": True, "config_file": out + "/none.yaml"}, "config_file"),
+        ("read_camera_manifest", {"manifest_path": out}, "manifest_path"),
+        ("find_recordings", {"root_directory": out + "/missing"}, "root_directory"),
+        ("find_recordings", {"root_directory": out, "max_depth": 0}, "max_depth"),
+        ("validate_video_file", {"video_file": out + "/none.mp4"}, "video_file"),
+        ("validate_video_file", {"video_file": sys.argv[2]}, "video_file"),
+        ("extract_timestamps", {"log_file": sys.argv[2]}, "log_file"),
+        ("extract_timestamps", {"log_file": sys.argv[2], "output_file": out + "/t.txt"}, "output_file"),
+        ("no_such_tool", {}, "unknown tool"),
+    ]
+    results = []
+    async with connect() as s:
+        for name, args, expect in cases:
+            err, text, _ = await call(s, name, args)
+            results.append({"tool": name, "error": err, "text": text, "expect": expect})
+        # Two sessions at once: the second is refused, the first goes on.
+        err, text, _ = await call(s, "start_video_session", {"interface": "synthetic", "width": 64, "height": 48, "output_directory": out})
+        assert not err, text
+        err2, text2, _ = await call(s, "start_video_session", {"interface": "synthetic", "output_directory": out})
+        results.append({"tool": "start_video_session (second)", "error": err2, "text": text2, "expect": "already running"})
+        err, text, _ = await call(s, "stop_frame_saving", {"camera_id": 5})
+        results.append({"tool": "stop_frame_saving (unknown camera)", "error": err, "text": text, "expect": "no camera 5"})
+        err, text, report = await call(s, "stop_video_session", {})
+        assert not err, text
+        err, text, status = await call(s, "get_session_status", {})
+        assert not err and status["status"] == "inactive", text
+    print(json.dumps(results))
+asyncio.run(main())
+"#;
+
+#[test]
+fn bad_arguments_are_tool_errors_and_the_server_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junk = dir.path().join("junk.mp4");
+    std::fs::write(&junk, b"not a video at all").expect("junk");
+    let script = BAD.replace("sys.argv[1]", &format!("{:?}", dir.path().display().to_string()));
+    let script = script.replace("sys.argv[2]", &format!("{:?}", junk.display().to_string()));
+    let results = stdio_client(&script, &["mcp"], dir.path());
+    for case in results.as_array().expect("results") {
+        let text = case["text"].as_str().unwrap_or_default();
+        let expect = case["expect"].as_str().unwrap_or_default();
+        assert_eq!(case["error"], true, "{}: not a tool error: {text}", case["tool"]);
+        assert!(text.contains(expect), "{}: the error should name '{expect}': {text}", case["tool"]);
+        assert!(!text.contains('\n'), "{}: one line: {text}", case["tool"]);
+    }
+}
+
+/// With `--root`, nothing outside the root is read or written, whatever the path says.
+const CONFINED: &str = r#"
+async def main():
+    outside = sys.argv[1]
+    results = []
+    async with connect() as s:
+        for name, args in [
+            ("find_recordings", {"root_directory": "../"}),
+            ("find_recordings", {"root_directory": outside}),
+            ("find_recordings", {"root_directory": "escape"}),
+            ("validate_video_file", {"video_file": "escape/clip.mp4"}),
+            ("read_camera_manifest", {"manifest_path": "/etc"}),
+            ("extract_timestamps", {"log_file": "inside/../../x.npz"}),
+            ("start_video_session", {"interface": "synthetic", "output_directory": outside}),
+            ("start_video_session", {"rig_toml": "output_dir = " + json.dumps(outside) + "\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'synthetic'"}),
+            ("start_video_session", {"rig_toml": "output_dir = 'escape/deeper'\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'synthetic'"}),
+            ("dump_genicam_config", {"fake": True, "output_file": outside + "/dump.yaml"}),
+        ]:
+            err, text, _ = await call(s, name, args)
+            results.append({"tool": name, "args": args, "error": err, "text": text})
+        err, text, found = await call(s, "find_recordings", {"root_directory": "."})
+        results.append({"tool": "find_recordings inside", "error": err, "text": text})
+    print(json.dumps(results))
+asyncio.run(main())
+"#;
+
+#[test]
+fn root_confines_every_path() {
+    let root = tempfile::tempdir().expect("root");
+    let outside = tempfile::tempdir().expect("outside");
+    std::fs::write(outside.path().join("clip.mp4"), b"x").expect("file");
+    std::os::unix::fs::symlink(outside.path(), root.path().join("escape")).expect("symlink");
+    let script = CONFINED.replace("sys.argv[1]", &format!("{:?}", outside.path().display().to_string()));
+    let root_arg = root.path().display().to_string();
+    let results = stdio_client(&script, &["mcp", "--root", &root_arg], root.path());
+    let results = results.as_array().expect("results");
+    let (inside, escapes) = results.split_last().expect("cases");
+    for case in escapes {
+        let text = case["text"].as_str().unwrap_or_default();
+        assert_eq!(case["error"], true, "{}: escaped the root: {case}", case["tool"]);
+        assert!(
+            text.contains("root") || text.contains(".."),
+            "{}: the error should say why: {text}",
+            case["tool"]
+        );
+    }
+    assert_eq!(inside["error"], false, "{inside}");
+    assert_eq!(
+        std::fs::read_dir(outside.path()).expect("outside").count(),
+        1,
+        "nothing was written outside the root"
+    );
+}
+
+/// Nothing but JSON-RPC on stdout, even while encoders and cameras print their own lines.
+#[test]
+fn stdio_stdout_holds_only_json_rpc() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = axvs()
+        .arg("mcp")
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("axvs mcp");
+    let requests = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"check_runtime_requirements","arguments":{}}}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_cameras","arguments":{"simulated":true}}}"#,
+    ];
+    let mut stdin = server.stdin.take().expect("stdin");
+    let stdout = BufReader::new(server.stdout.take().expect("stdout"));
+    let mut answered = 0;
+    let mut lines = stdout.lines();
+    for request in requests {
+        writeln!(stdin, "{request}").expect("write");
+        stdin.flush().expect("flush");
+        if request.contains("\"id\"") {
+            let line = lines.next().expect("an answer").expect("read");
+            let message: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON-RPC ({e}): {line}"));
+            assert_eq!(message["jsonrpc"], "2.0", "{line}");
+            assert!(message["error"].is_null(), "{line}");
+            answered += 1;
+        }
+    }
+    drop(stdin);
+    for line in lines {
+        let line = line.expect("read");
+        assert!(serde_json::from_str::<Value>(&line).is_ok(), "not JSON-RPC: {line}");
+    }
+    assert_eq!(answered, 3);
+    assert!(server.wait().expect("exit").success(), "the server ends cleanly when stdin closes");
+}
+
+/// A running `axvs mcp --http`, stopped (SIGTERM) when dropped.
+struct HttpServer {
+    child: Child,
+    url: String,
+}
+
+impl HttpServer {
+    fn start(dir: &Path, extra: &[&str]) -> HttpServer {
+        let mut child = axvs()
+            .args(["mcp", "--http", "127.0.0.1:0"])
+            .args(extra)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("axvs mcp --http");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("axvs mcp --http ended before listening"))
+                .expect("read");
+            if let Some(url) = line.strip_prefix("axvs: MCP over HTTP at ") {
+                break url.to_string();
+            }
+        };
+        // Keep draining stderr so that the server never blocks on it.
+        std::thread::spawn(move || lines.for_each(drop));
+        HttpServer { child, url }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        // SAFETY-free: kill(1) by pid; the server finishes a running session on SIGTERM.
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// One raw HTTP request (for what the client library would never send): returns the status code.
+const RAW: &str = r#"
+import httpx2
+url, origin, token = sys.argv[1], sys.argv[2], sys.argv[3]
+headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+if origin:
+    headers["Origin"] = origin
+if token:
+    headers["Authorization"] = "Bearer " + token
+body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}
+r = httpx2.post(url, json=body, headers=headers, timeout=10)
+print(json.dumps({"status": r.status_code}))
+"#;
+
+fn raw_status(dir: &Path, url: &str, origin: &str, token: &str) -> u64 {
+    let script = RAW
+        .replace("sys.argv[1]", &format!("{url:?}"))
+        .replace("sys.argv[2]", &format!("{origin:?}"))
+        .replace("sys.argv[3]", &format!("{token:?}"));
+    client(&script, dir, &[])["status"].as_u64().expect("status")
+}
+
+#[test]
+fn two_camera_session_over_http() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = HttpServer::start(dir.path(), &[]);
+    let result = client(SESSION, dir.path(), &[("MCP_URL", server.url.clone())]);
+    check_session(&result);
+    assert_eq!(raw_status(dir.path(), &server.url, "http://localhost:3000", ""), 200);
+    assert_eq!(
+        raw_status(dir.path(), &server.url, "https://evil.example", ""),
+        403,
+        "a foreign Origin is refused"
+    );
+}
+
+#[test]
+fn http_token_is_required_when_set_and_off_loopback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = "s3cret-token-0123456789";
+    let server = HttpServer::start(dir.path(), &["--token", token]);
+    assert_eq!(raw_status(dir.path(), &server.url, "", ""), 401, "no token");
+    assert_eq!(raw_status(dir.path(), &server.url, "", "wrong-token-0123456789"), 401, "wrong token");
+    assert_eq!(raw_status(dir.path(), &server.url, "", token), 200, "the token");
+    let listed = client(
+        TOOLS,
+        dir.path(),
+        &[("MCP_URL", server.url.clone()), ("MCP_TOKEN", token.to_string())],
+    );
+    assert!(listed.as_array().is_some_and(|t| t.len() >= 17));
+
+    // Off loopback, a token is required before anything is bound.
+    let out = axvs()
+        .args(["mcp", "--http", "0.0.0.0:0"])
+        .env_remove("AXVS_MCP_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("axvs mcp");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bearer token is required"));
+    let _ = Duration::ZERO;
+}
+
+/// `axvs check` without a rig and `check_runtime_requirements` report the same thing.
+#[test]
+fn check_without_rig_matches_the_tool() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = axvs().args(["check", "--json"]).output().expect("axvs check");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cli: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let tool = stdio_client(
+        r#"
+async def main():
+    async with connect() as s:
+        err, text, found = await call(s, "check_runtime_requirements", {})
+        assert not err, text
+        print(json.dumps(found))
+asyncio.run(main())
+"#,
+        &["mcp"],
+        dir.path(),
+    );
+    assert_eq!(cli, tool);
+    let encoders = cli["encoders"].as_array().expect("encoders");
+    for name in ["libx264", "libx265", "libsvtav1", "ffv1", "h264_nvenc"] {
+        let e = encoders.iter().find(|e| e["encoder"] == name).unwrap_or_else(|| panic!("{name}: {cli}"));
+        if e["available"] == false {
+            assert!(e["reason"].as_str().is_some_and(|r| !r.is_empty()), "{name}: a reason: {e}");
+        }
+    }
+    assert_eq!(encoders.iter().find(|e| e["encoder"] == "libx264").map(|e| &e["available"]), Some(&Value::Bool(true)));
+    assert_eq!(cli["ffmpeg"][0]["name"], "libavutil");
+    assert_eq!(cli["opencv"]["available"], true);
+    assert_eq!(cli["gstreamer"]["available"], true, "Debian's OpenCV reads GStreamer pipelines");
+}
