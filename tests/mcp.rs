@@ -47,7 +47,11 @@ async def call(s, name, args, **kw):
 /// Runs `script` (after [`CLIENT`]) against `axvs mcp <args>` over stdio; returns its last stdout line as
 /// JSON.
 fn stdio_client(script: &str, args: &[&str], cwd: &Path) -> Value {
-    client(script, cwd, &[("AXVS_ARGS", serde_json::to_string(args).expect("json"))])
+    client(
+        script,
+        cwd,
+        &[("AXVS_ARGS", serde_json::to_string(args).expect("json"))],
+    )
 }
 
 fn client(script: &str, cwd: &Path, env: &[(&str, String)]) -> Value {
@@ -109,14 +113,24 @@ fn every_tool_has_input_and_output_schemas() {
         assert_eq!(tool["input"]["type"], "object", "{}: input schema", tool["name"]);
         assert_eq!(tool["output"]["type"], "object", "{}: output schema", tool["name"]);
     }
-    let start = tools.iter().find(|t| t["name"] == "start_video_session").expect("start tool");
+    let start = tools
+        .iter()
+        .find(|t| t["name"] == "start_video_session")
+        .expect("start tool");
     let props = &start["input"]["properties"];
     assert_eq!(props["encoder_speed_preset"]["minimum"], 1);
     assert_eq!(props["encoder_speed_preset"]["maximum"], 7);
     assert_eq!(props["quantization_parameter"]["maximum"], 51);
     assert_eq!(props["width"]["minimum"], 16);
-    let stop = tools.iter().find(|t| t["name"] == "stop_video_session").expect("stop tool");
-    assert!(stop["output"]["properties"]["cameras"].is_object(), "the report's schema: {}", stop["output"]);
+    let stop = tools
+        .iter()
+        .find(|t| t["name"] == "stop_video_session")
+        .expect("stop tool");
+    assert!(
+        stop["output"]["properties"]["cameras"].is_object(),
+        "the report's schema: {}",
+        stop["output"]
+    );
 }
 
 /// Two synthetic cameras recorded through the tools: status while recording, saving off and on, stop with
@@ -207,14 +221,22 @@ fn check_session(result: &Value) {
         assert_eq!(ffprobe_frame_count(&video), saved, "ffprobe agrees with the report");
         let name = cam["status"]["name"].as_str().expect("name");
         let check = &result["checks"][name];
-        assert_eq!(check["video_frames"].as_u64(), Some(saved), "validate_video_file: {check}");
+        assert_eq!(
+            check["video_frames"].as_u64(),
+            Some(saved),
+            "validate_video_file: {check}"
+        );
         assert_eq!(check["times"].as_u64(), Some(saved), "extract_timestamps: {check}");
         assert_eq!(check["codec"], "h264");
         assert_eq!(check["width"], 96);
         assert_eq!(check["first"].as_array().map(Vec::len), Some(3));
     }
     let progress = result["progress"].as_array().expect("progress");
-    assert_eq!(progress.len(), 4, "one notification per camera stopped and per archive: {progress:?}");
+    assert_eq!(
+        progress.len(),
+        4,
+        "one notification per camera stopped and per archive: {progress:?}"
+    );
     assert_eq!(progress.last().expect("last")[0], 4.0);
     assert_eq!(result["found"]["total_recordings"], 1, "{}", result["found"]);
     assert_eq!(result["found"]["total_cameras"], 2);
@@ -300,7 +322,11 @@ fn bad_arguments_are_tool_errors_and_the_server_goes_on() {
         let text = case["text"].as_str().unwrap_or_default();
         let expect = case["expect"].as_str().unwrap_or_default();
         assert_eq!(case["error"], true, "{}: not a tool error: {text}", case["tool"]);
-        assert!(text.contains(expect), "{}: the error should name '{expect}': {text}", case["tool"]);
+        assert!(
+            text.contains(expect),
+            "{}: the error should name '{expect}': {text}",
+            case["tool"]
+        );
         assert!(!text.contains('\n'), "{}: one line: {text}", case["tool"]);
     }
 }
@@ -398,7 +424,10 @@ fn stdio_stdout_holds_only_json_rpc() {
         assert!(serde_json::from_str::<Value>(&line).is_ok(), "not JSON-RPC: {line}");
     }
     assert_eq!(answered, 3);
-    assert!(server.wait().expect("exit").success(), "the server ends cleanly when stdin closes");
+    assert!(
+        server.wait().expect("exit").success(),
+        "the server ends cleanly when stdin closes"
+    );
 }
 
 /// A running `axvs mcp --http`, stopped (SIGTERM) when dropped.
@@ -485,7 +514,11 @@ fn http_token_is_required_when_set_and_off_loopback() {
     let token = "s3cret-token-0123456789";
     let server = HttpServer::start(dir.path(), &["--token", token]);
     assert_eq!(raw_status(dir.path(), &server.url, "", ""), 401, "no token");
-    assert_eq!(raw_status(dir.path(), &server.url, "", "wrong-token-0123456789"), 401, "wrong token");
+    assert_eq!(
+        raw_status(dir.path(), &server.url, "", "wrong-token-0123456789"),
+        401,
+        "wrong token"
+    );
     assert_eq!(raw_status(dir.path(), &server.url, "", token), 200, "the token");
     let listed = client(
         TOOLS,
@@ -528,13 +561,28 @@ asyncio.run(main())
     assert_eq!(cli, tool);
     let encoders = cli["encoders"].as_array().expect("encoders");
     for name in ["libx264", "libx265", "libsvtav1", "ffv1", "h264_nvenc"] {
-        let e = encoders.iter().find(|e| e["encoder"] == name).unwrap_or_else(|| panic!("{name}: {cli}"));
+        let e = encoders
+            .iter()
+            .find(|e| e["encoder"] == name)
+            .unwrap_or_else(|| panic!("{name}: {cli}"));
         if e["available"] == false {
-            assert!(e["reason"].as_str().is_some_and(|r| !r.is_empty()), "{name}: a reason: {e}");
+            assert!(
+                e["reason"].as_str().is_some_and(|r| !r.is_empty()),
+                "{name}: a reason: {e}"
+            );
         }
     }
-    assert_eq!(encoders.iter().find(|e| e["encoder"] == "libx264").map(|e| &e["available"]), Some(&Value::Bool(true)));
+    assert_eq!(
+        encoders
+            .iter()
+            .find(|e| e["encoder"] == "libx264")
+            .map(|e| &e["available"]),
+        Some(&Value::Bool(true))
+    );
     assert_eq!(cli["ffmpeg"][0]["name"], "libavutil");
     assert_eq!(cli["opencv"]["available"], true);
-    assert_eq!(cli["gstreamer"]["available"], true, "Debian's OpenCV reads GStreamer pipelines");
+    assert_eq!(
+        cli["gstreamer"]["available"], true,
+        "Debian's OpenCV reads GStreamer pipelines"
+    );
 }

@@ -93,6 +93,19 @@ fn streams_beside(first: i32, second: i32) -> bool {
     result
 }
 
+/// The OpenCV this build links, and the GStreamer its video I/O was built with (`None` when it has none).
+pub fn runtime_versions() -> (String, Option<String>) {
+    let gstreamer = opencv::core::get_build_information().ok().and_then(|info| {
+        info.lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix("GStreamer:"))
+            .map(str::trim)
+            .filter(|v| v.starts_with("YES"))
+            .map(|v| v.trim_start_matches("YES").trim().trim_matches(['(', ')']).to_string())
+    });
+    (opencv::core::CV_VERSION.to_string(), gstreamer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,17 +129,4 @@ mod tests {
         assert!(found.iter().all(|c| c.width > 0 && c.height > 0), "{found:?}");
         assert!(started.elapsed().as_secs() < 30);
     }
-}
-
-/// The OpenCV this build links, and the GStreamer its video I/O was built with (`None` when it has none).
-pub fn runtime_versions() -> (String, Option<String>) {
-    let gstreamer = opencv::core::get_build_information().ok().and_then(|info| {
-        info.lines()
-            .map(str::trim)
-            .find_map(|line| line.strip_prefix("GStreamer:"))
-            .map(str::trim)
-            .filter(|v| v.starts_with("YES"))
-            .map(|v| v.trim_start_matches("YES").trim().trim_matches(['(', ')']).to_string())
-    });
-    (opencv::core::CV_VERSION.to_string(), gstreamer)
 }

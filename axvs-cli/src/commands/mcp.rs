@@ -19,7 +19,7 @@ pub struct McpArgs {
     /// Bearer token HTTP clients must send; required for a non-loopback address.
     #[arg(long, env = "AXVS_MCP_TOKEN", hide_env_values = true, requires = "http")]
     token: Option<String>,
-    /// A browser origin allowed besides localhost's (repeatable), e.g. https://app.example.org.
+    /// A browser origin allowed besides localhost's (repeatable), e.g. `https://app.example.org`.
     #[arg(long = "allow-origin", value_name = "ORIGIN", requires = "http")]
     allow_origins: Vec<String>,
     /// Confine every path the tools read or write to this directory.

@@ -94,16 +94,15 @@ impl Sessions {
         }
     }
 
-    /// Makes `session` the running one and starts watching it. Refused (and the session stopped) when another
-    /// got in first.
-    pub fn install(&self, session: Session) -> Result<(), (ToolError, Session)> {
+    /// Makes `session` the running one and starts watching it. When another got in first, `session` is
+    /// stopped (its files finished) and refused.
+    pub fn install(&self, session: Session) -> Result<(), ToolError> {
         let mut inner = self.lock();
         if matches!(inner.slot, Slot::Running { .. } | Slot::Stopping) {
-            return Err((
-                tool_error!(
-                    "a video session is already running (one at a time); stop it with stop_video_session first"
-                ),
-                session,
+            drop(inner);
+            session.stop(&mut |_| {});
+            return Err(tool_error!(
+                "a video session is already running (one at a time); stop it with stop_video_session first"
             ));
         }
         inner.generation += 1;

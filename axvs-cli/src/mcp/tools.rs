@@ -502,10 +502,7 @@ pub fn start_video_session(
         started.session_dir.display(),
         if args.saving { "" } else { " (saving off)" }
     );
-    if let Err((e, session)) = sessions.install(session) {
-        session.stop(&mut |_| {});
-        return Err(e);
-    }
+    sessions.install(session)?;
     Ok((text, started))
 }
 

@@ -269,10 +269,12 @@ impl Session {
                 PreviewChoice::Off => None,
             };
             let preview = match display_fps {
-                Some(rate) if rate > info.fps + 1e-6 => return Err(SessionError::Invalid(format!(
+                Some(rate) if rate > info.fps + 1e-6 => {
+                    return Err(SessionError::Invalid(format!(
                     "camera {} '{}': display rate {rate} fps is above the camera's {:.3} fps (camera defined at {})",
                     spec.id, spec.name, info.fps, spec.location
-                ))),
+                )))
+                }
                 Some(rate) => Some(Arc::new(FrameMailbox::new(Duration::from_secs_f64(1.0 / rate)))),
                 None => None,
             };
