@@ -586,3 +586,42 @@ asyncio.run(main())
         "Debian's OpenCV reads GStreamer pipelines"
     );
 }
+
+/// A client that goes away mid-session (closes stdin, then the SDK's SIGTERM): the session is stopped and
+/// every file finished, archives included.
+#[test]
+fn a_client_that_goes_away_leaves_finished_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().display().to_string();
+    let script = r#"
+async def main():
+    async with connect() as s:
+        err, text, started = await call(s, "start_video_session", {"interface": "synthetic", "width": 64, "height": 48, "frame_rate": 50, "output_directory": OUT, "session_name": "left-behind"})
+        assert not err, text
+        for _ in range(200):
+            err, text, st = await call(s, "get_session_status", {})
+            if st["session"]["cameras"][0]["saved"] >= 20:
+                break
+            await asyncio.sleep(0.05)
+        print(json.dumps(started))
+asyncio.run(main())
+"#
+    .replace("OUT", &format!("{out:?}"));
+    let started = stdio_client(&script, &["mcp"], dir.path());
+    let session = PathBuf::from(started["session_dir"].as_str().expect("session_dir"));
+    // The client returns once the server exited (or was killed after the grace period).
+    let archive = session.join("112_log.npz");
+    assert!(
+        archive.is_file(),
+        "the archive was written: {:?}",
+        std::fs::read_dir(&session).map(|d| d.count())
+    );
+    let entries = axvs_log::npz::read_archive(&archive).expect("archive");
+    let frames = entries.iter().filter(|e| e.is_frame()).count() as u64;
+    assert!(frames >= 20, "{frames} frames");
+    assert_eq!(
+        ffprobe_frame_count(&session.join("112.mp4")),
+        frames,
+        "the video holds every logged frame"
+    );
+}

@@ -38,30 +38,29 @@ pub fn run(args: McpArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Recording(format!("starting the async runtime: {e}")))?;
+    // SIGINT and SIGTERM end serving; a running session is stopped and its files finished first (a second
+    // signal while it stops is absorbed: the files matter more).
+    let stop = async {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut sig) => drop(sig.recv().await),
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            () = terminate => {},
+        }
+    };
     match args.http {
         None => runtime
-            .block_on(axvs_cli::mcp::serve_stdio(server))
+            .block_on(axvs_cli::mcp::serve_stdio(server, stop))
             .map_err(CliError::Recording),
         Some(addr) => {
             let options = HttpOptions {
                 addr,
                 token: args.token.clone(),
                 allowed_origins: args.allow_origins.clone(),
-            };
-            let shutdown = async {
-                let _ = tokio::signal::ctrl_c().await;
-            };
-            let terminate = async {
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(mut sig) => drop(sig.recv().await),
-                    Err(_) => std::future::pending::<()>().await,
-                }
-            };
-            let stop = async move {
-                tokio::select! {
-                    _ = shutdown => {},
-                    _ = terminate => {},
-                }
             };
             runtime
                 .block_on(http::serve(

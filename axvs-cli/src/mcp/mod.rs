@@ -289,16 +289,25 @@ impl ServerHandler for AxvsMcp {
     }
 }
 
-/// Serves the tools over standard input and output until the client closes them; a running session is
-/// stopped and its files finished before returning.
-pub async fn serve_stdio(server: AxvsMcp) -> Result<(), String> {
+/// Serves the tools over standard input and output until the client closes them or `shutdown` completes (a
+/// signal); a running session is then stopped and its files finished before returning.
+pub async fn serve_stdio(server: AxvsMcp, shutdown: impl std::future::Future<Output = ()>) -> Result<(), String> {
     use rmcp::ServiceExt;
     let running = server
         .clone()
         .serve(rmcp::transport::stdio())
         .await
         .map_err(|e| format!("starting the MCP server: {e}"))?;
-    let waited = running.waiting().await;
+    let token = running.cancellation_token();
+    let waiting = running.waiting();
+    tokio::pin!(waiting);
+    let waited = tokio::select! {
+        waited = &mut waiting => waited,
+        () = shutdown => {
+            token.cancel();
+            waiting.await
+        }
+    };
     let _ = tokio::task::spawn_blocking(move || server.shutdown()).await;
     waited.map(drop).map_err(|e| format!("MCP server: {e}"))
 }
