@@ -37,12 +37,14 @@ fn axvs_with(home: &Path, plugin_path: &[&Path]) -> Command {
     command
 }
 
+/// The clip's camera writes FFV1 into MOV: exact µs times, so that two frames less than a ms apart (a paced
+/// source catching up on a loaded machine) keep distinct PTS, which Matroska's ms would merge.
 fn rig_text(out: &Path, raw_settings: &str) -> String {
     format!(
         "output_dir = \"{}\"\n\
          [[camera]]\nid = 1\nname = \"synthetic\"\nbackend = \"synthetic\"\nfps = 60\nframes = 40\npaced = false\n\
          [[camera]]\nid = 2\nname = \"replay\"\nbackend = \"rawfile\"\n{raw_settings}\n\
-         [camera.encoder]\ncodec = \"ffv1\"\npixel_format = \"gray\"\n",
+         [camera.encoder]\ncodec = \"ffv1\"\npixel_format = \"gray\"\ncontainer = \"mov\"\n",
         out.display()
     )
 }

@@ -133,6 +133,7 @@ impl SettingsError {
 
 /// A camera a backend found on this machine, in one record for every backend.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DiscoveredCamera {
     /// The backend that found it.
     pub backend: String,

@@ -500,3 +500,75 @@ fn a_lossless_mono_ramp_decodes_pixel_for_pixel() {
         assert_eq!(wrong, 0, "{codec} {output}: {wrong} pixels differ from the camera's");
     }
 }
+
+#[test]
+fn video_info_reads_what_ffprobe_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (codec, container, name) in [
+        (Codec::H264, None, "h264"),
+        (Codec::Ffv1, None, "ffv1"),
+        (Codec::H265, Some(Container::Mov), "hevc"),
+    ] {
+        let settings = EncoderSettings {
+            codec,
+            container,
+            preset: Preset::new(1).expect("preset"),
+            ..EncoderSettings::default()
+        };
+        let path = dir
+            .path()
+            .join(format!("v_{name}.{}", settings.container().extension()));
+        let frames = encode(&settings, PixelFormat::Mono8, 30, &path);
+        let info = axvs_encode::video_info(&path).expect("video info");
+        let (probed, codec_name, pix_fmt) = probe(&path);
+        assert_eq!(
+            (info.frames, frames),
+            (probed, probed),
+            "{name}: frames counted packet by packet"
+        );
+        assert_eq!(info.codec, codec_name, "{name}");
+        assert_eq!(info.codec, name);
+        assert_eq!(info.pixel_format, pix_fmt, "{name}");
+        assert_eq!((info.width, info.height), (320, 240), "{name}");
+        assert_eq!(info.torn, 0, "{name}");
+        // 30 frames 33.333 ms apart: one second (Matroska keeps ms).
+        assert!(
+            (info.duration_s - 1.0).abs() < 0.002,
+            "{name}: duration {}",
+            info.duration_s
+        );
+        assert!((info.mean_fps - 30.0).abs() < 0.1, "{name}: {} fps", info.mean_fps);
+        assert_eq!(info.bytes, std::fs::metadata(&path).expect("size").len());
+        assert!(info.bit_rate > 0 && !info.codec_long_name.is_empty(), "{info:?}");
+    }
+    let junk = dir.path().join("junk.mp4");
+    std::fs::write(&junk, b"not a video").expect("junk");
+    assert!(axvs_encode::video_info(&junk).is_err());
+}
+
+#[test]
+fn try_encoder_opens_each_cpu_encoder_and_explains_a_missing_gpu() {
+    // libsvtav1 would wait forever if the probe closed it without a frame and the end of the stream.
+    for codec in [Codec::H264, Codec::H265, Codec::Av1, Codec::Ffv1] {
+        let settings = EncoderSettings {
+            codec,
+            ..EncoderSettings::default()
+        };
+        axvs_encode::try_encoder(&settings).unwrap_or_else(|e| panic!("{codec:?}: {e}"));
+    }
+    let gpu = EncoderSettings {
+        gpu: Some(0),
+        ..EncoderSettings::default()
+    };
+    if let Err(e) = axvs_encode::try_encoder(&gpu) {
+        assert!(e.to_string().contains("GPU 0"), "{e}");
+    }
+    let versions = axvs_encode::library_versions();
+    assert_eq!(versions.len(), 4);
+    assert!(
+        versions
+            .iter()
+            .all(|(_, v)| v.split('.').count() == 3 && !v.starts_with("0.")),
+        "{versions:?}"
+    );
+}

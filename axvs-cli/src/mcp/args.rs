@@ -82,3 +82,53 @@ fn check_range(name: &str, rule: &Value, value: &Value) -> Result<(), ToolError>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, schemars::JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct Args {
+        #[schemars(range(min = 1, max = 7))]
+        preset: Option<u8>,
+        #[schemars(range(min = 0.5))]
+        rate: Option<f64>,
+        #[schemars(length(min = 1))]
+        name: Option<String>,
+    }
+
+    fn parse_json(json: Value) -> Result<Args, ToolError> {
+        match json {
+            Value::Object(map) => parse(map),
+            _ => Err(tool_error!("not an object")),
+        }
+    }
+
+    #[test]
+    fn ranges_are_enforced_as_the_schema_declares() {
+        let parsed = parse_json(serde_json::json!({"preset": 1, "rate": 0.5, "name": "a"})).expect("in range");
+        assert_eq!(
+            (parsed.preset, parsed.rate, parsed.name.as_deref()),
+            (Some(1), Some(0.5), Some("a"))
+        );
+        assert!(parse_json(serde_json::json!({"preset": 7})).is_ok());
+        let e = parse_json(serde_json::json!({"preset": 8})).expect_err("above");
+        assert_eq!(e.0, "argument `preset`: 8 is above the maximum 7");
+        let e = parse_json(serde_json::json!({"preset": 0})).expect_err("below");
+        assert_eq!(e.0, "argument `preset`: 0 is below the minimum 1");
+        let e = parse_json(serde_json::json!({"rate": 0.49})).expect_err("below");
+        assert!(e.0.starts_with("argument `rate`: 0.49 is below"), "{e}");
+        let e = parse_json(serde_json::json!({"name": ""})).expect_err("empty");
+        assert!(e.0.starts_with("argument `name`: must not be shorter"), "{e}");
+    }
+
+    #[test]
+    fn type_errors_and_unknown_arguments_name_the_argument() {
+        let e = parse_json(serde_json::json!({"preset": "fast"})).expect_err("type");
+        assert!(e.0.starts_with("argument `preset`: invalid type"), "{e}");
+        let e = parse_json(serde_json::json!({"speed": 1})).expect_err("unknown");
+        assert!(e.0.contains("unknown field `speed`"), "{e}");
+    }
+}

@@ -91,3 +91,44 @@ impl PathPolicy {
         self.resolve(what, &text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_policy_takes_paths_as_given() {
+        let paths = PathPolicy::open();
+        assert_eq!(paths.resolve("f", "../x").expect("as given"), Path::new("../x"));
+        assert!(paths.resolve("f", "").is_err());
+        assert!(paths.resolve("f", "a\0b").is_err());
+    }
+
+    #[test]
+    fn confined_policy_refuses_every_way_out() {
+        let root = tempfile::tempdir().expect("root");
+        let outside = tempfile::tempdir().expect("outside");
+        std::fs::create_dir(root.path().join("inside")).expect("dir");
+        std::os::unix::fs::symlink(outside.path(), root.path().join("out")).expect("link");
+        std::os::unix::fs::symlink(root.path().join("inside"), root.path().join("in")).expect("link");
+        let paths = PathPolicy::confined(root.path()).expect("policy");
+        let real = root.path().canonicalize().expect("canonical");
+        assert_eq!(
+            paths.resolve("f", "inside/new/file.mp4").expect("inside"),
+            real.join("inside/new/file.mp4")
+        );
+        assert_eq!(
+            paths.resolve("f", "in/x").expect("a link that stays"),
+            real.join("in/x")
+        );
+        let absolute = real.join("inside").display().to_string();
+        assert!(paths.resolve("f", &absolute).is_ok());
+        for escape in ["..", "inside/../../x", "out", "out/new/file", "/etc/passwd"] {
+            let e = paths.resolve("video_file", escape).expect_err(escape);
+            assert!(e.0.starts_with("argument `video_file`: "), "{escape}: {e}");
+        }
+        let outside_abs = outside.path().display().to_string();
+        assert!(paths.resolve("f", &outside_abs).is_err());
+        assert!(PathPolicy::confined(&root.path().join("missing")).is_err());
+    }
+}

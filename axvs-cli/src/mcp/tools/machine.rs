@@ -1,0 +1,161 @@
+//! The machine: its cameras, its GenTL producer, and what it can record with.
+
+use std::path::PathBuf;
+
+use axvs_core::DiscoverOptions;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{NoArgs, Reply};
+use crate::backends::Backends;
+use crate::mcp::args::tool_error;
+use crate::mcp::paths::PathPolicy;
+use crate::requirements::{CtiStatus, Requirements};
+
+/// Arguments of `list_cameras`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListCamerasArgs {
+    /// Also list simulated devices (Aravis' built-in Fake camera).
+    #[serde(default)]
+    pub simulated: bool,
+}
+
+/// One camera found.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CameraFound {
+    /// What its backend tells about it.
+    #[serde(flatten)]
+    pub camera: axvs_core::DiscoveredCamera,
+    /// All of it in one line.
+    pub summary: String,
+}
+
+/// A backend whose discovery failed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BackendFailure {
+    /// The backend.
+    pub backend: String,
+    /// Why.
+    pub error: String,
+}
+
+/// What `list_cameras` returns.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CameraList {
+    /// Every camera found, backend by backend.
+    pub cameras: Vec<CameraFound>,
+    /// Backends whose discovery failed.
+    pub failed: Vec<BackendFailure>,
+    /// The backends asked.
+    pub backends: Vec<String>,
+}
+
+/// `list_cameras`: the cameras each backend (built in, or a plugin's) can open here.
+pub fn list_cameras(args: ListCamerasArgs) -> Reply<CameraList> {
+    let mut backends = Backends::builtin();
+    backends.load_plugins(&[]);
+    let options = DiscoverOptions {
+        simulated: args.simulated,
+    };
+    let mut list = CameraList {
+        cameras: Vec::new(),
+        failed: Vec::new(),
+        backends: Vec::new(),
+    };
+    for backend in backends.registry().iter() {
+        list.backends.push(backend.name().to_string());
+        match backend.discover(&options) {
+            Ok(found) => list.cameras.extend(found.into_iter().map(|camera| CameraFound {
+                summary: camera.to_string(),
+                camera,
+            })),
+            Err(e) => list.failed.push(BackendFailure {
+                backend: backend.name().to_string(),
+                error: e.to_string(),
+            }),
+        }
+    }
+    let text = match list.cameras.len() {
+        0 => "No cameras discovered on the system.".to_string(),
+        n => list
+            .cameras
+            .iter()
+            .map(|c| c.summary.clone())
+            .fold(format!("{n} camera(s):"), |acc, line| acc + "\n" + &line),
+    };
+    Ok((text, list))
+}
+
+/// `get_cti_status`: the GenTL producer the `gentl` backend uses, and whether it loads.
+pub fn get_cti_status(_: NoArgs) -> Reply<CtiStatus> {
+    let status = crate::requirements::cti_status();
+    let text = match (&status.path, &status.reason) {
+        (Some(path), None) => format!("CTI: {}", path.display()),
+        (Some(path), Some(why)) => format!("CTI: Unavailable. {}: {why}", path.display()),
+        (None, _) => "CTI: Not configured".to_string(),
+    };
+    Ok((text, status))
+}
+
+/// Arguments of `set_cti_file`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetCtiArgs {
+    /// The GenTL producer file (`.cti`).
+    #[schemars(length(min = 1))]
+    pub file_path: String,
+}
+
+/// What `set_cti_file` returns.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CtiSet {
+    /// The producer, as stored.
+    pub path: PathBuf,
+    /// The file that keeps the choice.
+    pub stored_in: PathBuf,
+    /// Vendor, model, version and transport of the producer.
+    pub producer: String,
+}
+
+/// `set_cti_file`: checks that the producer loads, then stores it as the one the `gentl` backend uses.
+pub fn set_cti_file(paths: &PathPolicy, args: SetCtiArgs) -> Reply<CtiSet> {
+    let path = paths.resolve("file_path", &args.file_path)?;
+    if !path.is_file() {
+        return Err(tool_error!("argument `file_path`: {} is not a file", path.display()));
+    }
+    let producer = axvs_gentl::Producer::load(&path).map_err(|e| tool_error!("argument `file_path`: {e}"))?;
+    let info = producer.info();
+    let described = format!(
+        "{} {} version {}, transport {}",
+        info.vendor, info.model, info.version, info.tl_type
+    );
+    let stored_in = axvs_gentl::cti::store(producer.path()).map_err(|e| tool_error!("storing the choice: {e}"))?;
+    let stored = axvs_gentl::cti::stored().map(|(p, _)| p).unwrap_or(path);
+    Ok((
+        format!("CTI configured: {}", stored.display()),
+        CtiSet {
+            path: stored,
+            stored_in,
+            producer: described,
+        },
+    ))
+}
+
+/// `check_runtime_requirements`: what this machine can record with (the same report as `axvs check`).
+pub fn check_runtime_requirements(_: NoArgs) -> Reply<Requirements> {
+    let found = crate::requirements::check();
+    let cpu = found.encoders.iter().filter(|e| e.gpu.is_none() && e.available).count();
+    let gpu = found.encoders.iter().filter(|e| e.gpu.is_some() && e.available).count();
+    let text =
+        format!(
+        "FFMPEG: {} | encoders: {cpu} CPU, {gpu} GPU | OpenCV: {} | GStreamer: {} | Aravis: {} | CTI: {} | plugins: {}",
+        if found.can_record() { "OK" } else { "Missing" },
+        if found.opencv.available { "OK" } else { "None" },
+        if found.gstreamer.available { "OK" } else { "None" },
+        if found.aravis.available { "OK" } else { "None" },
+        if found.gentl.loads { "OK" } else if found.gentl.configured { "Unsupported" } else { "None" },
+        found.plugins.iter().filter(|p| p.loaded).count()
+    );
+    Ok((text, found))
+}
