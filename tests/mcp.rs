@@ -10,7 +10,7 @@ use axvs_tests::{axvs, axvs_bin, counts_agree, ffprobe_frame_count};
 use serde_json::Value;
 
 /// Client code shared by the scripts: `connect()` opens a session to the server named by the environment
-/// (stdio: `AXVS_BIN` + `AXVS_ARGS`; HTTP: `MCP_URL`, `MCP_TOKEN`), `call()` returns (is_error, text,
+/// (stdio: `AXVS_BIN` + `AXVS_ARGS`, and `AXVS_ENV` for the server's environment; HTTP: `MCP_URL`, `MCP_TOKEN`), `call()` returns (is_error, text,
 /// structured content).
 const CLIENT: &str = r#"
 import asyncio, contextlib, json, os, sys
@@ -32,7 +32,9 @@ async def connect():
                     await s.initialize()
                     yield s
     else:
-        params = StdioServerParameters(command=os.environ["AXVS_BIN"], args=json.loads(os.environ["AXVS_ARGS"]))
+        # The SDK passes the server only a safe subset of the environment; AXVS_ENV adds to it.
+        env = json.loads(os.environ.get("AXVS_ENV", "{}"))
+        params = StdioServerParameters(command=os.environ["AXVS_BIN"], args=json.loads(os.environ["AXVS_ARGS"]), env=env)
         async with stdio_client(params) as (r, w):
             async with ClientSession(r, w) as s:
                 await s.initialize()
@@ -624,4 +626,85 @@ asyncio.run(main())
         frames,
         "the video holds every logged frame"
     );
+}
+
+/// The GenTL and GenICam tools against real producers: EMVA's simulated GenTL producer (viky.cti) chosen with
+/// `set_cti_file`, and Aravis' built-in Fake camera read, written, dumped and loaded.
+const GENICAM: &str = r#"
+async def main():
+    cti, out = sys.argv[1], sys.argv[2]
+    r = {}
+    async with connect() as s:
+        r["before"] = (await call(s, "get_cti_status", {}))[2]
+        err, text, r["set"] = await call(s, "set_cti_file", {"file_path": cti})
+        assert not err, text
+        err, text, r["after"] = await call(s, "get_cti_status", {})
+        assert not err, text
+        err, text, r["gentl_nodes"] = await call(s, "read_genicam_node", {"gentl": True, "camera_index": 0})
+        assert not err, text
+        cam = {"fake": True, "serial": "1"}
+        err, text, r["width"] = await call(s, "read_genicam_node", dict(cam, node_name="Width"))
+        assert not err, text
+        err, text, r["write"] = await call(s, "write_genicam_node", dict(cam, node_name="Width", value="320"))
+        assert not err, text
+        err, text, r["dump"] = await call(s, "dump_genicam_config", dict(cam, output_file=out + "/fake.yaml"))
+        assert not err, text
+        err, text, r["again"] = await call(s, "dump_genicam_config", dict(cam, output_file=out + "/fake.yaml"))
+        r["again_text"] = text
+        err, text, r["load"] = await call(s, "load_genicam_config", dict(cam, config_file=out + "/fake.yaml"))
+        assert not err, text
+    print(json.dumps(r))
+asyncio.run(main())
+"#;
+
+#[test]
+fn genicam_and_gentl_tools_reach_real_producers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cti = axvs_tests::viky_producer();
+    let script = GENICAM
+        .replace("sys.argv[1]", &format!("{:?}", cti.display().to_string()))
+        .replace("sys.argv[2]", &format!("{:?}", dir.path().display().to_string()));
+    let r = client(
+        &script,
+        dir.path(),
+        &[
+            ("AXVS_ARGS", "[\"mcp\"]".to_string()),
+            (
+                "AXVS_ENV",
+                serde_json::json!({
+                    // The choice is stored here, not in the user's configuration.
+                    "XDG_CONFIG_HOME": dir.path().join("config"),
+                    "AXVS_CTI_PATH": "",
+                    "GENICAM_GENTL64_PATH": "",
+                })
+                .to_string(),
+            ),
+        ],
+    );
+    assert_eq!(r["before"]["configured"], false, "{}", r["before"]);
+    assert!(
+        r["set"]["producer"].as_str().is_some_and(|p| !p.is_empty()),
+        "{}",
+        r["set"]
+    );
+    assert!(Path::new(r["set"]["stored_in"].as_str().expect("stored_in")).starts_with(dir.path()));
+    assert_eq!(r["after"]["configured"], true);
+    assert_eq!(r["after"]["loads"], true, "{}", r["after"]);
+    assert!(r["after"]["devices"].as_u64() >= Some(1), "{}", r["after"]);
+    assert!(
+        r["gentl_nodes"]["nodes"].as_array().is_some_and(|n| !n.is_empty()),
+        "{}",
+        r["gentl_nodes"]
+    );
+    assert!(
+        r["width"]["description"].as_str().is_some_and(|d| d.contains("Width")),
+        "{}",
+        r["width"]
+    );
+    assert_eq!(r["write"]["read_back"], "320", "{}", r["write"]);
+    assert!(r["dump"]["nodes"].as_u64() > Some(5), "{}", r["dump"]);
+    assert!(r["again_text"]
+        .as_str()
+        .is_some_and(|t| t.contains("does not overwrite")));
+    assert!(r["load"]["applied"].as_u64() > Some(5), "{}", r["load"]);
 }
