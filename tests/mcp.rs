@@ -635,6 +635,8 @@ async def main():
     cti, out = sys.argv[1], sys.argv[2]
     r = {}
     async with connect() as s:
+        err, text, r["cameras"] = await call(s, "list_cameras", {"simulated": True})
+        assert not err, text
         r["before"] = (await call(s, "get_cti_status", {}))[2]
         err, text, r["set"] = await call(s, "set_cti_file", {"file_path": cti})
         assert not err, text
@@ -680,6 +682,15 @@ fn genicam_and_gentl_tools_reach_real_producers() {
                 .to_string(),
             ),
         ],
+    );
+    // The SDK checked every result above against its tool's output schema.
+    let cameras = r["cameras"]["cameras"].as_array().expect("cameras");
+    assert!(
+        cameras
+            .iter()
+            .any(|c| c["backend"] == "genicam" && c["summary"].as_str().is_some_and(|s| s.contains("Fake"))),
+        "Aravis' Fake camera listed: {}",
+        r["cameras"]
     );
     assert_eq!(r["before"]["configured"], false, "{}", r["before"]);
     assert!(
