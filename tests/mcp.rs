@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use axvs_tests::{axvs, axvs_bin, counts_agree, ffprobe_frame_count};
+use axvs_tests::{axvs, axvs_bin, counts_agree, ffprobe_frame_count, python3};
 use serde_json::Value;
 
 /// Client code shared by the scripts: `connect()` opens a session to the server named by the environment
@@ -57,7 +57,7 @@ fn stdio_client(script: &str, args: &[&str], cwd: &Path) -> Value {
 }
 
 fn client(script: &str, cwd: &Path, env: &[(&str, String)]) -> Value {
-    let mut cmd = Command::new("python3");
+    let mut cmd = python3();
     cmd.arg("-c")
         .arg(format!("{CLIENT}\n{script}"))
         .current_dir(cwd)

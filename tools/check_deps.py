@@ -223,7 +223,7 @@ def check_elements(elements: dict[str, list[str]], allowed: set[str], problems: 
             check_owner(named, match.group(1), allowed, problems)
 
 
-def check_python(modules: dict[str, list[str]], pip: set[str], problems: Problems) -> None:
+def check_python(modules: dict[str, list[str]], pip: set[str], python: str, problems: Problems) -> None:
     stdlib = set(sys.stdlib_module_names)
     for module in sorted(modules):
         if module in stdlib:
@@ -231,8 +231,8 @@ def check_python(modules: dict[str, list[str]], pip: set[str], problems: Problem
         named = f"Python module {module} (imported at {where(modules, module)})"
         if module not in pip:
             problems.add(f"{named} is not in PIP_MODULES in ./dev: add it there")
-        elif run(["python3", "-c", f"import {module}"]).returncode != 0:
-            problems.add(f"{named} does not import in python3: run `./dev deps`")
+        elif run([python, "-c", f"import {module}"]).returncode != 0:
+            problems.add(f"{named} does not import in the tests' Python ({python}): run `./dev test`")
 
 
 def main() -> int:
@@ -240,6 +240,7 @@ def main() -> int:
     parser.add_argument("--apt", nargs="*", default=[], help="the Debian packages ./dev installs")
     parser.add_argument("--pkg-config", nargs="*", default=[], help="the pkg-config modules the build probes")
     parser.add_argument("--pip", nargs="*", default=[], help="the Python modules ./dev installs")
+    parser.add_argument("--python", default="python3", help="the Python the tests run")
     parser.add_argument("--image-tool", nargs="*", default=[], help="programs the machine image provides")
     parser.add_argument("--build-tool", nargs="*", default=[], help="programs the build runs (cc, c++, ...)")
     parser.add_argument("--sources", nargs="*", default=[], help="folders whose Rust sources are scanned")
@@ -253,7 +254,10 @@ def main() -> int:
         programs.setdefault(tool, []).insert(0, "the build")
     check_programs(programs, allowed, set(args.image_tool), problems)
     check_elements(elements, allowed, problems)
-    check_python(imports, set(args.pip), problems)
+    if shutil.which(args.python) is None and not os.access(args.python, os.X_OK):
+        problems.add(f"the tests' Python {args.python} is missing: run `./dev test`, which makes it")
+    else:
+        check_python(imports, set(args.pip), args.python, problems)
 
     if problems:
         print(f"dev: {len(problems)} dependencies ./dev does not install:", file=sys.stderr)

@@ -212,10 +212,21 @@ pub fn python_numpy(script: &str, args: &[&Path]) -> String {
     python(script, args, "numpy")
 }
 
+/// The Python the tests run: `./dev`'s environment in `target/python` (the machine's python3 with the test
+/// modules added, since Debian's python3 refuses `pip install`), or `python3` when there is none.
+pub fn python3() -> Command {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/python/bin/python3");
+    if venv.is_file() {
+        Command::new(venv)
+    } else {
+        Command::new("python3")
+    }
+}
+
 /// Runs a Python snippet that imports `module` (which `./dev` installs); the snippet gets `sys.argv[1:]` =
 /// `args`. Returns its standard output; panics with its output on failure.
 pub fn python(script: &str, args: &[&Path], module: &str) -> String {
-    let out = Command::new("python3")
+    let out = python3()
         .arg("-c")
         .arg(script)
         .args(args)
