@@ -140,10 +140,10 @@ pub fn try_encoder(settings: &EncoderSettings) -> Result<(), EncodeError> {
         // frame before it: one frame, then the end.
         let mut frame = ff::frame::Video::new(output_pixel(settings.pixel_format), 256, 256);
         frame.set_pts(Some(0));
-        if encoder.send_frame(&frame).is_ok() && encoder.send_eof().is_ok() {
-            let mut packet = ff::Packet::empty();
-            while encoder.receive_packet(&mut packet).is_ok() {}
-        }
+        let _ = encoder.send_frame(&frame);
+        let _ = encoder.send_eof();
+        let mut packet = ff::Packet::empty();
+        while encoder.receive_packet(&mut packet).is_ok() {}
     });
     drop(quiet);
     opened.map_err(|e| match settings.gpu {

@@ -10,6 +10,12 @@ use axvs_encode::{Codec, Container, EncodeError, EncoderSettings, FfmpegEncoder,
 use common::decode_raw;
 
 fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, path: &Path) -> u64 {
+    let times: Vec<u64> = (0..frames).map(|i| 1 + i * 33_333).collect();
+    encode_at(settings, pixel_format, &times, path)
+}
+
+/// Encodes one synthetic frame at each of `times` (µs since the onset); returns the frames written.
+fn encode_at(settings: &EncoderSettings, pixel_format: PixelFormat, times: &[u64], path: &Path) -> u64 {
     let mut camera = SyntheticCamera::new(SyntheticConfig {
         width: 320,
         height: 240,
@@ -21,14 +27,14 @@ fn encode(settings: &EncoderSettings, pixel_format: PixelFormat, frames: u64, pa
     camera.start().expect("start");
     let pool = FramePool::new(2, info.frame_size());
     let mut encoder = FfmpegEncoder::create(settings, path, &info).expect("create encoder");
-    for i in 0..frames {
+    for (i, &time_us) in times.iter().enumerate() {
         let mut buf = pool.try_acquire().expect("buffer");
         camera.grab(&mut buf).expect("grab");
         let meta = FrameMeta {
-            sequence: i,
+            sequence: i as u64,
             device_frame_id: None,
             device_timestamp_ns: None,
-            time_us: 1 + i * 33_333,
+            time_us,
             width: info.width,
             height: info.height,
             pixel_format,
@@ -504,6 +510,8 @@ fn a_lossless_mono_ramp_decodes_pixel_for_pixel() {
 #[test]
 fn video_info_reads_what_ffprobe_reads() {
     let dir = tempfile::tempdir().expect("tempdir");
+    // 30 frames 20 ms apart, the first 0.5 s after the onset: 0.6 s of video at 50 fps.
+    let times: Vec<u64> = (0..30).map(|i| 500_000 + i * 20_000).collect();
     for (codec, container, name) in [
         (Codec::H264, None, "h264"),
         (Codec::Ffv1, None, "ffv1"),
@@ -512,13 +520,13 @@ fn video_info_reads_what_ffprobe_reads() {
         let settings = EncoderSettings {
             codec,
             container,
-            preset: Preset::new(1).expect("preset"),
+            preset: Preset::FASTEST,
             ..EncoderSettings::default()
         };
         let path = dir
             .path()
             .join(format!("v_{name}.{}", settings.container().extension()));
-        let frames = encode(&settings, PixelFormat::Mono8, 30, &path);
+        let frames = encode_at(&settings, PixelFormat::Mono8, &times, &path);
         let info = axvs_encode::video_info(&path).expect("video info");
         let (probed, codec_name, pix_fmt) = probe(&path);
         assert_eq!(
@@ -531,16 +539,28 @@ fn video_info_reads_what_ffprobe_reads() {
         assert_eq!(info.pixel_format, pix_fmt, "{name}");
         assert_eq!((info.width, info.height), (320, 240), "{name}");
         assert_eq!(info.torn, 0, "{name}");
-        // 30 frames 33.333 ms apart: one second (Matroska keeps ms).
         assert!(
-            (info.duration_s - 1.0).abs() < 0.002,
+            (info.duration_s - 0.6).abs() < 1e-6,
             "{name}: duration {}",
             info.duration_s
         );
-        assert!((info.mean_fps - 30.0).abs() < 0.1, "{name}: {} fps", info.mean_fps);
+        assert!((info.mean_fps - 50.0).abs() < 1e-3, "{name}: {} fps", info.mean_fps);
         assert_eq!(info.bytes, std::fs::metadata(&path).expect("size").len());
-        assert!(info.bit_rate > 0 && !info.codec_long_name.is_empty(), "{info:?}");
+        assert_eq!(
+            info.bit_rate,
+            (info.bytes as f64 * 8.0 / 0.6) as u64,
+            "{name}: {info:?}"
+        );
+        assert!(!info.codec_long_name.is_empty(), "{info:?}");
     }
+    // One frame: no duration, so no rate either (not a division by zero).
+    let single = dir.path().join("single.mp4");
+    encode_at(&EncoderSettings::default(), PixelFormat::Mono8, &[500_000], &single);
+    let info = axvs_encode::video_info(&single).expect("video info");
+    assert_eq!(
+        (info.frames, info.duration_s, info.mean_fps, info.bit_rate),
+        (1, 0.0, 0.0, 0)
+    );
     let junk = dir.path().join("junk.mp4");
     std::fs::write(&junk, b"not a video").expect("junk");
     assert!(axvs_encode::video_info(&junk).is_err());
@@ -556,6 +576,13 @@ fn try_encoder_opens_each_cpu_encoder_and_explains_a_missing_gpu() {
         };
         axvs_encode::try_encoder(&settings).unwrap_or_else(|e| panic!("{codec:?}: {e}"));
     }
+    // What cannot work is found out, as a recording would.
+    let ffv1_in_mp4 = EncoderSettings {
+        codec: Codec::Ffv1,
+        container: Some(Container::Mp4),
+        ..EncoderSettings::default()
+    };
+    assert!(axvs_encode::try_encoder(&ffv1_in_mp4).is_err());
     let gpu = EncoderSettings {
         gpu: Some(0),
         ..EncoderSettings::default()
