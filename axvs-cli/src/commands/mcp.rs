@@ -31,7 +31,7 @@ pub struct McpArgs {
 pub fn run(args: McpArgs) -> Result<(), CliError> {
     let paths = match &args.root {
         Some(root) => PathPolicy::confined(root).map_err(CliError::Argument)?,
-        None => PathPolicy::open(),
+        None => PathPolicy::default(),
     };
     let server = AxvsMcp::new(paths);
     let runtime = tokio::runtime::Builder::new_multi_thread()

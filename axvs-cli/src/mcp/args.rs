@@ -28,7 +28,7 @@ macro_rules! tool_error {
 pub(crate) use tool_error;
 
 /// Parses `arguments` as `T`, then checks them against the ranges `T`'s schema declares (`minimum`,
-/// `maximum`, `minLength`), so that the schema a client sees is the rule the server applies.
+/// `maximum`, `minLength`: the keywords schemars writes for `range` and `length`), so that the schema a client sees is the rule the server applies.
 pub fn parse<T: DeserializeOwned + schemars::JsonSchema + 'static>(
     arguments: Map<String, Value>,
 ) -> Result<T, ToolError> {
@@ -57,13 +57,6 @@ fn check_range(name: &str, rule: &Value, value: &Value) -> Result<(), ToolError>
     if let Some(x) = value.as_f64() {
         if let Some(min) = rule.get("minimum").and_then(Value::as_f64).filter(|min| x < *min) {
             return Err(tool_error!("argument `{name}`: {value} is below the minimum {min}"));
-        }
-        if let Some(min) = rule
-            .get("exclusiveMinimum")
-            .and_then(Value::as_f64)
-            .filter(|min| x <= *min)
-        {
-            return Err(tool_error!("argument `{name}`: {value} must be above {min}"));
         }
         if let Some(max) = rule.get("maximum").and_then(Value::as_f64).filter(|max| x > *max) {
             return Err(tool_error!("argument `{name}`: {value} is above the maximum {max}"));
@@ -122,6 +115,11 @@ mod tests {
         assert!(e.0.starts_with("argument `rate`: 0.49 is below"), "{e}");
         let e = parse_json(serde_json::json!({"name": ""})).expect_err("empty");
         assert!(e.0.starts_with("argument `name`: must not be shorter"), "{e}");
+    }
+
+    #[test]
+    fn a_tool_error_is_its_message() {
+        assert_eq!(tool_error!("argument `x`: {}", 3).to_string(), "argument `x`: 3");
     }
 
     #[test]

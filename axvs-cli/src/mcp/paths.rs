@@ -5,18 +5,13 @@ use std::path::{Component, Path, PathBuf};
 
 use super::args::{tool_error, ToolError};
 
-/// The paths the tools may touch.
+/// The paths the tools may touch; the default: any path, the user's, as in the CLI.
 #[derive(Debug, Clone, Default)]
 pub struct PathPolicy {
     root: Option<PathBuf>,
 }
 
 impl PathPolicy {
-    /// Paths are the user's, as in the CLI.
-    pub fn open() -> Self {
-        PathPolicy { root: None }
-    }
-
     /// Every path must lie inside `root` (an existing directory); relative paths are taken from it.
     pub fn confined(root: &Path) -> Result<Self, String> {
         let root = root
@@ -98,7 +93,8 @@ mod tests {
 
     #[test]
     fn open_policy_takes_paths_as_given() {
-        let paths = PathPolicy::open();
+        let paths = PathPolicy::default();
+        assert_eq!(paths.root(), None);
         assert_eq!(paths.resolve("f", "../x").expect("as given"), Path::new("../x"));
         assert!(paths.resolve("f", "").is_err());
         assert!(paths.resolve("f", "a\0b").is_err());
@@ -113,6 +109,12 @@ mod tests {
         std::os::unix::fs::symlink(root.path().join("inside"), root.path().join("in")).expect("link");
         let paths = PathPolicy::confined(root.path()).expect("policy");
         let real = root.path().canonicalize().expect("canonical");
+        assert_eq!(paths.root(), Some(real.as_path()));
+        assert_eq!(
+            paths.check("dir", &real.join("inside")).expect("inside"),
+            real.join("inside")
+        );
+        assert!(paths.check("dir", outside.path()).is_err());
         assert_eq!(
             paths.resolve("f", "inside/new/file.mp4").expect("inside"),
             real.join("inside/new/file.mp4")

@@ -66,3 +66,48 @@ pub fn claim_dir(root: &Path, name: &str, numbered: bool) -> Result<PathBuf, Ses
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_name_is_one_plain_directory_name() {
+        assert_eq!(session_name("run-1").expect("plain"), "run-1");
+        assert_eq!(session_name("a.b").expect("dots inside"), "a.b");
+        for bad in ["", ".", "..", "a/b", "/abs", "a\\b", "a\0b"] {
+            let e = session_name(bad).expect_err(bad);
+            assert!(
+                e.is_bad_input() && e.to_string().contains("plain directory name"),
+                "{bad:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_name_is_the_utc_date_and_time() {
+        let name = default_session_name();
+        assert_eq!(name.len(), "2026-11-26_23-59-59".len(), "{name}");
+        assert!(name.starts_with("20") && name.as_bytes()[10] == b'_', "{name}");
+    }
+
+    #[test]
+    fn a_directory_is_claimed_once_and_numbered_names_count_up() {
+        let root = tempfile::tempdir().expect("root");
+        let base = root.path().join("new/root");
+        assert_eq!(claim_dir(&base, "s", false).expect("first"), base.join("s"));
+        let e = claim_dir(&base, "s", false).expect_err("taken");
+        assert!(e.is_bad_input() && e.to_string().contains("already exists"), "{e}");
+        assert_eq!(claim_dir(&base, "s", true).expect("numbered"), base.join("s-2"));
+        assert_eq!(claim_dir(&base, "s", true).expect("numbered"), base.join("s-3"));
+        // A thousand taken names: the next run is refused rather than searching on.
+        for n in 4..=1000 {
+            std::fs::create_dir(base.join(format!("s-{n}"))).expect("taken");
+        }
+        let e = claim_dir(&base, "s", true).expect_err("no free number");
+        assert!(e.to_string().contains("s-1000 already exists"), "{e}");
+        std::fs::write(root.path().join("file"), b"").expect("file");
+        let e = claim_dir(&root.path().join("file"), "s", true).expect_err("a file as root");
+        assert!(matches!(e, SessionError::Io { .. }), "{e}");
+    }
+}
