@@ -109,5 +109,8 @@ mod tests {
         std::fs::write(root.path().join("file"), b"").expect("file");
         let e = claim_dir(&root.path().join("file"), "s", true).expect_err("a file as root");
         assert!(matches!(e, SessionError::Io { .. }), "{e}");
+        // Any other failure to create it is the OS error, not a name taken.
+        let e = claim_dir(root.path(), "file/s", true).expect_err("a file on the way");
+        assert!(matches!(e, SessionError::Io { .. }), "{e}");
     }
 }
