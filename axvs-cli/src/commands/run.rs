@@ -2,11 +2,12 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
+use axvs_cli::backends::Backends;
+use axvs_cli::rig::Rig;
 use axvs_cli::session::{session_name, PreviewChoice, Session, SessionError, SessionOptions, SessionReport, StopCause};
 use axvs_core::{SystemState, SystemStatus};
 use clap::Args;
@@ -14,8 +15,6 @@ use crossbeam_channel::{Receiver, Sender};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::CliError;
-use axvs_cli::backends::Backends;
-use axvs_cli::rig::Rig;
 
 /// Arguments of `axvs run`.
 #[derive(Debug, Args)]
