@@ -220,7 +220,6 @@ pub struct Session {
     preview: Option<preview::PreviewHandle>,
     launched: Instant,
     started: Instant,
-    space_dirs: Vec<PathBuf>,
     min_free_space: MinFreeSpace,
     space_checked: Instant,
     notices: Vec<Notice>,
@@ -372,13 +371,11 @@ impl Session {
             preview,
             launched,
             started: Instant::now(),
-            space_dirs: Vec::new(),
             min_free_space: rig.min_free_space,
             space_checked: Instant::now(),
             notices,
             low_space: None,
         };
-        session.space_dirs = vec![session.dirs.session.clone(), session.dirs.log.clone()];
         // A camera that cannot start ends the session; what did start is still stopped and finished.
         if let Some(source) = session.cameras.iter_mut().find_map(|c| c.system.start().err()) {
             let report = session.stop(&mut |_| {});
@@ -493,12 +490,11 @@ impl Session {
             Some(StopCause::AllEnded)
         } else if self.space_checked.elapsed() >= SPACE_CHECK_INTERVAL {
             self.space_checked = Instant::now();
-            crate::space::check_space(&self.space_dirs, self.min_free_space)
-                .err()
-                .map(|low| {
-                    self.low_space = Some(low.clone());
-                    StopCause::LowSpace(low)
-                })
+            let disks = [self.dirs.session.clone(), self.dirs.log.clone()];
+            crate::space::check_space(&disks, self.min_free_space).err().map(|low| {
+                self.low_space = Some(low.clone());
+                StopCause::LowSpace(low)
+            })
         } else {
             None
         };

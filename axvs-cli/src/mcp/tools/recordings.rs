@@ -344,11 +344,7 @@ pub fn extract_timestamps(paths: &PathPolicy, args: TimestampsArgs) -> Reply<Tim
         Some(_) => return Err(tool_error!("argument `output_file`: must end in .csv or .npy")),
     };
     let bad = |e: axvs_log::LogFileError| tool_error!("argument `log_file`: {e}");
-    let entries = if input.extension().is_some_and(|e| e == axvs_log::file::EXTENSION) {
-        axvs_log::read_log(&input).map_err(bad)?.entries
-    } else {
-        axvs_log::read_any(&input).map_err(bad)?
-    };
+    let entries = axvs_log::read_any(&input).map_err(bad)?;
     let source_id = axvs_log::single_source(&entries, &input).map_err(bad)?;
     let runs = axvs_log::timestamps::frame_times_by_run(&entries).map_err(bad)?;
     let keep = args.include_times.unwrap_or(0) as usize;
