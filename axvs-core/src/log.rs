@@ -11,6 +11,14 @@ pub trait LogSink: Send + Sync {
     /// Records one entry.
     fn log(&self, source_id: u8, time_us: u64, payload: &[u8]) -> Result<(), LogError>;
 
+    /// Records one saved frame: its entry (time, empty payload) and, for sinks that keep it, what the
+    /// camera said of the frame (host sequence number, device frame id and timestamp). The timestamp log
+    /// itself has no room for those (the original's readers skip frame entries with a payload), so sinks
+    /// keep them elsewhere or not at all; the default logs the entry alone.
+    fn log_frame(&self, source_id: u8, meta: &crate::FrameMeta) -> Result<(), LogError> {
+        self.log(source_id, meta.time_us, &[])
+    }
+
     /// Blocks until every entry accepted so far is written to the operating system; reports whether
     /// `source_id`'s entries all made it. One source's failed log does not fail the others.
     fn flush(&self, source_id: u8) -> Result<(), LogError>;

@@ -850,9 +850,10 @@ fn encoding_loop(
         c.in_encoder.store(0, Ordering::Relaxed);
         match encoded {
             Ok(()) => {
-                let time_us = frame.meta().time_us;
+                let meta = *frame.meta();
+                let time_us = meta.time_us;
                 drop(frame);
-                if let Err(e) = log.log(shared.id, time_us, &[]) {
+                if let Err(e) = log.log_frame(shared.id, &meta) {
                     c.unlogged.fetch_add(1, Ordering::Relaxed);
                     log_failed = true;
                     shared.fail(shared.log_error(e));

@@ -66,6 +66,50 @@ impl LogEntry {
     }
 }
 
+/// An entry borrowed from the bytes of a log or archive: what a single pass over a file sees, without a
+/// copy per entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    /// Source (camera) id.
+    pub source_id: u8,
+    /// µs since the source's onset (0 for the onset itself).
+    pub time_us: u64,
+    /// Payload bytes; empty for frames.
+    pub payload: &'a [u8],
+}
+
+impl<'a> EntryRef<'a> {
+    /// Parses a flat byte string; `None` if shorter than 9 bytes.
+    pub fn from_bytes(bytes: &'a [u8]) -> Option<Self> {
+        let time: [u8; 8] = bytes.get(1..HEADER_LEN)?.try_into().ok()?;
+        Some(EntryRef {
+            source_id: bytes[0],
+            time_us: u64::from_le_bytes(time),
+            payload: &bytes[HEADER_LEN..],
+        })
+    }
+
+    /// An owned copy.
+    pub fn to_entry(&self) -> LogEntry {
+        LogEntry {
+            source_id: self.source_id,
+            time_us: self.time_us,
+            payload: self.payload.to_vec(),
+        }
+    }
+}
+
+impl LogEntry {
+    /// A borrowed view.
+    pub fn as_ref(&self) -> EntryRef<'_> {
+        EntryRef {
+            source_id: self.source_id,
+            time_us: self.time_us,
+            payload: &self.payload,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

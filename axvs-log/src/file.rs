@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::entry::HEADER_LEN;
-use crate::{LogEntry, LogFileError};
+use crate::{EntryRef, LogEntry, LogFileError};
 
 /// Magic bytes at the start of every raw log.
 pub const MAGIC: &[u8; 8] = b"AXVSLOG1";
@@ -49,10 +49,41 @@ pub fn read_log(path: &Path) -> Result<LogContents, LogFileError> {
 }
 
 fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, LogFileError> {
+    let mut entries = Vec::with_capacity(bytes.len().saturating_sub(MAGIC.len()) / (4 + HEADER_LEN));
+    let truncated_tail = visit_bytes(path, bytes, |entry| {
+        entries.push(entry.to_entry());
+        Ok(())
+    })?;
+    Ok(LogContents {
+        path: path.to_path_buf(),
+        entries,
+        truncated_tail,
+    })
+}
+
+/// Calls `visit` with every entry of a raw log, in file order, without copying it; returns how many
+/// entries there were and the bytes of an incomplete last record (left by a crash), ignored.
+pub fn visit_log(
+    path: &Path,
+    mut visit: impl FnMut(EntryRef<'_>) -> Result<(), LogFileError>,
+) -> Result<(u64, usize), LogFileError> {
+    let bytes = axvs_core::read_regular_file(path, u64::MAX).map_err(LogFileError::io(path))?;
+    let mut count = 0;
+    let tail = visit_bytes(path, &bytes, |entry| {
+        count += 1;
+        visit(entry)
+    })?;
+    Ok((count, tail))
+}
+
+fn visit_bytes(
+    path: &Path,
+    bytes: &[u8],
+    mut visit: impl FnMut(EntryRef<'_>) -> Result<(), LogFileError>,
+) -> Result<usize, LogFileError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(LogFileError::corrupt(path, "not an axvs log (missing AXVSLOG1 header)"));
     }
-    let mut entries = Vec::with_capacity((bytes.len() - MAGIC.len()) / (4 + HEADER_LEN));
     let mut pos = MAGIC.len();
     let mut truncated_tail = 0;
     while pos != bytes.len() {
@@ -79,16 +110,12 @@ fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, LogFileError> {
             truncated_tail = rest.len();
             break;
         }
-        let entry = LogEntry::from_bytes(&rest[4..4 + len])
+        let entry = EntryRef::from_bytes(&rest[4..4 + len])
             .ok_or_else(|| LogFileError::corrupt(path, format!("record at byte {pos} is too short")))?;
-        entries.push(entry);
+        visit(entry)?;
         pos += 4 + len;
     }
-    Ok(LogContents {
-        path: path.to_path_buf(),
-        entries,
-        truncated_tail,
-    })
+    Ok(truncated_tail)
 }
 
 #[cfg(test)]

@@ -26,18 +26,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod device;
 mod entry;
 mod error;
+pub mod feather;
 pub mod file;
 pub mod manifest;
 pub mod npy;
 pub mod npz;
 pub mod output;
+pub mod process;
 pub mod reconcile;
 pub mod timestamps;
 mod writer;
 
-pub use entry::LogEntry;
+pub use entry::{EntryRef, LogEntry};
 pub use error::LogFileError;
 pub use file::{log_file_name, read_log, LogContents};
 pub use writer::FileLogSink;

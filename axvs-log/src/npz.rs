@@ -150,6 +150,20 @@ pub fn export_log(log_path: &Path, out_dir: &Path) -> Result<PathBuf, LogFileErr
 /// zero-copy ZIP reader, so a million-entry archive reads in well under a second. Compressed members
 /// (`savez_compressed`) are refused with a clear error: the original never writes them.
 pub fn read_archive(path: &Path) -> Result<Vec<LogEntry>, LogFileError> {
+    let mut entries = Vec::new();
+    visit_archive(path, |entry| {
+        entries.push(entry.to_entry());
+        Ok(())
+    })?;
+    Ok(entries)
+}
+
+/// Calls `visit` with every entry of an archive, in archive order, without copying it; returns how many
+/// entries there were. An error from `visit` stops the walk and is returned.
+pub fn visit_archive(
+    path: &Path,
+    mut visit: impl FnMut(crate::EntryRef<'_>) -> Result<(), LogFileError>,
+) -> Result<u64, LogFileError> {
     let file = File::open(path).map_err(LogFileError::io(path))?;
     if !file.metadata().map_err(LogFileError::io(path))?.is_file() {
         return Err(LogFileError::corrupt(path, "not a regular file"));
@@ -159,8 +173,6 @@ pub fn read_archive(path: &Path) -> Result<Vec<LogEntry>, LogFileError> {
     let bytes = unsafe { memmap2::Mmap::map(&file) }.map_err(LogFileError::io(path))?;
     let archive = rawzip::ZipArchive::from_slice(&bytes[..])
         .map_err(|e| LogFileError::corrupt(path, format!("not a readable .npz archive: {e}")))?;
-    // A member takes well over 100 bytes; a corrupt count cannot make this allocate more than the file.
-    let mut entries = Vec::with_capacity((archive.entries_hint() as usize).min(bytes.len() / 100));
     let mut members = archive.entries();
     let member_error = |i: usize, e: rawzip::Error| LogFileError::corrupt(path, format!("member {i}: {e}"));
     let mut i = 0;
@@ -173,14 +185,14 @@ pub fn read_archive(path: &Path) -> Result<Vec<LogEntry>, LogFileError> {
             ));
         }
         let local = archive.get_entry(member.wayfinder()).map_err(|e| member_error(i, e))?;
-        entries.push(parse_member(path, &name, local.data())?);
+        visit(parse_member(path, &name, local.data())?)?;
         i += 1;
     }
-    Ok(entries)
+    Ok(i as u64)
 }
 
 /// One `.npy` member holding a flat log entry.
-fn parse_member(path: &Path, name: &str, bytes: &[u8]) -> Result<LogEntry, LogFileError> {
+fn parse_member<'a>(path: &Path, name: &str, bytes: &'a [u8]) -> Result<crate::EntryRef<'a>, LogFileError> {
     let header = npy::parse_header(bytes).map_err(|e| LogFileError::corrupt(path, format!("member {name}: {e}")))?;
     if !matches!(header.descr, "|u1" | "<u1" | "u1") {
         return Err(LogFileError::corrupt(
@@ -195,7 +207,7 @@ fn parse_member(path: &Path, name: &str, bytes: &[u8]) -> Result<LogEntry, LogFi
     let data = bytes
         .get(header.data_offset..end)
         .ok_or_else(|| LogFileError::corrupt(path, format!("member {name}: array is cut short")))?;
-    LogEntry::from_bytes(data)
+    crate::EntryRef::from_bytes(data)
         .ok_or_else(|| LogFileError::corrupt(path, format!("member {name}: entry shorter than 9 bytes")))
 }
 
@@ -296,7 +308,9 @@ mod tests {
             "{err}"
         );
 
-        let member = |name: &str, bytes: &[u8]| parse_member(Path::new("x.npz"), name, bytes);
+        fn member(name: &str, bytes: &[u8]) -> Result<LogEntry, LogFileError> {
+            parse_member(Path::new("x.npz"), name, bytes).map(|e| e.to_entry())
+        }
         let mut good = npy::header("|u1", 9);
         good.extend_from_slice(&[4, 1, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(member("m", &good).expect("good").time_us, 1);

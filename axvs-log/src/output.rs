@@ -35,6 +35,33 @@ pub fn write_new_file(
     result
 }
 
+/// Writes a file at `path` with `write`, replacing any file of that name only once the new one is whole and
+/// synced (a rename): a reader, a crash or a full disk sees the old file or the new, never half of one.
+/// For derived outputs that a rerun may redo; recorded data goes through [`write_new_file`].
+pub fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<(), LogFileError>,
+) -> Result<(), LogFileError> {
+    let tmp = partial_path(path);
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(LogFileError::io(&tmp))?;
+    let result = (|| {
+        let mut out = BufWriter::new(file);
+        write(&mut out, &tmp)?;
+        let file = out.into_inner().map_err(|e| LogFileError::io(&tmp)(e.into_error()))?;
+        file.sync_all().map_err(LogFileError::io(&tmp))?;
+        std::fs::rename(&tmp, path).map_err(LogFileError::io(path))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// `<dir>/.<name>.partial-<pid>`: hidden, and distinct per process so two writers never share one.
 fn partial_path(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::output::{write_new_bytes, write_new_file};
-use crate::{npy, LogEntry, LogFileError};
+use crate::{npy, EntryRef, LogEntry, LogFileError};
 
 /// µs since the UNIX epoch (UTC) of every frame entry, in log order (= the order of frames in the video).
 ///
@@ -18,34 +18,136 @@ pub fn frame_times(entries: &[LogEntry]) -> Result<Vec<u64>, LogFileError> {
 /// [`frame_times`], one list per run: each onset starts a run, and each run of a source wrote its own video
 /// file (`003.mp4`, then `003-2.mp4`, `003-3.mp4`, ...), whose frames are that run's list, in order.
 pub fn frame_times_by_run(entries: &[LogEntry]) -> Result<Vec<Vec<u64>>, LogFileError> {
-    let mut onset = None;
-    let mut runs: Vec<Vec<u64>> = Vec::new();
+    let mut runs = Runs::default();
     for entry in entries {
-        if entry.is_onset() {
-            onset = Some(entry.onset_utc_us().ok_or_else(|| {
+        runs.push(entry.as_ref())?;
+    }
+    Ok(runs.finish()?.into_iter().map(|r| r.frame_times_us).collect())
+}
+
+/// One run of a source: its onset and the absolute times of its frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// The onset, µs since the UNIX epoch (UTC).
+    pub onset_utc_us: u64,
+    /// µs since the UNIX epoch of every frame, in video order.
+    pub frame_times_us: Vec<u64>,
+}
+
+/// Frame times gathered entry by entry, in one pass over a log (see [`frame_times`]).
+#[derive(Debug, Default)]
+pub struct Runs {
+    runs: Vec<Run>,
+}
+
+impl Runs {
+    /// Takes the next entry.
+    pub fn push(&mut self, entry: EntryRef<'_>) -> Result<(), LogFileError> {
+        if entry.time_us == 0 {
+            let onset = <[u8; 8]>::try_from(entry.payload)
+                .map(u64::from_le_bytes)
+                .map_err(|_| {
+                    LogFileError::NoOnset(format!(
+                        "onset entry with a {}-byte payload (8 expected)",
+                        entry.payload.len()
+                    ))
+                })?;
+            self.runs.push(Run {
+                onset_utc_us: onset,
+                frame_times_us: Vec::new(),
+            });
+        } else if entry.payload.is_empty() {
+            let run = self
+                .runs
+                .last_mut()
+                .ok_or_else(|| LogFileError::NoOnset(format!("source {}", entry.source_id)))?;
+            let time = run.onset_utc_us.checked_add(entry.time_us).ok_or_else(|| {
                 LogFileError::NoOnset(format!(
-                    "onset entry with a {}-byte payload (8 expected)",
-                    entry.payload.len()
-                ))
-            })?);
-            runs.push(Vec::new());
-        } else if entry.is_frame() {
-            let base = onset.ok_or_else(|| LogFileError::NoOnset(format!("source {}", entry.source_id)))?;
-            let time = base.checked_add(entry.time_us).ok_or_else(|| {
-                LogFileError::NoOnset(format!(
-                    "frame time {} µs after an onset at {base} µs overflows (corrupt entry)",
-                    entry.time_us
+                    "frame time {} µs after an onset at {} µs overflows (corrupt entry)",
+                    entry.time_us, run.onset_utc_us
                 ))
             })?;
-            if let Some(run) = runs.last_mut() {
-                run.push(time);
-            }
+            run.frame_times_us.push(time);
         }
+        Ok(())
     }
-    if runs.is_empty() {
-        return Err(LogFileError::NoOnset("log".into()));
+
+    /// The runs; an error when there was no onset at all.
+    pub fn finish(self) -> Result<Vec<Run>, LogFileError> {
+        if self.runs.is_empty() {
+            return Err(LogFileError::NoOnset("log".into()));
+        }
+        Ok(self.runs)
     }
-    Ok(runs)
+}
+
+/// What one pass over a log or archive of one source found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extraction {
+    /// The source.
+    pub source_id: u8,
+    /// Entries read (onsets, frames and data).
+    pub entries: u64,
+    /// Its runs, in order (one per onset).
+    pub runs: Vec<Run>,
+}
+
+impl Extraction {
+    /// Every frame's absolute time, all runs in order (= [`frame_times`]).
+    pub fn frame_times(&self) -> Vec<u64> {
+        self.runs
+            .iter()
+            .flat_map(|r| r.frame_times_us.iter().copied())
+            .collect()
+    }
+
+    /// Every frame's time since its run's onset (the time its entry holds), in the same order.
+    pub fn entry_times(&self) -> Vec<u64> {
+        self.runs
+            .iter()
+            .flat_map(|r| r.frame_times_us.iter().map(move |t| t - r.onset_utc_us))
+            .collect()
+    }
+
+    /// Frames in all runs.
+    pub fn frames(&self) -> usize {
+        self.runs.iter().map(|r| r.frame_times_us.len()).sum()
+    }
+}
+
+/// Reads a raw log (`.axvslog`) or archive (`.npz`) in one pass, copying nothing but the frame times; the
+/// entries must all be of one source.
+pub fn extract(path: &Path) -> Result<Extraction, LogFileError> {
+    let mut runs = Runs::default();
+    let mut source = None;
+    let mut take = |entry: EntryRef<'_>| {
+        match source {
+            None => source = Some(entry.source_id),
+            Some(id) if id != entry.source_id => {
+                return Err(LogFileError::corrupt(
+                    path,
+                    format!("entries of two sources ({id} and {}) in one log", entry.source_id),
+                ))
+            }
+            Some(_) => {}
+        }
+        runs.push(entry)
+    };
+    let entries = match path.extension().and_then(|e| e.to_str()) {
+        Some("npz") => crate::npz::visit_archive(path, &mut take)?,
+        Some(crate::file::EXTENSION) => crate::file::visit_log(path, &mut take)?.0,
+        _ => return Err(LogFileError::UnknownKind(path.to_path_buf())),
+    };
+    let source_id = source.ok_or_else(|| LogFileError::corrupt(path, "the log holds no entries"))?;
+    let runs = runs.finish().map_err(|e| match e {
+        LogFileError::NoOnset(_) => LogFileError::NoOnset(path.display().to_string()),
+        other => other,
+    })?;
+    Ok(Extraction {
+        source_id,
+        entries,
+        runs,
+    })
 }
 
 /// Writes times to a new file as CSV with the header `frame_time_us`; an existing file is never replaced.

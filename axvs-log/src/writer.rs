@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use axvs_core::{LogError, LogSink};
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::device::{self, DeviceRecord};
 use crate::file::{encode_record, log_file_name, MAGIC};
 use crate::LogFileError;
 
@@ -23,6 +24,8 @@ enum Msg {
         source_id: u8,
         time_us: u64,
         payload: Vec<u8>,
+        /// A frame's host sequence number, device frame id and timestamp, for the sidecar.
+        device: Option<(u64, Option<u64>, Option<u64>)>,
     },
     Flush(Sender<()>),
 }
@@ -100,7 +103,8 @@ impl SourceErrors {
     }
 }
 
-/// A [`LogSink`] writing one raw log per source (`<dir>/<id:03d>.axvslog`) from a background thread.
+/// A [`LogSink`] writing one raw log per source (`<dir>/<id:03d>.axvslog`) from a background thread, and
+/// beside it the frames' device metadata (`<id:03d>.axvsdev`, see [`crate::device`]).
 ///
 /// `log` only queues the entry. The writer writes through a buffer and hands it to the OS whenever it has
 /// caught up with its queue, and at least once a second under sustained load, so a crash loses at most the
@@ -192,6 +196,18 @@ impl LogSink for FileLogSink {
                 source_id,
                 time_us,
                 payload: payload.to_vec(),
+                device: None,
+            })
+            .map_err(|_| LogError::Closed("the log writer stopped".into()))
+    }
+
+    fn log_frame(&self, source_id: u8, meta: &axvs_core::FrameMeta) -> Result<(), LogError> {
+        self.sender(source_id)?
+            .send(Msg::Entry {
+                source_id,
+                time_us: meta.time_us,
+                payload: Vec::new(),
+                device: Some((meta.sequence, meta.device_frame_id, meta.device_timestamp_ns)),
             })
             .map_err(|_| LogError::Closed("the log writer stopped".into()))
     }
@@ -234,7 +250,43 @@ struct SourceLog {
     pending: Vec<u8>,
     /// End offset in `pending` of each entry, and whether it is a frame entry.
     ends: Vec<(usize, bool)>,
+    /// Frame entries so far: the index of the next one.
+    frames: u64,
+    /// The device metadata sidecar, once a frame brought some; `Err` once it failed (the log goes on).
+    sidecar: Option<Result<Sidecar, ()>>,
 }
+
+/// The device metadata sidecar of one source: auxiliary, so its failure is a warning, never a lost frame.
+struct Sidecar {
+    path: PathBuf,
+    file: File,
+    pending: Vec<u8>,
+}
+
+impl Sidecar {
+    fn create(path: PathBuf) -> Result<Self, String> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Sidecar {
+            path,
+            file,
+            pending: MAGIC_DEVICE.to_vec(),
+        })
+    }
+
+    fn flush(&mut self) -> Result<(), String> {
+        self.file
+            .write_all(&self.pending)
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+const MAGIC_DEVICE: &[u8; 8] = device::MAGIC;
 
 /// Pending bytes of one source beyond which they are handed to the OS at once.
 const PENDING_LIMIT: usize = 64 * 1024;
@@ -259,12 +311,45 @@ impl SourceLog {
             file,
             pending,
             ends: Vec::new(),
+            frames: 0,
+            sidecar: None,
         })
     }
 
-    fn push(&mut self, source_id: u8, time_us: u64, payload: &[u8]) {
+    fn push(&mut self, source_id: u8, time_us: u64, payload: &[u8], device: Option<(u64, Option<u64>, Option<u64>)>) {
         encode_record(source_id, time_us, payload, &mut self.pending);
-        self.ends.push((self.pending.len(), time_us != 0 && payload.is_empty()));
+        let frame = time_us != 0 && payload.is_empty();
+        self.ends.push((self.pending.len(), frame));
+        if !frame {
+            return;
+        }
+        if let Some((sequence, device_frame_id, device_timestamp_ns)) = device {
+            let record = DeviceRecord {
+                frame_index: self.frames,
+                time_us,
+                sequence,
+                device_frame_id,
+                device_timestamp_ns,
+            };
+            let path = self.path.with_extension(device::EXTENSION);
+            let sidecar = self.sidecar.get_or_insert_with(|| {
+                Sidecar::create(path).map_err(|e| tracing::warn!("device metadata not kept: {e}"))
+            });
+            if let Ok(sidecar) = sidecar {
+                record.write_to(&mut sidecar.pending);
+            }
+        }
+        self.frames += 1;
+    }
+
+    /// Hands the sidecar's pending bytes to the OS; on an error it is given up, with a warning.
+    fn flush_sidecar(&mut self) {
+        if let Some(Ok(sidecar)) = self.sidecar.as_mut() {
+            if let Err(e) = sidecar.flush() {
+                tracing::warn!("device metadata not kept from here on: {e}");
+                self.sidecar = Some(Err(()));
+            }
+        }
     }
 
     /// Hands the pending bytes to the OS. On an error, returns it with the entries (and frame entries) that
@@ -288,6 +373,7 @@ impl SourceLog {
         }
         self.pending.clear();
         self.ends.clear();
+        self.flush_sidecar();
         Ok(())
     }
 }
@@ -321,6 +407,11 @@ impl Writer {
                     self.errors
                         .set(id as u8, 0, 0, || format!("{}: {e}", log.path.display()));
                 }
+                if let Some(Ok(sidecar)) = &log.sidecar {
+                    if let Err(e) = sidecar.file.sync_all() {
+                        tracing::warn!("device metadata {}: {e}", sidecar.path.display());
+                    }
+                }
             }
         }
         self.written
@@ -332,6 +423,7 @@ impl Writer {
                 source_id,
                 time_us,
                 payload,
+                device,
             } => {
                 let frame = u64::from(time_us != 0 && payload.is_empty());
                 if self.errors.failed(source_id) {
@@ -352,7 +444,7 @@ impl Writer {
                     }
                 }
                 if let Some(log) = self.files[index].as_mut() {
-                    log.push(source_id, time_us, &payload);
+                    log.push(source_id, time_us, &payload, device);
                     if log.pending.len() >= PENDING_LIMIT {
                         self.flush_source(index);
                     }
@@ -489,6 +581,53 @@ mod tests {
             read_log(&sink.log_path(1)).expect("read").entries[0].payload.len(),
             largest.len()
         );
+    }
+
+    #[test]
+    fn frames_with_metadata_fill_the_sidecar_by_their_place_among_frames() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sink = FileLogSink::create(dir.path()).expect("sink");
+        let meta = |time_us, sequence, id: Option<u64>, ts: Option<u64>| axvs_core::FrameMeta {
+            sequence,
+            device_frame_id: id,
+            device_timestamp_ns: ts,
+            time_us,
+            width: 4,
+            height: 4,
+            pixel_format: axvs_core::PixelFormat::Mono8,
+        };
+        sink.log(5, 0, &1u64.to_le_bytes()).expect("onset");
+        sink.log(5, 7, &[]).expect("a frame without metadata");
+        sink.log(5, 8, b"data").expect("data is no frame");
+        sink.log_frame(5, &meta(10, 3, Some(41), None)).expect("frame");
+        sink.log_frame(5, &meta(12, 5, None, Some(900))).expect("frame");
+        sink.close().expect("close");
+        let log = read_log(&sink.log_path(5)).expect("log");
+        assert_eq!(log.entries.len(), 5);
+        assert!(
+            log.entries[3].is_frame() && log.entries[4].is_frame(),
+            "frame entries stay empty"
+        );
+        let records = device::read_sidecar(&dir.path().join("005.axvsdev")).expect("sidecar");
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            (
+                records[0].frame_index,
+                records[0].time_us,
+                records[0].sequence,
+                records[0].device_frame_id
+            ),
+            (1, 10, 3, Some(41))
+        );
+        assert_eq!(
+            (
+                records[1].frame_index,
+                records[1].device_timestamp_ns,
+                records[1].device_frame_id
+            ),
+            (2, Some(900), None)
+        );
+        assert!(!dir.path().join("006.axvsdev").exists());
     }
 
     #[test]

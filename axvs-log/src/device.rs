@@ -1,0 +1,191 @@
+//! Device metadata of saved frames, kept beside the timestamp log.
+//!
+//! The timestamp log (and the `.npz` archive made from it) holds one empty-payload entry per saved frame:
+//! the original's readers skip frame entries with a payload, so the camera's own frame id and timestamp
+//! cannot ride along. They go to a sidecar, `<id:03d>.axvsdev`, written by the same writer thread: the
+//! magic `AXVSDEV1`, then one fixed-size record per frame entry that has metadata. A record names its frame
+//! by its place among the log's frame entries (and repeats the entry's time, to check the match), so a log
+//! and sidecar cut at different points by a crash still pair up.
+
+use std::path::{Path, PathBuf};
+
+use crate::LogFileError;
+
+/// Magic bytes at the start of every sidecar.
+pub const MAGIC: &[u8; 8] = b"AXVSDEV1";
+/// Extension of sidecars.
+pub const EXTENSION: &str = "axvsdev";
+/// Bytes of one record: frame index, time, host sequence (`u64` LE each), flags (`u8`), device frame id,
+/// device timestamp (`u64` LE each).
+pub const RECORD_LEN: usize = 8 * 3 + 1 + 8 * 2;
+
+const HAS_FRAME_ID: u8 = 1;
+const HAS_TIMESTAMP: u8 = 2;
+
+/// The sidecar file name of a source: `<id:03d>.axvsdev`.
+pub fn sidecar_name(source_id: u8) -> String {
+    format!("{source_id:03}.{EXTENSION}")
+}
+
+/// The sidecar beside a log or archive of `source_id` in `dir`, if there is one.
+pub fn find_sidecar(dir: &Path, source_id: u8) -> Option<PathBuf> {
+    Some(dir.join(sidecar_name(source_id))).filter(|p| p.is_file())
+}
+
+/// What the camera said of one saved frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// The frame's place among the log's frame entries (0 for the first).
+    pub frame_index: u64,
+    /// The frame entry's time (µs since the onset).
+    pub time_us: u64,
+    /// Host-side sequence number since the camera started (gaps are frames acquired but not saved).
+    pub sequence: u64,
+    /// The device's frame (block) id.
+    pub device_frame_id: Option<u64>,
+    /// The device's timestamp, ns.
+    pub device_timestamp_ns: Option<u64>,
+}
+
+impl DeviceRecord {
+    /// Appends the record's bytes to `out`.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.frame_index.to_le_bytes());
+        out.extend_from_slice(&self.time_us.to_le_bytes());
+        out.extend_from_slice(&self.sequence.to_le_bytes());
+        let flags = u8::from(self.device_frame_id.is_some()) * HAS_FRAME_ID
+            | u8::from(self.device_timestamp_ns.is_some()) * HAS_TIMESTAMP;
+        out.push(flags);
+        out.extend_from_slice(&self.device_frame_id.unwrap_or(0).to_le_bytes());
+        out.extend_from_slice(&self.device_timestamp_ns.unwrap_or(0).to_le_bytes());
+    }
+
+    fn parse(b: &[u8; RECORD_LEN]) -> Self {
+        let u = |at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        let flags = b[24];
+        DeviceRecord {
+            frame_index: u(0),
+            time_us: u(8),
+            sequence: u(16),
+            device_frame_id: (flags & HAS_FRAME_ID != 0).then(|| u(25)),
+            device_timestamp_ns: (flags & HAS_TIMESTAMP != 0).then(|| u(33)),
+        }
+    }
+}
+
+/// Reads a sidecar; a record cut short by a crash at the end is ignored.
+pub fn read_sidecar(path: &Path) -> Result<Vec<DeviceRecord>, LogFileError> {
+    let bytes = axvs_core::read_regular_file(path, u64::MAX).map_err(LogFileError::io(path))?;
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(LogFileError::corrupt(
+            path,
+            "not an axvs device sidecar (missing AXVSDEV1 header)",
+        ));
+    }
+    Ok(bytes[MAGIC.len()..]
+        .chunks_exact(RECORD_LEN)
+        .filter_map(|c| c.try_into().ok().map(DeviceRecord::parse))
+        .collect())
+}
+
+/// Per-frame device columns for `frame_times_us` (the log's frame entries, in order, as µs since the onset):
+/// each frame gets its record's frame id and timestamp, or `None` where there is no record, or the record's
+/// time does not match the entry's (a sidecar that belongs to another log).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceColumns {
+    /// Device frame id of each frame.
+    pub frame_id: Vec<Option<u64>>,
+    /// Device timestamp of each frame, ns.
+    pub timestamp_ns: Vec<Option<u64>>,
+    /// Records whose time did not match their frame's, ignored.
+    pub mismatched: usize,
+}
+
+impl DeviceColumns {
+    /// Pairs `records` with frames whose times since the onset are `frame_times_us`.
+    pub fn pair(frame_times_us: &[u64], records: &[DeviceRecord]) -> Self {
+        let mut columns = DeviceColumns {
+            frame_id: vec![None; frame_times_us.len()],
+            timestamp_ns: vec![None; frame_times_us.len()],
+            mismatched: 0,
+        };
+        for r in records {
+            match usize::try_from(r.frame_index)
+                .ok()
+                .filter(|&i| frame_times_us.get(i) == Some(&r.time_us))
+            {
+                Some(i) => {
+                    columns.frame_id[i] = r.device_frame_id;
+                    columns.timestamp_ns[i] = r.device_timestamp_ns;
+                }
+                None => columns.mismatched += 1,
+            }
+        }
+        columns
+    }
+
+    /// Columns of `n` frames without metadata.
+    pub fn empty(n: usize) -> Self {
+        DeviceColumns::pair(&vec![0; n], &[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(frame_index: u64, time_us: u64, id: Option<u64>, ts: Option<u64>) -> DeviceRecord {
+        DeviceRecord {
+            frame_index,
+            time_us,
+            sequence: frame_index + 10,
+            device_frame_id: id,
+            device_timestamp_ns: ts,
+        }
+    }
+
+    #[test]
+    fn records_round_trip_and_a_cut_tail_is_ignored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(sidecar_name(7));
+        assert!(path.ends_with("007.axvsdev"));
+        let records = [
+            record(0, 5, Some(u64::MAX), None),
+            record(1, 9, None, Some(1)),
+            record(2, 11, Some(0), Some(0)),
+        ];
+        let mut bytes = MAGIC.to_vec();
+        for r in &records {
+            r.write_to(&mut bytes);
+        }
+        assert_eq!(bytes.len(), 8 + 3 * RECORD_LEN);
+        bytes.extend_from_slice(&[1, 2, 3]);
+        std::fs::write(&path, &bytes).expect("write");
+        assert_eq!(read_sidecar(&path).expect("read"), records);
+        assert_eq!(find_sidecar(dir.path(), 7), Some(path.clone()));
+        assert_eq!(find_sidecar(dir.path(), 8), None);
+        std::fs::write(&path, b"AXVSLOG1").expect("write");
+        let err = read_sidecar(&path).expect_err("wrong magic").to_string();
+        assert!(err.contains("AXVSDEV1"), "{err}");
+    }
+
+    #[test]
+    fn records_pair_with_their_frames_by_index_and_time() {
+        let frames = [5, 9, 11, 20];
+        let records = [
+            record(0, 5, Some(100), Some(1000)),
+            record(2, 11, Some(102), None),
+            record(3, 21, Some(103), Some(3)),
+            record(9, 30, Some(109), None),
+        ];
+        let columns = DeviceColumns::pair(&frames, &records);
+        assert_eq!(columns.frame_id, [Some(100), None, Some(102), None]);
+        assert_eq!(columns.timestamp_ns, [Some(1000), None, None, None]);
+        assert_eq!(columns.mismatched, 2, "a wrong time and an index past the end");
+        assert_eq!(DeviceColumns::empty(2).frame_id, [None, None]);
+    }
+}

@@ -1,0 +1,236 @@
+//! The processing tracker, `camera_processing_tracker.yaml`, in the original's layout: each job by id,
+//! with its name, specifier (the source id), status (0 scheduled, 1 running, 2 succeeded, 3 failed), the
+//! executor, the error, and start and end times (µs since the UNIX epoch).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::job::JOB_NAME;
+use crate::LogFileError;
+
+/// A job's status, stored as the original's integer codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "u8", try_from = "u8")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub enum JobStatus {
+    /// Not started (0).
+    Scheduled,
+    /// Running, or interrupted while running (1).
+    Running,
+    /// Done (2).
+    Succeeded,
+    /// Failed; the error says why (3).
+    Failed,
+}
+
+impl From<JobStatus> for u8 {
+    fn from(s: JobStatus) -> u8 {
+        s as u8
+    }
+}
+
+impl TryFrom<u8> for JobStatus {
+    type Error = String;
+    fn try_from(v: u8) -> Result<Self, String> {
+        Ok(match v {
+            0 => JobStatus::Scheduled,
+            1 => JobStatus::Running,
+            2 => JobStatus::Succeeded,
+            3 => JobStatus::Failed,
+            other => return Err(format!("status {other} is none of 0 (scheduled) .. 3 (failed)")),
+        })
+    }
+}
+
+impl JobStatus {
+    /// The original's name: `SCHEDULED`, `RUNNING`, `SUCCEEDED`, `FAILED`.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobStatus::Scheduled => "SCHEDULED",
+            JobStatus::Running => "RUNNING",
+            JobStatus::Succeeded => "SUCCEEDED",
+            JobStatus::Failed => "FAILED",
+        }
+    }
+}
+
+/// One job's entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobState {
+    /// `camera_timestamp_extraction`.
+    pub job_name: String,
+    /// The source id, as text.
+    pub specifier: String,
+    /// Its status.
+    pub status: JobStatus,
+    /// Who ran it (`axvs pid <pid>`).
+    pub executor_id: Option<String>,
+    /// Why it failed.
+    pub error_message: Option<String>,
+    /// When it started, µs since the UNIX epoch.
+    pub started_at: Option<u64>,
+    /// When it ended, µs since the UNIX epoch.
+    pub completed_at: Option<u64>,
+}
+
+impl JobState {
+    /// A scheduled job of `source_id`.
+    pub fn scheduled(source_id: u8) -> Self {
+        JobState {
+            job_name: JOB_NAME.into(),
+            specifier: source_id.to_string(),
+            status: JobStatus::Scheduled,
+            executor_id: None,
+            error_message: None,
+            started_at: None,
+            completed_at: None,
+        }
+    }
+}
+
+/// The tracker file's contents. `file_path` and `lock_path` are written as the original writes them
+/// (emptied: they are not part of the state).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracker {
+    #[serde(default = "dot")]
+    file_path: String,
+    /// Jobs by id.
+    #[serde(default)]
+    pub jobs: BTreeMap<String, JobState>,
+    #[serde(default)]
+    lock_path: String,
+}
+
+fn dot() -> String {
+    ".".into()
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Tracker {
+            file_path: dot(),
+            jobs: BTreeMap::new(),
+            lock_path: String::new(),
+        }
+    }
+}
+
+impl Tracker {
+    /// Reads a tracker; a missing file is an empty tracker.
+    pub fn load(path: &Path) -> Result<Self, LogFileError> {
+        if !path.exists() {
+            return Ok(Tracker::default());
+        }
+        let text = axvs_core::read_text_file(path).map_err(LogFileError::io(path))?;
+        serde_saphyr::from_str(&text).map_err(|e| LogFileError::Manifest {
+            path: path.to_path_buf(),
+            reason: format!("not a processing tracker: {e}"),
+        })
+    }
+
+    /// Writes the tracker, replacing the file only once the new one is whole.
+    pub fn save(&self, path: &Path) -> Result<(), LogFileError> {
+        let yaml = serde_saphyr::to_string(self).map_err(|e| LogFileError::Manifest {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let text = format!("---\n{yaml}...\n");
+        crate::output::replace_file(path, |out, tmp| {
+            std::io::Write::write_all(out, text.as_bytes()).map_err(LogFileError::io(tmp))
+        })
+    }
+
+    /// Keeps exactly the jobs of `sources` (the recording's cameras): new ones scheduled, known ones as
+    /// they are, others dropped.
+    pub fn align(&mut self, sources: impl IntoIterator<Item = u8>) {
+        let mut jobs = BTreeMap::new();
+        for id in sources {
+            let key = super::job_id(id);
+            let state = self.jobs.remove(&key).unwrap_or_else(|| JobState::scheduled(id));
+            jobs.insert(key, state);
+        }
+        self.jobs = jobs;
+    }
+
+    /// The status of a job, if the tracker has it.
+    pub fn status(&self, job_id: &str) -> Option<JobStatus> {
+        self.jobs.get(job_id).map(|j| j.status)
+    }
+}
+
+/// A tracker file shared by the jobs of one recording running on several threads.
+#[derive(Debug)]
+pub struct SharedTracker {
+    path: PathBuf,
+    state: std::sync::Mutex<Tracker>,
+}
+
+impl SharedTracker {
+    /// Loads `path` and aligns it with `sources`, writing it back.
+    pub fn open(path: PathBuf, sources: impl IntoIterator<Item = u8>) -> Result<Self, LogFileError> {
+        let mut tracker = Tracker::load(&path)?;
+        tracker.align(sources);
+        tracker.save(&path)?;
+        Ok(SharedTracker {
+            path,
+            state: std::sync::Mutex::new(tracker),
+        })
+    }
+
+    /// The tracker file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A job's status.
+    pub fn status(&self, job_id: &str) -> Option<JobStatus> {
+        self.state.lock().ok().and_then(|t| t.status(job_id))
+    }
+
+    /// Changes one job and writes the file.
+    pub fn update(&self, job_id: &str, change: impl FnOnce(&mut JobState)) -> Result<(), LogFileError> {
+        let mut tracker = self
+            .state
+            .lock()
+            .map_err(|_| LogFileError::corrupt(&self.path, "a job panicked while updating the tracker"))?;
+        if let Some(job) = tracker.jobs.get_mut(job_id) {
+            change(job);
+        }
+        tracker.save(&self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trackers_round_trip_in_the_originals_layout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("camera_processing_tracker.yaml");
+        let mut tracker = Tracker::load(&path).expect("missing is empty");
+        tracker.align([3, 1]);
+        tracker.jobs.get_mut(&super::super::job_id(3)).expect("job").status = JobStatus::Failed;
+        tracker.save(&path).expect("save");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.starts_with("---\n") && text.ends_with("...\n"), "{text}");
+        assert!(text.contains("job_name: camera_timestamp_extraction"), "{text}");
+        assert!(text.contains("status: 3"), "{text}");
+        let back = Tracker::load(&path).expect("load");
+        assert_eq!(back, tracker);
+        // Aligning keeps known jobs, adds new ones and drops foreign ones.
+        let mut again = back.clone();
+        again.align([3, 4]);
+        assert_eq!(again.status(&super::super::job_id(3)), Some(JobStatus::Failed));
+        assert_eq!(again.status(&super::super::job_id(4)), Some(JobStatus::Scheduled));
+        assert_eq!(again.status(&super::super::job_id(1)), None);
+        std::fs::write(&path, "jobs: [1, 2]\n").expect("write");
+        assert!(Tracker::load(&path)
+            .expect_err("junk")
+            .to_string()
+            .contains("not a processing tracker"));
+        assert!(JobStatus::try_from(4).is_err());
+    }
+}
