@@ -37,6 +37,7 @@ pub mod npz;
 pub mod output;
 pub mod process;
 pub mod reconcile;
+pub mod stats;
 pub mod timestamps;
 mod writer;
 

@@ -1,0 +1,288 @@
+//! How a rig's cameras line up in time: each camera's onset (first frame) offset, measured rate and drift
+//! against a reference, and for cameras meant to run together (the same rate) the pairing of their frames
+//! by time, with the offset distribution and the frames left without a partner.
+//!
+//! Pairing: each reference frame takes the nearest unpaired frame of the other camera within half the
+//! reference's median interval (a two-pointer walk over both ordered series). Drift is the least-squares
+//! slope of the paired offsets over the recording, in µs per minute: two free-running cameras at "the
+//! same" rate slide apart; cameras on one trigger do not.
+
+use serde::Serialize;
+
+use super::inputs::CameraSeries;
+
+/// Rates within this fraction of each other count as the same nominal rate.
+pub const SAME_RATE_TOLERANCE: f64 = 0.02;
+
+/// One camera in a sync report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct SyncCamera {
+    /// Source id.
+    pub source_id: Option<u8>,
+    /// Camera name.
+    pub name: Option<String>,
+    /// Frames.
+    pub frames: u64,
+    /// First frame, µs since the UNIX epoch.
+    pub first_frame_us: u64,
+    /// First frame minus the earliest camera's first frame, µs.
+    pub onset_offset_us: u64,
+    /// Measured rate: (frames - 1) / span.
+    pub fps: f64,
+    /// Its rate against the reference's, parts per million (how much faster it runs).
+    pub rate_vs_reference_ppm: f64,
+}
+
+/// Summary of a set of offsets, µs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct OffsetStats {
+    /// Median.
+    pub median_us: f64,
+    /// Mean.
+    pub mean_us: f64,
+    /// 5th percentile.
+    pub p5_us: f64,
+    /// 95th percentile.
+    pub p95_us: f64,
+    /// Smallest.
+    pub min_us: f64,
+    /// Largest.
+    pub max_us: f64,
+}
+
+/// The pairing of the reference camera's frames with another camera's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct Pairing {
+    /// The other camera (index in [`SyncReport::cameras`]).
+    pub camera: usize,
+    /// Frames paired.
+    pub paired: u64,
+    /// Reference frames without a partner.
+    pub unpaired_reference: u64,
+    /// The other camera's frames without a partner.
+    pub unpaired_other: u64,
+    /// The first few unpaired reference frames (indices).
+    pub unpaired_reference_first: Vec<u64>,
+    /// The first few unpaired frames of the other camera (indices).
+    pub unpaired_other_first: Vec<u64>,
+    /// Other minus reference time of paired frames.
+    pub offset: Option<OffsetStats>,
+    /// Slope of the paired offsets over time, µs per minute.
+    pub drift_us_per_min: Option<f64>,
+}
+
+/// Sync report of a rig's cameras.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct SyncReport {
+    /// The cameras, in the order given.
+    pub cameras: Vec<SyncCamera>,
+    /// The reference (index in `cameras`): the first camera with at least two frames.
+    pub reference: Option<usize>,
+    /// Pairings of the reference with each camera of the same rate.
+    pub pairings: Vec<Pairing>,
+    /// Cameras not paired, and why.
+    pub not_paired: Vec<String>,
+}
+
+const LISTED: usize = 20;
+
+fn fps(times: &[u64]) -> f64 {
+    match (times.first(), times.last()) {
+        (Some(a), Some(b)) if b > a => (times.len() as f64 - 1.0) / ((b - a) as f64 / 1e6),
+        _ => 0.0,
+    }
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let rank = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64)
+}
+
+/// Sync report of `cameras`.
+pub fn report(cameras: &[CameraSeries]) -> SyncReport {
+    let earliest = cameras
+        .iter()
+        .filter_map(|c| c.times.first())
+        .min()
+        .copied()
+        .unwrap_or(0);
+    let reference = cameras.iter().position(|c| c.times.len() >= 2);
+    let ref_fps = reference.map_or(0.0, |r| fps(&cameras[r].times));
+    let out: Vec<SyncCamera> = cameras
+        .iter()
+        .map(|c| {
+            let f = fps(&c.times);
+            SyncCamera {
+                source_id: c.source_id,
+                name: c.name.clone(),
+                frames: c.times.len() as u64,
+                first_frame_us: c.times.first().copied().unwrap_or(0),
+                onset_offset_us: c.times.first().map_or(0, |t| t - earliest),
+                fps: f,
+                rate_vs_reference_ppm: if ref_fps > 0.0 { (f / ref_fps - 1.0) * 1e6 } else { 0.0 },
+            }
+        })
+        .collect();
+    let mut pairings = Vec::new();
+    let mut not_paired = Vec::new();
+    if let Some(r) = reference {
+        for (i, c) in cameras.iter().enumerate() {
+            if i == r {
+                continue;
+            }
+            let label = c
+                .source_id
+                .map_or_else(|| c.file.display().to_string(), |id| format!("camera {id}"));
+            let f = out[i].fps;
+            if c.times.len() < 2 {
+                not_paired.push(format!("{label}: fewer than 2 frames"));
+            } else if (f / ref_fps - 1.0).abs() > SAME_RATE_TOLERANCE {
+                not_paired.push(format!("{label}: {f:.3} fps, not the reference's {ref_fps:.3} fps"));
+            } else {
+                pairings.push(pair(&cameras[r].times, &c.times, i));
+            }
+        }
+    }
+    SyncReport {
+        cameras: out,
+        reference,
+        pairings,
+        not_paired,
+    }
+}
+
+/// Pairs `b`'s frames with the reference `a`'s (see the module's description).
+pub fn pair(a: &[u64], b: &[u64], camera: usize) -> Pairing {
+    let mut intervals: Vec<u64> = a.windows(2).map(|w| w[1].saturating_sub(w[0])).collect();
+    intervals.sort_unstable();
+    let window = intervals.get(intervals.len() / 2).copied().unwrap_or(0) as i128 / 2;
+    let mut used = vec![false; b.len()];
+    let mut offsets: Vec<(f64, f64)> = Vec::new();
+    let mut unpaired_a = Vec::new();
+    let mut j = 0usize;
+    for (i, &t) in a.iter().enumerate() {
+        // Skip b's frames too early for this reference frame.
+        while j < b.len() && (b[j] as i128) < t as i128 - window {
+            j += 1;
+        }
+        let best = (j..b.len())
+            .take_while(|&k| (b[k] as i128) <= t as i128 + window)
+            .filter(|&k| !used[k])
+            .min_by_key(|&k| (b[k] as i128 - t as i128).abs());
+        match best {
+            Some(k) => {
+                used[k] = true;
+                offsets.push((t as f64, b[k] as f64 - t as f64));
+            }
+            None => unpaired_a.push(i as u64),
+        }
+    }
+    let unpaired_b: Vec<u64> = used
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| !**u)
+        .map(|(k, _)| k as u64)
+        .collect();
+    let (offset, drift) = if offsets.is_empty() {
+        (None, None)
+    } else {
+        let mut sorted: Vec<f64> = offsets.iter().map(|o| o.1).collect();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len() as f64;
+        let stats = OffsetStats {
+            median_us: percentile(&sorted, 0.5),
+            mean_us: sorted.iter().sum::<f64>() / n,
+            p5_us: percentile(&sorted, 0.05),
+            p95_us: percentile(&sorted, 0.95),
+            min_us: sorted[0],
+            max_us: sorted[sorted.len() - 1],
+        };
+        let t0 = offsets[0].0;
+        let mx = offsets.iter().map(|o| o.0 - t0).sum::<f64>() / n;
+        let my = stats.mean_us;
+        let sxx: f64 = offsets.iter().map(|o| (o.0 - t0 - mx).powi(2)).sum();
+        let sxy: f64 = offsets.iter().map(|o| (o.0 - t0 - mx) * (o.1 - my)).sum();
+        let drift = (sxx > 0.0).then(|| sxy / sxx * 60e6);
+        (Some(stats), drift)
+    };
+    Pairing {
+        camera,
+        paired: offsets.len() as u64,
+        unpaired_reference: unpaired_a.len() as u64,
+        unpaired_other: unpaired_b.len() as u64,
+        unpaired_reference_first: unpaired_a.into_iter().take(LISTED).collect(),
+        unpaired_other_first: unpaired_b.into_iter().take(LISTED).collect(),
+        offset,
+        drift_us_per_min: drift,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn series(id: u8, times: Vec<u64>) -> CameraSeries {
+        CameraSeries {
+            source_id: Some(id),
+            name: None,
+            file: PathBuf::from(format!("{id}.npz")),
+            recording: PathBuf::new(),
+            device_ids: vec![None; times.len()],
+            times,
+            runtime: None,
+        }
+    }
+
+    #[test]
+    fn triggered_cameras_pair_every_frame_with_a_steady_offset() {
+        let a: Vec<u64> = (0..600).map(|i| 1_000_000 + i * 10_000).collect();
+        // 300 µs later, one frame lost (index 100), one extra early frame that pairs with nothing.
+        let mut b: Vec<u64> = a
+            .iter()
+            .map(|t| t + 300)
+            .filter(|t| *t != 1_000_000 + 100 * 10_000 + 300)
+            .collect();
+        b.insert(0, 900_000);
+        let r = report(&[series(1, a), series(2, b), series(3, vec![2_000_000])]);
+        assert_eq!(r.reference, Some(0));
+        assert_eq!(r.cameras[1].onset_offset_us, 0, "the extra frame is the earliest");
+        assert_eq!(r.cameras[0].onset_offset_us, 100_000);
+        let p = &r.pairings[0];
+        assert_eq!((p.paired, p.unpaired_reference, p.unpaired_other), (599, 1, 1));
+        assert_eq!(p.unpaired_reference_first, [100]);
+        assert_eq!(p.unpaired_other_first, [0]);
+        let o = p.offset.as_ref().expect("offsets");
+        assert_eq!((o.median_us, o.min_us, o.max_us), (300.0, 300.0, 300.0));
+        assert!(p.drift_us_per_min.expect("drift").abs() < 1e-6);
+        assert_eq!(r.not_paired, ["camera 3: fewer than 2 frames"]);
+    }
+
+    #[test]
+    fn free_running_cameras_drift_and_other_rates_are_not_paired() {
+        // 30 s; 100 ppm faster: 1 µs per 10 000 µs frame, 6 ms per minute (3 ms in all, under the half
+        // period beyond which a frame pairs with its neighbour's partner).
+        let a: Vec<u64> = (0..3000).map(|i| i * 10_000).collect();
+        let b: Vec<u64> = (0..3000).map(|i| 50 + i * 9_999).collect();
+        let c: Vec<u64> = (0..3000).map(|i| i * 20_000).collect();
+        let r = report(&[series(1, a), series(2, b), series(3, c)]);
+        assert!(
+            (r.cameras[1].rate_vs_reference_ppm - 100.0).abs() < 1.0,
+            "{:?}",
+            r.cameras[1]
+        );
+        let drift = r.pairings[0].drift_us_per_min.expect("drift");
+        assert!((drift + 6000.0).abs() < 10.0, "{drift}");
+        assert_eq!(r.pairings.len(), 1);
+        assert!(
+            r.not_paired[0].starts_with("camera 3: 50.000 fps"),
+            "{:?}",
+            r.not_paired
+        );
+    }
+}
