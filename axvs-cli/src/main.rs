@@ -46,6 +46,12 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Extract the absolute time of every saved frame from a log (.axvslog) or archive (.npz).
     Timestamps(commands::timestamps::TimestampsArgs),
+    /// Extract every camera's frame times from all recordings under some directories, in parallel, to
+    /// `camera_timestamps/camera_<id>_timestamps.feather` with the original's processing tracker.
+    Process(commands::process::ProcessArgs),
+    /// Frame statistics per camera (rate, intervals, gaps, estimated and exact drops), and with --sync how
+    /// a rig's cameras line up.
+    Stats(commands::stats::StatsArgs),
     /// Export a raw log (`.axvslog`) to an ataraxis-compatible archive (`<id>_log.npz`).
     Export {
         /// The raw log.
@@ -106,6 +112,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args),
         Command::Timestamps(args) => commands::timestamps::run(args),
+        Command::Process(args) => commands::process::run(args),
+        Command::Stats(args) => commands::stats::run(args),
         Command::Export { log, out_dir } => commands::export(&log, out_dir.as_deref()),
         Command::Check { rig: Some(rig), .. } => commands::check(&rig),
         Command::Check { rig: None, json } => commands::check_machine(json),

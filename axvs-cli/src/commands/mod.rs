@@ -5,8 +5,10 @@ pub mod cti;
 pub mod genicam;
 pub mod mcp;
 pub mod plugins;
+pub mod process;
 pub mod recover;
 pub mod run;
+pub mod stats;
 pub mod timestamps;
 
 use std::path::Path;
@@ -37,6 +39,9 @@ pub enum CliError {
     /// A session could not start or be driven.
     #[error(transparent)]
     Session(#[from] axvs_cli::session::SessionError),
+    /// A processing batch could not be planned.
+    #[error(transparent)]
+    Process(#[from] axvs_log::process::ProcessError),
     /// A crashed session could not be recovered.
     #[error(transparent)]
     Recover(#[from] axvs_cli::recovery::RecoverError),
@@ -55,6 +60,7 @@ impl CliError {
     pub fn is_bad_input(&self) -> bool {
         match self {
             CliError::Rig(_) | CliError::Argument(_) => true,
+            CliError::Process(e) => e.is_bad_input(),
             CliError::Session(e) => e.is_bad_input(),
             CliError::Recover(e) => matches!(e, axvs_cli::recovery::RecoverError::NoLogs(_)),
             _ => false,

@@ -130,11 +130,17 @@ pub(super) fn finish(
             message: format!("camera {} '{}': archive written", cam.id, cam.name),
         });
     }
-    SessionReport {
+    let mut report = SessionReport {
         rig,
         session_dir: dirs.session.clone(),
         log_dir: dirs.log.clone(),
         cameras: reports,
         failures,
+    };
+    // Beside the logs, where `axvs stats` finds each camera's counters.
+    let beside = dirs.log.join(axvs_log::stats::inputs::REPORT_FILE);
+    if let Err(e) = report.write_json(&beside) {
+        report.failures.push(format!("report {}: {e}", beside.display()));
     }
+    report
 }

@@ -13,3 +13,113 @@
 pub mod frames;
 pub mod inputs;
 pub mod sync;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use frames::{DropThreshold, FrameStats};
+use inputs::{CameraSeries, RuntimeCounters};
+use sync::SyncReport;
+
+/// The original's default number of gap locations listed per camera.
+pub const DEFAULT_MAX_DROP_LOCATIONS: usize = 50;
+
+/// One camera's statistics, or why its file could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct CameraResult {
+    /// The file the times came from.
+    pub file: PathBuf,
+    /// Source id, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<u8>,
+    /// Camera name, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The statistics.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<FrameStats>,
+    /// The run's own counters, when its report is beside the logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<RuntimeCounters>,
+    /// Why the file could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A recording's sync report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct RecordingSync {
+    /// The recording (log directory).
+    pub recording: PathBuf,
+    /// Its report.
+    pub report: SyncReport,
+}
+
+/// Everything `axvs stats` (and the MCP tool) reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct StatsReport {
+    /// One entry per camera, in the order found.
+    pub results: Vec<CameraResult>,
+    /// Cameras (files) analysed.
+    pub total_files: usize,
+    /// Sync reports, one per recording with its cameras, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<Vec<RecordingSync>>,
+}
+
+/// Statistics of every camera in `paths` (files, or directories searched for recordings); a path that
+/// cannot be read is an entry with its error, and the others go on. With `sync`, a sync report per
+/// recording.
+pub fn analyze(paths: &[PathBuf], threshold: DropThreshold, max_locations: usize, sync: bool) -> StatsReport {
+    let mut results = Vec::new();
+    let mut series: Vec<CameraSeries> = Vec::new();
+    for path in paths {
+        match inputs::load(std::slice::from_ref(path)) {
+            Ok(found) => series.extend(found),
+            Err(e) => results.push(CameraResult {
+                file: path.clone(),
+                source_id: None,
+                name: None,
+                stats: None,
+                runtime: None,
+                error: Some(e.to_string()),
+            }),
+        }
+    }
+    for s in &series {
+        let stats = FrameStats::compute(&s.times, threshold, max_locations).with_device_ids(&s.device_ids);
+        results.push(CameraResult {
+            file: s.file.clone(),
+            source_id: s.source_id,
+            name: s.name.clone(),
+            stats: Some(stats),
+            runtime: s.runtime.clone(),
+            error: None,
+        });
+    }
+    let sync = sync.then(|| {
+        let mut groups: Vec<(&Path, Vec<CameraSeries>)> = Vec::new();
+        for s in &series {
+            match groups.iter_mut().find(|(r, _)| *r == s.recording.as_path()) {
+                Some((_, g)) => g.push(s.clone()),
+                None => groups.push((s.recording.as_path(), vec![s.clone()])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(recording, cams)| RecordingSync {
+                recording: recording.to_path_buf(),
+                report: sync::report(&cams),
+            })
+            .collect()
+    });
+    StatsReport {
+        total_files: results.len(),
+        results,
+        sync,
+    }
+}

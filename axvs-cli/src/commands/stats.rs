@@ -1,0 +1,158 @@
+//! `axvs stats`: per camera, frames, rate, intervals, gaps and estimated drops (the original's definition),
+//! exact drops from device frame ids and the run's own counters; with `--sync`, how the cameras of each
+//! recording line up.
+
+use std::path::PathBuf;
+
+use axvs_log::stats::{self, frames::DropThreshold, StatsReport};
+use clap::Args;
+
+use super::CliError;
+
+/// Arguments of `axvs stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Timestamps files (`.feather`), logs (`.axvslog`), archives (`.npz`), or directories searched for
+    /// recordings.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Gap threshold in µs (default: 1.5 x the median interval).
+    #[arg(long, value_name = "US")]
+    threshold_us: Option<f64>,
+    /// Gap locations listed per camera.
+    #[arg(long, default_value_t = stats::DEFAULT_MAX_DROP_LOCATIONS)]
+    max_locations: usize,
+    /// Also report how the cameras of each recording line up (onsets, rates, drift, frame pairing).
+    #[arg(long)]
+    sync: bool,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the command.
+pub fn run(args: StatsArgs) -> Result<(), CliError> {
+    let threshold = match args.threshold_us {
+        None => DropThreshold::Auto,
+        Some(t) if t.is_finite() && t > 0.0 => DropThreshold::Us(t),
+        Some(t) => return Err(CliError::Argument(format!("--threshold-us {t}: must be a positive number"))),
+    };
+    let report = stats::analyze(&args.paths, threshold, args.max_locations, args.sync);
+    if args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| CliError::Recording(e.to_string()))?;
+        outln!("{json}");
+    } else {
+        print_tables(&report);
+    }
+    let failed: Vec<String> = report
+        .results
+        .iter()
+        .filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.file.display())))
+        .collect();
+    match failed.first() {
+        Some(first) => Err(CliError::Recording(format!(
+            "{} of {} inputs could not be read; the first: {first}",
+            failed.len(),
+            report.total_files
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn print_tables(report: &StatsReport) {
+    outln!(
+        "{:>4} {:<14} {:>8} {:>9} {:>8} {:>9} {:>8} {:>5} {:>7} {:>8} {:>8}  run: acquired/saved/lost",
+        "id",
+        "camera",
+        "frames",
+        "seconds",
+        "fps",
+        "median ms",
+        "std ms",
+        "gaps",
+        "est.lost",
+        "drop %",
+        "id gaps"
+    );
+    for r in &report.results {
+        let id = r.source_id.map_or("-".into(), |i| i.to_string());
+        let name = r.name.clone().unwrap_or_else(|| "-".into());
+        let Some(s) = &r.stats else {
+            outln!("{id:>4} {name:<14} error: {}", r.error.as_deref().unwrap_or("unreadable"));
+            continue;
+        };
+        let (b, t, d) = (&s.basic_stats, &s.inter_frame_timing, &s.frame_drop_analysis);
+        let ids = s
+            .device_frame_ids
+            .as_ref()
+            .map_or("-".into(), |i| format!("{} lost", i.missing_ids));
+        let run = r
+            .runtime
+            .as_ref()
+            .map_or("-".into(), |c| format!("{}/{}/{}", c.acquired, c.saved, c.lost + c.camera_lost));
+        outln!(
+            "{id:>4} {name:<14} {:>8} {:>9.3} {:>8.3} {:>9.3} {:>8.3} {:>5} {:>7} {:>8.4} {:>8}  {run}",
+            b.total_frames,
+            b.duration_seconds,
+            b.estimated_fps,
+            t.median_ms,
+            t.std_ms,
+            d.total_gaps_detected,
+            d.total_estimated_dropped_frames,
+            d.drop_rate_percent,
+            ids
+        );
+        for l in &d.drop_locations {
+            outln!(
+                "       gap before frame {}: {:.3} ms, ~{} frames lost",
+                l.frame_index,
+                l.gap_ms,
+                l.estimated_frames_lost
+            );
+        }
+        if d.drop_locations_truncated {
+            outln!("       ... more gaps (--max-locations)");
+        }
+    }
+    for g in report.sync.iter().flatten() {
+        outln!();
+        outln!("sync: {}", g.recording.display());
+        let label = |i: usize| {
+            let c = &g.report.cameras[i];
+            c.source_id.map_or_else(|| format!("#{i}"), |id| id.to_string())
+        };
+        outln!("{:>4} {:>8} {:>14} {:>10} {:>12}", "id", "frames", "onset +ms", "fps", "rate ppm");
+        for (i, c) in g.report.cameras.iter().enumerate() {
+            outln!(
+                "{:>4} {:>8} {:>14.3} {:>10.3} {:>12.1}{}",
+                label(i),
+                c.frames,
+                c.onset_offset_us as f64 / 1e3,
+                c.fps,
+                c.rate_vs_reference_ppm,
+                if g.report.reference == Some(i) { "  (reference)" } else { "" }
+            );
+        }
+        for p in &g.report.pairings {
+            let offset = p.offset.as_ref().map_or("-".into(), |o| {
+                format!(
+                    "median {:.3} ms, 5-95% {:.3}..{:.3} ms",
+                    o.median_us / 1e3,
+                    o.p5_us / 1e3,
+                    o.p95_us / 1e3
+                )
+            });
+            outln!(
+                "  with {}: {} paired, {} / {} without partner; offset {offset}; drift {}",
+                label(p.camera),
+                p.paired,
+                p.unpaired_reference,
+                p.unpaired_other,
+                p.drift_us_per_min.map_or("-".into(), |d| format!("{d:.1} µs/min"))
+            );
+        }
+        for n in &g.report.not_paired {
+            outln!("  not paired: {n}");
+        }
+    }
+}
