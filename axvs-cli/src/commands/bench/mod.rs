@@ -1,5 +1,5 @@
 //! `axvs bench`: axvs' pipeline side by side with the FFmpeg CLI and with the encoder alone, plus start-up
-//! latency, a multi-camera soak and timestamp extraction. Figures only; no thresholds are asserted here.
+//! latency, a multi-camera soak, timestamp extraction and batch processing. Figures only; no thresholds are asserted here.
 //!
 //! Variants, run alternately on identical synthetic frames with identical encoder settings:
 //! - `a`: axvs' pipeline: unpaced synthetic camera → bounded queue (back-pressure) → in-process encoder →
@@ -9,6 +9,7 @@
 //! - `c`: the encoder alone on frames already in memory: the limit;
 //! - `a'` (mono sizes): the pipeline with native gray (4:0:0) output.
 
+mod batch;
 mod instructions;
 mod measure;
 mod plugin;
@@ -97,6 +98,9 @@ pub struct BenchArgs {
     /// Entries of the timestamp-extraction benchmark (0 = skip).
     #[arg(long, default_value_t = 1_000_000)]
     extract_entries: u64,
+    /// Entries of the batch-processing benchmark, over 20 recordings of 4 cameras (0 = skip).
+    #[arg(long, default_value_t = 2_000_000)]
+    batch_entries: u64,
     /// Also count each variant's instructions per frame under callgrind (needs valgrind): figures that,
     /// unlike seconds, do not change with what else the machine runs. Slow: a minute or more per size.
     #[arg(long)]
@@ -248,6 +252,9 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     }
     if args.extract_entries > 0 {
         extraction(args.extract_entries, work.path())?;
+    }
+    if args.batch_entries > 0 {
+        batch::run(args.batch_entries, work.path())?;
     }
     Ok(())
 }
