@@ -10,6 +10,7 @@ pub mod http;
 pub mod paths;
 pub mod sessions;
 pub mod tools;
+mod batches;
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ use tools::*;
 #[derive(Clone)]
 pub struct AxvsMcp {
     sessions: Sessions,
+    batches: batches::Batches,
     paths: Arc<PathPolicy>,
 }
 
@@ -42,12 +44,14 @@ impl AxvsMcp {
     pub fn new(paths: PathPolicy) -> Self {
         AxvsMcp {
             sessions: Sessions::default(),
+            batches: batches::Batches::default(),
             paths: Arc::new(paths),
         }
     }
 
     /// Stops the running session, if any, finishing its files: the server is going away.
     pub fn shutdown(&self) -> Option<crate::session::SessionReport> {
+        self.batches.shutdown();
         self.sessions.stop(&mut |_| {}).ok()
     }
 }
@@ -159,6 +163,42 @@ pub fn tool_list() -> Vec<Tool> {
              optionally write them to .csv or .npy.",
             false,
         ),
+        tool::<BatchArgs, BatchPrepared>(
+            "prepare_log_processing_batch",
+            "Find every recording under some directories and the timestamp-extraction jobs of its cameras \
+             (the original's job ids), with each job's status in its tracker; writes nothing.",
+            true,
+        ),
+        tool::<ExecuteArgs, BatchStarted>(
+            "execute_log_processing_jobs",
+            "Run a processing batch in the background (as `axvs process`): each camera's frame times to \
+             camera_timestamps/camera_<id>_timestamps.feather, tracked in camera_processing_tracker.yaml; jobs \
+             that succeeded before are skipped unless force. One batch at a time.",
+            false,
+        ),
+        tool::<NoArgs, BatchStatus>(
+            "get_log_processing_status",
+            "Progress of the processing batch: every job's status and error, counts, entries read per second.",
+            true,
+        ),
+        tool::<NoArgs, BatchCanceled>(
+            "cancel_log_processing",
+            "Stop the processing batch from starting new jobs; jobs under way finish their files.",
+            false,
+        ),
+        tool::<StatsArgs, axvs_log::stats::StatsReport>(
+            "analyze_camera_frame_statistics",
+            "Per camera: frames, duration, fps, inter-frame intervals, gaps and estimated dropped frames (the \
+             original's definition, jitter compensated), exact drops from device frame ids, and the run's own \
+             counters when its report is beside the logs.",
+            true,
+        ),
+        tool::<SyncArgs, SyncReports>(
+            "camera_sync_report",
+            "How a recording's cameras line up: onset offsets, measured rates and drift against a reference, \
+             and for cameras at the same rate the pairing of frames by time (offsets, frames without partner).",
+            true,
+        ),
     ]
 }
 
@@ -188,6 +228,7 @@ impl AxvsMcp {
     ) -> Result<(String, Value), ToolError> {
         let paths = Arc::clone(&self.paths);
         let sessions = self.sessions.clone();
+        let batches = self.batches.clone();
         match name {
             "list_cameras" => run(arguments, list_cameras).await,
             "get_cti_status" => run(arguments, get_cti_status).await,
@@ -206,6 +247,16 @@ impl AxvsMcp {
             "find_recordings" => run(arguments, move |a| find_recordings(&paths, a)).await,
             "validate_video_file" => run(arguments, move |a| validate_video_file(&paths, a)).await,
             "extract_timestamps" => run(arguments, move |a| extract_timestamps(&paths, a)).await,
+            "prepare_log_processing_batch" => run(arguments, move |a| prepare_log_processing_batch(&paths, a)).await,
+            "execute_log_processing_jobs" => {
+                run(arguments, move |a| execute_log_processing_jobs(&paths, &batches, a)).await
+            }
+            "get_log_processing_status" => run(arguments, move |a| get_log_processing_status(&batches, a)).await,
+            "cancel_log_processing" => run(arguments, move |a| cancel_log_processing(&batches, a)).await,
+            "analyze_camera_frame_statistics" => {
+                run(arguments, move |a| analyze_camera_frame_statistics(&paths, a)).await
+            }
+            "camera_sync_report" => run(arguments, move |a| camera_sync_report(&paths, a)).await,
             other => Err(ToolError(format!(
                 "unknown tool '{other}' (tools: {})",
                 tool_list()

@@ -4,11 +4,13 @@
 
 mod genicam;
 mod machine;
+mod processing;
 mod recordings;
 mod session;
 
 pub use genicam::*;
 pub use machine::*;
+pub use processing::*;
 pub use recordings::*;
 pub use session::*;
 
