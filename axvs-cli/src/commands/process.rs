@@ -88,7 +88,11 @@ pub fn run(args: ProcessArgs) -> Result<(), CliError> {
                 bar.set_message(format!(
                     "{:.1} M entries/s{}",
                     s.entries as f64 / s.elapsed_s.max(1e-3) / 1e6,
-                    if s.failed > 0 { format!(", {} failed", s.failed) } else { String::new() }
+                    if s.failed > 0 {
+                        format!(", {} failed", s.failed)
+                    } else {
+                        String::new()
+                    }
                 ));
             }
         }
@@ -102,20 +106,37 @@ pub fn run(args: ProcessArgs) -> Result<(), CliError> {
     for o in &report.outcomes {
         let job = &plan.jobs[o.job];
         if let Some(e) = &o.error {
-            outln!("FAILED  {} camera {} (job {}): {e}", job.log.display(), job.source_id, job.job_id);
+            outln!(
+                "FAILED  {} camera {} (job {}): {e}",
+                job.log.display(),
+                job.source_id,
+                job.job_id
+            );
         }
     }
     let skipped = report.outcomes.iter().filter(|o| o.skipped).count();
-    let scheduled = report.outcomes.iter().filter(|o| o.status == JobStatus::Scheduled).count();
+    let scheduled = report
+        .outcomes
+        .iter()
+        .filter(|o| o.status == JobStatus::Scheduled)
+        .count();
     let entries = report.entries();
     outln!(
         "{} jobs in {} recordings: {} succeeded{}, {} failed{}; {} entries read in {:.2} s ({:.1} M entries/s)",
         plan.jobs.len(),
         plan.recordings.len(),
         report.succeeded(),
-        if skipped > 0 { format!(" ({skipped} done before, skipped; --force redoes them)") } else { String::new() },
+        if skipped > 0 {
+            format!(" ({skipped} done before, skipped; --force redoes them)")
+        } else {
+            String::new()
+        },
         report.failed(),
-        if scheduled > 0 { format!(", {scheduled} not started (interrupted)") } else { String::new() },
+        if scheduled > 0 {
+            format!(", {scheduled} not started (interrupted)")
+        } else {
+            String::new()
+        },
         entries,
         snapshot.elapsed_s,
         entries as f64 / snapshot.elapsed_s.max(1e-9) / 1e6
@@ -125,7 +146,11 @@ pub fn run(args: ProcessArgs) -> Result<(), CliError> {
             "{} of {} jobs failed{}; each tracker says why",
             report.failed(),
             plan.jobs.len(),
-            if scheduled > 0 { format!(" and {scheduled} did not start") } else { String::new() }
+            if scheduled > 0 {
+                format!(" and {scheduled} did not start")
+            } else {
+                String::new()
+            }
         )));
     }
     Ok(())

@@ -35,7 +35,11 @@ pub fn run(args: StatsArgs) -> Result<(), CliError> {
     let threshold = match args.threshold_us {
         None => DropThreshold::Auto,
         Some(t) if t.is_finite() && t > 0.0 => DropThreshold::Us(t),
-        Some(t) => return Err(CliError::Argument(format!("--threshold-us {t}: must be a positive number"))),
+        Some(t) => {
+            return Err(CliError::Argument(format!(
+                "--threshold-us {t}: must be a positive number"
+            )))
+        }
     };
     let report = stats::analyze(&args.paths, threshold, args.max_locations, args.sync);
     if args.json {
@@ -78,7 +82,10 @@ fn print_tables(report: &StatsReport) {
         let id = r.source_id.map_or("-".into(), |i| i.to_string());
         let name = r.name.clone().unwrap_or_else(|| "-".into());
         let Some(s) = &r.stats else {
-            outln!("{id:>4} {name:<14} error: {}", r.error.as_deref().unwrap_or("unreadable"));
+            outln!(
+                "{id:>4} {name:<14} error: {}",
+                r.error.as_deref().unwrap_or("unreadable")
+            );
             continue;
         };
         let (b, t, d) = (&s.basic_stats, &s.inter_frame_timing, &s.frame_drop_analysis);
@@ -86,10 +93,9 @@ fn print_tables(report: &StatsReport) {
             .device_frame_ids
             .as_ref()
             .map_or("-".into(), |i| format!("{} lost", i.missing_ids));
-        let run = r
-            .runtime
-            .as_ref()
-            .map_or("-".into(), |c| format!("{}/{}/{}", c.acquired, c.saved, c.lost + c.camera_lost));
+        let run = r.runtime.as_ref().map_or("-".into(), |c| {
+            format!("{}/{}/{}", c.acquired, c.saved, c.lost + c.camera_lost)
+        });
         outln!(
             "{id:>4} {name:<14} {:>8} {:>9.3} {:>8.3} {:>9.3} {:>8.3} {:>5} {:>7} {:>8.4} {:>8}  {run}",
             b.total_frames,
@@ -121,7 +127,14 @@ fn print_tables(report: &StatsReport) {
             let c = &g.report.cameras[i];
             c.source_id.map_or_else(|| format!("#{i}"), |id| id.to_string())
         };
-        outln!("{:>4} {:>8} {:>14} {:>10} {:>12}", "id", "frames", "onset +ms", "fps", "rate ppm");
+        outln!(
+            "{:>4} {:>8} {:>14} {:>10} {:>12}",
+            "id",
+            "frames",
+            "onset +ms",
+            "fps",
+            "rate ppm"
+        );
         for (i, c) in g.report.cameras.iter().enumerate() {
             outln!(
                 "{:>4} {:>8} {:>14.3} {:>10.3} {:>12.1}{}",
@@ -130,7 +143,11 @@ fn print_tables(report: &StatsReport) {
                 c.onset_offset_us as f64 / 1e3,
                 c.fps,
                 c.rate_vs_reference_ppm,
-                if g.report.reference == Some(i) { "  (reference)" } else { "" }
+                if g.report.reference == Some(i) {
+                    "  (reference)"
+                } else {
+                    ""
+                }
             );
         }
         for p in &g.report.pairings {

@@ -28,7 +28,7 @@ macro_rules! tool_error {
 pub(crate) use tool_error;
 
 /// Parses `arguments` as `T`, then checks them against the ranges `T`'s schema declares (`minimum`,
-/// `maximum`, `minLength`: the keywords schemars writes for `range` and `length`), so that the schema a client sees is the rule the server applies.
+/// `maximum`, `minLength`, `minItems`: the keywords schemars writes for `range` and `length`), so that the schema a client sees is the rule the server applies.
 pub fn parse<T: DeserializeOwned + schemars::JsonSchema + 'static>(
     arguments: Map<String, Value>,
 ) -> Result<T, ToolError> {
@@ -62,6 +62,15 @@ fn check_range(name: &str, rule: &Value, value: &Value) -> Result<(), ToolError>
             return Err(tool_error!("argument `{name}`: {value} is above the maximum {max}"));
         }
     }
+    if let Some(items) = value.as_array() {
+        if let Some(min) = rule
+            .get("minItems")
+            .and_then(Value::as_u64)
+            .filter(|min| (items.len() as u64) < *min)
+        {
+            return Err(tool_error!("argument `{name}`: needs at least {min} item(s)"));
+        }
+    }
     if let Some(text) = value.as_str() {
         if let Some(min) = rule
             .get("minLength")
@@ -90,6 +99,8 @@ mod tests {
         rate: Option<f64>,
         #[schemars(length(min = 1))]
         name: Option<String>,
+        #[schemars(length(min = 1))]
+        roots: Option<Vec<String>>,
     }
 
     fn parse_json(json: Value) -> Result<Args, ToolError> {
@@ -115,6 +126,9 @@ mod tests {
         assert!(e.0.starts_with("argument `rate`: 0.49 is below"), "{e}");
         let e = parse_json(serde_json::json!({"name": ""})).expect_err("empty");
         assert!(e.0.starts_with("argument `name`: must not be shorter"), "{e}");
+        let e = parse_json(serde_json::json!({"roots": []})).expect_err("no item");
+        assert_eq!(e.0, "argument `roots`: needs at least 1 item(s)");
+        assert!(parse_json(serde_json::json!({"roots": ["a"]})).is_ok());
     }
 
     #[test]

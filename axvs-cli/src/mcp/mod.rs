@@ -6,11 +6,11 @@
 //! argument. Served over stdio, or streamable HTTP ([`http`]).
 
 pub mod args;
+mod batches;
 pub mod http;
 pub mod paths;
 pub mod sessions;
 pub mod tools;
-mod batches;
 
 use std::sync::Arc;
 

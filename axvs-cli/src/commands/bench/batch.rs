@@ -58,7 +58,10 @@ fn process(root: &Path, out: &Path, jobs: usize) -> Result<(f64, f64, u64), CliE
         .map_err(|e| bench_error("batch", e))?;
     let (code, cpu, rss) = wait_child(child.id()).map_err(|e| bench_error("batch", e))?;
     if code != 0 {
-        return Err(bench_error("batch", format!("axvs process {} exited with {code}", root.display())));
+        return Err(bench_error(
+            "batch",
+            format!("axvs process {} exited with {code}", root.display()),
+        ));
     }
     Ok((start.elapsed().as_secs_f64(), cpu.as_secs_f64(), rss))
 }
@@ -97,8 +100,12 @@ pub(super) fn run(entries: u64, dir: &Path) -> Result<(), CliError> {
     let total = per_camera * recordings as u64 * u64::from(CAMERAS);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let root = dir.join("batch");
-    let (logs, archives, few_logs, few_archives) =
-        (root.join("logs"), root.join("npz"), root.join("few_logs"), root.join("few_npz"));
+    let (logs, archives, few_logs, few_archives) = (
+        root.join("logs"),
+        root.join("npz"),
+        root.join("few_logs"),
+        root.join("few_npz"),
+    );
     write_recordings(&logs, &archives, recordings, per_camera)?;
     write_recordings(&few_logs, &few_archives, 5, per_camera)?;
     outln!();
@@ -107,7 +114,12 @@ pub(super) fn run(entries: u64, dir: &Path) -> Result<(), CliError> {
     );
     outln!(
         "{:<10} {:>5} {:>10} {:>16} {:>22} {:>11}",
-        "input", "jobs", "seconds", "M entries/s", "M entries/CPU-second", "peak MB"
+        "input",
+        "jobs",
+        "seconds",
+        "M entries/s",
+        "M entries/CPU-second",
+        "peak MB"
     );
     let mut rss_of = Vec::new();
     for (label, input) in [("axvslog", &logs), ("npz", &archives)] {

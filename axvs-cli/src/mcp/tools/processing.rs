@@ -271,7 +271,9 @@ pub struct BatchStatus {
 pub fn get_log_processing_status(batches: &Batches, _: super::NoArgs) -> Reply<BatchStatus> {
     let mut slot = batches.lock();
     let Some(running) = slot.as_mut() else {
-        return Err(tool_error!("no processing batch was started (execute_log_processing_jobs starts one)"));
+        return Err(tool_error!(
+            "no processing batch was started (execute_log_processing_jobs starts one)"
+        ));
     };
     let active = running.active();
     let snapshot = running.progress.snapshot();
@@ -374,7 +376,11 @@ pub fn analyze_camera_frame_statistics(paths: &PathPolicy, args: StatsArgs) -> R
         format!(
             "{} camera(s): {dropped} frames estimated dropped{}",
             report.total_files,
-            if errors > 0 { format!("; {errors} unreadable") } else { String::new() }
+            if errors > 0 {
+                format!("; {errors} unreadable")
+            } else {
+                String::new()
+            }
         ),
         report,
     ))

@@ -1,0 +1,536 @@
+//! `axvs process` and `axvs stats` against independent readers: pyarrow reads the `.feather` outputs,
+//! Python's xxhash computes the job ids, PyYAML reads the trackers, numpy reads the archives, and the drop
+//! estimate is recomputed in Python from the original's definition.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axvs_core::{FrameMeta, LogSink, PixelFormat};
+use axvs_log::{npz, FileLogSink};
+use axvs_tests::{axvs, python, run_rig, wait_until, write_rig, ChildGuard};
+use serde_json::Value;
+
+const ONSET: u64 = 1_700_000_000_000_000;
+
+/// Frame `i`'s time (µs since the onset) in camera `id` of recording `r`: 60 fps with a little jitter.
+fn frame_time(r: usize, id: u8, i: u64) -> u64 {
+    i * 16_667 + (r as u64 * 7 + u64::from(id) * 13 + i * 31) % 100 + 1
+}
+
+/// How a test recording keeps its logs.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// Only `.npz` archives, as the original leaves them.
+    Archives,
+    /// Only raw logs, with device metadata for every frame.
+    Logs,
+}
+
+/// Writes recording `r` (4 cameras, `frames` frames each, a data entry among them) into `dir`.
+fn write_recording(dir: &Path, r: usize, frames: u64, kind: Kind) {
+    let sink = FileLogSink::create(dir).expect("sink");
+    for id in 1..=4u8 {
+        sink.log(id, 0, &(ONSET + r as u64 * 1_000_000_000).to_le_bytes())
+            .expect("onset");
+        for i in 0..frames {
+            if i == frames / 2 {
+                sink.log(id, frame_time(r, id, i) - 1, b"data").expect("data");
+            }
+            let meta = FrameMeta {
+                sequence: i,
+                device_frame_id: Some(1000 + i),
+                device_timestamp_ns: (i % 2 == 0).then_some(i * 16_666_667),
+                time_us: frame_time(r, id, i),
+                width: 8,
+                height: 8,
+                pixel_format: PixelFormat::Mono8,
+            };
+            match kind {
+                Kind::Logs => sink.log_frame(id, &meta).expect("frame"),
+                Kind::Archives => sink.log(id, meta.time_us, &[]).expect("frame"),
+            }
+        }
+    }
+    let logs = sink.close().expect("close");
+    for (log, id) in logs.iter().zip(1u8..) {
+        axvs_log::manifest::register(dir, id, &format!("cam{id}")).expect("manifest");
+        if kind == Kind::Archives {
+            npz::export_log(log, dir).expect("archive");
+            std::fs::remove_file(log).expect("keep only the archive");
+        }
+    }
+}
+
+/// Reads every output under `out` with pyarrow, every tracker with PyYAML, and the job ids with xxhash.
+const READ_OUTPUTS: &str = r#"
+import json, sys, glob, os
+import pyarrow.feather as feather
+import xxhash, yaml
+out = sys.argv[1]
+files = {}
+for path in sorted(glob.glob(os.path.join(out, "**", "*.feather"), recursive=True)):
+    table = feather.read_table(path)
+    times = table.column("frame_time_us").to_pylist()
+    files[os.path.relpath(path, out)] = {
+        "schema": [(f.name, str(f.type)) for f in table.schema],
+        "rows": table.num_rows,
+        "first": times[0] if times else None,
+        "last": times[-1] if times else None,
+        "increasing": all(b > a for a, b in zip(times, times[1:])),
+        "device_ids": table.column("device_frame_id").to_pylist() if "device_frame_id" in table.column_names else None,
+        "device_ts_nulls": table.column("device_timestamp_ns").null_count if "device_timestamp_ns" in table.column_names else None,
+    }
+trackers = {}
+for path in sorted(glob.glob(os.path.join(out, "**", "camera_processing_tracker.yaml"), recursive=True)):
+    with open(path) as f:
+        trackers[os.path.relpath(path, out)] = yaml.safe_load(f)["jobs"]
+ids = {str(i): xxhash.xxh64(f"camera_timestamp_extraction:{i}".encode()).hexdigest() for i in range(1, 5)}
+print(json.dumps({"files": files, "trackers": trackers, "ids": ids}))
+"#;
+
+fn read_outputs(out: &Path) -> Value {
+    let printed = python(READ_OUTPUTS, &[out], "pyarrow");
+    serde_json::from_str(printed.lines().last().unwrap_or_default()).expect("outputs as JSON")
+}
+
+fn process(args: &[&str]) -> (Option<i32>, String) {
+    let out = axvs()
+        .arg("process")
+        .args(args)
+        .arg("--no-progress")
+        .output()
+        .expect("run axvs process");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// Every `.feather` under `dir` with its inode (a rewrite renames a new file into place: a new inode).
+fn inodes(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            all.extend(inodes(&path));
+        } else if path.extension().is_some_and(|e| e == "feather") {
+            all.push((path.clone(), std::fs::metadata(&path).expect("meta").ino()));
+        }
+    }
+    all.sort();
+    all
+}
+
+/// 20 recordings of 4 cameras, half as archives and half as logs, one archive corrupt: every good job
+/// succeeds with exactly its frames, the bad one is FAILED with its reason; a rerun redoes nothing that
+/// succeeded; --force redoes everything; --source and --job-id select.
+#[test]
+fn a_batch_of_20_recordings_with_one_corrupt_archive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("sessions");
+    let frames = 300;
+    for r in 0..20 {
+        let kind = if r % 2 == 0 { Kind::Archives } else { Kind::Logs };
+        write_recording(&root.join(format!("day{}/rec{r:02}", r / 10)), r, frames, kind);
+    }
+    let corrupt = root.join("day0/rec04/3_log.npz");
+    let bytes = std::fs::read(&corrupt).expect("archive");
+    std::fs::write(&corrupt, &bytes[..bytes.len() / 2]).expect("cut the archive");
+    let out = dir.path().join("out");
+    let root_s = root.to_str().expect("utf-8");
+    let out_s = out.to_str().expect("utf-8");
+
+    let (code, text) = process(&[root_s, "-o", out_s, "--jobs", "2"]);
+    assert_eq!(code, Some(1), "a failed job fails the command: {text}");
+    assert!(
+        text.contains("80 jobs in 20 recordings: 79 succeeded, 1 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAILED") && text.contains("3_log.npz") && text.contains("not a readable .npz archive"),
+        "the failure names the file and the reason: {text}"
+    );
+
+    let outputs = read_outputs(&out);
+    let files = outputs["files"].as_object().expect("files");
+    assert_eq!(files.len(), 79, "every good job wrote its file, the bad one none");
+    for r in 0..20 {
+        for id in 1..=4u8 {
+            let key = format!(
+                "day{}/rec{r:02}/camera_timestamps/camera_{id}_timestamps.feather",
+                r / 10
+            );
+            if r == 4 && id == 3 {
+                assert!(files.get(&key).is_none());
+                continue;
+            }
+            let f = &files[&key];
+            let onset = ONSET + r as u64 * 1_000_000_000;
+            assert_eq!(f["rows"], frames, "{key}: one row per frame, the data entry skipped");
+            assert_eq!(f["first"], onset + frame_time(r, id, 0), "{key}");
+            assert_eq!(f["last"], onset + frame_time(r, id, frames - 1), "{key}");
+            assert_eq!(f["increasing"], true, "{key}");
+            assert_eq!(
+                f["schema"],
+                serde_json::json!([
+                    ["frame_time_us", "uint64"],
+                    ["device_frame_id", "uint64"],
+                    ["device_timestamp_ns", "uint64"]
+                ]),
+                "{key}"
+            );
+            let ids = f["device_ids"].as_array().expect("ids");
+            if r % 2 == 1 {
+                let expected: Vec<Value> = (0..frames).map(|i| Value::from(1000 + i)).collect();
+                assert_eq!(ids, &expected, "{key}: device ids from the sidecar");
+                assert_eq!(f["device_ts_nulls"], frames / 2, "{key}: odd frames had no device time");
+            } else {
+                assert!(
+                    ids.iter().all(Value::is_null),
+                    "{key}: archives alone carry no device metadata"
+                );
+            }
+        }
+    }
+    let ids = &outputs["ids"];
+    for (path, jobs) in outputs["trackers"].as_object().expect("trackers") {
+        let jobs = jobs.as_object().expect("jobs");
+        assert_eq!(jobs.len(), 4, "{path}: one job per camera");
+        for id in 1..=4 {
+            let job = &jobs[ids[id.to_string()].as_str().expect("id")];
+            assert_eq!(job["job_name"], "camera_timestamp_extraction", "{path}");
+            assert_eq!(job["specifier"], id.to_string(), "{path}");
+            let failed = path.starts_with("day0/rec04/") && id == 3;
+            assert_eq!(job["status"], if failed { 3 } else { 2 }, "{path} camera {id}");
+            assert!(job["started_at"].as_u64().is_some() && job["completed_at"].as_u64().is_some());
+            if failed {
+                let reason = job["error_message"].as_str().expect("reason");
+                assert!(reason.contains("not a readable .npz archive"), "{reason}");
+            }
+        }
+    }
+
+    // A rerun skips the 79 done (their files untouched) and retries the failed one.
+    let before = inodes(&out);
+    let (code, text) = process(&[root_s, "-o", out_s]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("79 succeeded (79 done before, skipped"), "{text}");
+    assert_eq!(inodes(&out), before, "nothing that succeeded was rewritten");
+
+    // --force redoes all of them.
+    let (code, text) = process(&[root_s, "-o", out_s, "--force"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("79 succeeded, 1 failed"), "{text}");
+    let after = inodes(&out);
+    assert_eq!(after.len(), before.len());
+    assert!(
+        after.iter().zip(&before).all(|(a, b)| a.0 == b.0 && a.1 != b.1),
+        "every file rewritten"
+    );
+
+    // Selections: one source in every recording, or one job id.
+    let (code, text) = process(&[root_s, "-o", out_s, "--force", "--source", "2"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("20 jobs in 20 recordings: 20 succeeded"), "{text}");
+    let job4 = ids["4"].as_str().expect("id");
+    let (code, text) = process(&[root_s, "-o", out_s, "--job-id", job4]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("20 jobs in 20 recordings: 20 succeeded (20 done before"),
+        "{text}"
+    );
+    let (code, text) = process(&[root_s, "-o", out_s, "--job-id", "0123456789abcdef"]);
+    assert_eq!(code, Some(2), "an unknown job is bad input: {text}");
+    assert!(
+        text.contains("job id 0123456789abcdef") && text.contains(job4),
+        "{text}"
+    );
+    let (code, text) = process(&[dir.path().join("missing").to_str().expect("utf-8")]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("missing"), "{text}");
+}
+
+/// The original's drop estimate, written from its definition (reference §6), on feather files as the
+/// original writes them (one uint64 column): gaps of 1 and 2 frames, jitter, a gap at the end, 0, 1 and 2
+/// frames, equal times, noise with gaps; and a user-given threshold.
+const DROP_CASES: &str = r#"
+import json, sys, os, random
+import numpy as np
+import pyarrow as pa, pyarrow.feather as feather
+
+def expected(times, threshold_us=0):
+    n = len(times)
+    iv = np.diff(np.array(times, dtype=np.float64)) if n > 1 else np.array([])
+    med = float(np.median(iv)) if len(iv) else 0.0
+    thr = threshold_us if threshold_us > 0 else 1.5 * med
+    div = med if med != 0 else 1.0
+    gaps, lost_total, compensated, locations = 0, 0, 0, []
+    for i, gap in enumerate(iv):
+        if gap <= thr:
+            continue
+        gaps += 1
+        nxt = iv[i + 1] if i + 1 < len(iv) else med
+        lost = max(round((gap - max(med - nxt, 0.0)) / div) - 1, 0)
+        if lost < max(round(gap / div) - 1, 0):
+            compensated += 1
+        lost_total += lost
+        locations.append([i + 1, int(lost)])
+    dur = (times[-1] - times[0]) / 1e6 if n else 0.0
+    return {
+        "frames": n, "median": med, "threshold": thr, "gaps": gaps, "lost": int(lost_total),
+        "compensated": compensated, "locations": locations,
+        "rate": round(lost_total / (n + lost_total) * 100, 4) if n + lost_total else 0.0,
+        "fps": (n - 1) / dur if dur > 0 else 0.0,
+        "std": float(np.std(iv)) if len(iv) else 0.0,
+    }
+
+base = 1_700_000_000_000_000
+steady = [base + i * 10_000 for i in range(100)]
+def drop(times, *idx):
+    return [t for i, t in enumerate(times) if i not in idx]
+late = list(steady); late[50] += 6_000
+random.seed(7)
+noisy = [base + i * 33_333 + random.randint(-3000, 3000) for i in range(2000)]
+noisy = drop(noisy, 100, 101, 102, 500, 1500, 1501)
+cases = {
+    "steady": steady, "one": drop(steady, 30), "two": drop(steady, 30, 31), "late": late,
+    "end": drop(steady, 98), "empty": [], "single": [base], "pair": [base, base + 10_000],
+    "equal": [base, base, base, base + 4], "noisy": noisy,
+}
+out = sys.argv[1]
+result = {}
+for name, times in cases.items():
+    path = os.path.join(out, name + ".feather")
+    feather.write_feather(pa.table({"frame_time_us": pa.array(times, type=pa.uint64())}), path, compression="uncompressed")
+    result[name] = expected(times)
+result["user"] = expected(cases["noisy"], 70_000)
+print(json.dumps(result))
+"#;
+
+fn stats_json(args: &[&str]) -> Value {
+    let out = axvs()
+        .arg("stats")
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("run axvs stats");
+    assert!(
+        out.status.success(),
+        "axvs stats failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stats JSON")
+}
+
+fn close(a: &Value, b: &Value, what: &str) {
+    let (a, b) = (a.as_f64().expect("number"), b.as_f64().expect("number"));
+    assert!(
+        (a - b).abs() <= 1e-6 * b.abs().max(1.0),
+        "{what}: axvs {a} vs reference {b}"
+    );
+}
+
+fn check_case(result: &Value, want: &Value, name: &str) {
+    let (b, t, d) = (
+        &result["basic_stats"],
+        &result["inter_frame_timing"],
+        &result["frame_drop_analysis"],
+    );
+    assert_eq!(b["total_frames"], want["frames"], "{name}");
+    close(&b["estimated_fps"], &want["fps"], name);
+    close(&t["median_us"], &want["median"], name);
+    close(&t["std_us"], &want["std"], name);
+    close(&d["threshold_us"], &want["threshold"], name);
+    assert_eq!(d["total_gaps_detected"], want["gaps"], "{name}");
+    assert_eq!(d["total_estimated_dropped_frames"], want["lost"], "{name}");
+    assert_eq!(d["jitter_compensated_gaps"], want["compensated"], "{name}");
+    close(&d["drop_rate_percent"], &want["rate"], name);
+    let locations: Vec<Value> = d["drop_locations"]
+        .as_array()
+        .expect("locations")
+        .iter()
+        .map(|l| serde_json::json!([l["frame_index"], l["estimated_frames_lost"]]))
+        .collect();
+    assert_eq!(Value::from(locations), want["locations"], "{name}");
+}
+
+#[test]
+fn drop_estimates_match_the_originals_definition() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let printed = python(DROP_CASES, &[dir.path()], "pyarrow");
+    let expected: Value = serde_json::from_str(printed.lines().last().unwrap_or_default()).expect("json");
+    let names = [
+        "steady", "one", "two", "late", "end", "empty", "single", "pair", "equal", "noisy",
+    ];
+    let files: Vec<String> = names
+        .iter()
+        .map(|n| dir.path().join(format!("{n}.feather")).display().to_string())
+        .collect();
+    let args: Vec<&str> = files.iter().map(String::as_str).collect();
+    let report = stats_json(&args);
+    assert_eq!(report["total_files"], names.len());
+    for (i, name) in names.iter().enumerate() {
+        check_case(&report["results"][i], &expected[name], name);
+    }
+    // The cases say what they test.
+    assert_eq!(expected["one"]["lost"], 1);
+    assert_eq!(expected["two"]["lost"], 2);
+    assert_eq!(
+        (expected["late"]["gaps"].as_u64(), expected["late"]["lost"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(expected["end"]["lost"], 1);
+    assert_eq!(expected["noisy"]["lost"], 6);
+    let user = stats_json(&[&files[9], "--threshold-us", "70000"]);
+    assert_eq!(
+        user["results"][0]["frame_drop_analysis"]["threshold_source"],
+        "user_specified"
+    );
+    check_case(&user["results"][0], &expected["user"], "user threshold");
+}
+
+/// A real session of two synthetic cameras: the archive stays what numpy expects (frame entries empty),
+/// the device ids reach the outputs, and stats report exact drops, the run's counters and the sync.
+#[test]
+fn a_sessions_device_metadata_reaches_outputs_and_statistics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "rig.toml",
+        r#"
+[[camera]]
+id = 1
+name = "left"
+backend = "synthetic"
+width = 64
+height = 48
+fps = 50
+pixel_format = "mono8"
+
+[[camera]]
+id = 2
+name = "right"
+backend = "synthetic"
+width = 64
+height = 48
+fps = 50
+pixel_format = "mono8"
+"#,
+    );
+    let (code, stderr, _) = run_rig(dir.path(), &rig, "s", &["-d", "2", "--no-preview"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let session = dir.path().join("s");
+    assert!(session.join("001.axvsdev").is_file() && session.join("axvs_report.json").is_file());
+    // The archive is byte-for-byte what the original writes: every frame member 9 bytes, the onset 17.
+    let sizes = axvs_tests::python_numpy(
+        "import sys, numpy as np\na = np.load(sys.argv[1])\nprint(sorted({a[k].size for k in a.files}))",
+        &[&session.join("1_log.npz")],
+    );
+    assert_eq!(sizes.trim(), "[9, 17]");
+
+    let (code, text) = process(&[session.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(0), "{text}");
+    let outputs = read_outputs(&session);
+    for id in [1, 2] {
+        let f = &outputs["files"][format!("camera_timestamps/camera_{id}_timestamps.feather")];
+        let ids: Vec<u64> = f["device_ids"]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .map(|v| v.as_u64().expect("every frame has its synthetic id"))
+            .collect();
+        assert!(ids.len() > 50, "{f}");
+        assert!(
+            ids.windows(2).all(|w| w[1] == w[0] + 1),
+            "saved frames are consecutive: {ids:?}"
+        );
+        assert_eq!(f["device_ts_nulls"], 0);
+    }
+
+    let report = stats_json(&[session.to_str().expect("utf-8"), "--sync"]);
+    for (i, name) in ["left", "right"].iter().enumerate() {
+        let r = &report["results"][i];
+        assert_eq!(r["name"], *name);
+        assert_eq!(r["device_frame_ids"]["missing_ids"], 0, "{r}");
+        assert_eq!(
+            r["runtime"]["saved"], r["basic_stats"]["total_frames"],
+            "the run's counter agrees with the log: {r}"
+        );
+        let fps = r["basic_stats"]["estimated_fps"].as_f64().expect("fps");
+        assert!((fps - 50.0).abs() < 5.0, "{fps}");
+    }
+    let sync = &report["sync"][0]["report"];
+    assert_eq!(sync["reference"], 0);
+    let pairing = &sync["pairings"][0];
+    assert!(pairing["paired"].as_u64().expect("paired") > 50, "{sync}");
+    // The table for people names the same figures.
+    let out = axvs().args(["stats", "--sync"]).arg(&session).output().expect("stats");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && table.contains("left") && table.contains("paired"),
+        "{table}"
+    );
+    // The processed files are inputs to stats as well, with the same figures.
+    let from_feather = stats_json(&[session
+        .join("camera_timestamps/camera_1_timestamps.feather")
+        .to_str()
+        .expect("utf-8")]);
+    assert_eq!(
+        from_feather["results"][0]["basic_stats"],
+        report["results"][0]["basic_stats"]
+    );
+    assert_eq!(from_feather["results"][0]["runtime"], report["results"][0]["runtime"]);
+}
+
+/// A batch killed (SIGKILL) or interrupted (SIGINT) mid-way leaves only whole outputs; a rerun finishes.
+#[test]
+fn an_interrupted_batch_leaves_only_whole_outputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("r");
+    let frames = 100_000;
+    for r in 0..6 {
+        write_recording(&root.join(format!("rec{r}")), r, frames, Kind::Logs);
+    }
+    let tracker = root.join("rec0/camera_timestamps/camera_processing_tracker.yaml");
+    for signal in ["KILL", "INT"] {
+        // Signalled once this run has written its first tracker: its batch has begun.
+        let _ = std::fs::remove_file(&tracker);
+        let child = axvs()
+            .args(["process", "--jobs", "1", "--force", "--no-progress"])
+            .arg(&root)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut guard = ChildGuard::new(child);
+        wait_until("the first tracker", Duration::from_secs(60), || tracker.exists());
+        let pid = guard.child().id().to_string();
+        // The batch may have ended already on a fast machine; the checks below hold either way.
+        let _ = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill");
+        let out = guard.take().wait_with_output().expect("wait");
+        let text = String::from_utf8_lossy(&out.stdout);
+        if signal == "INT" {
+            // Ctrl-C: jobs under way finish, no new one starts, and the summary says so.
+            assert!(
+                text.contains("not started (interrupted)") || text.contains("24 succeeded, 0 failed"),
+                "{:?}: {text}",
+                out.status
+            );
+        }
+        // Whatever is there reads whole, with every frame.
+        let outputs = read_outputs(&root);
+        for (path, f) in outputs["files"].as_object().expect("files") {
+            assert_eq!(f["rows"], frames, "{signal}: {path} is whole");
+        }
+    }
+    let (code, text) = process(&[root.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(read_outputs(&root)["files"].as_object().expect("files").len(), 24);
+}
