@@ -719,3 +719,111 @@ fn genicam_and_gentl_tools_reach_real_producers() {
         .is_some_and(|t| t.contains("does not overwrite")));
     assert!(r["load"]["applied"].as_u64() > Some(5), "{}", r["load"]);
 }
+
+const PROCESSING: &str = r#"
+async def main():
+    root, out, feather = sys.argv[1], sys.argv[2], sys.argv[3]
+    res = {}
+    async with connect() as s:
+        res["status_before"] = await call(s, "get_log_processing_status", {})
+        res["no_roots"] = await call(s, "execute_log_processing_jobs", {"roots": []})
+        res["zero_jobs"] = await call(s, "execute_log_processing_jobs", {"roots": [root], "jobs": 0})
+        res["missing"] = await call(s, "prepare_log_processing_batch", {"roots": [root + "/missing"]})
+        res["prepare"] = await call(s, "prepare_log_processing_batch", {"roots": [root], "output_directory": out})
+        res["execute"] = await call(s, "execute_log_processing_jobs", {"roots": [root], "output_directory": out, "jobs": 2})
+        while True:
+            st = await call(s, "get_log_processing_status", {})
+            if st[0] or not st[2]["active"]:
+                break
+            await asyncio.sleep(0.05)
+        res["status"] = st
+        res["again"] = await call(s, "prepare_log_processing_batch", {"roots": [root], "output_directory": out, "source_ids": [2]})
+        res["cancel"] = await call(s, "cancel_log_processing", {})
+        res["stats"] = await call(s, "analyze_camera_frame_statistics", {"paths": [feather, root + "/missing.feather"], "max_drop_locations": 3})
+        res["sync"] = await call(s, "camera_sync_report", {"paths": [root + "/rec1"]})
+    print(json.dumps(res))
+asyncio.run(main())
+"#;
+
+/// The processing tools over MCP: a batch prepared, run in the background and followed to its end, its
+/// outputs those of `axvs process`; statistics and the sync report; bad calls are tool errors.
+#[test]
+fn processing_tools_run_a_batch_and_report_statistics() {
+    use axvs_core::LogSink;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("root");
+    for r in 0..3u64 {
+        let rec = root.join(format!("rec{r}"));
+        let sink = axvs_log::FileLogSink::create(&rec).expect("sink");
+        for id in 1..=2u8 {
+            sink.log(id, 0, &(1_700_000_000_000_000 + r).to_le_bytes())
+                .expect("onset");
+            for i in 1..=400u64 {
+                // Camera 2 misses every 100th frame: 3 missing in each recording.
+                if id == 1 || i % 100 != 0 {
+                    sink.log(id, i * 10_000 + u64::from(id) * 50, &[]).expect("frame");
+                }
+            }
+        }
+        sink.close().expect("close");
+    }
+    let out = dir.path().join("out");
+    let feather = out.join("rec0/camera_timestamps/camera_2_timestamps.feather");
+    let args = [&root, &out, &feather].map(|p| p.display().to_string());
+    let script = PROCESSING
+        .replace("sys.argv[1]", &format!("{:?}", args[0]))
+        .replace("sys.argv[2]", &format!("{:?}", args[1]))
+        .replace("sys.argv[3]", &format!("{:?}", args[2]));
+    let res = stdio_client(&script, &["mcp"], dir.path());
+    let err = |k: &str| {
+        (
+            res[k][0].as_bool().expect("flag"),
+            res[k][1].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    for (key, expect) in [
+        ("status_before", "no processing batch was started"),
+        ("no_roots", "argument `roots`: needs at least 1 item"),
+        ("zero_jobs", "argument `jobs`: 0 is below the minimum 1"),
+        ("missing", "missing"),
+    ] {
+        let (is_error, text) = err(key);
+        assert!(is_error && text.contains(expect), "{key}: {text}");
+    }
+    let prepared = &res["prepare"][2];
+    assert_eq!(prepared["summary"]["total"], 6, "{prepared}");
+    assert_eq!(prepared["summary"]["scheduled"], 6, "{prepared}");
+    assert_eq!(res["execute"][2]["total_jobs"], 6);
+    let status = &res["status"][2];
+    assert_eq!(status["active"], false, "{status}");
+    assert_eq!(status["summary"]["succeeded"], 6, "{status}");
+    assert_eq!(status["entries"], 3 * (401 + 397), "{status}");
+    let again = &res["again"][2];
+    assert_eq!(again["summary"]["total"], 3, "one source selected in 3 recordings");
+    assert_eq!(again["summary"]["succeeded"], 3, "prepare reads each tracker: {again}");
+    assert_eq!(res["cancel"][2]["canceled"], false, "nothing left to cancel");
+    // The outputs are axvs process's: the tracker and one feather per camera.
+    for r in 0..3 {
+        for id in 1..=2 {
+            let f = out.join(format!("rec{r}/camera_timestamps/camera_{id}_timestamps.feather"));
+            assert!(f.is_file(), "{}", f.display());
+        }
+    }
+    let stats = &res["stats"][2];
+    assert_eq!(res["stats"][0], false, "{}", res["stats"]);
+    assert_eq!(stats["total_files"], 2, "{}", res["stats"]);
+    let camera2 = &stats["results"][0];
+    assert_eq!(camera2["source_id"], 2);
+    assert_eq!(
+        camera2["frame_drop_analysis"]["total_estimated_dropped_frames"], 3,
+        "{camera2}"
+    );
+    assert!(stats["results"][1]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("missing.feather")));
+    let sync = &res["sync"][2]["recordings"][0]["report"];
+    let pairing = &sync["pairings"][0];
+    assert_eq!(pairing["paired"], 396, "{sync}");
+    assert_eq!(pairing["unpaired_reference"], 4, "{sync}");
+    assert_eq!(pairing["offset"]["median_us"], 50.0, "{sync}");
+}

@@ -71,15 +71,28 @@ pub struct StatsReport {
     pub sync: Option<Vec<RecordingSync>>,
 }
 
-/// Statistics of every camera in `paths` (files, or directories searched for recordings); a path that
-/// cannot be read is an entry with its error, and the others go on. With `sync`, a sync report per
+/// Statistics of every camera in `paths` (files, or directories searched for recordings), in the order
+/// given; a path that cannot be read is an entry with its error, and the others go on. With `sync`, a sync report per
 /// recording.
 pub fn analyze(paths: &[PathBuf], threshold: DropThreshold, max_locations: usize, sync: bool) -> StatsReport {
     let mut results = Vec::new();
     let mut series: Vec<CameraSeries> = Vec::new();
     for path in paths {
         match inputs::load(std::slice::from_ref(path)) {
-            Ok(found) => series.extend(found),
+            Ok(found) => {
+                for s in &found {
+                    let stats = FrameStats::compute(&s.times, threshold, max_locations).with_device_ids(&s.device_ids);
+                    results.push(CameraResult {
+                        file: s.file.clone(),
+                        source_id: s.source_id,
+                        name: s.name.clone(),
+                        stats: Some(stats),
+                        runtime: s.runtime.clone(),
+                        error: None,
+                    });
+                }
+                series.extend(found);
+            }
             Err(e) => results.push(CameraResult {
                 file: path.clone(),
                 source_id: None,
@@ -89,17 +102,6 @@ pub fn analyze(paths: &[PathBuf], threshold: DropThreshold, max_locations: usize
                 error: Some(e.to_string()),
             }),
         }
-    }
-    for s in &series {
-        let stats = FrameStats::compute(&s.times, threshold, max_locations).with_device_ids(&s.device_ids);
-        results.push(CameraResult {
-            file: s.file.clone(),
-            source_id: s.source_id,
-            name: s.name.clone(),
-            stats: Some(stats),
-            runtime: s.runtime.clone(),
-            error: None,
-        });
     }
     let sync = sync.then(|| {
         let mut groups: Vec<(&Path, Vec<CameraSeries>)> = Vec::new();
