@@ -24,12 +24,19 @@ fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Checks a finished session: video, log, archive and manifest there, no partial file, and the report's
-/// figures agree with the files.
+/// Checks a finished session: video, log, device metadata, archive, manifest and report there, no partial
+/// file, and the report's figures agree with the files.
 fn assert_session_complete(session: &Path, report: &Path) {
     assert_eq!(
         names(session),
-        ["003.axvslog", "003.mp4", "3_log.npz", "camera_manifest.yaml"],
+        [
+            "003.axvsdev",
+            "003.axvslog",
+            "003.mp4",
+            "3_log.npz",
+            "axvs_report.json",
+            "camera_manifest.yaml"
+        ],
         "{}",
         session.display()
     );
@@ -154,7 +161,7 @@ fn runs_started_in_the_same_second_get_distinct_default_sessions() {
     for session in &sessions {
         assert_eq!(
             names(&root.join(session)).len(),
-            4,
+            6,
             "{session}: a complete session each"
         );
     }

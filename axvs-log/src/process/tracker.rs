@@ -160,22 +160,53 @@ impl Tracker {
     }
 }
 
-/// A tracker file shared by the jobs of one recording running on several threads.
+/// A tracker file shared by the jobs of one recording running on several threads, and held against other
+/// processes for as long as it is open.
 #[derive(Debug)]
 pub struct SharedTracker {
     path: PathBuf,
     state: std::sync::Mutex<Tracker>,
+    _lock: std::fs::File,
+}
+
+/// The lock file beside a tracker: `<tracker>.lock`, as the original's `filelock` names it.
+pub fn lock_path(tracker: &Path) -> PathBuf {
+    let mut name = tracker.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Takes the tracker's lock file (an exclusive `flock`, which the original's `filelock` also takes), or
+/// says who holds it.
+fn lock(tracker: &Path) -> Result<std::fs::File, LogFileError> {
+    let path = lock_path(tracker);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(LogFileError::io(&path))?;
+    match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(file),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(LogFileError::corrupt(
+            tracker,
+            "another process is processing this recording (its tracker is locked); wait for it to finish",
+        )),
+        Err(e) => Err(LogFileError::io(&path)(e.into())),
+    }
 }
 
 impl SharedTracker {
-    /// Loads `path` and aligns it with `sources`, writing it back.
+    /// Locks `path`, loads it and aligns it with `sources`, writing it back.
     pub fn open(path: PathBuf, sources: impl IntoIterator<Item = u8>) -> Result<Self, LogFileError> {
+        let lock = lock(&path)?;
         let mut tracker = Tracker::load(&path)?;
         tracker.align(sources);
         tracker.save(&path)?;
         Ok(SharedTracker {
             path,
             state: std::sync::Mutex::new(tracker),
+            _lock: lock,
         })
     }
 
@@ -226,6 +257,13 @@ mod tests {
         assert_eq!(again.status(&super::super::job_id(3)), Some(JobStatus::Failed));
         assert_eq!(again.status(&super::super::job_id(4)), Some(JobStatus::Scheduled));
         assert_eq!(again.status(&super::super::job_id(1)), None);
+        // Held against a second opener (another process: flock locks belong to the open file).
+        let held = SharedTracker::open(path.clone(), [3]).expect("open");
+        let err = SharedTracker::open(path.clone(), [3]).expect_err("locked").to_string();
+        assert!(err.contains("another process is processing this recording"), "{err}");
+        drop(held);
+        SharedTracker::open(path.clone(), [3]).expect("free again");
+        assert!(lock_path(&path).ends_with("camera_processing_tracker.yaml.lock"));
         std::fs::write(&path, "jobs: [1, 2]\n").expect("write");
         assert!(Tracker::load(&path)
             .expect_err("junk")
