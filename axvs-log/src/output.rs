@@ -1,4 +1,5 @@
-//! New output files: created once, complete or absent, never replacing an existing file.
+//! Output files written whole or not at all: new ones that never replace an existing file (recorded data),
+//! and derived ones that replace their previous version in one step.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -18,6 +19,28 @@ pub fn write_new_file(
     if path.exists() {
         return Err(LogFileError::Exists(path.to_path_buf()));
     }
+    through_temporary(path, write, |tmp| publish(tmp, path))
+}
+
+/// Writes a file at `path` with `write`, replacing any file of that name only once the new one is whole and
+/// synced (a rename): a reader, a crash or a full disk sees the old file or the new, never half of one.
+/// For derived outputs that a rerun may redo; recorded data goes through [`write_new_file`].
+pub fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<(), LogFileError>,
+) -> Result<(), LogFileError> {
+    through_temporary(path, write, |tmp| {
+        std::fs::rename(tmp, path).map_err(LogFileError::io(path))
+    })
+}
+
+/// Writes a temporary file beside `path` with `write`, syncs it, and hands it to `finish` to take its
+/// place; the temporary file is gone afterwards, whatever happened.
+fn through_temporary(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<(), LogFileError>,
+    finish: impl FnOnce(&Path) -> Result<(), LogFileError>,
+) -> Result<(), LogFileError> {
     let tmp = partial_path(path);
     let file = OpenOptions::new()
         .write(true)
@@ -29,36 +52,9 @@ pub fn write_new_file(
         write(&mut out, &tmp)?;
         let file = out.into_inner().map_err(|e| LogFileError::io(&tmp)(e.into_error()))?;
         file.sync_all().map_err(LogFileError::io(&tmp))?;
-        publish(&tmp, path)
+        finish(&tmp)
     })();
     let _ = std::fs::remove_file(&tmp);
-    result
-}
-
-/// Writes a file at `path` with `write`, replacing any file of that name only once the new one is whole and
-/// synced (a rename): a reader, a crash or a full disk sees the old file or the new, never half of one.
-/// For derived outputs that a rerun may redo; recorded data goes through [`write_new_file`].
-pub fn replace_file(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<(), LogFileError>,
-) -> Result<(), LogFileError> {
-    let tmp = partial_path(path);
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp)
-        .map_err(LogFileError::io(&tmp))?;
-    let result = (|| {
-        let mut out = BufWriter::new(file);
-        write(&mut out, &tmp)?;
-        let file = out.into_inner().map_err(|e| LogFileError::io(&tmp)(e.into_error()))?;
-        file.sync_all().map_err(LogFileError::io(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(LogFileError::io(path))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
     result
 }
 

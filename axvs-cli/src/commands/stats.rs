@@ -128,18 +128,21 @@ fn print_tables(report: &StatsReport) {
             c.source_id.map_or_else(|| format!("#{i}"), |id| id.to_string())
         };
         outln!(
-            "{:>4} {:>8} {:>14} {:>10} {:>12}",
+            "{:>4} {:>8} {:>10} {:>16} {:>10} {:>12}",
             "id",
             "frames",
-            "onset +ms",
+            "start +ms",
+            "first frame +ms",
             "fps",
             "rate ppm"
         );
         for (i, c) in g.report.cameras.iter().enumerate() {
             outln!(
-                "{:>4} {:>8} {:>14.3} {:>10.3} {:>12.1}{}",
+                "{:>4} {:>8} {:>10} {:>16.3} {:>10.3} {:>12.1}{}",
                 label(i),
                 c.frames,
+                c.log_onset_offset_us
+                    .map_or("-".into(), |o| format!("{:.3}", o as f64 / 1e3)),
                 c.onset_offset_us as f64 / 1e3,
                 c.fps,
                 c.rate_vs_reference_ppm,

@@ -343,3 +343,117 @@ pub fn device_columns(sidecar: Option<&Path>, extraction: &timestamps::Extractio
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::process::{plan, Selection};
+    use axvs_core::LogSink;
+
+    fn recording(dir: &Path, ids: &[u8]) {
+        let sink = crate::FileLogSink::create(dir).expect("sink");
+        for &id in ids {
+            sink.log(id, 0, &1_000u64.to_le_bytes()).expect("onset");
+            for t in 1..=10 {
+                sink.log(id, t * 100, &[]).expect("frame");
+            }
+        }
+        sink.close().expect("close");
+    }
+
+    #[test]
+    fn jobs_succeed_fail_skip_and_cancel() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        recording(&dir.path().join("a"), &[1, 2]);
+        // A log whose name says 3 but whose entries are source 2's: that job fails, the others go on.
+        std::fs::copy(dir.path().join("a/002.axvslog"), dir.path().join("a/003.axvslog")).expect("copy");
+        let roots = [dir.path().to_path_buf()];
+        let plan = plan(&roots, None, &Selection::default()).expect("plan");
+        assert_eq!(plan.jobs.len(), 3);
+        let progress = Progress::new(&plan);
+        let report = run(&plan, &Options::default(), &progress, &AtomicBool::new(false));
+        assert_eq!((report.succeeded(), report.failed(), report.ran()), (2, 1, 3));
+        assert!(!report.canceled);
+        let failed = &report.outcomes[2];
+        assert!(
+            failed
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("holds source 2, not 3")),
+            "{failed:?}"
+        );
+        assert_eq!((report.outcomes[0].entries, report.outcomes[0].frames), (11, 10));
+        assert_eq!(report.entries(), 22, "a failed job reads nothing it keeps");
+        let snapshot = progress.snapshot();
+        assert_eq!(
+            (snapshot.total, snapshot.done, snapshot.failed, snapshot.entries),
+            (3, 3, 1, 22)
+        );
+        assert_eq!(
+            snapshot.statuses,
+            [JobStatus::Succeeded, JobStatus::Succeeded, JobStatus::Failed]
+        );
+
+        // Again: the two done are skipped, the failed one retried.
+        let again = run(
+            &plan,
+            &Options::default(),
+            &Progress::new(&plan),
+            &AtomicBool::new(false),
+        );
+        assert_eq!((again.succeeded(), again.failed(), again.ran()), (2, 1, 1));
+        assert!(again.outcomes[0].skipped && again.outcomes[1].skipped && !again.outcomes[2].skipped);
+        let forced = Options { jobs: 1, force: true };
+        assert_eq!(
+            run(&plan, &forced, &Progress::new(&plan), &AtomicBool::new(false)).ran(),
+            3
+        );
+
+        // Cancelled before it starts: nothing runs, everything stays scheduled.
+        let canceled = run(&plan, &forced, &Progress::new(&plan), &AtomicBool::new(true));
+        assert!(canceled.canceled);
+        assert_eq!(canceled.ran(), 0);
+        assert!(canceled.outcomes.iter().all(|o| o.status == JobStatus::Scheduled));
+
+        // A tracker another process holds: its recording's jobs fail with that reason.
+        let tracker = dir.path().join("a/camera_timestamps").join(TRACKER_FILE);
+        let held = SharedTracker::open(tracker, [1]).expect("hold");
+        let locked = run(&plan, &forced, &Progress::new(&plan), &AtomicBool::new(false));
+        assert_eq!(locked.failed(), 3);
+        assert!(locked.outcomes[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("another process")));
+        drop(held);
+    }
+
+    #[test]
+    fn device_columns_come_from_a_matching_sidecar_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        recording(dir.path(), &[1]);
+        let extraction = timestamps::extract(&dir.path().join("001.axvslog")).expect("extract");
+        assert_eq!(device_columns(None, &extraction), DeviceColumns::empty(10));
+        let sidecar = dir.path().join("001.axvsdev");
+        let mut bytes = crate::device::MAGIC.to_vec();
+        for (index, time_us) in [(0u64, 100u64), (1, 999)] {
+            crate::device::DeviceRecord {
+                frame_index: index,
+                time_us,
+                sequence: index,
+                device_frame_id: Some(50 + index),
+                device_timestamp_ns: None,
+            }
+            .write_to(&mut bytes);
+        }
+        std::fs::write(&sidecar, &bytes).expect("write");
+        let columns = device_columns(Some(&sidecar), &extraction);
+        assert_eq!(
+            columns.frame_id[..2],
+            [Some(50), None],
+            "the second record's time matches no frame"
+        );
+        assert_eq!(columns.mismatched, 1);
+        std::fs::write(&sidecar, b"junk").expect("write");
+        assert_eq!(device_columns(Some(&sidecar), &extraction), DeviceColumns::empty(10));
+    }
+}

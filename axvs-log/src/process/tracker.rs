@@ -264,6 +264,36 @@ mod tests {
         drop(held);
         SharedTracker::open(path.clone(), [3]).expect("free again");
         assert!(lock_path(&path).ends_with("camera_processing_tracker.yaml.lock"));
+        // Updates reach the file at once; jobs it does not track are left alone.
+        let shared = SharedTracker::open(path.clone(), [3, 5]).expect("open");
+        assert_eq!(shared.path(), path);
+        let five = super::super::job_id(5);
+        assert_eq!(shared.status(&five), Some(JobStatus::Scheduled));
+        shared
+            .update(&five, |s| {
+                s.status = JobStatus::Succeeded;
+                s.completed_at = Some(9);
+            })
+            .expect("update");
+        shared
+            .update("unknown", |s| s.status = JobStatus::Failed)
+            .expect("no such job");
+        assert_eq!(shared.status(&five), Some(JobStatus::Succeeded));
+        let on_disk = Tracker::load(&path).expect("load");
+        assert_eq!(on_disk.jobs[&five].completed_at, Some(9));
+        assert_eq!(on_disk.jobs.len(), 2);
+        assert!(std::fs::read_to_string(&path).expect("read").contains("file_path: '.'"));
+        drop(shared);
+        let names: Vec<&str> = [
+            JobStatus::Scheduled,
+            JobStatus::Running,
+            JobStatus::Succeeded,
+            JobStatus::Failed,
+        ]
+        .iter()
+        .map(|s| s.name())
+        .collect();
+        assert_eq!(names, ["SCHEDULED", "RUNNING", "SUCCEEDED", "FAILED"]);
         std::fs::write(&path, "jobs: [1, 2]\n").expect("write");
         assert!(Tracker::load(&path)
             .expect_err("junk")

@@ -316,11 +316,54 @@ mod tests {
         assert_eq!(d.total_estimated_dropped_frames, 3);
         assert_eq!(d.drop_rate_percent, round4(3.0 / 18.0 * 100.0));
         assert_eq!(d.longest_gap_us, 30_000.0);
+        assert!(!d.drop_locations_truncated, "3 gaps, all listed");
+        // The interval after the gap compensates, not the one before: a frame 6 ms late after a regular one.
+        let late = FrameStats::compute(&[0, 10, 20, 36, 40, 50], DropThreshold::Auto, 50);
+        assert_eq!(late.frame_drop_analysis.total_gaps_detected, 1);
+        assert_eq!(late.frame_drop_analysis.total_estimated_dropped_frames, 0);
+        assert_eq!(late.frame_drop_analysis.jitter_compensated_gaps, 1);
         let few = FrameStats::compute(&t, DropThreshold::Us(19_000.0), 1);
         assert_eq!(few.frame_drop_analysis.threshold_source, "user_specified");
         assert_eq!(few.frame_drop_analysis.total_gaps_detected, 2);
         assert_eq!(few.frame_drop_analysis.drop_locations.len(), 1);
         assert!(few.frame_drop_analysis.drop_locations_truncated);
+    }
+
+    #[test]
+    fn interval_figures_of_an_uneven_series() {
+        // Intervals 10, 20, 30, 40 ms: mean 25, median 25 (an even count), population std sqrt(125).
+        let t: Vec<u64> = [0, 10, 30, 60, 100].iter().map(|ms| 3_000_000 + ms * 1000).collect();
+        let s = FrameStats::compute(&t, DropThreshold::Us(1e9), 50);
+        let i = &s.inter_frame_timing;
+        assert_eq!(
+            (i.mean_us, i.median_us, i.min_us, i.max_us),
+            (25_000.0, 25_000.0, 10_000.0, 40_000.0)
+        );
+        assert!((i.std_us - 125f64.sqrt() * 1000.0).abs() < 1e-6, "{}", i.std_us);
+        assert_eq!((i.mean_ms, i.median_ms, i.min_ms, i.max_ms), (25.0, 25.0, 10.0, 40.0));
+        assert!((i.std_ms - 125f64.sqrt()).abs() < 1e-9);
+        assert_eq!(s.basic_stats.duration_seconds, 0.1);
+        assert!((s.basic_stats.estimated_fps - 40.0).abs() < 1e-9);
+        assert_eq!(s.frame_drop_analysis.threshold_us, 1e9);
+        // Odd count: intervals 10, 20, 30 -> median 20.
+        let odd = FrameStats::compute(&t[..4], DropThreshold::Auto, 50);
+        assert_eq!(odd.inter_frame_timing.median_us, 20_000.0);
+        assert_eq!(odd.frame_drop_analysis.threshold_us, 30_000.0);
+        // A threshold of 0 is the original's "automatic".
+        let zero = FrameStats::compute(&t[..4], DropThreshold::Us(0.0), 50);
+        assert_eq!(zero.frame_drop_analysis.threshold_source, "auto_1.5x_median");
+    }
+
+    #[test]
+    fn the_drop_rate_has_four_decimals() {
+        // 4 frames, a 2-period gap: 1 lost of 5 -> 20 %; 5 frames with 1 lost of 6 -> 16.6667 %.
+        let s = FrameStats::compute(&[0, 10, 20, 40], DropThreshold::Auto, 50);
+        assert_eq!(s.frame_drop_analysis.drop_rate_percent, 20.0);
+        let s = FrameStats::compute(&[0, 10, 20, 30, 50], DropThreshold::Auto, 50);
+        assert_eq!(s.frame_drop_analysis.total_estimated_dropped_frames, 1);
+        assert_eq!(s.frame_drop_analysis.drop_rate_percent, 16.6667);
+        assert_eq!(s.frame_drop_analysis.longest_gap_ms, 0.02);
+        assert_eq!(s.frame_drop_analysis.drop_locations[0].gap_ms, 0.02);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The frame times statistics read: from timestamps files (`.feather`, axvs' or the original's), logs
-//! (`.axvslog`), archives (`.npz`), or every camera of the recordings under a directory; with device frame
+//! (`.axvslog`), archives (`.npz`), or every camera of the recordings under a directory (or, in a
+//! directory without recordings, such as `axvs process -o`'s, every `camera_timestamps/*.feather`); with device frame
 //! ids and the run's own counters (`axvs_report.json` beside the logs) where they exist.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::process::discover;
+use crate::process::{discover, ProcessError};
 use crate::{feather, timestamps, LogFileError};
 
 /// The report a session writes beside its logs.
@@ -25,6 +26,8 @@ pub struct CameraSeries {
     pub recording: PathBuf,
     /// Frame times, µs since the UNIX epoch, in video order.
     pub times: Vec<u64>,
+    /// The log's (first) onset, µs since the UNIX epoch, when the times came from a log or archive.
+    pub onset_utc_us: Option<u64>,
     /// Device frame ids (`None` where unknown).
     pub device_ids: Vec<Option<u64>>,
     /// The run's counters, when its report is there.
@@ -52,8 +55,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<CameraSeries>, LogFileError> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let recordings = discover::find_recordings(std::slice::from_ref(path), None)
-                .map_err(|e| LogFileError::corrupt(path, e.to_string()))?;
+            let recordings = match discover::find_recordings(std::slice::from_ref(path), None) {
+                Ok(r) => r,
+                // An output directory of `axvs process -o`: its timestamps files.
+                Err(ProcessError::Empty(_)) if !timestamps_files(path, &mut out)?.is_empty() => continue,
+                Err(e) => return Err(LogFileError::corrupt(path, e.to_string())),
+            };
             for r in recordings {
                 for s in r.sources {
                     let Some(log) = &s.log else { continue };
@@ -67,6 +74,33 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<CameraSeries>, LogFileError> {
         }
     }
     Ok(out)
+}
+
+/// Adds every `camera_timestamps/*.feather` under `dir` (in path order) to `out`; returns the files found.
+fn timestamps_files(dir: &Path, out: &mut Vec<CameraSeries>) -> Result<Vec<PathBuf>, LogFileError> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)
+            .map_err(LogFileError::io(&d))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries.into_iter().rev() {
+            if p.is_dir() && !p.is_symlink() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "feather")
+                && d.file_name().is_some_and(|n| n == crate::process::job::OUTPUT_DIR)
+            {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
+    for f in &found {
+        out.push(load_file(f)?);
+    }
+    Ok(found)
 }
 
 /// One file: a timestamps file, log or archive.
@@ -93,6 +127,7 @@ pub fn load_file(path: &Path) -> Result<CameraSeries, LogFileError> {
                 file: path.to_path_buf(),
                 recording,
                 times: file.frame_time_us,
+                onset_utc_us: None,
                 device_ids: file.device_frame_id,
             })
         }
@@ -120,6 +155,7 @@ fn from_log(path: &Path, sidecar: Option<&Path>) -> Result<CameraSeries, LogFile
         runtime: runtime_counters(&recording, extraction.source_id),
         recording,
         times: extraction.frame_times(),
+        onset_utc_us: extraction.runs.first().map(|r| r.onset_utc_us),
         device_ids: device.frame_id,
     })
 }
@@ -149,6 +185,66 @@ pub fn runtime_counters(dir: &Path, id: u8) -> Option<RuntimeCounters> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directories_give_their_recordings_or_else_their_timestamps_files() {
+        use axvs_core::LogSink;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let rec = dir.path().join("rec");
+        let sink = crate::FileLogSink::create(&rec).expect("sink");
+        sink.log(4, 0, &1_000u64.to_le_bytes()).expect("onset");
+        let meta = axvs_core::FrameMeta {
+            sequence: 0,
+            device_frame_id: Some(77),
+            device_timestamp_ns: None,
+            time_us: 5,
+            width: 1,
+            height: 1,
+            pixel_format: axvs_core::PixelFormat::Mono8,
+        };
+        sink.log_frame(4, &meta).expect("frame");
+        sink.close().expect("close");
+        crate::manifest::register(&rec, 4, "top").expect("manifest");
+        let found = load(&[dir.path().to_path_buf()]).expect("recordings");
+        assert_eq!(found.len(), 1);
+        let s = &found[0];
+        assert_eq!(
+            (s.source_id, s.name.as_deref(), s.onset_utc_us),
+            (Some(4), Some("top"), Some(1_000))
+        );
+        assert_eq!((s.times.clone(), s.device_ids.clone()), (vec![1_005], vec![Some(77)]));
+        let file = load_file(&rec.join("004.axvslog")).expect("the log alone");
+        assert_eq!(
+            (file.device_ids.clone(), file.name.as_deref()),
+            (vec![Some(77)], Some("top"))
+        );
+
+        let out = dir.path().join("out");
+        let ts = out.join("rec/camera_timestamps");
+        std::fs::create_dir_all(&ts).expect("dir");
+        feather::write_timestamps(
+            &ts.join("camera_4_timestamps.feather"),
+            &[1_005],
+            &crate::device::DeviceColumns::empty(1),
+        )
+        .expect("feather");
+        std::fs::write(
+            out.join("rec").join(REPORT_FILE),
+            r#"{"cameras":[{"status":{"id":4,"acquired":3,"saved":1}}]}"#,
+        )
+        .expect("report");
+        let from_out = load(&[out.clone()]).expect("timestamps files");
+        assert_eq!(from_out.len(), 1);
+        assert_eq!((from_out[0].source_id, from_out[0].onset_utc_us), (Some(4), None));
+        assert_eq!(
+            from_out[0].runtime.as_ref().map(|r| (r.acquired, r.saved)),
+            Some((3, 1))
+        );
+        assert_eq!(from_out[0].recording, out.join("rec"));
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).expect("dir");
+        assert!(load(&[empty]).is_err());
+    }
 
     #[test]
     fn counters_come_from_the_report_beside_the_logs() {

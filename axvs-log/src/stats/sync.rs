@@ -28,6 +28,8 @@ pub struct SyncCamera {
     pub first_frame_us: u64,
     /// First frame minus the earliest camera's first frame, µs.
     pub onset_offset_us: u64,
+    /// The log's onset (acquisition start) minus the earliest camera's, µs, when read from logs.
+    pub log_onset_offset_us: Option<u64>,
     /// Measured rate: (frames - 1) / span.
     pub fps: f64,
     /// Its rate against the reference's, parts per million (how much faster it runs).
@@ -111,6 +113,7 @@ pub fn report(cameras: &[CameraSeries]) -> SyncReport {
         .min()
         .copied()
         .unwrap_or(0);
+    let earliest_onset = cameras.iter().filter_map(|c| c.onset_utc_us).min().unwrap_or(0);
     let reference = cameras.iter().position(|c| c.times.len() >= 2);
     let ref_fps = reference.map_or(0.0, |r| fps(&cameras[r].times));
     let out: Vec<SyncCamera> = cameras
@@ -123,6 +126,7 @@ pub fn report(cameras: &[CameraSeries]) -> SyncReport {
                 frames: c.times.len() as u64,
                 first_frame_us: c.times.first().copied().unwrap_or(0),
                 onset_offset_us: c.times.first().map_or(0, |t| t - earliest),
+                log_onset_offset_us: c.onset_utc_us.map(|t| t - earliest_onset),
                 fps: f,
                 rate_vs_reference_ppm: if ref_fps > 0.0 { (f / ref_fps - 1.0) * 1e6 } else { 0.0 },
             }
@@ -234,6 +238,7 @@ mod tests {
             file: PathBuf::from(format!("{id}.npz")),
             recording: PathBuf::new(),
             device_ids: vec![None; times.len()],
+            onset_utc_us: times.first().map(|t| t.saturating_sub(500)),
             times,
             runtime: None,
         }
@@ -253,6 +258,11 @@ mod tests {
         assert_eq!(r.reference, Some(0));
         assert_eq!(r.cameras[1].onset_offset_us, 0, "the extra frame is the earliest");
         assert_eq!(r.cameras[0].onset_offset_us, 100_000);
+        assert_eq!(
+            r.cameras[0].log_onset_offset_us,
+            Some(100_000),
+            "each log started 500 µs before its first frame"
+        );
         let p = &r.pairings[0];
         assert_eq!((p.paired, p.unpaired_reference, p.unpaired_other), (599, 1, 1));
         assert_eq!(p.unpaired_reference_first, [100]);
