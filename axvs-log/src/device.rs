@@ -168,6 +168,10 @@ mod tests {
         assert_eq!(read_sidecar(&path).expect("read"), records);
         assert_eq!(find_sidecar(dir.path(), 7), Some(path.clone()));
         assert_eq!(find_sidecar(dir.path(), 8), None);
+        std::fs::write(&path, MAGIC).expect("write");
+        assert!(read_sidecar(&path).expect("no records yet").is_empty());
+        std::fs::write(&path, b"AXV").expect("write");
+        assert!(read_sidecar(&path).is_err(), "shorter than the magic");
         std::fs::write(&path, b"AXVSLOG1").expect("write");
         let err = read_sidecar(&path).expect_err("wrong magic").to_string();
         assert!(err.contains("AXVSDEV1"), "{err}");

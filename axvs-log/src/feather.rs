@@ -154,7 +154,44 @@ mod tests {
         let path = dir.path().join("t.feather");
         let err = write_timestamps(&path, &[1, 2], &DeviceColumns::empty(1)).expect_err("lengths");
         assert!(err.to_string().contains("2 frame times but 1"), "{err}");
+        let one_short = DeviceColumns {
+            frame_id: vec![None; 2],
+            timestamp_ns: vec![None],
+            mismatched: 0,
+        };
+        assert!(
+            write_timestamps(&path, &[1, 2], &one_short).is_err(),
+            "either column short"
+        );
         assert!(!path.exists());
+        // A frame time column with a null is not a timestamps file.
+        let schema = Arc::new(Schema::new(vec![Field::new(FRAME_TIME, DataType::UInt64, true)]));
+        let column: ArrayRef = Arc::new(UInt64Array::from(vec![Some(1), None]));
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![column]).expect("batch");
+        replace_file(&path, |out, _| {
+            let mut w = arrow_ipc::writer::FileWriter::try_new(out, &schema).expect("writer");
+            w.write(&batch).expect("write");
+            w.finish().expect("finish");
+            Ok(())
+        })
+        .expect("file");
+        let err = read_timestamps(&path).expect_err("nulls").to_string();
+        assert!(err.contains("frame_time_us has nulls"), "{err}");
+        // The original's files have the one column: the device columns read as nulls.
+        let column: ArrayRef = Arc::new(UInt64Array::from(vec![Some(1), Some(2)]));
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![column]).expect("batch");
+        replace_file(&path, |out, _| {
+            let mut w = arrow_ipc::writer::FileWriter::try_new(out, &schema).expect("writer");
+            w.write(&batch).expect("write");
+            w.finish().expect("finish");
+            Ok(())
+        })
+        .expect("file");
+        let read = read_timestamps(&path).expect("one column");
+        assert_eq!(
+            (read.frame_time_us, read.device_frame_id),
+            (vec![1, 2], vec![None, None])
+        );
         std::fs::write(&path, b"not arrow").expect("write");
         let err = read_timestamps(&path).expect_err("junk").to_string();
         assert!(

@@ -133,16 +133,18 @@ pub fn extract(path: &Path) -> Result<Extraction, LogFileError> {
         }
         runs.push(entry)
     };
+    // A missing onset is named with the file it is missing from.
+    let named = |e: LogFileError| match e {
+        LogFileError::NoOnset(what) => LogFileError::NoOnset(format!("{} ({what})", path.display())),
+        other => other,
+    };
     let entries = match path.extension().and_then(|e| e.to_str()) {
-        Some("npz") => crate::npz::visit_archive(path, &mut take)?,
-        Some(crate::file::EXTENSION) => crate::file::visit_log(path, &mut take)?.0,
+        Some("npz") => crate::npz::visit_archive(path, &mut take).map_err(named)?,
+        Some(crate::file::EXTENSION) => crate::file::visit_log(path, &mut take).map_err(named)?.0,
         _ => return Err(LogFileError::UnknownKind(path.to_path_buf())),
     };
     let source_id = source.ok_or_else(|| LogFileError::corrupt(path, "the log holds no entries"))?;
-    let runs = runs.finish().map_err(|e| match e {
-        LogFileError::NoOnset(_) => LogFileError::NoOnset(path.display().to_string()),
-        other => other,
-    })?;
+    let runs = runs.finish().map_err(named)?;
     Ok(Extraction {
         source_id,
         entries,
@@ -210,6 +212,54 @@ mod tests {
         assert!(frame_times(&[e(0, &5u64.to_le_bytes())]).expect("times").is_empty());
         assert!(frame_times(&[e(5, &[])]).is_err());
         assert!(frame_times(&[]).is_err());
+    }
+
+    #[test]
+    fn extract_reads_logs_and_archives_in_one_pass() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let raw = |name: &str, records: &[(u8, u64, &[u8])]| {
+            let mut bytes = crate::file::MAGIC.to_vec();
+            for (id, t, p) in records {
+                crate::file::encode_record(*id, *t, p, &mut bytes);
+            }
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).expect("write");
+            path
+        };
+        let onset = |t: u64| t.to_le_bytes();
+        let two_runs = raw(
+            "003.axvslog",
+            &[
+                (3, 0, &onset(1000)),
+                (3, 5, &[]),
+                (3, 7, b"data"),
+                (3, 9, &[]),
+                (3, 0, &onset(5000)),
+                (3, 3, &[]),
+            ],
+        );
+        let x = extract(&two_runs).expect("extract");
+        assert_eq!((x.source_id, x.entries, x.frames()), (3, 6, 3));
+        assert_eq!(x.frame_times(), [1005, 1009, 5003]);
+        assert_eq!(x.entry_times(), [5, 9, 3]);
+        assert_eq!(x.runs[1].onset_utc_us, 5000);
+
+        let one_run = raw("004.axvslog", &[(4, 0, &onset(70)), (4, 2, &[]), (4, 4, &[])]);
+        let archive = crate::npz::export_log(&one_run, dir.path()).expect("archive");
+        assert_eq!(extract(&archive).expect("archive"), extract(&one_run).expect("log"));
+        assert_eq!(extract(&archive).expect("archive").frame_times(), [72, 74]);
+
+        let mixed = raw("005.axvslog", &[(5, 0, &onset(1)), (6, 4, &[])]);
+        let err = extract(&mixed).expect_err("two sources").to_string();
+        assert!(err.contains("two sources (5 and 6)"), "{err}");
+        let empty = raw("007.axvslog", &[]);
+        assert!(extract(&empty).expect_err("empty").to_string().contains("no entries"));
+        let no_onset = raw("008.axvslog", &[(8, 4, &[])]);
+        let err = extract(&no_onset).expect_err("no onset").to_string();
+        assert!(err.contains("008.axvslog") && err.contains("no onset"), "{err}");
+        let other = dir.path().join("x.csv");
+        std::fs::write(&other, "1").expect("write");
+        assert!(matches!(extract(&other), Err(LogFileError::UnknownKind(_))));
     }
 
     #[test]

@@ -125,3 +125,37 @@ pub fn analyze(paths: &[PathBuf], threshold: DropThreshold, max_locations: usize
         sync,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axvs_core::LogSink;
+
+    #[test]
+    fn each_recording_gets_its_sync_report_and_errors_keep_their_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (rec, ids) in [("a", [1u8, 2]), ("b", [3, 4])] {
+            let sink = crate::FileLogSink::create(dir.path().join(rec)).expect("sink");
+            for id in ids {
+                sink.log(id, 0, &1_000u64.to_le_bytes()).expect("onset");
+                for t in 1..=20 {
+                    sink.log(id, t * 1000 + u64::from(id), &[]).expect("frame");
+                }
+            }
+            sink.close().expect("close");
+        }
+        let missing = dir.path().join("missing.npz");
+        let paths = [dir.path().join("a"), missing.clone(), dir.path().join("b")];
+        let report = analyze(&paths, DropThreshold::Auto, 5, true);
+        assert_eq!(report.total_files, 5);
+        let order: Vec<Option<u8>> = report.results.iter().map(|r| r.source_id).collect();
+        assert_eq!(order, [Some(1), Some(2), None, Some(3), Some(4)]);
+        assert_eq!(report.results[2].file, missing);
+        assert!(report.results[2].error.is_some() && report.results[2].stats.is_none());
+        let sync = report.sync.expect("sync");
+        assert_eq!(sync.len(), 2, "one report per recording");
+        assert_eq!(sync[1].recording, dir.path().join("b"));
+        assert_eq!(sync[1].report.pairings[0].paired, 20);
+        assert!(analyze(&paths, DropThreshold::Auto, 5, false).sync.is_none());
+    }
+}
