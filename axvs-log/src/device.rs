@@ -53,8 +53,13 @@ impl DeviceRecord {
         out.extend_from_slice(&self.frame_index.to_le_bytes());
         out.extend_from_slice(&self.time_us.to_le_bytes());
         out.extend_from_slice(&self.sequence.to_le_bytes());
-        let flags = u8::from(self.device_frame_id.is_some()) * HAS_FRAME_ID
-            | u8::from(self.device_timestamp_ns.is_some()) * HAS_TIMESTAMP;
+        let mut flags = 0;
+        if self.device_frame_id.is_some() {
+            flags += HAS_FRAME_ID;
+        }
+        if self.device_timestamp_ns.is_some() {
+            flags += HAS_TIMESTAMP;
+        }
         out.push(flags);
         out.extend_from_slice(&self.device_frame_id.unwrap_or(0).to_le_bytes());
         out.extend_from_slice(&self.device_timestamp_ns.unwrap_or(0).to_le_bytes());

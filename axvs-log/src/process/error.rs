@@ -46,3 +46,19 @@ impl ProcessError {
         !matches!(self, ProcessError::Io { .. })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_io_errors_are_not_the_users() {
+        assert!(ProcessError::Empty("r".into()).is_bad_input());
+        assert!(ProcessError::Selection("s".into()).is_bad_input());
+        let io = ProcessError::Io {
+            path: PathBuf::from("d"),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert!(!io.is_bad_input());
+    }
+}

@@ -99,6 +99,11 @@ fn fps(times: &[u64]) -> f64 {
     }
 }
 
+/// True when two measured rates are the same nominal rate (within [`SAME_RATE_TOLERANCE`]).
+fn same_rate(fps: f64, reference: f64) -> bool {
+    (fps / reference - 1.0).abs() <= SAME_RATE_TOLERANCE
+}
+
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     let rank = q * (sorted.len() - 1) as f64;
     let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
@@ -145,7 +150,7 @@ pub fn report(cameras: &[CameraSeries]) -> SyncReport {
             let f = out[i].fps;
             if c.times.len() < 2 {
                 not_paired.push(format!("{label}: fewer than 2 frames"));
-            } else if (f / ref_fps - 1.0).abs() > SAME_RATE_TOLERANCE {
+            } else if !same_rate(f, ref_fps) {
                 not_paired.push(format!("{label}: {f:.3} fps, not the reference's {ref_fps:.3} fps"));
             } else {
                 pairings.push(pair(&cameras[r].times, &c.times, i));
@@ -271,6 +276,40 @@ mod tests {
         assert_eq!((o.median_us, o.min_us, o.max_us), (300.0, 300.0, 300.0));
         assert!(p.drift_us_per_min.expect("drift").abs() < 1e-6);
         assert_eq!(r.not_paired, ["camera 3: fewer than 2 frames"]);
+    }
+
+    #[test]
+    fn offsets_are_summarised_with_interpolated_percentiles() {
+        let a: Vec<u64> = (0..11).map(|i| 1_000_000 + i * 10_000).collect();
+        // Offsets 0, 10, ..., 100 µs.
+        let b: Vec<u64> = (0..11).map(|i| 1_000_000 + i * 10_000 + i * 10).collect();
+        let p = pair(&a, &b, 1);
+        let o = p.offset.expect("offsets");
+        assert_eq!((o.min_us, o.max_us, o.mean_us, o.median_us), (0.0, 100.0, 50.0, 50.0));
+        assert!((o.p5_us - 5.0).abs() < 1e-9 && (o.p95_us - 95.0).abs() < 1e-9, "{o:?}");
+        // 10 µs more per 10 ms: 60 000 µs per minute.
+        assert!((p.drift_us_per_min.expect("drift") - 60_000.0).abs() < 1e-6);
+        // A reference whose frames share one time has no rate: nothing is measured against it.
+        // The window is half the reference's median interval: intervals 10, 10, 1000, 1000, 2000 give
+        // 500 µs.
+        let reference = [0, 10, 20, 1020, 2020, 4020];
+        let p = pair(&reference, &[1420], 1);
+        assert_eq!((p.paired, p.offset.map(|o| o.median_us)), (1, Some(400.0)));
+        assert_eq!(pair(&reference, &[3020], 1).paired, 0);
+        // Exactly half a period early still pairs; a reference that outlasts the other camera ends unpaired.
+        assert_eq!(pair(&[100, 200], &[50], 1).paired, 1);
+        let short = pair(&[0, 100, 200, 300], &[0], 1);
+        assert_eq!((short.paired, short.unpaired_reference), (1, 3));
+        // Two frames are enough to pair.
+        let two = report(&[series(1, a.clone()), series(2, vec![1_000_000, 1_010_000])]);
+        assert_eq!(two.pairings.len(), 1);
+        assert_eq!(two.pairings[0].paired, 2);
+        let r = report(&[series(1, vec![5, 5]), series(2, vec![1, 2])]);
+        assert!(
+            r.cameras.iter().all(|c| c.rate_vs_reference_ppm == 0.0),
+            "{:?}",
+            r.cameras
+        );
     }
 
     #[test]
