@@ -533,4 +533,12 @@ fn an_interrupted_batch_leaves_only_whole_outputs() {
     let (code, text) = process(&[root.to_str().expect("utf-8")]);
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(read_outputs(&root)["files"].as_object().expect("files").len(), 24);
+    // The temporary files the killed run left are gone with the rerun.
+    for r in 0..6 {
+        let dir = root.join(format!("rec{r}/camera_timestamps"));
+        for entry in std::fs::read_dir(&dir).expect("outputs") {
+            let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+            assert!(!name.contains(".partial-"), "{}: {name} left behind", dir.display());
+        }
+    }
 }

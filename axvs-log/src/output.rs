@@ -64,6 +64,27 @@ fn partial_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
 }
 
+/// Removes the temporary files a killed writer left in `dir` (named as [`write_new_file`] and
+/// [`replace_file`] name them) and returns how many there were. Only for a directory no other writer is
+/// using (the caller holds its lock).
+pub fn remove_partials(dir: &Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let partial = name.starts_with('.')
+            && name
+                .rsplit_once(".partial-")
+                .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        if partial && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Gives `tmp` the name `path` unless `path` exists.
 fn publish(tmp: &Path, path: &Path) -> Result<(), LogFileError> {
     match std::fs::hard_link(tmp, path) {
@@ -98,6 +119,27 @@ mod tests {
             1,
             "no partial file left"
         );
+    }
+
+    #[test]
+    fn partials_left_by_a_kill_are_found_and_only_they() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in [
+            ".a.feather.partial-123",
+            ".t.yaml.partial-9",
+            "a.feather",
+            ".a.partial-x",
+            "b.partial-1",
+        ] {
+            std::fs::write(dir.path().join(name), b"x").expect("write");
+        }
+        assert_eq!(remove_partials(dir.path()).expect("remove"), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".a.partial-x", "a.feather", "b.partial-1"]);
     }
 
     #[test]

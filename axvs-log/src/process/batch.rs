@@ -166,11 +166,16 @@ pub fn run(plan: &Plan, options: &Options, progress: &Progress, cancel: &AtomicB
             std::fs::create_dir_all(&recording.output_dir)
                 .map_err(|e| format!("{}: {e}", recording.output_dir.display()))
                 .and_then(|()| {
-                    SharedTracker::open(
+                    let tracker = SharedTracker::open(
                         recording.output_dir.join(TRACKER_FILE),
                         recording.sources.iter().map(|s| s.id),
                     )
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| e.to_string())?;
+                    // With the lock held, a temporary file here is one a killed run left behind.
+                    if let Err(e) = crate::output::remove_partials(&recording.output_dir) {
+                        tracing::warn!("{}: {e}", recording.output_dir.display());
+                    }
+                    Ok(tracker)
                 })
                 .map(Arc::new)
         });
