@@ -128,7 +128,8 @@ mod tests {
         assert!(e.0.starts_with("argument `name`: must not be shorter"), "{e}");
         let e = parse_json(serde_json::json!({"roots": []})).expect_err("no item");
         assert_eq!(e.0, "argument `roots`: needs at least 1 item(s)");
-        assert!(parse_json(serde_json::json!({"roots": ["a"]})).is_ok());
+        let roots = parse_json(serde_json::json!({"roots": ["a"]})).expect("one item");
+        assert_eq!(roots.roots, Some(vec!["a".to_string()]));
     }
 
     #[test]

@@ -233,7 +233,7 @@ mod tests {
             r#"{"cameras":[{"status":{"id":4,"acquired":3,"saved":1}}]}"#,
         )
         .expect("report");
-        let from_out = load(&[out.clone()]).expect("timestamps files");
+        let from_out = load(std::slice::from_ref(&out)).expect("timestamps files");
         assert_eq!(from_out.len(), 1);
         assert_eq!((from_out[0].source_id, from_out[0].onset_utc_us), (Some(4), None));
         assert_eq!(
