@@ -159,10 +159,8 @@ mod tests {
             timestamp_ns: vec![None],
             mismatched: 0,
         };
-        assert!(
-            write_timestamps(&path, &[1, 2], &one_short).is_err(),
-            "either column short"
-        );
+        let err = write_timestamps(&path, &[1, 2], &one_short).expect_err("either column short");
+        assert!(err.to_string().contains("and 1 device timestamps"), "{err}");
         assert!(!path.exists());
         // A frame time column with a null is not a timestamps file.
         let schema = Arc::new(Schema::new(vec![Field::new(FRAME_TIME, DataType::UInt64, true)]));

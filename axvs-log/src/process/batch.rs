@@ -408,6 +408,16 @@ mod tests {
         );
         assert_eq!((again.succeeded(), again.failed(), again.ran()), (2, 1, 1));
         assert!(again.outcomes[0].skipped && again.outcomes[1].skipped && !again.outcomes[2].skipped);
+        // A job whose output went missing is redone, whatever its tracker says.
+        std::fs::remove_file(&plan.jobs[0].output).expect("remove an output");
+        let redo = run(
+            &plan,
+            &Options::default(),
+            &Progress::new(&plan),
+            &AtomicBool::new(false),
+        );
+        assert!(!redo.outcomes[0].skipped && redo.outcomes[1].skipped);
+        assert!(plan.jobs[0].output.is_file());
         let forced = Options { jobs: 1, force: true };
         assert_eq!(
             run(&plan, &forced, &Progress::new(&plan), &AtomicBool::new(false)).ran(),

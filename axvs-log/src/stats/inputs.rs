@@ -233,6 +233,13 @@ mod tests {
             r#"{"cameras":[{"status":{"id":4,"acquired":3,"saved":1}}]}"#,
         )
         .expect("report");
+        // A tracker beside it and a timestamps file elsewhere are not read.
+        std::fs::write(ts.join("camera_processing_tracker.yaml"), "jobs: {}\n").expect("tracker");
+        std::fs::copy(
+            ts.join("camera_4_timestamps.feather"),
+            out.join("camera_5_timestamps.feather"),
+        )
+        .expect("stray");
         let from_out = load(std::slice::from_ref(&out)).expect("timestamps files");
         assert_eq!(from_out.len(), 1);
         assert_eq!((from_out[0].source_id, from_out[0].onset_utc_us), (Some(4), None));
@@ -241,6 +248,17 @@ mod tests {
             Some((3, 1))
         );
         assert_eq!(from_out[0].recording, out.join("rec"));
+        // A timestamps file outside camera_timestamps/ has its report beside it.
+        std::fs::write(
+            out.join(REPORT_FILE),
+            r#"{"cameras":[{"status":{"id":5,"acquired":8,"saved":8}}]}"#,
+        )
+        .expect("report");
+        let stray = load_file(&out.join("camera_5_timestamps.feather")).expect("stray");
+        assert_eq!(
+            (stray.recording.clone(), stray.runtime.map(|r| r.acquired)),
+            (out.clone(), Some(8))
+        );
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).expect("dir");
         assert!(load(&[empty]).is_err());
@@ -251,7 +269,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         assert_eq!(runtime_counters(dir.path(), 1), None);
         let report = r#"{"cameras":[{"status":{"id":2,"acquired":10,"saved":7,"camera_lost":1,
-            "dropped":{"saving_off":1,"queue_full":1,"encoder_error":0,"log_error":1}}}]}"#;
+            "dropped":{"saving_off":1,"queue_full":1,"encoder_error":2,"log_error":1}}}]}"#;
         std::fs::write(dir.path().join(REPORT_FILE), report).expect("write");
         assert_eq!(
             runtime_counters(dir.path(), 2),
@@ -259,7 +277,7 @@ mod tests {
                 acquired: 10,
                 saved: 7,
                 dropped_saving_off: 1,
-                lost: 2,
+                lost: 4,
                 camera_lost: 1
             })
         );

@@ -104,6 +104,19 @@ fn same_rate(fps: f64, reference: f64) -> bool {
     (fps / reference - 1.0).abs() <= SAME_RATE_TOLERANCE
 }
 
+/// Least-squares slope of the offsets `(reference time, offset)` in µs per minute; `None` for a single time.
+/// Times and offsets are centred first (for precision at µs since the epoch), so shifting either changes
+/// nothing.
+fn drift_us_per_min(offsets: &[(f64, f64)]) -> Option<f64> {
+    let n = offsets.len() as f64;
+    let t0 = offsets.first()?.0;
+    let mx = offsets.iter().map(|o| o.0 - t0).sum::<f64>() / n;
+    let my = offsets.iter().map(|o| o.1).sum::<f64>() / n;
+    let sxx: f64 = offsets.iter().map(|o| (o.0 - t0 - mx).powi(2)).sum();
+    let sxy: f64 = offsets.iter().map(|o| (o.0 - t0 - mx) * (o.1 - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx * 60e6)
+}
+
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     let rank = q * (sorted.len() - 1) as f64;
     let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
@@ -211,13 +224,7 @@ pub fn pair(a: &[u64], b: &[u64], camera: usize) -> Pairing {
             min_us: sorted[0],
             max_us: sorted[sorted.len() - 1],
         };
-        let t0 = offsets[0].0;
-        let mx = offsets.iter().map(|o| o.0 - t0).sum::<f64>() / n;
-        let my = stats.mean_us;
-        let sxx: f64 = offsets.iter().map(|o| (o.0 - t0 - mx).powi(2)).sum();
-        let sxy: f64 = offsets.iter().map(|o| (o.0 - t0 - mx) * (o.1 - my)).sum();
-        let drift = (sxx > 0.0).then(|| sxy / sxx * 60e6);
-        (Some(stats), drift)
+        (Some(stats), drift_us_per_min(&offsets))
     };
     Pairing {
         camera,
@@ -297,7 +304,16 @@ mod tests {
         assert_eq!((p.paired, p.offset.map(|o| o.median_us)), (1, Some(400.0)));
         assert_eq!(pair(&reference, &[3020], 1).paired, 0);
         // Exactly half a period early still pairs; a reference that outlasts the other camera ends unpaired.
-        assert_eq!(pair(&[100, 200], &[50], 1).paired, 1);
+        let single = pair(&[100, 200], &[50], 1);
+        assert_eq!(
+            (single.paired, single.drift_us_per_min),
+            (1, None),
+            "one pair has no drift"
+        );
+        // The nearest of two candidates pairs; the other is left without a partner.
+        let nearest = pair(&[1000, 2000], &[600, 950], 1);
+        assert_eq!(nearest.offset.map(|o| o.median_us), Some(-50.0));
+        assert_eq!(nearest.unpaired_other_first, [0]);
         let short = pair(&[0, 100, 200, 300], &[0], 1);
         assert_eq!((short.paired, short.unpaired_reference), (1, 3));
         // Two frames are enough to pair.
