@@ -108,13 +108,18 @@ fn same_rate(fps: f64, reference: f64) -> bool {
 /// Times and offsets are centred first (for precision at µs since the epoch), so shifting either changes
 /// nothing.
 fn drift_us_per_min(offsets: &[(f64, f64)]) -> Option<f64> {
-    let n = offsets.len() as f64;
     let t0 = offsets.first()?.0;
-    let mx = offsets.iter().map(|o| o.0 - t0).sum::<f64>() / n;
-    let my = offsets.iter().map(|o| o.1).sum::<f64>() / n;
+    let mx = mean(offsets.iter().map(|o| o.0 - t0));
+    let my = mean(offsets.iter().map(|o| o.1));
     let sxx: f64 = offsets.iter().map(|o| (o.0 - t0 - mx).powi(2)).sum();
     let sxy: f64 = offsets.iter().map(|o| (o.0 - t0 - mx) * (o.1 - my)).sum();
     (sxx > 0.0).then(|| sxy / sxx * 60e6)
+}
+
+/// The mean of `values` (NaN for none).
+fn mean(values: impl ExactSizeIterator<Item = f64>) -> f64 {
+    let n = values.len() as f64;
+    values.sum::<f64>() / n
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -215,10 +220,9 @@ pub fn pair(a: &[u64], b: &[u64], camera: usize) -> Pairing {
     } else {
         let mut sorted: Vec<f64> = offsets.iter().map(|o| o.1).collect();
         sorted.sort_by(f64::total_cmp);
-        let n = sorted.len() as f64;
         let stats = OffsetStats {
             median_us: percentile(&sorted, 0.5),
-            mean_us: sorted.iter().sum::<f64>() / n,
+            mean_us: mean(sorted.iter().copied()),
             p5_us: percentile(&sorted, 0.05),
             p95_us: percentile(&sorted, 0.95),
             min_us: sorted[0],
