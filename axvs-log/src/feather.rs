@@ -162,29 +162,25 @@ mod tests {
         let err = write_timestamps(&path, &[1, 2], &one_short).expect_err("either column short");
         assert!(err.to_string().contains("and 1 device timestamps"), "{err}");
         assert!(!path.exists());
+        // A file with only a frame time column (nullable), as another writer may make it.
+        let one_column = |values: Vec<Option<u64>>| {
+            let schema = Arc::new(Schema::new(vec![Field::new(FRAME_TIME, DataType::UInt64, true)]));
+            let column: ArrayRef = Arc::new(UInt64Array::from(values));
+            let batch = RecordBatch::try_new(Arc::clone(&schema), vec![column]).expect("batch");
+            replace_file(&path, |out, _| {
+                let mut w = arrow_ipc::writer::FileWriter::try_new(out, &schema).expect("writer");
+                w.write(&batch).expect("write");
+                w.finish().expect("finish");
+                Ok(())
+            })
+            .expect("file");
+        };
         // A frame time column with a null is not a timestamps file.
-        let schema = Arc::new(Schema::new(vec![Field::new(FRAME_TIME, DataType::UInt64, true)]));
-        let column: ArrayRef = Arc::new(UInt64Array::from(vec![Some(1), None]));
-        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![column]).expect("batch");
-        replace_file(&path, |out, _| {
-            let mut w = arrow_ipc::writer::FileWriter::try_new(out, &schema).expect("writer");
-            w.write(&batch).expect("write");
-            w.finish().expect("finish");
-            Ok(())
-        })
-        .expect("file");
+        one_column(vec![Some(1), None]);
         let err = read_timestamps(&path).expect_err("nulls").to_string();
         assert!(err.contains("frame_time_us has nulls"), "{err}");
         // The original's files have the one column: the device columns read as nulls.
-        let column: ArrayRef = Arc::new(UInt64Array::from(vec![Some(1), Some(2)]));
-        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![column]).expect("batch");
-        replace_file(&path, |out, _| {
-            let mut w = arrow_ipc::writer::FileWriter::try_new(out, &schema).expect("writer");
-            w.write(&batch).expect("write");
-            w.finish().expect("finish");
-            Ok(())
-        })
-        .expect("file");
+        one_column(vec![Some(1), Some(2)]);
         let read = read_timestamps(&path).expect("one column");
         assert_eq!(
             (read.frame_time_us, read.device_frame_id),
