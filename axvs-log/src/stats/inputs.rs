@@ -64,9 +64,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<CameraSeries>, LogFileError> {
             for r in recordings {
                 for s in r.sources {
                     let Some(log) = &s.log else { continue };
-                    let mut series = from_log(log, s.device.as_deref())?;
-                    series.name = s.name.clone();
-                    out.push(series);
+                    out.push(from_log(log)?);
                 }
             }
         } else {
@@ -131,17 +129,16 @@ pub fn load_file(path: &Path) -> Result<CameraSeries, LogFileError> {
                 device_ids: file.device_frame_id,
             })
         }
-        _ => {
-            let source_id = timestamps::extract(path)?.source_id;
-            from_log(path, crate::device::find_sidecar(&dir, source_id).as_deref())
-        }
+        _ => from_log(path),
     }
 }
 
-fn from_log(path: &Path, sidecar: Option<&Path>) -> Result<CameraSeries, LogFileError> {
+/// A log or archive, read once, with the sidecar, manifest and report beside it.
+fn from_log(path: &Path) -> Result<CameraSeries, LogFileError> {
     let extraction = timestamps::extract(path)?;
-    let device = crate::process::batch::device_columns(sidecar, &extraction);
     let recording = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let sidecar = crate::device::find_sidecar(&recording, extraction.source_id);
+    let device = crate::process::batch::device_columns(sidecar.as_deref(), &extraction);
     let names = crate::manifest::read(&recording.join(crate::manifest::MANIFEST_FILE)).ok();
     Ok(CameraSeries {
         source_id: Some(extraction.source_id),
