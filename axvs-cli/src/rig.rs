@@ -94,7 +94,25 @@ struct EncoderTable {
     pixel_format: Option<OutputPixelFormat>,
     container: Option<Container>,
     keyframe_interval: Option<Positive>,
+    threads: Option<Threads>,
     segment: Option<SegmentLimit>,
+}
+
+/// Encoder threads: 0 (FFmpeg's choice for the whole machine) to 256.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "i64")]
+struct Threads(u32);
+
+impl TryFrom<i64> for Threads {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        match v {
+            0..=256 => Ok(Threads(v as u32)),
+            _ => Err(format!(
+                "threads {v} is out of range (allowed: 0 for FFmpeg's choice, 1 to 256)"
+            )),
+        }
+    }
 }
 
 /// The keys of a `[[camera]]` table that the rig itself uses; every other key goes to the camera's backend.
@@ -287,7 +305,10 @@ impl EncoderTable {
             s.container = Some(v);
         }
         if let Some(v) = self.keyframe_interval {
-            s.keyframe_interval_s = v.get();
+            s.keyframe_interval_s = Some(v.get());
+        }
+        if let Some(v) = self.threads {
+            s.threads = Some(v.0);
         }
         if let Some(v) = self.segment {
             s.segment = Some(v);
@@ -394,6 +415,10 @@ impl Rig {
                 location,
             });
         }
+        share_cores(
+            &mut cameras,
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        );
         Ok(Rig {
             source: file.to_string(),
             output_dir: PathBuf::from(raw.output_dir.unwrap_or_else(|| "recordings".into())),
@@ -401,6 +426,17 @@ impl Rig {
             min_free_space: raw.min_free_space.unwrap_or_default(),
             cameras,
         })
+    }
+}
+
+/// Gives each CPU encoder whose threads the rig leaves open an equal share of `cores`
+/// ([`EncoderSettings::thread_budget`]).
+fn share_cores(cameras: &mut [CameraSpec], cores: usize) {
+    let on_cpu = cameras.iter().filter(|c| c.encoder.on_cpu()).count();
+    for cam in cameras.iter_mut().filter(|c| c.encoder.on_cpu()) {
+        if cam.encoder.threads.is_none() {
+            cam.encoder.threads = EncoderSettings::thread_budget(cores, on_cpu);
+        }
     }
 }
 
@@ -440,7 +476,53 @@ mod tests {
                     [camera.encoder]\nqp = 10\n";
         let rig = parse(text).expect("valid");
         let enc = &rig.cameras[0].encoder;
-        assert_eq!((enc.qp.get(), enc.preset.get()), (10, 2));
+        assert_eq!((enc.qp.get(), enc.preset), (10, Preset::Faster));
+    }
+
+    #[test]
+    fn presets_are_numbers_or_names_and_faster_ones_have_names() {
+        let rig = |preset: &str| {
+            parse(&format!(
+                "[encoder]\npreset = {preset}\n[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\n"
+            ))
+        };
+        let preset = |text: &str| rig(text).expect(text).cameras[0].encoder.preset;
+        assert_eq!(preset("1"), Preset::Veryfast);
+        assert_eq!(preset("\"ultrafast\""), Preset::Ultrafast);
+        assert_eq!(preset("\"superfast\""), Preset::Superfast);
+        let err = rig("\"turbo\"").expect_err("unknown name").to_string();
+        assert!(
+            err.starts_with("r.toml:2:10: invalid preset 'turbo' (allowed: 1 (fastest) to 7"),
+            "{err}"
+        );
+        assert!(err.contains("ultrafast, superfast"), "{err}");
+        let err = rig("0").expect_err("below 1").to_string();
+        assert!(err.contains("invalid preset '0'"), "{err}");
+    }
+
+    #[test]
+    fn cpu_encoders_share_the_cores_unless_a_camera_sets_its_threads() {
+        let text = "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\n\
+                    [[camera]]\nid = 2\nname = \"b\"\nbackend = \"synthetic\"\n\
+                    [[camera]]\nid = 3\nname = \"c\"\nbackend = \"synthetic\"\n[camera.encoder]\nthreads = 3\n\
+                    [[camera]]\nid = 4\nname = \"d\"\nbackend = \"synthetic\"\n[camera.encoder]\nthreads = 0\n";
+        let mut cameras = parse(text).expect("valid").cameras;
+        for cam in cameras.iter_mut().take(2) {
+            cam.encoder.threads = None;
+        }
+        share_cores(&mut cameras, 8);
+        let threads: Vec<Option<u32>> = cameras.iter().map(|c| c.encoder.threads).collect();
+        assert_eq!(threads, [Some(2), Some(2), Some(3), Some(0)]);
+        // One CPU encoder keeps FFmpeg's choice; a GPU encoder is not counted.
+        let mut one = parse("[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\n")
+            .expect("valid")
+            .cameras;
+        share_cores(&mut one, 8);
+        assert_eq!(one[0].encoder.threads, None);
+        let err = parse("[encoder]\nthreads = 300\n[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\n")
+            .expect_err("too many")
+            .to_string();
+        assert!(err.contains("threads 300 is out of range"), "{err}");
     }
 
     #[test]

@@ -231,7 +231,9 @@ fn codec_options(settings: &EncoderSettings, encoder: &str) -> Dictionary<'stati
         }
         "libx265" => {
             opts.set("preset", settings.preset.cpu_name());
-            opts.set("x265-params", &format!("qp={qp}:log-level=error"));
+            // libx265 sizes its own thread pool, not FFmpeg's thread count.
+            let pools = settings.threads.map(|n| format!(":pools={n}")).unwrap_or_default();
+            opts.set("x265-params", &format!("qp={qp}:log-level=error{pools}"));
         }
         "libsvtav1" => {
             opts.set("preset", &settings.preset.svtav1_preset().to_string());
@@ -275,12 +277,19 @@ fn open_codec(
     enc.set_time_base(TIME_BASE);
     let fps_milli = (fps * 1000.0).round().max(1.0) as i32;
     enc.set_frame_rate(Some(Rational(fps_milli, 1000)));
-    enc.set_gop(settings.gop(fps));
+    if let Some(gop) = settings.gop(fps) {
+        enc.set_gop(gop);
+    }
+    if let Some(threads) = settings.threads {
+        // Only the count: the kinds of threading stay the codec's (libx264 and libx265 run their own pools).
+        // SAFETY: the context is allocated and not yet opened.
+        unsafe { (*enc.as_mut_ptr()).thread_count = threads as i32 };
+    }
     enc.set_color_range(ff::util::color::Range::JPEG);
     // Colour is converted with the BT.601 matrix: say so, or HD players assume BT.709 and shift the hues.
     enc.set_colorspace(ff::util::color::Space::SMPTE170M);
-    // Closed GOPs: every keyframe is an IDR that starts a fragment decodable on its own (libx264 otherwise
-    // writes open GOPs, whose leading B-frames reference the previous fragment).
+    // Closed GOPs: every keyframe is an IDR from which playback can start (libx264 otherwise writes open
+    // GOPs, whose leading B-frames reference the frames before the keyframe).
     let mut flags = ff::codec::Flags::CLOSED_GOP;
     if global_header {
         flags |= ff::codec::Flags::GLOBAL_HEADER;

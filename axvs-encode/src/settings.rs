@@ -76,57 +76,152 @@ impl fmt::Display for Codec {
     }
 }
 
-/// Speed preset 1 (fastest) … 7 (slowest, smallest files), as in the original: CPU `veryfast` … `veryslow`,
-/// NVENC `p1` … `p7`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i64")]
-pub struct Preset(u8);
+/// Speed preset. The original's seven are numbered 1 (fastest) to 7 (slowest, smallest files): CPU
+/// `veryfast` … `veryslow`, NVENC `p1` … `p7`. Rigs that need rate over size can name two faster x264/x265
+/// presets, `superfast` and `ultrafast` (NVENC runs them as `p1`, its fastest).
+///
+/// ```
+/// use axvs_encode::Preset;
+/// assert_eq!("ultrafast".parse::<Preset>()?.cpu_name(), "ultrafast");
+/// assert_eq!(Preset::new(1)?, Preset::Veryfast);
+/// assert_eq!("3".parse::<Preset>()?.to_string(), "3");
+/// # Ok::<(), axvs_encode::EncodeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Preset {
+    /// x264/x265 `ultrafast`: no lookahead, no B-frames; the fastest and the largest files.
+    Ultrafast,
+    /// x264/x265 `superfast`.
+    Superfast,
+    /// 1: `veryfast` / `p1`, the original's fastest.
+    Veryfast,
+    /// 2: `faster` / `p2`.
+    Faster,
+    /// 3: `fast` / `p3`.
+    Fast,
+    /// 4: `medium` / `p4`.
+    Medium,
+    /// 5: `slow` / `p5`, the original's default.
+    Slow,
+    /// 6: `slower` / `p6`.
+    Slower,
+    /// 7: `veryslow` / `p7`.
+    Veryslow,
+}
 
 impl Preset {
     /// The original's default for `VideoSystem` (5, "slow").
-    pub const SLOW: Preset = Preset(5);
-    /// `veryfast` / `p1`.
-    pub const FASTEST: Preset = Preset(1);
+    pub const SLOW: Preset = Preset::Slow;
+    /// The original's fastest: 1, `veryfast` / `p1`.
+    pub const FASTEST: Preset = Preset::Veryfast;
+    /// Every preset, fastest first.
+    pub const ALL: [Preset; 9] = [
+        Preset::Ultrafast,
+        Preset::Superfast,
+        Preset::Veryfast,
+        Preset::Faster,
+        Preset::Fast,
+        Preset::Medium,
+        Preset::Slow,
+        Preset::Slower,
+        Preset::Veryslow,
+    ];
 
-    /// A preset from 1 to 7.
+    /// One of the original's presets, 1 to 7.
     pub fn new(value: i64) -> Result<Self, EncodeError> {
         match value {
-            1..=7 => Ok(Preset(value as u8)),
-            _ => Err(EncodeError::invalid("preset", value, "1 (fastest) to 7 (slowest)")),
+            1..=7 => Ok(Preset::ALL[value as usize + 1]),
+            _ => Err(Self::refused(value)),
         }
     }
 
-    /// The number, 1–7.
-    pub fn get(self) -> u8 {
-        self.0
+    fn refused(value: impl fmt::Display) -> EncodeError {
+        EncodeError::invalid(
+            "preset",
+            value,
+            "1 (fastest) to 7 (slowest), or a name: ultrafast, superfast, veryfast, faster, fast, medium, slow, \
+             slower, veryslow",
+        )
+    }
+
+    /// The original's number, 1–7; `None` for the two faster presets it does not have.
+    pub fn number(self) -> Option<u8> {
+        (self as u8).checked_sub(1).filter(|n| *n >= 1)
     }
 
     /// x264/x265 preset name.
     pub fn cpu_name(self) -> &'static str {
-        ["veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"][self.0 as usize - 1]
+        [
+            "ultrafast",
+            "superfast",
+            "veryfast",
+            "faster",
+            "fast",
+            "medium",
+            "slow",
+            "slower",
+            "veryslow",
+        ][self as usize]
     }
 
-    /// NVENC preset name.
+    /// NVENC preset name (`p1` for the presets faster than 1).
     pub fn nvenc_name(self) -> String {
-        format!("p{}", self.0)
+        format!("p{}", self.number().unwrap_or(1))
     }
 
     /// SVT-AV1 preset number (13 fastest … 0 slowest).
     pub fn svtav1_preset(self) -> u8 {
-        [12, 10, 8, 7, 5, 3, 1][self.0 as usize - 1]
+        [13, 13, 12, 10, 8, 7, 5, 3, 1][self as usize]
     }
 }
 
-impl TryFrom<i64> for Preset {
-    type Error = EncodeError;
-    fn try_from(v: i64) -> Result<Self, Self::Error> {
-        Preset::new(v)
+impl FromStr for Preset {
+    type Err = EncodeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<i64>() {
+            return Preset::new(n);
+        }
+        let lower = s.to_ascii_lowercase();
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.cpu_name() == lower)
+            .ok_or_else(|| Self::refused(s))
     }
 }
 
-impl From<Preset> for i64 {
-    fn from(p: Preset) -> i64 {
-        p.0 as i64
+/// The original's number for 1–7, the name for the faster two: as rigs write them.
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.number() {
+            Some(n) => write!(f, "{n}"),
+            None => f.write_str(self.cpu_name()),
+        }
+    }
+}
+
+impl Serialize for Preset {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.number() {
+            Some(n) => serializer.serialize_u8(n),
+            None => serializer.serialize_str(self.cpu_name()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Preset {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged, expecting = "a preset number 1 to 7 or a preset name (e.g. \"superfast\")")]
+        enum Given {
+            Number(i64),
+            Name(String),
+        }
+        match Given::deserialize(deserializer)? {
+            Given::Number(n) => Preset::new(n),
+            Given::Name(name) => name.parse(),
+        }
+        .map_err(serde::de::Error::custom)
     }
 }
 
@@ -311,16 +406,42 @@ pub struct EncoderSettings {
     pub pixel_format: OutputPixelFormat,
     /// Container; `None` picks MP4, or Matroska for FFV1.
     pub container: Option<Container>,
-    /// Seconds between keyframes (each starts an MP4 fragment).
-    pub keyframe_interval_s: f64,
+    /// Seconds between keyframes; `None`: the encoder's own choice, as the original's `ffmpeg` command
+    /// leaves it (x264 and x265: at most 250 frames apart, and at scene cuts). How much a crash can lose does
+    /// not depend on it: fragments close every [`FLUSH_INTERVAL`](crate::FLUSH_INTERVAL) whatever the GOP.
+    pub keyframe_interval_s: Option<f64>,
+    /// Encoder threads; `None`: FFmpeg's choice for the whole machine. Rigs give each CPU encoder its share
+    /// of the cores (see `EncoderSettings::thread_budget`).
+    pub threads: Option<u32>,
     /// When the video continues in a new file; `None`: one file (but a new one after a long pause).
     pub segment: Option<SegmentLimit>,
 }
 
 impl EncoderSettings {
-    /// Frames between keyframes at `fps`: `keyframe_interval_s` worth of frames, at least 1.
-    pub fn gop(&self, fps: f64) -> u32 {
-        ((fps * self.keyframe_interval_s).round() as u32).max(1)
+    /// Frames between keyframes at `fps`: `keyframe_interval_s` worth of frames, at least 1; `None` when
+    /// the encoder chooses.
+    pub fn gop(&self, fps: f64) -> Option<u32> {
+        self.keyframe_interval_s
+            .map(|seconds| ((fps * seconds).round() as u32).max(1))
+    }
+
+    /// Whether a CPU core runs this encoder (not NVENC).
+    pub fn on_cpu(&self) -> bool {
+        self.gpu.is_none()
+    }
+
+    /// Threads for each of `cpu_encoders` encoders sharing `cores`: an equal share, at least 1; `None`
+    /// (FFmpeg's own choice) when one encoder has the machine to itself. FFmpeg sizes every encoder's pool
+    /// for the whole machine, so several at once would oversubscribe the cores.
+    ///
+    /// ```
+    /// use axvs_encode::EncoderSettings;
+    /// assert_eq!(EncoderSettings::thread_budget(8, 4), Some(2));
+    /// assert_eq!(EncoderSettings::thread_budget(2, 4), Some(1));
+    /// assert_eq!(EncoderSettings::thread_budget(8, 1), None);
+    /// ```
+    pub fn thread_budget(cores: usize, cpu_encoders: usize) -> Option<u32> {
+        (cpu_encoders > 1).then(|| (cores / cpu_encoders).max(1) as u32)
     }
 }
 
@@ -334,7 +455,8 @@ impl Default for EncoderSettings {
             qp: Qp(15),
             pixel_format: OutputPixelFormat::Yuv420p,
             container: None,
-            keyframe_interval_s: 1.0,
+            keyframe_interval_s: None,
+            threads: None,
             segment: None,
         }
     }
@@ -410,6 +532,26 @@ mod tests {
     #[test]
     fn presets_name_each_encoders_own_preset() {
         let presets: Vec<Preset> = (1..=7).map(|p| Preset::new(p).expect("1..7")).collect();
+        // The two faster than the original's: by name only, NVENC's fastest, SVT-AV1's fastest.
+        for (name, svt) in [("ultrafast", 13), ("SuperFast", 13)] {
+            let preset: Preset = name.parse().expect(name);
+            assert_eq!(preset.cpu_name(), name.to_ascii_lowercase());
+            assert_eq!(
+                (preset.number(), preset.nvenc_name(), preset.svtav1_preset()),
+                (None, "p1".into(), svt)
+            );
+            assert_eq!(preset.to_string(), name.to_ascii_lowercase());
+            assert_eq!(
+                toml::Value::try_from(preset).expect("name"),
+                toml::Value::String(preset.cpu_name().into())
+            );
+        }
+        assert!(Preset::Ultrafast < Preset::Superfast && Preset::Superfast < Preset::FASTEST);
+        for p in &presets {
+            assert_eq!(p.to_string().parse::<Preset>().expect("own text"), *p);
+            assert_eq!(p.cpu_name().parse::<Preset>().expect("own name"), *p);
+        }
+        assert!("turbo".parse::<Preset>().is_err() && "0".parse::<Preset>().is_err());
         let cpu: Vec<&str> = presets.iter().map(|p| p.cpu_name()).collect();
         assert_eq!(
             cpu,
@@ -419,9 +561,8 @@ mod tests {
         assert_eq!(nvenc, ["p1", "p2", "p3", "p4", "p5", "p6", "p7"]);
         let svt: Vec<u8> = presets.iter().map(|p| p.svtav1_preset()).collect();
         assert_eq!(svt, [12, 10, 8, 7, 5, 3, 1]);
-        let numbers: Vec<i64> = presets.iter().map(|p| i64::from(*p)).collect();
-        assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7]);
-        assert_eq!(presets.iter().map(|p| p.get()).max(), Some(7));
+        let numbers: Vec<Option<u8>> = presets.iter().map(|p| p.number()).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7].map(Some));
         assert!(Preset::new(0).is_err() && Preset::new(8).is_err());
         assert_eq!(
             (i64::from(Qp::new(33).expect("qp")), Qp::new(51).expect("max").get()),
@@ -442,13 +583,14 @@ mod tests {
     #[test]
     fn the_gop_is_the_keyframe_interval_in_frames_at_least_one() {
         let every = |seconds: f64| EncoderSettings {
-            keyframe_interval_s: seconds,
+            keyframe_interval_s: Some(seconds),
             ..Default::default()
         };
-        assert_eq!(every(1.0).gop(30.0), 30);
-        assert_eq!(every(2.5).gop(30.0), 75);
-        assert_eq!(every(0.5).gop(25.0), 13);
-        assert_eq!(every(0.001).gop(30.0), 1);
+        assert_eq!(every(1.0).gop(30.0), Some(30));
+        assert_eq!(every(2.5).gop(30.0), Some(75));
+        assert_eq!(every(0.5).gop(25.0), Some(13));
+        assert_eq!(every(0.001).gop(30.0), Some(1));
+        assert_eq!(EncoderSettings::default().gop(30.0), None);
     }
 
     #[test]

@@ -268,6 +268,7 @@ fn every_keyframe_starts_a_closed_gop() {
         let settings = EncoderSettings {
             codec,
             preset: Preset::new(1).expect("preset"),
+            keyframe_interval_s: Some(1.0),
             ..Default::default()
         };
         let path = dir.path().join(format!("{codec}.mp4"));
@@ -290,6 +291,40 @@ fn every_keyframe_starts_a_closed_gop() {
         assert!(
             (10..=2 + 10 + keys.len()).contains(&fragments),
             "{codec}: {fragments} MP4 fragments in 2.5 s"
+        );
+    }
+}
+
+/// By default the encoder places keyframes (x264 and x265: 250 frames apart, as the original's `ffmpeg`
+/// command leaves them), and fragments still close every FLUSH_INTERVAL: how much a crash can lose does not
+/// depend on the GOP. Every fragment after the first starts with no keyframe, and the file decodes whole.
+#[test]
+fn fragments_close_every_flush_interval_whatever_the_gop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for codec in [Codec::H264, Codec::H265] {
+        let settings = EncoderSettings {
+            codec,
+            preset: Preset::new(1).expect("preset"),
+            ..Default::default()
+        };
+        let path = dir.path().join(format!("{codec}-default-gop.mp4"));
+        assert_eq!(encode(&settings, PixelFormat::Mono8, 75, &path), 75);
+        assert_eq!(key_packets(&path), [0], "{codec}: one keyframe in 75 frames");
+        let fragments = top_level_boxes(&path).iter().filter(|b| *b == "moof").count();
+        assert!(
+            (10..=2 + 10 + 1).contains(&fragments),
+            "{codec}: {fragments} MP4 fragments in 2.5 s"
+        );
+        let decoded = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&path)
+            .args(["-f", "null", "-"])
+            .output()
+            .expect("run ffmpeg");
+        assert!(
+            decoded.status.success() && decoded.stderr.is_empty(),
+            "{codec}: {}",
+            String::from_utf8_lossy(&decoded.stderr)
         );
     }
 }
@@ -598,4 +633,33 @@ fn try_encoder_opens_each_cpu_encoder_and_explains_a_missing_gpu() {
             .all(|(_, v)| v.split('.').count() == 3 && !v.starts_with("0.")),
         "{versions:?}"
     );
+}
+
+/// A thread budget reaches x264: the options it writes into the stream name that many threads; without
+/// one, x264 sizes its pool for the machine (1.5 threads per core, fewer for small pictures).
+#[test]
+fn a_thread_budget_sets_the_encoders_threads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let threads_written = |threads: Option<u32>| -> String {
+        let settings = EncoderSettings {
+            preset: Preset::new(1).expect("preset"),
+            threads,
+            ..Default::default()
+        };
+        let path = dir.path().join(format!("threads-{threads:?}.mp4"));
+        assert_eq!(encode(&settings, PixelFormat::Mono8, 10, &path), 10);
+        let bytes = std::fs::read(&path).expect("read video");
+        let text = String::from_utf8_lossy(&bytes);
+        let at = text.find(" threads=").expect("x264 options in the stream");
+        text[at + 1..].split(' ').next().unwrap_or_default().to_string()
+    };
+    assert_eq!(threads_written(Some(1)), "threads=1");
+    assert_eq!(threads_written(Some(3)), "threads=3");
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        assert_ne!(
+            threads_written(None),
+            "threads=1",
+            "x264's own choice on a multi-core machine"
+        );
+    }
 }

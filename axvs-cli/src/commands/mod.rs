@@ -134,7 +134,7 @@ pub fn check(path: &Path) -> Result<(), CliError> {
             cam.name,
             cam.camera.summary(),
             e.encoder_name().unwrap_or("?"),
-            e.preset.get(),
+            e.preset,
             e.qp.get(),
             e.pixel_format,
             e.container().extension(),

@@ -31,8 +31,9 @@ use clap::Args;
 
 use super::CliError;
 
-/// The synthetic cameras' nominal rate: it sets the GOP and the CLI's `-r`, not the (unpaced) speed.
-const BENCH_FPS: f64 = 30.0;
+/// The synthetic cameras' nominal rate by default: it sets the CLI's `-r` and a GOP given in seconds, not
+/// the (unpaced) speed.
+const DEFAULT_BENCH_FPS: f64 = 30.0;
 
 /// One benchmark size: `WIDTHxHEIGHT:FORMAT`, e.g. `1920x1080:mono8`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,12 +74,19 @@ pub struct BenchArgs {
     /// Codec for all variants.
     #[arg(long, default_value = "h264")]
     codec: String,
-    /// Speed preset 1 (veryfast) .. 7 (veryslow).
-    #[arg(long, default_value_t = 1)]
-    preset: i64,
+    /// Speed preset 1 (veryfast) .. 7 (veryslow), or a name (e.g. superfast, ultrafast).
+    #[arg(long, default_value = "1")]
+    preset: Preset,
     /// Constant QP.
     #[arg(long, default_value_t = 15)]
     qp: i64,
+    /// The cameras' nominal rate (frames come as fast as they are taken; this sets `-r` and the GOP when
+    /// --keyframe-interval is given).
+    #[arg(long, default_value_t = DEFAULT_BENCH_FPS)]
+    fps: f64,
+    /// Seconds between keyframes for every variant (default: the encoder's choice, as the original).
+    #[arg(long)]
+    keyframe_interval: Option<f64>,
     /// Frames per run (enough that set-up costs, paid by every variant, do not dominate).
     #[arg(long, default_value_t = 600)]
     frames: u64,
@@ -131,6 +139,9 @@ struct Run {
     cores: f64,
     /// The same for its busiest thread (0 if not sampled): near 1, that thread is the bound.
     busiest_thread: f64,
+    /// Size of the file written, per frame.
+    #[serde(default)]
+    bytes_per_frame: f64,
 }
 
 impl Run {
@@ -142,6 +153,16 @@ impl Run {
             peak_rss_mb: peak_rss as f64 / 1e6,
             cores: cpu.as_secs_f64() / wall_s,
             busiest_thread: busiest.map_or(0.0, |b| b.as_secs_f64() / wall_s),
+            bytes_per_frame: 0.0,
+        }
+    }
+
+    /// The same, with the size of the file written.
+    fn with_file(self, file: &Path, frames: u64) -> Run {
+        let bytes = std::fs::metadata(file).map_or(0, |m| m.len());
+        Run {
+            bytes_per_frame: bytes as f64 / frames.max(1) as f64,
+            ..self
         }
     }
 }
@@ -152,6 +173,8 @@ enum Variant {
     FfmpegCli,
     EncoderAlone,
     PipelineGray,
+    /// The ffmpeg CLI told to keep the camera's full range: a's pictures, for the file-size comparison.
+    FfmpegCliFullRange,
 }
 
 impl Variant {
@@ -161,6 +184,7 @@ impl Variant {
             Variant::FfmpegCli => "b",
             Variant::EncoderAlone => "c",
             Variant::PipelineGray => "gray",
+            Variant::FfmpegCliFullRange => "bfull",
         }
     }
 
@@ -170,6 +194,7 @@ impl Variant {
             Variant::FfmpegCli,
             Variant::EncoderAlone,
             Variant::PipelineGray,
+            Variant::FfmpegCliFullRange,
         ]
         .into_iter()
         .find(|v| v.code() == code)
@@ -181,6 +206,7 @@ impl Variant {
             Variant::FfmpegCli => "b  ffmpeg CLI    ",
             Variant::EncoderAlone => "c  encoder alone ",
             Variant::PipelineGray => "a' axvs pipeline ",
+            Variant::FfmpegCliFullRange => "b' ffmpeg CLI    ",
         }
     }
 }
@@ -191,8 +217,14 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         .codec
         .parse()
         .map_err(|e| CliError::Argument(format!("--codec: {e}")))?;
-    let preset = Preset::new(args.preset).map_err(|e| CliError::Argument(format!("--preset: {e}")))?;
+    let preset = args.preset;
     let qp = Qp::new(args.qp).map_err(|e| CliError::Argument(format!("--qp: {e}")))?;
+    if !(args.fps.is_finite() && args.fps > 0.0) || args.keyframe_interval.is_some_and(|k| !(k.is_finite() && k > 0.0))
+    {
+        return Err(CliError::Argument(
+            "--fps and --keyframe-interval must be positive numbers of frames per second and seconds".into(),
+        ));
+    }
     if args.frames == 0 || args.queue_depth == 0 {
         return Err(CliError::Argument(
             "--frames and --queue-depth must be at least 1".into(),
@@ -203,6 +235,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         preset,
         qp,
         pixel_format: OutputPixelFormat::Yuv420p,
+        keyframe_interval_s: args.keyframe_interval,
         ..Default::default()
     };
     axvs_encode::check_settings(&settings).map_err(|e| CliError::Argument(e.to_string()))?;
@@ -263,11 +296,11 @@ fn bench_error(what: &str, e: impl std::fmt::Display) -> CliError {
     CliError::Recording(format!("bench {what}: {e}"))
 }
 
-fn synthetic(size: BenchSize, frame_limit: Option<u64>) -> SyntheticConfig {
+fn synthetic(size: BenchSize, fps: f64, frame_limit: Option<u64>) -> SyntheticConfig {
     SyntheticConfig {
         width: size.width,
         height: size.height,
-        fps: BENCH_FPS,
+        fps,
         pixel_format: size.format,
         paced: false,
         frame_limit,
@@ -279,6 +312,7 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
     let mut variants = vec![Variant::Pipeline, Variant::FfmpegCli, Variant::EncoderAlone];
     if size.format == PixelFormat::Mono8 && settings.codec != Codec::Av1 {
         variants.push(Variant::PipelineGray);
+        variants.push(Variant::FfmpegCliFullRange);
     }
     let mut results: Vec<Vec<Run>> = vec![Vec::new(); variants.len()];
     let mut counter = 0u32;
@@ -302,7 +336,7 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
         size.format,
         frame_mb
     );
-    outln!("  variant            output       fps  cpu ms/frame  cores  busiest thread  peak RSS MB");
+    outln!("  variant            output       fps  cpu ms/frame  cores  busiest thread  peak RSS MB  KB/frame");
     let mut medians = Vec::new();
     for (variant, runs) in variants.iter().zip(&results) {
         let median = |figure: fn(&Run) -> f64| measure::median(&mut runs.iter().map(figure).collect::<Vec<_>>());
@@ -312,21 +346,23 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
             peak_rss_mb: median(|r| r.peak_rss_mb),
             cores: median(|r| r.cores),
             busiest_thread: median(|r| r.busiest_thread),
+            bytes_per_frame: median(|r| r.bytes_per_frame),
         };
-        let output = if *variant == Variant::PipelineGray {
-            "gray"
-        } else {
-            "yuv420p"
+        let output = match variant {
+            Variant::PipelineGray => "gray",
+            Variant::FfmpegCliFullRange => "yuv420p*",
+            _ => "yuv420p",
         };
         outln!(
-            "  {} {:<8} {:>8.1} {:>13.2} {:>6.2} {:>15.2} {:>12.1}",
+            "  {} {:<8} {:>8.1} {:>13.2} {:>6.2} {:>15.2} {:>12.1} {:>9.2}",
             variant.label(),
             output,
             m.fps,
             m.cpu_ms_per_frame,
             m.cores,
             m.busiest_thread,
-            m.peak_rss_mb
+            m.peak_rss_mb,
+            m.bytes_per_frame / 1e3
         );
         medians.push(m);
     }
@@ -342,6 +378,23 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
     );
     if variants.len() > 3 {
         outln!("  a'(gray)/b(yuv420p) {}", fps_ratio(3, 1));
+    }
+    // Same x264 settings and QP: the files' sizes differ by the GOP and by the pictures (b squeezes mono
+    // into limited range, which leaves less to encode; b' is given a's pictures).
+    let keyframes = settings
+        .keyframe_interval_s
+        .map_or("the encoder's choice, as the original".to_string(), |k| {
+            format!("every {k} s")
+        });
+    let bytes = |x: usize, y: usize| Ratio::of(&results[x], &results[y], |r| r.bytes_per_frame);
+    if variants.len() > 4 {
+        outln!(
+            "  file size per frame: a/b {}  a/b' (same pictures) {}  (keyframes: {keyframes}; * full range)",
+            bytes(0, 1),
+            bytes(0, 4)
+        );
+    } else {
+        outln!("  file size per frame: a/b {}  (keyframes: {keyframes})", bytes(0, 1));
     }
     // The target's own terms: the share of the pipeline's CPU that is not the encoder's work.
     let cpu_share = Ratio::of(&results[2], &results[0], |r| r.cpu_ms_per_frame);
@@ -367,7 +420,8 @@ fn compare(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, dir: &
         queue_mb
     );
     if args.instructions {
-        instructions::compare(args, size, &variants, dir)?;
+        // b' differs from b by its pixel conversion only: the file-size comparison's, not counted.
+        instructions::compare(args, size, &variants[..variants.len().min(4)], dir)?;
     }
     Ok(())
 }
@@ -449,7 +503,12 @@ fn variant_command(
             &frames.to_string(),
             "--queue-depth",
             &args.queue_depth.to_string(),
+            "--fps",
+            &args.fps.to_string(),
         ]);
+    if let Some(seconds) = args.keyframe_interval {
+        command.args(["--keyframe-interval", &seconds.to_string()]);
+    }
     if wrapper.is_none() {
         command.arg("--sample-threads");
     }
@@ -468,7 +527,8 @@ fn run_variant(args: &BenchArgs, settings: &EncoderSettings, code: &str, out: &P
     let run = match variant {
         Variant::Pipeline => pipeline(args, settings, size, out, OutputPixelFormat::Yuv420p)?,
         Variant::PipelineGray => pipeline(args, settings, size, out, OutputPixelFormat::Gray)?,
-        Variant::FfmpegCli => ffmpeg_cli(args, settings, size, &video)?,
+        Variant::FfmpegCli => ffmpeg_cli(args, settings, size, &video, false)?,
+        Variant::FfmpegCliFullRange => ffmpeg_cli(args, settings, size, &video, true)?,
         Variant::EncoderAlone => encoder_alone(args, settings, size, &video)?,
     };
     let json = serde_json::to_string(&run).map_err(|e| bench_error(code, e))?;
@@ -489,7 +549,7 @@ fn pipeline(
         ..settings.clone()
     };
     // The camera renders its scene when opened; b and c open theirs before the clock too.
-    let mut camera = SyntheticCamera::new(synthetic(size, Some(args.frames)));
+    let mut camera = SyntheticCamera::new(synthetic(size, args.fps, Some(args.frames)));
     camera.open().map_err(|e| bench_error("camera", e))?;
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
@@ -524,12 +584,20 @@ fn pipeline(
         ));
     }
     let busiest = sampler.and_then(measure::ThreadSampler::finish);
-    Ok(Run::measured(saved, wall, cpu, measure::peak_rss(), busiest))
+    let video = report.video.map(|v| v.path).unwrap_or_default();
+    Ok(Run::measured(saved, wall, cpu, measure::peak_rss(), busiest).with_file(&video, saved))
 }
 
-/// Variant b: the same frames piped into the ffmpeg CLI, with the original's command line.
-fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, path: &Path) -> Result<Run, CliError> {
-    let mut camera = SyntheticCamera::new(synthetic(size, None));
+/// Variant b: the same frames piped into the ffmpeg CLI, with the original's command line; with
+/// `full_range`, told to convert as axvs does (b').
+fn ffmpeg_cli(
+    args: &BenchArgs,
+    settings: &EncoderSettings,
+    size: BenchSize,
+    path: &Path,
+    full_range: bool,
+) -> Result<Run, CliError> {
+    let mut camera = SyntheticCamera::new(synthetic(size, args.fps, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     camera.start().map_err(|e| bench_error("camera", e))?;
     let mut buffer = vec![0u8; info.frame_size()];
@@ -546,17 +614,20 @@ fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, pat
             "-s",
             &format!("{}x{}", size.width, size.height),
             "-r",
-            &BENCH_FPS.to_string(),
+            &args.fps.to_string(),
             "-i",
             "pipe:",
         ])
         // Like the original, the CLI converts with its defaults, which (FFmpeg 5.1) squeeze camera values into
         // limited range in a file labelled full range (mono 20 becomes 33, white 234): work the original
         // does, so b does it too. (`-vf scale=in_range=full:out_range=full:flags=bilinear+accurate_rnd`
-        // would make b's pictures identical to a's.)
+        // makes b's pictures identical to a's: b'.)
         .args(["-vcodec", encoder]);
-    // The original's options, and the one encoder setting it leaves at the encoder's default but axvs sets
-    // (keyframes every `keyframe_interval_s`, so that a crash loses at most that much): the same GOP.
+    if full_range {
+        command.args(["-vf", "scale=in_range=full:out_range=full:flags=bilinear+accurate_rnd"]);
+    }
+    // The original's options; a keyframe interval only when axvs is given one (the original leaves the GOP
+    // to the encoder, and so does axvs by default).
     match settings.codec {
         Codec::H264 => command.args([
             "-x264-params",
@@ -572,7 +643,9 @@ fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, pat
         ]),
         _ => command.args(["-qp", &settings.qp.get().to_string()]),
     };
-    command.args(["-g", &settings.gop(BENCH_FPS).to_string()]);
+    if let Some(gop) = settings.gop(args.fps) {
+        command.args(["-g", &gop.to_string()]);
+    }
     command
         .args([
             "-preset",
@@ -611,18 +684,12 @@ fn ffmpeg_cli(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, pat
     }
     let cpu = measure::self_cpu() - cpu0 + child_cpu;
     let busiest = sampler.and_then(measure::ThreadSampler::finish);
-    Ok(Run::measured(
-        args.frames,
-        wall,
-        cpu,
-        measure::peak_rss() + child_rss,
-        busiest,
-    ))
+    Ok(Run::measured(args.frames, wall, cpu, measure::peak_rss() + child_rss, busiest).with_file(path, args.frames))
 }
 
 /// Variant c: the encoder alone, on one period of frames rendered beforehand.
 fn encoder_alone(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, path: &Path) -> Result<Run, CliError> {
-    let mut camera = SyntheticCamera::new(synthetic(size, None));
+    let mut camera = SyntheticCamera::new(synthetic(size, args.fps, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     let mut frames: Vec<Vec<u8>> = (0..SYNTHETIC_PERIOD.min(args.frames))
         .map(|i| {
@@ -651,7 +718,7 @@ fn encoder_alone(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, 
     let wall = start.elapsed();
     let cpu = measure::self_cpu() - cpu0;
     let busiest = sampler.and_then(measure::ThreadSampler::finish);
-    Ok(Run::measured(args.frames, wall, cpu, measure::peak_rss(), busiest))
+    Ok(Run::measured(args.frames, wall, cpu, measure::peak_rss(), busiest).with_file(path, args.frames))
 }
 
 /// Start of `axvs run` (process launch) to the first saved frame, for a synthetic camera.

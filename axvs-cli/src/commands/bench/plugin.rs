@@ -44,7 +44,7 @@ fn clip_name(size: BenchSize) -> String {
 /// Writes a clip of `frames` synthetic frames into `dir`.
 fn write_clip(size: BenchSize, frames: u64, dir: &Path) -> Result<PathBuf, CliError> {
     std::fs::create_dir_all(dir).map_err(|e| bench_error("plugin clip", e))?;
-    let mut camera = SyntheticCamera::new(synthetic(size, None));
+    let mut camera = SyntheticCamera::new(synthetic(size, super::DEFAULT_BENCH_FPS, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     let mut frame = vec![0u8; info.frame_size()];
     let mut data = Vec::with_capacity(frame.len() * frames as usize);
