@@ -34,6 +34,7 @@ mod genicam_settings;
 mod log;
 mod mailbox;
 mod pixel;
+pub mod priority;
 mod selector;
 pub mod status;
 mod synthetic;
@@ -56,7 +57,9 @@ pub use mailbox::FrameMailbox;
 pub use pixel::{PixelFormat, UnknownPixelFormat};
 pub use selector::DeviceSelector;
 pub use status::{DropCounts, DropReason, SystemEvent, SystemState, SystemStatus};
-pub use synthetic::{decode_counter, SyntheticBackend, SyntheticCamera, SyntheticConfig, SYNTHETIC_PERIOD};
+pub use synthetic::{
+    decode_counter, SyntheticBackend, SyntheticCamera, SyntheticConfig, SYNTHETIC_BUFFERS, SYNTHETIC_PERIOD,
+};
 pub use system::{OverflowPolicy, StopReport, SystemConfig, SystemError, VideoSystem};
 pub use trigger::{Trigger, DEFAULT_TRIGGER_ACTIVATION};
 pub use units::{Dimension, Positive};

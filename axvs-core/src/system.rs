@@ -392,22 +392,28 @@ impl VideoSystem {
             .camera
             .take()
             .ok_or_else(|| self.shared.thread_error("camera missing".into()))?;
-        if let Err(e) = camera.start() {
-            self.camera = Some(camera);
-            return Err(self.shared.camera_error(e));
-        }
-        // The file is created only once the camera runs: a camera that fails to start leaves no file behind.
+        // The encoder opens before the camera streams, so that no frame waits for it (x264 takes tens of ms
+        // to open, in which a fast camera without buffers would lose frames). A camera that then fails to
+        // start leaves no file behind.
         let encoder: Option<Box<dyn Encoder>> = match &self.encoder_factory {
-            Some(factory) => match factory.create(self.config.id, &info) {
+            Some(factory) => match open_encoder(factory.as_ref(), self.config.id, &info) {
                 Ok(encoder) => Some(encoder),
                 Err(e) => {
-                    let _ = camera.stop();
                     self.camera = Some(camera);
                     return Err(self.shared.encoder_error(e));
                 }
             },
             None => None,
         };
+        if let Err(e) = camera.start() {
+            self.camera = Some(camera);
+            if let Some(encoder) = encoder {
+                let path = encoder.path().to_path_buf();
+                drop(encoder);
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(self.shared.camera_error(e));
+        }
 
         let shared = &self.shared;
         shared.stop.store(false, Ordering::SeqCst);
@@ -826,12 +832,29 @@ fn catch_panic<T>(shared: &Shared, worker: &str, body: impl FnOnce() -> T) -> Op
     }
 }
 
+/// Opens the encoder on a short-lived thread of lower priority, so that the worker threads it starts
+/// inherit it (see [`crate::priority`]); the encoding thread lowers its own as it starts.
+fn open_encoder(factory: &dyn EncoderFactory, id: u8, info: &CameraInfo) -> Result<Box<dyn Encoder>, EncoderError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                crate::priority::lower_this_thread();
+                factory.create(id, info)
+            })
+            .join()
+            .unwrap_or_else(|_| Err(EncoderError::Config("the encoder panicked while opening".into())))
+    })
+}
+
 fn encoding_loop(
     mut encoder: Box<dyn Encoder>,
     queue: Receiver<Frame>,
     log: Arc<dyn LogSink>,
     shared: Arc<Shared>,
 ) -> Option<EncodeSummary> {
+    // Below the acquisition thread, as the encoder's own threads are; so are the encoders it opens for
+    // new segments.
+    crate::priority::lower_this_thread();
     let c = &shared.counters;
     let mut encoder_failed = false;
     let mut log_failed = false;
