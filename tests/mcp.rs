@@ -827,3 +827,103 @@ fn processing_tools_run_a_batch_and_report_statistics() {
     assert_eq!(pairing["unpaired_reference"], 4, "{sync}");
     assert_eq!(pairing["offset"]["median_us"], 50.0, "{sync}");
 }
+
+/// `check_rig_capacity` gives what `axvs check RIG --capacity --json` gives (the same library call), is
+/// refused while a session records (the two would share the cores), and names what is wrong with its
+/// arguments.
+#[test]
+fn the_capacity_check_is_a_tool_refused_while_recording() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().display().to_string();
+    let script = r#"
+rig = """
+output_dir = "recordings"
+[encoder]
+preset = 1
+[[camera]]
+id = 3
+name = "left"
+backend = "synthetic"
+width = 160
+height = 120
+fps = 25
+pixel_format = "mono8"
+[[camera]]
+id = 4
+name = "right"
+backend = "synthetic"
+width = 160
+height = 120
+fps = 25
+pixel_format = "bgr8"
+"""
+async def main():
+    async with connect() as s:
+        err, text, report = await call(s, "check_rig_capacity", {"rig_toml": rig, "probe_seconds": 0.5})
+        assert not err, text
+        assert text.startswith("keeps up"), text
+        none_err, none_text, _ = await call(s, "check_rig_capacity", {})
+        range_err, range_text, _ = await call(s, "check_rig_capacity", {"rig_toml": rig, "probe_seconds": 0})
+        err, text, _ = await call(s, "start_video_session", {"rig_toml": rig, "output_directory": OUT})
+        assert not err, text
+        busy_err, busy_text, _ = await call(s, "check_rig_capacity", {"rig_toml": rig})
+        err, text, _ = await call(s, "stop_video_session", {})
+        assert not err, text
+        print(json.dumps({"report": report, "none": [none_err, none_text], "range": [range_err, range_text],
+                          "busy": [busy_err, busy_text]}))
+asyncio.run(main())
+"#
+    .replace("OUT", &format!("{out:?}"));
+    let result = stdio_client(&script, &["mcp"], dir.path());
+    let report = &result["report"];
+    assert_eq!(report["keeps_up"], true, "{report}");
+    let ids: Vec<u64> = report["cameras"]
+        .as_array()
+        .expect("cameras")
+        .iter()
+        .filter_map(|c| c["id"].as_u64())
+        .collect();
+    assert_eq!(ids.len(), 2, "{report}");
+    assert!(ids.contains(&3) && ids.contains(&4), "{report}");
+    // Colour costs more than mono at the same size: it comes first (first to drop first).
+    assert_eq!(ids[0], 4, "{report}");
+    assert!(report["cores_needed"].as_f64().expect("cores") > 0.0, "{report}");
+    assert_eq!(result["none"][0], true);
+    assert!(
+        result["none"][1]
+            .as_str()
+            .expect("text")
+            .contains("give a rig, as `rig_file` or `rig_toml`"),
+        "{result}"
+    );
+    assert_eq!(result["range"][0], true);
+    assert!(
+        result["range"][1].as_str().expect("text").contains("probe_seconds"),
+        "{result}"
+    );
+    assert_eq!(result["busy"][0], true);
+    assert!(
+        result["busy"][1]
+            .as_str()
+            .expect("text")
+            .contains("would share the cores with the recording"),
+        "{result}"
+    );
+
+    // The CLI's JSON has the same shape.
+    let rig = axvs_tests::write_rig(
+        dir.path(),
+        "r.toml",
+        "[[camera]]\nid = 3\nname = \"left\"\nbackend = \"synthetic\"\nwidth = 160\nheight = 120\nfps = 25\n",
+    );
+    let cli = axvs()
+        .args(["check", "--capacity", "--json", "--probe-seconds", "0.5"])
+        .arg(&rig)
+        .output()
+        .expect("axvs check");
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    let cli: Value = serde_json::from_slice(&cli.stdout).expect("json");
+    let keys = |v: &Value| -> Vec<String> { v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default() };
+    assert_eq!(keys(&cli), keys(report));
+    assert_eq!(keys(&cli["cameras"][0]), keys(&report["cameras"][0]));
+}

@@ -5,6 +5,7 @@
 //! the final report. Nothing in this library prints; status and errors are data.
 
 pub mod backends;
+pub mod capacity;
 pub mod mcp;
 pub mod memory;
 pub mod nodes;

@@ -84,9 +84,17 @@ enum Command {
     Check {
         /// The rig file.
         rig: Option<PathBuf>,
-        /// Print the machine's report as JSON (without a rig).
-        #[arg(long, conflicts_with = "rig")]
+        /// Print the machine's report (without a rig) or the capacity report (with --capacity) as JSON.
+        #[arg(long)]
         json: bool,
+        /// Also encode a moment of each camera's frames (its size, format and encoder settings) on this
+        /// machine and say whether the rig as a whole keeps up: cores needed against cores available, the
+        /// headroom, and which cameras drop first. Opens each camera once to learn its frames.
+        #[arg(long, requires = "rig")]
+        capacity: bool,
+        /// With --capacity: seconds each camera's encoder is timed.
+        #[arg(long, default_value_t = axvs_cli::capacity::DEFAULT_PROBE_TIME.as_secs_f64(), requires = "capacity")]
+        probe_seconds: f64,
     },
     /// Serve the MCP tools (cameras, sessions, recordings) to AI agents: stdio by default, or streamable HTTP.
     Mcp(commands::mcp::McpArgs),
@@ -115,8 +123,13 @@ fn main() -> ExitCode {
         Command::Process(args) => commands::process::run(args),
         Command::Stats(args) => commands::stats::run(args),
         Command::Export { log, out_dir } => commands::export(&log, out_dir.as_deref()),
-        Command::Check { rig: Some(rig), .. } => commands::check(&rig),
-        Command::Check { rig: None, json } => commands::check_machine(json),
+        Command::Check {
+            rig: Some(rig),
+            capacity,
+            probe_seconds,
+            json,
+        } => commands::check::check(&rig, capacity, probe_seconds, json),
+        Command::Check { rig: None, json, .. } => commands::check::check_machine(json),
         Command::Mcp(args) => commands::mcp::run(args),
         Command::Recover(args) => commands::recover::run(args),
         Command::Bench(args) => commands::bench::run(args),

@@ -1,6 +1,7 @@
 //! One module per `axvs` subcommand.
 
 pub mod bench;
+pub mod check;
 pub mod cti;
 pub mod genicam;
 pub mod mcp;
@@ -16,7 +17,7 @@ use std::path::Path;
 use axvs_core::DiscoverOptions;
 
 use axvs_cli::backends::Backends;
-use axvs_cli::rig::{Rig, RigError};
+use axvs_cli::rig::RigError;
 
 /// Why a command failed; printed as one line.
 #[derive(Debug, thiserror::Error)]
@@ -107,105 +108,6 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-/// `axvs check`.
-pub fn check(path: &Path) -> Result<(), CliError> {
-    let rig = Rig::load(path, &mut Backends::builtin())?;
-    outln!(
-        "{}: {} camera(s), output under {}",
-        rig.source,
-        rig.cameras.len(),
-        rig.output_dir.display()
-    );
-    let declared: Vec<_> = rig
-        .cameras
-        .iter()
-        .filter_map(|cam| cam.camera.declared_shape().map(|shape| cam.memory(&shape)))
-        .collect();
-    if let Some(available) = axvs_cli::memory::available_memory() {
-        axvs_cli::memory::check_memory(&declared, available).map_err(CliError::Argument)?;
-    }
-    for cam in &rig.cameras {
-        let e = &cam.encoder;
-        outln!(
-            "  {:03} {:<16} {} -> {} preset {} qp {} {} {} (queue {})",
-            cam.id,
-            cam.name,
-            cam.camera.summary(),
-            e.encoder_name().unwrap_or("?"),
-            e.preset,
-            e.qp.get(),
-            e.pixel_format,
-            e.container().extension(),
-            cam.queue_depth
-        );
-    }
-    Ok(())
-}
-
-/// `axvs check` without a rig: what this machine can record with.
-pub fn check_machine(json: bool) -> Result<(), CliError> {
-    let found = axvs_cli::requirements::check();
-    if json {
-        let text = serde_json::to_string_pretty(&found).map_err(|e| CliError::Recording(e.to_string()))?;
-        outln!("{text}");
-    } else {
-        let mark = |ok: bool| if ok { "ok  " } else { "--  " };
-        for lib in &found.ffmpeg {
-            outln!(
-                "{}FFmpeg {} {}",
-                mark(lib.available),
-                lib.name,
-                lib.version.as_deref().unwrap_or("?")
-            );
-        }
-        for e in &found.encoders {
-            let gpu = e.gpu.map(|g| format!(" (GPU {g})")).unwrap_or_default();
-            match &e.reason {
-                None => outln!("{}encoder {}{gpu}", mark(true), e.encoder),
-                Some(why) => outln!("{}encoder {}{gpu}: {why}", mark(false), e.encoder),
-            }
-        }
-        for c in [&found.opencv, &found.gstreamer, &found.aravis] {
-            let version = c.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
-            outln!("{}{}{version}: {}", mark(c.available), c.name, c.detail);
-        }
-        let cti = &found.gentl;
-        match (&cti.path, &cti.reason) {
-            (Some(path), None) => outln!(
-                "{}GenTL producer {} ({}): {}, {} device(s)",
-                mark(true),
-                path.display(),
-                cti.source.as_deref().unwrap_or(""),
-                cti.producer.as_deref().unwrap_or(""),
-                cti.devices.unwrap_or(0)
-            ),
-            (Some(path), Some(why)) => outln!("{}GenTL producer {}: {why}", mark(false), path.display()),
-            (None, why) => outln!("{}GenTL producer: {}", mark(false), why.as_deref().unwrap_or("none")),
-        }
-        if found.plugins.is_empty() {
-            outln!("--  plugins: none on the search path");
-        }
-        for p in &found.plugins {
-            match (&p.name, &p.reason) {
-                (Some(name), _) => outln!(
-                    "{}plugin {name} ({}): backends {}",
-                    mark(true),
-                    p.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
-                    p.backends.join(", ")
-                ),
-                (None, why) => outln!("{}plugin refused: {}", mark(false), why.as_deref().unwrap_or("")),
-            }
-        }
-    }
-    if found.can_record() {
-        Ok(())
-    } else {
-        Err(CliError::Recording(
-            "no encoder opens on this machine: axvs cannot record".into(),
-        ))
-    }
 }
 
 /// `axvs discover`: the cameras each backend (built in, or from a plugin) can open here.

@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::capacity::CapacityReport;
 use args::ToolError;
 use paths::PathPolicy;
 use sessions::Sessions;
@@ -91,6 +92,13 @@ pub fn tool_list() -> Vec<Tool> {
             "check_runtime_requirements",
             "What this machine can record with: FFmpeg versions, each encoder opened for real (CPU and NVENC per \
              GPU, with the reason when it cannot), OpenCV, GStreamer, Aravis, the GenTL producer, plugins.",
+            true,
+        ),
+        tool::<CapacityArgs, CapacityReport>(
+            "check_rig_capacity",
+            "Whether this machine keeps up with a rig (rig_file, or rig_toml inline): each camera's frames encoded \
+             for a moment with its size, format and encoder settings; cores needed against cores available, the \
+             headroom, and which cameras drop first. Refused while a session records.",
             true,
         ),
         tool::<StartSessionArgs, SessionStarted>(
@@ -234,6 +242,7 @@ impl AxvsMcp {
             "get_cti_status" => run(arguments, get_cti_status).await,
             "set_cti_file" => run(arguments, move |a| set_cti_file(&paths, a)).await,
             "check_runtime_requirements" => run(arguments, check_runtime_requirements).await,
+            "check_rig_capacity" => run(arguments, move |a| check_rig_capacity(&paths, &sessions, a)).await,
             "start_video_session" => run(arguments, move |a| start_video_session(&paths, &sessions, a)).await,
             "stop_video_session" => self.stop(arguments, context).await,
             "start_frame_saving" => run(arguments, move |a| set_saving(&sessions, a, true)).await,
@@ -303,7 +312,7 @@ impl ServerHandler for AxvsMcp {
             .with_server_info(Implementation::new("axvs", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "axvs records many cameras at once with a timestamp logged for every saved frame. Check the machine \
-                 (check_runtime_requirements), find cameras (list_cameras), start a session from a rig or one \
+                 (check_runtime_requirements) and whether it keeps up with a rig (check_rig_capacity), find cameras (list_cameras), start a session from a rig or one \
                  camera (start_video_session), watch it (get_session_status), switch saving \
                  (start_frame_saving / stop_frame_saving), stop it (stop_video_session), then read the results \
                  (find_recordings, validate_video_file, extract_timestamps).",

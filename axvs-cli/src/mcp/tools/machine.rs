@@ -159,3 +159,53 @@ pub fn check_runtime_requirements(_: NoArgs) -> Reply<Requirements> {
     );
     Ok((text, found))
 }
+
+/// Arguments of `check_rig_capacity`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityArgs {
+    /// A rig file (TOML). Excludes `rig_toml`.
+    pub rig_file: Option<String>,
+    /// A rig given inline, as TOML text.
+    pub rig_toml: Option<String>,
+    /// Seconds each camera's frame path is timed (default 2).
+    #[schemars(range(min = 0.1, max = 60.0))]
+    pub probe_seconds: Option<f64>,
+}
+
+/// `check_rig_capacity`: `axvs check RIG --capacity`: each camera's frames encoded for a moment on this
+/// machine, and whether the rig keeps up. Refused while a session records: the two would share the cores,
+/// and the figures would be wrong for both.
+pub fn check_rig_capacity(
+    paths: &PathPolicy,
+    sessions: &super::super::sessions::Sessions,
+    args: CapacityArgs,
+) -> Reply<crate::capacity::CapacityReport> {
+    let rig = super::session::given_rig(paths, args.rig_file.as_deref(), args.rig_toml.as_deref())?;
+    sessions.check_free().map_err(|e| {
+        tool_error!(
+            "{} (a capacity check would share the cores with the recording, and mislead both)",
+            e.0
+        )
+    })?;
+    let time = std::time::Duration::from_secs_f64(
+        args.probe_seconds
+            .unwrap_or(crate::capacity::DEFAULT_PROBE_TIME.as_secs_f64()),
+    );
+    let report = crate::capacity::assess_rig(&rig, time).map_err(|e| tool_error!("{e}"))?;
+    let first = report.cameras.first().map(|c| format!("camera {} '{}'", c.id, c.name));
+    let text = format!(
+        "{}: {:.2} of {} cores needed, headroom {:.2}x (bound: {}){}",
+        if report.keeps_up {
+            "keeps up"
+        } else {
+            "will drop frames"
+        },
+        report.cores_needed,
+        report.cores_available,
+        report.headroom,
+        report.bound,
+        first.map(|f| format!("; first to drop: {f}")).unwrap_or_default()
+    );
+    Ok((text, report))
+}

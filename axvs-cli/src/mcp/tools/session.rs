@@ -147,6 +147,24 @@ pub struct SessionStarted {
 /// Name and id of the camera the single-camera form records (the original's `live_camera`, 112).
 const SINGLE_CAMERA: (u8, &str) = (112, "live_camera");
 
+/// The rig in `rig_file` (confined to the server's root) or given inline as `rig_toml`: exactly one.
+pub(crate) fn given_rig(paths: &PathPolicy, rig_file: Option<&str>, rig_toml: Option<&str>) -> Result<Rig, ToolError> {
+    let mut backends = Backends::builtin();
+    let bad_rig = |e: crate::rig::RigError| tool_error!("{e}");
+    match (rig_file, rig_toml) {
+        (Some(file), None) => {
+            let path = paths.resolve("rig_file", file)?;
+            Rig::load(&path, &mut backends).map_err(bad_rig)
+        }
+        (None, Some(text)) => {
+            let base = paths.root().map(Path::to_path_buf).unwrap_or_default();
+            Rig::parse("<rig_toml>", text, &base, &mut backends).map_err(bad_rig)
+        }
+        (Some(_), Some(_)) => Err(tool_error!("arguments `rig_file` and `rig_toml`: give one, not both")),
+        (None, None) => Err(tool_error!("arguments: give a rig, as `rig_file` or `rig_toml`")),
+    }
+}
+
 /// Builds the rig `args` describe, confined to the server's root.
 fn rig_of(paths: &PathPolicy, args: &StartSessionArgs) -> Result<Rig, ToolError> {
     let single = args.interface.is_some()
@@ -172,11 +190,9 @@ fn rig_of(paths: &PathPolicy, args: &StartSessionArgs) -> Result<Rig, ToolError>
                  (interface, camera_index, width, ...) cannot be combined with it"
             ))
         }
-        (Some(file), None, false) => {
-            let path = paths.resolve("rig_file", file)?;
-            Rig::load(&path, &mut backends).map_err(bad_rig)?
+        (Some(_), None, false) | (None, Some(_), false) => {
+            given_rig(paths, args.rig_file.as_deref(), args.rig_toml.as_deref())?
         }
-        (None, Some(text), false) => Rig::parse("<rig_toml>", text, &base, &mut backends).map_err(bad_rig)?,
         (None, None, _) => {
             if args.output_directory.is_none() {
                 return Err(tool_error!(
