@@ -44,6 +44,11 @@ fn bench_prints_every_figure() {
         "a/c",
         "non-encoder share of a's CPU",
         "a'(gray)/b(yuv420p)",
+        "KB/frame",
+        "b' ffmpeg CLI     yuv420p*",
+        "file size per frame: a/b ",
+        "a/b' (same pictures)",
+        "(keyframes: the encoder's choice, as the original",
         "peak RSS",
         "cpu ms/frame",
         "cores  busiest thread",
@@ -69,7 +74,12 @@ fn bench_prints_every_figure() {
                 .find(|l| l.trim_start().starts_with(label))
                 .unwrap_or_else(|| panic!("{size}: no row '{label}' in:\n{text}"));
             let numbers: Vec<f64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
-            assert_eq!(numbers.len(), 5, "{size}: fps, cpu, cores, busiest, RSS in '{line}'");
+            assert_eq!(
+                numbers.len(),
+                6,
+                "{size}: fps, cpu, cores, busiest, RSS, KB/frame in '{line}'"
+            );
+            assert!(numbers[5] > 0.0, "{size}: the file's size per frame in '{line}'");
             assert!(numbers.iter().all(|n| n.is_finite() && *n >= 0.0), "{line}");
             // fps, CPU per frame and peak RSS are measured for every run; cores and the busiest thread
             // are sampled every 50 ms, which a 12-frame run can slip between.
@@ -215,8 +225,15 @@ fn x264_options(video: &Path) -> Vec<String> {
 fn bench_variants_encode_alike() {
     let dir = tempfile::tempdir().expect("tempdir");
     for size in ["96x64:mono8", "96x64:bgr8"] {
-        let videos: Vec<std::path::PathBuf> = ["a", "b", "c"]
-            .into_iter()
+        // b' (the CLI told to keep full range) only for mono: the file-size comparison's "same pictures".
+        let variants: &[&str] = if size.ends_with("mono8") {
+            &["a", "b", "c", "bfull"]
+        } else {
+            &["a", "b", "c"]
+        };
+        let videos: Vec<std::path::PathBuf> = variants
+            .iter()
+            .copied()
             .map(|variant| {
                 let out = dir.path().join(format!("{}-{variant}", size.replace(':', "-")));
                 let run = axvs()
@@ -259,6 +276,18 @@ fn bench_variants_encode_alike() {
             picture_hashes(&videos[2]),
             "{size}: a and c wrote different pictures"
         );
+        if let Some(full_range) = videos.get(3) {
+            assert_eq!(
+                options,
+                x264_options(full_range),
+                "{size}: a and b' ran x264 differently"
+            );
+            assert_eq!(
+                pictures,
+                picture_hashes(full_range),
+                "{size}: b' must encode a's pictures (its file size is compared with a's)"
+            );
+        }
     }
 }
 
@@ -289,4 +318,60 @@ fn a_two_minute_soak_keeps_resident_memory_flat() {
         .unwrap_or_else(|| panic!("no growth in '{line}'"));
     assert!(growth <= 5.0, "resident memory grew {growth} % over the soak: {line}");
     assert!(line.contains("samples (flat within 5 %: yes)"), "{line}");
+}
+
+/// `axvs bench capacity` bisects each tool's zero-loss limit (tiny frames and one-second trials: the figures
+/// are for the developer machine) and prints the ratios; every trial of every tool is a real recording:
+/// `axvs run`, the `ffmpeg` CLI, a GStreamer pipeline fed through appsrc.
+#[test]
+fn bench_capacity_bisects_every_tools_limit() {
+    let text = bench(&[
+        "capacity",
+        "--sizes",
+        "128x96:mono8",
+        "--cameras",
+        "2",
+        "--seconds",
+        "1",
+        "--max-trials",
+        "3",
+        "--tools",
+        "axvs,axvs-auto,ffmpeg,gstreamer",
+    ]);
+    for figure in [
+        "128x96 mono8, 2 camera(s)",
+        "axvs' prediction (axvs check --capacity):",
+        "limits (fps per camera, highest rate with zero loss):",
+        "axvs / best alternative:",
+        "thread budget / FFmpeg's threads:",
+        "prediction / measured (axvs):",
+    ] {
+        assert!(text.contains(figure), "missing '{figure}' in:\n{text}");
+    }
+    for tool in [
+        "axvs (thread budget)",
+        "axvs (FFmpeg's threads)",
+        "ffmpeg CLI pipe",
+        "GStreamer appsrc",
+    ] {
+        let trials = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with(tool) && l.contains(" fps: "))
+            .count();
+        assert!((1..=3).contains(&trials), "{tool}: {trials} trials in:\n{text}");
+        // Every trial recorded frames: "N of M frames lost" with M > 0.
+        for line in text
+            .lines()
+            .filter(|l| l.trim_start().starts_with(tool) && l.contains(" fps: "))
+        {
+            let of = line.split(" of ").nth(1).and_then(|r| r.split_whitespace().next());
+            assert!(of.and_then(|m| m.parse::<u64>().ok()).is_some_and(|m| m > 0), "{line}");
+        }
+    }
+    let out = axvs()
+        .args(["bench", "capacity", "--cameras", "0"])
+        .output()
+        .expect("run axvs bench capacity");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--cameras: from 1 to 16 cameras"));
 }

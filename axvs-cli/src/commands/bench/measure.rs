@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use axvs_cli::capacity::cpu::{task_ticks, ticks_to_duration};
+
 /// CPU time (user + system) this process has used so far, all threads included.
 pub fn self_cpu() -> Duration {
     rusage_cpu(libc::RUSAGE_SELF).0
@@ -115,17 +117,9 @@ impl ThreadSampler {
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
         let handle = std::thread::spawn(move || {
             let mut threads = std::collections::HashMap::new();
-            let dir = format!("/proc/{pid}/task");
+            let pid = pid.to_string();
             loop {
-                for (tid, ticks) in std::fs::read_dir(&dir).into_iter().flatten().flatten().filter_map(|e| {
-                    let tid: u32 = e.file_name().to_str()?.parse().ok()?;
-                    Some((
-                        tid,
-                        thread_ticks(&std::fs::read_to_string(e.path().join("stat")).ok()?)?,
-                    ))
-                }) {
-                    threads.insert(tid, ticks);
-                }
+                threads.extend(task_ticks(&pid));
                 if !matches!(
                     stopped.recv_timeout(Duration::from_millis(50)),
                     Err(crossbeam_channel::RecvTimeoutError::Timeout)
@@ -141,20 +135,8 @@ impl ThreadSampler {
     pub fn finish(self) -> Option<Duration> {
         let _ = self.stop.send(());
         let ticks = self.handle.join().ok()?.into_values().max()?;
-        // SAFETY: sysconf has no preconditions.
-        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-        Some(Duration::from_secs_f64(ticks as f64 / hz))
+        Some(ticks_to_duration(ticks))
     }
-}
-
-/// A thread's user + system CPU ticks, from its `/proc/.../stat` line.
-fn thread_ticks(stat: &str) -> Option<u64> {
-    // "tid (name) state ppid ...": the name may hold spaces and parentheses; fields follow the last ')'.
-    let (_, fields) = stat.rsplit_once(')')?;
-    let mut fields = fields.split_whitespace().skip(11);
-    let utime: u64 = fields.next()?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
 }
 
 #[cfg(test)]
@@ -171,13 +153,6 @@ mod tests {
     }
 
     use super::*;
-
-    #[test]
-    fn thread_ticks_skips_names_with_spaces_and_parentheses() {
-        let stat = "4242 (x264 (look) ahead) S 1 2 3 4 5 6 7 8 9 10 150 25 0 0 20 0 1";
-        assert_eq!(thread_ticks(stat), Some(175));
-        assert_eq!(thread_ticks("garbage"), None);
-    }
 
     #[test]
     fn sampler_finds_a_busy_thread_of_this_process() {

@@ -10,6 +10,7 @@
 //! - `a'` (mono sizes): the pipeline with native gray (4:0:0) output.
 
 mod batch;
+pub mod capacity;
 mod instructions;
 mod measure;
 mod plugin;
@@ -63,7 +64,11 @@ impl FromStr for BenchSize {
 
 /// Arguments of `axvs bench`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    /// A benchmark of its own instead of the comparison.
+    #[command(subcommand)]
+    what: Option<BenchWhat>,
     /// Sizes to compare (comma-separated WIDTHxHEIGHT:FORMAT).
     #[arg(
         long,
@@ -127,6 +132,14 @@ pub struct BenchArgs {
     /// callgrind, whose counts the sampler would add to).
     #[arg(long, hide = true)]
     sample_threads: bool,
+}
+
+/// Benchmarks with their own arguments.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchWhat {
+    /// The highest rate 1 and N cameras sustain with zero loss, by bisection: axvs against the ffmpeg CLI
+    /// and GStreamer, with axvs' own prediction beside.
+    Capacity(capacity::CapacityArgs),
 }
 
 /// Figures of one run of one variant.
@@ -213,6 +226,9 @@ impl Variant {
 
 /// Runs the command.
 pub fn run(args: BenchArgs) -> Result<(), CliError> {
+    if let Some(BenchWhat::Capacity(capacity)) = args.what {
+        return capacity::run(capacity);
+    }
     let codec: Codec = args
         .codec
         .parse()
@@ -601,60 +617,9 @@ fn ffmpeg_cli(
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     camera.start().map_err(|e| bench_error("camera", e))?;
     let mut buffer = vec![0u8; info.frame_size()];
-    let input_format = if size.format == PixelFormat::Mono8 {
-        "gray"
-    } else {
-        "bgr24"
-    };
-    let encoder = settings.encoder_name().map_err(|e| bench_error("encoder", e))?;
     let mut command = Command::new("ffmpeg");
     command
-        .args(["-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", input_format])
-        .args([
-            "-s",
-            &format!("{}x{}", size.width, size.height),
-            "-r",
-            &args.fps.to_string(),
-            "-i",
-            "pipe:",
-        ])
-        // Like the original, the CLI converts with its defaults, which (FFmpeg 5.1) squeeze camera values into
-        // limited range in a file labelled full range (mono 20 becomes 33, white 234): work the original
-        // does, so b does it too. (`-vf scale=in_range=full:out_range=full:flags=bilinear+accurate_rnd`
-        // makes b's pictures identical to a's: b'.)
-        .args(["-vcodec", encoder]);
-    if full_range {
-        command.args(["-vf", "scale=in_range=full:out_range=full:flags=bilinear+accurate_rnd"]);
-    }
-    // The original's options; a keyframe interval only when axvs is given one (the original leaves the GOP
-    // to the encoder, and so does axvs by default).
-    match settings.codec {
-        Codec::H264 => command.args([
-            "-x264-params",
-            &format!("qp={}", settings.qp.get()),
-            "-profile:v",
-            "high422",
-        ]),
-        Codec::H265 => command.args([
-            "-x265-params",
-            &format!("qp={}:log-level=error", settings.qp.get()),
-            "-profile:v",
-            "main",
-        ]),
-        _ => command.args(["-qp", &settings.qp.get().to_string()]),
-    };
-    if let Some(gop) = settings.gop(args.fps) {
-        command.args(["-g", &gop.to_string()]);
-    }
-    command
-        .args([
-            "-preset",
-            settings.preset.cpu_name(),
-            "-pix_fmt",
-            "yuv420p",
-            "-color_range",
-            "pc",
-        ])
+        .args(original_command_line(settings, size, args.fps, full_range))
         .arg(path)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -685,6 +650,74 @@ fn ffmpeg_cli(
     let cpu = measure::self_cpu() - cpu0 + child_cpu;
     let busiest = sampler.and_then(measure::ThreadSampler::finish);
     Ok(Run::measured(args.frames, wall, cpu, measure::peak_rss() + child_rss, busiest).with_file(path, args.frames))
+}
+
+/// The original's `ffmpeg` arguments for frames of `size` at `fps` (before the output path): raw frames
+/// from standard input, its encoder options, and a keyframe interval only when axvs is given one (the
+/// original leaves the GOP to the encoder, and so does axvs by default). With `full_range`, the CLI
+/// converts as axvs does.
+pub(super) fn original_command_line(
+    settings: &EncoderSettings,
+    size: BenchSize,
+    fps: f64,
+    full_range: bool,
+) -> Vec<String> {
+    let input_format = if size.format == PixelFormat::Mono8 {
+        "gray"
+    } else {
+        "bgr24"
+    };
+    let mut args: Vec<String> = ["-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", input_format, "-s"]
+        .map(String::from)
+        .to_vec();
+    args.extend([
+        format!("{}x{}", size.width, size.height),
+        "-r".into(),
+        fps.to_string(),
+        "-i".into(),
+        "pipe:".into(),
+    ]);
+    // Like the original, the CLI converts with its defaults, which (FFmpeg 5.1) squeeze camera values into
+    // limited range in a file labelled full range (mono 20 becomes 33, white 234): work the original does,
+    // so b does it too; `full_range` makes b's pictures identical to a's (b').
+    if full_range {
+        args.extend(["-vf", "scale=in_range=full:out_range=full:flags=bilinear+accurate_rnd"].map(String::from));
+    }
+    args.extend([
+        "-vcodec".to_string(),
+        settings.encoder_name().unwrap_or("libx264").to_string(),
+    ]);
+    let qp = settings.qp.get();
+    match settings.codec {
+        Codec::H264 => args.extend([
+            "-x264-params".into(),
+            format!("qp={qp}"),
+            "-profile:v".into(),
+            "high422".into(),
+        ]),
+        Codec::H265 => args.extend([
+            "-x265-params".into(),
+            format!("qp={qp}:log-level=error"),
+            "-profile:v".into(),
+            "main".into(),
+        ]),
+        _ => args.extend(["-qp".into(), qp.to_string()]),
+    }
+    if let Some(gop) = settings.gop(fps) {
+        args.extend(["-g".into(), gop.to_string()]);
+    }
+    args.extend(
+        [
+            "-preset",
+            settings.preset.cpu_name(),
+            "-pix_fmt",
+            "yuv420p",
+            "-color_range",
+            "pc",
+        ]
+        .map(String::from),
+    );
+    args
 }
 
 /// Variant c: the encoder alone, on one period of frames rendered beforehand.

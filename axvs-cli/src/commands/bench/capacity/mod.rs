@@ -1,0 +1,473 @@
+//! `axvs bench capacity`: the highest rate N cameras sustain with zero loss, found by bisection, for axvs
+//! (a real `axvs run` of a synthetic rig), the original's `ffmpeg` command line fed through a pipe, and a
+//! GStreamer pipeline (`appsrc ! videoconvert ! x264enc ! mp4mux`); with axvs' prediction
+//! (`axvs check --capacity`) beside each measured limit.
+//!
+//! Every trial runs in a fresh process for `--seconds`; the alternatives get the same paced synthetic
+//! cameras and the same bounded queue as axvs (a frame that finds it full is lost), so "zero loss" means
+//! the same for all three.
+
+mod alternatives;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+use std::time::Duration;
+
+use axvs_cli::capacity::{self, Probe};
+use axvs_core::{CameraIdentity, CameraInfo};
+use axvs_encode::{EncoderSettings, OutputPixelFormat, Preset, Qp};
+use clap::Args;
+
+use super::{bench_error, BenchSize};
+use crate::commands::CliError;
+
+/// Queue depth of every tool's cameras: the rig's default.
+const QUEUE_DEPTH: usize = 64;
+
+/// Who records in a trial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// `axvs run` with the rig's thread budget.
+    Axvs,
+    /// `axvs run` with every encoder at FFmpeg's own thread count (`threads = 0`).
+    AxvsAuto,
+    /// One `ffmpeg` process per camera, fed through its standard input, with the original's command line.
+    Ffmpeg,
+    /// One GStreamer pipeline per camera, fed through `appsrc` (OpenCV's GStreamer writer).
+    Gstreamer,
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Axvs => "axvs",
+            Tool::AxvsAuto => "axvs-auto",
+            Tool::Ffmpeg => "ffmpeg",
+            Tool::Gstreamer => "gstreamer",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tool::Axvs => "axvs (thread budget)",
+            Tool::AxvsAuto => "axvs (FFmpeg's threads)",
+            Tool::Ffmpeg => "ffmpeg CLI pipe",
+            Tool::Gstreamer => "GStreamer appsrc",
+        }
+    }
+}
+
+impl FromStr for Tool {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [Tool::Axvs, Tool::AxvsAuto, Tool::Ffmpeg, Tool::Gstreamer]
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| format!("'{s}': expected axvs, axvs-auto, ffmpeg or gstreamer"))
+    }
+}
+
+/// Arguments of `axvs bench capacity`.
+#[derive(Debug, Clone, Args)]
+pub struct CapacityArgs {
+    /// Sizes (comma-separated WIDTHxHEIGHT:FORMAT).
+    #[arg(long, value_delimiter = ',', default_value = "1920x1080:mono8,640x480:mono8")]
+    sizes: Vec<BenchSize>,
+    /// Numbers of cameras (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "1,4")]
+    cameras: Vec<usize>,
+    /// Who records (comma-separated): axvs, axvs-auto (FFmpeg's thread counts), ffmpeg, gstreamer.
+    #[arg(long, value_delimiter = ',', default_value = "axvs,ffmpeg,gstreamer")]
+    tools: Vec<Tool>,
+    /// Seconds of each trial.
+    #[arg(long, default_value_t = 30.0)]
+    seconds: f64,
+    /// Stop bisecting when the highest passing rate and the lowest failing one are this close (relative).
+    #[arg(long, default_value_t = 0.04)]
+    precision: f64,
+    /// Trials per limit at most.
+    #[arg(long, default_value_t = 8)]
+    max_trials: usize,
+    /// Speed preset for every tool: 1 (veryfast) .. 7, or superfast, ultrafast.
+    #[arg(long, default_value = "1")]
+    preset: Preset,
+    /// Constant QP for every tool.
+    #[arg(long, default_value_t = 15)]
+    qp: i64,
+    /// Internal: run one trial of this tool and print its counts as JSON.
+    #[arg(long, hide = true, requires_all = ["rate", "out"])]
+    trial: Option<Tool>,
+    /// Internal: the trial's rate per camera.
+    #[arg(long, hide = true)]
+    rate: Option<f64>,
+    /// Internal: the trial's output directory.
+    #[arg(long, hide = true)]
+    out: Option<PathBuf>,
+}
+
+/// What a trial counted, over all its cameras.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    /// Frames the cameras delivered.
+    pub acquired: u64,
+    /// Frames saved.
+    pub saved: u64,
+    /// Frames lost: found the queue full, or passed by while the camera was not read.
+    pub lost: u64,
+    /// Of those, the frames that passed by the camera (the acquisition thread was late).
+    #[serde(default)]
+    pub camera_lost: u64,
+}
+
+/// Runs the command.
+pub fn run(args: CapacityArgs) -> Result<(), CliError> {
+    let qp = Qp::new(args.qp).map_err(|e| CliError::Argument(format!("--qp: {e}")))?;
+    if !(args.seconds.is_finite() && args.seconds >= 1.0) {
+        return Err(CliError::Argument("--seconds must be at least 1".into()));
+    }
+    if !(args.precision > 0.0 && args.precision < 1.0) || args.max_trials < 2 {
+        return Err(CliError::Argument(
+            "--precision must be between 0 and 1 and --max-trials at least 2".into(),
+        ));
+    }
+    if args.cameras.iter().any(|n| !(1..=16).contains(n)) {
+        return Err(CliError::Argument("--cameras: from 1 to 16 cameras".into()));
+    }
+    let settings = EncoderSettings {
+        preset: args.preset,
+        qp,
+        pixel_format: OutputPixelFormat::Yuv420p,
+        ..Default::default()
+    };
+    if let (Some(tool), Some(rate), Some(out)) = (args.trial, args.rate, &args.out) {
+        let size = *args
+            .sizes
+            .first()
+            .ok_or_else(|| CliError::Argument("--trial needs one --sizes".into()))?;
+        let cameras = *args.cameras.first().unwrap_or(&1);
+        let counts = trial(tool, &settings, size, cameras, rate, args.seconds, out)?;
+        let json = serde_json::to_string(&counts).map_err(|e| bench_error("trial", e))?;
+        outln!("{json}");
+        return Ok(());
+    }
+    if args.tools.contains(&Tool::Gstreamer) {
+        alternatives::check_gstreamer()?;
+    }
+    let work = tempfile::tempdir().map_err(|source| CliError::Io {
+        path: "temporary directory".into(),
+        source,
+    })?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    outln!(
+        "axvs bench capacity: libx264 {} qp {}, yuv420p; the highest rate per camera with zero loss for {} s \
+         (queue {QUEUE_DEPTH} per camera), bisected to {:.0} %; {cores} cores",
+        settings.preset.cpu_name(),
+        qp.get(),
+        args.seconds,
+        args.precision * 100.0
+    );
+    let mut trial_no = 0;
+    for size in &args.sizes {
+        for &cameras in &args.cameras {
+            outln!();
+            outln!("{}x{} {}, {cameras} camera(s)", size.width, size.height, size.format);
+            let predicted = predict(&settings, *size, cameras, cores)?;
+            outln!(
+                "  axvs' prediction (axvs check --capacity): {:.1} fps per camera",
+                predicted
+            );
+            let mut limits = Vec::new();
+            for &tool in &args.tools {
+                let mut run_trial = |rate: f64| -> Result<bool, CliError> {
+                    trial_no += 1;
+                    let out = work.path().join(format!("t{trial_no}"));
+                    let counts = spawn_trial(&args, tool, *size, cameras, rate, &out)?;
+                    let _ = std::fs::remove_dir_all(&out);
+                    let ok = counts.lost == 0 && counts.acquired > 0 && counts.saved == counts.acquired;
+                    outln!(
+                        "    {:<24} {:>8.1} fps: {} ({} of {} frames lost, {} of them passed by the camera)",
+                        tool.label(),
+                        rate,
+                        if ok { "zero loss" } else { "loses" },
+                        counts.lost + (counts.acquired - counts.saved.min(counts.acquired)),
+                        counts.acquired,
+                        counts.camera_lost
+                    );
+                    Ok(ok)
+                };
+                let limit = bisect(predicted, args.precision, args.max_trials, &mut run_trial)?;
+                limits.push((tool, limit));
+            }
+            outln!("  limits (fps per camera, highest rate with zero loss):");
+            for (tool, limit) in &limits {
+                outln!("    {:<24} {}", tool.label(), limit);
+            }
+            let axvs = limits.iter().find(|(t, _)| *t == Tool::Axvs).map(|(_, l)| l.passed);
+            let best_alternative = limits
+                .iter()
+                .filter(|(t, _)| matches!(t, Tool::Ffmpeg | Tool::Gstreamer))
+                .map(|(_, l)| l.passed)
+                .fold(None, |best: Option<f64>, x| Some(best.map_or(x, |b| b.max(x))));
+            if let (Some(a), Some(b)) = (axvs, best_alternative) {
+                outln!("  axvs / best alternative: {}", ratio(a, b));
+            }
+            if let Some(auto) = limits.iter().find(|(t, _)| *t == Tool::AxvsAuto).map(|(_, l)| l.passed) {
+                if let Some(a) = axvs {
+                    outln!("  thread budget / FFmpeg's threads: {}", ratio(a, auto));
+                }
+            }
+            if let Some(a) = axvs {
+                outln!("  prediction / measured (axvs): {}", ratio(predicted, a));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `x / y` to two places, or "n/a" when no rate passed.
+fn ratio(x: f64, y: f64) -> String {
+    if y > 0.0 {
+        format!("{:.2}", x / y)
+    } else {
+        "n/a (no rate passed)".into()
+    }
+}
+
+/// A limit found by bisection: the highest rate that passed and the lowest that failed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    /// Highest rate with zero loss (0 if none passed).
+    pub passed: f64,
+    /// Lowest rate that lost frames (infinite if none failed).
+    pub failed: f64,
+    /// Trials run.
+    pub trials: usize,
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:>8.1}   (lost frames at {:.1}; {} trials)",
+            self.passed, self.failed, self.trials
+        )
+    }
+}
+
+/// Bisects for the highest rate at which `passes`: from `start`, up or down by 30 % until a pass and a
+/// failure bracket the limit, then by geometric halves until they are within `precision` of each other.
+pub fn bisect(
+    start: f64,
+    precision: f64,
+    max_trials: usize,
+    passes: &mut dyn FnMut(f64) -> Result<bool, CliError>,
+) -> Result<Limit, CliError> {
+    let (mut passed, mut failed) = (0.0f64, f64::INFINITY);
+    let mut rate = start.max(1.0);
+    let mut trials = 0;
+    while trials < max_trials {
+        trials += 1;
+        if passes(rate)? {
+            passed = passed.max(rate);
+        } else {
+            failed = failed.min(rate);
+        }
+        rate = match (passed > 0.0, failed.is_finite()) {
+            (true, true) if failed / passed <= 1.0 + precision => break,
+            (true, true) => (passed * failed).sqrt(),
+            (true, false) => passed * 1.3,
+            (false, _) if failed <= 1.0 => break,
+            (false, _) => failed / 1.3,
+        };
+    }
+    Ok(Limit { passed, failed, trials })
+}
+
+/// axvs' prediction of the limit per camera: the capacity check's headroom at a nominal rate.
+fn predict(settings: &EncoderSettings, size: BenchSize, cameras: usize, cores: usize) -> Result<f64, CliError> {
+    let nominal = 30.0;
+    let settings = EncoderSettings {
+        threads: EncoderSettings::thread_budget(cores, cameras),
+        ..settings.clone()
+    };
+    let info = camera_info(size, nominal);
+    let probes: Vec<Probe<'_>> = (0..cameras)
+        .map(|i| Probe {
+            id: i as u8 + 1,
+            name: "bench",
+            info: info.clone(),
+            settings: &settings,
+            queue_depth: QUEUE_DEPTH,
+        })
+        .collect();
+    let report = capacity::assess(&probes, capacity::DEFAULT_PROBE_TIME).map_err(|e| bench_error("prediction", e))?;
+    Ok(nominal * report.headroom)
+}
+
+fn camera_info(size: BenchSize, fps: f64) -> CameraInfo {
+    CameraInfo {
+        width: size.width,
+        height: size.height,
+        fps,
+        pixel_format: size.format,
+        identity: CameraIdentity::default(),
+    }
+}
+
+/// Runs one trial in a fresh `axvs bench capacity --trial` process.
+fn spawn_trial(
+    args: &CapacityArgs,
+    tool: Tool,
+    size: BenchSize,
+    cameras: usize,
+    rate: f64,
+    out: &Path,
+) -> Result<Counts, CliError> {
+    let exe = std::env::current_exe().map_err(|e| bench_error("trial", e))?;
+    let output = Command::new(exe)
+        .args([
+            "bench",
+            "capacity",
+            "--trial",
+            tool.name(),
+            "--rate",
+            &rate.to_string(),
+            "--out",
+        ])
+        .arg(out)
+        .args(["--sizes", &format!("{}x{}:{}", size.width, size.height, size.format)])
+        .args([
+            "--cameras",
+            &cameras.to_string(),
+            "--seconds",
+            &args.seconds.to_string(),
+        ])
+        .args(["--preset", &args.preset.to_string(), "--qp", &args.qp.to_string()])
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| bench_error("trial", e))?;
+    if !output.status.success() {
+        return Err(bench_error(
+            tool.name(),
+            format!("trial process exited with {}", output.status),
+        ));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| bench_error(tool.name(), e))
+}
+
+/// One trial in this process.
+fn trial(
+    tool: Tool,
+    settings: &EncoderSettings,
+    size: BenchSize,
+    cameras: usize,
+    rate: f64,
+    seconds: f64,
+    out: &Path,
+) -> Result<Counts, CliError> {
+    std::fs::create_dir_all(out).map_err(|e| bench_error("trial", e))?;
+    let time = Duration::from_secs_f64(seconds);
+    match tool {
+        Tool::Axvs | Tool::AxvsAuto => axvs_run(tool == Tool::AxvsAuto, settings, size, cameras, rate, seconds, out),
+        Tool::Ffmpeg => alternatives::run(alternatives::Sink::Ffmpeg, settings, size, cameras, rate, time, out),
+        Tool::Gstreamer => alternatives::run(alternatives::Sink::Gstreamer, settings, size, cameras, rate, time, out),
+    }
+}
+
+/// `axvs run` of a rig of `cameras` paced synthetic cameras, its report read back.
+fn axvs_run(
+    ffmpeg_threads: bool,
+    settings: &EncoderSettings,
+    size: BenchSize,
+    cameras: usize,
+    rate: f64,
+    seconds: f64,
+    out: &Path,
+) -> Result<Counts, CliError> {
+    let mut rig = format!(
+        "output_dir = \"{}\"\nqueue_depth = {QUEUE_DEPTH}\nmin_free_space = \"0\"\n[encoder]\ncodec = \"h264\"\n\
+         preset = {}\nqp = {}\npixel_format = \"yuv420p\"\n",
+        out.display(),
+        toml::Value::try_from(settings.preset).map_err(|e| bench_error("rig", e))?,
+        settings.qp.get()
+    );
+    if ffmpeg_threads {
+        rig += "threads = 0\n";
+    }
+    for id in 1..=cameras {
+        rig += &format!(
+            "[[camera]]\nid = {id}\nname = \"cam{id}\"\nbackend = \"synthetic\"\nwidth = {}\nheight = {}\nfps = {rate}\n\
+             pixel_format = \"{}\"\n",
+            size.width, size.height, size.format
+        );
+    }
+    let rig_path = out.join("rig.toml");
+    std::fs::write(&rig_path, rig).map_err(|e| bench_error("rig", e))?;
+    let report_path = out.join("report.json");
+    let exe = std::env::current_exe().map_err(|e| bench_error("axvs run", e))?;
+    let status = Command::new(exe)
+        .args([
+            "run",
+            "--session",
+            "trial",
+            "--status-interval",
+            "0",
+            "--duration",
+            &seconds.to_string(),
+        ])
+        .arg("--report")
+        .arg(&report_path)
+        .arg(&rig_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| bench_error("axvs run", e))?;
+    let text = std::fs::read_to_string(&report_path)
+        .map_err(|e| bench_error("axvs run", format!("no report ({status}): {e}")))?;
+    let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| bench_error("axvs run report", e))?;
+    let mut counts = Counts::default();
+    for cam in report["cameras"].as_array().into_iter().flatten() {
+        let status = &cam["status"];
+        let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+        let dropped = &status["dropped"];
+        counts.acquired += n(&status["acquired"]);
+        counts.saved += n(&status["saved"]);
+        counts.camera_lost += n(&status["camera_lost"]);
+        counts.lost += n(&status["camera_lost"])
+            + n(&dropped["queue_full"])
+            + n(&dropped["encoder_error"])
+            + n(&dropped["log_error"]);
+    }
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bisection_brackets_then_halves_to_the_precision() {
+        let limit = 73.0;
+        let mut tried = Vec::new();
+        let found = bisect(50.0, 0.04, 20, &mut |rate| {
+            tried.push(rate);
+            Ok(rate <= limit)
+        })
+        .expect("bisect");
+        assert!(found.passed <= limit && found.failed > limit, "{found:?}");
+        assert!(found.failed / found.passed <= 1.04, "{found:?}");
+        assert_eq!(found.trials, tried.len());
+        // Downwards too, and a tool that never passes stops near zero.
+        let found = bisect(200.0, 0.04, 20, &mut |rate| Ok(rate <= limit)).expect("bisect");
+        assert!(
+            found.passed <= limit && found.failed / found.passed <= 1.04,
+            "{found:?}"
+        );
+        let never = bisect(10.0, 0.04, 30, &mut |_| Ok(false)).expect("bisect");
+        assert_eq!(never.passed, 0.0);
+        assert!(never.trials < 30, "{never:?}");
+    }
+}
