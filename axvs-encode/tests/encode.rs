@@ -663,3 +663,30 @@ fn a_thread_budget_sets_the_encoders_threads() {
         );
     }
 }
+
+/// The presets faster than the original's reach x264 by name: ultrafast (no B-frames, no sub-pixel
+/// refinement) and superfast (subme 1), each faster than veryfast (subme 2).
+#[test]
+fn faster_presets_reach_x264() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = |preset: Preset| -> String {
+        let settings = EncoderSettings {
+            preset,
+            ..Default::default()
+        };
+        let path = dir.path().join(format!("{}.mp4", preset.cpu_name()));
+        assert_eq!(encode(&settings, PixelFormat::Mono8, 10, &path), 10);
+        let bytes = std::fs::read(&path).expect("read video");
+        let text = String::from_utf8_lossy(&bytes);
+        let at = text.find("options: ").expect("x264 options in the stream");
+        text[at..].split('\0').next().unwrap_or_default().to_string()
+    };
+    let ultrafast = options(Preset::Ultrafast);
+    assert!(
+        ultrafast.contains(" subme=0 ") && ultrafast.contains(" bframes=0 "),
+        "{ultrafast}"
+    );
+    let superfast = options(Preset::Superfast);
+    assert!(superfast.contains(" subme=1 "), "{superfast}");
+    assert!(options(Preset::FASTEST).contains(" subme=2 "));
+}

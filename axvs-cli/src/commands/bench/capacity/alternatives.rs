@@ -8,13 +8,12 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axvs_core::{Camera, SyntheticCamera, SyntheticConfig};
 use axvs_encode::EncoderSettings;
 use crossbeam_channel::{bounded, TrySendError};
 
-use super::{Counts, QUEUE_DEPTH};
+use super::{Counts, Trial, QUEUE_DEPTH};
 use crate::commands::bench::{bench_error, BenchSize};
 use crate::commands::CliError;
 
@@ -57,16 +56,16 @@ pub fn check_gstreamer() -> Result<(), CliError> {
     ))
 }
 
-/// Runs `cameras` cameras at `rate` for `time` into `sink`, and counts.
-pub fn run(
-    sink: Sink,
-    settings: &EncoderSettings,
-    size: BenchSize,
-    cameras: usize,
-    rate: f64,
-    time: Duration,
-    out: &Path,
-) -> Result<Counts, CliError> {
+/// Runs the trial's cameras into `sink`, and counts.
+pub fn run(sink: Sink, trial: &Trial<'_>) -> Result<Counts, CliError> {
+    let Trial {
+        settings,
+        size,
+        cameras,
+        rate,
+        time,
+        out,
+    } = *trial;
     let stop = Arc::new(AtomicBool::new(false));
     let mut handles = Vec::with_capacity(cameras);
     for i in 0..cameras {
@@ -103,6 +102,7 @@ fn camera(mut writer: Writer, size: BenchSize, rate: f64, stop: &AtomicBool) -> 
     // Buffers circulate: free ones come back from the writer, so the queue and its frames stay bounded.
     let (queued, frames) = bounded::<Vec<u8>>(QUEUE_DEPTH);
     let (recycle, free) = bounded::<Vec<u8>>(QUEUE_DEPTH + 2);
+    let recycle_dropped = recycle.clone();
     for _ in 0..QUEUE_DEPTH + 2 {
         let _ = recycle.try_send(vec![0u8; info.frame_size()]);
     }
@@ -126,7 +126,11 @@ fn camera(mut writer: Writer, size: BenchSize, rate: f64, stop: &AtomicBool) -> 
         counts.camera_lost += grabbed.lost_before;
         match queued.try_send(buffer) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => counts.lost += 1,
+            Err(TrySendError::Full(buffer)) => {
+                // Dropped, as axvs drops the newest frame: its buffer goes back to the free ones.
+                counts.lost += 1;
+                let _ = recycle_dropped.try_send(buffer);
+            }
             Err(TrySendError::Disconnected(_)) => return Err(bench_error("trial", "the writer stopped")),
         }
     }

@@ -146,7 +146,15 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
             .first()
             .ok_or_else(|| CliError::Argument("--trial needs one --sizes".into()))?;
         let cameras = *args.cameras.first().unwrap_or(&1);
-        let counts = trial(tool, &settings, size, cameras, rate, args.seconds, out)?;
+        let trial = Trial {
+            settings: &settings,
+            size,
+            cameras,
+            rate,
+            time: Duration::from_secs_f64(args.seconds),
+            out,
+        };
+        let counts = trial.run(tool)?;
         let json = serde_json::to_string(&counts).map_err(|e| bench_error("trial", e))?;
         outln!("{json}");
         return Ok(());
@@ -357,91 +365,95 @@ fn spawn_trial(
     serde_json::from_slice(&output.stdout).map_err(|e| bench_error(tool.name(), e))
 }
 
-/// One trial in this process.
-fn trial(
-    tool: Tool,
-    settings: &EncoderSettings,
-    size: BenchSize,
-    cameras: usize,
-    rate: f64,
-    seconds: f64,
-    out: &Path,
-) -> Result<Counts, CliError> {
-    std::fs::create_dir_all(out).map_err(|e| bench_error("trial", e))?;
-    let time = Duration::from_secs_f64(seconds);
-    match tool {
-        Tool::Axvs | Tool::AxvsAuto => axvs_run(tool == Tool::AxvsAuto, settings, size, cameras, rate, seconds, out),
-        Tool::Ffmpeg => alternatives::run(alternatives::Sink::Ffmpeg, settings, size, cameras, rate, time, out),
-        Tool::Gstreamer => alternatives::run(alternatives::Sink::Gstreamer, settings, size, cameras, rate, time, out),
-    }
+/// One trial: `cameras` cameras of `size` at `rate` for `time`, recorded into `out`.
+pub struct Trial<'a> {
+    /// Encoder settings of every tool.
+    pub settings: &'a EncoderSettings,
+    /// Frame size and format.
+    pub size: BenchSize,
+    /// Cameras.
+    pub cameras: usize,
+    /// Frames per second per camera.
+    pub rate: f64,
+    /// How long.
+    pub time: Duration,
+    /// Output directory.
+    pub out: &'a Path,
 }
 
-/// `axvs run` of a rig of `cameras` paced synthetic cameras, its report read back.
-fn axvs_run(
-    ffmpeg_threads: bool,
-    settings: &EncoderSettings,
-    size: BenchSize,
-    cameras: usize,
-    rate: f64,
-    seconds: f64,
-    out: &Path,
-) -> Result<Counts, CliError> {
-    let mut rig = format!(
-        "output_dir = \"{}\"\nqueue_depth = {QUEUE_DEPTH}\nmin_free_space = \"0\"\n[encoder]\ncodec = \"h264\"\n\
-         preset = {}\nqp = {}\npixel_format = \"yuv420p\"\n",
-        out.display(),
-        toml::Value::try_from(settings.preset).map_err(|e| bench_error("rig", e))?,
-        settings.qp.get()
-    );
-    if ffmpeg_threads {
-        rig += "threads = 0\n";
+impl Trial<'_> {
+    /// Runs the trial in this process.
+    fn run(&self, tool: Tool) -> Result<Counts, CliError> {
+        std::fs::create_dir_all(self.out).map_err(|e| bench_error("trial", e))?;
+        match tool {
+            Tool::Axvs => self.axvs_run(false),
+            Tool::AxvsAuto => self.axvs_run(true),
+            Tool::Ffmpeg => alternatives::run(alternatives::Sink::Ffmpeg, self),
+            Tool::Gstreamer => alternatives::run(alternatives::Sink::Gstreamer, self),
+        }
     }
-    for id in 1..=cameras {
-        rig += &format!(
+
+    /// `axvs run` of a rig of paced synthetic cameras, its report read back; `ffmpeg_threads`: every
+    /// encoder at FFmpeg's own thread count instead of the rig's budget.
+    fn axvs_run(&self, ffmpeg_threads: bool) -> Result<Counts, CliError> {
+        let (settings, size, rate, out) = (self.settings, self.size, self.rate, self.out);
+        let mut rig = format!(
+            "output_dir = \"{}\"\nqueue_depth = {QUEUE_DEPTH}\nmin_free_space = \"0\"\n[encoder]\ncodec = \"h264\"\n\
+         preset = {}\nqp = {}\npixel_format = \"yuv420p\"\n",
+            out.display(),
+            toml::Value::try_from(settings.preset).map_err(|e| bench_error("rig", e))?,
+            settings.qp.get()
+        );
+        if ffmpeg_threads {
+            rig += "threads = 0\n";
+        }
+        for id in 1..=self.cameras {
+            rig += &format!(
             "[[camera]]\nid = {id}\nname = \"cam{id}\"\nbackend = \"synthetic\"\nwidth = {}\nheight = {}\nfps = {rate}\n\
              pixel_format = \"{}\"\n",
             size.width, size.height, size.format
         );
+        }
+        let rig_path = out.join("rig.toml");
+        std::fs::write(&rig_path, rig).map_err(|e| bench_error("rig", e))?;
+        let report_path = out.join("report.json");
+        let exe = std::env::current_exe().map_err(|e| bench_error("axvs run", e))?;
+        let status = Command::new(exe)
+            .args([
+                "run",
+                "--session",
+                "trial",
+                "--status-interval",
+                "0",
+                "--duration",
+                &self.time.as_secs_f64().to_string(),
+            ])
+            .arg("--report")
+            .arg(&report_path)
+            .arg(&rig_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| bench_error("axvs run", e))?;
+        let text = std::fs::read_to_string(&report_path)
+            .map_err(|e| bench_error("axvs run", format!("no report ({status}): {e}")))?;
+        let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| bench_error("axvs run report", e))?;
+        let mut counts = Counts::default();
+        for cam in report["cameras"].as_array().into_iter().flatten() {
+            let status = &cam["status"];
+            let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+            let dropped = &status["dropped"];
+            counts.acquired += n(&status["acquired"]);
+            counts.saved += n(&status["saved"]);
+            counts.camera_lost += n(&status["camera_lost"]);
+            counts.lost += n(&status["camera_lost"])
+                + n(&dropped["queue_full"])
+                + n(&dropped["encoder_error"])
+                + n(&dropped["log_error"]);
+        }
+        Ok(counts)
     }
-    let rig_path = out.join("rig.toml");
-    std::fs::write(&rig_path, rig).map_err(|e| bench_error("rig", e))?;
-    let report_path = out.join("report.json");
-    let exe = std::env::current_exe().map_err(|e| bench_error("axvs run", e))?;
-    let status = Command::new(exe)
-        .args([
-            "run",
-            "--session",
-            "trial",
-            "--status-interval",
-            "0",
-            "--duration",
-            &seconds.to_string(),
-        ])
-        .arg("--report")
-        .arg(&report_path)
-        .arg(&rig_path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| bench_error("axvs run", e))?;
-    let text = std::fs::read_to_string(&report_path)
-        .map_err(|e| bench_error("axvs run", format!("no report ({status}): {e}")))?;
-    let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| bench_error("axvs run report", e))?;
-    let mut counts = Counts::default();
-    for cam in report["cameras"].as_array().into_iter().flatten() {
-        let status = &cam["status"];
-        let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
-        let dropped = &status["dropped"];
-        counts.acquired += n(&status["acquired"]);
-        counts.saved += n(&status["saved"]);
-        counts.camera_lost += n(&status["camera_lost"]);
-        counts.lost += n(&status["camera_lost"])
-            + n(&dropped["queue_full"])
-            + n(&dropped["encoder_error"])
-            + n(&dropped["log_error"]);
-    }
-    Ok(counts)
 }
 
 #[cfg(test)]
