@@ -398,9 +398,10 @@ impl Trial<'_> {
     fn axvs_run(&self, ffmpeg_threads: bool) -> Result<Counts, CliError> {
         let (settings, size, rate, out) = (self.settings, self.size, self.rate, self.out);
         let mut rig = format!(
-            "output_dir = \"{}\"\nqueue_depth = {QUEUE_DEPTH}\nmin_free_space = \"0\"\n[encoder]\ncodec = \"h264\"\n\
+            "output_dir = {}\nqueue_depth = {QUEUE_DEPTH}\nmin_free_space = \"0\"\n[encoder]\ncodec = \"h264\"\n\
          preset = {}\nqp = {}\npixel_format = \"yuv420p\"\n",
-            out.display(),
+            // A TOML string, quoted and escaped whatever the temporary directory's name holds.
+            toml::Value::String(out.display().to_string()),
             toml::Value::try_from(settings.preset).map_err(|e| bench_error("rig", e))?,
             settings.qp.get()
         );
