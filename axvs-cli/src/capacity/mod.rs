@@ -115,6 +115,17 @@ pub struct Demand {
     pub on_cpu: bool,
 }
 
+impl Demand {
+    /// Cores the camera needs at its rate: CPU per frame times frames per second (none for NVENC).
+    pub fn cores_needed(&self) -> f64 {
+        if self.on_cpu {
+            self.cost.cpu_s_per_frame * self.fps
+        } else {
+            0.0
+        }
+    }
+}
+
 /// The prediction for a set of cameras.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
@@ -131,8 +142,7 @@ pub struct Prediction {
 /// The model (see the module's documentation) for `demands` on `cores` cores.
 pub fn predict(demands: &[Demand], cores: usize) -> Prediction {
     let cores = cores.max(1) as f64;
-    let need = |d: &Demand| if d.on_cpu { d.cost.cpu_s_per_frame * d.fps } else { 0.0 };
-    let cores_needed: f64 = demands.iter().map(need).sum();
+    let cores_needed: f64 = demands.iter().map(Demand::cores_needed).sum();
     let alone = |d: &Demand| d.cost.max_fps_alone / d.fps;
     let by_cores = if cores_needed > 0.0 {
         cores / cores_needed
@@ -156,7 +166,7 @@ pub fn predict(demands: &[Demand], cores: usize) -> Prediction {
     let each = demands
         .iter()
         .map(|d| {
-            let per_thread = need(d) / f64::from(d.threads.max(1));
+            let per_thread = d.cores_needed() / f64::from(d.threads.max(1));
             let fair = if per_thread > 0.0 {
                 cores / (per_thread * threads)
             } else {
@@ -244,7 +254,7 @@ pub fn assess(probes: &[Probe<'_>], time: Duration) -> Result<CapacityReport, Ca
             ),
             threads: p.settings.threads,
             cost: d.cost,
-            cores_needed: if d.on_cpu { d.cost.cpu_s_per_frame * d.fps } else { 0.0 },
+            cores_needed: d.cores_needed(),
             headroom: *headroom,
         })
         .collect();
