@@ -86,12 +86,13 @@ pub fn recover_log(session: &Path, log: &Path, out_dir: &Path) -> Result<Recover
         runs: Vec::new(),
         truncated_tail: 0,
     };
-    if std::fs::metadata(log).is_ok_and(|m| m.len() == 0) {
+    let contents = axvs_log::read_log(log)?;
+    if contents.entries.is_empty() {
         return Ok(left(
-            "empty: its camera never logged its onset (its disk was full?), so it saved no frame",
+            "empty: its camera never logged its onset (killed before it started, or its disk was full), so it \
+             saved no frame",
         ));
     }
-    let contents = axvs_log::read_log(log)?;
     let source_id = axvs_log::single_source(&contents.entries, log)?;
     let archive = out_dir.join(axvs_log::npz::archive_name(source_id));
     if archive.exists() {

@@ -85,6 +85,10 @@ impl DeviceRecord {
 /// Reads a sidecar; a record cut short by a crash at the end is ignored.
 pub fn read_sidecar(path: &Path) -> Result<Vec<DeviceRecord>, LogFileError> {
     let bytes = axvs_core::read_regular_file(path, u64::MAX).map_err(LogFileError::io(path))?;
+    if bytes.len() < MAGIC.len() && MAGIC.starts_with(&bytes) {
+        // Killed between creating the file and writing its magic: no records yet.
+        return Ok(Vec::new());
+    }
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(LogFileError::corrupt(
             path,
@@ -175,8 +179,12 @@ mod tests {
         assert_eq!(find_sidecar(dir.path(), 8), None);
         std::fs::write(&path, MAGIC).expect("write");
         assert!(read_sidecar(&path).expect("no records yet").is_empty());
-        std::fs::write(&path, b"AXV").expect("write");
-        assert!(read_sidecar(&path).is_err(), "shorter than the magic");
+        for cut in [&b""[..], b"AXV"] {
+            std::fs::write(&path, cut).expect("write");
+            assert!(read_sidecar(&path).expect("cut inside its magic").is_empty());
+        }
+        std::fs::write(&path, b"AXX").expect("write");
+        assert!(read_sidecar(&path).is_err(), "shorter than the magic, and not of it");
         std::fs::write(&path, b"AXVSLOG1").expect("write");
         let err = read_sidecar(&path).expect_err("wrong magic").to_string();
         assert!(err.contains("AXVSDEV1"), "{err}");

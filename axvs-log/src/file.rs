@@ -30,6 +30,21 @@ pub(crate) fn encode_record(source_id: u8, time_us: u64, payload: &[u8], out: &m
     out.extend_from_slice(payload);
 }
 
+/// Whether a raw log holds at least one whole entry, read from its first record alone: a recording killed
+/// (or a disk filled) before its camera logged its onset leaves a file with none.
+pub fn holds_entries(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; MAGIC.len() + 4];
+    let (Ok(mut file), Ok(meta)) = (std::fs::File::open(path), std::fs::metadata(path)) else {
+        return false;
+    };
+    if file.read_exact(&mut head).is_err() || &head[..MAGIC.len()] != MAGIC {
+        return false;
+    }
+    let first = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as u64;
+    meta.len() >= (MAGIC.len() + 4) as u64 + first
+}
+
 /// What a raw log holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogContents {
@@ -81,6 +96,10 @@ fn visit_bytes(
     bytes: &[u8],
     mut visit: impl FnMut(EntryRef<'_>) -> Result<(), LogFileError>,
 ) -> Result<usize, LogFileError> {
+    if bytes.len() < MAGIC.len() && MAGIC.starts_with(bytes) {
+        // Killed between creating the file and writing its magic: a log with no entries yet.
+        return Ok(bytes.len());
+    }
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(LogFileError::corrupt(path, "not an axvs log (missing AXVSLOG1 header)"));
     }
@@ -151,6 +170,30 @@ mod tests {
         bytes.extend_from_slice(&[0; 3]);
         let err = parse_log(Path::new("x"), &bytes).expect_err("short record");
         assert!(err.to_string().contains("byte 8"), "{err}");
+    }
+
+    #[test]
+    fn a_log_holds_entries_once_its_first_record_is_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("001.axvslog");
+        assert!(!holds_entries(&path), "no file");
+        let whole = log_bytes(&[(1, 0, &42u64.to_le_bytes())]);
+        for cut in 0..whole.len() {
+            std::fs::write(&path, &whole[..cut]).expect("write");
+            assert!(!holds_entries(&path), "cut at {cut}");
+        }
+        std::fs::write(&path, &whole).expect("write");
+        assert!(holds_entries(&path));
+    }
+
+    #[test]
+    fn a_log_killed_before_its_magic_was_written_is_empty() {
+        for cut in 0..MAGIC.len() {
+            let log = parse_log(Path::new("x"), &MAGIC[..cut]).expect("a cut magic");
+            assert!(log.entries.is_empty());
+            assert_eq!(log.truncated_tail, cut);
+        }
+        assert!(parse_log(Path::new("x"), b"AXVX").is_err(), "not a prefix of the magic");
     }
 
     #[test]

@@ -265,15 +265,17 @@ struct Sidecar {
 
 impl Sidecar {
     fn create(path: PathBuf) -> Result<Self, String> {
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        file.write_all(MAGIC_DEVICE)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Sidecar {
             path,
             file,
-            pending: MAGIC_DEVICE.to_vec(),
+            pending: Vec::new(),
         })
     }
 
@@ -292,9 +294,10 @@ const MAGIC_DEVICE: &[u8; 8] = device::MAGIC;
 const PENDING_LIMIT: usize = 64 * 1024;
 
 impl SourceLog {
-    /// Creates the log (never an existing one) and stages its magic.
+    /// Creates the log (never an existing one) and writes its magic at once, so that a recording killed
+    /// before its first entries leaves a log that reads as empty.
     fn create(path: PathBuf) -> Result<Self, String> {
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
@@ -304,12 +307,11 @@ impl SourceLog {
                 }
                 _ => format!("{}: {e}", path.display()),
             })?;
-        let mut pending = Vec::with_capacity(PENDING_LIMIT);
-        pending.extend_from_slice(MAGIC);
+        file.write_all(MAGIC).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(SourceLog {
             path,
             file,
-            pending,
+            pending: Vec::with_capacity(PENDING_LIMIT),
             ends: Vec::new(),
             frames: 0,
             sidecar: None,

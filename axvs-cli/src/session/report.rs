@@ -91,8 +91,8 @@ pub(super) fn finish(
         let log = sink.log_path(cam.id);
         // A camera whose log failed has frames in its video without an entry: its archive is reconciled
         // with the video (as `axvs recover` does), so that it holds exactly the video's frames.
-        // An empty log: the camera never logged its onset (its own error says why), so there is no archive.
-        let logged = std::fs::metadata(&log).is_ok_and(|m| m.len() > 0);
+        // A log without entries: the camera never logged its onset (its own error says why), so there is no archive.
+        let logged = axvs_log::file::holds_entries(&log);
         let archived = match (logged, s.unlogged > 0) {
             (false, _) => Ok(None),
             (true, false) => npz::export_log(&log, &dirs.log).map(Some).map_err(|e| e.to_string()),
