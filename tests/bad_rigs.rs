@@ -157,9 +157,9 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
             ":1:1",
         ),
         (
-            "mono16 synthetic",
-            format!("{CAMERA}pixel_format = \"mono16\"\n"),
-            "renders mono8 or bgr8",
+            "unknown pixel format",
+            format!("{CAMERA}pixel_format = \"mono12\"\n"),
+            "mono12",
             ":5:16",
         ),
         (

@@ -35,12 +35,6 @@ impl CameraBackend for SyntheticBackend {
         let s: Settings = settings.parse()?;
         let defaults = SyntheticConfig::default();
         let pixel_format = s.pixel_format.unwrap_or(defaults.pixel_format);
-        if !matches!(pixel_format, PixelFormat::Mono8 | PixelFormat::Bgr8) {
-            return Err(SettingsError::value(
-                "pixel_format",
-                format!("the synthetic camera renders mono8 or bgr8, not {pixel_format}"),
-            ));
-        }
         let config = SyntheticConfig {
             width: s.width.map_or(DEFAULT_WIDTH, Dimension::get),
             height: s.height.map_or(DEFAULT_HEIGHT, Dimension::get),
@@ -65,7 +59,7 @@ impl CameraBackend for SyntheticBackend {
             address: "(built in, any size from 64x32)".into(),
             vendor: Some("axvs".into()),
             model: Some("synthetic".into()),
-            pixel_formats: vec![PixelFormat::Mono8.to_string(), PixelFormat::Bgr8.to_string()],
+            pixel_formats: PixelFormat::ALL.iter().map(|f| f.to_string()).collect(),
             ..DiscoveredCamera::default()
         }])
     }
@@ -124,13 +118,13 @@ mod tests {
             (found[0].backend.as_str(), found[0].model.as_deref()),
             ("synthetic", Some("synthetic"))
         );
-        assert_eq!(found[0].pixel_formats, ["mono8", "bgr8"]);
+        assert_eq!(found[0].pixel_formats.len(), PixelFormat::ALL.len(), "every format");
     }
 
     #[test]
     fn settings_out_of_range_name_their_key() {
         let key = |text: &str| configure(text).expect_err(text).key().map(str::to_string);
-        assert_eq!(key("pixel_format = \"mono16\""), Some("pixel_format".into()));
+        assert_eq!(key("pixel_format = \"mono12\""), Some("pixel_format".into()));
         assert_eq!(key("width = 0"), Some("width".into()));
         assert_eq!(key("fps = 0"), Some("fps".into()));
         assert_eq!(key("index = 0"), Some("index".into()));
