@@ -1,6 +1,6 @@
 //! The OpenCV camera backend of axvs, over Debian's libopencv: webcams by index (V4L2 and friends), device
 //! paths, video files (replayed at their frame rate), network URLs and GStreamer pipelines, all as one
-//! [`axvs_core::Camera`]; camera discovery; and the live preview window.
+//! [`axvs_core::Camera`]; and camera discovery.
 //!
 //! Record a GStreamer test source:
 //!
@@ -19,12 +19,10 @@
 mod backend;
 mod camera;
 mod discovery;
-mod preview;
 
 pub use backend::OpenCvBackend;
 pub use camera::{OpenCvCamera, OpenCvConfig, OpenCvSource};
 pub use discovery::{discover, runtime_versions, ProbedIndex};
-pub use preview::{check_display, display_available, spawn_previews, PreviewError, PreviewHandle, PreviewSpec};
 
 /// Turns OpenCV's own console logging off (it prints warnings for every failed open or probe).
 pub fn silence_opencv_logs() {

@@ -5,6 +5,7 @@
 //! queue_depth = 64               # frames between acquisition and encoding, per camera
 //! overflow = "drop_newest"       # or "block"
 //! min_free_space = "6%"          # or "500MB": recording stops cleanly before a disk holds less
+//! live_view = "grid"             # or "windows": one window per camera (cameras with a display_fps)
 //!
 //! [encoder]                      # defaults for every camera
 //! codec = "h264"                 # h264 | h265 | av1 | ffv1
@@ -80,6 +81,7 @@ struct RigFile {
     encoder: Option<EncoderTable>,
     plugin_dirs: Option<Vec<String>>,
     min_free_space: Option<MinFreeSpace>,
+    live_view: Option<axvs_view::ViewLayout>,
     #[serde(default)]
     camera: Vec<Spanned<CameraTable>>,
 }
@@ -202,6 +204,8 @@ pub struct Rig {
     pub log_dir: Option<PathBuf>,
     /// Free space the disks of the videos and logs keep: recording stops cleanly below it.
     pub min_free_space: MinFreeSpace,
+    /// How the live view lays out the cameras that have a `display_fps`.
+    pub live_view: axvs_view::ViewLayout,
     /// The cameras, in file order.
     pub cameras: Vec<CameraSpec>,
 }
@@ -424,6 +428,7 @@ impl Rig {
             output_dir: PathBuf::from(raw.output_dir.unwrap_or_else(|| "recordings".into())),
             log_dir: raw.log_dir.map(PathBuf::from),
             min_free_space: raw.min_free_space.unwrap_or_default(),
+            live_view: raw.live_view.unwrap_or_default(),
             cameras,
         })
     }

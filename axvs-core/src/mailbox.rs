@@ -28,7 +28,6 @@ struct Slot {
     data: Vec<u8>,
     meta: Option<FrameMeta>,
     fresh: bool,
-    caption: String,
 }
 
 impl FrameMailbox {
@@ -40,7 +39,6 @@ impl FrameMailbox {
                 data: Vec::new(),
                 meta: None,
                 fresh: false,
-                caption: String::new(),
             }),
             closed: AtomicBool::new(false),
         }
@@ -75,18 +73,6 @@ impl FrameMailbox {
         slot.fresh = false;
         std::mem::swap(&mut slot.data, buf);
         slot.meta
-    }
-
-    /// Sets a text for the consumer to show with the frames (e.g. live figures).
-    pub fn set_caption(&self, caption: String) {
-        if let Ok(mut slot) = self.slot.lock() {
-            slot.caption = caption;
-        }
-    }
-
-    /// The current caption.
-    pub fn caption(&self) -> String {
-        self.slot.lock().map(|s| s.caption.clone()).unwrap_or_default()
     }
 
     /// Stops accepting frames (the consumer went away, e.g. its window was closed).
@@ -162,14 +148,5 @@ mod tests {
         assert!(!mailbox.offer(&frame(&pool, 1, 1)), "skipped while the slot is held");
         drop(held);
         assert!(mailbox.offer(&frame(&pool, 2, 2)));
-    }
-
-    #[test]
-    fn the_caption_is_what_was_set_last() {
-        let mailbox = FrameMailbox::new(Duration::ZERO);
-        assert_eq!(mailbox.caption(), "");
-        mailbox.set_caption("30.0 fps".into());
-        mailbox.set_caption("29.9 fps".into());
-        assert_eq!(mailbox.caption(), "29.9 fps");
     }
 }

@@ -388,6 +388,49 @@ impl Xvfb {
         true
     }
 
+    /// The titles of the screen's windows (each top-level window that has one), from `xwininfo -tree`.
+    pub fn window_titles(&self) -> Vec<String> {
+        let out = Command::new("xwininfo")
+            .args(["-display", &self.display, "-root", "-tree"])
+            .output()
+            .expect("run xwininfo (package x11-utils)");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (_, rest) = l.split_once(" \"")?;
+                Some(rest.split_once("\":")?.0.to_string())
+            })
+            .collect()
+    }
+
+    /// Types `keys` (xdotool key names, e.g. `w`) into the window titled `title`, as key events sent to it.
+    pub fn type_keys(&self, title: &str, keys: &[&str]) {
+        let found = Command::new("xdotool")
+            .args(["search", "--name", title])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("run xdotool (package xdotool)");
+        let window = String::from_utf8_lossy(&found.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap_or_else(|| panic!("no window '{title}'"))
+            .to_string();
+        let status = Command::new("xdotool")
+            .args(["key", "--window", &window])
+            .args(keys)
+            .env("DISPLAY", &self.display)
+            .status()
+            .expect("run xdotool");
+        assert!(status.success(), "xdotool key {keys:?}");
+    }
+
+    /// Kills the server at once (SIGKILL), as a crashed or unplugged display goes: its clients' connections
+    /// break.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Writes a screenshot of the whole screen (XWD format) to `path`; false if the server refused (it
     /// can, with BadMatch, while a window is being mapped).
     pub fn screenshot(&self, path: &Path) -> bool {
@@ -405,6 +448,9 @@ impl Drop for Xvfb {
     /// Ends the server with SIGTERM, so that it removes its lock file and socket (a killed server leaves
     /// them for the next one to trip on), and kills it if it has not ended within 5 s.
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return; // killed already (its pid may be another process' now)
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

@@ -18,13 +18,12 @@
 
 mod dirs;
 mod error;
-mod preview;
 mod report;
 
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axvs_core::{CameraInfo, FrameMailbox, StopReport, SystemEvent, SystemState, SystemStatus, VideoSystem};
@@ -38,6 +37,7 @@ pub use report::{CameraReport, SessionReport};
 
 use crate::rig::{CameraSpec, Rig};
 use crate::space::{LowSpace, MinFreeSpace};
+use axvs_view::{Key, ViewCamera, ViewHandle, ViewLayout, ViewStatus};
 
 /// How often the disks' free space is checked while recording.
 pub const SPACE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
@@ -65,6 +65,8 @@ pub struct SessionOptions {
     pub saving: bool,
     /// Preview windows.
     pub preview: PreviewChoice,
+    /// How the live view lays out the cameras (default: the rig's `live_view`).
+    pub layout: Option<ViewLayout>,
     /// How long the session is expected to run, for the free-space estimate (default: ten minutes).
     pub expected_duration: Option<Duration>,
     /// When the run began, for the time to the first saved frame (default: when `start` is called).
@@ -80,6 +82,7 @@ impl Default for SessionOptions {
             name: None,
             saving: true,
             preview: PreviewChoice::Rig,
+            layout: None,
             expected_duration: None,
             launched: None,
             interrupted: None,
@@ -112,6 +115,11 @@ pub enum Notice {
         /// Why.
         reason: String,
     },
+    /// The live view ended (its window closed, its display lost); recording goes on.
+    ViewEnded {
+        /// Why.
+        reason: String,
+    },
     /// A disk will reach its free-space threshold within the expected duration.
     SpaceShort {
         /// The directory on that disk.
@@ -133,6 +141,7 @@ impl fmt::Display for Notice {
             }
             Notice::PreviewClosed { id, name } => write!(f, "camera {id} '{name}': preview closed; recording goes on"),
             Notice::PreviewOff { reason } => write!(f, "preview off: {reason}; recording goes on"),
+            Notice::ViewEnded { reason } => write!(f, "live view ended: {reason}; recording goes on"),
             Notice::SpaceShort {
                 dir,
                 seconds,
@@ -158,6 +167,8 @@ pub enum StopCause {
     AllEnded,
     /// A disk holds less free space than the rig keeps.
     LowSpace(LowSpace),
+    /// `q` was pressed in the live view.
+    Quit,
 }
 
 impl fmt::Display for StopCause {
@@ -166,6 +177,7 @@ impl fmt::Display for StopCause {
             StopCause::AllFailed => write!(f, "every camera failed"),
             StopCause::AllEnded => write!(f, "every camera ended"),
             StopCause::LowSpace(low) => write!(f, "recording stopped early: {low}"),
+            StopCause::Quit => write!(f, "q was pressed in the live view"),
         }
     }
 }
@@ -217,7 +229,8 @@ pub struct Session {
     dirs: SessionDirs,
     sink: Arc<FileLogSink>,
     cameras: Vec<Running>,
-    preview: Option<preview::PreviewHandle>,
+    view: Option<ViewHandle>,
+    view_status: Arc<Mutex<ViewStatus>>,
     launched: Instant,
     started: Instant,
     min_free_space: MinFreeSpace,
@@ -326,7 +339,7 @@ impl Session {
         };
         let sink = Arc::new(FileLogSink::create(&dirs.log)?);
         let mut cameras = Vec::with_capacity(opened.len());
-        let mut previews = Vec::new();
+        let mut shown = Vec::new();
         for (spec, camera, info, preview) in opened {
             manifest::register(&dirs.log, spec.id, &spec.name)?;
             let factory = FfmpegEncoderFactory::new(spec.encoder.clone(), &dirs.session).map_err(|source| {
@@ -339,7 +352,13 @@ impl Session {
             let config = spec.system_config(options.saving);
             let system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
             if let Some(mailbox) = &preview {
-                previews.push((spec, Arc::clone(mailbox), info.clone()));
+                shown.push(ViewCamera {
+                    index: cameras.len(),
+                    id: spec.id,
+                    name: spec.name.clone(),
+                    mailbox: Arc::clone(mailbox),
+                    info: info.clone(),
+                });
             }
             cameras.push(Running {
                 spec: spec.clone(),
@@ -348,17 +367,25 @@ impl Session {
                 preview,
             });
         }
-        let mut preview = None;
-        if !previews.is_empty() {
-            match preview::spawn(previews) {
+        let view_status = Arc::new(Mutex::new(ViewStatus {
+            session: session.clone(),
+            free_bytes: crate::space::disk_space(&dirs.session).ok().map(|s| s.free),
+            ..ViewStatus::default()
+        }));
+        let mut view = None;
+        if !shown.is_empty() {
+            let layout = options.layout.unwrap_or(rig.live_view);
+            match axvs_view::spawn(&format!("axvs {session}"), shown, layout, Arc::clone(&view_status)) {
                 Ok(handle) => {
                     for cam in &mut cameras {
                         cam.system.set_preview(cam.preview.clone());
                     }
-                    preview = Some(handle);
+                    view = Some(handle);
                 }
                 Err(reason) => {
-                    notices.push(Notice::PreviewOff { reason });
+                    notices.push(Notice::PreviewOff {
+                        reason: reason.to_string(),
+                    });
                     cameras.iter_mut().for_each(|cam| cam.preview = None);
                 }
             }
@@ -368,7 +395,8 @@ impl Session {
             dirs,
             sink,
             cameras,
-            preview,
+            view,
+            view_status,
             launched,
             started: Instant::now(),
             min_free_space: rig.min_free_space,
@@ -415,6 +443,24 @@ impl Session {
         Ok(())
     }
 
+    /// Acts on a key pressed in the live view or the terminal (`q` is the caller's to act on).
+    pub fn key(&self, key: Key) {
+        match key {
+            Key::StartSaving => self.cameras.iter().for_each(|c| c.system.start_saving()),
+            Key::StopSaving => self.cameras.iter().for_each(|c| c.system.stop_saving()),
+            Key::ToggleCamera(index) => {
+                if let Some(c) = self.cameras.get(index) {
+                    if c.system.status().saving {
+                        c.system.stop_saving();
+                    } else {
+                        c.system.start_saving();
+                    }
+                }
+            }
+            Key::Quit => {}
+        }
+    }
+
     fn select(&self, camera: Option<u8>) -> Result<impl Iterator<Item = &Running>, SessionError> {
         if let Some(id) = camera {
             if !self.cameras.iter().any(|c| c.spec.id == id) {
@@ -445,10 +491,24 @@ impl Session {
         }
     }
 
-    /// Keeps the session healthy; call it a few times a second. It reads the cameras' events, refreshes the
-    /// preview captions, checks the disks' free space once a second, and says when the session should stop.
+    /// Keeps the session healthy; call it a few times a second. It reads the cameras' events and the keys
+    /// pressed in the live view, refreshes what the view shows, checks the disks' free space once a second,
+    /// and says when the session should stop.
     pub fn poll(&mut self) -> Poll {
         let mut notices = std::mem::take(&mut self.notices);
+        let mut quit = false;
+        if let Some(view) = &mut self.view {
+            let keys: Vec<Key> = view.keys().try_iter().collect();
+            for key in keys {
+                quit |= key == Key::Quit;
+                self.key(key);
+            }
+        }
+        if let Some(reason) = self.view.as_mut().and_then(ViewHandle::ended) {
+            self.view = None;
+            self.cameras.iter_mut().for_each(|cam| cam.preview = None);
+            notices.push(Notice::ViewEnded { reason });
+        }
         for cam in &mut self.cameras {
             while let Ok(event) = cam.system.events().try_recv() {
                 match event {
@@ -461,7 +521,10 @@ impl Session {
                     _ => {}
                 }
             }
-            if cam.preview.as_ref().is_some_and(|m| m.is_closed()) {
+            // A camera's own window closed while the rest of the view goes on (when the whole view ends, its
+            // mailboxes close too, and the view's end is the one notice).
+            let view_runs = self.view.as_ref().is_some_and(|v| !v.is_ending());
+            if view_runs && cam.preview.as_ref().is_some_and(|m| m.is_closed()) {
                 cam.preview = None;
                 notices.push(Notice::PreviewClosed {
                     id: cam.spec.id,
@@ -470,18 +533,15 @@ impl Session {
             }
         }
         let statuses: Vec<SystemStatus> = self.cameras.iter().map(|c| c.system.status()).collect();
-        for (cam, s) in self.cameras.iter().zip(&statuses) {
-            if let Some(mailbox) = &cam.preview {
-                mailbox.set_caption(format!(
-                    "{:.1} fps  saved {}  dropped {}{}",
-                    s.fps,
-                    s.saved,
-                    s.dropped.lost() + s.camera_lost,
-                    if s.saving { "" } else { "  (not saving)" }
-                ));
+        if self.view.is_some() {
+            if let Ok(mut shown) = self.view_status.lock() {
+                shown.elapsed_s = self.started.elapsed().as_secs_f64();
+                shown.cameras = statuses.clone();
             }
         }
-        let stop = if statuses.iter().all(|s| s.state == SystemState::Failed) {
+        let stop = if quit {
+            Some(StopCause::Quit)
+        } else if statuses.iter().all(|s| s.state == SystemState::Failed) {
             Some(StopCause::AllFailed)
         } else if statuses
             .iter()
@@ -490,6 +550,11 @@ impl Session {
             Some(StopCause::AllEnded)
         } else if self.space_checked.elapsed() >= SPACE_CHECK_INTERVAL {
             self.space_checked = Instant::now();
+            if let (Some(_), Ok(space)) = (&self.view, crate::space::disk_space(&self.dirs.session)) {
+                if let Ok(mut shown) = self.view_status.lock() {
+                    shown.free_bytes = Some(space.free);
+                }
+            }
             let disks = [self.dirs.session.clone(), self.dirs.log.clone()];
             crate::space::check_space(&disks, self.min_free_space).err().map(|low| {
                 self.low_space = Some(low.clone());
@@ -504,7 +569,7 @@ impl Session {
     /// Stops every camera (their queues drain in parallel), closes the log, writes each camera's archive and
     /// returns the final figures. `progress` hears of each camera stopped and each archive written.
     pub fn stop(mut self, progress: &mut dyn FnMut(Progress)) -> SessionReport {
-        if let Some(mut handle) = self.preview.take() {
+        if let Some(mut handle) = self.view.take() {
             handle.close();
         }
         let total = self.cameras.len();

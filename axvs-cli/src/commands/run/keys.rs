@@ -1,0 +1,124 @@
+//! What the user asks for while recording: keys from the terminal (single keys without Enter when standard
+//! input is a terminal, lines from a pipe) and Ctrl-C. Keys in the live view's window reach the session
+//! directly; both mean the same ([`Key`]).
+
+use std::io::{BufRead, IsTerminal, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axvs_view::Key;
+use crossbeam_channel::Sender;
+use rustix::termios::{self, LocalModes, OptionalActions, SpecialCodeIndex, Termios};
+
+/// The terminal's settings before keys were switched to single keys, to put back at exit.
+static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
+
+/// The hint printed when keys come from a terminal.
+const HINT: &str = "keys: w = start saving, s = stop saving, 1-9 = that camera's saving on/off, q = quit";
+
+/// Puts the terminal back as it was (no-op if it was not changed). Safe to call more than once.
+pub(super) fn restore_terminal() {
+    let saved = SAVED.lock().ok().and_then(|mut s| s.take());
+    if let Some(saved) = saved {
+        let _ = termios::tcsetattr(std::io::stdin(), OptionalActions::Now, &saved);
+    }
+}
+
+/// Restores the terminal when dropped.
+pub(super) struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// SIGINT and SIGTERM stop the recording cleanly: files finalized, logs flushed, archives exported. A
+/// second one, while a stuck camera holds up the stop, exits at once (what is on disk stays playable).
+pub(super) fn install_signal_handler(tx: Sender<Key>, interrupted: Arc<AtomicBool>) {
+    let signals = std::sync::atomic::AtomicU32::new(0);
+    if let Err(e) = ctrlc::set_handler(move || {
+        if signals.fetch_add(1, Ordering::SeqCst) > 0 {
+            restore_terminal();
+            errln!("axvs: second interrupt: exiting without waiting for the cameras");
+            std::process::exit(130);
+        }
+        interrupted.store(true, Ordering::SeqCst);
+        let _ = tx.try_send(Key::Quit);
+    }) {
+        tracing::warn!("cannot catch Ctrl-C ({e}); stop with q or --duration");
+    }
+}
+
+/// Reads keys from standard input on a thread of its own; end of input only stops reading. On a terminal,
+/// each key acts at once (no Enter, not echoed; Ctrl-C still interrupts); the returned guard puts the
+/// terminal back.
+pub(super) fn spawn_key_reader(tx: Sender<Key>) -> Option<TerminalGuard> {
+    let stdin = std::io::stdin();
+    let guard = stdin.is_terminal().then(single_keys).flatten();
+    if stdin.is_terminal() {
+        errln!("axvs: {HINT}{}", if guard.is_some() { "" } else { " (each + Enter)" });
+    }
+    let single = guard.is_some();
+    let spawned = std::thread::Builder::new().name("axvs-keys".into()).spawn(move || {
+        if single {
+            for byte in stdin.lock().bytes() {
+                let Ok(byte) = byte else { return };
+                if !act(char::from(byte), &tx) {
+                    return;
+                }
+            }
+        } else {
+            for line in stdin.lock().lines() {
+                let Ok(line) = line else { return };
+                let mut chars = line.trim().chars();
+                let key = match (chars.next(), chars.next()) {
+                    (None, _) => continue,
+                    (Some(c), None) => c,
+                    _ => {
+                        errln!("axvs: unknown key '{}' ({HINT})", line.trim());
+                        continue;
+                    }
+                };
+                if !act(key, &tx) {
+                    return;
+                }
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot read keys ({e})");
+    }
+    guard
+}
+
+/// Sends the key `c` stands for (or says it stands for none); false once nobody listens.
+fn act(c: char, tx: &Sender<Key>) -> bool {
+    match Key::from_char(c) {
+        Some(key) => tx.send(key).is_ok(),
+        None => {
+            if !c.is_whitespace() {
+                errln!("axvs: unknown key '{}' ({HINT})", c.escape_default());
+            }
+            true
+        }
+    }
+}
+
+/// Switches the terminal to single keys without echo, keeping its signals (Ctrl-C) and output as they were.
+fn single_keys() -> Option<TerminalGuard> {
+    let stdin = std::io::stdin();
+    let original = termios::tcgetattr(&stdin).ok()?;
+    let mut single = original.clone();
+    single.local_modes.remove(LocalModes::ICANON | LocalModes::ECHO);
+    single.special_codes[SpecialCodeIndex::VMIN] = 1;
+    single.special_codes[SpecialCodeIndex::VTIME] = 0;
+    if let Ok(mut saved) = SAVED.lock() {
+        *saved = Some(original);
+    }
+    if termios::tcsetattr(&stdin, OptionalActions::Now, &single).is_err() {
+        restore_terminal();
+        return None;
+    }
+    Some(TerminalGuard)
+}

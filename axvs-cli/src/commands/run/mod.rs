@@ -1,0 +1,188 @@
+//! `axvs run`: record every camera of a rig until the duration ends, `q` is typed, or Ctrl-C.
+
+mod display;
+mod keys;
+mod report;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axvs_cli::backends::Backends;
+use axvs_cli::rig::Rig;
+use axvs_cli::session::{session_name, PreviewChoice, Session, SessionError, SessionOptions, StopCause};
+use axvs_view::{Key, ViewLayout};
+use clap::Args;
+use crossbeam_channel::Receiver;
+
+use super::CliError;
+use display::Display;
+use report::print_report;
+
+/// Arguments of `axvs run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The rig file. Without it, the built-in demo rig (two synthetic cameras) runs.
+    rig: Option<PathBuf>,
+    /// Stop after this many seconds (otherwise: `q`, or Ctrl-C).
+    #[arg(short, long)]
+    duration: Option<f64>,
+    /// Start with saving off; `w` turns it on.
+    #[arg(long)]
+    no_save: bool,
+    /// Root directory of the recordings (overrides the rig's `output_dir`).
+    #[arg(short, long)]
+    output_dir: Option<PathBuf>,
+    /// Name of this run's directory under the root (default: the UTC date and time).
+    #[arg(long)]
+    session: Option<String>,
+    /// Also write the final figures of every camera as JSON to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Seconds between status lines when stderr is not a terminal (0 = none).
+    #[arg(long, default_value_t = 5.0)]
+    status_interval: f64,
+    /// Show every camera in the live view at this rate (overrides the rig's display_fps).
+    #[arg(long)]
+    display_fps: Option<f64>,
+    /// The live view's layout: one window with a grid of tiles, or a window per camera (overrides the
+    /// rig's live_view).
+    #[arg(long, value_name = "grid|windows")]
+    live_view: Option<ViewLayout>,
+    /// No live view, whatever the rig says.
+    #[arg(long, conflicts_with_all = ["display_fps", "live_view"])]
+    no_preview: bool,
+}
+
+/// Runs the command.
+pub fn run(args: RunArgs) -> Result<(), CliError> {
+    let launched = Instant::now();
+    // Caught from the start: a signal while cameras open or files are created ends the run cleanly too.
+    let (control_tx, control_rx) = crossbeam_channel::bounded::<Key>(16);
+    let interrupted = Arc::new(AtomicBool::new(false));
+    keys::install_signal_handler(control_tx.clone(), Arc::clone(&interrupted));
+    let mut backends = Backends::builtin();
+    let rig = match &args.rig {
+        Some(path) => Rig::load(path, &mut backends)?,
+        None => Rig::builtin(&mut backends)?,
+    };
+    let seconds = |flag: &str, value: f64| {
+        Duration::try_from_secs_f64(value)
+            .ok()
+            .filter(|d| !d.is_zero() && *d <= Duration::from_secs(100 * 365 * 24 * 3600))
+            .ok_or_else(|| CliError::Argument(format!("{flag} {value}: must be a positive number of seconds")))
+    };
+    let duration = args.duration.map(|d| seconds("--duration", d)).transpose()?;
+    if !(args.status_interval.is_finite() && args.status_interval >= 0.0) {
+        return Err(CliError::Argument(format!(
+            "--status-interval {}: must be 0 or a positive number of seconds",
+            args.status_interval
+        )));
+    }
+    if let Some(rate) = args.display_fps.filter(|r| !(r.is_finite() && *r >= 0.001)) {
+        return Err(CliError::Argument(format!(
+            "--display-fps {rate}: must be at least 0.001"
+        )));
+    }
+    if let Some(given) = &args.session {
+        session_name(given)
+            .map_err(|_| CliError::Argument(format!("--session '{given}': must be a plain directory name")))?;
+    }
+    if let Some(report) = args.report.as_deref().filter(|r| r.exists()) {
+        return Err(CliError::Argument(format!(
+            "--report {}: the file exists; axvs does not overwrite files",
+            report.display()
+        )));
+    }
+    let options = SessionOptions {
+        output_dir: args.output_dir.clone(),
+        name: args.session.clone(),
+        saving: !args.no_save,
+        preview: match (args.no_preview, args.display_fps) {
+            (true, _) => PreviewChoice::Off,
+            (false, Some(rate)) => PreviewChoice::Rate(rate),
+            (false, None) => PreviewChoice::Rig,
+        },
+        layout: args.live_view,
+        expected_duration: duration,
+        launched: Some(launched),
+        interrupted: Some(interrupted),
+    };
+    let source = rig.source.clone();
+    let cameras = rig.cameras.len();
+    let mut session = match Session::start(rig, options) {
+        Ok(session) => session,
+        Err(SessionError::Start { source, report }) => {
+            let failures = print_report(&report, args.report.as_deref());
+            for more in failures.iter() {
+                errln!("axvs: also: {more}");
+            }
+            return Err(SessionError::Start { source, report }.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    errln!(
+        "axvs: recording {cameras} camera(s) from {source} into {}{}",
+        session.dirs().session.display(),
+        if args.no_save { " (saving off)" } else { "" }
+    );
+    // The terminal is put back when this guard drops, however the run ends.
+    let _terminal = keys::spawn_key_reader(control_tx);
+    let mut display = Display::new(cameras, args.status_interval);
+    let deadline = duration.and_then(|d| Instant::now().checked_add(d));
+    record(&mut session, &control_rx, deadline, &mut display);
+    display.finish();
+    let report = session.stop(&mut |_| {});
+    let mut failures = print_report(&report, args.report.as_deref());
+    // The first failure is the error line; the others are printed above it, each in full.
+    for more in failures.iter().skip(1) {
+        errln!("axvs: also: {more}");
+    }
+    match failures.len() {
+        0 => Ok(()),
+        1 => Err(CliError::Recording(failures.remove(0))),
+        n => Err(CliError::Recording(format!(
+            "{} (and {} more errors, above)",
+            failures[0],
+            n - 1
+        ))),
+    }
+}
+
+/// Waits for the end of the recording while keeping the status display fresh.
+fn record(session: &mut Session, control: &Receiver<Key>, deadline: Option<Instant>, display: &mut Display) {
+    let tick = Duration::from_millis(200);
+    loop {
+        let wait = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()).min(tick),
+            None => tick,
+        };
+        // The ids come from the session itself: every camera is known.
+        match control.recv_timeout(wait) {
+            Ok(Key::Quit) => return,
+            Ok(key) => session.key(key),
+            Err(_) => {}
+        }
+        let poll = session.poll();
+        for notice in &poll.notices {
+            display.warn(&notice.to_string());
+        }
+        display.update(&session.status().cameras);
+        match poll.stop {
+            Some(StopCause::AllFailed) => {
+                display.warn("every camera failed; stopping");
+                return;
+            }
+            Some(StopCause::AllEnded | StopCause::Quit) => return,
+            Some(low @ StopCause::LowSpace(_)) => {
+                display.warn(&format!("{low}; finalizing the files"));
+                return;
+            }
+            None => {}
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return;
+        }
+    }
+}

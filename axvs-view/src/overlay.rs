@@ -1,0 +1,235 @@
+//! What the view writes over the pictures: each camera's name, figures and saving mark, and the status line.
+
+use axvs_core::{SystemState, SystemStatus};
+
+use super::canvas::{text_width, Canvas, Colour};
+use super::layout::{status_height, text_scale, Rect};
+use super::ViewStatus;
+
+/// The keys, as the status line lists them.
+pub const KEYS_HELP: &str = "w save  s stop  1-9 camera  q quit  Esc close view";
+
+/// The two lines under a camera's picture and its mark, as drawn: compared between ticks so that a tile is
+/// sent again only when it changed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Caption {
+    title: String,
+    figures: String,
+    mark: (&'static str, Option<Colour>),
+}
+
+impl Caption {
+    /// The caption of camera `index` (0-based, in the rig's order) with its latest figures, if known.
+    pub fn of(index: usize, id: u8, name: &str, status: Option<&SystemStatus>) -> Caption {
+        let title = format!("{}: {id:03} {name}", index + 1);
+        let Some(s) = status else {
+            return Caption {
+                title,
+                figures: "starting".into(),
+                mark: ("", None),
+            };
+        };
+        let mark = match s.state {
+            SystemState::Running if s.saving => ("REC", Some(Colour::SAVING)),
+            SystemState::Running => ("not saving", Some(Colour::IDLE)),
+            SystemState::Failed => ("FAILED", Some(Colour::WARN)),
+            SystemState::Ended => ("ended", Some(Colour::IDLE)),
+            SystemState::Idle => ("stopped", Some(Colour::IDLE)),
+        };
+        Caption {
+            title,
+            figures: format!(
+                "{:.1} fps  saved {}  lost {}  cam lost {}",
+                s.fps,
+                s.saved,
+                s.dropped.lost(),
+                s.camera_lost
+            ),
+            mark,
+        }
+    }
+
+    /// Draws the caption over the bottom of `picture`: a shaded band, the title with the mark at its right
+    /// (a filled dot before "REC"), the figures below; text is cut to the picture's width.
+    pub fn draw(&self, canvas: &mut Canvas, picture: Rect) {
+        let scale = text_scale(picture.width * 2);
+        let line = 8 * scale + 4;
+        if picture.height < 2 * line + 4 || picture.width < 16 * scale {
+            return;
+        }
+        let band = Rect {
+            x: picture.x,
+            y: picture.y + picture.height - 2 * line - 4,
+            width: picture.width,
+            height: 2 * line + 4,
+        };
+        canvas.shade(band);
+        let room = (picture.width - 8) / (8 * scale);
+        let (mark, colour) = self.mark;
+        let mark_room = if mark.is_empty() { 0 } else { mark.len() as u32 + 3 };
+        let title = cut(&self.title, room.saturating_sub(mark_room));
+        let (x, y) = (picture.x + 4, band.y + 4);
+        canvas.text(x, y, &title, scale, Colour::TEXT);
+        if let Some(colour) = colour.filter(|_| room >= mark_room + 4) {
+            let right = picture.x + picture.width - 4;
+            let left = right - text_width(mark, scale);
+            canvas.text(left, y, mark, scale, colour);
+            if mark == "REC" {
+                let dot = 6 * scale;
+                canvas.fill(
+                    Rect {
+                        x: left - dot - 2 * scale,
+                        y: y + scale,
+                        width: dot,
+                        height: dot,
+                    },
+                    colour,
+                );
+            }
+        }
+        let lossy = !self.figures.contains("lost 0  cam lost 0") && self.figures != "starting";
+        let colour = if lossy { Colour::WARN } else { Colour::TEXT };
+        canvas.text(x, y + line, &cut(&self.figures, room), scale, colour);
+    }
+}
+
+/// The status line's text.
+pub fn status_line(status: &ViewStatus) -> String {
+    let elapsed = status.elapsed_s.max(0.0) as u64;
+    let free = match status.free_bytes {
+        Some(bytes) => format!("{:.1} GB free", bytes as f64 / 1e9),
+        None => "free space unknown".into(),
+    };
+    format!(
+        "axvs  {}  {:02}:{:02}:{:02}  {free}  |  {KEYS_HELP}",
+        status.session,
+        elapsed / 3600,
+        elapsed / 60 % 60,
+        elapsed % 60
+    )
+}
+
+/// Draws the status line along the bottom of the canvas.
+pub fn draw_status(canvas: &mut Canvas, text: &str) -> Rect {
+    let height = status_height(canvas.width()).min(canvas.height());
+    let bar = Rect {
+        x: 0,
+        y: canvas.height() - height,
+        width: canvas.width(),
+        height,
+    };
+    canvas.fill(bar, Colour::BAR);
+    // Smaller letters rather than a cut line, when the larger ones do not fit.
+    let fits = |scale: u32| text_width(text, scale) + 8 <= canvas.width();
+    let scale = match text_scale(canvas.width()) {
+        2 if !fits(2) => 1,
+        scale => scale,
+    };
+    let room = canvas.width().saturating_sub(8) / (8 * scale);
+    let top = bar.y + (height.saturating_sub(8 * scale)) / 2;
+    canvas.text(4, top, &cut(text, room), scale, Colour::TEXT);
+    bar
+}
+
+/// At most `chars` characters of `text`.
+fn cut(text: &str, chars: u32) -> String {
+    text.chars().take(chars as usize).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(saving: bool, state: SystemState, lost: u64) -> SystemStatus {
+        SystemStatus {
+            id: 3,
+            name: "left".into(),
+            state,
+            saving,
+            acquired: 100,
+            saved: 90,
+            dropped: axvs_core::DropCounts {
+                queue_full: lost,
+                ..Default::default()
+            },
+            camera_lost: 0,
+            unlogged: 0,
+            queue_depth: 0,
+            queue_capacity: 8,
+            fps: 29.97,
+            video_path: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn captions_say_the_figures_and_whether_the_camera_saves() {
+        let saving = Caption::of(0, 3, "left", Some(&status(true, SystemState::Running, 0)));
+        assert_eq!(saving.title, "1: 003 left");
+        assert_eq!(saving.figures, "30.0 fps  saved 90  lost 0  cam lost 0");
+        assert_eq!(saving.mark.0, "REC");
+        let idle = Caption::of(1, 3, "left", Some(&status(false, SystemState::Running, 2)));
+        assert_eq!(idle.mark.0, "not saving");
+        assert!(idle.figures.contains("lost 2"));
+        assert_eq!(
+            Caption::of(0, 3, "left", Some(&status(true, SystemState::Failed, 0)))
+                .mark
+                .0,
+            "FAILED"
+        );
+        assert_eq!(Caption::of(0, 3, "left", None).figures, "starting");
+    }
+
+    #[test]
+    fn captions_draw_inside_their_picture_whatever_its_size() {
+        let caption = Caption::of(
+            0,
+            3,
+            "a_camera_with_a_very_long_name",
+            Some(&status(true, SystemState::Running, 1)),
+        );
+        for (w, h) in [(640, 360), (100, 60), (20, 10), (1, 1)] {
+            let mut canvas = Canvas::new(w + 20, h + 20);
+            let picture = Rect {
+                x: 10,
+                y: 10,
+                width: w,
+                height: h,
+            };
+            caption.draw(&mut canvas, picture);
+            for y in 0..canvas.height() {
+                for x in 0..canvas.width() {
+                    let outside = x < 10 || y < 10 || x >= 10 + w || y >= 10 + h;
+                    if outside {
+                        assert_eq!(canvas.at(x, y), Colour::BLACK, "{w}x{h}: drawn outside at ({x}, {y})");
+                    }
+                }
+            }
+        }
+        // The saving mark is red at the right of a large tile.
+        let mut canvas = Canvas::new(640, 360);
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            width: 640,
+            height: 360,
+        };
+        caption.draw(&mut canvas, whole);
+        assert!((560..636).any(|x| (320..340).any(|y| canvas.at(x, y) == Colour::SAVING)));
+    }
+
+    #[test]
+    fn the_status_line_says_the_session_time_space_and_keys() {
+        let line = status_line(&ViewStatus {
+            session: "s1".into(),
+            elapsed_s: 3723.9,
+            free_bytes: Some(37_250_000_000),
+            cameras: Vec::new(),
+        });
+        assert_eq!(line, format!("axvs  s1  01:02:03  37.2 GB free  |  {KEYS_HELP}"));
+        let mut canvas = Canvas::new(300, 100);
+        let bar = draw_status(&mut canvas, &line);
+        assert_eq!((bar.y, bar.height), (100 - status_height(300), status_height(300)));
+        assert_eq!(canvas.at(299, 99), Colour::BAR);
+    }
+}

@@ -1,0 +1,244 @@
+//! A camera frame as a tile's pixels: brought to 8 bits (Bayer mosaics as 2 x 2 superpixels, 16-bit samples
+//! scaled by the bits the camera uses), downsampled to the tile's size, then laid out for the X server.
+
+use axvs_core::PixelFormat;
+use fast_image_resize as fr;
+
+/// One camera's picture, kept between frames so that nothing is allocated in steady state.
+pub struct Picture {
+    resizer: fr::Resizer,
+    converted: Vec<u8>,
+    scaled: Vec<u8>,
+    /// Significant bits of the 16-bit samples seen so far (8 to 16): they are shown scaled to 8.
+    bits: u32,
+    pixels: Vec<u8>,
+    width: u32,
+    height: u32,
+}
+
+impl Default for Picture {
+    fn default() -> Self {
+        Picture {
+            resizer: fr::Resizer::new(),
+            converted: Vec::new(),
+            scaled: Vec::new(),
+            bits: 8,
+            pixels: Vec::new(),
+            width: 0,
+            height: 0,
+        }
+    }
+}
+
+/// The channel order of an 8-bit picture before it is laid out.
+#[derive(Clone, Copy)]
+enum Layout {
+    Gray,
+    Bgr,
+    Rgb,
+}
+
+impl Picture {
+    /// The last picture rendered: `width() * height()` pixels, 4 bytes each (blue, green, red, pad).
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
+    }
+
+    /// Its width.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Its height.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Renders `frame` (`width` x `height` in `format`) at `to_width` x `to_height`. A frame of the wrong
+    /// size (or an empty tile) leaves the picture as it was and returns false.
+    pub fn render(
+        &mut self,
+        frame: &[u8],
+        format: PixelFormat,
+        (width, height): (u32, u32),
+        (to_width, to_height): (u32, u32),
+    ) -> bool {
+        if frame.len() != format.frame_size(width, height) || to_width == 0 || to_height == 0 || width < 2 || height < 2
+        {
+            return false;
+        }
+        let (source, size, layout): (&[u8], (u32, u32), Layout) = match format {
+            PixelFormat::Mono8 => (frame, (width, height), Layout::Gray),
+            PixelFormat::Bgr8 => (frame, (width, height), Layout::Bgr),
+            PixelFormat::Rgb8 => (frame, (width, height), Layout::Rgb),
+            PixelFormat::Mono16 => {
+                self.bits = to_8_bits(frame, self.bits, &mut self.converted);
+                (&self.converted, (width, height), Layout::Gray)
+            }
+            PixelFormat::BayerRg8 | PixelFormat::BayerGb8 | PixelFormat::BayerGr8 | PixelFormat::BayerBg8 => {
+                superpixels(frame, width as usize, height as usize, format, &mut self.converted);
+                (&self.converted, (width / 2, height / 2), Layout::Bgr)
+            }
+        };
+        let pixel_type = match layout {
+            Layout::Gray => fr::PixelType::U8,
+            Layout::Bgr | Layout::Rgb => fr::PixelType::U8x3,
+        };
+        let Ok(src) = fr::images::ImageRef::new(size.0, size.1, source, pixel_type) else {
+            return false;
+        };
+        self.scaled
+            .resize(to_width as usize * to_height as usize * pixel_type.size(), 0);
+        let Ok(mut dst) = fr::images::Image::from_slice_u8(to_width, to_height, &mut self.scaled, pixel_type) else {
+            return false;
+        };
+        let options = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
+        if self.resizer.resize(&src, &mut dst, &options).is_err() {
+            return false;
+        }
+        self.pixels.clear();
+        match layout {
+            Layout::Gray => self.pixels.extend(self.scaled.iter().flat_map(|&v| [v, v, v, 0])),
+            Layout::Bgr => self
+                .pixels
+                .extend(self.scaled.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 0])),
+            Layout::Rgb => self
+                .pixels
+                .extend(self.scaled.chunks_exact(3).flat_map(|p| [p[2], p[1], p[0], 0])),
+        }
+        self.width = to_width;
+        self.height = to_height;
+        true
+    }
+}
+
+/// 16-bit little-endian samples to 8 bits, shifted by the significant bits seen so far (`bits`, raised to
+/// this frame's if it uses more): a 12-bit camera shows its full range, not a sixteenth of it. Returns the
+/// new bit count.
+fn to_8_bits(frame: &[u8], bits: u32, out: &mut Vec<u8>) -> u32 {
+    let max = frame
+        .chunks_exact(2)
+        .map(|s| u16::from_le_bytes([s[0], s[1]]))
+        .max()
+        .unwrap_or(0);
+    let bits = bits.max(16 - max.leading_zeros()).clamp(8, 16);
+    let shift = bits - 8;
+    out.clear();
+    out.extend(
+        frame
+            .chunks_exact(2)
+            .map(|s| (u16::from_le_bytes([s[0], s[1]]) >> shift) as u8),
+    );
+    bits
+}
+
+/// A Bayer mosaic as one blue-green-red pixel per 2 x 2 cell (half the size each way): demosaicing without
+/// interpolation, which the downsampling that follows makes up for.
+fn superpixels(frame: &[u8], width: usize, height: usize, format: PixelFormat, out: &mut Vec<u8>) {
+    // Offsets of red and blue inside each cell (the other two are green).
+    let (red, blue) = match format {
+        PixelFormat::BayerRg8 => ((0, 0), (1, 1)),
+        PixelFormat::BayerBg8 => ((1, 1), (0, 0)),
+        PixelFormat::BayerGr8 => ((0, 1), (1, 0)),
+        _ => ((1, 0), (0, 1)), // GBRG
+    };
+    // Red on the diagonal puts green on the other one.
+    let (g1, g2) = if red.0 == red.1 {
+        ((0, 1), (1, 0))
+    } else {
+        ((0, 0), (1, 1))
+    };
+    out.clear();
+    let at = |y: usize, x: usize, (dy, dx): (usize, usize)| frame[(y + dy) * width + x + dx];
+    for y in (0..height - height % 2).step_by(2) {
+        for x in (0..width - width % 2).step_by(2) {
+            let green = ((u16::from(at(y, x, g1)) + u16::from(at(y, x, g2))) / 2) as u8;
+            out.extend_from_slice(&[at(y, x, blue), green, at(y, x, red)]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pixel(p: &Picture, x: u32, y: u32) -> [u8; 3] {
+        let at = ((y * p.width() + x) * 4) as usize;
+        let px = &p.pixels()[at..at + 4];
+        [px[2], px[1], px[0]] // red, green, blue
+    }
+
+    #[test]
+    fn every_format_shows_its_colours_downsampled() {
+        let mut p = Picture::default();
+        // A flat colour keeps its value through any resize: red 200, green 100, blue 50.
+        let (w, h) = (64u32, 48u32);
+        let n = (w * h) as usize;
+        let cases: Vec<(PixelFormat, Vec<u8>, [u8; 3])> = vec![
+            (PixelFormat::Mono8, vec![90; n], [90, 90, 90]),
+            (PixelFormat::Bgr8, [50, 100, 200].repeat(n), [200, 100, 50]),
+            (PixelFormat::Rgb8, [200, 100, 50].repeat(n), [200, 100, 50]),
+            (
+                PixelFormat::BayerRg8,
+                bayer(w, h, [[200, 100], [100, 50]]),
+                [200, 100, 50],
+            ),
+            (
+                PixelFormat::BayerBg8,
+                bayer(w, h, [[50, 100], [100, 200]]),
+                [200, 100, 50],
+            ),
+            (
+                PixelFormat::BayerGr8,
+                bayer(w, h, [[100, 200], [50, 100]]),
+                [200, 100, 50],
+            ),
+            (
+                PixelFormat::BayerGb8,
+                bayer(w, h, [[100, 50], [200, 100]]),
+                [200, 100, 50],
+            ),
+        ];
+        for (format, frame, want) in cases {
+            assert!(p.render(&frame, format, (w, h), (16, 12)), "{format:?}");
+            assert_eq!((p.width(), p.height(), p.pixels().len()), (16, 12, 16 * 12 * 4));
+            assert_eq!(pixel(&p, 7, 5), want, "{format:?}");
+        }
+    }
+
+    fn bayer(w: u32, h: u32, cell: [[u8; 2]; 2]) -> Vec<u8> {
+        (0..h)
+            .flat_map(|y| (0..w).map(move |x| cell[(y % 2) as usize][(x % 2) as usize]))
+            .collect()
+    }
+
+    #[test]
+    fn sixteen_bit_samples_are_scaled_by_the_bits_in_use() {
+        let mut p = Picture::default();
+        let frame = |v: u16| v.to_le_bytes().repeat(8 * 8);
+        // A 12-bit camera at its top shows white, not a sixteenth of it.
+        assert!(p.render(&frame(4095), PixelFormat::Mono16, (8, 8), (4, 4)));
+        assert_eq!(pixel(&p, 1, 1), [255; 3]);
+        assert!(p.render(&frame(2048), PixelFormat::Mono16, (8, 8), (4, 4)));
+        assert_eq!(pixel(&p, 1, 1), [128; 3], "the scale stays once learnt");
+        assert!(p.render(&frame(65535), PixelFormat::Mono16, (8, 8), (4, 4)));
+        assert!(p.render(&frame(2048), PixelFormat::Mono16, (8, 8), (4, 4)));
+        assert_eq!(pixel(&p, 1, 1), [8; 3], "and grows with the samples");
+        let mut dark = Picture::default();
+        assert!(dark.render(&frame(100), PixelFormat::Mono16, (8, 8), (4, 4)));
+        assert_eq!(
+            pixel(&dark, 1, 1),
+            [100; 3],
+            "small values are never scaled up past 8 bits"
+        );
+    }
+
+    #[test]
+    fn a_frame_of_the_wrong_size_keeps_the_last_picture() {
+        let mut p = Picture::default();
+        assert!(p.render(&[7; 16], PixelFormat::Mono8, (4, 4), (2, 2)));
+        assert!(!p.render(&[9; 15], PixelFormat::Mono8, (4, 4), (2, 2)));
+        assert!(!p.render(&[9; 16], PixelFormat::Mono8, (4, 4), (0, 2)));
+        assert_eq!(pixel(&p, 0, 0), [7; 3]);
+    }
+}
