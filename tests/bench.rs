@@ -375,3 +375,56 @@ fn bench_capacity_bisects_every_tools_limit() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--cameras: from 1 to 16 cameras"));
 }
+
+/// `axvs bench view` measures the same rig with the live view off and on. Without a display it starts its
+/// own Xvfb, and so also reports the X server's share.
+#[test]
+fn bench_view_measures_the_rig_with_the_view_off_and_on() {
+    let out = axvs()
+        .args([
+            "bench",
+            "view",
+            "--cameras",
+            "2",
+            "--size",
+            "320x240:mono8",
+            "--seconds",
+            "1",
+            "--runs",
+            "1",
+        ])
+        .env_remove("DISPLAY")
+        .output()
+        .expect("run axvs bench view");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let row = |label: &str| -> Vec<String> {
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no '{label}' row in:\n{text}"))
+            .split_whitespace()
+            .skip(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let (off, on) = (row("view off"), row("view on"));
+    // cores, view thread, X server, acquired, lost, cam lost: the view's own figures only when it is on.
+    assert_eq!((off[1].as_str(), off[2].as_str()), ("-", "-"), "{text}");
+    let view_cores: f64 = on[1].parse().expect("view thread cores");
+    let x_cores: f64 = on[2].parse().expect("X server cores");
+    assert!(view_cores > 0.0 && x_cores >= 0.0, "{text}");
+    for figures in [&off, &on] {
+        let acquired: u64 = figures[3].parse().expect("acquired");
+        assert!(acquired >= 30, "2 cameras at 30 fps for a second: {text}");
+    }
+    assert!(
+        text.contains("view cost: ") && text.contains("cores in the X server"),
+        "{text}"
+    );
+    let bad = axvs()
+        .args(["bench", "view", "--cameras", "10"])
+        .output()
+        .expect("run axvs bench view");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--cameras: from 1 to 9"));
+}

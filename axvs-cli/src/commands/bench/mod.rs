@@ -14,6 +14,7 @@ pub mod capacity;
 mod instructions;
 mod measure;
 mod plugin;
+pub mod view;
 
 use std::io::Write;
 use std::path::Path;
@@ -140,6 +141,8 @@ pub enum BenchWhat {
     /// The highest rate 1 and N cameras sustain with zero loss, by bisection: axvs against the ffmpeg CLI
     /// and GStreamer, with axvs' own prediction beside.
     Capacity(capacity::CapacityArgs),
+    /// What the live view costs: the same rig with the view off and on, CPU per thread and frames lost.
+    View(view::ViewArgs),
 }
 
 /// Figures of one run of one variant.
@@ -226,8 +229,10 @@ impl Variant {
 
 /// Runs the command.
 pub fn run(args: BenchArgs) -> Result<(), CliError> {
-    if let Some(BenchWhat::Capacity(capacity)) = args.what {
-        return capacity::run(capacity);
+    match args.what {
+        Some(BenchWhat::Capacity(capacity)) => return capacity::run(capacity),
+        Some(BenchWhat::View(view)) => return view::run(view),
+        None => {}
     }
     let codec: Codec = args
         .codec
