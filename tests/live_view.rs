@@ -243,6 +243,38 @@ fn killing_the_display_ends_only_the_view_and_the_recording_finishes() {
     }
 }
 
+#[test]
+fn a_frozen_display_does_not_hold_up_the_end_of_the_recording() {
+    // A display that stops reading (a hung X server, a stalled remote session) without closing the
+    // connection: the view's writes block, and the recording must still stop and finish its files.
+    let xvfb = Xvfb::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "[encoder]\npreset = 1\n{}",
+        camera(1, "frozen", (1280, 720), "bgr8", 30.0)
+    );
+    let rig = write_rig(dir.path(), "frozen.toml", &text);
+    let (report_path, mut guard) = record_on(&xvfb, dir.path(), &rig, "frozen", &[]);
+    xvfb.wait_for_window("axvs frozen", &mut guard, Duration::from_secs(30));
+    xvfb.signal("STOP");
+    let log = dir.path().join("frozen/001.axvslog");
+    let frozen_at = logged_frames(&log).len();
+    // Two seconds of tiles the server does not read fill its socket and block the view.
+    wait_until("frames while the display is frozen", Duration::from_secs(60), || {
+        logged_frames(&log).len() >= frozen_at + 60
+    });
+    let asked = Instant::now();
+    let out = quit(guard);
+    let took = asked.elapsed();
+    xvfb.signal("CONT");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(took < Duration::from_secs(30), "the stop took {took:?}");
+    let report = read_report(&report_path);
+    let saved = counts_agree(&report["cameras"][0]);
+    assert!(saved >= frozen_at as u64 + 60, "{report}");
+}
+
 /// The largest gap (µs) between neighbouring saved frames.
 fn largest_gap(times: &[u64]) -> u64 {
     times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0)
@@ -340,6 +372,15 @@ fn a_window_per_camera_when_asked_each_where_its_tile_would_be() {
         !xvfb.has_window("axvs 002 b")
     });
     assert!(xvfb.has_window("axvs 001 a") && xvfb.has_window("axvs 003 c"));
+    // Destroyed by another client (a window manager's kill, xdotool): the same, without a refused request
+    // ending the whole view.
+    let destroyed = Command::new("xdotool")
+        .args(["search", "--name", "axvs 003 c", "windowclose"])
+        .env("DISPLAY", xvfb.display())
+        .status()
+        .expect("run xdotool");
+    assert!(destroyed.success());
+    assert!(xvfb.has_window("axvs 001 a"));
     // Recording goes on (half a second more, a few of the session's status polls) before the quit.
     let log = dir.path().join("windows/001.axvslog");
     let closed_at = logged_frames(&log).len();
@@ -350,7 +391,8 @@ fn a_window_per_camera_when_asked_each_where_its_tile_would_be() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("camera 2 'b': preview closed; recording goes on"),
+        stderr.contains("camera 2 'b': preview closed; recording goes on")
+            && stderr.contains("camera 3 'c': preview closed; recording goes on"),
         "{stderr}"
     );
     assert!(!stderr.contains("live view ended"), "{stderr}");

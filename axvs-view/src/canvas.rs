@@ -69,7 +69,7 @@ impl Canvas {
     }
 
     /// The part of `rect` inside the canvas.
-    fn clip(&self, rect: Rect) -> Rect {
+    pub fn clip(&self, rect: Rect) -> Rect {
         let x = rect.x.min(self.width);
         let y = rect.y.min(self.height);
         Rect {

@@ -28,6 +28,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use axvs_core::{CameraInfo, FrameMailbox, SystemStatus};
 use crossbeam_channel::Receiver;
@@ -152,13 +153,36 @@ pub enum ViewError {
     Thread(String),
 }
 
+/// How long [`ViewHandle::close`] waits for the view's thread (an X server that hangs without closing its
+/// connection blocks the thread's writes): past it, the mailboxes close and the thread is left behind.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
 /// The running view. Dropping it closes the view.
 pub struct ViewHandle {
     stop: Arc<AtomicBool>,
-    /// Set by the view's thread as it ends, before it closes the mailboxes.
+    /// Set by the view's thread as it ends (or unwinds), before it closes the mailboxes.
     ending: Arc<AtomicBool>,
     thread: Option<JoinHandle<String>>,
+    /// Tells when the thread has ended, for a close with a time limit.
+    done: Receiver<()>,
+    mailboxes: Vec<Arc<FrameMailbox>>,
     keys: Receiver<Key>,
+}
+
+/// Marks the view ended and closes its mailboxes when the view's thread ends, however it ends (a panic
+/// included): acquisition stops copying frames for it, and the session hears of it.
+struct EndGuard {
+    ending: Arc<AtomicBool>,
+    mailboxes: Vec<Arc<FrameMailbox>>,
+    done: crossbeam_channel::Sender<()>,
+}
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        self.ending.store(true, Ordering::SeqCst);
+        self.mailboxes.iter().for_each(|m| m.close());
+        let _ = self.done.try_send(());
+    }
 }
 
 impl ViewHandle {
@@ -180,14 +204,20 @@ impl ViewHandle {
     /// True once the view is ending or has ended: from then on its mailboxes close because the whole view
     /// goes, not because one camera's window was closed.
     pub fn is_ending(&self) -> bool {
-        self.ending.load(Ordering::SeqCst) || self.thread.is_none()
+        self.ending.load(Ordering::SeqCst) || self.thread.as_ref().is_none_or(|t| t.is_finished())
     }
 
-    /// Closes the windows and waits for the view's thread.
+    /// Closes the windows and waits for the view's thread, at most [`CLOSE_WAIT`].
     pub fn close(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        if self.done.recv_timeout(CLOSE_WAIT).is_ok() || thread.is_finished() {
             let _ = thread.join();
+        } else {
+            // Stuck writing to a display that does not read: leave it; its frames stop here.
+            self.mailboxes.iter().for_each(|m| m.close());
         }
     }
 }
@@ -216,25 +246,29 @@ pub fn spawn(
     let (keys_tx, keys) = crossbeam_channel::bounded(64);
     let thread_stop = Arc::clone(&stop);
     let ending = Arc::new(AtomicBool::new(false));
-    let thread_ending = Arc::clone(&ending);
+    let mailboxes: Vec<Arc<FrameMailbox>> = cameras.iter().map(|c| Arc::clone(&c.mailbox)).collect();
+    let (done_tx, done) = crossbeam_channel::bounded(1);
+    let guard = EndGuard {
+        ending: Arc::clone(&ending),
+        mailboxes: mailboxes.clone(),
+        done: done_tx,
+    };
     let title = title.to_string();
     let thread = std::thread::Builder::new()
         .name("axvs-view".into())
         .spawn(move || {
+            let _guard = guard;
             // Drawing waits behind acquisition and encoding.
             axvs_core::priority::lower_this_thread();
-            let mailboxes: Vec<Arc<FrameMailbox>> = cameras.iter().map(|c| Arc::clone(&c.mailbox)).collect();
-            let why = live::run(x, &title, cameras, layout, &status, &keys_tx, &thread_stop);
-            // However the view ended, acquisition stops copying frames for it.
-            thread_ending.store(true, Ordering::SeqCst);
-            mailboxes.iter().for_each(|m| m.close());
-            why
+            live::run(x, &title, cameras, layout, &status, &keys_tx, &thread_stop)
         })
         .map_err(|e| ViewError::Thread(e.to_string()))?;
     Ok(ViewHandle {
         stop,
         ending,
         thread: Some(thread),
+        done,
+        mailboxes,
         keys,
     })
 }

@@ -16,6 +16,10 @@ use super::{Key, ViewCamera, ViewError, ViewLayout, ViewStatus};
 
 /// The view never redraws faster than this, whatever the cameras' display rates.
 const MIN_PERIOD: Duration = Duration::from_millis(10);
+/// Nor slower: figures, marks and the status line stay fresh when the cameras are shown slowly.
+const MAX_PERIOD: Duration = Duration::from_millis(100);
+/// The largest canvas side drawn (8K screens are 7680 pixels wide).
+const MAX_SIDE: u32 = 8192;
 /// Longest wait for window events between draws (how soon a key is acted on).
 const EVENT_WAIT: Duration = Duration::from_millis(10);
 
@@ -42,6 +46,8 @@ struct Window {
 
 impl Window {
     fn layout(&mut self, width: u32, height: u32, cameras: &[ViewCamera]) {
+        // A window larger than any screen is drawn in its top-left part.
+        let (width, height) = (width.min(MAX_SIDE), height.min(MAX_SIDE));
         self.canvas = Canvas::new(width, height);
         let area = height.saturating_sub(status_height(width));
         let frames: Vec<(u32, u32)> = self
@@ -148,7 +154,7 @@ fn show(
         .map(|c| c.mailbox.interval())
         .min()
         .unwrap_or(MIN_PERIOD)
-        .max(MIN_PERIOD);
+        .clamp(MIN_PERIOD, MAX_PERIOD);
     let mut next = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         let events = match x.events() {
@@ -160,12 +166,12 @@ fn show(
                 continue;
             };
             match event {
-                WindowEvent::Key(Some(c)) => {
-                    if let Some(key) = Key::from_char(c) {
+                WindowEvent::Key(chars) => {
+                    // The first of the key's characters that means something (a digit may need Shift).
+                    if let Some(key) = chars.iter().flatten().find_map(|&c| Key::from_char(c)) {
                         let _ = keys.try_send(key);
                     }
                 }
-                WindowEvent::Key(None) => {}
                 WindowEvent::Escape => return "closed with Esc".into(),
                 WindowEvent::CloseRequested => {
                     let window = windows.remove(at);
@@ -182,9 +188,13 @@ fn show(
                     let w = &mut windows[at];
                     if (width, height) != (w.canvas.width(), w.canvas.height()) {
                         w.layout(width, height, cameras);
+                        next = Instant::now();
                     }
                 }
-                WindowEvent::Exposed => windows[at].redraw = true,
+                WindowEvent::Exposed => {
+                    windows[at].redraw = true;
+                    next = Instant::now();
+                }
             }
         }
         let now = Instant::now();
@@ -236,6 +246,9 @@ fn draw(x: &mut XDisplay, w: &mut Window, cameras: &[ViewCamera], status: &ViewS
         t.dirty = false;
         if (t.picture.width(), t.picture.height()) == size {
             w.canvas.blit(t.tile.picture, t.picture.pixels());
+        } else {
+            // No picture yet (a triggered camera waiting, say): the caption goes over black, not over itself.
+            w.canvas.fill(t.tile.picture, super::canvas::Colour::BLACK);
         }
         t.caption.draw(&mut w.canvas, t.tile.picture);
         if !whole {

@@ -67,10 +67,12 @@ impl Caption {
         let room = (picture.width - 8) / (8 * scale);
         let (mark, colour) = self.mark;
         let mark_room = if mark.is_empty() { 0 } else { mark.len() as u32 + 3 };
-        let title = cut(&self.title, room.saturating_sub(mark_room));
+        // The mark only where it fits beside a few letters of the title; the title takes the rest.
+        let colour = colour.filter(|_| room >= mark_room + 4);
+        let title_room = if colour.is_some() { room - mark_room } else { room };
         let (x, y) = (picture.x + 4, band.y + 4);
-        canvas.text(x, y, &title, scale, Colour::TEXT);
-        if let Some(colour) = colour.filter(|_| room >= mark_room + 4) {
+        canvas.text(x, y, &cut(&self.title, title_room), scale, Colour::TEXT);
+        if let Some(colour) = colour {
             let right = picture.x + picture.width - 4;
             let left = right - text_width(mark, scale);
             canvas.text(left, y, mark, scale, colour);

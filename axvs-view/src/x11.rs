@@ -8,7 +8,7 @@ use x11rb::protocol::xproto::{
     Atom, AtomEnum, ConnectionExt as _, CreateGCAux, CreateWindowAux, EventMask, ImageFormat, ImageOrder, PropMode,
     WindowClass,
 };
-use x11rb::protocol::Event;
+use x11rb::protocol::{ErrorKind, Event};
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
@@ -19,8 +19,9 @@ use super::ViewError;
 /// What happened to a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WindowEvent {
-    /// A key was pressed in it: the character it types, if any.
-    Key(Option<char>),
+    /// A key was pressed in it: the characters it types unshifted and shifted, if any (keypad digits as
+    /// digits).
+    Key([Option<char>; 2]),
     /// Escape was pressed in it.
     Escape,
     /// The user asked to close it (the window manager's close button).
@@ -51,6 +52,7 @@ pub struct XDisplay {
     net_wm_name: Atom,
     utf8_string: Atom,
     min_keycode: u8,
+    max_keycode: u8,
     keysyms_per_keycode: usize,
     keysyms: Vec<u32>,
     /// Bytes of pixels one PutImage request may carry.
@@ -111,8 +113,8 @@ impl XDisplay {
             .map_err(|e| lost(&e))?
             .reply()
             .map_err(|e| lost(&e))?;
-        // A PutImage request's header is 24 bytes.
-        let max_image_bytes = conn.maximum_request_bytes().saturating_sub(24);
+        // A PutImage request's header is 24 bytes, 28 as a big request; a little to spare.
+        let max_image_bytes = conn.maximum_request_bytes().saturating_sub(32);
         Ok(XDisplay {
             conn,
             root,
@@ -124,6 +126,7 @@ impl XDisplay {
             net_wm_name,
             utf8_string,
             min_keycode,
+            max_keycode,
             keysyms_per_keycode: usize::from(mapping.keysyms_per_keycode).max(1),
             keysyms: mapping.keysyms,
             max_image_bytes,
@@ -213,6 +216,7 @@ impl XDisplay {
 
     /// Sends `rect` of `canvas` to `window`, in requests no larger than the server takes.
     pub fn put(&mut self, window: XWindow, canvas: &Canvas, rect: Rect) -> Result<(), ViewError> {
+        let rect = canvas.clip(rect);
         if rect.width == 0 || rect.height == 0 {
             return Ok(());
         }
@@ -254,15 +258,14 @@ impl XDisplay {
         while let Some(event) = self.conn.poll_for_event().map_err(|e| ViewError::Lost(e.to_string()))? {
             match event {
                 Event::KeyPress(e) => {
-                    let keysym = self.keysym(e.detail);
-                    let event = match keysym {
+                    let [plain, shifted] = [0, 1].map(|level| self.keysym(e.detail, level));
+                    let event = match plain {
                         0xff1b => WindowEvent::Escape,
-                        // Latin-1 keysyms are the characters' own codes.
-                        0x20..=0x7e => WindowEvent::Key(char::from_u32(keysym)),
-                        _ => WindowEvent::Key(None),
+                        _ => WindowEvent::Key([keysym_char(plain), keysym_char(shifted)]),
                     };
                     out.push((e.event, event));
                 }
+                Event::MappingNotify(_) => self.refresh_keymap()?,
                 Event::ClientMessage(e)
                     if e.type_ == self.wm_protocols && e.format == 32 && e.data.as_data32()[0] == self.wm_delete =>
                 {
@@ -272,7 +275,15 @@ impl XDisplay {
                     out.push((e.window, WindowEvent::Resized(u32::from(e.width), u32::from(e.height))));
                 }
                 Event::Expose(e) if e.count == 0 => out.push((e.window, WindowEvent::Exposed)),
-                // The view's own requests are well-formed: a refused one is a fault that ends the view.
+                // Destroyed by another client (`xdotool windowclose`, a window manager's kill): as closed.
+                Event::DestroyNotify(e) => out.push((e.window, WindowEvent::CloseRequested)),
+                // Drawing into a window another client destroyed, before its DestroyNotify is read.
+                Event::Error(e)
+                    if matches!(
+                        e.error_kind,
+                        ErrorKind::Drawable | ErrorKind::Window | ErrorKind::GContext
+                    ) => {}
+                // The view's own requests are well-formed: any other refusal is a fault that ends the view.
                 Event::Error(e) => {
                     return Err(ViewError::Refused(format!(
                         "{:?} in {}",
@@ -286,9 +297,54 @@ impl XDisplay {
         Ok(out)
     }
 
-    /// The first keysym of a keycode (the unshifted one).
-    fn keysym(&self, keycode: u8) -> u32 {
-        let index = usize::from(keycode.saturating_sub(self.min_keycode)) * self.keysyms_per_keycode;
+    /// The keysym of a keycode at `level` (0 unshifted, 1 shifted), 0 if none.
+    fn keysym(&self, keycode: u8, level: usize) -> u32 {
+        if level >= self.keysyms_per_keycode {
+            return 0;
+        }
+        let index = usize::from(keycode.saturating_sub(self.min_keycode)) * self.keysyms_per_keycode + level;
         self.keysyms.get(index).copied().unwrap_or(0)
+    }
+
+    /// Reads the keyboard mapping again (the user switched layouts).
+    fn refresh_keymap(&mut self) -> Result<(), ViewError> {
+        let lost = |e: &dyn std::fmt::Display| ViewError::Lost(e.to_string());
+        let count = self.max_keycode - self.min_keycode + 1;
+        let mapping = self
+            .conn
+            .get_keyboard_mapping(self.min_keycode, count)
+            .map_err(|e| lost(&e))?
+            .reply()
+            .map_err(|e| lost(&e))?;
+        self.keysyms_per_keycode = usize::from(mapping.keysyms_per_keycode).max(1);
+        self.keysyms = mapping.keysyms;
+        Ok(())
+    }
+}
+
+/// The character a keysym types, for the keys the view knows: Latin-1 printable keysyms are the
+/// characters' own codes; keypad digits count as digits.
+fn keysym_char(keysym: u32) -> Option<char> {
+    match keysym {
+        0x20..=0x7e => char::from_u32(keysym),
+        0xffb0..=0xffb9 => char::from_u32(u32::from(b'0') + keysym - 0xffb0),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keysym_char;
+
+    #[test]
+    fn keysyms_type_their_characters_and_keypad_digits_are_digits() {
+        assert_eq!(keysym_char(u32::from(b'w')), Some('w'));
+        assert_eq!(keysym_char(0xffb7), Some('7'));
+        assert_eq!(keysym_char(0xff9c), None, "KP_End");
+        assert_eq!(
+            keysym_char(0x26),
+            Some('&'),
+            "AZERTY's unshifted 1: no key; its shifted keysym is '1'"
+        );
     }
 }

@@ -384,7 +384,12 @@ impl Xvfb {
             conn.send_event(false, window, EventMask::NO_EVENT, event)
                 .expect("send WM_DELETE_WINDOW");
         }
-        conn.flush().expect("flush X connection");
+        // A round trip before the connection closes: the server has then handled the events sent (an X
+        // server may drop what a client sent just before it hung up).
+        conn.get_input_focus()
+            .expect("GetInputFocus")
+            .reply()
+            .expect("GetInputFocus reply");
         true
     }
 
@@ -422,6 +427,16 @@ impl Xvfb {
             .status()
             .expect("run xdotool");
         assert!(status.success(), "xdotool key {keys:?}");
+    }
+
+    /// Sends the server a signal by name (`STOP` freezes it with its clients' connections open, `CONT`
+    /// resumes it).
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} Xvfb");
     }
 
     /// Kills the server at once (SIGKILL), as a crashed or unplugged display goes: its clients' connections

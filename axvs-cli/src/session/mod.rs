@@ -505,6 +505,12 @@ impl Session {
             }
         }
         if let Some(reason) = self.view.as_mut().and_then(ViewHandle::ended) {
+            // Keys pressed just before it ended (its thread has ended: all are in).
+            let keys: Vec<Key> = self.view.iter().flat_map(|v| v.keys().try_iter()).collect();
+            for key in keys {
+                quit |= key == Key::Quit;
+                self.key(key);
+            }
             self.view = None;
             self.cameras.iter_mut().for_each(|cam| cam.preview = None);
             notices.push(Notice::ViewEnded { reason });
@@ -523,8 +529,9 @@ impl Session {
             }
             // A camera's own window closed while the rest of the view goes on (when the whole view ends, its
             // mailboxes close too, and the view's end is the one notice).
-            let view_runs = self.view.as_ref().is_some_and(|v| !v.is_ending());
-            if view_runs && cam.preview.as_ref().is_some_and(|m| m.is_closed()) {
+            // (Closed is read first: the view marks its end before it closes the mailboxes.)
+            let closed = cam.preview.as_ref().is_some_and(|m| m.is_closed());
+            if closed && self.view.as_ref().is_some_and(|v| !v.is_ending()) {
                 cam.preview = None;
                 notices.push(Notice::PreviewClosed {
                     id: cam.spec.id,

@@ -55,6 +55,11 @@ pub(super) fn install_signal_handler(tx: Sender<Key>, interrupted: Arc<AtomicBoo
 /// terminal back.
 pub(super) fn spawn_key_reader(tx: Sender<Key>) -> Option<TerminalGuard> {
     let stdin = std::io::stdin();
+    if stdin.is_terminal() && !in_foreground() {
+        // Reading (or setting) the terminal from the background would stop the whole process (SIGTTIN).
+        errln!("axvs: running in the background: keys are not read; stop with Ctrl-C after fg, or kill -INT");
+        return None;
+    }
     let guard = stdin.is_terminal().then(single_keys).flatten();
     if stdin.is_terminal() {
         errln!("axvs: {HINT}{}", if guard.is_some() { "" } else { " (each + Enter)" });
@@ -103,6 +108,12 @@ fn act(c: char, tx: &Sender<Key>) -> bool {
             true
         }
     }
+}
+
+/// True when this process' group owns the terminal of standard input (not started with `&`).
+fn in_foreground() -> bool {
+    // SAFETY: plain system calls without pointers.
+    unsafe { libc::tcgetpgrp(0) == libc::getpgrp() }
 }
 
 /// Switches the terminal to single keys without echo, keeping its signals (Ctrl-C) and output as they were.
