@@ -355,7 +355,6 @@ impl Xvfb {
     /// Asks every window titled `title` to close, as a window manager does when the user clicks its close
     /// button (a `WM_DELETE_WINDOW` message); false if there was no such window.
     pub fn close_window(&self, title: &str) -> bool {
-        use x11rb::connection::Connection;
         use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
         let found = Command::new("xdotool")
             .args(["search", "--name", title])
