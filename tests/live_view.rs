@@ -444,16 +444,8 @@ fn terminal_keys_act_without_enter() {
     wait_until("saving on again", Duration::from_secs(30), || count() >= resumed + 15);
     stdin.write_all(b"q").expect("type q");
     stdin.flush().expect("flush");
-    let out = {
-        let start = Instant::now();
-        while child.child().try_wait().expect("poll").is_none() {
-            if start.elapsed() > Duration::from_secs(60) {
-                child.fail("q without Enter did not end the run");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        child.take().wait_with_output().expect("output")
-    };
+    // q without Enter ends the run.
+    let out = wait_end(child, Duration::from_secs(60));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("keys: w = start saving"), "{said}");

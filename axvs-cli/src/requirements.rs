@@ -189,7 +189,7 @@ fn opencv() -> (Component, Component) {
         name: "OpenCV".into(),
         available: true,
         version: Some(version),
-        detail: "webcams, video files, URLs and GStreamer pipelines (backend \"opencv\"); the preview window".into(),
+        detail: "webcams, video files, URLs and GStreamer pipelines (backend \"opencv\")".into(),
     };
     (cv, gst)
 }

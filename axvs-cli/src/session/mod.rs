@@ -42,7 +42,7 @@ use axvs_view::{Key, ViewCamera, ViewHandle, ViewLayout, ViewStatus};
 /// How often the disks' free space is checked while recording.
 pub const SPACE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Which preview windows a session opens.
+/// Which cameras the live view shows, and at what rate.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub enum PreviewChoice {
     /// Each camera's `display_fps` from the rig.
@@ -63,7 +63,7 @@ pub struct SessionOptions {
     pub name: Option<String>,
     /// Saving on from the start.
     pub saving: bool,
-    /// Preview windows.
+    /// The live view.
     pub preview: PreviewChoice,
     /// How the live view lays out the cameras (default: the rig's `live_view`).
     pub layout: Option<ViewLayout>,
@@ -103,7 +103,7 @@ pub enum Notice {
         /// What happened.
         message: String,
     },
-    /// A camera's preview window was closed.
+    /// A camera's own window of the live view was closed (`live_view = "windows"`).
     PreviewClosed {
         /// Its source id.
         id: u8,

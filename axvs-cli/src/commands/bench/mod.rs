@@ -763,9 +763,11 @@ fn encoder_alone(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, 
 fn startup(runs: usize, dir: &Path) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|e| bench_error("startup", e))?;
     let rig = dir.join("startup.toml");
+    // A few seconds of video in a temporary directory: the free-space guard (for recordings) stays off, as
+    // in `bench capacity`, so that a nearly full disk does not stop the benchmark.
     std::fs::write(
         &rig,
-        "[[camera]]\nid = 1\nname = \"s\"\nbackend = \"synthetic\"\nwidth = 1280\nheight = 720\nfps = 30\n\
+        "min_free_space = \"0\"\n[[camera]]\nid = 1\nname = \"s\"\nbackend = \"synthetic\"\nwidth = 1280\nheight = 720\nfps = 30\n\
          [encoder]\npreset = 1\n",
     )
     .map_err(|e| bench_error("startup", e))?;

@@ -105,7 +105,11 @@ fn run_once(
     view: bool,
     x_pid: Option<u32>,
 ) -> Result<Figures, CliError> {
-    let mut text = format!("output_dir = {:?}\n[encoder]\npreset = 1\n", dir.display().to_string());
+    // Frames (if any) go to a temporary directory: the free-space guard stays off, as in the other benches.
+    let mut text = format!(
+        "output_dir = {}\nmin_free_space = \"0\"\n[encoder]\npreset = 1\n",
+        toml::Value::String(dir.display().to_string())
+    );
     for id in 1..=args.cameras {
         text += &format!(
             "[[camera]]\nid = {id}\nname = \"cam{id}\"\nbackend = \"synthetic\"\nwidth = {}\nheight = {}\nfps = {}\n\

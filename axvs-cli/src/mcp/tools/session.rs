@@ -111,7 +111,7 @@ pub struct StartSessionArgs {
     /// Single camera: NVIDIA GPU for NVENC, or -1 for the CPU.
     #[schemars(range(min = -1, max = 15))]
     pub gpu_index: Option<i32>,
-    /// Single camera: live preview window at this rate (frames per second).
+    /// Single camera: shown in the live view (on the server's display) at this rate (frames per second).
     #[schemars(range(min = 0.001, max = 1000.0))]
     pub display_frame_rate: Option<f64>,
 }
