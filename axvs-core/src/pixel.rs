@@ -90,10 +90,25 @@ impl PixelFormat {
 
     /// True for Bayer mosaics (one colour sample per pixel, demosaiced before colour encoding).
     pub fn is_bayer(self) -> bool {
-        matches!(
-            self,
-            PixelFormat::BayerRg8 | PixelFormat::BayerGb8 | PixelFormat::BayerGr8 | PixelFormat::BayerBg8
-        )
+        self.bayer_red().is_some()
+    }
+
+    /// Where red sits in each 2 x 2 cell of a Bayer mosaic, as (x, y); blue sits opposite, green on the
+    /// other diagonal. `None` for formats that are not mosaics.
+    ///
+    /// ```
+    /// use axvs_core::PixelFormat;
+    /// assert_eq!(PixelFormat::BayerGr8.bayer_red(), Some((1, 0)));
+    /// assert_eq!(PixelFormat::Mono8.bayer_red(), None);
+    /// ```
+    pub fn bayer_red(self) -> Option<(usize, usize)> {
+        match self {
+            PixelFormat::BayerRg8 => Some((0, 0)),
+            PixelFormat::BayerBg8 => Some((1, 1)),
+            PixelFormat::BayerGr8 => Some((1, 0)),
+            PixelFormat::BayerGb8 => Some((0, 1)),
+            _ => None,
+        }
     }
 }
 

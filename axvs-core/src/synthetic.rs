@@ -187,13 +187,7 @@ fn put_pixel(format: PixelFormat, px: &mut [u8], (x, y): (usize, usize), bgr: [u
         PixelFormat::Bgr8 => px.copy_from_slice(&bgr),
         PixelFormat::Rgb8 => px.copy_from_slice(&[bgr[2], bgr[1], bgr[0]]),
         bayer => {
-            // Where red sits in each 2 x 2 cell (x, y); blue sits opposite, green on the other diagonal.
-            let red = match bayer {
-                PixelFormat::BayerRg8 => (0, 0),
-                PixelFormat::BayerBg8 => (1, 1),
-                PixelFormat::BayerGr8 => (1, 0),
-                _ => (0, 1), // GBRG
-            };
+            let red = bayer.bayer_red().unwrap_or((0, 0));
             let at = (x % 2, y % 2);
             px[0] = if at == red {
                 bgr[2]

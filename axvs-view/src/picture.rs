@@ -135,13 +135,9 @@ fn to_8_bits(frame: &[u8], bits: u32, out: &mut Vec<u8>) -> u32 {
 /// A Bayer mosaic as one blue-green-red pixel per 2 x 2 cell (half the size each way): demosaicing without
 /// interpolation, which the downsampling that follows makes up for.
 fn superpixels(frame: &[u8], width: usize, height: usize, format: PixelFormat, out: &mut Vec<u8>) {
-    // Offsets of red and blue inside each cell (the other two are green).
-    let (red, blue) = match format {
-        PixelFormat::BayerRg8 => ((0, 0), (1, 1)),
-        PixelFormat::BayerBg8 => ((1, 1), (0, 0)),
-        PixelFormat::BayerGr8 => ((0, 1), (1, 0)),
-        _ => ((1, 0), (0, 1)), // GBRG
-    };
+    // Offsets (row, column) of red and blue inside each cell (the other two are green).
+    let (rx, ry) = format.bayer_red().unwrap_or((0, 0));
+    let (red, blue) = ((ry, rx), (1 - ry, 1 - rx));
     // Red on the diagonal puts green on the other one.
     let (g1, g2) = if red.0 == red.1 {
         ((0, 1), (1, 0))

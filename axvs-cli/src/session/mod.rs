@@ -497,20 +497,14 @@ impl Session {
     pub fn poll(&mut self) -> Poll {
         let mut notices = std::mem::take(&mut self.notices);
         let mut quit = false;
-        if let Some(view) = &mut self.view {
-            let keys: Vec<Key> = view.keys().try_iter().collect();
-            for key in keys {
-                quit |= key == Key::Quit;
-                self.key(key);
-            }
+        // Asked first: once the view has ended, every key it sent is in the channel.
+        let ended = self.view.as_mut().and_then(ViewHandle::ended);
+        let keys: Vec<Key> = self.view.iter().flat_map(|v| v.keys().try_iter()).collect();
+        for key in keys {
+            quit |= key == Key::Quit;
+            self.key(key);
         }
-        if let Some(reason) = self.view.as_mut().and_then(ViewHandle::ended) {
-            // Keys pressed just before it ended (its thread has ended: all are in).
-            let keys: Vec<Key> = self.view.iter().flat_map(|v| v.keys().try_iter()).collect();
-            for key in keys {
-                quit |= key == Key::Quit;
-                self.key(key);
-            }
+        if let Some(reason) = ended {
             self.view = None;
             self.cameras.iter_mut().for_each(|cam| cam.preview = None);
             notices.push(Notice::ViewEnded { reason });
