@@ -320,8 +320,8 @@ fn a_two_minute_soak_keeps_resident_memory_flat() {
     assert!(line.contains("samples (flat within 5 %: yes)"), "{line}");
 }
 
-/// `axvs bench capacity` bisects each tool's zero-loss limit (tiny frames and one-second trials: the figures
-/// are for the developer machine) and prints the ratios; every trial of every tool is a real recording:
+/// `axvs bench capacity` bisects each tool's zero-loss limit, the tools' trials taking turns (tiny frames and
+/// one-second trials: the figures are for the developer machine) and prints the ratios; every trial of every tool is a real recording:
 /// `axvs run`, the `ffmpeg` CLI, a GStreamer pipeline fed through appsrc.
 #[test]
 fn bench_capacity_bisects_every_tools_limit() {
@@ -368,6 +368,17 @@ fn bench_capacity_bisects_every_tools_limit() {
             assert!(of.and_then(|m| m.parse::<u64>().ok()).is_some_and(|m| m > 0), "{line}");
         }
     }
+    // The searches advance in rounds: every tool's first trial comes before any tool's second.
+    let order: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(" fps: "))
+        .map(|l| l.split("  ").find(|p| !p.is_empty()).unwrap_or("").trim())
+        .collect();
+    assert_eq!(
+        order[..4],
+        ["axvs (thread budget)", "axvs (FFmpeg's threads)", "ffmpeg CLI pipe", "GStreamer appsrc"],
+        "trials in:\n{text}"
+    );
     let out = axvs()
         .args(["bench", "capacity", "--cameras", "0"])
         .output()

@@ -185,12 +185,22 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
                 "  axvs' prediction (axvs check --capacity): {:.1} fps per camera",
                 predicted
             );
-            let mut limits = Vec::new();
-            for &tool in &args.tools {
-                let mut run_trial = |rate: f64| -> Result<bool, CliError> {
+            // The tools' bisections advance in rounds, one trial of each per round, so that a machine
+            // whose load drifts over the minutes of a search weighs on every tool alike.
+            let mut searches: Vec<(Tool, Bisection)> = args
+                .tools
+                .iter()
+                .map(|&tool| (tool, Bisection::new(predicted, args.precision, args.max_trials)))
+                .collect();
+            loop {
+                let mut ran = false;
+                for (tool, search) in &mut searches {
+                    let Some(rate) = search.next_rate() else {
+                        continue;
+                    };
                     trial_no += 1;
                     let out = work.path().join(format!("t{trial_no}"));
-                    let counts = spawn_trial(&args, tool, *size, cameras, rate, &out)?;
+                    let counts = spawn_trial(&args, *tool, *size, cameras, rate, &out)?;
                     let _ = std::fs::remove_dir_all(&out);
                     let ok = counts.lost == 0 && counts.acquired > 0 && counts.saved == counts.acquired;
                     outln!(
@@ -202,11 +212,14 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
                         counts.acquired,
                         counts.camera_lost
                     );
-                    Ok(ok)
-                };
-                let limit = bisect(predicted, args.precision, args.max_trials, &mut run_trial)?;
-                limits.push((tool, limit));
+                    search.record(rate, ok);
+                    ran = true;
+                }
+                if !ran {
+                    break;
+                }
             }
+            let limits: Vec<(Tool, Limit)> = searches.iter().map(|(tool, search)| (*tool, search.limit())).collect();
             outln!("  limits (fps per camera, highest rate with zero loss):");
             for (tool, limit) in &limits {
                 outln!("    {:<24} {}", tool.label(), limit);
@@ -263,33 +276,60 @@ impl std::fmt::Display for Limit {
     }
 }
 
-/// Bisects for the highest rate at which `passes`: from `start`, up or down by 30 % until a pass and a
-/// failure bracket the limit, then by geometric halves until they are within `precision` of each other.
-pub fn bisect(
-    start: f64,
+/// A search for the highest rate that passes: from a start, up or down by 30 % until a pass and a failure
+/// bracket the limit, then by geometric halves until they are within `precision` of each other, or
+/// `max_trials` ran.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bisection {
+    limit: Limit,
+    next: Option<f64>,
     precision: f64,
     max_trials: usize,
-    passes: &mut dyn FnMut(f64) -> Result<bool, CliError>,
-) -> Result<Limit, CliError> {
-    let (mut passed, mut failed) = (0.0f64, f64::INFINITY);
-    let mut rate = start.max(1.0);
-    let mut trials = 0;
-    while trials < max_trials {
-        trials += 1;
-        if passes(rate)? {
-            passed = passed.max(rate);
-        } else {
-            failed = failed.min(rate);
+}
+
+impl Bisection {
+    /// A search starting at `start` (at least 1).
+    pub fn new(start: f64, precision: f64, max_trials: usize) -> Bisection {
+        Bisection {
+            limit: Limit {
+                passed: 0.0,
+                failed: f64::INFINITY,
+                trials: 0,
+            },
+            next: (max_trials > 0).then_some(start.max(1.0)),
+            precision,
+            max_trials,
         }
-        rate = match (passed > 0.0, failed.is_finite()) {
-            (true, true) if failed / passed <= 1.0 + precision => break,
-            (true, true) => (passed * failed).sqrt(),
-            (true, false) => passed * 1.3,
-            (false, _) if failed <= 1.0 => break,
-            (false, _) => failed / 1.3,
+    }
+
+    /// The rate to try next, or `None` when the search is over.
+    pub fn next_rate(&self) -> Option<f64> {
+        self.next
+    }
+
+    /// Records whether `rate` passed, and chooses the next rate.
+    pub fn record(&mut self, rate: f64, passed: bool) {
+        let l = &mut self.limit;
+        l.trials += 1;
+        if passed {
+            l.passed = l.passed.max(rate);
+        } else {
+            l.failed = l.failed.min(rate);
+        }
+        self.next = match (l.passed > 0.0, l.failed.is_finite()) {
+            _ if l.trials >= self.max_trials => None,
+            (true, true) if l.failed / l.passed <= 1.0 + self.precision => None,
+            (true, true) => Some((l.passed * l.failed).sqrt()),
+            (true, false) => Some(l.passed * 1.3),
+            (false, _) if l.failed <= 1.0 => None,
+            (false, _) => Some(l.failed / 1.3),
         };
     }
-    Ok(Limit { passed, failed, trials })
+
+    /// What the search found so far.
+    pub fn limit(&self) -> Limit {
+        self.limit
+    }
 }
 
 /// axvs' prediction of the limit per camera: the capacity check's headroom at a nominal rate.
@@ -461,26 +501,38 @@ impl Trial<'_> {
 mod tests {
     use super::*;
 
+    /// Bisects for the highest rate at which `passes`, one trial after another.
+    fn bisect(start: f64, precision: f64, max_trials: usize, passes: &mut dyn FnMut(f64) -> bool) -> Limit {
+        let mut search = Bisection::new(start, precision, max_trials);
+        while let Some(rate) = search.next_rate() {
+            let passed = passes(rate);
+            search.record(rate, passed);
+        }
+        search.limit()
+    }
+
     #[test]
     fn bisection_brackets_then_halves_to_the_precision() {
         let limit = 73.0;
         let mut tried = Vec::new();
         let found = bisect(50.0, 0.04, 20, &mut |rate| {
             tried.push(rate);
-            Ok(rate <= limit)
-        })
-        .expect("bisect");
+            rate <= limit
+        });
         assert!(found.passed <= limit && found.failed > limit, "{found:?}");
         assert!(found.failed / found.passed <= 1.04, "{found:?}");
         assert_eq!(found.trials, tried.len());
         // Downwards too, and a tool that never passes stops near zero.
-        let found = bisect(200.0, 0.04, 20, &mut |rate| Ok(rate <= limit)).expect("bisect");
+        let found = bisect(200.0, 0.04, 20, &mut |rate| rate <= limit);
         assert!(
             found.passed <= limit && found.failed / found.passed <= 1.04,
             "{found:?}"
         );
-        let never = bisect(10.0, 0.04, 30, &mut |_| Ok(false)).expect("bisect");
+        let never = bisect(10.0, 0.04, 30, &mut |_| false);
         assert_eq!(never.passed, 0.0);
         assert!(never.trials < 30, "{never:?}");
+        // The trial budget ends a search, bracketed or not.
+        assert_eq!(bisect(50.0, 0.001, 3, &mut |rate| rate <= limit).trials, 3);
+        assert_eq!(Bisection::new(50.0, 0.04, 0).next_rate(), None);
     }
 }
