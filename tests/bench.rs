@@ -376,7 +376,12 @@ fn bench_capacity_bisects_every_tools_limit() {
         .collect();
     assert_eq!(
         order[..4],
-        ["axvs (thread budget)", "axvs (FFmpeg's threads)", "ffmpeg CLI pipe", "GStreamer appsrc"],
+        [
+            "axvs (thread budget)",
+            "axvs (FFmpeg's threads)",
+            "ffmpeg CLI pipe",
+            "GStreamer appsrc"
+        ],
         "trials in:\n{text}"
     );
     let out = axvs()

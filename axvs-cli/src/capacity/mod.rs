@@ -2,8 +2,8 @@
 //! pixel format and encoder settings (its thread budget included), and whether the rig as a whole will keep
 //! up. Used by `axvs check RIG --capacity`, the MCP server's `check_rig_capacity` and `axvs bench capacity`.
 //!
-//! The model: camera i needs `cpu_i × fps_i` cores (its encoder's CPU seconds per frame, measured, times its
-//! rate). The rig keeps up while the cameras' needs together fit in the cores, and each encoder alone
+//! The model: camera i needs `cpu_i × fps_i` cores (its encoder's CPU seconds per frame, measured alone
+//! flat out, then charged what running every camera at once near the limit adds, times its rate). The rig keeps up while the cameras' needs together fit in the cores, and each encoder alone
 //! reaches its camera's rate (x264's lookahead is serial: one camera cannot use every core). The headroom
 //! is how far every camera's rate could grow before one of the two gives; when the cores give, the
 //! scheduler splits them evenly among the encoders' threads, so the cameras needing the most CPU per
@@ -23,6 +23,8 @@ use crate::rig::Rig;
 
 /// How long each camera's encoder is timed by default (after a warm-up).
 pub const DEFAULT_PROBE_TIME: Duration = Duration::from_secs(2);
+/// How close to the limit the costs alone predict the cameras run when measured together.
+const PACE: f64 = 0.9;
 
 /// Why capacity could not be measured.
 #[derive(Debug, thiserror::Error)]
@@ -95,8 +97,9 @@ pub struct CapacityReport {
     pub keeps_up: bool,
     /// What gives first: `"cores"` or `"camera N's encoder alone"`.
     pub bound: String,
-    /// How much more CPU a frame took with every CPU camera's path running at once than alone (1.0: no
-    /// cost to sharing, or one camera); the cameras' CPU per frame includes it.
+    /// How much more CPU a frame took with every CPU camera's path running at once, each paced near its
+    /// limit, than alone flat out (1.0: no cost to sharing, or one camera); the cameras' CPU per frame
+    /// includes it.
     pub contention: f64,
     /// What the figures leave out.
     pub note: String,
@@ -206,13 +209,32 @@ pub fn assess(probes: &[Probe<'_>], time: Duration) -> Result<CapacityReport, Ca
         let dir = dir.path().join(i.to_string());
         costs.push(measure(&p.info, p.settings, p.queue_depth, time, &dir)?);
     }
-    // Past the cores' limit the paths share them, and each frame costs more than alone: measured with all
-    // running at once, and charged to every camera's CPU per frame.
+    let demands = |costs: &[EncoderCost]| -> Vec<Demand> {
+        probes
+            .iter()
+            .zip(costs)
+            .map(|(p, cost)| Demand {
+                fps: p.info.fps,
+                cost: *cost,
+                threads: p.settings.threads.filter(|t| *t > 0).unwrap_or(cores as u32),
+                on_cpu: p.settings.on_cpu(),
+            })
+            .collect()
+    };
+    // Near the cores' limit the paths share them, and a frame costs more than alone flat out (caches,
+    // switches, threads waking for every frame): measured with every CPU camera running at once, each paced
+    // just under the rate the costs alone allow it, and charged to every camera's CPU per frame.
     let cpu_cameras: Vec<usize> = (0..probes.len()).filter(|i| probes[*i].settings.on_cpu()).collect();
     let contention = if cpu_cameras.len() > 1 {
+        let first = predict(&demands(&costs), cores);
         let together: Vec<_> = cpu_cameras
             .iter()
-            .map(|i| (&probes[*i].info, probes[*i].settings, probes[*i].queue_depth))
+            .map(|i| probe::Together {
+                info: &probes[*i].info,
+                settings: probes[*i].settings,
+                queue_depth: probes[*i].queue_depth,
+                fps: probes[*i].info.fps * first.headroom * PACE,
+            })
             .collect();
         let alone: Vec<EncoderCost> = cpu_cameras.iter().map(|i| costs[*i]).collect();
         probe::contention(&together, &alone, time, dir.path())?
@@ -222,16 +244,7 @@ pub fn assess(probes: &[Probe<'_>], time: Duration) -> Result<CapacityReport, Ca
     for i in cpu_cameras {
         costs[i].cpu_s_per_frame *= contention;
     }
-    let demands: Vec<Demand> = probes
-        .iter()
-        .zip(&costs)
-        .map(|(p, cost)| Demand {
-            fps: p.info.fps,
-            cost: *cost,
-            threads: p.settings.threads.filter(|t| *t > 0).unwrap_or(cores as u32),
-            on_cpu: p.settings.on_cpu(),
-        })
-        .collect();
+    let demands = demands(&costs);
     let prediction = predict(&demands, cores);
     let mut cameras: Vec<CameraLoad> = probes
         .iter()

@@ -1,7 +1,7 @@
-//! One camera's frame path run flat out for a moment, as its recording would run: test frames of its size
-//! and pixel format, delivered as fast as they are taken (each copied, as a driver's frame is) through the
-//! bounded queue to its encoder (settings and threads its own), file and timestamp log. What it costs
-//! per frame, and the highest rate the path reaches alone.
+//! One camera's frame path run for a moment, as its recording would run: test frames of its size and pixel
+//! format (each copied, as a driver's frame is) through the bounded queue to its encoder (settings and
+//! threads its own), file and timestamp log. Alone and flat out: what it costs per frame, and the highest
+//! rate the path reaches alone. All at once, each paced near its limit: what sharing the cores adds.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -47,17 +47,20 @@ struct Running {
 
 impl Running {
     /// Starts the frame path of a camera delivering `info`'s frames, encoded with `settings` into `dir`,
-    /// with a queue of `queue_depth`.
+    /// with a queue of `queue_depth`: at `pace` frames per second, or as fast as the encoder takes them.
     fn start(
         info: &CameraInfo,
         settings: &EncoderSettings,
         queue_depth: usize,
+        pace: Option<f64>,
         dir: &Path,
     ) -> Result<Running, CapacityError> {
         let camera = ReplayCamera {
             frames: test_frames(info)?,
             info: info.clone(),
             index: 0,
+            period: pace.map(|fps| Duration::from_secs_f64(1.0 / fps.max(1e-3))),
+            started: None,
         };
         let log = Arc::new(FileLogSink::create(dir).map_err(|e| CapacityError::Path(e.to_string()))?);
         let factory = FfmpegEncoderFactory::new(settings.clone(), dir)?;
@@ -120,7 +123,7 @@ pub fn measure(
     dir: &Path,
 ) -> Result<EncoderCost, CapacityError> {
     let before = task_ticks("self");
-    let running = Running::start(info, settings, queue_depth, dir)?;
+    let running = Running::start(info, settings, queue_depth, None, dir)?;
     let (frames, cpu, wall) = run_timed(vec![running], time, before)?;
     let frames = frames.first().copied().unwrap_or(0);
     if frames == 0 {
@@ -136,22 +139,36 @@ pub fn measure(
     })
 }
 
-/// Runs every camera's frame path at once, flat out, for `time`, and returns how much more CPU their
-/// frames took together than alone (`alone`: each one's cost measured alone): the cost of sharing the
-/// cores (caches, switches), 1.0 when there is none to pay.
+/// One camera's frame path in [`contention`]'s run.
+pub struct Together<'a> {
+    /// Its frames.
+    pub info: &'a CameraInfo,
+    /// Its encoder.
+    pub settings: &'a EncoderSettings,
+    /// Its queue depth.
+    pub queue_depth: usize,
+    /// The rate its frames are delivered at.
+    pub fps: f64,
+}
+
+/// Runs every camera's frame path at once, each paced at its `fps`, for `time`, and returns how much more
+/// CPU their frames took together than alone flat out (`alone`: each one's cost measured alone): the cost
+/// of sharing the cores near their limit (caches, switches, threads waking for every frame), 1.0 when there
+/// is none to pay.
 pub fn contention(
-    cameras: &[(&CameraInfo, &EncoderSettings, usize)],
+    cameras: &[Together<'_>],
     alone: &[EncoderCost],
     time: Duration,
     dir: &Path,
 ) -> Result<f64, CapacityError> {
     let before = task_ticks("self");
     let mut paths = Vec::with_capacity(cameras.len());
-    for (i, (info, settings, queue_depth)) in cameras.iter().enumerate() {
+    for (i, camera) in cameras.iter().enumerate() {
         paths.push(Running::start(
-            info,
-            settings,
-            *queue_depth,
+            camera.info,
+            camera.settings,
+            camera.queue_depth,
+            Some(camera.fps),
             &dir.join(format!("together-{i}")),
         )?);
     }
@@ -168,12 +185,15 @@ pub fn contention(
     })
 }
 
-/// A camera that delivers its test frames as fast as they are asked for, each copied into the frame
-/// buffer as a driver's frame is.
+/// A camera that delivers its test frames at a steady rate, or as fast as they are asked for, each copied
+/// into the frame buffer as a driver's frame is. Behind its schedule (its encoder slower than the rate),
+/// it delivers at once and skips nothing: the queue blocks instead.
 struct ReplayCamera {
     frames: Vec<Vec<u8>>,
     info: CameraInfo,
     index: usize,
+    period: Option<Duration>,
+    started: Option<Instant>,
 }
 
 impl Camera for ReplayCamera {
@@ -182,10 +202,17 @@ impl Camera for ReplayCamera {
     }
 
     fn start(&mut self) -> Result<(), CameraError> {
+        self.started = Some(Instant::now());
         Ok(())
     }
 
     fn grab(&mut self, buf: &mut [u8]) -> Result<GrabInfo, CameraError> {
+        if let (Some(period), Some(started)) = (self.period, self.started) {
+            let due = started + period.mul_f64(self.index as f64);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
         let frame = &self.frames[self.index % self.frames.len()];
         CameraError::check_buffer(buf, frame.len())?;
         buf.copy_from_slice(frame);
@@ -232,4 +259,43 @@ fn test_frames(info: &CameraInfo) -> Result<Vec<Vec<u8>>, CapacityError> {
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replay(pace: Option<f64>) -> ReplayCamera {
+        ReplayCamera {
+            frames: vec![vec![7u8; 16], vec![9u8; 16]],
+            info: CameraInfo {
+                width: 4,
+                height: 4,
+                fps: 100.0,
+                pixel_format: PixelFormat::Mono8,
+                identity: Default::default(),
+            },
+            index: 0,
+            period: pace.map(|fps| Duration::from_secs_f64(1.0 / fps)),
+            started: None,
+        }
+    }
+
+    #[test]
+    fn a_paced_replay_never_delivers_a_frame_before_it_is_due() {
+        let mut camera = replay(Some(200.0));
+        camera.start().expect("start");
+        let start = Instant::now();
+        let mut buf = vec![0u8; 16];
+        for i in 0..11 {
+            camera.grab(&mut buf).expect("grab");
+            assert_eq!(buf[0], if i % 2 == 0 { 7 } else { 9 });
+        }
+        // Frame 10 is due 50 ms after the start.
+        assert!(start.elapsed() >= Duration::from_millis(49), "{:?}", start.elapsed());
+        assert!(matches!(
+            camera.grab(&mut [0u8; 3]),
+            Err(CameraError::BufferSize { expected: 16, given: 3 })
+        ));
+    }
 }
