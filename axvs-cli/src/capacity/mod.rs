@@ -3,9 +3,9 @@
 //! up. Used by `axvs check RIG --capacity`, the MCP server's `check_rig_capacity` and `axvs bench capacity`.
 //!
 //! The model: camera i needs `cpu_i × fps_i` cores (its encoder's CPU seconds per frame, measured alone
-//! flat out, then charged what running every camera at once near the limit adds, times its rate). The rig keeps up while the cameras' needs together fit in the cores, and each encoder alone
-//! reaches its camera's rate (x264's lookahead is serial: one camera cannot use every core). The headroom
-//! is how far every camera's rate could grow before one of the two gives; when the cores give, the
+//! flat out, then charged what running every camera at once near the limit adds, times its rate). The rig
+//! keeps up while the cameras' needs together fit in the cores, and each encoder alone reaches its camera's
+//! rate (x264's lookahead is serial: one camera cannot use every core). The headroom is how far every camera's rate could grow before one of the two gives; when the cores give, the
 //! scheduler splits them evenly among the encoders' threads, so the cameras needing the most CPU per
 //! encoder thread drop first.
 
@@ -233,7 +233,8 @@ pub fn assess(probes: &[Probe<'_>], time: Duration) -> Result<CapacityReport, Ca
                 info: &probes[*i].info,
                 settings: probes[*i].settings,
                 queue_depth: probes[*i].queue_depth,
-                fps: probes[*i].info.fps * first.headroom * PACE,
+                // Flat out should the first estimate be no rate at all.
+                fps: Some(probes[*i].info.fps * first.headroom * PACE).filter(|f| f.is_finite() && *f >= 1.0),
             })
             .collect();
         let alone: Vec<EncoderCost> = cpu_cameras.iter().map(|i| costs[*i]).collect();

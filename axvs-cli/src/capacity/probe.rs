@@ -47,7 +47,8 @@ struct Running {
 
 impl Running {
     /// Starts the frame path of a camera delivering `info`'s frames, encoded with `settings` into `dir`,
-    /// with a queue of `queue_depth`: at `pace` frames per second, or as fast as the encoder takes them.
+    /// with a queue of `queue_depth`: at `pace` frames per second (at least 1), or as fast as the encoder
+    /// takes them.
     fn start(
         info: &CameraInfo,
         settings: &EncoderSettings,
@@ -59,7 +60,7 @@ impl Running {
             frames: test_frames(info)?,
             info: info.clone(),
             index: 0,
-            period: pace.map(|fps| Duration::from_secs_f64(1.0 / fps.max(1e-3))),
+            period: pace.map(|fps| Duration::from_secs_f64(1.0 / fps)),
             started: None,
         };
         let log = Arc::new(FileLogSink::create(dir).map_err(|e| CapacityError::Path(e.to_string()))?);
@@ -147,8 +148,8 @@ pub struct Together<'a> {
     pub settings: &'a EncoderSettings,
     /// Its queue depth.
     pub queue_depth: usize,
-    /// The rate its frames are delivered at.
-    pub fps: f64,
+    /// The rate its frames are delivered at (`None`: as fast as its encoder takes them).
+    pub fps: Option<f64>,
 }
 
 /// Runs every camera's frame path at once, each paced at its `fps`, for `time`, and returns how much more
@@ -168,7 +169,7 @@ pub fn contention(
             camera.info,
             camera.settings,
             camera.queue_depth,
-            Some(camera.fps),
+            camera.fps,
             &dir.join(format!("together-{i}")),
         )?);
     }
