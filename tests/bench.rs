@@ -320,9 +320,9 @@ fn a_two_minute_soak_keeps_resident_memory_flat() {
     assert!(line.contains("samples (flat within 5 %: yes)"), "{line}");
 }
 
-/// `axvs bench capacity` bisects each tool's zero-loss limit, the tools' trials taking turns (tiny frames and
-/// one-second trials: the figures are for the developer machine) and prints the ratios; every trial of every tool is a real recording:
-/// `axvs run`, the `ffmpeg` CLI, a GStreamer pipeline fed through appsrc.
+/// `axvs bench capacity` bisects each tool's zero-loss limit, the tools' trials taking turns (tiny frames
+/// and one-second trials: the figures are for the developer machine) and prints the ratios; every trial of
+/// every tool is a real recording: `axvs run`, the `ffmpeg` CLI, a GStreamer pipeline fed through appsrc.
 #[test]
 fn bench_capacity_bisects_every_tools_limit() {
     let text = bench(&[

@@ -266,7 +266,7 @@ fn test_frames(info: &CameraInfo) -> Result<Vec<Vec<u8>>, CapacityError> {
 mod tests {
     use super::*;
 
-    fn replay(pace: Option<f64>) -> ReplayCamera {
+    fn replay(fps: f64) -> ReplayCamera {
         ReplayCamera {
             frames: vec![vec![7u8; 16], vec![9u8; 16]],
             info: CameraInfo {
@@ -277,14 +277,14 @@ mod tests {
                 identity: Default::default(),
             },
             index: 0,
-            period: pace.map(|fps| Duration::from_secs_f64(1.0 / fps)),
+            period: Some(Duration::from_secs_f64(1.0 / fps)),
             started: None,
         }
     }
 
     #[test]
     fn a_paced_replay_never_delivers_a_frame_before_it_is_due() {
-        let mut camera = replay(Some(200.0));
+        let mut camera = replay(200.0);
         camera.start().expect("start");
         let start = Instant::now();
         let mut buf = vec![0u8; 16];

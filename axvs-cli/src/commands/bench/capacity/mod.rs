@@ -192,8 +192,7 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
                 .iter()
                 .map(|&tool| (tool, Bisection::new(predicted, args.precision, args.max_trials)))
                 .collect();
-            loop {
-                let mut ran = false;
+            while searches.iter().any(|(_, search)| search.next_rate().is_some()) {
                 for (tool, search) in &mut searches {
                     let Some(rate) = search.next_rate() else {
                         continue;
@@ -213,10 +212,6 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
                         counts.camera_lost
                     );
                     search.record(rate, ok);
-                    ran = true;
-                }
-                if !ran {
-                    break;
                 }
             }
             let limits: Vec<(Tool, Limit)> = searches.iter().map(|(tool, search)| (*tool, search.limit())).collect();
