@@ -86,6 +86,9 @@ pub struct SystemStatus {
     pub unlogged: u64,
     /// Frames waiting for the encoder.
     pub queue_depth: usize,
+    /// The most frames that waited for the encoder at once since the start: how near the camera came to
+    /// losing frames to a full queue (at `queue_capacity`, it did, or waited under the block policy).
+    pub queue_peak: usize,
     /// Capacity of the queue.
     pub queue_capacity: usize,
     /// Acquisition rate over the last second, frames/s.

@@ -185,6 +185,8 @@ struct Counters {
     camera_lost: AtomicU64,
     unlogged: AtomicU64,
     fps_bits: AtomicU64,
+    /// The most frames the queue has held since the start.
+    queue_peak: AtomicU64,
     /// 1 while the encoder holds a frame: the frame a panicking encoder takes with it.
     in_encoder: AtomicU64,
 }
@@ -375,6 +377,7 @@ impl VideoSystem {
             &c.camera_lost,
             &c.unlogged,
             &c.fps_bits,
+            &c.queue_peak,
         ] {
             counter.store(0, Ordering::SeqCst);
         }
@@ -564,7 +567,8 @@ impl VideoSystem {
         };
         let (queue_depth, queue_capacity) = match self.running.as_ref().and_then(|r| r.queue.as_ref()) {
             Some(q) => (q.len(), q.capacity().unwrap_or(0)),
-            None => (0, self.config.queue_depth),
+            // As `launch` sizes it.
+            None => (0, self.config.queue_depth.max(1)),
         };
         SystemStatus {
             id: self.config.id,
@@ -582,6 +586,7 @@ impl VideoSystem {
             camera_lost: c.camera_lost.load(Ordering::SeqCst),
             unlogged: c.unlogged.load(Ordering::SeqCst),
             queue_depth,
+            queue_peak: c.queue_peak.load(Ordering::SeqCst) as usize,
             queue_capacity,
             fps: f64::from_bits(c.fps_bits.load(Ordering::SeqCst)),
             video_path: self.last_video.clone(),
@@ -767,36 +772,47 @@ impl Acquisition {
             c.encoder_error.fetch_add(1, Ordering::Relaxed);
             return;
         }
+        let depth = if self.push(queue, frame) {
+            queue.capacity().unwrap_or(0)
+        } else {
+            queue.len()
+        };
+        c.queue_peak.fetch_max(depth as u64, Ordering::Relaxed);
+    }
+
+    /// Hands `frame` to the encoder as the overflow policy says; true if it found the queue full.
+    fn push(&self, queue: &Sender<Frame>, frame: Frame) -> bool {
+        let c = &self.shared.counters;
+        let mut frame = match queue.try_send(frame) {
+            Ok(()) => return false,
+            Err(TrySendError::Disconnected(_)) => {
+                c.encoder_error.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
+            Err(TrySendError::Full(frame)) => frame,
+        };
         match self.overflow {
-            OverflowPolicy::DropNewest => match queue.try_send(frame) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => {
-                    c.queue_full.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(TrySendError::Disconnected(_)) => {
-                    c.encoder_error.fetch_add(1, Ordering::Relaxed);
-                }
-            },
-            OverflowPolicy::Block => {
-                let mut frame = frame;
-                loop {
-                    match queue.send_timeout(frame, POLL) {
-                        Ok(()) => break,
-                        Err(crossbeam_channel::SendTimeoutError::Timeout(f)) => {
-                            if self.shared.stop.load(Ordering::Relaxed) {
-                                c.queue_full.fetch_add(1, Ordering::Relaxed);
-                                break;
-                            }
-                            frame = f;
-                        }
-                        Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => {
-                            c.encoder_error.fetch_add(1, Ordering::Relaxed);
+            OverflowPolicy::DropNewest => {
+                c.queue_full.fetch_add(1, Ordering::Relaxed);
+            }
+            OverflowPolicy::Block => loop {
+                match queue.send_timeout(frame, POLL) {
+                    Ok(()) => break,
+                    Err(crossbeam_channel::SendTimeoutError::Timeout(f)) => {
+                        if self.shared.stop.load(Ordering::Relaxed) {
+                            c.queue_full.fetch_add(1, Ordering::Relaxed);
                             break;
                         }
+                        frame = f;
+                    }
+                    Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => {
+                        c.encoder_error.fetch_add(1, Ordering::Relaxed);
+                        break;
                     }
                 }
-            }
+            },
         }
+        true
     }
 }
 
@@ -1202,6 +1218,7 @@ mod tests {
         });
         let s = report.status;
         assert!(s.dropped.queue_full > 0, "{s:?}");
+        assert_eq!(s.queue_peak, 2, "the peak shows the queue that overflowed: {s:?}");
         assert_eq!(s.acquired, 40);
         assert_eq!(s.acquired, s.saved + s.dropped.queue_full, "{s:?}");
         assert!(
@@ -1233,6 +1250,7 @@ mod tests {
         let report = run_to_end(config, frames(30), encoder.clone(), log.clone(), |_| {});
         let s = report.status;
         assert_eq!((s.acquired, s.saved, s.dropped.queue_full), (30, 30, 0), "{s:?}");
+        assert_eq!(s.queue_peak, 1, "the camera waited at a full queue: {s:?}");
         assert_eq!(log.frame_times().len(), 30);
         let sequences = encoder.sequences.lock().expect("sequences").clone();
         assert_eq!(

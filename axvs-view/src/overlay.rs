@@ -157,6 +157,7 @@ mod tests {
             camera_lost: 0,
             unlogged: 0,
             queue_depth: 0,
+            queue_peak: 0,
             queue_capacity: 8,
             fps: 29.97,
             video_path: None,

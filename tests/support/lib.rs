@@ -731,6 +731,18 @@ pub fn counts_agree(cam: &serde_json::Value) -> u64 {
         0,
         "camera {id}: unlogged frames"
     );
+    // A frame lost to a full queue means the queue was full once; the peak never exceeds the queue.
+    let (peak, capacity) = (
+        count(&status["queue_peak"], "queue_peak"),
+        count(&status["queue_capacity"], "queue_capacity"),
+    );
+    assert!(peak <= capacity, "camera {id}: queue peak above capacity ({status})");
+    if count(&dropped["queue_full"], "queue_full") > 0 {
+        assert_eq!(
+            peak, capacity,
+            "camera {id}: lost to a full queue below its peak ({status})"
+        );
+    }
 
     let log = axvs_log::read_log(Path::new(cam["log"].as_str().expect("log path"))).expect("log");
     let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();

@@ -653,6 +653,7 @@ fn empty_status() -> SystemStatus {
         camera_lost: 0,
         unlogged: 0,
         queue_depth: 0,
+        queue_peak: 0,
         queue_capacity: 0,
         fps: 0.0,
         video_path: None,

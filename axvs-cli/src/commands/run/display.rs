@@ -41,7 +41,7 @@ impl Display {
             SystemState::Idle => "stopped",
         };
         format!(
-            "{:03} {:<16} {:>6.1} fps  saved {:>7}  lost {:>5}  cam lost {:>5}  queue {:>3}/{:<3}  {state}",
+            "{:03} {:<16} {:>6.1} fps  saved {:>7}  lost {:>5}  cam lost {:>5}  queue {:>3}/{:<3} peak {:>3}  {state}",
             s.id,
             s.name,
             s.fps,
@@ -49,7 +49,8 @@ impl Display {
             s.dropped.lost(),
             s.camera_lost,
             s.queue_depth,
-            s.queue_capacity
+            s.queue_capacity,
+            s.queue_peak
         )
     }
 

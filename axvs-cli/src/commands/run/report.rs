@@ -8,19 +8,20 @@ use axvs_cli::session::SessionReport;
 pub(super) fn print_report(report: &SessionReport, report_path: Option<&Path>) -> Vec<String> {
     let mut failures = report.failures.clone();
     outln!(
-        "{:<4} {:<16} {:>9} {:>9} {:>11} {:>10} {:>10}  video",
+        "{:<4} {:<16} {:>9} {:>9} {:>11} {:>10} {:>10} {:>11}  video",
         "id",
         "name",
         "acquired",
         "saved",
         "lost(q/enc)",
         "not saved",
-        "cam lost"
+        "cam lost",
+        "queue peak"
     );
     for cam in &report.cameras {
         let s = &cam.status;
         outln!(
-            "{:<4} {:<16} {:>9} {:>9} {:>15} {:>10} {:>10}  {}",
+            "{:<4} {:<16} {:>9} {:>9} {:>15} {:>10} {:>10} {:>11}  {}",
             format!("{:03}", s.id),
             s.name,
             s.acquired,
@@ -31,6 +32,7 @@ pub(super) fn print_report(report: &SessionReport, report_path: Option<&Path>) -
             ),
             s.dropped.saving_off,
             s.camera_lost,
+            format!("{}/{}", s.queue_peak, s.queue_capacity),
             cam.video
                 .as_ref()
                 .map(|v| format!(
