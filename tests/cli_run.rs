@@ -155,6 +155,45 @@ print(len(frames), epoch)
     );
 }
 
+#[test]
+fn status_lines_come_at_the_interval_asked_with_the_queue_and_its_peak() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(dir.path(), "rig.toml", RIG);
+    let out = axvs()
+        .args(["run", "--duration", "1.5", "--status-interval", "0.05", "-o"])
+        .arg(dir.path())
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // 1.5 s at 0.05 s is 30 lines a camera; the terminal's refresh (0.2 s) would allow 8 at most.
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("101 left_camera")).collect();
+    assert!(
+        lines.len() >= 12,
+        "{} status lines for camera 101:\n{stderr}",
+        lines.len()
+    );
+    for line in &lines {
+        let (_, rest) = line
+            .split_once(" queue ")
+            .unwrap_or_else(|| panic!("no queue in '{line}'"));
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let (depth, capacity) = fields[0].split_once('/').expect("queue depth/capacity");
+        let depth: u64 = depth.parse().expect("depth");
+        assert_eq!(capacity, "32", "{line}");
+        assert_eq!(fields[1], "peak", "{line}");
+        let peak: u64 = fields[2].parse().expect("peak");
+        assert!(depth <= peak && peak <= 32, "{line}");
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.lines().next().is_some_and(|h| h.contains("queue peak")),
+        "{stdout}"
+    );
+}
+
 /// Byte-level checks of the archive: stored members, names, the exact numpy 1.0 header.
 fn check_archive_layout(path: &Path, id: u8, entries: usize) {
     let bytes = std::fs::read(path).expect("archive bytes");

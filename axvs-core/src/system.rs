@@ -586,7 +586,8 @@ impl VideoSystem {
             camera_lost: c.camera_lost.load(Ordering::SeqCst),
             unlogged: c.unlogged.load(Ordering::SeqCst),
             queue_depth,
-            queue_peak: c.queue_peak.load(Ordering::SeqCst) as usize,
+            // A frame just queued may not have raised the peak yet.
+            queue_peak: (c.queue_peak.load(Ordering::SeqCst) as usize).max(queue_depth),
             queue_capacity,
             fps: f64::from_bits(c.fps_bits.load(Ordering::SeqCst)),
             video_path: self.last_video.clone(),

@@ -7,6 +7,13 @@ use std::time::{Duration, Instant};
 use axvs_core::{SystemState, SystemStatus};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// How often a second the terminal's lines are redrawn.
+const REFRESH_HZ: u8 = 5;
+/// The time between two redraws.
+const REFRESH: Duration = Duration::from_millis(1000 / REFRESH_HZ as u64);
+/// The shortest interval between printed status lines.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
 /// The live status: one line per camera, redrawn in place on a terminal, printed periodically otherwise.
 pub(super) struct Display {
     bars: Option<(MultiProgress, Vec<ProgressBar>)>,
@@ -17,7 +24,7 @@ pub(super) struct Display {
 impl Display {
     pub(super) fn new(cameras: usize, interval_s: f64) -> Self {
         let bars = std::io::stderr().is_terminal().then(|| {
-            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(5));
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(REFRESH_HZ));
             let style = ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
             let bars = (0..cameras)
                 .map(|_| multi.add(ProgressBar::new_spinner().with_style(style.clone())))
@@ -29,6 +36,15 @@ impl Display {
             bars,
             interval,
             last_print: Instant::now(),
+        }
+    }
+
+    /// How long the recording may wait before the status needs a look: the terminal's refresh, or a
+    /// shorter print interval.
+    pub(super) fn tick(&self) -> Duration {
+        match (&self.bars, self.interval) {
+            (None, Some(interval)) => interval.clamp(MIN_INTERVAL, REFRESH),
+            _ => REFRESH,
         }
     }
 

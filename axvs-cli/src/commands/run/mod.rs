@@ -40,7 +40,7 @@ pub struct RunArgs {
     /// Also write the final figures of every camera as JSON to this file.
     #[arg(long)]
     report: Option<PathBuf>,
-    /// Seconds between status lines when stderr is not a terminal (0 = none).
+    /// Seconds between status lines when stderr is not a terminal (0 = none; at least 0.01).
     #[arg(long, default_value_t = 5.0)]
     status_interval: f64,
     /// Show every camera in the live view at this rate (overrides the rig's display_fps).
@@ -152,7 +152,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
 
 /// Waits for the end of the recording while keeping the status display fresh.
 fn record(session: &mut Session, control: &Receiver<Key>, deadline: Option<Instant>, display: &mut Display) {
-    let tick = Duration::from_millis(200);
+    let tick = display.tick();
     loop {
         let wait = match deadline {
             Some(d) => d.saturating_duration_since(Instant::now()).min(tick),
