@@ -58,7 +58,7 @@ fn acquisition_times_strictly_increase_even_for_frames_that_arrive_together() {
 
 #[test]
 fn a_panicking_encoder_is_reported_and_every_frame_is_accounted_for() {
-    use crate::{EncodeSummary, Encoder, EncoderError, EncoderFactory, Frame};
+    use crate::{EncodeSummary, Encoder, EncoderFactory, Frame};
     use std::path::{Path, PathBuf};
 
     struct Panics(PathBuf, u32);
@@ -120,7 +120,7 @@ fn a_panicking_encoder_is_reported_and_every_frame_is_accounted_for() {
 
 #[test]
 fn a_failed_start_is_the_systems_outcome_until_the_next_start() {
-    use crate::{CameraError, GrabInfo};
+    use crate::GrabInfo;
 
     struct Refuses(SyntheticCamera);
     impl Camera for Refuses {
