@@ -1,0 +1,296 @@
+//! Frames into a crash-safe file: the codec, the picture it is fed and the muxer, fragments flushed as the
+//! recording goes.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, Frame, PixelFormat};
+use ff::{ffi, Dictionary, Rational};
+use ffmpeg_next as ff;
+
+use super::codec::{check_frames, open_codec, usable_codec};
+use super::convert::{output_pixel, pixel_name, Conversion};
+use super::TIME_BASE;
+use crate::{Container, EncodeError, EncoderSettings};
+
+/// Packets after which MP4 fragments and Matroska clusters stop closing at every packet: the header and
+/// the first two frames are in the file.
+const FIRST_FRAGMENTS: u64 = 3;
+/// The longest muxed frames wait before they reach the file (an MP4 fragment or a Matroska cluster closes):
+/// with the frames still inside the encoder, what a killed recording can lose.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Encodes frames into a crash-safe file with libavcodec/libavformat.
+pub struct FfmpegEncoder {
+    path: PathBuf,
+    output: ff::format::context::Output,
+    encoder: ff::encoder::Video,
+    picture: ff::frame::Video,
+    packet: ff::Packet,
+    conversion: Conversion,
+    input: PixelFormat,
+    width: usize,
+    height: usize,
+    stream_time_base: Rational,
+    last_pts: i64,
+    packets: u64,
+    container: Container,
+    finished: bool,
+}
+
+impl FfmpegEncoder {
+    /// Opens `path` (which must not exist) for a camera that resolved to `camera`.
+    pub fn create(settings: &EncoderSettings, path: &Path, camera: &CameraInfo) -> Result<Self, EncodeError> {
+        // The GPU was probed when the factory was made; opening the real encoder below tells the rest.
+        let codec = usable_codec(settings)?;
+        let out_pixel = output_pixel(settings.pixel_format);
+        check_frames(settings, &camera.shape())?;
+        if path.exists() {
+            return Err(EncodeError::Exists(path.to_path_buf()));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| EncodeError::Create {
+                path: dir.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        }
+        let container = settings.container();
+        let mut output = ff::format::output_as(path, container.muxer()).map_err(|e| EncodeError::Create {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let encoder = match Self::open_stream(settings, codec, camera, path, container, &mut output) {
+            Ok(encoder) => encoder,
+            Err(e) => {
+                // Nothing was recorded: leave no empty file behind to block the next attempt.
+                drop(output);
+                let _ = std::fs::remove_file(path);
+                return Err(e);
+            }
+        };
+        let stream_time_base = output.stream(0).map(|s| s.time_base()).unwrap_or(TIME_BASE);
+
+        let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
+        // SAFETY: reads one pointer of the frame ffmpeg-next just made; its allocation failure is silent.
+        if unsafe { (*picture.as_ptr()).data[0].is_null() } {
+            drop(encoder);
+            drop(output);
+            let _ = std::fs::remove_file(path);
+            return Err(EncodeError::Unsupported(format!(
+                "cannot allocate a {}x{} {} picture",
+                camera.width,
+                camera.height,
+                pixel_name(out_pixel)
+            )));
+        }
+        picture.set_color_range(ff::util::color::Range::JPEG);
+        let conversion = Conversion::new(camera, out_pixel)?;
+        let mut encoder = FfmpegEncoder {
+            path: path.to_path_buf(),
+            output,
+            encoder,
+            picture,
+            packet: ff::Packet::empty(),
+            conversion,
+            input: camera.pixel_format,
+            width: camera.width as usize,
+            height: camera.height as usize,
+            stream_time_base,
+            last_pts: -1,
+            packets: 0,
+            container,
+            finished: false,
+        };
+        encoder.fill_neutral_chroma();
+        Ok(encoder)
+    }
+
+    /// Opens the codec, adds the stream and writes the header.
+    fn open_stream(
+        settings: &EncoderSettings,
+        codec: ff::Codec,
+        camera: &CameraInfo,
+        path: &Path,
+        container: Container,
+        output: &mut ff::format::context::Output,
+    ) -> Result<ff::encoder::Video, EncodeError> {
+        let global_header = output.format().flags().contains(ff::format::Flags::GLOBAL_HEADER);
+        let encoder = open_codec(settings, codec, camera.width, camera.height, camera.fps, global_header)?;
+        {
+            let mut stream = output
+                .add_stream(codec)
+                .map_err(|e| EncodeError::ffmpeg("adding the video stream", e))?;
+            stream.set_parameters(&encoder);
+            stream.set_time_base(TIME_BASE);
+        }
+        let mut header = Dictionary::new();
+        // Hand every packet to the OS at once, so a killed process leaves what it encoded in the file.
+        header.set("flush_packets", "1");
+        match container {
+            Container::Mp4 | Container::Mov => {
+                // A fragment ends at every keyframe and at least every FLUSH_INTERVAL. The moov waits for
+                // the first fragment so that its edit list can undo the B-frame decode delay, in a µs movie
+                // timescale: PTS stay exactly the acquisition times. The first fragments close at every
+                // packet, so that the moov and the first frames reach the file as soon as the encoder puts
+                // them out; `settle_fragments` then sets the interval.
+                header.set("movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof");
+                header.set("frag_duration", "1");
+                header.set("movie_timescale", "1000000");
+            }
+            Container::Mkv => {
+                // A cluster reaches the file when it closes: the first ones close at every packet, then
+                // `settle_fragments` has them close at least every FLUSH_INTERVAL.
+                header.set("cluster_time_limit", "0");
+            }
+        }
+        output
+            .write_header_with(header)
+            .map_err(|e| EncodeError::ffmpeg(format!("writing the header of {}", path.display()), e))?;
+        Ok(encoder)
+    }
+
+    /// Sets chroma planes to neutral grey (full range: 128), once per picture buffer.
+    fn fill_neutral_chroma(&mut self) {
+        for plane in 1..self.picture.planes() {
+            self.picture.data_mut(plane).fill(128);
+        }
+    }
+
+    fn make_picture_writable(&mut self) -> Result<(), EncodeError> {
+        let before = self.picture.data(0).as_ptr();
+        // SAFETY: the frame is a valid AVFrame owned by `self.picture`.
+        let ret = unsafe { ffi::av_frame_make_writable(self.picture.as_mut_ptr()) };
+        if ret < 0 {
+            return Err(EncodeError::ffmpeg("reusing the picture buffer", ff::Error::from(ret)));
+        }
+        if self.picture.data(0).as_ptr() != before {
+            // The codec still held the old buffer and FFmpeg gave us a new one: its chroma is undefined.
+            self.fill_neutral_chroma();
+        }
+        Ok(())
+    }
+
+    /// Once the first frames are in the file (see `open_stream`), fragments or clusters close every
+    /// FLUSH_INTERVAL.
+    fn settle_fragments(&mut self) -> Result<(), EncodeError> {
+        let (option, value) = match self.container {
+            Container::Mp4 | Container::Mov => (c"frag_duration", FLUSH_INTERVAL.as_micros().to_string()),
+            Container::Mkv => (c"cluster_time_limit", FLUSH_INTERVAL.as_millis().to_string()),
+        };
+        let value = std::ffi::CString::new(value).unwrap_or_default();
+        // SAFETY: the context is alive; the option belongs to the muxer's private context, which the muxer
+        // reads at every packet.
+        let ret = unsafe {
+            let context = self.output.as_mut_ptr();
+            ffi::av_opt_set((*context).priv_data, option.as_ptr(), value.as_ptr(), 0)
+        };
+        if ret < 0 {
+            return Err(EncodeError::ffmpeg("setting the flush interval", ff::Error::from(ret)));
+        }
+        Ok(())
+    }
+
+    /// Writes every packet the codec has ready.
+    fn drain(&mut self) -> Result<(), EncodeError> {
+        loop {
+            match self.encoder.receive_packet(&mut self.packet) {
+                Ok(()) => {
+                    self.packet.set_stream(0);
+                    self.packet.rescale_ts(TIME_BASE, self.stream_time_base);
+                    self.packet
+                        .write_interleaved(&mut self.output)
+                        .map_err(|e| EncodeError::ffmpeg(format!("writing {}", self.path.display()), e))?;
+                    self.packets += 1;
+                    if self.packets == FIRST_FRAGMENTS {
+                        self.settle_fragments()?;
+                    }
+                }
+                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => return Ok(()),
+                Err(ff::Error::Eof) => return Ok(()),
+                Err(e) => return Err(EncodeError::ffmpeg("encoding", e)),
+            }
+        }
+    }
+
+    /// Encodes one frame; its PTS is its acquisition time in µs.
+    pub fn encode_frame(&mut self, frame: &Frame) -> Result<(), EncodeError> {
+        self.encode_raw(frame.data(), frame.meta().time_us)
+    }
+
+    /// Encodes one frame given as tightly packed pixels of the camera's format, with its PTS in µs.
+    pub fn encode_raw(&mut self, data: &[u8], time_us: u64) -> Result<(), EncodeError> {
+        self.make_picture_writable()?;
+        self.conversion
+            .fill(&mut self.picture, data, self.input, self.width, self.height)?;
+        let pts = (time_us as i64).max(self.last_pts + 1);
+        self.last_pts = pts;
+        self.picture.set_pts(Some(pts));
+        self.encoder
+            .send_frame(&self.picture)
+            .map_err(|e| EncodeError::ffmpeg("encoding", e))?;
+        self.drain()
+    }
+
+    /// Flushes the codec and writes the trailer.
+    pub fn finish_file(&mut self) -> Result<EncodeSummary, EncodeError> {
+        if !self.finished {
+            self.finished = true;
+            let flushed = self
+                .encoder
+                .send_eof()
+                .map_err(|e| EncodeError::ffmpeg("flushing the encoder", e))
+                .and_then(|()| self.drain());
+            // The trailer is written even when flushing failed: it closes the fragments already muxed.
+            // Called directly: the MP4 muxer returns a positive byte count on success, which the safe
+            // wrapper reports as an error.
+            // SAFETY: the header was written and the context is alive.
+            let ret = unsafe { ffi::av_write_trailer(self.output.as_mut_ptr()) };
+            let trailer = if ret < 0 {
+                Err(EncodeError::ffmpeg(
+                    format!("finalizing {}", self.path.display()),
+                    ff::Error::from(ret),
+                ))
+            } else {
+                Ok(())
+            };
+            flushed.and(trailer)?;
+            // The finished file reaches the disk itself, not only the OS cache.
+            std::fs::File::open(&self.path)
+                .and_then(|file| file.sync_all())
+                .map_err(|e| EncodeError::Sync {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                })?;
+        }
+        Ok(EncodeSummary {
+            path: self.path.clone(),
+            frames: self.packets,
+            bytes: std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
+            segments: Vec::new(),
+        })
+    }
+}
+
+impl Encoder for FfmpegEncoder {
+    fn encode(&mut self, frame: &Frame) -> Result<(), EncoderError> {
+        Ok(self.encode_frame(frame)?)
+    }
+
+    fn finish(&mut self) -> Result<EncodeSummary, EncoderError> {
+        Ok(self.finish_file()?)
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for FfmpegEncoder {
+    fn drop(&mut self) {
+        if !self.finished {
+            if let Err(e) = self.finish_file() {
+                tracing::warn!("finalizing {} on drop: {e}", self.path.display());
+            }
+        }
+    }
+}
