@@ -167,7 +167,9 @@ impl Writer {
         match sink {
             Sink::Ffmpeg => {
                 let mut command = Command::new("ffmpeg");
-                command.args(super::super::original_command_line(settings, size, rate, false));
+                command.args(super::super::compare::original_command_line(
+                    settings, size, rate, false,
+                ));
                 let mut child = command
                     .arg(path)
                     .stdin(Stdio::piped())
