@@ -341,8 +341,9 @@ fn bench_capacity_bisects_every_tools_limit() {
     for figure in [
         "128x96 mono8, 2 camera(s)",
         "axvs' prediction (axvs check --capacity):",
-        "limits (fps per camera, highest rate with zero loss):",
+        "limits (fps per camera, highest rate with zero loss; CPU per saved frame there):",
         "axvs / best alternative:",
+        "CPU per saved frame at the limits, best alternative / axvs:",
         "thread budget / FFmpeg's threads:",
         "prediction / measured (axvs):",
     ] {
@@ -366,6 +367,13 @@ fn bench_capacity_bisects_every_tools_limit() {
         {
             let of = line.split(" of ").nth(1).and_then(|r| r.split_whitespace().next());
             assert!(of.and_then(|m| m.parse::<u64>().ok()).is_some_and(|m| m > 0), "{line}");
+            // And its CPU per saved frame, the whole process tree's (axvs run, the ffmpeg processes).
+            let cpu = line
+                .split("; ")
+                .nth(1)
+                .and_then(|r| r.strip_suffix(" ms CPU per saved frame)"))
+                .and_then(|c| c.parse::<f64>().ok());
+            assert!(cpu.is_some_and(|c| c > 0.0), "{line}");
         }
     }
     // The searches advance in rounds: every tool's first trial comes before any tool's second.

@@ -9,6 +9,7 @@
 
 mod alternatives;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::str::FromStr;
@@ -19,7 +20,7 @@ use axvs_core::{CameraIdentity, CameraInfo};
 use axvs_encode::{EncoderSettings, OutputPixelFormat, Preset, Qp};
 use clap::Args;
 
-use super::{bench_error, BenchSize};
+use super::{bench_error, measure, BenchSize};
 use crate::commands::CliError;
 
 /// Queue depth of every tool's cameras: the rig's default.
@@ -187,37 +188,53 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
             );
             // The tools' bisections advance in rounds, one trial of each per round, so that a machine
             // whose load drifts over the minutes of a search weighs on every tool alike.
-            let mut searches: Vec<(Tool, Bisection)> = args
+            // With each search, the CPU per saved frame of its best passing trial.
+            let mut searches: Vec<(Tool, Bisection, Option<f64>)> = args
                 .tools
                 .iter()
-                .map(|&tool| (tool, Bisection::new(predicted, args.precision, args.max_trials)))
+                .map(|&tool| (tool, Bisection::new(predicted, args.precision, args.max_trials), None))
                 .collect();
-            while searches.iter().any(|(_, search)| search.next_rate().is_some()) {
-                for (tool, search) in &mut searches {
+            while searches.iter().any(|(_, search, _)| search.next_rate().is_some()) {
+                for (tool, search, cpu_at_limit) in &mut searches {
                     let Some(rate) = search.next_rate() else {
                         continue;
                     };
                     trial_no += 1;
                     let out = work.path().join(format!("t{trial_no}"));
-                    let counts = spawn_trial(&args, *tool, *size, cameras, rate, &out)?;
+                    let (counts, cpu) = spawn_trial(&args, *tool, *size, cameras, rate, &out)?;
                     let _ = std::fs::remove_dir_all(&out);
                     let ok = counts.lost == 0 && counts.acquired > 0 && counts.saved == counts.acquired;
+                    let cpu_ms = (counts.saved > 0).then(|| cpu.as_secs_f64() * 1e3 / counts.saved as f64);
                     outln!(
-                        "    {:<24} {:>8.1} fps: {} ({} of {} frames lost, {} of them passed by the camera)",
+                        "    {:<24} {:>8.1} fps: {} ({} of {} frames lost, {} of them passed by the camera{})",
                         tool.label(),
                         rate,
                         if ok { "zero loss" } else { "loses" },
                         counts.lost + (counts.acquired - counts.saved.min(counts.acquired)),
                         counts.acquired,
-                        counts.camera_lost
+                        counts.camera_lost,
+                        cpu_ms
+                            .map(|c| format!("; {c:.2} ms CPU per saved frame"))
+                            .unwrap_or_default()
                     );
+                    if ok && rate > search.limit().passed {
+                        *cpu_at_limit = cpu_ms;
+                    }
                     search.record(rate, ok);
                 }
             }
-            let limits: Vec<(Tool, Limit)> = searches.iter().map(|(tool, search)| (*tool, search.limit())).collect();
-            outln!("  limits (fps per camera, highest rate with zero loss):");
-            for (tool, limit) in &limits {
-                outln!("    {:<24} {}", tool.label(), limit);
+            let limits: Vec<(Tool, Limit)> = searches
+                .iter()
+                .map(|(tool, search, _)| (*tool, search.limit()))
+                .collect();
+            outln!("  limits (fps per camera, highest rate with zero loss; CPU per saved frame there):");
+            for (tool, search, cpu_at_limit) in &searches {
+                outln!(
+                    "    {:<24} {}{}",
+                    tool.label(),
+                    search.limit(),
+                    cpu_at_limit.map(|c| format!("; {c:.2} ms")).unwrap_or_default()
+                );
             }
             let axvs = limits.iter().find(|(t, _)| *t == Tool::Axvs).map(|(_, l)| l.passed);
             let best_alternative = limits
@@ -227,6 +244,22 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
                 .fold(None, |best: Option<f64>, x| Some(best.map_or(x, |b| b.max(x))));
             if let (Some(a), Some(b)) = (axvs, best_alternative) {
                 outln!("  axvs / best alternative: {}", ratio(a, b));
+            }
+            // What each frame cost at those limits: the better alternative's CPU over axvs'.
+            let cpu_of = |wanted: &dyn Fn(Tool) -> bool| {
+                searches
+                    .iter()
+                    .filter(|(tool, _, _)| wanted(*tool))
+                    .max_by(|x, y| x.1.limit().passed.total_cmp(&y.1.limit().passed))
+                    .and_then(|(_, _, cpu)| *cpu)
+            };
+            let axvs_cpu = cpu_of(&|t| t == Tool::Axvs);
+            let alternative_cpu = cpu_of(&|t| matches!(t, Tool::Ffmpeg | Tool::Gstreamer));
+            if let (Some(a), Some(b)) = (axvs_cpu, alternative_cpu) {
+                outln!(
+                    "  CPU per saved frame at the limits, best alternative / axvs: {}",
+                    ratio(b, a)
+                );
             }
             if let Some(auto) = limits.iter().find(|(t, _)| *t == Tool::AxvsAuto).map(|(_, l)| l.passed) {
                 if let Some(a) = axvs {
@@ -358,7 +391,8 @@ fn camera_info(size: BenchSize, fps: f64) -> CameraInfo {
     }
 }
 
-/// Runs one trial in a fresh `axvs bench capacity --trial` process.
+/// Runs one trial in a fresh `axvs bench capacity --trial` process: what it counted, and the CPU time of
+/// the process and of every process it ran and waited for (`axvs run`, `ffmpeg`), so the same for every tool.
 fn spawn_trial(
     args: &CapacityArgs,
     tool: Tool,
@@ -366,9 +400,9 @@ fn spawn_trial(
     cameras: usize,
     rate: f64,
     out: &Path,
-) -> Result<Counts, CliError> {
+) -> Result<(Counts, Duration), CliError> {
     let exe = std::env::current_exe().map_err(|e| bench_error("trial", e))?;
-    let output = Command::new(exe)
+    let mut child = Command::new(exe)
         .args([
             "bench",
             "capacity",
@@ -388,16 +422,24 @@ fn spawn_trial(
         ])
         .args(["--preset", &args.preset.to_string(), "--qp", &args.qp.to_string()])
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .map_err(|e| bench_error("trial", e))?;
-    if !output.status.success() {
+    let mut stdout = Vec::new();
+    if let Some(mut pipe) = child.stdout.take() {
+        pipe.read_to_end(&mut stdout).map_err(|e| bench_error("trial", e))?;
+    }
+    // Reaped by wait4 for its resource usage (not `Child::wait`).
+    let (code, cpu, _) = measure::wait_child(child.id()).map_err(|e| bench_error("trial", e))?;
+    if code != 0 {
         return Err(bench_error(
             tool.name(),
-            format!("trial process exited with {}", output.status),
+            format!("trial process exited with code {code}"),
         ));
     }
-    serde_json::from_slice(&output.stdout).map_err(|e| bench_error(tool.name(), e))
+    let counts = serde_json::from_slice(&stdout).map_err(|e| bench_error(tool.name(), e))?;
+    Ok((counts, cpu))
 }
 
 /// One trial: `cameras` cameras of `size` at `rate` for `time`, recorded into `out`.
