@@ -366,7 +366,15 @@ fn bench_capacity_bisects_every_tools_limit() {
             .filter(|l| l.trim_start().starts_with(tool) && l.contains(" fps: "))
         {
             let of = line.split(" of ").nth(1).and_then(|r| r.split_whitespace().next());
-            assert!(of.and_then(|m| m.parse::<u64>().ok()).is_some_and(|m| m > 0), "{line}");
+            let total = of.and_then(|m| m.parse::<u64>().ok()).unwrap_or(0);
+            assert!(total > 0, "{line}");
+            // Each lost frame counted once: never more lost than there were frames.
+            let lost = line
+                .split_once(" fps: ")
+                .and_then(|(_, r)| r.split_once(" ("))
+                .and_then(|(_, r)| r.split_whitespace().next())
+                .and_then(|n| n.parse::<u64>().ok());
+            assert!(lost.is_some_and(|n| n <= total), "{line}");
             // And its CPU per saved frame, the whole process tree's (axvs run, the ffmpeg processes).
             let cpu = line
                 .split("; ")

@@ -121,6 +121,18 @@ pub struct Counts {
     pub camera_lost: u64,
 }
 
+impl Counts {
+    /// Frames the cameras produced: delivered, or passed by.
+    pub fn frames(&self) -> u64 {
+        self.acquired + self.camera_lost
+    }
+
+    /// Frames lost, each once: passed by the camera, or delivered and not saved.
+    pub fn frames_lost(&self) -> u64 {
+        self.camera_lost + self.acquired.saturating_sub(self.saved)
+    }
+}
+
 /// Runs the command.
 pub fn run(args: CapacityArgs) -> Result<(), CliError> {
     let qp = Qp::new(args.qp).map_err(|e| CliError::Argument(format!("--qp: {e}")))?;
@@ -210,8 +222,8 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
                         tool.label(),
                         rate,
                         if ok { "zero loss" } else { "loses" },
-                        counts.lost + (counts.acquired - counts.saved.min(counts.acquired)),
-                        counts.acquired,
+                        counts.frames_lost(),
+                        counts.frames(),
                         counts.camera_lost,
                         cpu_ms
                             .map(|c| format!("; {c:.2} ms CPU per saved frame"))
@@ -255,11 +267,12 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
             };
             let axvs_cpu = cpu_of(&|t| t == Tool::Axvs);
             let alternative_cpu = cpu_of(&|t| matches!(t, Tool::Ffmpeg | Tool::Gstreamer));
-            if let (Some(a), Some(b)) = (axvs_cpu, alternative_cpu) {
-                outln!(
-                    "  CPU per saved frame at the limits, best alternative / axvs: {}",
-                    ratio(b, a)
-                );
+            if axvs.is_some() && best_alternative.is_some() {
+                let cpu_ratio = match (axvs_cpu, alternative_cpu) {
+                    (Some(a), Some(b)) => ratio(b, a),
+                    _ => "n/a (no rate passed)".into(),
+                };
+                outln!("  CPU per saved frame at the limits, best alternative / axvs: {cpu_ratio}");
             }
             if let Some(auto) = limits.iter().find(|(t, _)| *t == Tool::AxvsAuto).map(|(_, l)| l.passed) {
                 if let Some(a) = axvs {
@@ -537,6 +550,24 @@ impl Trial<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trial_counts_each_lost_frame_once() {
+        // As `axvs run` reports it: `lost` holds the full-queue drops that `acquired - saved` holds too.
+        let counts = Counts {
+            acquired: 100,
+            saved: 90,
+            lost: 10 + 3,
+            camera_lost: 3,
+        };
+        assert_eq!((counts.frames_lost(), counts.frames()), (13, 103));
+        let clean = Counts {
+            acquired: 50,
+            saved: 50,
+            ..Counts::default()
+        };
+        assert_eq!((clean.frames_lost(), clean.frames()), (0, 50));
+    }
 
     /// Bisects for the highest rate at which `passes`, one trial after another.
     fn bisect(start: f64, precision: f64, max_trials: usize, passes: &mut dyn FnMut(f64) -> bool) -> Limit {
