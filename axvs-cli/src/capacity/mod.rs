@@ -5,9 +5,9 @@
 //! The model: camera i needs `cpu_i × fps_i` cores (its encoder's CPU seconds per frame, measured alone
 //! flat out, then charged what running every camera at once near the limit adds, times its rate). The rig
 //! keeps up while the cameras' needs together fit in the cores, and each encoder alone reaches its camera's
-//! rate (x264's lookahead is serial: one camera cannot use every core). The headroom is how far every camera's rate could grow before one of the two gives; when the cores give, the
-//! scheduler splits them evenly among the encoders' threads, so the cameras needing the most CPU per
-//! encoder thread drop first.
+//! rate (x264's lookahead is serial: one camera cannot use every core). The headroom is how far every
+//! camera's rate could grow before one of the two gives; when the cores give, the scheduler splits them
+//! evenly among the encoders' threads, so the cameras needing the most CPU per encoder thread drop first.
 
 pub mod cpu;
 mod probe;

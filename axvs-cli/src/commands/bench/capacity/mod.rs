@@ -235,10 +235,6 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
                     search.record(rate, ok);
                 }
             }
-            let limits: Vec<(Tool, Limit)> = searches
-                .iter()
-                .map(|(tool, search, _)| (*tool, search.limit()))
-                .collect();
             outln!("  limits (fps per camera, highest rate with zero loss; CPU per saved frame there):");
             for (tool, search, cpu_at_limit) in &searches {
                 outln!(
@@ -248,38 +244,33 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
                     cpu_at_limit.map(|c| format!("; {c:.2} ms")).unwrap_or_default()
                 );
             }
-            let axvs = limits.iter().find(|(t, _)| *t == Tool::Axvs).map(|(_, l)| l.passed);
-            let best_alternative = limits
-                .iter()
-                .filter(|(t, _)| matches!(t, Tool::Ffmpeg | Tool::Gstreamer))
-                .map(|(_, l)| l.passed)
-                .fold(None, |best: Option<f64>, x| Some(best.map_or(x, |b| b.max(x))));
-            if let (Some(a), Some(b)) = (axvs, best_alternative) {
-                outln!("  axvs / best alternative: {}", ratio(a, b));
-            }
-            // What each frame cost at those limits: the better alternative's CPU over axvs'.
-            let cpu_of = |wanted: &dyn Fn(Tool) -> bool| {
+            let passed = |tool: Tool| {
                 searches
                     .iter()
-                    .filter(|(tool, _, _)| wanted(*tool))
-                    .max_by(|x, y| x.1.limit().passed.total_cmp(&y.1.limit().passed))
-                    .and_then(|(_, _, cpu)| *cpu)
+                    .find(|(t, ..)| *t == tool)
+                    .map(|(_, s, _)| s.limit().passed)
             };
-            let axvs_cpu = cpu_of(&|t| t == Tool::Axvs);
-            let alternative_cpu = cpu_of(&|t| matches!(t, Tool::Ffmpeg | Tool::Gstreamer));
-            if axvs.is_some() && best_alternative.is_some() {
-                let cpu_ratio = match (axvs_cpu, alternative_cpu) {
-                    (Some(a), Some(b)) => ratio(b, a),
+            let axvs = searches.iter().find(|(t, ..)| *t == Tool::Axvs);
+            let best_alternative = searches
+                .iter()
+                .filter(|(t, ..)| matches!(t, Tool::Ffmpeg | Tool::Gstreamer))
+                .max_by(|x, y| x.1.limit().passed.total_cmp(&y.1.limit().passed));
+            if let (Some((_, a, a_cpu)), Some((_, b, b_cpu))) = (axvs, best_alternative) {
+                outln!(
+                    "  axvs / best alternative: {}",
+                    ratio(a.limit().passed, b.limit().passed)
+                );
+                // What each frame cost at those limits: the better alternative's CPU over axvs'.
+                let cpu_ratio = match (a_cpu, b_cpu) {
+                    (Some(a), Some(b)) => ratio(*b, *a),
                     _ => "n/a (no rate passed)".into(),
                 };
                 outln!("  CPU per saved frame at the limits, best alternative / axvs: {cpu_ratio}");
             }
-            if let Some(auto) = limits.iter().find(|(t, _)| *t == Tool::AxvsAuto).map(|(_, l)| l.passed) {
-                if let Some(a) = axvs {
+            if let Some(a) = passed(Tool::Axvs) {
+                if let Some(auto) = passed(Tool::AxvsAuto) {
                     outln!("  thread budget / FFmpeg's threads: {}", ratio(a, auto));
                 }
-            }
-            if let Some(a) = axvs {
                 outln!("  prediction / measured (axvs): {}", ratio(predicted, a));
             }
         }
