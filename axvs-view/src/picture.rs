@@ -80,20 +80,19 @@ impl Picture {
                 (&self.converted, (width / 2, height / 2), Layout::Bgr)
             }
         };
-        let pixel_type = match layout {
-            Layout::Gray => fr::PixelType::U8,
-            Layout::Bgr | Layout::Rgb => fr::PixelType::U8x3,
+        let channels = match layout {
+            Layout::Gray => 1,
+            Layout::Bgr | Layout::Rgb => 3,
         };
-        let Ok(src) = fr::images::ImageRef::new(size.0, size.1, source, pixel_type) else {
-            return false;
+        self.scaled.resize(to_width as usize * to_height as usize * channels, 0);
+        // Typed resizes: only the two pixel types a tile uses are compiled, not every type the crate knows
+        // (resizing by a run-time pixel type built all of them, minutes of the view's compile time).
+        let resized = if channels == 1 {
+            resize::<fr::pixels::U8>(&mut self.resizer, source, size, &mut self.scaled, (to_width, to_height))
+        } else {
+            resize::<fr::pixels::U8x3>(&mut self.resizer, source, size, &mut self.scaled, (to_width, to_height))
         };
-        self.scaled
-            .resize(to_width as usize * to_height as usize * pixel_type.size(), 0);
-        let Ok(mut dst) = fr::images::Image::from_slice_u8(to_width, to_height, &mut self.scaled, pixel_type) else {
-            return false;
-        };
-        let options = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
-        if self.resizer.resize(&src, &mut dst, &options).is_err() {
+        if !resized {
             return false;
         }
         self.pixels.clear();
@@ -110,6 +109,25 @@ impl Picture {
         self.height = to_height;
         true
     }
+}
+
+/// Resizes the `from`-sized picture `source` into `to`'s `scaled`, bilinearly; false if a buffer has the wrong
+/// size.
+fn resize<P: fr::PixelTrait>(
+    resizer: &mut fr::Resizer,
+    source: &[u8],
+    from: (u32, u32),
+    scaled: &mut [u8],
+    to: (u32, u32),
+) -> bool {
+    let Ok(src) = fr::images::TypedImageRef::<P>::from_buffer(from.0, from.1, source) else {
+        return false;
+    };
+    let Ok(mut dst) = fr::images::TypedImage::<P>::from_buffer(to.0, to.1, scaled) else {
+        return false;
+    };
+    let options = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
+    resizer.resize_typed(&src, &mut dst, &options).is_ok()
 }
 
 /// 16-bit little-endian samples to 8 bits, shifted by the significant bits seen so far (`bits`, raised to
