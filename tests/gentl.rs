@@ -14,7 +14,7 @@ fn axvs_gentl(home: &Path, cti: Option<&Path>) -> Command {
         .env_remove("XDG_DATA_HOME")
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("GENICAM_GENTL64_PATH")
-        .env("AXVS_PLUGIN_PATH", plugin_build("axvs-plugin-gentl", &[]));
+        .env("AXVS_PLUGIN_PATH", plugin_build("axvs-plugin-gentl"));
     match cti {
         Some(path) => command.env("AXVS_CTI_PATH", path),
         None => command.env_remove("AXVS_CTI_PATH"),

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use axvs_core::conformance::{check_camera, Expect};
 use axvs_core::{BackendSettings, DiscoverOptions};
 use axvs_plugin::{Plugin, PluginError};
-use axvs_tests::{axvs, counts_agree, decode_raw, rawfile_plugin, write_rig};
+use axvs_tests::{axvs, counts_agree, decode_raw, plugin_build, write_rig};
 
 const WIDTH: usize = 64;
 const HEIGHT: usize = 48;
@@ -87,7 +87,7 @@ fn run_with(dir: &Path, plugins: &[&Path], rig: &Path, session: &str) -> (Option
 
 #[test]
 fn a_rig_mixing_the_plugin_and_the_synthetic_camera_records_every_frame_of_both() {
-    let plugin = rawfile_plugin(&[]);
+    let plugin = plugin_build("axvs-plugin-rawfile");
     let dir = tempfile::tempdir().expect("tempdir");
     let (rig, data) = mixed_rig(dir.path());
     let (code, stderr, report) = run_with(dir.path(), &[&plugin], &rig, "mixed");
@@ -107,7 +107,7 @@ fn a_rig_mixing_the_plugin_and_the_synthetic_camera_records_every_frame_of_both(
 
 #[test]
 fn a_plugin_that_panics_in_grab_fails_only_its_camera() {
-    let plugin = rawfile_plugin(&["panic-in-grab"]);
+    let plugin = plugin_build("axvs-plugin-rawfile-panic");
     let dir = tempfile::tempdir().expect("tempdir");
     let (rig, _) = mixed_rig(dir.path());
     let (code, stderr, report) = run_with(dir.path(), &[&plugin], &rig, "panic");
@@ -143,8 +143,8 @@ fn system_library() -> PathBuf {
 
 #[test]
 fn bad_plugin_files_are_each_refused_with_one_line_naming_the_file_and_the_reason() {
-    let good = rawfile_plugin(&[]);
-    let mismatched = rawfile_plugin(&["abi-mismatch"]);
+    let good = plugin_build("axvs-plugin-rawfile");
+    let mismatched = plugin_build("axvs-plugin-abi2");
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad");
     std::fs::create_dir(&bad).expect("folder");
@@ -239,7 +239,7 @@ fn bad_plugin_files_are_each_refused_with_one_line_naming_the_file_and_the_reaso
 
 #[test]
 fn discover_lists_the_plugins_cameras() {
-    let plugin = rawfile_plugin(&[]);
+    let plugin = plugin_build("axvs-plugin-rawfile");
     let dir = tempfile::tempdir().expect("tempdir");
     clip(dir.path(), 2);
     std::fs::write(dir.path().join("notes.raw"), b"no geometry in the name").expect("write");
@@ -257,7 +257,7 @@ fn discover_lists_the_plugins_cameras() {
 
 #[test]
 fn the_loaded_plugin_camera_passes_the_backend_conformance_check() {
-    let plugin = Plugin::load(&rawfile_plugin(&[])).expect("load");
+    let plugin = Plugin::load(&plugin_build("axvs-plugin-rawfile")).expect("load");
     let info = plugin.info();
     assert_eq!(
         (info.name.as_str(), info.abi.as_str()),

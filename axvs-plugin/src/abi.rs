@@ -10,11 +10,7 @@ use axvs_core::{CameraError, CameraIdentity, CameraInfo, DiscoveredCamera, GrabI
 /// The plugin ABI version a host accepts and a plugin declares, as `major.minor.patch`: a plugin loads
 /// when its major number equals the host's (and, for major 0, its minor number too) and its minor number
 /// is at least the host's.
-#[cfg(not(feature = "test-abi-mismatch"))]
 pub const ABI_VERSION: &str = "1.0.0";
-/// The plugin ABI version (here: a deliberately incompatible one, for the loader's tests).
-#[cfg(feature = "test-abi-mismatch")]
-pub const ABI_VERSION: &str = "2.0.0";
 
 /// Pixel formats, as [`PixelFormat`].
 #[repr(u8)]

@@ -775,52 +775,57 @@ pub fn video_files(cam: &serde_json::Value) -> Vec<PathBuf> {
     }
 }
 
-/// A build of the `rawfile` template plugin (`plugins/rawfile`), with these cargo features (`abi-mismatch`,
-/// `panic-in-grab`, or none): see [`plugin_build`].
-pub fn rawfile_plugin(features: &[&str]) -> PathBuf {
-    plugin_build("axvs-plugin-rawfile", features)
-}
-
-/// A build of the plugin crate `package`, with these cargo features, copied to a folder of its own:
-/// `<target>/plugin-tests/<package>-<features>/`.
+/// A build of the plugin package `package` (a workspace member: `axvs-plugin-rawfile`, `axvs-plugin-gentl`,
+/// or a fixture under `tests/fixtures/`), copied to a folder of its own: `<target>/plugin-tests/<package>/`.
 ///
-/// The builds run cargo in a target directory of their own (the outer `cargo test` holds the lock on
-/// the workspace's), one at a time, and are reused while nothing changed.
-pub fn plugin_build(package: &str, features: &[&str]) -> PathBuf {
-    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
-    let target = workspace.join("target/plugin-tests");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(workspace)
-        .args(["build", "--quiet", "-p", package, "--target-dir"])
-        .arg(&target)
-        .args(features.iter().flat_map(|f| ["--features", f]))
-        .output()
-        .expect("run cargo");
-    assert!(
-        out.status.success(),
-        "building {package} ({features:?}): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// The first call in a test process runs `cargo build --workspace --lib --tests` in the workspace's own
+/// target directory (cargo does not hold its lock while tests run): the same packages, targets and features
+/// as the test build, so only the plugins' own libraries are compiled, once, and nothing when they are up
+/// to date.
+/// Builds and copies of all test processes take turns (a file lock).
+pub fn plugin_build(package: &str) -> PathBuf {
+    static BUILD: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut built = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile = exe.parent().and_then(Path::parent).expect("profile directory");
+    let target = profile.parent().expect("target directory");
+    let folder = target.join("plugin-tests");
+    std::fs::create_dir_all(&folder).expect("plugin folder");
+    // Tests in other processes (nextest runs each test in its own) build and copy too: one at a time, so
+    // that no copy is taken while cargo puts a library in place.
+    let lock = std::fs::File::create(folder.join(".lock")).expect("plugin lock file");
+    lock.lock().expect("lock the plugin builds");
+    if !*built {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = Command::new(cargo);
+        build
+            .current_dir(workspace)
+            .args(["build", "--quiet", "--workspace", "--lib", "--tests", "--target-dir"])
+            .arg(target);
+        if profile.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let out = build.output().expect("run cargo");
+        assert!(
+            out.status.success(),
+            "building the plugins: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        *built = true;
+    }
     let name = format!(
         "{}{}.{}",
         std::env::consts::DLL_PREFIX,
         package.replace('-', "_"),
         std::env::consts::DLL_EXTENSION
     );
-    let variant = if features.is_empty() {
-        "plain".to_string()
-    } else {
-        features.join("+")
-    };
-    let dir = target.join(format!("{package}-{variant}"));
+    let dir = folder.join(package);
     std::fs::create_dir_all(&dir).expect("plugin folder");
     let copy = dir.join(&name);
     // Copied through a temporary name: a process may have the previous copy loaded.
     let fresh = dir.join(format!("{name}.new"));
-    std::fs::copy(target.join("debug").join(&name), &fresh).expect("copy plugin");
+    std::fs::copy(profile.join(&name), &fresh).unwrap_or_else(|e| panic!("copy {name}: {e}"));
     std::fs::rename(&fresh, &copy).expect("place plugin");
     copy
 }
