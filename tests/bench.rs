@@ -151,6 +151,9 @@ fn bench_rejects_bad_sizes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("12x7"));
 }
 
+/// Over 60 s (80-150 s): valgrind starts the debug `axvs` four times (variants a, b, c, a'), each time
+/// reading its debug information and translating FFmpeg's start-up; the frames themselves are few. It runs
+/// first and beside the other tests (.config/nextest.toml), since instruction counts do not depend on load.
 #[test]
 fn bench_counts_instructions_per_frame_under_callgrind() {
     let text = bench(&[
@@ -291,11 +294,14 @@ fn bench_variants_encode_alike() {
     }
 }
 
-/// The soak's CI version (the hour-long one is `axvs bench --multi-seconds 3600`): four cameras for two
-/// minutes, resident memory sampled every second, flat within 5 % after the warm-up. A leak check, not a
-/// speed target: the pools and queues are bounded, so the memory must not grow with the run's length.
+/// The soak's CI version (the hour-long one is `axvs bench --multi-seconds 3600`): four cameras for 30 s,
+/// resident memory sampled every second, flat within 5 % after the 5 s warm-up. A leak check, not a speed
+/// target: the pools and queues are bounded, so the memory must not grow with the run's length. It ran two
+/// minutes, the suite's longest test; in 30 s, 5 % of the rig's 262 MB still shows a leak of one 640x480
+/// frame in 140 (6,000 frames pass the warm-up). Over 60 s in all: the bench's batch-processing figures
+/// (2 M entries) follow the soak.
 #[test]
-fn a_two_minute_soak_keeps_resident_memory_flat() {
+fn a_thirty_second_soak_keeps_resident_memory_flat() {
     let text = bench(&[
         "--runs",
         "0",
@@ -304,7 +310,7 @@ fn a_two_minute_soak_keeps_resident_memory_flat() {
         "--extract-entries",
         "0",
         "--multi-seconds",
-        "120",
+        "30",
     ]);
     let line = text
         .lines()
