@@ -74,7 +74,10 @@ def depends_closure(packages: list[str], problems: Problems) -> set[str]:
     """What apt installs for `packages` on a machine that has none of them (`./dev`'s own install, without
     Recommends, alternatives resolved as apt resolves them), plus the Essential packages every Debian
     system has."""
-    unknown = [p for p in packages if run(["apt-cache", "show", p]).returncode != 0]
+    # One look-up for them all (each apt-cache call reads the package lists anew: half a second), and one a
+    # package only to name the unknown ones.
+    known_all = run(["apt-cache", "show", *packages]).returncode == 0
+    unknown = [] if known_all else [p for p in packages if run(["apt-cache", "show", p]).returncode != 0]
     if unknown:
         problems.add(
             f"apt knows no package {', '.join(unknown)} (listed in ./dev): a typo, or apt's lists are "

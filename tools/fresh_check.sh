@@ -3,7 +3,7 @@
 #
 # The root is made with mmdebstrap from the package source apt uses on this machine, with only what a
 # fresh machine of this project's kind brings that ./dev does not install: CA certificates (with the
-# machine's own), CPython with pip, and the Rust toolchain (this machine's rustup toolchain, mounted
+# machine's own), CPython with pip, and the Rust toolchain with cargo-nextest (this machine's, mounted
 # read-only; crates are fetched anew). The last commit goes in, as CI clones it (so commit first), with an
 # empty target/. Then `./dev demo` and `./dev test` run inside it, each timed. Logs and times land in
 # $FRESH_DIR (default target/fresh-check/), and the root is removed afterwards unless --keep is given.
@@ -92,6 +92,14 @@ mount -t tmpfs tmpfs "$root/dev/shm"
 mounts+=("$root/dev/shm")
 bind "$rustup_home" "$root/opt/rustup" ro
 bind "$cargo_bin" "$root/opt/cargo-bin" ro
+# cargo-nextest, which machines of this project's kind bring beside the toolchain (`./dev test` runs the
+# tests with it where it is, and with `cargo test` where it is not).
+mkdir -p "$root/opt/nextest"
+if nextest=$(command -v cargo-nextest); then
+  touch "$root/opt/nextest/cargo-nextest"
+  mount --bind "$nextest" "$root/opt/nextest/cargo-nextest"
+  mounts+=("$root/opt/nextest/cargo-nextest")
+fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 # The machine's own certificate authorities (a network that inspects TLS has its own), as on any machine
 # of this kind; they belong to the machine, not to the project.
@@ -108,7 +116,7 @@ inside() { # inside LOG COMMAND...: runs COMMAND in the root as a login with onl
   shift
   local t0=$(date +%s) status=0
   chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
-    PATH=/opt/cargo-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PATH=/opt/cargo-bin:/opt/nextest:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     RUSTUP_HOME=/opt/rustup CARGO_HOME=/root/.cargo RUSTUP_TOOLCHAIN="$(rustup show active-toolchain | cut -d' ' -f1)" \
     bash -c 'cd /work/axvs && "$@"' inside "$@" >"$out/$log" 2>&1 || status=$?
   echo "$(($(date +%s) - t0))" >"$out/$log.seconds"
@@ -128,7 +136,12 @@ $demo_only && exit 0
 echo "fresh-check: ./dev test (log: $out/test.log)" >&2
 if inside test.log ./dev test; then
   echo "fresh-check: ./dev test passed in $(cat "$out/test.log.seconds") s (from an empty target/)" >&2
-  grep -E '^test result:' "$out/test.log" | awk '{p+=$4; f+=$6} END {print "fresh-check: " p " passed, " f " failed"}' >&2
+  # cargo test's lines (doctests, or every binary without nextest) and nextest's summary.
+  { grep -E '^test result:' "$out/test.log" | awk '{print $4, $6}'
+    grep -E '^ *Summary \[' "$out/test.log" | sed -E 's/.* ([0-9]+) passed.*/\1 0/'
+    grep -E '^ *Summary \[' "$out/test.log" | grep -oE '[0-9]+ failed' | awk '{print 0, $1}'
+  } | awk '{p+=$1; f+=$2} END {print "fresh-check: " p " passed, " f " failed"}' >&2
+  grep -E '^dev: +[0-9]+ s ' "$out/test.log" >&2 || true
 else
   echo "fresh-check: ./dev test FAILED after $(cat "$out/test.log.seconds") s; last lines:" >&2
   tail -n 40 "$out/test.log" >&2

@@ -563,12 +563,15 @@ pub struct FakeGvCamera {
     serial: String,
 }
 
-static FAKE_GV_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 impl FakeGvCamera {
-    /// Holds the loopback GigE port for one test.
-    pub fn serialize() -> std::sync::MutexGuard<'static, ()> {
-        FAKE_GV_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Holds the loopback GigE port for one test, until the returned file is dropped: a lock on a file in
+    /// the temporary directory, so that it holds across threads, test processes (nextest runs each test in
+    /// its own) and checkouts.
+    pub fn serialize() -> std::fs::File {
+        let path = std::env::temp_dir().join("axvs-tests-fake-gige.lock");
+        let file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        file.lock().unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+        file
     }
 
     /// Starts a fake camera with this serial number, losing `lost_per_thousand` stream packets, and waits
