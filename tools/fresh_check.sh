@@ -125,7 +125,7 @@ inside() { # inside LOG COMMAND...: runs COMMAND in the root as a login with onl
 
 echo "fresh-check: ./dev demo (log: $out/demo.log)" >&2
 if inside demo.log ./dev demo; then
-  echo "fresh-check: ./dev demo passed in $(cat "$out/demo.log.seconds") s (packages, release build, 10 s run)" >&2
+  echo "fresh-check: ./dev demo passed in $(cat "$out/demo.log.seconds") s (packages, the test build of axvs, 10 s run)" >&2
 else
   echo "fresh-check: ./dev demo FAILED after $(cat "$out/demo.log.seconds") s; last lines:" >&2
   tail -n 20 "$out/demo.log" >&2
