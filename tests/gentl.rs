@@ -4,8 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use axvs_log::read_log;
-use axvs_tests::{axvs, counts_agree, ffprobe_size, plugin_build, viky_producer, write_rig};
+use axvs_tests::{axvs, counts_agree, ffprobe_size, logged_frame_times, plugin_build, viky_producer, write_rig};
 
 /// `axvs` with a private home (no stored producer, no user plugins), the gentl plugin and `cti` set.
 fn axvs_gentl(home: &Path, cti: Option<&Path>) -> Command {
@@ -70,8 +69,7 @@ fn two_simulated_devices_and_a_synthetic_camera_record_together() {
         // Viky runs at 20 fps: about 60 frames in 3 s (start-up and the end take some), and never more than
         // 20 a second over the time they span (a loaded machine may stop the run a little after its 3 s).
         assert!(saved >= 35, "{saved} frames in 3 s at 20 fps");
-        let log = read_log(Path::new(cam["log"].as_str().expect("log path"))).expect("log");
-        let times: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+        let times = logged_frame_times(cam);
         let span = (times[times.len() - 1] - times[0]) as f64 / 1e6;
         assert!(
             saved as f64 <= span * 20.0 * 1.1 + 1.0,

@@ -747,8 +747,7 @@ pub fn counts_agree(cam: &serde_json::Value) -> u64 {
         );
     }
 
-    let log = axvs_log::read_log(Path::new(cam["log"].as_str().expect("log path"))).expect("log");
-    let logged: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+    let logged = logged_frame_times(cam);
     assert_eq!(logged.len() as u64, saved, "camera {id}: log entries vs saved");
     // A video split into segments: each file holds the next logged frames.
     let mut next = 0;
@@ -765,6 +764,12 @@ pub fn counts_agree(cam: &serde_json::Value) -> u64 {
     }
     assert_eq!(next as u64, saved, "camera {id}: video frames vs saved");
     saved
+}
+
+/// The frame times (µs since the onset) in the log of one camera of a report.
+pub fn logged_frame_times(cam: &serde_json::Value) -> Vec<u64> {
+    let log = axvs_log::read_log(Path::new(cam["log"].as_str().expect("log path"))).expect("log");
+    log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect()
 }
 
 /// The video files of one camera of a report: its segments, or its one file.
