@@ -295,6 +295,45 @@ fn every_keyframe_starts_a_closed_gop() {
     }
 }
 
+/// An MP4 is a valid file from the moment its encoder opens (its header and an empty moov are written then):
+/// a recording killed before the first packet (x265 holds about a second of frames) leaves a file that
+/// readers open, holding no frame. With B-frames (the default preset), every frame's PTS is still exactly
+/// its time, the first ones included, whose decode times lie before the onset.
+#[test]
+fn an_mp4_is_valid_from_the_open_and_b_frames_keep_exact_times() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for codec in [Codec::H264, Codec::H265] {
+        let settings = EncoderSettings {
+            codec,
+            ..Default::default()
+        };
+        let info = camera_info(64, 32, PixelFormat::Mono8);
+        let opened = dir.path().join(format!("{codec}-opened.mp4"));
+        let encoder = FfmpegEncoder::create(&settings, &opened, &info).expect("create");
+        // As a SIGKILL leaves it: nothing finalized.
+        std::mem::forget(encoder);
+        assert_eq!(top_level_boxes(&opened), ["ftyp", "moov"], "{codec}");
+        let name = if codec == Codec::H264 { "h264" } else { "hevc" };
+        assert_eq!(common::entries(&opened, "stream=codec_name"), [name], "{codec}: readable");
+        assert_eq!(common::entries(&opened, "packet=pts"), Vec::<String>::new(), "{codec}: no frame");
+
+        let path = dir.path().join(format!("{codec}-times.mp4"));
+        let times: Vec<u64> = (0..40u64).map(|i| 700 + i * 33_331).collect();
+        assert_eq!(encode_at(&settings, PixelFormat::Mono8, &times, &path), 40);
+        let dts: Vec<i64> = common::entries(&path, "packet=dts")
+            .iter()
+            .map(|d| d.parse().expect("dts"))
+            .collect();
+        assert!(dts[0] < 0, "{codec}: B-frames delay decoding (first DTS {})", dts[0]);
+        let mut pts: Vec<u64> = common::entries(&path, "packet=pts")
+            .iter()
+            .map(|p| p.parse().expect("pts"))
+            .collect();
+        pts.sort_unstable();
+        assert_eq!(pts, times, "{codec}");
+    }
+}
+
 /// By default the encoder places keyframes (x264 and x265: 250 frames apart, as the original's `ffmpeg`
 /// command leaves them), and fragments still close every FLUSH_INTERVAL: how much a crash can lose does not
 /// depend on the GOP. Every fragment after the first starts with no keyframe, and the file decodes whole.

@@ -143,10 +143,13 @@ fn ffprobe(video: &Path, args: &[&str]) -> (bool, String, String) {
 pub fn ffprobe_frame_count(video: &Path) -> u64 {
     let (ok, text, err) = ffprobe(video, &["-count_frames", "-show_entries", "stream=nb_read_frames"]);
     assert!(ok, "ffprobe failed on {}: {err}", video.display());
-    text.trim()
-        .trim_end_matches(',')
-        .parse()
-        .unwrap_or_else(|_| panic!("ffprobe frame count of {}: {text:?}", video.display()))
+    match text.trim().trim_end_matches(',') {
+        // A valid file that holds no frame (a recording killed before its encoder put one out).
+        "N/A" => 0,
+        count => count
+            .parse()
+            .unwrap_or_else(|_| panic!("ffprobe frame count of {}: {text:?}", video.display())),
+    }
 }
 
 /// The video stream's size, `width,height`.

@@ -128,12 +128,16 @@ impl FfmpegEncoder {
         header.set("flush_packets", "1");
         match container {
             Container::Mp4 | Container::Mov => {
-                // A fragment ends at every keyframe and at least every FLUSH_INTERVAL. The moov waits for
-                // the first fragment so that its edit list can undo the B-frame decode delay, in a µs movie
-                // timescale: PTS stay exactly the acquisition times. The first fragments close at every
-                // packet, so that the moov and the first frames reach the file as soon as the encoder puts
-                // them out; `settle_fragments` then sets the interval.
-                header.set("movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof");
+                // The moov is written now, empty, so that a file killed before its first packet (x265
+                // holds about a second of frames) is still a valid MP4. Each fragment carries its absolute
+                // decode time (`frag_discont`, no edit list, negative times kept), so that PTS stay exactly
+                // the acquisition times, B-frames' decode delay included. A fragment ends at every keyframe
+                // and at least every FLUSH_INTERVAL; the first ones close at every packet, so that the
+                // first frames reach the file as soon as the encoder puts them out; `settle_fragments`
+                // then sets the interval.
+                header.set("movflags", "frag_keyframe+empty_moov+default_base_moof+frag_discont");
+                header.set("use_editlist", "0");
+                header.set("avoid_negative_ts", "disabled");
                 header.set("frag_duration", "1");
                 header.set("movie_timescale", "1000000");
             }
