@@ -248,7 +248,14 @@ fn encoder_delay_frames(codec: &str) -> u64 {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
     match codec {
         "h264" => 10 + 3 + (cores * 3).div_ceil(2) + 4,
-        "h265" => 15 + 4 + [(32, 6), (16, 5), (8, 4), (4, 3), (0, 2)].iter().find(|(c, _)| cores >= *c).map_or(2, |t| t.1) + 8,
+        "h265" => {
+            15 + 4
+                + [(32, 6), (16, 5), (8, 4), (4, 3), (0, 2)]
+                    .iter()
+                    .find(|(c, _)| cores >= *c)
+                    .map_or(2, |t| t.1)
+                + 8
+        }
         _ => 0,
     }
 }
@@ -301,7 +308,11 @@ fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
         // No file yet (killed before this camera's encoder made it, on a loaded machine) holds no frame.
         // Once made, the file is valid: its header is written when the encoder opens.
         let frames = if video.exists() {
-            assert_ne!(std::fs::metadata(&video).map(|m| m.len()).ok(), Some(0), "{what}: an empty file");
+            assert_ne!(
+                std::fs::metadata(&video).map(|m| m.len()).ok(),
+                Some(0),
+                "{what}: an empty file"
+            );
             let errors = decode_errors(&video);
             if extension == "mkv" && errors.contains("End of file") {
                 // Matroska's header closes with its first cluster.
@@ -383,6 +394,81 @@ fn a_killed_mp4_recording_loses_at_most_its_last_flush_interval_and_the_encoders
     for entries in [60, 160] {
         kill_and_check("h264", &kill_rig("h264", "mp4", Some(1.0)), "mp4", entries);
     }
+}
+
+/// After a crash the raw log may name frames its video never got: `timestamps`, `stats` and `process` refuse
+/// it, naming `axvs recover`; once recovered they read the archive, one row per frame of the video.
+#[test]
+fn readers_refuse_a_killed_runs_log_until_recovered_then_read_what_the_video_holds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(dir.path(), "rig.toml", &kill_rig("h264", "mp4", None));
+    let (mut command, _report) = rig_command(dir.path(), &rig, "k", &["--duration", "120"]);
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start axvs");
+    let session = dir.path().join("k");
+    let log = session.join("101.axvslog");
+    wait_until("120 log entries", Duration::from_secs(60), || {
+        read_log(&log).map(|l| l.entries.len() >= 120).unwrap_or(false)
+    });
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    let logged = read_log(&log)
+        .expect("log")
+        .entries
+        .iter()
+        .filter(|e| e.is_frame())
+        .count() as u64;
+    let frames = ffprobe_frame_count(&session.join("101.mp4"));
+    assert!(
+        logged > frames,
+        "the crash lost logged frames ({logged} logged, {frames} in the video)"
+    );
+
+    let csv = dir.path().join("t.csv");
+    let readers: [Vec<&std::ffi::OsStr>; 3] = [
+        vec!["timestamps".as_ref(), log.as_os_str(), "-o".as_ref(), csv.as_os_str()],
+        vec!["stats".as_ref(), "--json".as_ref(), session.as_os_str()],
+        vec!["process".as_ref(), session.as_os_str()],
+    ];
+    for args in &readers {
+        let out = axvs().args(args).output().expect("run a reader");
+        // `process` says why each job failed on standard output, beside its summary.
+        let stderr = String::from_utf8_lossy(&out.stderr) + String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success(), "{args:?} read an unreconciled log");
+        assert!(
+            stderr.contains(".axvslog: not read:") && stderr.contains("axvs recover"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!csv.exists());
+
+    let out = axvs().arg("recover").arg(&session).output().expect("axvs recover");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = axvs().args(&readers[0]).output().expect("timestamps");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = std::fs::read_to_string(&csv).expect("csv").lines().count() as u64 - 1;
+    assert_eq!(rows, frames, "timestamps: one row per frame of the video");
+    let out = axvs().args(&readers[1]).output().expect("stats");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
+    let text = stats.to_string();
+    assert!(
+        text.contains(&format!("\"total_frames\":{frames}")),
+        "stats: {frames} frames for camera 101: {text}"
+    );
+    let out = axvs().args(&readers[2]).output().expect("process");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let feather = session.join("camera_timestamps/camera_101_timestamps.feather");
+    let table = axvs_log::feather::read_timestamps(&feather).expect("feather");
+    assert_eq!(
+        table.frame_time_us.len() as u64,
+        frames,
+        "process: one row per frame of the video"
+    );
 }
 
 /// x265 holds about a second of frames before its first packet: a kill then leaves a valid MP4 without

@@ -477,8 +477,11 @@ fn a_full_log_disk_stops_that_cameras_saving_and_no_frame_counts_saved_without_i
     axvs_tests::assert_pts_equal_logged(&video, &archived, "recovered");
 }
 
+/// The video's disk fills for real (the guard off): the last fragment is torn. A frame counts as saved only
+/// when it is in the file: the report's `saved` and `video_frames`, the archive and the video agree frame
+/// for frame, and `axvs recover` finds nothing to change.
 #[test]
-fn a_full_video_disk_fails_that_camera_and_keeps_what_it_wrote() {
+fn a_full_video_disk_fails_that_camera_and_counts_only_what_the_video_holds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let top = format!(
         "output_dir = \"{}\"\nlog_dir = \"{}\"\nmin_free_space = \"0\"",
@@ -493,11 +496,26 @@ fn a_full_video_disk_fails_that_camera_and_keeps_what_it_wrote() {
         assert!(!stderr.contains(noise), "{noise}: {stderr}");
     }
     let cam = only_camera(&report);
-    let frames = cam["video_frames"].as_u64().expect("video frames");
-    assert!(frames > 0, "the summary counts the frames the video holds: {cam}");
+    let video = dir.path().join("video/s/003.mp4");
+    let decoded = axvs_tests::ffprobe_frame_count(&video);
+    assert!(decoded > 0, "{cam}");
+    assert_eq!(
+        cam["video_frames"].as_u64(),
+        Some(decoded),
+        "the report counts what the video holds: {cam}"
+    );
+    let status = &cam["status"];
+    assert_eq!(
+        status["saved"].as_u64(),
+        Some(decoded),
+        "saved means in the video: {status}"
+    );
     let names = names(&dir.path().join("logs/s"));
     assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
-    // The video's intact frames are all logged; recover makes the archive hold exactly those.
+    let archive = axvs_log::npz::read_archive(&dir.path().join("logs/s/3_log.npz")).expect("the run's archive");
+    let archived: Vec<u64> = archive.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+    axvs_tests::assert_pts_equal_logged(&video, &archived, "the run's archive");
+    // Reconciled already: recover changes nothing.
     let out = axvs()
         .arg("recover")
         .arg(dir.path().join("video/s"))
@@ -506,11 +524,51 @@ fn a_full_video_disk_fails_that_camera_and_keeps_what_it_wrote() {
         .output()
         .expect("axvs recover");
     let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(
-        out.status.success() && stdout.contains("3_log.npz") || stdout.contains("already has its archive"),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+        stdout.contains("already has its archive, which holds exactly its video's frames"),
+        "{stdout}"
     );
+
+    // An archive that overstates its video (as runs wrote before the fix: every logged frame): recover
+    // finds it, keeps it aside and writes the video's frames; readers of the raw log then read that.
+    let logs = dir.path().join("logs/s");
+    std::fs::remove_file(logs.join("3_log.npz")).expect("remove the archive");
+    let export = axvs()
+        .arg("export")
+        .arg(logs.join("003.axvslog"))
+        .output()
+        .expect("axvs export");
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let out = axvs()
+        .arg("recover")
+        .arg(dir.path().join("video/s"))
+        .arg("--log-dir")
+        .arg(&logs)
+        .output()
+        .expect("axvs recover");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("disagreed with its video"), "{stdout}");
+    let aside = axvs_log::npz::read_archive(&logs.join("3_log.npz.disagreed")).expect("kept aside");
+    assert!(
+        aside.iter().filter(|e| e.is_frame()).count() as u64 > decoded,
+        "the overstated archive"
+    );
+    let archive = axvs_log::npz::read_archive(&logs.join("3_log.npz")).expect("rewritten");
+    let archived: Vec<u64> = archive.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+    axvs_tests::assert_pts_equal_logged(&video, &archived, "the recovered archive");
+    let csv = dir.path().join("times.csv");
+    let out = axvs()
+        .arg("timestamps")
+        .arg(logs.join("003.axvslog"))
+        .arg("-o")
+        .arg(&csv)
+        .output()
+        .expect("axvs timestamps");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = std::fs::read_to_string(&csv).expect("csv").lines().count() as u64 - 1;
+    assert_eq!(rows, decoded, "one row per frame of the video");
 }
 
 /// The second camera's log cannot take its onset (its disk, 8 KiB of tmpfs, holds the manifest's page and

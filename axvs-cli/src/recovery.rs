@@ -40,9 +40,12 @@ pub struct Recovered {
     pub log: PathBuf,
     /// The archive written, or `None` when there was none to write (see `left`).
     pub archive: Option<PathBuf>,
-    /// Why the log was left as it is, when it was: it already has its archive (its run finished), or it
-    /// is empty (its camera never logged its onset).
+    /// Why the log was left as it is, when it was: it already has its archive, which holds exactly its
+    /// video's frames, or it is empty (its camera never logged its onset).
     pub left: Option<&'static str>,
+    /// Where an archive that disagreed with its video was moved (`<id>_log.npz.disagreed`) before the
+    /// reconciled one took its name.
+    pub replaced: Option<PathBuf>,
     /// Each run's video files and what reconciling them found.
     pub runs: Vec<(Vec<PathBuf>, RunReconciliation)>,
     /// Bytes of an entry cut short at the end of the log.
@@ -50,8 +53,8 @@ pub struct Recovered {
 }
 
 /// Reconciles every raw log in `log_dir` with its videos in `session` and writes each archive
-/// (`<id>_log.npz`, in `out_dir`) with exactly the frames the videos hold. Logs that already have their
-/// archive are left as they are; nothing is overwritten.
+/// (`<id>_log.npz`, in `out_dir`) with exactly the frames the videos hold. An archive that already holds
+/// them is left as it is; one that disagrees is moved aside (see [`recover_log`]), never overwritten.
 pub fn recover_session(session: &Path, log_dir: &Path, out_dir: &Path) -> Result<Vec<Recovered>, RecoverError> {
     let io = |path: &Path| {
         let path = path.display().to_string();
@@ -76,13 +79,15 @@ pub fn recover_session(session: &Path, log_dir: &Path, out_dir: &Path) -> Result
         .collect()
 }
 
-/// Reconciles one raw log with its videos in `session` and writes its archive into `out_dir`, unless the
-/// archive exists.
+/// Reconciles one raw log with its videos in `session` and writes its archive into `out_dir`. An archive
+/// that exists is left as it is when it holds exactly the videos' frames; one that disagrees (written by a
+/// run that counted frames a full disk tore) is moved aside to `<id>_log.npz.disagreed` and replaced.
 pub fn recover_log(session: &Path, log: &Path, out_dir: &Path) -> Result<Recovered, RecoverError> {
     let left = |why| Recovered {
         log: log.to_path_buf(),
         archive: None,
         left: Some(why),
+        replaced: None,
         runs: Vec::new(),
         truncated_tail: 0,
     };
@@ -95,9 +100,6 @@ pub fn recover_log(session: &Path, log: &Path, out_dir: &Path) -> Result<Recover
     }
     let source_id = axvs_log::single_source(&contents.entries, log)?;
     let archive = out_dir.join(axvs_log::npz::archive_name(source_id));
-    if archive.exists() {
-        return Ok(left("already has its archive (the run finished)"));
-    }
     let mut videos = Vec::new();
     let reconciled = reconcile(&contents.entries, log, |run, _| -> Result<_, RecoverError> {
         let files = run_videos(session, source_id, run);
@@ -105,14 +107,38 @@ pub fn recover_log(session: &Path, log: &Path, out_dir: &Path) -> Result<Recover
         videos.push(files);
         Ok(frames)
     })?;
+    let mut replaced = None;
+    if archive.exists() {
+        let archived = axvs_log::npz::read_archive(&archive)?;
+        if frame_times(&archived) == frame_times(&reconciled.entries) {
+            return Ok(left("already has its archive, which holds exactly its video's frames"));
+        }
+        let aside = archive.with_extension("npz.disagreed");
+        if aside.exists() {
+            return Err(RecoverError::Log(axvs_log::LogFileError::Exists(aside)));
+        }
+        std::fs::rename(&archive, &aside).map_err(|source| RecoverError::Io {
+            path: archive.display().to_string(),
+            source,
+        })?;
+        replaced = Some(aside);
+    }
     axvs_log::npz::write_archive(&reconciled.entries, &archive)?;
     Ok(Recovered {
         log: log.to_path_buf(),
         archive: Some(archive),
         left: None,
+        replaced,
         runs: videos.into_iter().zip(reconciled.runs).collect(),
         truncated_tail: contents.truncated_tail,
     })
+}
+
+/// The frame times of `entries`, in time order.
+fn frame_times(entries: &[axvs_log::LogEntry]) -> Vec<u64> {
+    let mut times: Vec<u64> = entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+    times.sort_unstable();
+    times
 }
 
 /// The video files run `run` of source `id` wrote, in order: `<id:03d>.<ext>` for the first run,

@@ -314,8 +314,16 @@ fn an_mp4_is_valid_from_the_open_and_b_frames_keep_exact_times() {
         std::mem::forget(encoder);
         assert_eq!(top_level_boxes(&opened), ["ftyp", "moov"], "{codec}");
         let name = if codec == Codec::H264 { "h264" } else { "hevc" };
-        assert_eq!(common::entries(&opened, "stream=codec_name"), [name], "{codec}: readable");
-        assert_eq!(common::entries(&opened, "packet=pts"), Vec::<String>::new(), "{codec}: no frame");
+        assert_eq!(
+            common::entries(&opened, "stream=codec_name"),
+            [name],
+            "{codec}: readable"
+        );
+        assert_eq!(
+            common::entries(&opened, "packet=pts"),
+            Vec::<String>::new(),
+            "{codec}: no frame"
+        );
 
         let path = dir.path().join(format!("{codec}-times.mp4"));
         let times: Vec<u64> = (0..40u64).map(|i| 700 + i * 33_331).collect();

@@ -30,6 +30,20 @@ pub enum LogFileError {
     /// Neither `.axvslog` nor `.npz`.
     #[error("{0}: not a log (.axvslog) or archive (.npz)")]
     UnknownKind(PathBuf),
+    /// A session's raw log that was never reconciled with its video (see [`crate::truth`]).
+    #[error(
+        "{}: not read: {reason}, so it may name frames its video does not hold; run `axvs recover` on the \
+         session first (with --log-dir {} when its logs are apart from its videos), which writes the archive \
+         with exactly the video's frames",
+        log.display(),
+        log.parent().unwrap_or(std::path::Path::new(".")).display()
+    )]
+    Unreconciled {
+        /// The raw log.
+        log: PathBuf,
+        /// Why it cannot be trusted.
+        reason: String,
+    },
     /// The writer thread stopped.
     #[error("log writer: {0}")]
     Writer(String),

@@ -39,6 +39,7 @@ pub mod process;
 pub mod reconcile;
 pub mod stats;
 pub mod timestamps;
+pub mod truth;
 mod writer;
 
 pub use entry::{EntryRef, LogEntry};
@@ -46,8 +47,10 @@ pub use error::LogFileError;
 pub use file::{log_file_name, read_log, LogContents};
 pub use writer::FileLogSink;
 
-/// Reads entries from a raw log (`.axvslog`) or an archive (`.npz`), chosen by extension.
+/// Reads entries from a raw log (`.axvslog`) or an archive (`.npz`), chosen by extension; a session's raw
+/// log is read as [`truth::file_to_read`] says (its archive when there is one).
 pub fn read_any(path: &std::path::Path) -> Result<Vec<LogEntry>, LogFileError> {
+    let path = &truth::file_to_read(path)?;
     match path.extension().and_then(|e| e.to_str()) {
         Some("npz") => npz::read_archive(path),
         Some(file::EXTENSION) => Ok(read_log(path)?.entries),

@@ -116,8 +116,10 @@ impl Extraction {
 }
 
 /// Reads a raw log (`.axvslog`) or archive (`.npz`) in one pass, copying nothing but the frame times; the
-/// entries must all be of one source.
+/// entries must all be of one source. A session's raw log is read as [`crate::truth::file_to_read`] says
+/// (its archive when there is one).
 pub fn extract(path: &Path) -> Result<Extraction, LogFileError> {
+    let path = &crate::truth::file_to_read(path)?;
     let mut runs = Runs::default();
     let mut source = None;
     let mut take = |entry: EntryRef<'_>| {

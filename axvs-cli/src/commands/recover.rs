@@ -33,6 +33,13 @@ pub fn run(args: RecoverArgs) -> Result<(), CliError> {
             );
             continue;
         };
+        if let Some(aside) = &recovered.replaced {
+            outln!(
+                "{}: disagreed with its video; kept as {} and written again with exactly the video's frames",
+                archive.display(),
+                aside.display()
+            );
+        }
         if recovered.truncated_tail > 0 {
             outln!(
                 "{}: the last {} bytes were an entry cut short; ignored",

@@ -23,18 +23,23 @@ pub struct TimestampsArgs {
 
 /// Runs the command.
 pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
-    let entries = if args.input.extension().is_some_and(|e| e == axvs_log::file::EXTENSION) {
-        let log = axvs_log::read_log(&args.input)?;
+    // The truth: a session's archive when there is one (exactly the frames its video holds).
+    let read = axvs_log::truth::file_to_read(&args.input)?;
+    if read != args.input {
+        outln!("{}: reading its archive {}", args.input.display(), read.display());
+    }
+    let entries = if read.extension().is_some_and(|e| e == axvs_log::file::EXTENSION) {
+        let log = axvs_log::read_log(&read)?;
         if log.truncated_tail > 0 {
             errln!(
                 "axvs: warning: {}: the last {} bytes are an entry cut short (the recording was killed); ignored",
-                args.input.display(),
+                read.display(),
                 log.truncated_tail
             );
         }
         log.entries
     } else {
-        axvs_log::read_any(&args.input)?
+        axvs_log::read_any(&read)?
     };
     let source_id = axvs_log::single_source(&entries, &args.input)?;
     let runs = axvs_log::timestamps::frame_times_by_run(&entries)?;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use axvs_core::{EncodeSummary, StopReport, SystemStatus};
+use axvs_core::{EncodeSummary, StopReport, SystemError, SystemStatus};
 use axvs_log::{npz, FileLogSink};
 use serde::Serialize;
 
@@ -71,6 +71,19 @@ pub(super) struct Stopped {
     pub stop: StopReport,
 }
 
+/// Makes a camera's counts agree with its reconciled video: logged frames the video does not hold were not
+/// saved (they count as lost to the encoder), and the video holds what reconciling it found.
+fn settle_counts(stop: &mut StopReport, recovered: &crate::recovery::Recovered) {
+    let lost: u64 = recovered.runs.iter().map(|(_, run)| run.lost() as u64).sum();
+    let status = &mut stop.status;
+    let moved = status.saved.min(lost);
+    status.saved -= moved;
+    status.dropped.encoder_error += moved;
+    if let (Some(video), Some((_, last))) = (stop.video.as_mut(), recovered.runs.last()) {
+        video.frames = last.in_video as u64;
+    }
+}
+
 /// Closes the log, writes each camera's archive and gathers the report. `failures` come first (why the
 /// session stopped early, when it did).
 pub(super) fn finish(
@@ -86,18 +99,27 @@ pub(super) fn finish(
     }
     let total = cameras.len();
     let mut reports = Vec::with_capacity(total);
-    for (done, cam) in cameras.into_iter().enumerate() {
-        let s = &cam.stop.status;
+    for (done, mut cam) in cameras.into_iter().enumerate() {
         let log = sink.log_path(cam.id);
-        // A camera whose log failed has frames in its video without an entry: its archive is reconciled
-        // with the video (as `axvs recover` does), so that it holds exactly the video's frames.
+        // A camera whose log failed has frames in its video without an entry, and one whose encoder or file
+        // failed (a full disk tears the last fragment) logged frames its video may not hold: the archive is
+        // reconciled with the video (as `axvs recover` does), and the counts with it, so that the archive,
+        // `saved` and `video_frames` are exactly what the video holds.
         // A log without entries: the camera never logged its onset (its own error says why), so there is no archive.
         let logged = axvs_log::file::holds_entries(&log);
-        let archived = match (logged, s.unlogged > 0) {
+        let video_failed = cam
+            .stop
+            .errors
+            .iter()
+            .any(|e| matches!(e, SystemError::Encoder { .. } | SystemError::Thread { .. }));
+        let archived = match (logged, cam.stop.status.unlogged > 0 || video_failed) {
             (false, _) => Ok(None),
             (true, false) => npz::export_log(&log, &dirs.log).map(Some).map_err(|e| e.to_string()),
             (true, true) => crate::recovery::recover_log(&dirs.session, &log, &dirs.log)
-                .map(|r| r.archive)
+                .map(|r| {
+                    settle_counts(&mut cam.stop, &r);
+                    r.archive
+                })
                 .map_err(|e| e.to_string()),
         };
         let archive = archived.unwrap_or_else(|e| {

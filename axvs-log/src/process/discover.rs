@@ -30,8 +30,8 @@ pub struct Source {
     pub id: u8,
     /// Camera name, from the manifest.
     pub name: Option<String>,
-    /// The log to read: the raw log when there is one (axvs' own, complete even for restarted cameras),
-    /// else the archive; `None` when the manifest names a camera with neither.
+    /// The log to read: the archive when there is one (the truth: exactly the frames the video holds), else
+    /// the raw log (see [`crate::truth`]); `None` when the manifest names a camera with neither.
     pub log: Option<PathBuf>,
     /// The device metadata sidecar, when there is one.
     pub device: Option<PathBuf>,
@@ -150,7 +150,7 @@ fn recording_in(dir: &Path) -> Result<Option<Recording>, ProcessError> {
                 log: None,
                 device: crate::device::find_sidecar(dir, id),
             });
-            if raw || source.log.is_none() {
+            if !raw || source.log.is_none() {
                 source.log = Some(dir.join(name));
             }
         }
@@ -228,8 +228,8 @@ mod tests {
         let ids: Vec<(u8, Option<PathBuf>)> = found[0].sources.iter().map(|s| (s.id, s.log.clone())).collect();
         assert_eq!(
             ids,
-            [(1, Some(a.join("001.axvslog"))), (2, Some(a.join("2_log.npz")))],
-            "the raw log is preferred to the archive"
+            [(1, Some(a.join("1_log.npz"))), (2, Some(a.join("2_log.npz")))],
+            "the archive is preferred to the raw log"
         );
         assert_eq!(found[0].sources[1].device, Some(a.join("002.axvsdev")));
         assert_eq!(found[1].sources[0].name.as_deref(), Some("left"));

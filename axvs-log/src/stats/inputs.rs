@@ -135,6 +135,7 @@ pub fn load_file(path: &Path) -> Result<CameraSeries, LogFileError> {
 
 /// A log or archive, read once, with the sidecar, manifest and report beside it.
 fn from_log(path: &Path) -> Result<CameraSeries, LogFileError> {
+    let path = &crate::truth::file_to_read(path)?;
     let extraction = timestamps::extract(path)?;
     let recording = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let sidecar = crate::device::find_sidecar(&recording, extraction.source_id);
@@ -202,6 +203,12 @@ mod tests {
         sink.log_frame(4, &meta).expect("frame");
         sink.close().expect("close");
         crate::manifest::register(&rec, 4, "top").expect("manifest");
+        // A session's raw log is read once its run finished cleanly (see `crate::truth`).
+        std::fs::write(
+            rec.join(REPORT_FILE),
+            r#"{"cameras":[{"status":{"id":4,"unlogged":0},"errors":[]}]}"#,
+        )
+        .expect("report");
         let found = load(&[dir.path().to_path_buf()]).expect("recordings");
         assert_eq!(found.len(), 1);
         let s = &found[0];
