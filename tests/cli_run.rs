@@ -646,6 +646,69 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
     );
 }
 
+/// A standard error nobody reads (a pipe whose reader never reads, as `subprocess.Popen(stderr=PIPE)`
+/// without reading) never holds the run up: `--duration` ends it on time with every frame saved, and
+/// SIGTERM stops it within a second or two, files finished.
+#[test]
+fn an_unread_standard_error_never_holds_up_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(dir.path(), "rig.toml", RIG);
+    for (session, duration) in [("timed", Some("3")), ("term", None)] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        let report = dir.path().join(format!("{session}.json"));
+        let mut command = axvs();
+        command
+            .args(["run", "--session", session, "--status-interval", "0.01", "-o"])
+            .arg(dir.path())
+            .arg("--report")
+            .arg(&report)
+            .args(duration.map(|d| ["--duration", d]).iter().flatten())
+            .arg(&rig);
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(writer)
+            .spawn()
+            .expect("start axvs");
+        if duration.is_none() {
+            let log = dir.path().join(session).join("101.axvslog");
+            // Status lines every 10 ms fill a 64 KiB pipe within seconds: wait well past that.
+            wait_until("4 s of frames", Duration::from_secs(60), || {
+                read_log(&log).map(|l| l.entries.len() > 200).unwrap_or(false)
+            });
+            let sent = std::process::Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .expect("kill -TERM");
+            assert!(sent.success());
+        }
+        let signalled = std::time::Instant::now();
+        let mut waited = None;
+        wait_until("axvs to exit", Duration::from_secs(30), || {
+            waited = child.try_wait().expect("try_wait");
+            waited.is_some()
+        });
+        let took = signalled.elapsed();
+        drop(reader);
+        let status = waited.expect("exited");
+        assert!(status.success(), "{session}: {status}");
+        if duration.is_some() {
+            // 3 s, the start, and up to 2 s waiting for a reader that takes nothing.
+            assert!(took < Duration::from_secs(9), "{session}: {took:?}");
+        } else {
+            assert!(took < Duration::from_secs(3), "{session}: SIGTERM acted after {took:?}");
+        }
+        let report = read_report(&report);
+        for cam in report["cameras"].as_array().expect("cameras") {
+            let saved = counts_agree(cam);
+            let fps = if cam["status"]["id"] == 101 { 50 } else { 40 };
+            // The whole duration recorded (4 s before SIGTERM), nothing lost while stderr was full.
+            assert!(saved >= 3 * fps * 8 / 10, "{session}: {cam}");
+            assert_eq!(cam["status"]["dropped"]["queue_full"], 0, "{session}: {cam}");
+        }
+    }
+}
+
 #[test]
 fn reads_archives_written_by_numpy_like_the_original() {
     let dir = tempfile::tempdir().expect("tempdir");

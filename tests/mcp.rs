@@ -432,6 +432,90 @@ fn stdio_stdout_holds_only_json_rpc() {
     );
 }
 
+/// SIGTERM and SIGINT end `axvs mcp` over stdio while its client keeps standard input open: before the
+/// client's first message, and with a session recording (which is stopped and its files finished first).
+#[test]
+fn signals_end_the_stdio_server_while_its_client_keeps_stdin_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (n, (signal, recording)) in [("TERM", false), ("INT", false), ("TERM", true), ("INT", true)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut server = axvs()
+            .arg("mcp")
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("axvs mcp");
+        let mut stdin = server.stdin.take().expect("stdin");
+        let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+        let out = dir.path().join(format!("out{n}"));
+        if recording {
+            std::fs::create_dir(&out).expect("dir");
+            let start = serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+                "name": "start_video_session",
+                "arguments": {"interface": "synthetic", "output_directory": out}}});
+            for request in [
+                r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#.to_string(),
+                r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_string(),
+                start.to_string(),
+            ] {
+                writeln!(stdin, "{request}").expect("write");
+                stdin.flush().expect("flush");
+                if request.contains("\"id\"") {
+                    let line = lines.next().expect("an answer").expect("read");
+                    assert!(!line.contains("\"isError\":true"), "{line}");
+                }
+            }
+        }
+        let sent = Command::new("kill")
+            .args([format!("-{signal}"), server.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let signalled = std::time::Instant::now();
+        let mut exited = None;
+        axvs_tests::wait_until("axvs mcp to exit", Duration::from_secs(20), || {
+            exited = server.try_wait().expect("try_wait");
+            exited.is_some()
+        });
+        assert!(
+            signalled.elapsed() < Duration::from_secs(5),
+            "SIG{signal} (recording: {recording}) took {:?}",
+            signalled.elapsed()
+        );
+        if recording {
+            let archives: Vec<_> = walk_files(&out)
+                .into_iter()
+                .filter(|p| p.to_string_lossy().ends_with("_log.npz"))
+                .collect();
+            assert_eq!(
+                archives.len(),
+                1,
+                "the session's files were finished: {:?}",
+                walk_files(&out)
+            );
+        }
+        drop(stdin);
+    }
+}
+
+/// Every file under `dir`.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
 /// A running `axvs mcp --http`, stopped (SIGTERM) when dropped.
 struct HttpServer {
     child: Child,

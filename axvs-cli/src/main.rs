@@ -21,11 +21,15 @@ macro_rules! out {
 macro_rules! errln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        // One write per line: through the relay (see `relay`) a line is passed on whole or not at all.
+        let mut line = format!($($arg)*);
+        line.push('\n');
+        let _ = std::io::stderr().write_all(line.as_bytes());
     }};
 }
 
 mod commands;
+mod relay;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -107,10 +111,13 @@ const EXIT_FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before anything is written: terminal colours are chosen for the real standard error.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let relay = relay::install();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(ansi)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AXVS_LOG")
                 // cameleon-genapi logs every node it cannot evaluate as an error; axvs reports what matters.
@@ -138,11 +145,15 @@ fn main() -> ExitCode {
         Command::Cti(args) => commands::cti::run(args),
         Command::Genicam(args) => commands::genicam::run(args),
     };
-    match result {
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             errln!("axvs: error: {e}");
             ExitCode::from(if e.is_bad_input() { EXIT_BAD_INPUT } else { EXIT_FAILURE })
         }
+    };
+    if let Some(relay) = relay {
+        relay.finish();
     }
+    code
 }

@@ -51,8 +51,9 @@ pub fn run(args: McpArgs) -> Result<(), CliError> {
             _ = tokio::signal::ctrl_c() => {},
             () = terminate => {},
         }
+        crate::relay::wake();
     };
-    match args.http {
+    let served = match args.http {
         None => runtime
             .block_on(axvs_cli::mcp::serve_stdio(server, stop))
             .map_err(CliError::Recording),
@@ -74,5 +75,12 @@ pub fn run(args: McpArgs) -> Result<(), CliError> {
                     other => CliError::Recording(other.to_string()),
                 })
         }
-    }
+    };
+    // The stdio transport reads standard input on a blocking thread, which a client that keeps its end
+    // open never lets go: the server has stopped, so the process does not wait for it.
+    runtime.shutdown_timeout(SHUTDOWN_WAIT);
+    served
 }
+
+/// How long the end of serving waits for the runtime's threads (the session is already finished).
+const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_millis(500);

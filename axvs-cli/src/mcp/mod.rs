@@ -353,11 +353,14 @@ impl ServerHandler for AxvsMcp {
 /// signal); a running session is then stopped and its files finished before returning.
 pub async fn serve_stdio(server: AxvsMcp, shutdown: impl std::future::Future<Output = ()>) -> Result<(), String> {
     use rmcp::ServiceExt;
-    let running = server
-        .clone()
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|e| format!("starting the MCP server: {e}"))?;
+    tokio::pin!(shutdown);
+    // A signal before the client's first message ends the server too.
+    let running = tokio::select! {
+        running = server.clone().serve(rmcp::transport::stdio()) => {
+            running.map_err(|e| format!("starting the MCP server: {e}"))?
+        }
+        () = &mut shutdown => return Ok(()),
+    };
     let token = running.cancellation_token();
     let waiting = running.waiting();
     tokio::pin!(waiting);

@@ -44,6 +44,7 @@ pub(super) fn install_signal_handler(tx: Sender<Key>, interrupted: Arc<AtomicBoo
             std::process::exit(130);
         }
         interrupted.store(true, Ordering::SeqCst);
+        crate::relay::wake();
         let _ = tx.try_send(Key::Quit);
     }) {
         tracing::warn!("cannot catch Ctrl-C ({e}); stop with q or --duration");
