@@ -326,3 +326,136 @@ fn check_accepts_the_demo_rig() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("mono_camera") && text.contains("colour_camera"), "{text}");
 }
+
+/// `check` is `run` without recording: over a corpus of rigs (frames an encoder refuses, on a built-in and
+/// on a plugin camera; queues that do not fit in memory; output and log folders that cannot hold files; a
+/// display rate above the camera's, which both cap; good rigs), `check` passes exactly the rigs `run`
+/// records, and a refused run writes nothing.
+#[test]
+fn check_and_run_agree_on_a_corpus_of_rigs() {
+    let plugin = axvs_tests::plugin_build("axvs-plugin-rawfile");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").expect("write");
+    // Two frames of 321x240 mono8: an odd width, which yuv420p cannot hold.
+    let odd = dir.path().join("clip_321x240_mono8.raw");
+    std::fs::write(&odd, vec![7u8; 2 * 321 * 240]).expect("write clip");
+    let even = dir.path().join("clip_64x48_mono8.raw");
+    std::fs::write(&even, vec![9u8; 20 * 64 * 48]).expect("write clip");
+    let synthetic = |extra: &str| {
+        format!(
+            "output_dir = \"{}\"\n{CAMERA}width = 64\nheight = 64\nframes = 10\n{extra}",
+            out.display()
+        )
+    };
+    let top = |top: &str| format!("{top}\n{CAMERA}frames = 10\n");
+    let rawfile = |path: &std::path::Path, extra: &str| {
+        format!(
+            "output_dir = \"{}\"\n[[camera]]\nid = 2\nname = \"replay\"\nbackend = \"rawfile\"\npath = \"{}\"\n{extra}",
+            out.display(),
+            path.display()
+        )
+    };
+    let av1 = if ffmpeg_has_encoder("libsvtav1") {
+        Some(synthetic("height = 32\n[camera.encoder]\ncodec = \"av1\"\n"))
+    } else {
+        None
+    };
+    let corpus: Vec<(&str, Option<String>, bool)> = vec![
+        ("a good rig", Some(synthetic("")), true),
+        (
+            "display_fps above the camera's rate (capped)",
+            Some(synthetic("fps = 30\ndisplay_fps = 90\n")),
+            true,
+        ),
+        ("a plugin camera", Some(rawfile(&even, "")), true),
+        ("AV1 at 64x32", av1, false),
+        ("yuv420p at an odd width", Some(synthetic("width = 65\n")), false),
+        ("a plugin camera at 321x240 in yuv420p", Some(rawfile(&odd, "")), false),
+        (
+            "a plugin queue of 54 TB",
+            Some(rawfile(&odd, "width = 60000\nheight = 60000\nqueue_depth = 15000\n")),
+            false,
+        ),
+        (
+            "a synthetic queue beyond memory",
+            Some(synthetic("width = 8000\nheight = 8000\nqueue_depth = 100000\n")),
+            false,
+        ),
+        (
+            "output_dir is a file",
+            Some(top(&format!("output_dir = \"{}\"", file.display()))),
+            false,
+        ),
+        (
+            "output_dir below a file",
+            Some(top(&format!("output_dir = \"{}/sub\"", file.display()))),
+            false,
+        ),
+        (
+            "output_dir is /dev/null",
+            Some(top("output_dir = \"/dev/null\"")),
+            false,
+        ),
+        ("output_dir in /proc", Some(top("output_dir = \"/proc/axvs\"")), false),
+        (
+            "log_dir is a file",
+            Some(top(&format!(
+                "output_dir = \"{}\"\nlog_dir = \"{}\"",
+                out.display(),
+                file.display()
+            ))),
+            false,
+        ),
+    ];
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).expect("home");
+    let with_plugin = |command: &mut std::process::Command| {
+        command
+            .env("HOME", &home)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("DISPLAY")
+            .env("AXVS_PLUGIN_PATH", &plugin)
+            .stdin(Stdio::null());
+    };
+    for (n, (what, rig, records)) in corpus.into_iter().enumerate() {
+        let Some(rig) = rig else { continue };
+        let rig = write_rig(dir.path(), &format!("rig{n}.toml"), &rig);
+        let mut check = axvs();
+        check.arg("check").arg(&rig);
+        with_plugin(&mut check);
+        let checked = check.output().expect("axvs check");
+        let session = format!("s{n}");
+        let mut run = axvs();
+        run.args([
+            "run",
+            "--duration",
+            "0.5",
+            "--status-interval",
+            "0",
+            "--session",
+            &session,
+        ])
+        .arg(&rig);
+        with_plugin(&mut run);
+        let ran = run.output().expect("axvs run");
+        let said = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(
+            (checked.status.success(), ran.status.success()),
+            (records, records),
+            "{what}: check {:?} {}, run {:?} {}",
+            checked.status.code(),
+            said(&checked),
+            ran.status.code(),
+            said(&ran)
+        );
+        if !records {
+            assert!(!out.join(&session).exists(), "{what}: a refused run wrote {session}");
+            assert!(
+                !said(&checked).contains("panicked") && !said(&ran).contains("panicked"),
+                "{what}"
+            );
+        }
+    }
+}

@@ -61,12 +61,7 @@ impl CameraConfig for GenicamConfig {
     }
 
     fn declared_shape(&self) -> Option<FrameShape> {
-        let s = &self.settings;
-        Some(FrameShape {
-            width: s.width?,
-            height: s.height?,
-            pixel_format: s.pixel_format?.frame_format(),
-        })
+        self.settings.declared_shape()
     }
 }
 

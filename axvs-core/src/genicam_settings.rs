@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::{BackendSettings, DeviceSelector, Dimension, GenicamPixelFormat, Positive, SettingsError, Trigger};
+use crate::{
+    BackendSettings, DeviceSelector, Dimension, FrameShape, GenicamPixelFormat, Positive, SettingsError, Trigger,
+};
 
 /// One GenICam camera's settings; `None` keeps the camera's own value.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +89,15 @@ struct Keys {
 }
 
 impl GenicamSettings {
+    /// The frames these settings fix without opening the camera: width, height and pixel format all given.
+    pub fn declared_shape(&self) -> Option<FrameShape> {
+        Some(FrameShape {
+            width: self.width?,
+            height: self.height?,
+            pixel_format: self.pixel_format?.frame_format(),
+        })
+    }
+
     /// The device `selector` as it is, free-running, with [`DEFAULT_STREAM_BUFFERS`] buffers.
     pub fn new(selector: DeviceSelector) -> Self {
         GenicamSettings {

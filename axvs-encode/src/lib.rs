@@ -32,7 +32,7 @@ mod settings;
 
 pub use error::EncodeError;
 pub use ffmpeg::{
-    available_encoders, check_frames, check_settings, library_versions, try_encoder, FfmpegEncoder,
+    available_encoders, check_frames, check_settings, library_versions, try_encoder, try_encoder_for, FfmpegEncoder,
     FfmpegEncoderFactory, FLUSH_INTERVAL,
 };
 pub use probe::{video_frame_times, video_info, VideoFrameTimes, VideoInfo};

@@ -5,7 +5,9 @@ use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
 use abi_stable::std_types::{RBox, ROption, RResult, RStr, RString, RVec, Tuple2};
 use abi_stable::{declare_root_module_statics, StableAbi};
-use axvs_core::{CameraError, CameraIdentity, CameraInfo, DiscoveredCamera, GrabInfo, PixelFormat, SettingsError};
+use axvs_core::{
+    CameraError, CameraIdentity, CameraInfo, DiscoveredCamera, FrameShape, GrabInfo, PixelFormat, SettingsError,
+};
 
 /// The plugin ABI version a host accepts and a plugin declares, as `major.minor.patch`: a plugin loads
 /// when its major number equals the host's (and, for major 0, its minor number too) and its minor number
@@ -53,6 +55,38 @@ impl From<AbiPixelFormat> for PixelFormat {
             AbiPixelFormat::BayerGb8 => PixelFormat::BayerGb8,
             AbiPixelFormat::BayerGr8 => PixelFormat::BayerGr8,
             AbiPixelFormat::BayerBg8 => PixelFormat::BayerBg8,
+        }
+    }
+}
+
+/// The frames a camera's settings fix without opening it, as [`FrameShape`].
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbiFrameShape {
+    /// Frame width.
+    pub width: u32,
+    /// Frame height.
+    pub height: u32,
+    /// Pixel format.
+    pub pixel_format: AbiPixelFormat,
+}
+
+impl From<FrameShape> for AbiFrameShape {
+    fn from(s: FrameShape) -> Self {
+        AbiFrameShape {
+            width: s.width,
+            height: s.height,
+            pixel_format: s.pixel_format.into(),
+        }
+    }
+}
+
+impl From<AbiFrameShape> for FrameShape {
+    fn from(s: AbiFrameShape) -> Self {
+        FrameShape {
+            width: s.width,
+            height: s.height,
+            pixel_format: s.pixel_format.into(),
         }
     }
 }
@@ -374,6 +408,12 @@ pub struct PluginMod {
     /// Makes a camera (not yet opened) from settings `configure` accepted.
     #[sabi(last_prefix_field)]
     pub camera: extern "C" fn(backend: RStr<'_>, settings: RStr<'_>) -> RResult<AbiCameraBox, AbiSettingsError>,
+    /// The frames settings `configure` accepted fix without opening the camera, so that the host checks
+    /// them (encoder, memory) as it does a built-in camera's. Added after 1.0.0's first plugins: a plugin
+    /// without it is read as fixing none.
+    #[sabi(missing_field(option))]
+    pub declared_shape:
+        extern "C" fn(backend: RStr<'_>, settings: RStr<'_>) -> RResult<ROption<AbiFrameShape>, AbiSettingsError>,
 }
 
 impl RootModule for PluginModRef {

@@ -8,12 +8,12 @@ use std::sync::{Arc, OnceLock};
 
 use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RErr, ROk, RResult, RSliceMut, RStr, RString, RVec};
+use abi_stable::std_types::{RErr, ROk, ROption, RResult, RSliceMut, RStr, RString, RVec};
 use axvs_core::{BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, SettingsError};
 
 use crate::abi::{
-    AbiCamera, AbiCameraBox, AbiCameraError, AbiCameraInfo, AbiCamera_TO, AbiDiscovered, AbiGrabInfo, AbiSettingsError,
-    PluginMod, PluginModRef,
+    AbiCamera, AbiCameraBox, AbiCameraError, AbiCameraInfo, AbiCamera_TO, AbiDiscovered, AbiFrameShape, AbiGrabInfo,
+    AbiSettingsError, PluginMod, PluginModRef,
 };
 
 /// The backends of the plugin this copy of the crate is linked into.
@@ -35,6 +35,7 @@ pub fn root_module(
         configure,
         discover,
         camera,
+        declared_shape,
     }
     .leak_into_prefix()
 }
@@ -131,6 +132,12 @@ extern "C" fn camera(name: RStr<'_>, settings: RStr<'_>) -> RResult<AbiCameraBox
     settings_call("making a camera", || {
         let camera = config(name, settings)?.camera();
         Ok(AbiCamera_TO::from_value(Guarded(Some(camera)), TD_Opaque))
+    })
+}
+
+extern "C" fn declared_shape(name: RStr<'_>, settings: RStr<'_>) -> RResult<ROption<AbiFrameShape>, AbiSettingsError> {
+    settings_call("checking settings", || {
+        Ok(config(name, settings)?.declared_shape().map(AbiFrameShape::from).into())
     })
 }
 

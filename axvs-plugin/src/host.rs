@@ -8,7 +8,7 @@ use abi_stable::library::{lib_header_from_path, LibraryError};
 use abi_stable::std_types::RStr;
 use axvs_core::{
     BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, CameraInfo, DiscoverOptions, DiscoveredCamera,
-    GrabInfo, SettingsError,
+    FrameShape, GrabInfo, SettingsError,
 };
 
 use crate::abi::{AbiCameraBox, AbiCameraError, PluginModRef, ABI_VERSION};
@@ -319,11 +319,21 @@ impl CameraBackend for PluginBackend {
         let summary = self.plugin.module.configure()(RStr::from_str(&self.name), RStr::from_str(&text))
             .into_result()
             .map_err(SettingsError::from)?;
+        // Checked as a built-in camera's (encoder, memory) when the settings fix it.
+        let declared_shape = match self.plugin.module.declared_shape() {
+            Some(shape) => shape(RStr::from_str(&self.name), RStr::from_str(&text))
+                .into_result()
+                .map_err(SettingsError::from)?
+                .into_option()
+                .map(FrameShape::from),
+            None => None,
+        };
         Ok(Arc::new(PluginCameraConfig {
             plugin: Arc::clone(&self.plugin),
             backend: self.name.clone(),
             settings: text,
             summary: summary.into(),
+            declared_shape,
         }))
     }
 
@@ -341,6 +351,7 @@ struct PluginCameraConfig {
     backend: String,
     settings: String,
     summary: String,
+    declared_shape: Option<FrameShape>,
 }
 
 impl std::fmt::Debug for PluginCameraConfig {
@@ -356,6 +367,10 @@ impl std::fmt::Debug for PluginCameraConfig {
 impl CameraConfig for PluginCameraConfig {
     fn summary(&self) -> String {
         self.summary.clone()
+    }
+
+    fn declared_shape(&self) -> Option<FrameShape> {
+        self.declared_shape
     }
 
     fn camera(&self) -> Box<dyn Camera> {

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use axvs_cli::backends::Backends;
 use axvs_cli::rig::Rig;
+use axvs_cli::session::preflight::preflight;
+use axvs_cli::session::Frames;
 
 use super::CliError;
 
@@ -17,14 +19,13 @@ pub fn check(path: &Path, capacity: bool, probe_seconds: f64, json: bool) -> Res
         ));
     }
     let rig = Rig::load(path, &mut Backends::builtin())?;
-    let declared: Vec<_> = rig
+    // The checks a run makes before it writes anything, on the frames each camera's settings fix.
+    let frames: Vec<Option<Frames>> = rig
         .cameras
         .iter()
-        .filter_map(|cam| cam.camera.declared_shape().map(|shape| cam.memory(&shape)))
+        .map(|cam| cam.camera.declared_shape().map(|shape| Frames { shape, fps: None }))
         .collect();
-    if let Some(available) = axvs_cli::memory::available_memory() {
-        axvs_cli::memory::check_memory(&declared, available).map_err(CliError::Argument)?;
-    }
+    preflight(&rig, &frames, &rig.output_dir)?;
     if !json {
         describe(&rig);
     }

@@ -18,6 +18,7 @@
 
 mod dirs;
 mod error;
+pub mod preflight;
 mod report;
 
 use std::fmt;
@@ -33,6 +34,7 @@ use serde::Serialize;
 
 pub use dirs::{claim_dir, default_session_name, session_name, SessionDirs};
 pub use error::SessionError;
+pub use preflight::Frames;
 pub use report::{CameraReport, SessionReport};
 
 use crate::rig::{CameraSpec, Rig};
@@ -120,6 +122,17 @@ pub enum Notice {
         /// Why.
         reason: String,
     },
+    /// A camera's display rate was above its frame rate: it is shown at its frame rate.
+    DisplayCapped {
+        /// Its source id.
+        id: u8,
+        /// Its name.
+        name: String,
+        /// The rate the rig asked for.
+        asked: f64,
+        /// The camera's rate, which it is shown at.
+        fps: f64,
+    },
     /// A disk will reach its free-space threshold within the expected duration.
     SpaceShort {
         /// The directory on that disk.
@@ -142,6 +155,10 @@ impl fmt::Display for Notice {
             Notice::PreviewClosed { id, name } => write!(f, "camera {id} '{name}': preview closed; recording goes on"),
             Notice::PreviewOff { reason } => write!(f, "preview off: {reason}; recording goes on"),
             Notice::ViewEnded { reason } => write!(f, "live view ended: {reason}; recording goes on"),
+            Notice::DisplayCapped { id, name, asked, fps } => write!(
+                f,
+                "camera {id} '{name}': display_fps {asked} is above the camera's {fps:.3} fps; shown at {fps:.3} fps"
+            ),
             Notice::SpaceShort {
                 dir,
                 seconds,
@@ -267,6 +284,7 @@ impl Session {
         }
         let name = options.name.as_deref().map(session_name).transpose()?;
         let mut opened = Vec::with_capacity(rig.cameras.len());
+        let mut capped_notices = Vec::new();
         for spec in &rig.cameras {
             let mut camera = spec.camera.camera();
             let info = camera.open().map_err(|source| SessionError::Open {
@@ -275,48 +293,38 @@ impl Session {
                 location: spec.location.clone(),
                 source,
             })?;
-            let display_fps = match options.preview {
-                PreviewChoice::Rig => spec.display_fps,
-                PreviewChoice::Rate(rate) => Some(rate),
-                PreviewChoice::Off => None,
+            let (asked, from_rig) = match options.preview {
+                PreviewChoice::Rig => (spec.display_fps, true),
+                PreviewChoice::Rate(rate) => (Some(rate), false),
+                PreviewChoice::Off => (None, false),
             };
-            let preview = match display_fps {
-                Some(rate) if rate > info.fps + 1e-6 => {
-                    return Err(SessionError::Invalid(format!(
-                    "camera {} '{}': display rate {rate} fps is above the camera's {:.3} fps (camera defined at {})",
-                    spec.id, spec.name, info.fps, spec.location
-                )))
-                }
-                Some(rate) => Some(Arc::new(FrameMailbox::new(Duration::from_secs_f64(1.0 / rate)))),
-                None => None,
-            };
+            // A rate above the camera's own shows every frame: capped, not refused.
+            let (display_fps, capped) = preflight::display_rate(spec, asked, info.fps, from_rig);
+            capped_notices.extend(capped);
+            let preview = display_fps.map(|rate| Arc::new(FrameMailbox::new(Duration::from_secs_f64(1.0 / rate))));
             opened.push((spec, camera, info, preview));
         }
 
-        // What the cameras turned out to deliver must suit their encoders and fit in memory, before any file
-        // is made.
-        let mut memory = Vec::with_capacity(opened.len());
-        for (spec, _, info, _) in &opened {
-            axvs_encode::check_frames(&spec.encoder, &info.shape()).map_err(|e| {
-                SessionError::Invalid(format!(
-                    "camera {} '{}': {e} (camera defined at {})",
-                    spec.id, spec.name, spec.location
-                ))
-            })?;
-            memory.push(spec.memory(&info.shape()));
-        }
-        if let Some(available) = crate::memory::available_memory() {
-            crate::memory::check_memory(&memory, available).map_err(SessionError::Invalid)?;
-        }
+        // What the cameras turned out to deliver must suit their encoders and fit in memory, and the disks
+        // must take files, before any file is made: the checks `axvs check` makes.
+        let root = options.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
+        let frames: Vec<Option<Frames>> = opened
+            .iter()
+            .map(|(_, _, info, _)| {
+                Some(Frames {
+                    shape: info.shape(),
+                    fps: Some(info.fps),
+                })
+            })
+            .collect();
+        preflight::preflight(&rig, &frames, &root)?;
         if interrupted() {
             return Err(SessionError::Interrupted);
         }
-        let root = options.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
-        // Not started at all on a disk already below its threshold: the guard would stop it at once.
         let disks: Vec<PathBuf> = std::iter::once(root.clone()).chain(rig.log_dir.clone()).collect();
-        crate::space::check_space(&disks, rig.min_free_space).map_err(SessionError::LowSpace)?;
         let rate: f64 = opened.iter().map(|(spec, _, info, _)| estimated_rate(spec, info)).sum();
-        let mut notices = space_short(&disks, rig.min_free_space, rate, options.expected_duration);
+        let mut notices = capped_notices;
+        notices.extend(space_short(&disks, rig.min_free_space, rate, options.expected_duration));
         let session_dir = match &name {
             Some(name) => claim_dir(&root, name, false)?,
             None => claim_dir(&root, &default_session_name(), true)?,

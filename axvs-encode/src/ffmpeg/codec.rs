@@ -58,16 +58,23 @@ pub fn check_settings(settings: &EncoderSettings) -> Result<(), EncodeError> {
     Ok(())
 }
 
-/// Opens an encoder with these settings for a small picture, as a recording would, and closes it: whether
-/// this machine can encode so (the library has the encoder, the GPU answers), and if not, why.
+/// Opens the encoder these settings name, as a recording would (256x256 at 30 fps), and closes it:
+/// whether it can run on this machine, with the reason when not.
 pub fn try_encoder(settings: &EncoderSettings) -> Result<(), EncodeError> {
+    try_encoder_for(settings, 256, 256, 30.0)
+}
+
+/// Opens the encoder these settings name for `width` x `height` frames at `fps`, encodes one frame and
+/// closes it, writing nothing: what a recording's start would find (a size the encoder refuses, a GPU that
+/// is not there), found before any file is made.
+pub fn try_encoder_for(settings: &EncoderSettings, width: u32, height: u32, fps: f64) -> Result<(), EncodeError> {
     let codec = usable_codec(settings)?;
     // FFmpeg's own lines ("Cannot load libcuda.so.1") are silenced: the error says it in axvs' words.
     let quiet = QuietLog::new();
-    let opened = open_codec(settings, codec, 256, 256, 30.0, false).map(|mut encoder| {
+    let opened = open_codec(settings, codec, width, height, fps, false).map(|mut encoder| {
         // SVT-AV1 waits forever in its teardown unless told the stream ended, and forever at an end with no
         // frame before it: one frame, then the end.
-        let mut frame = ff::frame::Video::new(output_pixel(settings.pixel_format), 256, 256);
+        let mut frame = ff::frame::Video::new(output_pixel(settings.pixel_format), width, height);
         frame.set_pts(Some(0));
         let _ = encoder.send_frame(&frame);
         let _ = encoder.send_eof();

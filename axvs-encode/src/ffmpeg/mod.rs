@@ -14,7 +14,7 @@ use std::sync::Once;
 use ff::Rational;
 use ffmpeg_next as ff;
 
-pub use codec::{available_encoders, check_frames, check_settings, library_versions, try_encoder};
+pub use codec::{available_encoders, check_frames, check_settings, library_versions, try_encoder, try_encoder_for};
 pub use encoder::{FfmpegEncoder, FLUSH_INTERVAL};
 pub use factory::FfmpegEncoderFactory;
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axvs_core::{
-    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, DiscoveredCamera,
+    BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, DiscoveredCamera, FrameShape,
     GenicamSettings, SettingsError,
 };
 
@@ -57,5 +57,9 @@ impl CameraConfig for GentlConfig {
 
     fn camera(&self) -> Box<dyn Camera> {
         Box::new(GentlCamera::new(self.clone()))
+    }
+
+    fn declared_shape(&self) -> Option<FrameShape> {
+        self.settings.declared_shape()
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axvs_core::{
     BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
-    PixelFormat, Positive, SettingsError,
+    FrameShape, PixelFormat, Positive, SettingsError,
 };
 use serde::Deserialize;
 
@@ -162,6 +162,14 @@ impl CameraConfig for RawFileConfig {
 
     fn camera(&self) -> Box<dyn Camera> {
         Box::new(RawFileCamera::new(self.clone()))
+    }
+
+    fn declared_shape(&self) -> Option<FrameShape> {
+        Some(FrameShape {
+            width: self.width,
+            height: self.height,
+            pixel_format: self.pixel_format,
+        })
     }
 }
 
