@@ -350,6 +350,20 @@ async def main():
             ("start_video_session", {"rig_toml": "output_dir = " + json.dumps(outside) + "\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'synthetic'"}),
             ("start_video_session", {"rig_toml": "output_dir = 'escape/deeper'\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'synthetic'"}),
             ("dump_genicam_config", {"fake": True, "output_file": outside + "/dump.yaml"}),
+        ] + [
+            # Every path a rig names: camera sources, node files, pipelines that write, plugin folders.
+            ("start_video_session", {"rig_toml": "output_dir = 'rec'\n" + rig})
+            for rig in [
+                "[[camera]]\nid = 1\nname = 'a'\nbackend = 'opencv'\npath = " + json.dumps(outside + "/clip.mp4"),
+                "[[camera]]\nid = 1\nname = 'a'\nbackend = 'opencv'\npath = 'escape/clip.mp4'",
+                "[[camera]]\nid = 1\nname = 'a'\nbackend = 'opencv'\npipeline = 'videotestsrc ! filesink location=" + outside + "/leak'",
+                "[[camera]]\nid = 1\nname = 'a'\nbackend = 'opencv'\npipeline = 'videotestsrc ! tee name=t ! appsink t. ! queue ! filesink location=" + outside + "/leak'",
+                "[[camera]]\nid = 1\nname = 'a'\nbackend = 'genicam'\nserial = 'X'\ngenicam_config = " + json.dumps(outside + "/nodes.yaml"),
+                "plugin_dirs = [" + json.dumps(outside) + "]\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'vendorcam'",
+                "plugin_dirs = ['../x']\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'vendorcam'",
+                "plugin_dirs = ['escape']\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'vendorcam'",
+                "plugin_dirs = ['plugins']\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'vendorcam'",
+            ]
         ]:
             err, text, _ = await call(s, name, args)
             results.append({"tool": name, "args": args, "error": err, "text": text})
@@ -364,7 +378,17 @@ fn root_confines_every_path() {
     let root = tempfile::tempdir().expect("root");
     let outside = tempfile::tempdir().expect("outside");
     std::fs::write(outside.path().join("clip.mp4"), b"x").expect("file");
+    std::fs::write(outside.path().join("nodes.yaml"), b"x").expect("file");
+    std::fs::write(outside.path().join("libvendor.so"), b"x").expect("file");
     std::os::unix::fs::symlink(outside.path(), root.path().join("escape")).expect("symlink");
+    // A plugin folder inside the root whose library is a link to one outside it.
+    std::fs::create_dir(root.path().join("plugins")).expect("dir");
+    std::os::unix::fs::symlink(
+        outside.path().join("libvendor.so"),
+        root.path().join("plugins/libvendor.so"),
+    )
+    .expect("symlink");
+    let before = std::fs::read_dir(outside.path()).expect("outside").count();
     let script = CONFINED.replace("sys.argv[1]", &format!("{:?}", outside.path().display().to_string()));
     let root_arg = root.path().display().to_string();
     let results = stdio_client(&script, &["mcp", "--root", &root_arg], root.path());
@@ -382,7 +406,7 @@ fn root_confines_every_path() {
     assert_eq!(inside["error"], false, "{inside}");
     assert_eq!(
         std::fs::read_dir(outside.path()).expect("outside").count(),
-        1,
+        before,
         "nothing was written outside the root"
     );
 }

@@ -63,6 +63,10 @@ impl CameraConfig for GenicamConfig {
     fn declared_shape(&self) -> Option<FrameShape> {
         self.settings.declared_shape()
     }
+
+    fn files(&self) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+        Ok(self.settings.files())
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! OpenCV as a registered backend: `backend = "opencv"` in a rig, with exactly one of `index`, `path`, `url`
 //! or `pipeline`.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axvs_core::{
@@ -108,11 +109,70 @@ impl CameraConfig for OpenCvConfig {
             pixel_format: self.pixel_format,
         })
     }
+
+    fn files(&self) -> Result<Vec<(String, PathBuf)>, String> {
+        match &self.source {
+            OpenCvSource::Path(path) => Ok(vec![("path".into(), path.clone())]),
+            OpenCvSource::Pipeline(pipeline) => pipeline_files(pipeline).map(|()| Vec::new()),
+            OpenCvSource::Index(_) | OpenCvSource::Url(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Whether a GStreamer pipeline touches no file: it ends in `appsink`, the only sink in it, and no element
+/// names a `location` (files, and the sources that read them); otherwise why not.
+fn pipeline_files(pipeline: &str) -> Result<(), String> {
+    let elements: Vec<&str> = pipeline.split('!').map(str::trim).collect();
+    let factory = |element: &str| element.split_whitespace().next().unwrap_or_default().to_string();
+    let last = elements.last().map(|e| factory(e)).unwrap_or_default();
+    if last != "appsink" {
+        return Err(format!("pipeline: it ends in {last:?}, not appsink"));
+    }
+    for element in &elements[..elements.len() - 1] {
+        let name = factory(element);
+        if name.ends_with("sink") || name == "tee" || name.contains("file") {
+            return Err(format!("pipeline: its element {name:?} may write or read files"));
+        }
+    }
+    if let Some(element) = elements.iter().find(|e| e.contains("location")) {
+        return Err(format!(
+            "pipeline: {:?} names a location (a file or a stream to read)",
+            factory(element)
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_name_the_path_and_refuse_pipelines_that_reach_files() {
+        let files = |text: &str| configure(text).expect("settings").files();
+        assert_eq!(files("index = 0").expect("none"), Vec::new());
+        assert_eq!(
+            files("path = \"/data/clip.mp4\"").expect("the path"),
+            [("path".to_string(), PathBuf::from("/data/clip.mp4"))]
+        );
+        assert_eq!(
+            files("pipeline = \"videotestsrc ! videoconvert ! appsink\"").expect("no file"),
+            Vec::new()
+        );
+        for (pipeline, says) in [
+            ("videotestsrc ! filesink location=/tmp/x", "not appsink"),
+            (
+                "videotestsrc ! tee name=t ! appsink t. ! queue ! filesink location=/tmp/x",
+                "\"tee\"",
+            ),
+            ("filesrc location=/etc/passwd ! decodebin ! appsink", "\"filesrc\""),
+            ("multifilesrc location=/x/%d.png ! pngdec ! appsink", "\"multifilesrc\""),
+            ("souphttpsrc location=http://x ! decodebin ! appsink", "location"),
+        ] {
+            let e = files(&format!("pipeline = \"{pipeline}\"")).expect_err(pipeline);
+            assert!(e.contains(says), "{pipeline}: {e}");
+        }
+    }
 
     fn configure(text: &str) -> Result<Arc<dyn CameraConfig>, SettingsError> {
         OpenCvBackend.configure(&BackendSettings::new(text.parse().expect("toml")))

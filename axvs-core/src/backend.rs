@@ -17,6 +17,7 @@
 //! ```
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -210,6 +211,14 @@ pub trait CameraConfig: Send + Sync + fmt::Debug {
     /// them, as `run` does once the camera is open. `None` (the default) when only the device can tell.
     fn declared_shape(&self) -> Option<FrameShape> {
         None
+    }
+
+    /// Every file these settings make the camera read or write (a video to replay, a node configuration,
+    /// a GenTL producer), each with the key that names it, so that a server confined to one folder
+    /// (`axvs mcp --root`) can refuse the ones outside it. `Err` says why the settings can reach files that
+    /// no key names (a GStreamer pipeline with file elements). The default: none.
+    fn files(&self) -> Result<Vec<(String, PathBuf)>, String> {
+        Ok(Vec::new())
     }
 }
 

@@ -89,6 +89,14 @@ struct Keys {
 }
 
 impl GenicamSettings {
+    /// The files these settings read: the node configuration (`genicam_config`), when given.
+    pub fn files(&self) -> Vec<(String, PathBuf)> {
+        self.config_file
+            .iter()
+            .map(|f| ("genicam_config".to_string(), f.clone()))
+            .collect()
+    }
+
     /// The frames these settings fix without opening the camera: width, height and pixel format all given.
     pub fn declared_shape(&self) -> Option<FrameShape> {
         Some(FrameShape {

@@ -414,6 +414,13 @@ pub struct PluginMod {
     #[sabi(missing_field(option))]
     pub declared_shape:
         extern "C" fn(backend: RStr<'_>, settings: RStr<'_>) -> RResult<ROption<AbiFrameShape>, AbiSettingsError>,
+    /// The files those settings read or write, each with its key (`Err`: why they reach files no key names),
+    /// for a host confined to one folder. Added with `declared_shape`: a plugin without it names none.
+    #[sabi(missing_field(option))]
+    pub files: extern "C" fn(
+        backend: RStr<'_>,
+        settings: RStr<'_>,
+    ) -> RResult<RResult<RVec<Tuple2<RString, RString>>, RString>, AbiSettingsError>,
 }
 
 impl RootModule for PluginModRef {

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RErr, ROk, ROption, RResult, RSliceMut, RStr, RString, RVec};
+use abi_stable::std_types::{RErr, ROk, ROption, RResult, RSliceMut, RStr, RString, RVec, Tuple2};
 use axvs_core::{BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, SettingsError};
 
 use crate::abi::{
@@ -36,6 +36,7 @@ pub fn root_module(
         discover,
         camera,
         declared_shape,
+        files,
     }
     .leak_into_prefix()
 }
@@ -138,6 +139,21 @@ extern "C" fn camera(name: RStr<'_>, settings: RStr<'_>) -> RResult<AbiCameraBox
 extern "C" fn declared_shape(name: RStr<'_>, settings: RStr<'_>) -> RResult<ROption<AbiFrameShape>, AbiSettingsError> {
     settings_call("checking settings", || {
         Ok(config(name, settings)?.declared_shape().map(AbiFrameShape::from).into())
+    })
+}
+
+extern "C" fn files(
+    name: RStr<'_>,
+    settings: RStr<'_>,
+) -> RResult<RResult<RVec<Tuple2<RString, RString>>, RString>, AbiSettingsError> {
+    settings_call("checking settings", || {
+        Ok(match config(name, settings)?.files() {
+            Ok(files) => ROk(files
+                .into_iter()
+                .map(|(key, path)| Tuple2(key.into(), path.to_string_lossy().into_owned().into()))
+                .collect()),
+            Err(why) => RErr(why.into()),
+        })
     })
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use abi_stable::library::{lib_header_from_path, LibraryError};
-use abi_stable::std_types::RStr;
+use abi_stable::std_types::{RErr, ROk, RStr, Tuple2};
 use axvs_core::{
     BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, CameraInfo, DiscoverOptions, DiscoveredCamera,
     FrameShape, GrabInfo, SettingsError,
@@ -328,12 +328,26 @@ impl CameraBackend for PluginBackend {
                 .map(FrameShape::from),
             None => None,
         };
+        let files = match self.plugin.module.files() {
+            Some(files) => match files(RStr::from_str(&self.name), RStr::from_str(&text))
+                .into_result()
+                .map_err(SettingsError::from)?
+            {
+                ROk(files) => Ok(files
+                    .into_iter()
+                    .map(|Tuple2(key, path)| (key.into_string(), PathBuf::from(path.into_string())))
+                    .collect()),
+                RErr(why) => Err(why.into_string()),
+            },
+            None => Ok(Vec::new()),
+        };
         Ok(Arc::new(PluginCameraConfig {
             plugin: Arc::clone(&self.plugin),
             backend: self.name.clone(),
             settings: text,
             summary: summary.into(),
             declared_shape,
+            files,
         }))
     }
 
@@ -352,6 +366,7 @@ struct PluginCameraConfig {
     settings: String,
     summary: String,
     declared_shape: Option<FrameShape>,
+    files: Result<Vec<(String, PathBuf)>, String>,
 }
 
 impl std::fmt::Debug for PluginCameraConfig {
@@ -371,6 +386,10 @@ impl CameraConfig for PluginCameraConfig {
 
     fn declared_shape(&self) -> Option<FrameShape> {
         self.declared_shape
+    }
+
+    fn files(&self) -> Result<Vec<(String, PathBuf)>, String> {
+        self.files.clone()
     }
 
     fn camera(&self) -> Box<dyn Camera> {

@@ -28,7 +28,11 @@ impl CameraBackend for GentlBackend {
             })?)),
         };
         let (cti, _) = cti::resolve(named.as_deref()).map_err(|e| SettingsError::table(e.to_string()))?;
-        Ok(Arc::new(GentlConfig { cti, settings: genicam }))
+        Ok(Arc::new(GentlConfig {
+            cti,
+            settings: genicam,
+            cti_named: named.is_some(),
+        }))
     }
 
     /// The devices of the producer `cti::resolve` picks.
@@ -61,5 +65,10 @@ impl CameraConfig for GentlConfig {
 
     fn declared_shape(&self) -> Option<FrameShape> {
         self.settings.declared_shape()
+    }
+
+    fn files(&self) -> Result<Vec<(String, PathBuf)>, String> {
+        let named = self.cti_named.then(|| ("cti".to_string(), self.cti.clone()));
+        Ok(named.into_iter().chain(self.settings.files()).collect())
     }
 }

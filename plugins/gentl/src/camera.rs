@@ -40,6 +40,8 @@ pub struct GentlConfig {
     pub cti: PathBuf,
     /// Which device, its region, format, rate, exposure, gain, trigger, buffers and node file.
     pub settings: GenicamSettings,
+    /// Whether the rig named the producer (`cti`), rather than the machine's configuration.
+    pub cti_named: bool,
 }
 
 /// The new-buffer event's data (`EVENT_NEW_BUFFER_DATA`, packed).

@@ -86,7 +86,11 @@ fn viky_config(device: &str) -> axvs_gentl::GentlConfig {
     settings.width = Some(640);
     settings.height = Some(480);
     settings.buffers = 8;
-    axvs_gentl::GentlConfig { cti: viky(), settings }
+    axvs_gentl::GentlConfig {
+        cti: viky(),
+        settings,
+        cti_named: true,
+    }
 }
 
 #[test]

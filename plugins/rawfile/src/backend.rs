@@ -171,6 +171,10 @@ impl CameraConfig for RawFileConfig {
             pixel_format: self.pixel_format,
         })
     }
+
+    fn files(&self) -> Result<Vec<(String, PathBuf)>, String> {
+        Ok(vec![("path".into(), self.path.clone())])
+    }
 }
 
 #[cfg(test)]

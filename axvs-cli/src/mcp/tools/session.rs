@@ -147,22 +147,83 @@ pub struct SessionStarted {
 /// Name and id of the camera the single-camera form records (the original's `live_camera`, 112).
 const SINGLE_CAMERA: (u8, &str) = (112, "live_camera");
 
-/// The rig in `rig_file` (confined to the server's root) or given inline as `rig_toml`: exactly one.
+/// The rig in `rig_file` (confined to the server's root) or given inline as `rig_toml`: exactly one. Under
+/// `--root`, every path the rig names is checked against the root: its plugin folders before any plugin
+/// loads, then each camera's files (see [`confine_cameras`]).
 pub(crate) fn given_rig(paths: &PathPolicy, rig_file: Option<&str>, rig_toml: Option<&str>) -> Result<Rig, ToolError> {
     let mut backends = Backends::builtin();
     let bad_rig = |e: crate::rig::RigError| tool_error!("{e}");
-    match (rig_file, rig_toml) {
+    let rig = match (rig_file, rig_toml) {
         (Some(file), None) => {
             let path = paths.resolve("rig_file", file)?;
-            Rig::load(&path, &mut backends).map_err(bad_rig)
+            let text = axvs_core::read_text_file(&path).map_err(|e| tool_error!("argument `rig_file`: {e}"))?;
+            let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            confine_plugin_dirs(paths, &text, &base)?;
+            Rig::parse(&path.display().to_string(), &text, &base, &mut backends).map_err(bad_rig)?
         }
         (None, Some(text)) => {
             let base = paths.root().map(Path::to_path_buf).unwrap_or_default();
-            Rig::parse("<rig_toml>", text, &base, &mut backends).map_err(bad_rig)
+            confine_plugin_dirs(paths, text, &base)?;
+            Rig::parse("<rig_toml>", text, &base, &mut backends).map_err(bad_rig)?
         }
-        (Some(_), Some(_)) => Err(tool_error!("arguments `rig_file` and `rig_toml`: give one, not both")),
-        (None, None) => Err(tool_error!("arguments: give a rig, as `rig_file` or `rig_toml`")),
+        (Some(_), Some(_)) => return Err(tool_error!("arguments `rig_file` and `rig_toml`: give one, not both")),
+        (None, None) => return Err(tool_error!("arguments: give a rig, as `rig_file` or `rig_toml`")),
+    };
+    confine_cameras(paths, &rig)?;
+    Ok(rig)
+}
+
+/// Under `--root`: each of the rig's `plugin_dirs` (relative ones from `base`), and every file in it with
+/// its links followed, lies inside the root; checked on the rig's text, before any plugin is loaded.
+fn confine_plugin_dirs(paths: &PathPolicy, text: &str, base: &Path) -> Result<(), ToolError> {
+    if paths.root().is_none() {
+        return Ok(());
     }
+    // A rig that is not TOML is reported by the parser, with its place.
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Ok(());
+    };
+    let dirs = table.get("plugin_dirs").and_then(toml::Value::as_array);
+    for (i, dir) in dirs.into_iter().flatten().enumerate() {
+        let Some(dir) = dir.as_str() else { continue };
+        let what = format!("the rig's plugin_dirs[{i}]");
+        let dir = paths.check(&what, &base.join(dir))?;
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            paths.check(&what, &entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Under `--root`: every file each camera's settings read or write lies inside the root (video capture
+/// devices, `/dev/video*`, are cameras and allowed), and no camera reaches files no setting names (a
+/// GStreamer pipeline must end in its only sink, `appsink`, and name no location).
+fn confine_cameras(paths: &PathPolicy, rig: &Rig) -> Result<(), ToolError> {
+    if paths.root().is_none() {
+        return Ok(());
+    }
+    for cam in &rig.cameras {
+        let files = cam.camera.files().map_err(|why| {
+            tool_error!(
+                "camera {} '{}': {why}; this server is confined to its root (--root) and records only from \
+                 sources that touch no file outside it",
+                cam.id,
+                cam.name
+            )
+        })?;
+        for (key, path) in files {
+            let absolute = std::path::absolute(&path).unwrap_or(path);
+            let capture_device = absolute.canonicalize().is_ok_and(|real| {
+                real.to_str()
+                    .and_then(|r| r.strip_prefix("/dev/video"))
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            });
+            if !capture_device {
+                paths.check(&format!("camera {} '{}' `{key}`", cam.id, cam.name), &absolute)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the rig `args` describe, confined to the server's root.
@@ -201,7 +262,9 @@ fn rig_of(paths: &PathPolicy, args: &StartSessionArgs) -> Result<Rig, ToolError>
                 ));
             }
             let text = single_camera_rig(args);
-            Rig::parse("<start_video_session arguments>", &text, &base, &mut backends).map_err(bad_rig)?
+            let rig = Rig::parse("<start_video_session arguments>", &text, &base, &mut backends).map_err(bad_rig)?;
+            confine_cameras(paths, &rig)?;
+            rig
         }
     };
     if let Some(dir) = &args.output_directory {
