@@ -456,6 +456,63 @@ fn stdio_stdout_holds_only_json_rpc() {
     );
 }
 
+/// Every line a client sends over stdio gets a JSON-RPC answer, hostile ones included: parse errors
+/// (-32700) for what is not JSON (junk, a 10 MB line, invalid UTF-8 in an id, 100,000 levels of nesting),
+/// invalid requests (-32600), invalid params (-32602) for a known method; the server then goes on.
+#[test]
+fn every_line_over_stdio_gets_a_json_rpc_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = axvs()
+        .arg("mcp")
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("axvs mcp");
+    let mut stdin = server.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let cases: Vec<(Vec<u8>, Value, i64)> = vec![
+        (
+            br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#.to_vec(),
+            Value::from(1),
+            0,
+        ),
+        (b"not json".to_vec(), Value::Null, -32700),
+        (vec![b'x'; 10 << 20], Value::Null, -32700),
+        (b"{\"jsonrpc\":\"2.0\",\"id\":\"\xff\",\"method\":\"ping\"}".to_vec(), Value::Null, -32700),
+        (deep.into_bytes(), Value::Null, -32700),
+        (br#"{"jsonrpc":"2.0","id":2,"#.to_vec(), Value::Null, -32700),
+        (br#"{"foo":1}"#.to_vec(), Value::Null, -32600),
+        (br#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#.to_vec(), Value::Null, -32600),
+        (br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":5}}"#.to_vec(), Value::from(3), -32602),
+        (br#"{"jsonrpc":"2.0","id":"a\u0000b","method":"tools/call"}"#.to_vec(), Value::from("a\u{0}b"), -32602),
+        (br#"{"jsonrpc":"2.0","id":4,"method":"no/such/method"}"#.to_vec(), Value::from(4), -32601),
+        (br#"{"jsonrpc":"2.0","id":5,"method":"ping"}"#.to_vec(), Value::from(5), 0),
+    ];
+    for (line, id, code) in cases {
+        stdin.write_all(&line).expect("write");
+        stdin.write_all(b"\n").expect("write");
+        stdin.flush().expect("flush");
+        let what = String::from_utf8_lossy(&line[..line.len().min(60)]).into_owned();
+        let answer = lines.next().expect("an answer").expect("read");
+        let answer: Value =
+            serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {answer}"));
+        assert_eq!(answer["jsonrpc"], "2.0", "{what}: {answer}");
+        assert_eq!(answer["id"], id, "{what}: {answer}");
+        match code {
+            0 => assert!(answer["result"].is_object(), "{what}: {answer}"),
+            code => assert_eq!(answer["error"]["code"], code, "{what}: {answer}"),
+        }
+    }
+    drop(stdin);
+    assert!(
+        server.wait().expect("exit").success(),
+        "the server ends cleanly when stdin closes"
+    );
+}
+
 /// SIGTERM and SIGINT end `axvs mcp` over stdio while its client keeps standard input open: before the
 /// client's first message, and with a session recording (which is stopped and its files finished first).
 #[test]

@@ -10,6 +10,7 @@ mod batches;
 pub mod http;
 pub mod paths;
 pub mod sessions;
+pub mod stdio;
 pub mod tools;
 
 use std::sync::Arc;
@@ -354,9 +355,17 @@ impl ServerHandler for AxvsMcp {
 pub async fn serve_stdio(server: AxvsMcp, shutdown: impl std::future::Future<Output = ()>) -> Result<(), String> {
     use rmcp::ServiceExt;
     tokio::pin!(shutdown);
+    // Every line the client sends is answered: the framing in front of the server answers the ones it
+    // cannot take (see `stdio`), and one writer puts every answer on standard output whole.
+    let (client_in, server_in) = tokio::io::duplex(1 << 20);
+    let (server_out, client_out) = tokio::io::duplex(1 << 20);
+    let (replies, to_write) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(stdio::filter_input(tokio::io::stdin(), client_in, replies.clone()));
+    tokio::spawn(stdio::forward_output(client_out, replies));
+    let writer = tokio::spawn(stdio::write_output(tokio::io::stdout(), to_write));
     // A signal before the client's first message ends the server too.
     let running = tokio::select! {
-        running = server.clone().serve(rmcp::transport::stdio()) => {
+        running = server.clone().serve((server_in, server_out)) => {
             running.map_err(|e| format!("starting the MCP server: {e}"))?
         }
         () = &mut shutdown => return Ok(()),
@@ -372,5 +381,8 @@ pub async fn serve_stdio(server: AxvsMcp, shutdown: impl std::future::Future<Out
         }
     };
     let _ = tokio::task::spawn_blocking(move || server.shutdown()).await;
+    // The last answers reach the client (a client that keeps its input open holds the framing's end, so
+    // this waits a moment, not for it).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), writer).await;
     waited.map(drop).map_err(|e| format!("MCP server: {e}"))
 }

@@ -156,7 +156,8 @@ pub(crate) fn given_rig(paths: &PathPolicy, rig_file: Option<&str>, rig_toml: Op
     let rig = match (rig_file, rig_toml) {
         (Some(file), None) => {
             let path = paths.resolve("rig_file", file)?;
-            let text = axvs_core::read_text_file(&path).map_err(|e| tool_error!("argument `rig_file`: {e}"))?;
+            let text = axvs_core::read_text_file(&path)
+                .map_err(|e| tool_error!("argument `rig_file`: {}: {e}", path.display()))?;
             let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
             confine_plugin_dirs(paths, &text, &base)?;
             Rig::parse(&path.display().to_string(), &text, &base, &mut backends).map_err(bad_rig)?
