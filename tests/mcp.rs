@@ -642,23 +642,40 @@ impl Drop for HttpServer {
 /// One raw HTTP request (for what the client library would never send): returns the status code.
 const RAW: &str = r#"
 import httpx2
-url, origin, token = sys.argv[1], sys.argv[2], sys.argv[3]
+url, origin, token, raw = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
 if origin:
     headers["Origin"] = origin
 if token:
-    headers["Authorization"] = "Bearer " + token
+    # A whole header value when it names its scheme ("bearer x"), else a token.
+    headers["Authorization"] = token if " " in token else "Bearer " + token
 body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}
-r = httpx2.post(url, json=body, headers=headers, timeout=10)
-print(json.dumps({"status": r.status_code}))
+if raw:
+    r = httpx2.post(url, content=raw.encode(), headers=headers, timeout=10)
+else:
+    r = httpx2.post(url, json=body, headers=headers, timeout=10)
+try:
+    code = r.json()["error"]["code"]
+except Exception:
+    code = None
+print(json.dumps({"status": r.status_code, "code": code}))
 "#;
 
 fn raw_status(dir: &Path, url: &str, origin: &str, token: &str) -> u64 {
+    raw_post(dir, url, origin, token, "")["status"]
+        .as_u64()
+        .expect("status")
+}
+
+/// Posts `raw` (or, when empty, an `initialize` request) to `url`; returns the status and the JSON-RPC
+/// error code of the answer.
+fn raw_post(dir: &Path, url: &str, origin: &str, token: &str, raw: &str) -> Value {
     let script = RAW
         .replace("sys.argv[1]", &format!("{url:?}"))
         .replace("sys.argv[2]", &format!("{origin:?}"))
-        .replace("sys.argv[3]", &format!("{token:?}"));
-    client(&script, dir, &[])["status"].as_u64().expect("status")
+        .replace("sys.argv[3]", &format!("{token:?}"))
+        .replace("sys.argv[4]", &format!("{raw:?}"));
+    client(&script, dir, &[])
 }
 
 #[test]
@@ -673,6 +690,13 @@ fn two_camera_session_over_http() {
         403,
         "a foreign Origin is refused"
     );
+    // An origin named with --allow-origin is accepted; others still are not.
+    let allowing = HttpServer::start(dir.path(), &["--allow-origin", "https://lab.example.org"]);
+    assert_eq!(
+        raw_status(dir.path(), &allowing.url, "https://lab.example.org", ""),
+        200
+    );
+    assert_eq!(raw_status(dir.path(), &allowing.url, "https://evil.example", ""), 403);
 }
 
 #[test]
@@ -687,6 +711,24 @@ fn http_token_is_required_when_set_and_off_loopback() {
         "wrong token"
     );
     assert_eq!(raw_status(dir.path(), &server.url, "", token), 200, "the token");
+    // RFC 7235: the scheme's case does not matter.
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let header = format!("{scheme} {token}");
+        assert_eq!(raw_status(dir.path(), &server.url, "", &header), 200, "{header}");
+    }
+    // A body that is not JSON, or not JSON-RPC: 400 with the JSON-RPC error.
+    for (raw, code) in [
+        ("not json", -32700),
+        ("{\"jsonrpc\":\"2.0\",\"id\":1,", -32700),
+        ("{\"foo\":1}", -32600),
+    ] {
+        let answer = raw_post(dir.path(), &server.url, "", token, raw);
+        assert_eq!(
+            (answer["status"].as_u64(), answer["code"].as_i64()),
+            (Some(400), Some(code)),
+            "{raw}: {answer}"
+        );
+    }
     let listed = client(
         TOOLS,
         dir.path(),
@@ -703,7 +745,19 @@ fn http_token_is_required_when_set_and_off_loopback() {
         .expect("axvs mcp");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bearer token is required"));
-    let _ = Duration::ZERO;
+    // A short token is refused before anything is bound.
+    let out = axvs()
+        .args(["mcp", "--http", "127.0.0.1:0", "--token", "short"])
+        .env_remove("AXVS_MCP_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("axvs mcp");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("at least 16"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `axvs check` without a rig and `check_runtime_requirements` report the same thing.

@@ -99,6 +99,7 @@ pub async fn serve(
     let token = options.token.clone();
     let router = axum::Router::new()
         .nest_service(ENDPOINT, service)
+        .layer(axum::middleware::from_fn(check_body))
         .layer(axum::middleware::from_fn(move |request: Request, next: Next| {
             let token = token.clone();
             async move { authorize(token.as_deref(), request, next).await }
@@ -114,14 +115,48 @@ pub async fn serve(
     served.map_err(HttpError::Serve)
 }
 
-/// Lets a request through when no token is set, or when it carries `Authorization: Bearer <token>`.
+/// The largest request body read; a larger one is refused (413).
+const MAX_BODY: usize = super::stdio::MAX_LINE;
+
+/// Answers a POST whose body is not JSON, or not a JSON-RPC message, with 400 and the JSON-RPC error
+/// (parse error, invalid request), as the framing over stdio does; the rest goes on to the server.
+async fn check_body(request: Request, next: Next) -> Response {
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("axvs mcp: a request body is at most {MAX_BODY} bytes"),
+        )
+            .into_response();
+    };
+    if let Some(answer) =
+        super::stdio::refusal(&bytes).filter(|a| matches!(a["error"]["code"].as_i64(), Some(-32700 | -32600)))
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "application/json")],
+            answer.to_string(),
+        )
+            .into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+/// Lets a request through when no token is set, or when it carries `Authorization: Bearer <token>` (the
+/// scheme in any case, as RFC 7235 has it).
 async fn authorize(token: Option<&str>, request: Request, next: Next) -> Response {
     if let Some(expected) = token {
         let given = request
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim_start());
         if !given.is_some_and(|given| same(given.as_bytes(), expected.as_bytes())) {
             return (
                 StatusCode::UNAUTHORIZED,

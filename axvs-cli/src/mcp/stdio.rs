@@ -33,8 +33,8 @@ const METHODS: &[&str] = &[
     "logging/setLevel",
 ];
 
-/// The answer to one line, when it does not go to the server.
-fn refusal(line: &[u8]) -> Option<Value> {
+/// The answer to one line (one message), when it does not go to the server.
+pub(crate) fn refusal(line: &[u8]) -> Option<Value> {
     let error = |id: Value, code: i64, message: String| {
         Some(json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}))
     };
