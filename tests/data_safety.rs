@@ -397,6 +397,40 @@ fn recording_stops_cleanly_before_the_video_disk_fills() {
     assert!(dir.path().join("logs/s/3_log.npz").exists(), "the archive is written");
 }
 
+/// A small disk that the camera fills within about a second (4 MB, the default threshold of 6 %): the
+/// guard measures how fast it fills and stops the run while every file can still be finished.
+#[test]
+fn a_disk_filling_within_a_second_still_stops_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let top = format!(
+        "output_dir = \"{}\"\nlog_dir = \"{}\"",
+        dir.path().join("video").display(),
+        dir.path().join("logs").display()
+    );
+    // FFV1 at 640x480, 60 fps: several MB a second.
+    let rig = format!(
+        "{top}\n[encoder]\ncodec = \"ffv1\"\npixel_format = \"gray\"\n[[camera]]\nid = 3\nname = \"small\"\n\
+         backend = \"synthetic\"\nwidth = 640\nheight = 480\nfps = 60\npixel_format = \"mono8\"\n"
+    );
+    let (out, report) = run_small(dir.path(), &rig, "4m", "8m", "60");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("recording stopped early:"), "{stderr}");
+    assert!(
+        !stderr.contains("No space left on device"),
+        "the disk never filled: {stderr}"
+    );
+    let cam = only_camera(&report);
+    let saved = counts_agree(&cam);
+    assert!(saved > 10, "{cam}");
+    assert_eq!(cam["video_frames"].as_u64(), Some(saved));
+    assert!(dir.path().join("logs/s/3_log.npz").exists(), "the archive is written");
+    assert!(
+        stderr.contains("fills at") && stderr.contains("within 1 s it would fall below"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_run_does_not_start_on_a_disk_already_below_its_threshold() {
     let dir = tempfile::tempdir().expect("tempdir");

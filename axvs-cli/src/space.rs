@@ -110,9 +110,8 @@ pub fn disk_space(path: &Path) -> std::io::Result<DiskSpace> {
     })
 }
 
-/// A disk below its threshold.
+/// A disk below its threshold (or that will be within [`GUARD_LEAD`] at the rate it is filling).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} has {} free, below the {} kept free (min_free_space = \"{setting}\")", dir.display(), megabytes(*free), megabytes(*threshold))]
 pub struct LowSpace {
     /// The folder whose disk is low.
     pub dir: PathBuf,
@@ -122,6 +121,84 @@ pub struct LowSpace {
     pub threshold: u64,
     /// The setting it comes from.
     pub setting: String,
+    /// Bytes per second the disk was filling at when this was seen (0 when not measured).
+    pub rate: u64,
+}
+
+impl fmt::Display for LowSpace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (dir, free, threshold) = (self.dir.display(), megabytes(self.free), megabytes(self.threshold));
+        if self.rate > 0 && self.free >= self.threshold {
+            write!(
+                f,
+                "{dir} has {free} free and fills at {}/s: within {} s it would fall below the {threshold} kept free",
+                megabytes(self.rate),
+                GUARD_LEAD.as_secs_f64()
+            )?;
+        } else {
+            write!(f, "{dir} has {free} free, below the {threshold} kept free")?;
+        }
+        write!(f, " (min_free_space = \"{}\")", self.setting)
+    }
+}
+
+/// How far ahead the guard looks while recording: a disk that would fall below its threshold within this
+/// time, at the rate it is filling, stops the recording now, leaving room to finish every file.
+pub const GUARD_LEAD: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The free-space guard of a running session: checks the disks, and how fast they fill, so that a small
+/// disk that fills within a second still stops cleanly.
+#[derive(Debug)]
+pub struct SpaceGuard {
+    min: MinFreeSpace,
+    last: Vec<Option<(std::time::Instant, u64)>>,
+    rates: Vec<f64>,
+}
+
+impl SpaceGuard {
+    /// A guard keeping `min` free on each disk checked.
+    pub fn new(min: MinFreeSpace) -> Self {
+        SpaceGuard {
+            min,
+            last: Vec::new(),
+            rates: Vec::new(),
+        }
+    }
+
+    /// Checks each of `dirs` (the same list every time); the first whose disk is, or within [`GUARD_LEAD`]
+    /// would be, below the threshold is the error. A disk whose space cannot be read is skipped.
+    pub fn check(&mut self, dirs: &[PathBuf]) -> Result<(), LowSpace> {
+        self.last.resize(dirs.len(), None);
+        self.rates.resize(dirs.len(), 0.0);
+        let now = std::time::Instant::now();
+        for (i, dir) in dirs.iter().enumerate() {
+            let Ok(space) = disk_space(dir) else { continue };
+            let threshold = self.min.bytes_of(space.total);
+            if threshold == 0 {
+                continue;
+            }
+            if let Some((then, free_then)) = self.last[i] {
+                let seconds = now.duration_since(then).as_secs_f64();
+                if seconds > 0.0 {
+                    let rate = free_then.saturating_sub(space.free) as f64 / seconds;
+                    // Fast to rise, slow to fall: a burst of writes counts at once.
+                    self.rates[i] = rate.max(self.rates[i] * 0.7);
+                }
+            }
+            self.last[i] = Some((now, space.free));
+            let margin = (self.rates[i] * GUARD_LEAD.as_secs_f64()) as u64;
+            if space.free < threshold.saturating_add(margin) || space.free == 0 {
+                return Err(LowSpace {
+                    dir: dir.clone(),
+                    free: space.free,
+                    threshold,
+                    setting: self.min.to_string(),
+                    rate: self.rates[i] as u64,
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Checks that each of `dirs` has more free space than `min` asks; the first that does not is the error.
@@ -136,6 +213,7 @@ pub fn check_space(dirs: &[PathBuf], min: MinFreeSpace) -> Result<(), LowSpace> 
                     free: space.free,
                     threshold,
                     setting: min.to_string(),
+                    rate: 0,
                 });
             }
         }
@@ -143,9 +221,13 @@ pub fn check_space(dirs: &[PathBuf], min: MinFreeSpace) -> Result<(), LowSpace> 
     Ok(())
 }
 
-/// `1234567` as `1.2 MB`.
+/// `1234567` as `1.2 MB`; below 100 kB in kB, below 1 kB in bytes (never "0.0 MB" for a few kB).
 pub fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..100_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
 }
 
 #[cfg(test)]

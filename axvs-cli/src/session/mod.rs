@@ -38,11 +38,12 @@ pub use preflight::Frames;
 pub use report::{CameraReport, SessionReport};
 
 use crate::rig::{CameraSpec, Rig};
-use crate::space::{LowSpace, MinFreeSpace};
+use crate::space::{LowSpace, MinFreeSpace, SpaceGuard};
 use axvs_view::{Key, ViewCamera, ViewHandle, ViewLayout, ViewStatus};
 
-/// How often the disks' free space is checked while recording.
-pub const SPACE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the disks' free space is checked while recording (with how fast they fill: see
+/// [`crate::space::SpaceGuard`]).
+pub const SPACE_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Which cameras the live view shows, and at what rate.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -250,7 +251,7 @@ pub struct Session {
     view_status: Arc<Mutex<ViewStatus>>,
     launched: Instant,
     started: Instant,
-    min_free_space: MinFreeSpace,
+    space_guard: SpaceGuard,
     space_checked: Instant,
     notices: Vec<Notice>,
     low_space: Option<LowSpace>,
@@ -407,7 +408,7 @@ impl Session {
             view_status,
             launched,
             started: Instant::now(),
-            min_free_space: rig.min_free_space,
+            space_guard: SpaceGuard::new(rig.min_free_space),
             space_checked: Instant::now(),
             notices,
             low_space: None,
@@ -565,7 +566,7 @@ impl Session {
                 }
             }
             let disks = [self.dirs.session.clone(), self.dirs.log.clone()];
-            crate::space::check_space(&disks, self.min_free_space).err().map(|low| {
+            self.space_guard.check(&disks).err().map(|low| {
                 self.low_space = Some(low.clone());
                 StopCause::LowSpace(low)
             })
