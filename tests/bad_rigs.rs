@@ -62,7 +62,7 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
         (
             "another backend's key",
             format!("{CAMERA}pipeline = \"videotestsrc ! appsink\"\n"),
-            "unknown field `pipeline`, expected one of `width`",
+            "unknown field `pipeline` (keys here: `width`",
             ":5:1",
         ),
         (

@@ -260,6 +260,36 @@ struct Locator<'a> {
     text: &'a str,
 }
 
+/// serde's "unknown field `x`, expected one of `a`, `b`" with the keys a camera table takes besides its
+/// backend's (`extra`) and, when one is close, "did you mean `a`?".
+fn explain_unknown(message: &str, extra: &[&str]) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let mut keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    for key in extra {
+        if !keys.contains(key) {
+            keys.push(key);
+        }
+    }
+    let close = keys
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(field, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4) && *d < k.len())
+        .min();
+    let listed: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match close {
+        Some((_, k)) => format!(
+            "unknown field `{field}`: did you mean `{k}`? (keys here: {})",
+            listed.join(", ")
+        ),
+        None => format!("unknown field `{field}` (keys here: {})", listed.join(", ")),
+    }
+}
+
 impl Locator<'_> {
     fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> RigError {
         let offset = span.map(|s| s.start).unwrap_or(0).min(self.text.len());
@@ -340,8 +370,9 @@ impl Rig {
     /// Validates rig text; `file` names it in messages, relative `plugin_dirs` start at `base`.
     pub fn parse(file: &str, text: &str, base: &Path, backends: &mut Backends) -> Result<Rig, RigError> {
         let loc = Locator { file, text };
-        let raw: RigFile = toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
-        let keys: CameraKeys = toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
+        let raw: RigFile = toml::from_str(text).map_err(|e| loc.error(e.span(), explain_unknown(e.message(), &[])))?;
+        let keys: CameraKeys =
+            toml::from_str(text).map_err(|e| loc.error(e.span(), explain_unknown(e.message(), &[])))?;
         if raw.camera.is_empty() {
             return Err(loc.error(None, "the rig has no cameras; add at least one [[camera]] table"));
         }
@@ -398,7 +429,8 @@ impl Rig {
                     (_, None) => table.span(),
                 };
                 let message = match &e {
-                    SettingsError::UnknownKey { .. } | SettingsError::Value { .. } => e.to_string(),
+                    SettingsError::UnknownKey { .. } => explain_unknown(&e.to_string(), &RIG_KEYS),
+                    SettingsError::Value { .. } => e.to_string(),
                     _ => format!("camera {id} '{name}': {e}"),
                 };
                 loc.error(Some(span), message)
@@ -528,6 +560,31 @@ mod tests {
             .expect_err("too many")
             .to_string();
         assert!(err.contains("threads 300 is out of range"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_list_every_key_of_their_table_and_the_closest() {
+        let camera = "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\n";
+        let e = parse(&format!("{camera}queue_dept = 3\n"))
+            .expect_err("unknown")
+            .to_string();
+        assert!(e.contains("did you mean `queue_depth`?"), "{e}");
+        assert!(
+            e.contains("`display_fps`") && e.contains("`width`"),
+            "the rig's keys and the backend's: {e}"
+        );
+        let e = parse(&format!("displayfps = 3\n{camera}"))
+            .expect_err("unknown")
+            .to_string();
+        assert!(e.contains("unknown field `displayfps`"), "{e}");
+        let e = parse(&format!("outptu_dir = \"x\"\n{camera}"))
+            .expect_err("unknown")
+            .to_string();
+        assert!(e.contains("did you mean `output_dir`?"), "{e}");
+        let e = parse(&format!("{camera}zzzzzzzzzz = 1\n"))
+            .expect_err("unknown")
+            .to_string();
+        assert!(!e.contains("did you mean"), "nothing close: {e}");
     }
 
     #[test]

@@ -86,8 +86,14 @@ impl TryFrom<f64> for Positive {
         if v.is_finite() && (0.001..=100_000.0).contains(&v) {
             Ok(Positive(v))
         } else {
+            // 1e300, not its 301 digits.
+            let shown = if v.is_finite() && (v.abs() >= 1e9 || (v != 0.0 && v.abs() < 1e-4)) {
+                format!("{v:e}")
+            } else {
+                v.to_string()
+            };
             Err(format!(
-                "{v} is not allowed here (must be a number from 0.001 to 100000)"
+                "{shown} is not allowed here (must be a number from 0.001 to 100000)"
             ))
         }
     }

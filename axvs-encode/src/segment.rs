@@ -38,6 +38,9 @@ pub enum SegmentLimit {
     Bytes(u64),
 }
 
+/// The longest time one file may span.
+pub const MAX_SEGMENT: Duration = Duration::from_secs(365 * 24 * 3600);
+
 impl FromStr for SegmentLimit {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -51,12 +54,10 @@ impl FromStr for SegmentLimit {
         if !(number.is_finite() && number > 0.0) {
             return Err(bad());
         }
-        let seconds = |scale: f64| {
-            Duration::try_from_secs_f64(number * scale)
-                .ok()
-                .filter(|d| *d >= Duration::from_secs(1))
-                .map(SegmentLimit::Duration)
-                .ok_or_else(|| format!("segment '{s}': a file must span at least 1 s"))
+        let seconds = |scale: f64| match Duration::try_from_secs_f64(number * scale) {
+            Ok(d) if d < Duration::from_secs(1) => Err(format!("segment '{s}': a file must span at least 1 s")),
+            Ok(d) if d <= MAX_SEGMENT => Ok(SegmentLimit::Duration(d)),
+            _ => Err(format!("segment '{s}': a file may span at most a year (8760h)")),
         };
         let bytes = |scale: f64| Ok(SegmentLimit::Bytes((number * scale).round() as u64));
         match unit.trim().to_ascii_lowercase().as_str() {
@@ -240,6 +241,14 @@ mod tests {
             .parse::<SegmentLimit>()
             .expect_err("short")
             .contains("at least 1 s"));
+        for huge in ["99999999999999999999h", "9000h", "1e30s"] {
+            let e = huge.parse::<SegmentLimit>().expect_err(huge);
+            assert!(
+                e.contains("at most a year") || e.contains("give a duration"),
+                "{huge}: {e}"
+            );
+        }
+        assert_eq!("8760h".parse(), Ok(secs(365 * 24 * 3600)));
         for limit in [secs(90), SegmentLimit::Frames(7), SegmentLimit::Bytes(2_500_000)] {
             assert_eq!(limit.to_string().parse(), Ok(limit), "{limit}");
         }
