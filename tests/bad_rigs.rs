@@ -459,3 +459,22 @@ fn check_and_run_agree_on_a_corpus_of_rigs() {
         }
     }
 }
+
+/// `axvs check` prints its report, not the encoders' own banners (SVT-AV1 prints 17 lines when it opens).
+#[test]
+fn check_prints_no_encoder_banner() {
+    if !ffmpeg_has_encoder("libsvtav1") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(
+        dir.path(),
+        "av1.toml",
+        &format!("[encoder]\ncodec = \"av1\"\n{CAMERA}width = 64\nheight = 64\n"),
+    );
+    let out = axvs().arg("check").arg(&rig).output().expect("axvs check");
+    let said = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(!said.contains("Svt["), "{said}");
+    assert_eq!(said.lines().count(), 2, "the rig and its camera: {said}");
+}

@@ -109,7 +109,15 @@ const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code for failures while working.
 const EXIT_FAILURE: u8 = 1;
 
+/// SVT-AV1's log level when the user sets none: errors only (its default prints a 17-line banner each time
+/// an encoder opens, before axvs' own output).
+const SVT_LOG_ERRORS: &str = "1";
+
 fn main() -> ExitCode {
+    // Set before any thread starts.
+    if std::env::var_os("SVT_LOG").is_none() {
+        std::env::set_var("SVT_LOG", SVT_LOG_ERRORS);
+    }
     let cli = Cli::parse();
     // Before anything is written: terminal colours are chosen for the real standard error.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -8,12 +8,12 @@ use axvs_cli::session::SessionReport;
 pub(super) fn print_report(report: &SessionReport, report_path: Option<&Path>) -> Vec<String> {
     let mut failures = report.failures.clone();
     outln!(
-        "{:<4} {:<16} {:>9} {:>9} {:>11} {:>10} {:>10} {:>11}  video",
+        "{:<4} {:<16} {:>9} {:>9} {:>15} {:>10} {:>10} {:>11}  video",
         "id",
         "name",
         "acquired",
         "saved",
-        "lost(q/enc)",
+        "lost q/enc/log",
         "not saved",
         "cam lost",
         "queue peak"
