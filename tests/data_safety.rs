@@ -526,6 +526,12 @@ fn a_full_video_disk_fails_that_camera_and_counts_only_what_the_video_holds() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert_eq!(
+        stderr.matches("encoding failed: writing").count(),
+        2,
+        "the failure is told once as it happens, once as the run's error: {stderr}"
+    );
+    assert!(!stderr.contains(" ERROR "), "no log line repeats it: {stderr}");
     for noise in ["ZipWriter", "panicked", "\u{1b}["] {
         assert!(!stderr.contains(noise), "{noise}: {stderr}");
     }

@@ -165,13 +165,25 @@ impl fmt::Display for Notice {
                 seconds,
                 rate,
                 min_free_space,
-            } => write!(
-                f,
-                "{} has room for about {seconds:.0} s of recording at the rig's estimated {} /s; recording stops \
-                 cleanly when it holds less than min_free_space ({min_free_space})",
-                dir.display(),
-                crate::space::megabytes(*rate),
-            ),
+            } => {
+                write!(
+                    f,
+                    "{} has room for about {seconds:.0} s of recording at the rig's estimated {}/s; ",
+                    dir.display(),
+                    crate::space::megabytes(*rate),
+                )?;
+                if ["0 B", "0%"].contains(&min_free_space.as_str()) {
+                    write!(
+                        f,
+                        "the free-space guard is off (min_free_space = \"0\"), so the disk will fill"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "recording stops cleanly when it holds less than min_free_space ({min_free_space})"
+                    )
+                }
+            }
         }
     }
 }

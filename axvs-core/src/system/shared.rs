@@ -54,7 +54,12 @@ pub(super) struct Shared {
 
 impl Shared {
     pub(super) fn fail(&self, error: SystemError) {
-        tracing::error!("{error}");
+        // Told once, by whoever drives the system (the event below, the status, the stop report); the same
+        // error again (a failed write found again when the file is finished) adds nothing.
+        tracing::debug!("{error}");
+        if self.errors.lock().is_ok_and(|errors| errors.contains(&error)) {
+            return;
+        }
         let _ = self.events.try_send(SystemEvent::Error {
             id: self.id,
             part: error.part().to_string(),

@@ -4,6 +4,7 @@ mod display;
 mod keys;
 mod report;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use axvs_cli::backends::Backends;
 use axvs_cli::rig::Rig;
-use axvs_cli::session::{session_name, PreviewChoice, Session, SessionError, SessionOptions, StopCause};
+use axvs_cli::session::{session_name, Notice, PreviewChoice, Session, SessionError, SessionOptions, StopCause};
 use axvs_view::{Key, ViewLayout};
 use clap::Args;
 use crossbeam_channel::Receiver;
@@ -131,12 +132,13 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let _terminal = keys::spawn_key_reader(control_tx);
     let mut display = Display::new(cameras, args.status_interval);
     let deadline = duration.and_then(|d| Instant::now().checked_add(d));
-    record(&mut session, &control_rx, deadline, &mut display);
+    let warned = record(&mut session, &control_rx, deadline, &mut display);
     display.finish();
     let report = session.stop(&mut |_| {});
     let mut failures = print_report(&report, args.report.as_deref());
-    // The first failure is the error line; the others are printed above it, each in full.
-    for more in failures.iter().skip(1) {
+    // The first failure is the error line; the others are printed above it, each in full, once: those
+    // already told while recording are not repeated.
+    for more in failures.iter().skip(1).filter(|f| !warned.contains(*f)) {
         errln!("axvs: also: {more}");
     }
     match failures.len() {
@@ -150,9 +152,16 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     }
 }
 
-/// Waits for the end of the recording while keeping the status display fresh.
-fn record(session: &mut Session, control: &Receiver<Key>, deadline: Option<Instant>, display: &mut Display) {
+/// Waits for the end of the recording while keeping the status display fresh; returns the camera failures
+/// it told of.
+fn record(
+    session: &mut Session,
+    control: &Receiver<Key>,
+    deadline: Option<Instant>,
+    display: &mut Display,
+) -> HashSet<String> {
     let tick = display.tick();
+    let mut warned = HashSet::new();
     loop {
         let wait = match deadline {
             Some(d) => d.saturating_duration_since(Instant::now()).min(tick),
@@ -160,29 +169,32 @@ fn record(session: &mut Session, control: &Receiver<Key>, deadline: Option<Insta
         };
         // The ids come from the session itself: every camera is known.
         match control.recv_timeout(wait) {
-            Ok(Key::Quit) => return,
+            Ok(Key::Quit) => return warned,
             Ok(key) => session.key(key),
             Err(_) => {}
         }
         let poll = session.poll();
         for notice in &poll.notices {
             display.warn(&notice.to_string());
+            if let Notice::CameraFailed { message, .. } = notice {
+                warned.insert(message.clone());
+            }
         }
         display.update(&session.status().cameras);
         match poll.stop {
             Some(StopCause::AllFailed) => {
                 display.warn("every camera failed; stopping");
-                return;
+                return warned;
             }
-            Some(StopCause::AllEnded | StopCause::Quit) => return,
+            Some(StopCause::AllEnded | StopCause::Quit) => return warned,
             Some(low @ StopCause::LowSpace(_)) => {
                 display.warn(&format!("{low}; finalizing the files"));
-                return;
+                return warned;
             }
             None => {}
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return;
+            return warned;
         }
     }
 }
