@@ -120,6 +120,11 @@ fn print_tables(report: &StatsReport) {
             outln!("       ... more gaps (--max-locations)");
         }
     }
+    if !report.results.is_empty() {
+        outln!("  est.lost: frames the time gaps suggest (an estimate, as the original's)");
+        outln!("  id gaps:  frames the camera's own ids skip (exact, where the camera numbers its frames)");
+        outln!("  run:      the recording's own counts (exact; lost = queue + encoder + log + camera): trust it first");
+    }
     for g in report.sync.iter().flatten() {
         outln!();
         outln!("sync: {}", g.recording.display());
@@ -138,14 +143,16 @@ fn print_tables(report: &StatsReport) {
         );
         for (i, c) in g.report.cameras.iter().enumerate() {
             outln!(
-                "{:>4} {:>8} {:>10} {:>16.3} {:>10.3} {:>12.1}{}",
+                "{:>4} {:>8} {:>10} {:>16.3} {:>10.3} {:>12}{}",
                 label(i),
                 c.frames,
                 c.log_onset_offset_us
                     .map_or("-".into(), |o| format!("{:.3}", o as f64 / 1e3)),
                 c.onset_offset_us as f64 / 1e3,
                 c.fps,
-                c.rate_vs_reference_ppm,
+                // Cameras at another nominal rate have no drift to give.
+                c.rate_vs_reference_ppm
+                    .map_or("other rate".into(), |ppm| format!("{ppm:.1}")),
                 if g.report.reference == Some(i) {
                     "  (reference)"
                 } else {

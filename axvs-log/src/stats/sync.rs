@@ -11,6 +11,8 @@ use serde::Serialize;
 
 use super::inputs::CameraSeries;
 
+/// Rates within this share of each other are the same nominal rate, whose drift is given in ppm.
+pub const SAME_RATE: f64 = 0.01;
 /// Rates within this fraction of each other count as the same nominal rate.
 pub const SAME_RATE_TOLERANCE: f64 = 0.02;
 
@@ -32,8 +34,9 @@ pub struct SyncCamera {
     pub log_onset_offset_us: Option<u64>,
     /// Measured rate: (frames - 1) / span.
     pub fps: f64,
-    /// Its rate against the reference's, parts per million (how much faster it runs).
-    pub rate_vs_reference_ppm: f64,
+    /// Its rate against the reference's, parts per million (how much faster it runs); `None` when the two
+    /// run at different rates (more than 1 % apart), where a clock's drift has no meaning.
+    pub rate_vs_reference_ppm: Option<f64>,
 }
 
 /// Summary of a set of offsets, µs.
@@ -151,7 +154,8 @@ pub fn report(cameras: &[CameraSeries]) -> SyncReport {
                 onset_offset_us: c.times.first().map_or(0, |t| t - earliest),
                 log_onset_offset_us: c.onset_utc_us.map(|t| t - earliest_onset),
                 fps: f,
-                rate_vs_reference_ppm: if ref_fps > 0.0 { (f / ref_fps - 1.0) * 1e6 } else { 0.0 },
+                rate_vs_reference_ppm: (ref_fps > 0.0 && (f / ref_fps - 1.0).abs() <= SAME_RATE)
+                    .then(|| (f / ref_fps - 1.0) * 1e6),
             }
         })
         .collect();
@@ -326,7 +330,7 @@ mod tests {
         assert_eq!(two.pairings[0].paired, 2);
         let r = report(&[series(1, vec![5, 5]), series(2, vec![1, 2])]);
         assert!(
-            r.cameras.iter().all(|c| c.rate_vs_reference_ppm == 0.0),
+            r.cameras.iter().all(|c| c.rate_vs_reference_ppm == Some(0.0)),
             "{:?}",
             r.cameras
         );
@@ -341,7 +345,9 @@ mod tests {
         let c: Vec<u64> = (0..3000).map(|i| i * 20_000).collect();
         let r = report(&[series(1, a), series(2, b), series(3, c)]);
         assert!(
-            (r.cameras[1].rate_vs_reference_ppm - 100.0).abs() < 1.0,
+            r.cameras[1]
+                .rate_vs_reference_ppm
+                .is_some_and(|ppm| (ppm - 100.0).abs() < 1.0),
             "{:?}",
             r.cameras[1]
         );
@@ -353,5 +359,6 @@ mod tests {
             "{:?}",
             r.not_paired
         );
+        assert_eq!(r.cameras[2].rate_vs_reference_ppm, None, "another rate has no drift");
     }
 }
