@@ -198,9 +198,10 @@ impl TryFrom<i64> for GpuIndex {
 pub struct Rig {
     /// Where the rig came from (file path or the built-in name).
     pub source: String,
-    /// Root of the recordings; each run writes a session directory in it.
+    /// Root of the recordings, absolute (a relative `output_dir` starts at the rig file's folder); each
+    /// run writes a session directory in it.
     pub output_dir: PathBuf,
-    /// Root of the logs, when not beside the videos.
+    /// Root of the logs, when not beside the videos (absolute, as `output_dir`).
     pub log_dir: Option<PathBuf>,
     /// Free space the disks of the videos and logs keep: recording stops cleanly below it.
     pub min_free_space: MinFreeSpace,
@@ -253,6 +254,16 @@ impl CameraSpec {
             frame_bytes: shape.frame_size(),
         }
     }
+}
+
+/// Where recordings go when the rig does not say (beside the rig file).
+pub const DEFAULT_OUTPUT_DIR: &str = "recordings";
+
+/// A folder the rig names, as an absolute path: relative ones start at the rig file's folder (`base`), as
+/// `plugin_dirs` do and as paths in configuration files usually do.
+fn from_rig(base: &Path, dir: &str) -> PathBuf {
+    let joined = base.join(dir);
+    std::path::absolute(&joined).unwrap_or(joined)
 }
 
 struct Locator<'a> {
@@ -457,8 +468,8 @@ impl Rig {
         );
         Ok(Rig {
             source: file.to_string(),
-            output_dir: PathBuf::from(raw.output_dir.unwrap_or_else(|| "recordings".into())),
-            log_dir: raw.log_dir.map(PathBuf::from),
+            output_dir: from_rig(base, &raw.output_dir.unwrap_or_else(|| DEFAULT_OUTPUT_DIR.into())),
+            log_dir: raw.log_dir.map(|d| from_rig(base, &d)),
             min_free_space: raw.min_free_space.unwrap_or_default(),
             live_view: raw.live_view.unwrap_or_default(),
             cameras,
@@ -560,6 +571,20 @@ mod tests {
             .expect_err("too many")
             .to_string();
         assert!(err.contains("threads 300 is out of range"), "{err}");
+    }
+
+    #[test]
+    fn relative_folders_start_at_the_rig_files_folder_and_are_absolute() {
+        let camera = "[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\n";
+        let text = format!("output_dir = \"rec\"\nlog_dir = \"../logs\"\n{camera}");
+        let rig = Rig::parse("r.toml", &text, Path::new("/lab/rigs"), &mut Backends::builtin()).expect("rig");
+        assert_eq!(rig.output_dir, Path::new("/lab/rigs/rec"));
+        assert_eq!(rig.log_dir.as_deref(), Some(Path::new("/lab/rigs/../logs")));
+        let rig = Rig::parse("r.toml", camera, Path::new("rigs"), &mut Backends::builtin()).expect("rig");
+        assert!(rig.output_dir.is_absolute() && rig.output_dir.ends_with("rigs/recordings"), "{rig:?}");
+        let text = format!("output_dir = \"/data/rec\"\n{camera}");
+        let rig = Rig::parse("r.toml", &text, Path::new("/lab/rigs"), &mut Backends::builtin()).expect("rig");
+        assert_eq!(rig.output_dir, Path::new("/data/rec"));
     }
 
     #[test]

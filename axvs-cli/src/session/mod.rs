@@ -320,7 +320,9 @@ impl Session {
 
         // What the cameras turned out to deliver must suit their encoders and fit in memory, and the disks
         // must take files, before any file is made: the checks `axvs check` makes.
+        // Absolute, so that every path the session prints and reports means the same from anywhere.
         let root = options.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
+        let root = std::path::absolute(&root).unwrap_or(root);
         let frames: Vec<Option<Frames>> = opened
             .iter()
             .map(|(_, _, info, _)| {
