@@ -275,6 +275,29 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("warning"), "{err}");
 
+    // An entry the camera refuses: listed as failed; with --strict the load fails (exit 1) naming it.
+    let refused = dir.path().join("refused.yaml");
+    let width_entry = yaml.find("- name: Width").expect("a Width entry");
+    let value_at = width_entry + yaml[width_entry..].find("value: ").expect("its value") + "value: ".len();
+    let value_end = value_at + yaml[value_at..].find('\n').expect("end of line");
+    std::fs::write(&refused, format!("{}wide{}", &yaml[..value_at], &yaml[value_end..])).expect("write");
+    let (code, out, err) = genicam("AXVSNODES", &["load", refused.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("failed: Width"), "{out}");
+    let (code, _, err) = genicam("AXVSNODES", &["load", refused.to_str().expect("utf-8"), "--strict"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("could not be applied (--strict), the first Width"),
+        "{err}"
+    );
+    // An empty (null) value: one line naming the file and the place, no Rust types.
+    let null = dir.path().join("null.yaml");
+    std::fs::write(&null, format!("{}null{}", &yaml[..value_at], &yaml[value_end..])).expect("write");
+    let (code, _, err) = genicam("AXVSNODES", &["load", null.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("null.yaml: line") && !err.contains("Option<"), "{err}");
+
     // Bad input: a node that does not exist, a value the camera refuses, a file that is not YAML.
     let (code, _, err) = genicam("AXVSNODES", &["write", "NoSuchNode", "1"]);
     assert_eq!(code, Some(1));

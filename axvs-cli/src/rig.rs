@@ -581,7 +581,10 @@ mod tests {
         assert_eq!(rig.output_dir, Path::new("/lab/rigs/rec"));
         assert_eq!(rig.log_dir.as_deref(), Some(Path::new("/lab/rigs/../logs")));
         let rig = Rig::parse("r.toml", camera, Path::new("rigs"), &mut Backends::builtin()).expect("rig");
-        assert!(rig.output_dir.is_absolute() && rig.output_dir.ends_with("rigs/recordings"), "{rig:?}");
+        assert!(
+            rig.output_dir.is_absolute() && rig.output_dir.ends_with("rigs/recordings"),
+            "{rig:?}"
+        );
         let text = format!("output_dir = \"/data/rec\"\n{camera}");
         let rig = Rig::parse("r.toml", &text, Path::new("/lab/rigs"), &mut Backends::builtin()).expect("rig");
         assert_eq!(rig.output_dir, Path::new("/data/rec"));

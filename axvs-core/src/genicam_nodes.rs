@@ -40,7 +40,7 @@ impl GenicamConfiguration {
     pub fn read(path: &Path) -> Result<Self, NodeError> {
         check_yaml_name(path)?;
         let text = crate::read_text_file(path).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
-        serde_saphyr::from_str(&text).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
+        serde_saphyr::from_str(&text).map_err(|e| NodeError::File(format!("{}: {}", path.display(), one_line(&e))))
     }
 
     /// Writes the file (replaced atomically), with YAML document markers like the original.
@@ -49,6 +49,19 @@ impl GenicamConfiguration {
         let body = serde_saphyr::to_string(self).map_err(|e| NodeError::File(e.to_string()))?;
         crate::write_yaml_document(path, &body).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
     }
+}
+
+/// A YAML reader's error as one line for the user: its first line, without the excerpt it draws below
+/// and without hints about Rust types ("use Option<String>").
+fn one_line(error: &impl std::fmt::Display) -> String {
+    let text = error.to_string();
+    let first = text.lines().next().unwrap_or_default().trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let first = first.split("; use ").next().unwrap_or(first);
+    first.replace(
+        "cannot deserialize null into string",
+        "a value is empty (null); give it as text",
+    )
 }
 
 fn check_yaml_name(path: &Path) -> Result<(), NodeError> {

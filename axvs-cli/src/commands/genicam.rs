@@ -66,7 +66,8 @@ enum Action {
     Load {
         /// The file.
         file: PathBuf,
-        /// Refuse a file made on another camera (model or serial differ).
+        /// Refuse a file made on another camera (model or serial differ), and fail (exit 1) when any entry
+        /// cannot be applied.
         #[arg(long)]
         strict: bool,
     },
@@ -135,6 +136,13 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
             );
             for (node, why) in &report.failed {
                 outln!("  failed: {node}: {why}");
+            }
+            if let (true, Some((node, why))) = (strict, report.failed.first()) {
+                return Err(CliError::Recording(format!(
+                    "{}: {} of its entries could not be applied (--strict), the first {node}: {why}",
+                    file.display(),
+                    report.failed.len()
+                )));
             }
         }
     }
