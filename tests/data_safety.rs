@@ -133,11 +133,50 @@ fn two_runs_racing_for_one_session_never_share_it() {
     }
 }
 
+/// Three runs started together with the default session name (the UTC date and time, to the second): those
+/// that claim it in the same second get `<name>`, `<name>-2`, `<name>-3`, each a complete session. (Should
+/// the three straddle a second each time, the test tries again: it must see a shared second.)
 #[test]
 fn runs_started_in_the_same_second_get_distinct_default_sessions() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rig = write_rig(dir.path(), "rig.toml", RIG);
-    let root = dir.path().join("root");
+    for attempt in 0..5 {
+        let root = dir.path().join(format!("root{attempt}"));
+        let sessions = three_runs_together(&rig, &root);
+        assert_eq!(sessions.len(), 3, "{sessions:?}");
+        for session in &sessions {
+            assert_eq!(
+                names(&root.join(session)).len(),
+                6,
+                "{session}: a complete session each"
+            );
+        }
+        // Grouped by second: each group is the name, then -2, -3 in order.
+        let mut groups: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for session in &sessions {
+            let base = match session.rsplit_once('-') {
+                Some((base, n)) if n.len() == 1 && n != "0" && n.bytes().all(|b| b.is_ascii_digit()) => base,
+                _ => session.as_str(),
+            };
+            groups.entry(base.to_string()).or_default().push(session.clone());
+        }
+        for (base, names) in &groups {
+            let expected: Vec<String> = (1..=names.len())
+                .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+                .collect();
+            assert_eq!(names, &expected, "{sessions:?}");
+            let shape: String = base.chars().map(|c| if c.is_ascii_digit() { '9' } else { c }).collect();
+            assert_eq!(shape, "9999-99-99_99-99-99", "{base}: the UTC date and time");
+        }
+        if groups.values().any(|g| g.len() > 1) {
+            return;
+        }
+    }
+    panic!("five times, no two of three runs started together shared a second");
+}
+
+/// Starts three runs of `rig` at once into `root` with the default session name; the sessions they made.
+fn three_runs_together(rig: &Path, root: &Path) -> Vec<String> {
     let children: Vec<std::process::Child> = (0..3)
         .map(|_| {
             axvs()
@@ -155,15 +194,7 @@ fn runs_started_in_the_same_second_get_distinct_default_sessions() {
         let out = child.wait_with_output().expect("wait");
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     }
-    let sessions = names(&root);
-    assert_eq!(sessions.len(), 3, "{sessions:?}");
-    for session in &sessions {
-        assert_eq!(
-            names(&root.join(session)).len(),
-            6,
-            "{session}: a complete session each"
-        );
-    }
+    names(root)
 }
 
 #[test]

@@ -460,6 +460,36 @@ mod tests {
     }
 
     #[test]
+    fn configuration_files_are_yaml_by_name_and_read_in_one_line_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = GenicamConfiguration {
+            camera_model: "M".into(),
+            camera_serial_number: "S".into(),
+            nodes: Vec::new(),
+        };
+        for name in ["c.txt", "c", "c.yaml.bak"] {
+            let e = config.write(&dir.path().join(name)).expect_err(name);
+            assert!(e.to_string().contains("end in .yaml or .yml"), "{name}: {e}");
+        }
+        for name in ["c.yaml", "c.yml"] {
+            config.write(&dir.path().join(name)).expect(name);
+            assert_eq!(GenicamConfiguration::read(&dir.path().join(name)).expect(name), config);
+        }
+        let null = dir.path().join("null.yaml");
+        std::fs::write(
+            &null,
+            "camera_model: M\ncamera_serial_number: S\nnodes:\n- name: Width\n  value: null\n",
+        )
+        .expect("write");
+        let e = GenicamConfiguration::read(&null).expect_err("null").to_string();
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(
+            e.contains("null.yaml: ") && e.contains("null") && !e.contains("Option<"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn dump_keeps_writable_values_per_selector_entry_and_restores_the_selector() {
         let mut camera = Memory::camera();
         let dump = camera.dump(&blacklist());

@@ -87,7 +87,16 @@ pub fn remove_partials(dir: &Path) -> std::io::Result<usize> {
 
 /// Gives `tmp` the name `path` unless `path` exists.
 fn publish(tmp: &Path, path: &Path) -> Result<(), LogFileError> {
-    match std::fs::hard_link(tmp, path) {
+    publish_with(tmp, path, |from, to| std::fs::hard_link(from, to))
+}
+
+/// [`publish`], with `link` making the hard link (so that a disk without them can be tried anywhere).
+fn publish_with(
+    tmp: &Path,
+    path: &Path,
+    link: impl FnOnce(&Path, &Path) -> std::io::Result<()>,
+) -> Result<(), LogFileError> {
+    match link(tmp, path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(LogFileError::Exists(path.to_path_buf())),
         // File systems without hard links (FAT on a USB drive): check, then rename.
@@ -119,6 +128,21 @@ mod tests {
             1,
             "no partial file left"
         );
+    }
+
+    #[test]
+    fn on_a_disk_without_hard_links_a_new_file_is_renamed_into_place_and_an_existing_one_kept() {
+        let no_links = |_: &Path, _: &Path| Err(std::io::Error::from(std::io::ErrorKind::Unsupported));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (tmp, path) = (dir.path().join(".a.partial"), dir.path().join("a.npz"));
+        std::fs::write(&tmp, b"new").expect("write");
+        publish_with(&tmp, &path, no_links).expect("renamed");
+        assert_eq!(std::fs::read(&path).expect("read"), b"new");
+        assert!(!tmp.exists(), "the partial took the name");
+        std::fs::write(&tmp, b"newer").expect("write");
+        let err = publish_with(&tmp, &path, no_links).expect_err("exists");
+        assert!(matches!(err, LogFileError::Exists(_)), "{err}");
+        assert_eq!(std::fs::read(&path).expect("read"), b"new", "never replaced");
     }
 
     #[test]

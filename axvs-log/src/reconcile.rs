@@ -242,6 +242,19 @@ mod tests {
     }
 
     #[test]
+    fn matroska_frames_sharing_a_millisecond_each_keep_their_own_entry() {
+        // 0.3 ms apart: Matroska shows both at 10 ms. Each video frame takes the next logged entry, never
+        // the one before again.
+        let log = [onset(1000), frame(10_100), frame(10_400), frame(12_000)];
+        let r = reconcile::<LogFileError>(&log, Path::new("l"), |_, _| {
+            Ok(Some(video(&[10_000, 10_000, 12_000], 1000)))
+        })
+        .expect("reconciled");
+        assert_eq!(frames_of(&r.entries), [10_100, 10_400, 12_000]);
+        assert_eq!((r.runs[0].lost(), r.runs[0].restored()), (0, 0));
+    }
+
+    #[test]
     fn a_frame_before_any_onset_or_two_sources_are_refused() {
         let err = reconcile::<LogFileError>(&[frame(5)], Path::new("l"), |_, _| Ok(None)).expect_err("no onset");
         assert!(err.to_string().contains("before the first onset"), "{err}");

@@ -109,6 +109,20 @@ mod tests {
     }
 
     #[test]
+    fn the_declared_shape_is_the_settings_size_and_format() {
+        let config = configure("width = 96\nheight = 48\npixel_format = \"bayer_rg8\"").expect("valid");
+        assert_eq!(
+            config.declared_shape(),
+            Some(FrameShape {
+                width: 96,
+                height: 48,
+                pixel_format: PixelFormat::BayerRg8
+            })
+        );
+        assert_eq!(config.files(), Ok(Vec::new()), "the synthetic camera touches no file");
+    }
+
+    #[test]
     fn discovery_lists_the_one_synthetic_camera() {
         let found = SyntheticBackend
             .discover(&DiscoverOptions::default())

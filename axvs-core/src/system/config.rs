@@ -71,3 +71,19 @@ impl SystemConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overflow_policies_parse_by_name_and_refuse_others() {
+        assert_eq!("drop_newest".parse(), Ok(OverflowPolicy::DropNewest));
+        assert_eq!("drop-newest".parse(), Ok(OverflowPolicy::DropNewest));
+        assert_eq!("block".parse(), Ok(OverflowPolicy::Block));
+        let e = "drop_oldest".parse::<OverflowPolicy>().expect_err("unknown");
+        assert!(e.contains("'drop_oldest'") && e.contains("drop_newest, block"), "{e}");
+        assert_eq!(OverflowPolicy::try_from("block".to_string()), Ok(OverflowPolicy::Block));
+        assert_eq!(OverflowPolicy::default(), OverflowPolicy::DropNewest);
+    }
+}

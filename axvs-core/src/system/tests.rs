@@ -362,7 +362,8 @@ fn the_first_saved_frame_is_announced_once_and_the_rate_is_measured() {
     }
     let fps = system.status().fps;
     system.stop();
-    assert!((100.0..=300.0).contains(&fps), "a 200 fps camera measured at {fps} fps");
+    // Frames counted over a one-second window: within 10 % of the camera's paced rate.
+    assert!((180.0..=220.0).contains(&fps), "a 200 fps camera measured at {fps} fps");
     let firsts: Vec<u64> = system
         .events()
         .try_iter()
