@@ -604,9 +604,18 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
     wait_until("saved frames after 'w'", Duration::from_secs(30), || {
         read_log(&log).map(|l| l.entries.len() > 20).unwrap_or(false)
     });
+    // A key that stands for nothing is said through the status display (one warning line), and changes
+    // nothing.
+    writeln!(stdin, "zz").expect("send zz");
     writeln!(stdin, "q").expect("send q");
     let out = child.wait_with_output().expect("axvs run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.matches("axvs: warning: unknown key 'zz' (keys: w = start saving").count(),
+        1,
+        "{stderr}"
+    );
     assert!(
         dir.path().join("keys/101_log.npz").exists(),
         "'q' finishes the run: archives exported"

@@ -196,11 +196,6 @@ fn negotiation_and_open_errors_name_what_happened() {
             "pipeline 'nosuchelement ! appsink'",
             1,
         ),
-        (
-            format!("pipeline = \"{LIVE}\"\ndisplay_fps = 90\n"),
-            "display rate 90 fps is above the camera's 30",
-            2,
-        ),
     ];
     for (i, (selector, expected, exit)) in cases.iter().enumerate() {
         let rig = write_rig(
@@ -214,4 +209,16 @@ fn negotiation_and_open_errors_name_what_happened() {
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     }
+    // A display rate above the camera's is capped at it, with a warning; the run goes on.
+    let rig = write_rig(
+        dir.path(),
+        "capped.toml",
+        &format!("[[camera]]\nid = 1\nname = \"c\"\nbackend = \"opencv\"\npipeline = \"{LIVE}\"\ndisplay_fps = 90\n"),
+    );
+    let (code, stderr, _) = run_rig(dir.path(), &rig, "capped", &["--duration", "1"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("display_fps 90 is above the camera's 30.000 fps; shown at 30.000 fps"),
+        "{stderr}"
+    );
 }

@@ -39,6 +39,12 @@ fn write_recordings(root: &Path, root_npz: &Path, recordings: usize, per_camera:
                 manifest::register(d, id, &format!("camera_{id}")).map_err(|e| bench_error("batch", e))?;
             }
         }
+        // Raw logs are read when their run finished cleanly (`axvs_log::truth`): the report it leaves.
+        let cameras: Vec<String> = (1..=CAMERAS)
+            .map(|id| format!(r#"{{"status":{{"id":{id},"unlogged":0}},"errors":[]}}"#))
+            .collect();
+        let report = format!(r#"{{"cameras":[{}]}}"#, cameras.join(","));
+        std::fs::write(dir.join(axvs_log::stats::inputs::REPORT_FILE), report).map_err(|e| bench_error("batch", e))?;
     }
     Ok(())
 }

@@ -13,6 +13,15 @@ use rustix::termios::{self, LocalModes, OptionalActions, SpecialCodeIndex, Termi
 /// The terminal's settings before keys were switched to single keys, to put back at exit.
 static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
 
+/// What reaches the recording from the terminal, the key reader and the signal handler.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Control {
+    /// A key, or Ctrl-C's quit.
+    Key(Key),
+    /// A key that stands for nothing: said through the status display, which keeps its lines whole.
+    Unknown(String),
+}
+
 /// The hint printed when keys come from a terminal.
 const HINT: &str = "keys: w = start saving, s = stop saving, 1-9 = that camera's saving on/off, q = quit";
 
@@ -35,7 +44,7 @@ impl Drop for TerminalGuard {
 
 /// SIGINT and SIGTERM stop the recording cleanly: files finalized, logs flushed, archives exported. A
 /// second one, while a stuck camera holds up the stop, exits at once (what is on disk stays playable).
-pub(super) fn install_signal_handler(tx: Sender<Key>, interrupted: Arc<AtomicBool>) {
+pub(super) fn install_signal_handler(tx: Sender<Control>, interrupted: Arc<AtomicBool>) {
     let signals = std::sync::atomic::AtomicU32::new(0);
     if let Err(e) = ctrlc::set_handler(move || {
         if signals.fetch_add(1, Ordering::SeqCst) > 0 {
@@ -45,7 +54,7 @@ pub(super) fn install_signal_handler(tx: Sender<Key>, interrupted: Arc<AtomicBoo
         }
         interrupted.store(true, Ordering::SeqCst);
         crate::relay::wake();
-        let _ = tx.try_send(Key::Quit);
+        let _ = tx.try_send(Control::Key(Key::Quit));
     }) {
         tracing::warn!("cannot catch Ctrl-C ({e}); stop with q or --duration");
     }
@@ -54,7 +63,7 @@ pub(super) fn install_signal_handler(tx: Sender<Key>, interrupted: Arc<AtomicBoo
 /// Reads keys from standard input on a thread of its own; end of input only stops reading. On a terminal,
 /// each key acts at once (no Enter, not echoed; Ctrl-C still interrupts); the returned guard puts the
 /// terminal back.
-pub(super) fn spawn_key_reader(tx: Sender<Key>) -> Option<TerminalGuard> {
+pub(super) fn spawn_key_reader(tx: Sender<Control>) -> Option<TerminalGuard> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() && !in_foreground() {
         // Reading (or setting) the terminal from the background would stop the whole process (SIGTTIN).
@@ -82,7 +91,10 @@ pub(super) fn spawn_key_reader(tx: Sender<Key>) -> Option<TerminalGuard> {
                     (None, _) => continue,
                     (Some(c), None) => c,
                     _ => {
-                        errln!("axvs: unknown key '{}' ({HINT})", line.trim());
+                        let unknown = Control::Unknown(format!("unknown key '{}' ({HINT})", line.trim()));
+                        if tx.send(unknown).is_err() {
+                            return;
+                        }
                         continue;
                     }
                 };
@@ -99,15 +111,16 @@ pub(super) fn spawn_key_reader(tx: Sender<Key>) -> Option<TerminalGuard> {
 }
 
 /// Sends the key `c` stands for (or says it stands for none); false once nobody listens.
-fn act(c: char, tx: &Sender<Key>) -> bool {
+fn act(c: char, tx: &Sender<Control>) -> bool {
     match Key::from_char(c) {
-        Some(key) => tx.send(key).is_ok(),
-        None => {
-            if !c.is_whitespace() {
-                errln!("axvs: unknown key '{}' ({HINT})", c.escape_default());
-            }
-            true
-        }
+        Some(key) => tx.send(Control::Key(key)).is_ok(),
+        None if c.is_whitespace() => true,
+        None => tx
+            .send(Control::Unknown(format!(
+                "unknown key '{}' ({HINT})",
+                c.escape_default()
+            )))
+            .is_ok(),
     }
 }
 

@@ -19,6 +19,7 @@ use crossbeam_channel::Receiver;
 
 use super::CliError;
 use display::Display;
+use keys::Control;
 use report::print_report;
 
 /// Arguments of `axvs run`.
@@ -60,7 +61,7 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let launched = Instant::now();
     // Caught from the start: a signal while cameras open or files are created ends the run cleanly too.
-    let (control_tx, control_rx) = crossbeam_channel::bounded::<Key>(16);
+    let (control_tx, control_rx) = crossbeam_channel::bounded::<Control>(16);
     let interrupted = Arc::new(AtomicBool::new(false));
     keys::install_signal_handler(control_tx.clone(), Arc::clone(&interrupted));
     let mut backends = Backends::builtin();
@@ -156,7 +157,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
 /// it told of.
 fn record(
     session: &mut Session,
-    control: &Receiver<Key>,
+    control: &Receiver<Control>,
     deadline: Option<Instant>,
     display: &mut Display,
 ) -> HashSet<String> {
@@ -169,8 +170,9 @@ fn record(
         };
         // The ids come from the session itself: every camera is known.
         match control.recv_timeout(wait) {
-            Ok(Key::Quit) => return warned,
-            Ok(key) => session.key(key),
+            Ok(Control::Key(Key::Quit)) => return warned,
+            Ok(Control::Key(key)) => session.key(key),
+            Ok(Control::Unknown(said)) => display.warn(&said),
             Err(_) => {}
         }
         let poll = session.poll();
