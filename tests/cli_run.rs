@@ -612,7 +612,9 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
-        stderr.matches("axvs: warning: unknown key 'zz' (keys: w = start saving").count(),
+        stderr
+            .matches("axvs: warning: unknown key 'zz' (keys: w = start saving")
+            .count(),
         1,
         "{stderr}"
     );

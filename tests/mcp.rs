@@ -89,31 +89,67 @@ fn every_tool_has_input_and_output_schemas() {
     let dir = tempfile::tempdir().expect("tempdir");
     let tools = stdio_client(TOOLS, &["mcp"], dir.path());
     let tools = tools.as_array().expect("tool list");
-    let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
-    for seed in [
-        "list_cameras",
-        "get_cti_status",
-        "set_cti_file",
-        "check_runtime_requirements",
-        "start_video_session",
-        "stop_video_session",
-        "start_frame_saving",
-        "stop_frame_saving",
-        "get_session_status",
-        "read_genicam_node",
-        "write_genicam_node",
-        "dump_genicam_config",
-        "load_genicam_config",
-        "read_camera_manifest",
-        "find_recordings",
-        "validate_video_file",
-        "extract_timestamps",
-    ] {
-        assert!(names.contains(&seed), "tool {seed} missing from {names:?}");
-    }
+    let mut names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
+    names.sort_unstable();
+    // Every tool, and no other.
+    assert_eq!(
+        names,
+        [
+            "analyze_camera_frame_statistics",
+            "camera_sync_report",
+            "cancel_log_processing",
+            "check_rig_capacity",
+            "check_runtime_requirements",
+            "dump_genicam_config",
+            "execute_log_processing_jobs",
+            "extract_timestamps",
+            "find_recordings",
+            "get_cti_status",
+            "get_log_processing_status",
+            "get_session_status",
+            "list_cameras",
+            "load_genicam_config",
+            "prepare_log_processing_batch",
+            "read_camera_manifest",
+            "read_genicam_node",
+            "set_cti_file",
+            "start_frame_saving",
+            "start_video_session",
+            "stop_frame_saving",
+            "stop_video_session",
+            "validate_video_file",
+            "write_genicam_node",
+        ]
+    );
     for tool in tools {
         assert_eq!(tool["input"]["type"], "object", "{}: input schema", tool["name"]);
         assert_eq!(tool["output"]["type"], "object", "{}: output schema", tool["name"]);
+        assert_eq!(
+            tool["input"]["additionalProperties"], false,
+            "{}: unknown arguments are refused, and the schema says so",
+            tool["name"]
+        );
+    }
+    // The bounds the tools enforce are in their schemas.
+    let property = |tool: &str, name: &str| -> Value {
+        let found = tools
+            .iter()
+            .find(|t| t["name"] == tool)
+            .unwrap_or_else(|| panic!("{tool}"));
+        found["input"]["properties"][name].clone()
+    };
+    for (tool, name, bound, value) in [
+        ("prepare_log_processing_batch", "roots", "minItems", 1),
+        ("execute_log_processing_jobs", "roots", "minItems", 1),
+        ("execute_log_processing_jobs", "jobs", "minimum", 1),
+        ("analyze_camera_frame_statistics", "paths", "minItems", 1),
+        ("analyze_camera_frame_statistics", "drop_threshold_us", "minimum", 0),
+        ("camera_sync_report", "paths", "minItems", 1),
+        ("stop_frame_saving", "camera_id", "maximum", 255),
+        ("find_recordings", "max_depth", "minimum", 1),
+    ] {
+        let p = property(tool, name);
+        assert_eq!(p[bound].as_f64(), Some(f64::from(value)), "{tool}.{name}.{bound}: {p}");
     }
     let start = tools
         .iter()
@@ -290,6 +326,16 @@ async def main():
         ("validate_video_file", {"video_file": sys.argv[2]}, "video_file"),
         ("extract_timestamps", {"log_file": sys.argv[2]}, "log_file"),
         ("extract_timestamps", {"log_file": sys.argv[2], "output_file": out + "/t.txt"}, "output_file"),
+        ("prepare_log_processing_batch", {"roots": []}, "roots"),
+        ("prepare_log_processing_batch", {"roots": [out + "/missing"]}, "missing"),
+        ("execute_log_processing_jobs", {"roots": [out], "jobs": 0}, "jobs"),
+        ("execute_log_processing_jobs", {"roots": "x"}, "roots"),
+        ("get_log_processing_status", {"x": 1}, "x"),
+        ("cancel_log_processing", {"y": 1}, "y"),
+        ("analyze_camera_frame_statistics", {"paths": []}, "paths"),
+        ("analyze_camera_frame_statistics", {"paths": [out], "drop_threshold_us": -5}, "drop_threshold_us"),
+        ("camera_sync_report", {"paths": [out + "/none"]}, "paths"),
+        ("check_rig_capacity", {"rig_toml": "x = 1"}, "unknown field `x`"),
         ("no_such_tool", {}, "unknown tool"),
     ]
     results = []
@@ -428,6 +474,9 @@ fn stdio_stdout_holds_only_json_rpc() {
         r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
         r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"check_runtime_requirements","arguments":{}}}"#,
         r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_cameras","arguments":{"simulated":true}}}"#,
+        // A recording: encoders, cameras and the log writer at work, their messages on standard error.
+        r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"start_video_session","arguments":{"interface":"synthetic","output_directory":".","frame_rate":50}}}"#,
+        r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"stop_video_session","arguments":{}}}"#,
     ];
     let mut stdin = server.stdin.take().expect("stdin");
     let stdout = BufReader::new(server.stdout.take().expect("stdout"));
@@ -449,11 +498,17 @@ fn stdio_stdout_holds_only_json_rpc() {
         let line = line.expect("read");
         assert!(serde_json::from_str::<Value>(&line).is_ok(), "not JSON-RPC: {line}");
     }
-    assert_eq!(answered, 3);
+    assert_eq!(answered, 5);
     assert!(
         server.wait().expect("exit").success(),
         "the server ends cleanly when stdin closes"
     );
+    // The recording was made, and finished.
+    let archives = walk_files(dir.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with("_log.npz"))
+        .count();
+    assert_eq!(archives, 1, "{:?}", walk_files(dir.path()));
 }
 
 /// Every line a client sends over stdio gets a JSON-RPC answer, hostile ones included: parse errors
@@ -649,6 +704,9 @@ if origin:
 if token:
     # A whole header value when it names its scheme ("bearer x"), else a token.
     headers["Authorization"] = token if " " in token else "Bearer " + token
+host = os.environ.get("RAW_HOST")
+if host:
+    headers["Host"] = host
 body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}
 if raw:
     r = httpx2.post(url, content=raw.encode(), headers=headers, timeout=10)
@@ -690,6 +748,26 @@ fn two_camera_session_over_http() {
         403,
         "a foreign Origin is refused"
     );
+    // On loopback the Host header must be a loopback name (DNS rebinding).
+    let port = server
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split('/').next())
+        .expect("port")
+        .to_string();
+    for (host, status) in [
+        (format!("evil.example:{port}"), 403),
+        (format!("localhost:{port}"), 200),
+    ] {
+        let script = RAW
+            .replace("sys.argv[1]", &format!("{:?}", server.url))
+            .replace("sys.argv[2]", "\"\"")
+            .replace("sys.argv[3]", "\"\"")
+            .replace("sys.argv[4]", "\"\"");
+        let answer = client(&script, dir.path(), &[("RAW_HOST", host.clone())]);
+        assert_eq!(answer["status"].as_u64(), Some(status), "Host: {host}: {answer}");
+    }
     // An origin named with --allow-origin is accepted; others still are not.
     let allowing = HttpServer::start(dir.path(), &["--allow-origin", "https://lab.example.org"]);
     assert_eq!(
