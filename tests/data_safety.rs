@@ -45,6 +45,52 @@ fn assert_session_complete(session: &Path, report: &Path) {
     assert_eq!(names(session), expected, "{}", session.display());
 }
 
+/// Everything a finished run wrote reaches the disk itself, not only the OS cache: `strace` sees an
+/// `fsync` (or `fdatasync`) of each video, log, device sidecar, archive, the manifest and the report (the
+/// archive and report as their partial files, synced before they take their names).
+#[test]
+fn a_finished_runs_files_are_synced_to_disk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(dir.path(), "rig.toml", RIG);
+    let trace = dir.path().join("trace.txt");
+    let out = Command::new("strace")
+        .args(["-f", "-y", "-qq", "-e", "trace=fsync,fdatasync", "-o"])
+        .arg(&trace)
+        .arg(axvs_tests::axvs_bin())
+        .args([
+            "run",
+            "--duration",
+            "1",
+            "--status-interval",
+            "0",
+            "--session",
+            "s",
+            "-o",
+        ])
+        .arg(dir.path())
+        .arg(&rig)
+        .stdin(Stdio::null())
+        .output()
+        .expect("strace (./dev deps installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let trace = std::fs::read_to_string(&trace).expect("trace");
+    let synced = |name: &str| {
+        trace
+            .lines()
+            .any(|l| (l.contains("fsync(") || l.contains("fdatasync(")) && l.contains(name) && !l.contains("= -1"))
+    };
+    for name in [
+        "/s/003.mp4>",
+        "/s/003.axvslog>",
+        "/s/003.axvsdev>",
+        "/s/.3_log.npz.partial",
+        "/s/camera_manifest.yaml.partial>",
+        "/s/.axvs_report.json.partial",
+    ] {
+        assert!(synced(name), "{name} was not synced:\n{trace}");
+    }
+}
+
 #[test]
 fn a_closed_or_full_standard_output_does_not_stop_a_recording_or_its_finalization() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -53,7 +53,10 @@ pub fn read_text_file(path: &Path) -> std::io::Result<String> {
 pub fn write_yaml_document(path: &Path, body: &str) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".partial");
-    std::fs::write(&tmp, format!("---\n{body}...\n"))?;
+    let mut file = std::fs::File::create(&tmp)?;
+    std::io::Write::write_all(&mut file, format!("---\n{body}...\n").as_bytes())?;
+    // On the disk before it takes the name: a crash leaves the old file or the new one, whole.
+    file.sync_all()?;
     std::fs::rename(&tmp, path)
 }
 
