@@ -745,6 +745,32 @@ fn an_unread_standard_error_never_holds_up_the_run() {
     }
 }
 
+/// A run whose saving was never on leaves no empty video, log or archive: the session holds its report and
+/// manifest, and the report counts every frame acquired as not saved.
+#[test]
+fn a_run_that_never_saved_leaves_no_empty_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(dir.path(), "rig.toml", RIG);
+    let (code, stderr, report) = run_rig(dir.path(), &rig, "idle", &["--duration", "1", "--no-save"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("idle"))
+        .expect("session")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["axvs_report.json", "camera_manifest.yaml"]);
+    let report = report.expect("report");
+    for cam in report["cameras"].as_array().expect("cameras") {
+        assert_eq!(counts_agree(cam), 0, "{cam}");
+        let status = &cam["status"];
+        assert!(status["acquired"].as_u64() > Some(10), "{status}");
+        assert_eq!(status["dropped"]["saving_off"], status["acquired"], "{status}");
+        for key in ["video", "log", "archive"] {
+            assert!(cam[key].is_null(), "{key}: {cam}");
+        }
+    }
+}
+
 #[test]
 fn reads_archives_written_by_numpy_like_the_original() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -23,8 +23,8 @@ pub struct CameraReport {
     pub video_bytes: Option<u64>,
     /// Every file of the video, in order, when it was split into segments.
     pub segments: Vec<EncodeSummary>,
-    /// The raw timestamp log.
-    pub log: PathBuf,
+    /// The raw timestamp log; `None` when the camera recorded nothing (see `discard_empty`).
+    pub log: Option<PathBuf>,
     /// The ataraxis-compatible archive, when one was written.
     pub archive: Option<PathBuf>,
     /// Milliseconds from the start of the run to its first saved frame.
@@ -71,6 +71,37 @@ pub(super) struct Stopped {
     pub stop: StopReport,
 }
 
+/// Removes what a camera that saved no frame (saving never on, or stopped before its first frame) left: its
+/// videos without a frame, its log when it holds only onsets, and its empty device sidecar; the report then
+/// names no video and no log. Returns whether it did. A log with data entries is kept, as recorded data.
+fn discard_empty(stop: &mut StopReport, log: &Path, log_dir: &Path, id: u8) -> bool {
+    let s = &stop.status;
+    let video_empty = stop.video.as_ref().is_none_or(|v| v.frames == 0);
+    if s.saved > 0 || s.unlogged > 0 || !video_empty {
+        return false;
+    }
+    let only_onsets = axvs_log::read_log(log).is_ok_and(|l| l.entries.iter().all(|e| e.is_onset()));
+    if !only_onsets {
+        return false;
+    }
+    if let Some(video) = stop.video.take() {
+        let files: Vec<PathBuf> = match video.segments.as_slice() {
+            [] => vec![video.path],
+            segments => segments.iter().map(|s| s.path.clone()).collect(),
+        };
+        for file in files {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    let _ = std::fs::remove_file(log);
+    if let Some(sidecar) = axvs_log::device::find_sidecar(log_dir, id) {
+        if std::fs::metadata(&sidecar).is_ok_and(|m| m.len() <= axvs_log::device::MAGIC.len() as u64) {
+            let _ = std::fs::remove_file(sidecar);
+        }
+    }
+    true
+}
+
 /// Makes a camera's counts agree with its reconciled video: logged frames the video does not hold were not
 /// saved (they count as lost to the encoder), and the video holds what reconciling it found.
 fn settle_counts(stop: &mut StopReport, recovered: &crate::recovery::Recovered) {
@@ -101,12 +132,14 @@ pub(super) fn finish(
     let mut reports = Vec::with_capacity(total);
     for (done, mut cam) in cameras.into_iter().enumerate() {
         let log = sink.log_path(cam.id);
+        // A camera that saved nothing leaves nothing: no empty video, log or archive.
+        let discarded = discard_empty(&mut cam.stop, &log, &dirs.log, cam.id);
         // A camera whose log failed has frames in its video without an entry, and one whose encoder or file
         // failed (a full disk tears the last fragment) logged frames its video may not hold: the archive is
         // reconciled with the video (as `axvs recover` does), and the counts with it, so that the archive,
         // `saved` and `video_frames` are exactly what the video holds.
         // A log without entries: the camera never logged its onset (its own error says why), so there is no archive.
-        let logged = axvs_log::file::holds_entries(&log);
+        let logged = !discarded && axvs_log::file::holds_entries(&log);
         let video_failed = cam
             .stop
             .errors
@@ -141,7 +174,7 @@ pub(super) fn finish(
             video_frames: video.map(|v| v.frames),
             video_bytes: video.map(|v| v.bytes),
             segments: video.map(|v| v.segments.clone()).unwrap_or_default(),
-            log,
+            log: (!discarded).then_some(log),
             archive,
             first_frame_ms: cam.first_frame_ms,
             errors,
