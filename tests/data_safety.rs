@@ -230,8 +230,8 @@ fn three_runs_together(rig: &Path, root: &Path) -> Vec<String> {
         .map(|_| {
             axvs()
                 .args(["run", "--duration", "0.3", "--status-interval", "0", "-o"])
-                .arg(&root)
-                .arg(&rig)
+                .arg(root)
+                .arg(rig)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())

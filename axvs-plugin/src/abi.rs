@@ -386,6 +386,9 @@ mod camera {
     }
 }
 
+/// The files a camera's settings name, each as (key, path), or why they reach files no key names.
+pub type AbiFiles = RResult<RVec<Tuple2<RString, RString>>, RString>;
+
 /// A boxed plugin camera, owned by the host.
 pub type AbiCameraBox = AbiCamera_TO<'static, RBox<()>>;
 
@@ -417,10 +420,7 @@ pub struct PluginMod {
     /// The files those settings read or write, each with its key (`Err`: why they reach files no key names),
     /// for a host confined to one folder. Added with `declared_shape`: a plugin without it names none.
     #[sabi(missing_field(option))]
-    pub files: extern "C" fn(
-        backend: RStr<'_>,
-        settings: RStr<'_>,
-    ) -> RResult<RResult<RVec<Tuple2<RString, RString>>, RString>, AbiSettingsError>,
+    pub files: extern "C" fn(backend: RStr<'_>, settings: RStr<'_>) -> RResult<AbiFiles, AbiSettingsError>,
 }
 
 impl RootModule for PluginModRef {

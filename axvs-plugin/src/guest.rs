@@ -12,8 +12,8 @@ use abi_stable::std_types::{RErr, ROk, ROption, RResult, RSliceMut, RStr, RStrin
 use axvs_core::{BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, SettingsError};
 
 use crate::abi::{
-    AbiCamera, AbiCameraBox, AbiCameraError, AbiCameraInfo, AbiCamera_TO, AbiDiscovered, AbiFrameShape, AbiGrabInfo,
-    AbiSettingsError, PluginMod, PluginModRef,
+    AbiCamera, AbiCameraBox, AbiCameraError, AbiCameraInfo, AbiCamera_TO, AbiDiscovered, AbiFiles, AbiFrameShape,
+    AbiGrabInfo, AbiSettingsError, PluginMod, PluginModRef,
 };
 
 /// The backends of the plugin this copy of the crate is linked into.
@@ -142,10 +142,7 @@ extern "C" fn declared_shape(name: RStr<'_>, settings: RStr<'_>) -> RResult<ROpt
     })
 }
 
-extern "C" fn files(
-    name: RStr<'_>,
-    settings: RStr<'_>,
-) -> RResult<RResult<RVec<Tuple2<RString, RString>>, RString>, AbiSettingsError> {
+extern "C" fn files(name: RStr<'_>, settings: RStr<'_>) -> RResult<AbiFiles, AbiSettingsError> {
     settings_call("checking settings", || {
         Ok(match config(name, settings)?.files() {
             Ok(files) => ROk(files
