@@ -300,18 +300,66 @@ fn bench_variants_encode_alike() {
 /// minutes, the suite's longest test; in 30 s, 5 % of the rig's 262 MB still shows a leak of one 640x480
 /// frame in 140 (6,000 frames pass the warm-up). Over 60 s in all: the bench's batch-processing figures
 /// (2 M entries) follow the soak.
+///
+/// The test measures the memory itself too, from outside: the bench process's resident size
+/// (`/proc/<pid>/status`) sampled every 200 ms, the soak's last 6 s against 8-14 s in (after the warm-up).
 #[test]
 fn a_thirty_second_soak_keeps_resident_memory_flat() {
-    let text = bench(&[
-        "--runs",
-        "0",
-        "--startup-runs",
-        "0",
-        "--extract-entries",
-        "0",
-        "--multi-seconds",
-        "30",
-    ]);
+    let mut child = axvs()
+        .args([
+            "bench",
+            "--runs",
+            "0",
+            "--startup-runs",
+            "0",
+            "--extract-entries",
+            "0",
+            "--multi-seconds",
+            "30",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run axvs bench");
+    let status_file = format!("/proc/{}/status", child.id());
+    let started = std::time::Instant::now();
+    let mut samples: Vec<(f64, u64)> = Vec::new();
+    while started.elapsed() < std::time::Duration::from_secs(31) {
+        let rss_kb = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
+        });
+        match rss_kb {
+            Some(kb) => samples.push((started.elapsed().as_secs_f64(), kb)),
+            None => break,
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().expect("wait for the bench");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "bench failed: {}{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let window = |from: f64, to: f64| -> Vec<u64> {
+        samples
+            .iter()
+            .filter(|(t, _)| (from..to).contains(t))
+            .map(|s| s.1)
+            .collect()
+    };
+    let (mut early, late) = (window(8.0, 14.0), window(24.0, 30.0));
+    assert!(early.len() > 10 && late.len() > 10, "too few samples: {samples:?}");
+    early.sort_unstable();
+    let baseline = early[early.len() / 2] as f64;
+    let peak = late.iter().copied().max().unwrap_or(0) as f64;
+    assert!(
+        peak <= baseline * 1.05,
+        "resident memory measured from outside grew from {baseline} kB to {peak} kB: {samples:?}"
+    );
     let line = text
         .lines()
         .find(|l| l.trim_start().starts_with("RSS:"))

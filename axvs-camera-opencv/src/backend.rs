@@ -162,7 +162,7 @@ mod tests {
         for (pipeline, says) in [
             ("videotestsrc ! filesink location=/tmp/x", "not appsink"),
             (
-                "videotestsrc ! tee name=t ! appsink t. ! queue ! filesink location=/tmp/x",
+                "videotestsrc ! tee name=t ! queue ! filesink location=/tmp/x t. ! queue ! appsink",
                 "\"tee\"",
             ),
             ("filesrc location=/etc/passwd ! decodebin ! appsink", "\"filesrc\""),

@@ -235,6 +235,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sizes_read_in_the_unit_that_shows_them() {
+        assert_eq!(megabytes(0), "0 B");
+        assert_eq!(megabytes(999), "999 B");
+        assert_eq!(megabytes(12_345), "12.3 kB");
+        assert_eq!(megabytes(252_000), "0.3 MB");
+        assert_eq!(megabytes(3_000_000), "3.0 MB");
+    }
+
+    #[test]
     fn thresholds_parse_as_shares_or_sizes() {
         assert_eq!("6%".parse(), Ok(MinFreeSpace::Percent(6.0)));
         assert_eq!(" 2.5 % ".parse(), Ok(MinFreeSpace::Percent(2.5)));

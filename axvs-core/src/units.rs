@@ -114,6 +114,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_huge_or_tiny_number_is_named_briefly() {
+        let e = Positive::try_from(1e300).expect_err("huge");
+        assert!(e.starts_with("1e300 is not allowed here"), "{e}");
+        assert!(e.len() < 80, "{e}");
+        let e = Positive::try_from(1e-9).expect_err("tiny");
+        assert!(e.starts_with("1e-9 is not allowed"), "{e}");
+        let e = Positive::try_from(-5.0).expect_err("negative");
+        assert!(e.starts_with("-5 is not allowed"), "{e}");
+    }
+
+    #[test]
     fn bounds_are_inclusive() {
         assert!(Dimension::try_from(1).is_ok() && Dimension::try_from(16384).is_ok());
         assert!(Dimension::try_from(16385).is_err() && Dimension::try_from(-1).is_err());
