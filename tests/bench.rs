@@ -305,7 +305,7 @@ fn bench_variants_encode_alike() {
 /// (`/proc/<pid>/status`) sampled every 200 ms, the soak's last 6 s against 8-14 s in (after the warm-up).
 #[test]
 fn a_thirty_second_soak_keeps_resident_memory_flat() {
-    let mut child = axvs()
+    let child = axvs()
         .args([
             "bench",
             "--runs",

@@ -126,10 +126,42 @@ fn a_camera_killed_mid_recording_is_reported_and_the_rest_of_the_rig_goes_on() {
     wait_until("frames from the GigE camera", Duration::from_secs(30), || {
         read_log(&log).map(|l| l.entries.len() > 30).unwrap_or(false)
     });
+    // Standard error read as it comes, each line with the moment it came.
+    let mut child = child;
+    let stderr_pipe = child.stderr.take().expect("stderr");
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            let _ = lines_tx.send((std::time::Instant::now(), line));
+        }
+    });
     camera.kill();
-    let out = child.wait_with_output().expect("axvs run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "the lost camera is a failure: {stderr}");
+    let killed = std::time::Instant::now();
+    let mut said = Vec::new();
+    let mut reported = None;
+    while let Ok((at, line)) = lines_rx.recv_timeout(Duration::from_secs(20)) {
+        if reported.is_none() && line.contains("disconnected") {
+            reported = Some(at.duration_since(killed));
+        }
+        said.push(line);
+        if reported.is_some() {
+            break;
+        }
+    }
+    // At 30 fps, 20 frame periods are 0.67 s: the camera is declared lost after 2 s without a frame (its
+    // last frame came before the kill), and the session tells it at its next look (within 0.2 s).
+    let delay = reported.unwrap_or_else(|| panic!("no disconnection reported: {said:?}"));
+    assert!(
+        delay >= Duration::from_millis(1900) && delay <= Duration::from_millis(3500),
+        "reported {delay:?} after the kill (README: after max(2 s, 20 frame periods))"
+    );
+    let status = child.wait().expect("axvs run");
+    let _ = reader.join();
+    said.extend(lines_rx.try_iter().map(|(_, l)| l));
+    let stderr = said.join("\n");
+    let out_code = status.code();
+    assert_eq!(out_code, Some(1), "the lost camera is a failure: {stderr}");
     assert!(
         stderr.contains("camera 5 'gige'") && stderr.contains("disconnected"),
         "{stderr}"
