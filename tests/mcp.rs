@@ -409,6 +409,7 @@ async def main():
                 "plugin_dirs = ['../x']\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'vendorcam'",
                 "plugin_dirs = ['escape']\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'vendorcam'",
                 "plugin_dirs = ['plugins']\n[[camera]]\nid = 1\nname = 'a'\nbackend = 'vendorcam'",
+                "[[camera]]\nid = 1\nname = 'a'\nbackend = 'gentl'\nindex = 0\ncti = " + json.dumps(outside + "/vendor.cti"),
             ]
         ]:
             err, text, _ = await call(s, name, args)
@@ -426,6 +427,7 @@ fn root_confines_every_path() {
     std::fs::write(outside.path().join("clip.mp4"), b"x").expect("file");
     std::fs::write(outside.path().join("nodes.yaml"), b"x").expect("file");
     std::fs::write(outside.path().join("libvendor.so"), b"x").expect("file");
+    std::fs::write(outside.path().join("vendor.cti"), b"x").expect("file");
     std::os::unix::fs::symlink(outside.path(), root.path().join("escape")).expect("symlink");
     // A plugin folder inside the root whose library is a link to one outside it.
     std::fs::create_dir(root.path().join("plugins")).expect("dir");
@@ -437,7 +439,22 @@ fn root_confines_every_path() {
     let before = std::fs::read_dir(outside.path()).expect("outside").count();
     let script = CONFINED.replace("sys.argv[1]", &format!("{:?}", outside.path().display().to_string()));
     let root_arg = root.path().display().to_string();
-    let results = stdio_client(&script, &["mcp", "--root", &root_arg], root.path());
+    // The gentl plugin is on the path, so that a rig-named producer (`cti`) is checked too.
+    let env = serde_json::json!({
+        "AXVS_PLUGIN_PATH": axvs_tests::plugin_build("axvs-plugin-gentl"),
+        "AXVS_CTI_PATH": "",
+    });
+    let results = client(
+        &script,
+        root.path(),
+        &[
+            (
+                "AXVS_ARGS",
+                serde_json::to_string(&["mcp", "--root", &root_arg]).expect("json"),
+            ),
+            ("AXVS_ENV", env.to_string()),
+        ],
+    );
     let results = results.as_array().expect("results");
     let (inside, escapes) = results.split_last().expect("cases");
     for case in escapes {

@@ -27,11 +27,12 @@ impl CameraBackend for GentlBackend {
                 SettingsError::value("cti", format!("cti must be a path, not {v}"))
             })?)),
         };
-        let (cti, _) = cti::resolve(named.as_deref()).map_err(|e| SettingsError::table(e.to_string()))?;
+        let (cti, source) = cti::resolve(named.as_deref()).map_err(|e| SettingsError::table(e.to_string()))?;
         Ok(Arc::new(GentlConfig {
             cti,
             settings: genicam,
-            cti_named: named.is_some(),
+            // The environment's producer wins over the rig's: only a producer the rig chose is the rig's file.
+            cti_named: matches!(source, cti::CtiSource::Named),
         }))
     }
 
