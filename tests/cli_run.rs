@@ -285,22 +285,17 @@ fn encoder_delay_frames(codec: &str) -> u64 {
     }
 }
 
-/// Starts a recording of `rig`, SIGKILLs it once camera 101 has logged `entries` entries, and checks every
-/// camera: the video is empty (killed before its encoder put out a frame) or decodes cleanly, each of its
-/// frames is the next logged frame (PTS == logged time), and no more is lost than the frames muxed in the
-/// last FLUSH_INTERVAL plus the encoder's delay. `axvs recover` then writes archives that hold exactly the
-/// video's frames.
-fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let rig = write_rig(dir.path(), "rig.toml", rig);
-    let (mut command, _report) = rig_command(dir.path(), &rig, "k", &["--duration", "120"]);
+/// Records `rig` into `<dir>/k` and SIGKILLs the run once camera 101 has logged `entries` entries; returns
+/// the session. The run must not have panicked.
+fn record_then_kill(dir: &Path, rig: &Path, entries: usize) -> std::path::PathBuf {
+    let (mut command, _report) = rig_command(dir, rig, "k", &["--duration", "120"]);
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start axvs");
-    let session = dir.path().join("k");
+    let session = dir.join("k");
     wait_until(&format!("{entries} log entries"), Duration::from_secs(60), || {
         read_log(&session.join("101.axvslog"))
             .map(|l| l.entries.len() >= entries)
@@ -313,6 +308,18 @@ fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
         let _ = e.read_to_string(&mut stderr);
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
+    session
+}
+
+/// Starts a recording of `rig`, SIGKILLs it once camera 101 has logged `entries` entries, and checks every
+/// camera: the video is empty (killed before its encoder put out a frame) or decodes cleanly, each of its
+/// frames is the next logged frame (PTS == logged time), and no more is lost than the frames muxed in the
+/// last FLUSH_INTERVAL plus the encoder's delay. `axvs recover` then writes archives that hold exactly the
+/// video's frames.
+fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = write_rig(dir.path(), "rig.toml", rig);
+    let session = record_then_kill(dir.path(), &rig, entries);
 
     let mut in_video = Vec::new();
     for (id, fps) in [(101u8, 50.0), (7, 40.0)] {
@@ -427,20 +434,8 @@ fn a_killed_mp4_recording_loses_at_most_its_last_flush_interval_and_the_encoders
 fn readers_refuse_a_killed_runs_log_until_recovered_then_read_what_the_video_holds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rig = write_rig(dir.path(), "rig.toml", &kill_rig("h264", "mp4", None));
-    let (mut command, _report) = rig_command(dir.path(), &rig, "k", &["--duration", "120"]);
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start axvs");
-    let session = dir.path().join("k");
+    let session = record_then_kill(dir.path(), &rig, 120);
     let log = session.join("101.axvslog");
-    wait_until("120 log entries", Duration::from_secs(60), || {
-        read_log(&log).map(|l| l.entries.len() >= 120).unwrap_or(false)
-    });
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reap");
     let logged = read_log(&log)
         .expect("log")
         .entries

@@ -474,18 +474,32 @@ fn root_confines_every_path() {
     );
 }
 
-/// Nothing but JSON-RPC on stdout, even while encoders and cameras print their own lines.
-#[test]
-fn stdio_stdout_holds_only_json_rpc() {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// `axvs mcp` over stdio in `dir`: the server, its standard input, and its standard output's lines.
+fn stdio_server(
+    dir: &Path,
+) -> (
+    Child,
+    std::process::ChildStdin,
+    std::io::Lines<BufReader<std::process::ChildStdout>>,
+) {
     let mut server = axvs()
         .arg("mcp")
-        .current_dir(dir.path())
+        .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("axvs mcp");
+    let stdin = server.stdin.take().expect("stdin");
+    let lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    (server, stdin, lines)
+}
+
+/// Nothing but JSON-RPC on stdout, even while encoders and cameras print their own lines.
+#[test]
+fn stdio_stdout_holds_only_json_rpc() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut server, mut stdin, mut lines) = stdio_server(dir.path());
     let requests = [
         r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
         r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
@@ -495,10 +509,7 @@ fn stdio_stdout_holds_only_json_rpc() {
         r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"start_video_session","arguments":{"interface":"synthetic","output_directory":".","frame_rate":50}}}"#,
         r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"stop_video_session","arguments":{}}}"#,
     ];
-    let mut stdin = server.stdin.take().expect("stdin");
-    let stdout = BufReader::new(server.stdout.take().expect("stdout"));
     let mut answered = 0;
-    let mut lines = stdout.lines();
     for request in requests {
         writeln!(stdin, "{request}").expect("write");
         stdin.flush().expect("flush");
@@ -534,16 +545,7 @@ fn stdio_stdout_holds_only_json_rpc() {
 #[test]
 fn every_line_over_stdio_gets_a_json_rpc_answer() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut server = axvs()
-        .arg("mcp")
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("axvs mcp");
-    let mut stdin = server.stdin.take().expect("stdin");
-    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let (mut server, mut stdin, mut lines) = stdio_server(dir.path());
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let cases: Vec<(Vec<u8>, Value, i64)> = vec![
         (
@@ -594,16 +596,7 @@ fn signals_end_the_stdio_server_while_its_client_keeps_stdin_open() {
         .into_iter()
         .enumerate()
     {
-        let mut server = axvs()
-            .arg("mcp")
-            .current_dir(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("axvs mcp");
-        let mut stdin = server.stdin.take().expect("stdin");
-        let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+        let (mut server, mut stdin, mut lines) = stdio_server(dir.path());
         let out = dir.path().join(format!("out{n}"));
         if recording {
             std::fs::create_dir(&out).expect("dir");

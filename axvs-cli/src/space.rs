@@ -156,12 +156,13 @@ pub struct SpaceGuard {
 }
 
 impl SpaceGuard {
-    /// A guard keeping `min` free on each disk checked.
-    pub fn new(min: MinFreeSpace) -> Self {
+    /// A guard keeping `min` free on each disk checked; `expected` is each disk's expected fill rate in
+    /// bytes per second (the rig's estimate), used until the disk's own rate is measured.
+    pub fn new(min: MinFreeSpace, expected: &[f64]) -> Self {
         SpaceGuard {
             min,
             last: Vec::new(),
-            rates: Vec::new(),
+            rates: expected.to_vec(),
         }
     }
 
@@ -233,6 +234,23 @@ pub fn megabytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_guard_looks_ahead_by_the_fill_rate() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let free = disk_space(dir.path()).expect("space").free as f64;
+        let dirs = [dir.path().to_path_buf()];
+        // A disk that would be below 1 B kept free within a second at twice its free space per second.
+        let mut guard = SpaceGuard::new(MinFreeSpace::Bytes(1), &[free * 2.0]);
+        let low = guard
+            .check(&dirs)
+            .expect_err("the expected rate fills it within a second");
+        assert!(low.to_string().contains("fills at") && low.rate > 0, "{low}");
+        let mut guard = SpaceGuard::new(MinFreeSpace::Bytes(1), &[0.0]);
+        assert!(guard.check(&dirs).is_ok(), "no rate, room enough");
+        let mut off = SpaceGuard::new(MinFreeSpace::Bytes(0), &[free * 10.0]);
+        assert!(off.check(&dirs).is_ok(), "min_free_space = 0: the guard is off");
+    }
 
     #[test]
     fn sizes_read_in_the_unit_that_shows_them() {

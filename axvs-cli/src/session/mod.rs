@@ -422,7 +422,8 @@ impl Session {
             view_status,
             launched,
             started: Instant::now(),
-            space_guard: SpaceGuard::new(rig.min_free_space),
+            // The videos' disk fills at about the rig's estimated rate from the first frame on.
+            space_guard: SpaceGuard::new(rig.min_free_space, &[rate, 0.0]),
             space_checked: Instant::now(),
             notices,
             low_space: None,

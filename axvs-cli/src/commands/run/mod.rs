@@ -161,7 +161,8 @@ fn record(
     deadline: Option<Instant>,
     display: &mut Display,
 ) -> HashSet<String> {
-    let tick = display.tick();
+    // The session looks at the disks every SPACE_CHECK_INTERVAL, whatever the display's pace.
+    let tick = display.tick().min(axvs_cli::session::SPACE_CHECK_INTERVAL);
     let mut warned = HashSet::new();
     loop {
         let wait = match deadline {
