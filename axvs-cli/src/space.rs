@@ -151,9 +151,15 @@ pub const GUARD_LEAD: std::time::Duration = std::time::Duration::from_secs(1);
 #[derive(Debug)]
 pub struct SpaceGuard {
     min: MinFreeSpace,
-    last: Vec<Option<(std::time::Instant, u64)>>,
-    rates: Vec<f64>,
+    /// Per disk: its recent (time, free bytes), the oldest first, over about [`RATE_WINDOW`].
+    seen: Vec<std::collections::VecDeque<(std::time::Instant, u64)>>,
+    /// Per disk: the fill rate used until one is measured (the rig's estimate).
+    expected: Vec<f64>,
 }
+
+/// The span a disk's fill rate is measured over: longer than the files' flush interval (250 ms), whose
+/// bursts would otherwise read as a faster rate.
+pub const RATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl SpaceGuard {
     /// A guard keeping `min` free on each disk checked; `expected` is each disk's expected fill rate in
@@ -161,16 +167,16 @@ impl SpaceGuard {
     pub fn new(min: MinFreeSpace, expected: &[f64]) -> Self {
         SpaceGuard {
             min,
-            last: Vec::new(),
-            rates: expected.to_vec(),
+            seen: Vec::new(),
+            expected: expected.to_vec(),
         }
     }
 
     /// Checks each of `dirs` (the same list every time); the first whose disk is, or within [`GUARD_LEAD`]
     /// would be, below the threshold is the error. A disk whose space cannot be read is skipped.
     pub fn check(&mut self, dirs: &[PathBuf]) -> Result<(), LowSpace> {
-        self.last.resize(dirs.len(), None);
-        self.rates.resize(dirs.len(), 0.0);
+        self.seen.resize(dirs.len(), Default::default());
+        self.expected.resize(dirs.len(), 0.0);
         let now = std::time::Instant::now();
         for (i, dir) in dirs.iter().enumerate() {
             let Ok(space) = disk_space(dir) else { continue };
@@ -178,23 +184,26 @@ impl SpaceGuard {
             if threshold == 0 {
                 continue;
             }
-            if let Some((then, free_then)) = self.last[i] {
-                let seconds = now.duration_since(then).as_secs_f64();
-                if seconds > 0.0 {
-                    let rate = free_then.saturating_sub(space.free) as f64 / seconds;
-                    // Fast to rise, slow to fall: a burst of writes counts at once.
-                    self.rates[i] = rate.max(self.rates[i] * 0.7);
-                }
+            let seen = &mut self.seen[i];
+            seen.push_back((now, space.free));
+            while seen.len() > 2 && seen.get(1).is_some_and(|(t, _)| now.duration_since(*t) >= RATE_WINDOW) {
+                seen.pop_front();
             }
-            self.last[i] = Some((now, space.free));
-            let margin = (self.rates[i] * GUARD_LEAD.as_secs_f64()) as u64;
+            // Measured once half a window has passed; the estimate until then.
+            let rate = match seen.front() {
+                Some(&(then, free_then)) if now.duration_since(then) >= RATE_WINDOW / 2 => {
+                    free_then.saturating_sub(space.free) as f64 / now.duration_since(then).as_secs_f64()
+                }
+                _ => self.expected[i],
+            };
+            let margin = (rate * GUARD_LEAD.as_secs_f64()) as u64;
             if space.free < threshold.saturating_add(margin) || space.free == 0 {
                 return Err(LowSpace {
                     dir: dir.clone(),
                     free: space.free,
                     threshold,
                     setting: self.min.to_string(),
-                    rate: self.rates[i] as u64,
+                    rate: rate as u64,
                 });
             }
         }
