@@ -50,7 +50,8 @@ fn assert_session_complete(session: &Path, report: &Path) {
 
 /// Everything a finished run wrote reaches the disk itself, not only the OS cache: `strace` sees an
 /// `fsync` (or `fdatasync`) of each video, log, device sidecar, archive, the manifest and the report (the
-/// archive and report as their partial files, synced before they take their names).
+/// archive and report as their partial files, synced before they take their names), and of the session's
+/// folder once they have them.
 #[test]
 fn a_finished_runs_files_are_synced_to_disk() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -89,6 +90,8 @@ fn a_finished_runs_files_are_synced_to_disk() {
         "/s/.3_log.npz.partial",
         "/s/camera_manifest.yaml.partial>",
         "/s/.axvs_report.json.partial",
+        // The folder, once the archive and report have their names.
+        "/s>",
     ] {
         assert!(synced(name), "{name} was not synced:\n{trace}");
     }

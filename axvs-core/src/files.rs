@@ -57,7 +57,16 @@ pub fn write_yaml_document(path: &Path, body: &str) -> std::io::Result<()> {
     std::io::Write::write_all(&mut file, format!("---\n{body}...\n").as_bytes())?;
     // On the disk before it takes the name: a crash leaves the old file or the new one, whole.
     file.sync_all()?;
-    std::fs::rename(&tmp, path)
+    std::fs::rename(&tmp, path)?;
+    // The name too (best effort: some file systems cannot sync a folder).
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 #[cfg(test)]
