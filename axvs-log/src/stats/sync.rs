@@ -154,8 +154,8 @@ pub fn report(cameras: &[CameraSeries]) -> SyncReport {
                 onset_offset_us: c.times.first().map_or(0, |t| t - earliest),
                 log_onset_offset_us: c.onset_utc_us.map(|t| t - earliest_onset),
                 fps: f,
-                rate_vs_reference_ppm: (ref_fps > 0.0 && (f / ref_fps - 1.0).abs() <= SAME_RATE)
-                    .then(|| (f / ref_fps - 1.0) * 1e6),
+                // A reference without a rate gives an infinite or undefined ratio: no drift either.
+                rate_vs_reference_ppm: ((f / ref_fps - 1.0).abs() <= SAME_RATE).then(|| (f / ref_fps - 1.0) * 1e6),
             }
         })
         .collect();
