@@ -484,7 +484,7 @@ mod tests {
         let e = GenicamConfiguration::read(&null).expect_err("null").to_string();
         assert_eq!(e.lines().count(), 1, "{e}");
         assert!(
-            e.contains("null.yaml: ") && e.contains("null") && !e.contains("Option<"),
+            e.contains("null.yaml: line 5") && e.contains("a value is empty (null)") && !e.contains("Option<"),
             "{e}"
         );
     }

@@ -217,6 +217,27 @@ mod tests {
     }
 
     #[test]
+    fn the_frames_and_files_these_settings_fix() {
+        let s = read("serial = \"GV01\"\nwidth = 64\nheight = 48\npixel_format = \"mono8\"\ngenicam_config = \"/lab/nodes.yaml\"")
+            .expect("valid");
+        assert_eq!(
+            s.declared_shape(),
+            Some(FrameShape {
+                width: 64,
+                height: 48,
+                pixel_format: crate::PixelFormat::Mono8
+            })
+        );
+        assert_eq!(
+            s.files(),
+            [("genicam_config".to_string(), PathBuf::from("/lab/nodes.yaml"))]
+        );
+        let s = read("serial = \"GV01\"\nwidth = 64\npixel_format = \"mono8\"").expect("valid");
+        assert_eq!(s.declared_shape(), None, "the height is the camera's");
+        assert_eq!(s.files(), Vec::new());
+    }
+
+    #[test]
     fn keys_are_typed_checked_and_defaulted() {
         let s = read("serial = \"GV01\"\nwidth = 64\nheight = 48\nfps = 10\npixel_format = \"mono8\"\nextra = 1")
             .expect("valid");

@@ -122,6 +122,8 @@ mod tests {
         assert!(e.starts_with("1e-9 is not allowed"), "{e}");
         let e = Positive::try_from(-5.0).expect_err("negative");
         assert!(e.starts_with("-5 is not allowed"), "{e}");
+        let e = Positive::try_from(0.0001).expect_err("below 0.001");
+        assert!(e.starts_with("0.0001 is not allowed"), "{e}");
     }
 
     #[test]
