@@ -58,7 +58,13 @@ pub fn write_yaml_document(path: &Path, body: &str) -> std::io::Result<()> {
     // On the disk before it takes the name: a crash leaves the old file or the new one, whole.
     file.sync_all()?;
     std::fs::rename(&tmp, path)?;
-    // The name too (best effort: some file systems cannot sync a folder).
+    sync_folder_of(path);
+    Ok(())
+}
+
+/// Syncs the folder holding `path`, so that the name a file just took survives a power cut too. Best
+/// effort: a file system that cannot sync a folder (some FAT drivers) keeps the file, only not the promise.
+pub fn sync_folder_of(path: &Path) {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -66,7 +72,6 @@ pub fn write_yaml_document(path: &Path, body: &str) -> std::io::Result<()> {
     if let Ok(dir) = std::fs::File::open(dir) {
         let _ = dir.sync_all();
     }
-    Ok(())
 }
 
 #[cfg(test)]

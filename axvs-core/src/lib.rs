@@ -48,7 +48,7 @@ pub use backend::{
 };
 pub use camera::{Camera, CameraError, CameraIdentity, CameraInfo, FrameShape, GrabInfo};
 pub use encoder::{EncodeSummary, Encoder, EncoderError, EncoderFactory};
-pub use files::{read_regular_file, read_text_file, write_yaml_document, MAX_TEXT_FILE_BYTES};
+pub use files::{read_regular_file, read_text_file, sync_folder_of, write_yaml_document, MAX_TEXT_FILE_BYTES};
 pub use frame::{Frame, FrameMeta, FramePool, PoolBuffer};
 pub use genicam_format::GenicamPixelFormat;
 pub use genicam_settings::{GenicamSettings, DEFAULT_STREAM_BUFFERS};

@@ -56,21 +56,9 @@ fn through_temporary(
     })();
     let _ = std::fs::remove_file(&tmp);
     if result.is_ok() {
-        sync_dir(path);
+        axvs_core::sync_folder_of(path);
     }
     result
-}
-
-/// Syncs the folder holding `path`, so that the name a file just took survives a power cut too. Best
-/// effort: a file system that cannot sync a folder (some FAT drivers) keeps the file, only not the promise.
-fn sync_dir(path: &Path) {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if let Ok(dir) = File::open(dir) {
-        let _ = dir.sync_all();
-    }
 }
 
 /// `<dir>/.<name>.partial-<pid>`: hidden, and distinct per process so two writers never share one.
