@@ -614,6 +614,10 @@ fn a_full_video_disk_fails_that_camera_and_counts_only_what_the_video_holds() {
         "the failure is told once as it happens, once as the run's error: {stderr}"
     );
     assert!(!stderr.contains(" ERROR "), "no log line repeats it: {stderr}");
+    assert!(
+        stderr.contains("the free-space guard is off (min_free_space = \"0\"), so the disk will fill"),
+        "the estimate says the guard will not stop it: {stderr}"
+    );
     for noise in ["ZipWriter", "panicked", "\u{1b}["] {
         assert!(!stderr.contains(noise), "{noise}: {stderr}");
     }

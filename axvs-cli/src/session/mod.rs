@@ -144,6 +144,8 @@ pub enum Notice {
         rate: u64,
         /// The free space kept.
         min_free_space: String,
+        /// Whether the free-space guard is off (`min_free_space = "0"`): then the disk will fill.
+        guard_off: bool,
     },
 }
 
@@ -165,6 +167,7 @@ impl fmt::Display for Notice {
                 seconds,
                 rate,
                 min_free_space,
+                guard_off,
             } => {
                 write!(
                     f,
@@ -172,7 +175,7 @@ impl fmt::Display for Notice {
                     dir.display(),
                     crate::space::megabytes(*rate),
                 )?;
-                if ["0 B", "0%"].contains(&min_free_space.as_str()) {
+                if *guard_off {
                     write!(
                         f,
                         "the free-space guard is off (min_free_space = \"0\"), so the disk will fill"
@@ -710,6 +713,7 @@ fn space_short(disks: &[PathBuf], min: MinFreeSpace, rate: f64, duration: Option
                 seconds: room / rate,
                 rate: rate as u64,
                 min_free_space: min.to_string(),
+                guard_off: min.bytes_of(space.total) == 0,
             })
         })
         .collect()
