@@ -660,11 +660,7 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
     wait_until("saved frames", Duration::from_secs(30), || {
         read_log(&log).map(|l| l.entries.len() > 20).unwrap_or(false)
     });
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill -INT");
-    assert!(sent.success());
+    assert!(axvs_tests::send_signal(child.id(), "INT"));
     let status = child.wait().expect("axvs run");
     assert!(status.success(), "Ctrl-C must stop cleanly: {status}");
     let archive = dir.path().join("int/101_log.npz");
@@ -707,11 +703,7 @@ fn an_unread_standard_error_never_holds_up_the_run() {
             wait_until("4 s of frames", Duration::from_secs(60), || {
                 read_log(&log).map(|l| l.entries.len() > 200).unwrap_or(false)
             });
-            let sent = std::process::Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .expect("kill -TERM");
-            assert!(sent.success());
+            assert!(axvs_tests::send_signal(child.id(), "TERM"));
         }
         let signalled = std::time::Instant::now();
         let mut waited = None;

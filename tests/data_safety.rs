@@ -320,11 +320,7 @@ fn a_signal_while_the_run_starts_leaves_nothing_or_a_finished_session() {
             .spawn()
             .expect("start axvs");
         std::thread::sleep(Duration::from_millis(delay_ms));
-        let sent = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .expect("kill -INT");
-        assert!(sent.success());
+        assert!(axvs_tests::send_signal(child.id(), "INT"));
         let out = child.wait_with_output().expect("wait");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{delay_ms} ms: {stderr}");
@@ -462,6 +458,16 @@ fn recover_elsewhere(dir: &Path) -> PathBuf {
     archives
 }
 
+/// Asserts that the run of [`run_small`] under `dir` finished its one camera whole after more than `more_than`
+/// saved frames: counts agree with the files, the video holds every saved frame, the archive is written.
+fn assert_finished_whole(dir: &Path, report: &Path, more_than: u64) {
+    let cam = only_camera(report);
+    let saved = counts_agree(&cam);
+    assert!(saved > more_than, "{cam}");
+    assert_eq!(cam["video_frames"].as_u64(), Some(saved));
+    assert!(dir.join("logs/s/3_log.npz").exists(), "the archive is written");
+}
+
 /// One camera's entry in a report.
 fn only_camera(report: &Path) -> serde_json::Value {
     let report = read_report(report);
@@ -483,11 +489,7 @@ fn recording_stops_cleanly_before_the_video_disk_fills() {
         !stderr.contains('\u{1b}'),
         "no terminal colour codes in a pipe: {stderr}"
     );
-    let cam = only_camera(&report);
-    let saved = counts_agree(&cam);
-    assert!(saved > 30, "{cam}");
-    assert_eq!(cam["video_frames"].as_u64(), Some(saved));
-    assert!(dir.path().join("logs/s/3_log.npz").exists(), "the archive is written");
+    assert_finished_whole(dir.path(), &report, 30);
 }
 
 /// A small disk that the camera fills within about two seconds (8 MB at 4-5 MB/s, the default threshold of
@@ -510,11 +512,7 @@ fn a_disk_filling_within_seconds_still_stops_cleanly() {
         !stderr.contains("No space left on device"),
         "the disk never filled: {stderr}"
     );
-    let cam = only_camera(&report);
-    let saved = counts_agree(&cam);
-    assert!(saved > 10, "{cam}");
-    assert_eq!(cam["video_frames"].as_u64(), Some(saved));
-    assert!(dir.path().join("logs/s/3_log.npz").exists(), "the archive is written");
+    assert_finished_whole(dir.path(), &report, 10);
     assert!(
         stderr.contains("fills at") && stderr.contains("within 1 s it would fall below"),
         "{stderr}"

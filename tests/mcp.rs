@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use axvs_tests::{axvs, axvs_bin, counts_agree, ffprobe_frame_count, python3};
@@ -616,11 +616,7 @@ fn signals_end_the_stdio_server_while_its_client_keeps_stdin_open() {
                 }
             }
         }
-        let sent = Command::new("kill")
-            .args([format!("-{signal}"), server.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(sent.success());
+        assert!(axvs_tests::send_signal(server.id(), signal));
         let signalled = std::time::Instant::now();
         let mut exited = None;
         axvs_tests::wait_until("axvs mcp to exit", Duration::from_secs(20), || {
@@ -698,8 +694,8 @@ impl HttpServer {
 
 impl Drop for HttpServer {
     fn drop(&mut self) {
-        // SAFETY-free: kill(1) by pid; the server finishes a running session on SIGTERM.
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        // The server finishes a running session on SIGTERM.
+        let _ = axvs_tests::send_signal(self.child.id(), "TERM");
         let _ = self.child.wait();
     }
 }

@@ -139,6 +139,15 @@ fn ffprobe(video: &Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Sends `signal` (`INT`, `TERM`, ...) to process `pid` with kill(1); whether it was delivered.
+pub fn send_signal(pid: u32, signal: &str) -> bool {
+    Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .expect("run kill")
+        .success()
+}
+
 /// Frames ffprobe counts by decoding the whole video stream.
 pub fn ffprobe_frame_count(video: &Path) -> u64 {
     let (ok, text, err) = ffprobe(video, &["-count_frames", "-show_entries", "stream=nb_read_frames"]);

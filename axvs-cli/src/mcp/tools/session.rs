@@ -279,11 +279,9 @@ fn rig_of(paths: &PathPolicy, args: &StartSessionArgs) -> Result<Rig, ToolError>
         rig.output_dir = dir;
     }
     // Absolute, so that the paths in every result mean the same to the client as to the server.
+    // (`check` takes a relative folder from the root, as every path under --root.)
     let inside = |what: &str, dir: &Path| -> Result<PathBuf, ToolError> {
-        let dir = match paths.root() {
-            Some(root) if dir.is_relative() => paths.check(what, &root.join(dir))?,
-            _ => paths.check(what, dir)?,
-        };
+        let dir = paths.check(what, dir)?;
         std::path::absolute(&dir).map_err(|e| tool_error!("{what} {}: {e}", dir.display()))
     };
     rig.output_dir = inside("the rig's output_dir", &rig.output_dir)?;
