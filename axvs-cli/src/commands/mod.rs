@@ -79,6 +79,9 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
         path: dir.display().to_string(),
         source,
     })?;
+    // A session's log that was never reconciled with its video is not exported: its archive would name
+    // frames the video does not hold, and readers trust archives (`axvs recover` writes the right one).
+    axvs_log::truth::file_to_read(log)?;
     let archive = axvs_log::npz::export_log(log, &dir)?;
     outln!("{}", archive.display());
     // The archive is the original's format, one per camera; a video split into segments gets each file's
