@@ -32,6 +32,8 @@ fn bench_prints_every_figure() {
         "1",
         "--extract-entries",
         "2000",
+        "--batch-entries",
+        "8000",
     ]);
     for figure in [
         "128x96 mono8",
@@ -56,6 +58,9 @@ fn bench_prints_every_figure() {
         "start-up: process launch to first saved frame",
         "multi-camera: 4 x 640x480 mono8 @ 60 fps",
         "timestamp extraction, 2000 entries",
+        "batch processing (`axvs process`), 20 recordings x 4 cameras x 100 entries = 8000 entries",
+        "peak memory, axvslog, ",
+        "peak memory, npz, ",
     ] {
         assert!(text.contains(figure), "missing '{figure}' in:\n{text}");
     }
@@ -151,9 +156,10 @@ fn bench_rejects_bad_sizes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("12x7"));
 }
 
-/// Over 60 s (80-150 s): valgrind starts the debug `axvs` four times (variants a, b, c, a'), each time
-/// reading its debug information and translating FFmpeg's start-up; the frames themselves are few. It runs
-/// first and beside the other tests (.config/nextest.toml), since instruction counts do not depend on load.
+/// Over 60 s (50 s alone, 100 s beside the other tests): valgrind starts the debug `axvs` eight times
+/// (variants a, b, c, a', each twice), each time loading its 245 shared libraries and translating FFmpeg's
+/// start-up (5 s for `axvs --version` alone); the frames themselves are few. It runs first and beside the
+/// other tests (.config/nextest.toml), since instruction counts do not depend on load.
 #[test]
 fn bench_counts_instructions_per_frame_under_callgrind() {
     let text = bench(&[
@@ -168,6 +174,8 @@ fn bench_counts_instructions_per_frame_under_callgrind() {
         "--multi-seconds",
         "0",
         "--extract-entries",
+        "0",
+        "--batch-entries",
         "0",
         "--instructions",
     ]);
@@ -298,8 +306,7 @@ fn bench_variants_encode_alike() {
 /// resident memory sampled every second, flat within 5 % after the 5 s warm-up. A leak check, not a speed
 /// target: the pools and queues are bounded, so the memory must not grow with the run's length. It ran two
 /// minutes, the suite's longest test; in 30 s, 5 % of the rig's 262 MB still shows a leak of one 640x480
-/// frame in 140 (6,000 frames pass the warm-up). Over 60 s in all: the bench's batch-processing figures
-/// (2 M entries) follow the soak.
+/// frame in 140 (6,000 frames pass the warm-up).
 ///
 /// The test measures the memory itself too, from outside: the bench process's resident size
 /// (`/proc/<pid>/status`) sampled every 200 ms, the soak's last 6 s against 8-14 s in (after the warm-up).
@@ -313,6 +320,8 @@ fn a_thirty_second_soak_keeps_resident_memory_flat() {
             "--startup-runs",
             "0",
             "--extract-entries",
+            "0",
+            "--batch-entries",
             "0",
             "--multi-seconds",
             "30",

@@ -45,7 +45,7 @@ mod writer;
 pub use entry::{EntryRef, LogEntry};
 pub use error::LogFileError;
 pub use file::{log_file_name, read_log, LogContents};
-pub use writer::FileLogSink;
+pub use writer::{FileLogSink, MAX_FLUSH_DELAY};
 
 /// Reads entries from a raw log (`.axvslog`) or an archive (`.npz`), chosen by extension; a session's raw
 /// log is read as [`truth::file_to_read`] says (its archive when there is one).

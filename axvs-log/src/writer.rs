@@ -16,8 +16,9 @@ use crate::LogFileError;
 
 /// Entries the writer may have in flight before `log` waits for it.
 const CHANNEL_CAPACITY: usize = 1 << 16;
-/// The longest an accepted entry waits before it is handed to the OS.
-const MAX_FLUSH_DELAY: Duration = Duration::from_secs(1);
+/// The longest an accepted entry waits before it is handed to the OS: after a crash, the log may miss the
+/// entries of the frames saved in this time before it (`reconcile` restores them from the video).
+pub const MAX_FLUSH_DELAY: Duration = Duration::from_secs(1);
 
 enum Msg {
     Entry {

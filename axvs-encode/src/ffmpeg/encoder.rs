@@ -20,6 +20,17 @@ const FIRST_FRAGMENTS: u64 = 3;
 /// with the frames still inside the encoder, what a killed recording can lose.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 
+/// Whether `container`'s muxer wants the codec's headers once, in the file's header (all of ours do).
+fn wants_global_header(container: Container) -> bool {
+    let Ok(name) = std::ffi::CString::new(container.muxer()) else {
+        return true;
+    };
+    // SAFETY: av_guess_format reads the NUL-terminated name and returns a static muxer description or null.
+    let format = unsafe { ffi::av_guess_format(name.as_ptr(), std::ptr::null(), std::ptr::null()) };
+    // SAFETY: a non-null result points to a static AVOutputFormat.
+    format.is_null() || unsafe { (*format).flags } & ffi::AVFMT_GLOBALHEADER != 0
+}
+
 /// Encodes frames into a crash-safe file with libavcodec/libavformat.
 pub struct FfmpegEncoder {
     path: PathBuf,
@@ -55,11 +66,21 @@ impl FfmpegEncoder {
             })?;
         }
         let container = settings.container();
+        // The codec opens before the file is made (x265 takes a moment): a process killed meanwhile leaves
+        // no file rather than an empty one, and the header follows the file's creation at once.
+        let encoder = open_codec(
+            settings,
+            codec,
+            camera.width,
+            camera.height,
+            camera.fps,
+            wants_global_header(container),
+        )?;
         let mut output = ff::format::output_as(path, container.muxer()).map_err(|e| EncodeError::Create {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        let encoder = match Self::open_stream(settings, codec, camera, path, container, &mut output) {
+        let encoder = match Self::write_header(encoder, codec, path, container, &mut output) {
             Ok(encoder) => encoder,
             Err(e) => {
                 // Nothing was recorded: leave no empty file behind to block the next attempt.
@@ -105,17 +126,14 @@ impl FfmpegEncoder {
         Ok(encoder)
     }
 
-    /// Opens the codec, adds the stream and writes the header.
-    fn open_stream(
-        settings: &EncoderSettings,
+    /// Adds the opened codec's stream and writes the header.
+    fn write_header(
+        encoder: ff::encoder::Video,
         codec: ff::Codec,
-        camera: &CameraInfo,
         path: &Path,
         container: Container,
         output: &mut ff::format::context::Output,
     ) -> Result<ff::encoder::Video, EncodeError> {
-        let global_header = output.format().flags().contains(ff::format::Flags::GLOBAL_HEADER);
-        let encoder = open_codec(settings, codec, camera.width, camera.height, camera.fps, global_header)?;
         {
             let mut stream = output
                 .add_stream(codec)
@@ -174,7 +192,7 @@ impl FfmpegEncoder {
         Ok(())
     }
 
-    /// Once the first frames are in the file (see `open_stream`), fragments or clusters close every
+    /// Once the first frames are in the file (see `write_header`), fragments or clusters close every
     /// FLUSH_INTERVAL.
     fn settle_fragments(&mut self) -> Result<(), EncodeError> {
         let (option, value) = match self.container {
