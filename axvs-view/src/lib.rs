@@ -23,6 +23,8 @@ pub mod overlay;
 pub mod picture;
 mod x11;
 
+pub use x11::keysym_char;
+
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -19,6 +19,21 @@ pub struct Caption {
 }
 
 impl Caption {
+    /// Its first line: the camera's place, id and name.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// Its second line: the camera's rate and counts, or "starting" before its first figures.
+    pub fn figures(&self) -> &str {
+        &self.figures
+    }
+
+    /// The mark beside the title ("REC", "not saving", "FAILED", ...) and its colour.
+    pub fn mark(&self) -> (&'static str, Option<Colour>) {
+        self.mark
+    }
+
     /// The caption of camera `index` (0-based, in the rig's order) with its latest figures, if known.
     pub fn of(index: usize, id: u8, name: &str, status: Option<&SystemStatus>) -> Caption {
         let title = format!("{}: {id:03} {name}", index + 1);
@@ -136,103 +151,4 @@ pub fn draw_status(canvas: &mut Canvas, text: &str) -> Rect {
 /// At most `chars` characters of `text`.
 fn cut(text: &str, chars: u32) -> String {
     text.chars().take(chars as usize).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn status(saving: bool, state: SystemState, lost: u64) -> SystemStatus {
-        SystemStatus {
-            id: 3,
-            name: "left".into(),
-            state,
-            saving,
-            acquired: 100,
-            saved: 90,
-            dropped: axvs_core::DropCounts {
-                queue_full: lost,
-                ..Default::default()
-            },
-            camera_lost: 0,
-            unlogged: 0,
-            queue_depth: 0,
-            queue_peak: 0,
-            queue_capacity: 8,
-            fps: 29.97,
-            video_path: None,
-            error: None,
-        }
-    }
-
-    #[test]
-    fn captions_say_the_figures_and_whether_the_camera_saves() {
-        let saving = Caption::of(0, 3, "left", Some(&status(true, SystemState::Running, 0)));
-        assert_eq!(saving.title, "1: 003 left");
-        assert_eq!(saving.figures, "30.0 fps  saved 90  lost 0  cam lost 0");
-        assert_eq!(saving.mark.0, "REC");
-        let idle = Caption::of(1, 3, "left", Some(&status(false, SystemState::Running, 2)));
-        assert_eq!(idle.mark.0, "not saving");
-        assert!(idle.figures.contains("lost 2"));
-        assert_eq!(
-            Caption::of(0, 3, "left", Some(&status(true, SystemState::Failed, 0)))
-                .mark
-                .0,
-            "FAILED"
-        );
-        assert_eq!(Caption::of(0, 3, "left", None).figures, "starting");
-    }
-
-    #[test]
-    fn captions_draw_inside_their_picture_whatever_its_size() {
-        let caption = Caption::of(
-            0,
-            3,
-            "a_camera_with_a_very_long_name",
-            Some(&status(true, SystemState::Running, 1)),
-        );
-        for (w, h) in [(640, 360), (100, 60), (20, 10), (1, 1)] {
-            let mut canvas = Canvas::new(w + 20, h + 20);
-            let picture = Rect {
-                x: 10,
-                y: 10,
-                width: w,
-                height: h,
-            };
-            caption.draw(&mut canvas, picture);
-            for y in 0..canvas.height() {
-                for x in 0..canvas.width() {
-                    let outside = x < 10 || y < 10 || x >= 10 + w || y >= 10 + h;
-                    if outside {
-                        assert_eq!(canvas.at(x, y), Colour::BLACK, "{w}x{h}: drawn outside at ({x}, {y})");
-                    }
-                }
-            }
-        }
-        // The saving mark is red at the right of a large tile.
-        let mut canvas = Canvas::new(640, 360);
-        let whole = Rect {
-            x: 0,
-            y: 0,
-            width: 640,
-            height: 360,
-        };
-        caption.draw(&mut canvas, whole);
-        assert!((560..636).any(|x| (320..340).any(|y| canvas.at(x, y) == Colour::SAVING)));
-    }
-
-    #[test]
-    fn the_status_line_says_the_session_time_space_and_keys() {
-        let line = status_line(&ViewStatus {
-            session: "s1".into(),
-            elapsed_s: 3723.9,
-            free_bytes: Some(37_250_000_000),
-            cameras: Vec::new(),
-        });
-        assert_eq!(line, format!("axvs  s1  01:02:03  37.2 GB free  |  {KEYS_HELP}"));
-        let mut canvas = Canvas::new(300, 100);
-        let bar = draw_status(&mut canvas, &line);
-        assert_eq!((bar.y, bar.height), (100 - status_height(300), status_height(300)));
-        assert_eq!(canvas.at(299, 99), Colour::BAR);
-    }
 }

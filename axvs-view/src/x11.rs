@@ -324,27 +324,10 @@ impl XDisplay {
 
 /// The character a keysym types, for the keys the view knows: Latin-1 printable keysyms are the
 /// characters' own codes; keypad digits count as digits.
-fn keysym_char(keysym: u32) -> Option<char> {
+pub fn keysym_char(keysym: u32) -> Option<char> {
     match keysym {
         0x20..=0x7e => char::from_u32(keysym),
         0xffb0..=0xffb9 => char::from_u32(u32::from(b'0') + keysym - 0xffb0),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::keysym_char;
-
-    #[test]
-    fn keysyms_type_their_characters_and_keypad_digits_are_digits() {
-        assert_eq!(keysym_char(u32::from(b'w')), Some('w'));
-        assert_eq!(keysym_char(0xffb7), Some('7'));
-        assert_eq!(keysym_char(0xff9c), None, "KP_End");
-        assert_eq!(
-            keysym_char(0x26),
-            Some('&'),
-            "AZERTY's unshifted 1: no key; its shifted keysym is '1'"
-        );
     }
 }
