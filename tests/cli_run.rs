@@ -10,9 +10,9 @@ use std::time::Duration;
 use axvs_encode::FLUSH_INTERVAL;
 use axvs_log::{npz, read_log, timestamps, MAX_FLUSH_DELAY};
 use axvs_tests::{
-    assert_pts_are_logged, assert_pts_equal_logged, axvs, counts_agree, decode_errors, ffprobe_frame_count,
-    ffprobe_frame_pts, ffprobe_time_base, python_numpy, read_report, rig_command, run_rig, us_in_time_base, wait_until,
-    write_rig,
+    assert_pts_are_logged, assert_pts_equal_logged, axvs, counts_agree, decode_errors, decode_luma,
+    ffprobe_frame_count, ffprobe_frame_pts, ffprobe_time_base, python_numpy, read_report, rig_command, run_rig,
+    us_in_time_base, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -941,4 +941,49 @@ fn segments_split_the_video_and_keep_one_continuous_log() {
         .sum();
     let archive = npz::read_archive(&killed.join("4_log.npz")).expect("archive");
     assert_eq!(archive.iter().filter(|e| e.is_frame()).count() as u64, in_files);
+}
+
+/// A kill inside the write of the last fragment (cluster) tears it, which the kill tests meet only when the
+/// kill lands there: made here on purpose, by cutting a killed recording's video inside its last fragment.
+/// Every frame before the tear reads as it did (at most the torn one decodes damaged), and `axvs recover`
+/// writes an archive of exactly the frames a reader gets, at their PTS.
+#[test]
+fn a_torn_last_fragment_costs_only_its_own_frames() {
+    for (codec, container) in [("h264", "mp4"), ("ffv1", "mov"), ("ffv1", "mkv")] {
+        let what = format!("{codec} in {container}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let rig = write_rig(dir.path(), "rig.toml", &kill_rig(codec, container, None));
+        let session = record_then_kill(dir.path(), &rig, 60);
+        let video = session.join(format!("101.{container}"));
+        let whole_copy = dir.path().join(format!("whole.{container}"));
+        std::fs::copy(&video, &whole_copy).expect("copy");
+        let whole = decode_luma(&whole_copy, 320, 240);
+        let size = std::fs::metadata(&video).expect("video").len();
+        let file = std::fs::OpenOptions::new().write(true).open(&video).expect("open");
+        file.set_len(size - 300).expect("tear the last fragment");
+        drop(file);
+        let torn = decode_luma(&video, 320, 240);
+        let kept = torn.len().saturating_sub(1);
+        assert!(
+            !torn.is_empty() && torn.len() <= whole.len() && torn[..kept] == whole[..kept],
+            "{what}: {} frames read after the tear, of {}, all but the last as before",
+            torn.len(),
+            whole.len()
+        );
+        assert!(
+            torn.len() < whole.len() || torn.last() != whole.last(),
+            "{what}: the cut tore no frame"
+        );
+        let out = axvs().arg("recover").arg(&session).output().expect("axvs recover");
+        assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+        let archive = npz::read_archive(&session.join("101_log.npz")).expect("npz");
+        let archived: Vec<u64> = archive.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
+        assert_eq!(
+            (archived.len() as u64, archived.len()),
+            (ffprobe_frame_count(&video), torn.len()),
+            "{what}: archive frames vs the frames ffprobe counts and ffmpeg decodes"
+        );
+        let pts = ffprobe_frame_pts(&video);
+        assert_pts_are_logged(&pts, ffprobe_time_base(&video), &archived, &what);
+    }
 }
