@@ -387,15 +387,10 @@ fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
         // MAX_FLUSH_DELAY): `recover` gives those entries at their PTS. Fragments close in decode order, so
         // the file may end before a B-frame whose successor in time it holds: its frames are logged
         // frames, in order.
-        let pts = if frames > 0 {
-            ffprobe_frame_pts(&video)
+        let (pts, time_base) = if frames > 0 {
+            (ffprobe_frame_pts(&video), ffprobe_time_base(&video))
         } else {
-            Vec::new()
-        };
-        let time_base = if frames > 0 {
-            ffprobe_time_base(&video)
-        } else {
-            (1, 1_000_000)
+            (Vec::new(), (1, 1_000_000))
         };
         let last_logged = logged.last().map(|&t| us_in_time_base(t, time_base));
         let unlogged = pts.iter().filter(|&&p| last_logged.is_none_or(|l| p > l)).count() as u64;

@@ -96,7 +96,8 @@ def depends_closure(packages: list[str], problems: Problems) -> set[str]:
     known = [p for p in packages if p not in unknown]
     closure = set()
     # apt's answer depends only on the packages asked for and apt's package lists and settings: kept in
-    # target/ under their description, it is asked again only when one of them changed (8 s).
+    # target/ under their description, it is asked again only when one of them changed (most of the
+    # check's 10 s).
     cache = Path("target/check-deps-closure.json")
     key = closure_key(known)
     try:

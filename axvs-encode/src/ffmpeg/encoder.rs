@@ -80,15 +80,12 @@ impl FfmpegEncoder {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        let encoder = match Self::write_header(encoder, codec, path, container, &mut output) {
-            Ok(encoder) => encoder,
-            Err(e) => {
-                // Nothing was recorded: leave no empty file behind to block the next attempt.
-                drop(output);
-                let _ = std::fs::remove_file(path);
-                return Err(e);
-            }
-        };
+        if let Err(e) = Self::write_header(&encoder, codec, path, container, &mut output) {
+            // Nothing was recorded: leave no empty file behind to block the next attempt.
+            drop(output);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
         let stream_time_base = output.stream(0).map(|s| s.time_base()).unwrap_or(TIME_BASE);
 
         let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
@@ -128,17 +125,17 @@ impl FfmpegEncoder {
 
     /// Adds the opened codec's stream and writes the header.
     fn write_header(
-        encoder: ff::encoder::Video,
+        encoder: &ff::encoder::Video,
         codec: ff::Codec,
         path: &Path,
         container: Container,
         output: &mut ff::format::context::Output,
-    ) -> Result<ff::encoder::Video, EncodeError> {
+    ) -> Result<(), EncodeError> {
         {
             let mut stream = output
                 .add_stream(codec)
                 .map_err(|e| EncodeError::ffmpeg("adding the video stream", e))?;
-            stream.set_parameters(&encoder);
+            stream.set_parameters(encoder);
             stream.set_time_base(TIME_BASE);
         }
         let mut header = Dictionary::new();
@@ -168,7 +165,7 @@ impl FfmpegEncoder {
         output
             .write_header_with(header)
             .map_err(|e| EncodeError::ffmpeg(format!("writing the header of {}", path.display()), e))?;
-        Ok(encoder)
+        Ok(())
     }
 
     /// Sets chroma planes to neutral grey (full range: 128), once per picture buffer.
