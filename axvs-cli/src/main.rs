@@ -97,7 +97,7 @@ enum Command {
         #[arg(long, requires = "rig")]
         capacity: bool,
         /// With --capacity: seconds each camera's encoder is timed.
-        #[arg(long, default_value_t = axvs_cli::capacity::DEFAULT_PROBE_TIME.as_secs_f64(), requires = "capacity")]
+        #[arg(long, default_value_t = axvs_session::capacity::DEFAULT_PROBE_TIME.as_secs_f64(), requires = "capacity")]
         probe_seconds: f64,
     },
     /// Serve the MCP tools (cameras, sessions, recordings) to AI agents: stdio by default, or streamable HTTP.

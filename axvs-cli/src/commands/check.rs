@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use axvs_cli::backends::Backends;
-use axvs_cli::rig::Rig;
-use axvs_cli::session::preflight::preflight;
-use axvs_cli::session::Frames;
+use axvs_session::backends::Backends;
+use axvs_session::rig::Rig;
+use axvs_session::session::preflight::preflight;
+use axvs_session::session::Frames;
 
 use super::CliError;
 
@@ -41,7 +41,7 @@ pub fn check(path: &Path, capacity: bool, probe_seconds: f64, json: bool) -> Res
         if !json {
             outln!("capacity: encoding {probe_seconds} s of each camera's frames on this machine ...");
         }
-        let report = axvs_cli::capacity::assess_rig(&rig, time).map_err(|e| CliError::Recording(e.to_string()))?;
+        let report = axvs_session::capacity::assess_rig(&rig, time).map_err(|e| CliError::Recording(e.to_string()))?;
         if json {
             let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::Recording(e.to_string()))?;
             outln!("{text}");
@@ -97,7 +97,7 @@ fn threads_text(threads: Option<u32>) -> String {
 }
 
 /// The capacity table: cameras first to drop first.
-fn print_capacity(report: &axvs_cli::capacity::CapacityReport) {
+fn print_capacity(report: &axvs_session::capacity::CapacityReport) {
     outln!("  id   name             frames                         CPU ms/frame  alone fps  cores  headroom");
     for c in &report.cameras {
         outln!(
@@ -130,7 +130,7 @@ fn print_capacity(report: &axvs_cli::capacity::CapacityReport) {
 
 /// `axvs check` without a rig: what this machine can record with.
 pub fn check_machine(json: bool) -> Result<(), CliError> {
-    let found = axvs_cli::requirements::check();
+    let found = axvs_session::requirements::check();
     if json {
         let text = serde_json::to_string_pretty(&found).map_err(|e| CliError::Recording(e.to_string()))?;
         outln!("{text}");

@@ -151,7 +151,7 @@ pub fn run(args: GenicamArgs) -> Result<(), CliError> {
 
 /// The node map of the camera the arguments name.
 fn open(selector: &Selector, args: &GenicamArgs) -> Result<Box<dyn NodeAccess>, CliError> {
-    axvs_cli::nodes::open(selector, args.fake, args.gentl, args.cti.as_deref()).map_err(|e| {
+    axvs_session::nodes::open(selector, args.fake, args.gentl, args.cti.as_deref()).map_err(|e| {
         if e.contains("built without") {
             CliError::Argument(e)
         } else {

@@ -3,9 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use axvs_cli::mcp::http::{self, HttpOptions};
-use axvs_cli::mcp::paths::PathPolicy;
-use axvs_cli::mcp::AxvsMcp;
+use axvs_mcp::http::{self, HttpOptions};
+use axvs_mcp::paths::PathPolicy;
+use axvs_mcp::AxvsMcp;
 use clap::Args;
 
 use super::CliError;
@@ -55,7 +55,7 @@ pub fn run(args: McpArgs) -> Result<(), CliError> {
     };
     let served = match args.http {
         None => runtime
-            .block_on(axvs_cli::mcp::serve_stdio(server, stop))
+            .block_on(axvs_mcp::serve_stdio(server, stop))
             .map_err(CliError::Recording),
         Some(addr) => {
             let options = HttpOptions {

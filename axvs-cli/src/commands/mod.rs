@@ -16,8 +16,8 @@ use std::path::Path;
 
 use axvs_core::DiscoverOptions;
 
-use axvs_cli::backends::Backends;
-use axvs_cli::rig::RigError;
+use axvs_session::backends::Backends;
+use axvs_session::rig::RigError;
 
 /// Why a command failed; printed as one line.
 #[derive(Debug, thiserror::Error)]
@@ -39,13 +39,13 @@ pub enum CliError {
     Recording(String),
     /// A session could not start or be driven.
     #[error(transparent)]
-    Session(#[from] axvs_cli::session::SessionError),
+    Session(#[from] axvs_session::session::SessionError),
     /// A processing batch could not be planned.
     #[error(transparent)]
     Process(#[from] axvs_log::process::ProcessError),
     /// A crashed session could not be recovered.
     #[error(transparent)]
-    Recover(#[from] axvs_cli::recovery::RecoverError),
+    Recover(#[from] axvs_session::recovery::RecoverError),
     /// A file operation failed.
     #[error("{path}: {source}")]
     Io {
@@ -63,7 +63,7 @@ impl CliError {
             CliError::Rig(_) | CliError::Argument(_) => true,
             CliError::Process(e) => e.is_bad_input(),
             CliError::Session(e) => e.is_bad_input(),
-            CliError::Recover(e) => matches!(e, axvs_cli::recovery::RecoverError::NoLogs(_)),
+            CliError::Recover(e) => matches!(e, axvs_session::recovery::RecoverError::NoLogs(_)),
             _ => false,
         }
     }
@@ -92,7 +92,7 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
     let runs = axvs_log::timestamps::frame_times_by_run(&entries)?;
     let mut first = 0;
     for (i, times) in runs.iter().enumerate() {
-        let files = axvs_cli::recovery::run_videos(videos, source_id, i + 1);
+        let files = axvs_session::recovery::run_videos(videos, source_id, i + 1);
         if files.len() > 1 {
             for file in files {
                 let frames = axvs_encode::video_frame_times(&file)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::CliError;
-use axvs_cli::backends::{Backends, PluginLoad};
+use axvs_session::backends::{Backends, PluginLoad};
 
 /// Arguments of `axvs plugins`.
 #[derive(Debug, Args)]

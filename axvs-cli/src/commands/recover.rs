@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use axvs_cli::recovery::recover_session;
+use axvs_session::recovery::recover_session;
 use clap::Args;
 
 use super::CliError;

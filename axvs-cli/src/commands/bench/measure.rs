@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use axvs_cli::capacity::cpu::{task_ticks, ticks_to_duration};
+use axvs_session::capacity::cpu::{task_ticks, ticks_to_duration};
 
 /// CPU time (user + system) this process has used so far, all threads included.
 pub fn self_cpu() -> Duration {

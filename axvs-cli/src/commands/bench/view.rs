@@ -8,10 +8,10 @@ use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use axvs_cli::backends::Backends;
-use axvs_cli::capacity::cpu::{task_ticks, ticks_to_duration, used_between};
-use axvs_cli::rig::Rig;
-use axvs_cli::session::{Notice, PreviewChoice, Session, SessionOptions};
+use axvs_session::backends::Backends;
+use axvs_session::capacity::cpu::{task_ticks, ticks_to_duration, used_between};
+use axvs_session::rig::Rig;
+use axvs_session::session::{Notice, PreviewChoice, Session, SessionOptions};
 use clap::Args;
 
 use super::{bench_error, BenchSize};

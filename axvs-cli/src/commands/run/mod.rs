@@ -10,9 +10,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axvs_cli::backends::Backends;
-use axvs_cli::rig::Rig;
-use axvs_cli::session::{session_name, Notice, PreviewChoice, Session, SessionError, SessionOptions, StopCause};
+use axvs_session::backends::Backends;
+use axvs_session::rig::Rig;
+use axvs_session::session::{session_name, Notice, PreviewChoice, Session, SessionError, SessionOptions, StopCause};
 use axvs_view::{Key, ViewLayout};
 use clap::Args;
 use crossbeam_channel::Receiver;
@@ -162,7 +162,7 @@ fn record(
     display: &mut Display,
 ) -> HashSet<String> {
     // The session looks at the disks every SPACE_CHECK_INTERVAL, whatever the display's pace.
-    let tick = display.tick().min(axvs_cli::session::SPACE_CHECK_INTERVAL);
+    let tick = display.tick().min(axvs_session::session::SPACE_CHECK_INTERVAL);
     let mut warned = HashSet::new();
     loop {
         let wait = match deadline {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use axvs_cli::session::SessionReport;
+use axvs_session::session::SessionReport;
 
 /// Prints the summary table and writes `--report`; returns every failure, the report's first.
 pub(super) fn print_report(report: &SessionReport, report_path: Option<&Path>) -> Vec<String> {

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::str::FromStr;
 use std::time::Duration;
 
-use axvs_cli::capacity::{self, Probe};
+use axvs_session::capacity::{self, Probe};
 use axvs_core::{CameraIdentity, CameraInfo};
 use axvs_encode::{EncoderSettings, OutputPixelFormat, Preset, Qp};
 use clap::Args;

@@ -6,8 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Reply;
-use crate::mcp::args::tool_error;
-use crate::mcp::paths::PathPolicy;
+use crate::args::tool_error;
+use crate::paths::PathPolicy;
 
 /// Arguments of `read_camera_manifest`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -153,7 +153,7 @@ pub fn find_recordings(paths: &PathPolicy, args: FindArgs) -> Reply<RecordingsFo
                 let log = dir.join(axvs_log::file::log_file_name(s.id));
                 let archive = dir.join(axvs_log::npz::archive_name(s.id));
                 let videos = (1..)
-                    .map(|run| crate::recovery::run_videos(&dir, s.id, run))
+                    .map(|run| axvs_session::recovery::run_videos(&dir, s.id, run))
                     .take_while(|files| !files.is_empty())
                     .flatten()
                     .collect();

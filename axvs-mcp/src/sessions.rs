@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::args::{tool_error, ToolError};
-use crate::session::{Notice, Progress, Session, SessionReport, SessionStatus};
+use axvs_session::session::{Notice, Progress, Session, SessionReport, SessionStatus};
 
 /// How often the watcher polls a running session.
 const WATCH_INTERVAL: Duration = Duration::from_millis(200);

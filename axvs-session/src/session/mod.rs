@@ -5,7 +5,7 @@
 //! here prints: warnings are [`Notice`]s, errors are [`SessionError`]s.
 //!
 //! ```no_run
-//! use axvs_cli::{backends::Backends, rig::Rig, session::{Session, SessionOptions}};
+//! use crate::{backends::Backends, rig::Rig, session::{Session, SessionOptions}};
 //!
 //! let rig = Rig::builtin(&mut Backends::builtin())?;
 //! let mut session = Session::start(rig, SessionOptions::default())?;

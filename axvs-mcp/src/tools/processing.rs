@@ -9,9 +9,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Reply;
-use crate::mcp::args::tool_error;
-use crate::mcp::batches::Batches;
-use crate::mcp::paths::PathPolicy;
+use crate::args::tool_error;
+use crate::batches::Batches;
+use crate::paths::PathPolicy;
 
 /// Which recordings and jobs a batch covers.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -130,7 +130,7 @@ pub struct BatchPrepared {
     pub summary: Summary,
 }
 
-fn plan(paths: &PathPolicy, args: &BatchArgs) -> Result<process::Plan, crate::mcp::args::ToolError> {
+fn plan(paths: &PathPolicy, args: &BatchArgs) -> Result<process::Plan, crate::args::ToolError> {
     let roots = args
         .roots
         .iter()
@@ -348,7 +348,7 @@ pub struct StatsArgs {
     pub max_drop_locations: Option<usize>,
 }
 
-fn resolve_all(paths: &PathPolicy, given: &[String]) -> Result<Vec<PathBuf>, crate::mcp::args::ToolError> {
+fn resolve_all(paths: &PathPolicy, given: &[String]) -> Result<Vec<PathBuf>, crate::args::ToolError> {
     given
         .iter()
         .enumerate()

@@ -7,10 +7,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{NoArgs, Reply};
-use crate::backends::Backends;
-use crate::mcp::args::tool_error;
-use crate::mcp::paths::PathPolicy;
-use crate::requirements::{CtiStatus, Requirements};
+use axvs_session::backends::Backends;
+use crate::args::tool_error;
+use crate::paths::PathPolicy;
+use axvs_session::requirements::{CtiStatus, Requirements};
 
 /// Arguments of `list_cameras`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -89,7 +89,7 @@ pub fn list_cameras(args: ListCamerasArgs) -> Reply<CameraList> {
 
 /// `get_cti_status`: the GenTL producer the `gentl` backend uses, and whether it loads.
 pub fn get_cti_status(_: NoArgs) -> Reply<CtiStatus> {
-    let status = crate::requirements::cti_status();
+    let status = axvs_session::requirements::cti_status();
     let text = match (&status.path, &status.reason) {
         (Some(path), None) => format!("CTI: {}", path.display()),
         (Some(path), Some(why)) => format!("CTI: Unavailable. {}: {why}", path.display()),
@@ -144,7 +144,7 @@ pub fn set_cti_file(paths: &PathPolicy, args: SetCtiArgs) -> Reply<CtiSet> {
 
 /// `check_runtime_requirements`: what this machine can record with (the same report as `axvs check`).
 pub fn check_runtime_requirements(_: NoArgs) -> Reply<Requirements> {
-    let found = crate::requirements::check();
+    let found = axvs_session::requirements::check();
     let cpu = found.encoders.iter().filter(|e| e.gpu.is_none() && e.available).count();
     let gpu = found.encoders.iter().filter(|e| e.gpu.is_some() && e.available).count();
     let text =
@@ -180,7 +180,7 @@ pub fn check_rig_capacity(
     paths: &PathPolicy,
     sessions: &super::super::sessions::Sessions,
     args: CapacityArgs,
-) -> Reply<crate::capacity::CapacityReport> {
+) -> Reply<axvs_session::capacity::CapacityReport> {
     let rig = super::session::given_rig(paths, args.rig_file.as_deref(), args.rig_toml.as_deref())?;
     sessions.check_free().map_err(|e| {
         tool_error!(
@@ -190,9 +190,9 @@ pub fn check_rig_capacity(
     })?;
     let time = std::time::Duration::from_secs_f64(
         args.probe_seconds
-            .unwrap_or(crate::capacity::DEFAULT_PROBE_TIME.as_secs_f64()),
+            .unwrap_or(axvs_session::capacity::DEFAULT_PROBE_TIME.as_secs_f64()),
     );
-    let report = crate::capacity::assess_rig(&rig, time).map_err(|e| tool_error!("{e}"))?;
+    let report = axvs_session::capacity::assess_rig(&rig, time).map_err(|e| tool_error!("{e}"))?;
     let first = report.cameras.first().map(|c| format!("camera {} '{}'", c.id, c.name));
     let text = format!(
         "{}: {:.2} of {} cores needed, headroom {:.2}x (bound: {}){}",

@@ -8,8 +8,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Reply;
-use crate::mcp::args::{tool_error, ToolError};
-use crate::mcp::paths::PathPolicy;
+use crate::args::{tool_error, ToolError};
+use crate::paths::PathPolicy;
 
 /// Which GenICam camera, and through what.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -59,7 +59,7 @@ impl CameraSelector {
                 "arguments `gentl` and `fake`: the simulated camera is Aravis'; give one"
             ));
         }
-        crate::nodes::open(&self.selector()?, self.fake, self.gentl, None).map_err(ToolError)
+        axvs_session::nodes::open(&self.selector()?, self.fake, self.gentl, None).map_err(ToolError)
     }
 }
 

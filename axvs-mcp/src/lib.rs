@@ -1,5 +1,5 @@
 //! `axvs mcp`: the MCP server. AI agents discover cameras, check the machine, run recording sessions (one
-//! rig at a time, through the same [`Session`](crate::session::Session) as `axvs run`) and read the results.
+//! rig at a time, through the same [`Session`](axvs_session::session::Session) as `axvs run`) and read the results.
 //!
 //! Every tool has an input schema with ranges (enforced as declared) and an output schema; a result is
 //! structured JSON with a short text, and a failed call is a tool error with one message naming the bad
@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::capacity::CapacityReport;
+use axvs_session::capacity::CapacityReport;
 use args::ToolError;
 use paths::PathPolicy;
 use sessions::Sessions;
@@ -52,7 +52,7 @@ impl AxvsMcp {
     }
 
     /// Stops the running session, if any, finishing its files: the server is going away.
-    pub fn shutdown(&self) -> Option<crate::session::SessionReport> {
+    pub fn shutdown(&self) -> Option<axvs_session::session::SessionReport> {
         self.batches.shutdown();
         self.sessions.stop(&mut |_| {}).ok()
     }
@@ -72,7 +72,7 @@ fn tool<I: JsonSchema + 'static, O: JsonSchema + 'static>(
 
 /// Every tool the server offers.
 pub fn tool_list() -> Vec<Tool> {
-    use crate::requirements::{CtiStatus, Requirements};
+    use axvs_session::requirements::{CtiStatus, Requirements};
     vec![
         tool::<ListCamerasArgs, CameraList>(
             "list_cameras",
@@ -108,7 +108,7 @@ pub fn tool_list() -> Vec<Tool> {
              width, height, frame_rate, encoder settings, output_directory). One session at a time.",
             false,
         ),
-        tool::<NoArgs, crate::session::SessionReport>(
+        tool::<NoArgs, axvs_session::session::SessionReport>(
             "stop_video_session",
             "Stop the session: drain every queue, finish the videos, write the timestamp archives; returns the \
              final figures per camera. Sends progress notifications.",
@@ -285,7 +285,7 @@ impl AxvsMcp {
         context: &RequestContext<RoleServer>,
     ) -> Result<(String, Value), ToolError> {
         let NoArgs {} = args::parse(arguments)?;
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<crate::session::Progress>();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<axvs_session::session::Progress>();
         let sessions = self.sessions.clone();
         let stopping = tokio::task::spawn_blocking(move || sessions.stop(&mut |p| drop(tx.send(p))));
         let token = context.meta.get_progress_token();

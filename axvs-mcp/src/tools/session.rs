@@ -7,12 +7,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{NoArgs, Reply};
-use crate::backends::Backends;
-use crate::mcp::args::{tool_error, ToolError};
-use crate::mcp::paths::PathPolicy;
-use crate::mcp::sessions::{Sessions, StatusSnapshot};
-use crate::rig::Rig;
-use crate::session::{PreviewChoice, Session, SessionError, SessionOptions, SessionReport};
+use axvs_session::backends::Backends;
+use crate::args::{tool_error, ToolError};
+use crate::paths::PathPolicy;
+use crate::sessions::{Sessions, StatusSnapshot};
+use axvs_session::rig::Rig;
+use axvs_session::session::{PreviewChoice, Session, SessionError, SessionOptions, SessionReport};
 
 /// A camera interface for the single-camera form of `start_video_session`.
 #[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -152,7 +152,7 @@ const SINGLE_CAMERA: (u8, &str) = (112, "live_camera");
 /// loads, then each camera's files (see [`confine_cameras`]).
 pub(crate) fn given_rig(paths: &PathPolicy, rig_file: Option<&str>, rig_toml: Option<&str>) -> Result<Rig, ToolError> {
     let mut backends = Backends::builtin();
-    let bad_rig = |e: crate::rig::RigError| tool_error!("{e}");
+    let bad_rig = |e: axvs_session::rig::RigError| tool_error!("{e}");
     let rig = match (rig_file, rig_toml) {
         (Some(file), None) => {
             let path = paths.resolve("rig_file", file)?;
@@ -243,7 +243,7 @@ fn rig_of(paths: &PathPolicy, args: &StartSessionArgs) -> Result<Rig, ToolError>
         || args.display_frame_rate.is_some();
     let mut backends = Backends::builtin();
     let base = paths.root().map(Path::to_path_buf).unwrap_or_default();
-    let bad_rig = |e: crate::rig::RigError| tool_error!("{e}");
+    let bad_rig = |e: axvs_session::rig::RigError| tool_error!("{e}");
     let mut rig = match (&args.rig_file, &args.rig_toml, single) {
         (Some(_), Some(_), _) => return Err(tool_error!("arguments `rig_file` and `rig_toml`: give one, not both")),
         (Some(_), _, true) | (_, Some(_), true) => {

@@ -23,7 +23,7 @@ impl<E: std::error::Error> From<E> for ToolError {
 
 /// Builds a [`ToolError`] from a format string.
 macro_rules! tool_error {
-    ($($arg:tt)*) => { $crate::mcp::args::ToolError(format!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::args::ToolError(format!($($arg)*)) };
 }
 pub(crate) use tool_error;
 
