@@ -1,13 +1,13 @@
-//! `axvs bench` runs every scenario and prints every figure (tiny sizes: the figures themselves are for
+//! `axvs-bench` runs every scenario and prints every figure (tiny sizes: the figures themselves are for
 //! the developer machine, never asserted).
 
 use std::path::Path;
 
-use axvs_tests::axvs;
+use axvs_tests::axvs_bench;
 
-/// Runs `axvs bench <args>`, which must succeed, and returns what it printed.
+/// Runs `axvs-bench <args>`, which must succeed, and returns what it printed.
 fn bench(args: &[&str]) -> String {
-    let out = axvs().arg("bench").args(args).output().expect("run axvs bench");
+    let out = axvs_bench().args(args).output().expect("run axvs-bench");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),
@@ -148,10 +148,10 @@ fn bench_prints_every_figure() {
 
 #[test]
 fn bench_rejects_bad_sizes() {
-    let out = axvs()
-        .args(["bench", "--sizes", "12x7:mono8"])
+    let out = axvs_bench()
+        .args(["--sizes", "12x7:mono8"])
         .output()
-        .expect("run axvs bench");
+        .expect("run axvs-bench");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("12x7"));
 }
@@ -247,12 +247,12 @@ fn bench_variants_encode_alike() {
             .copied()
             .map(|variant| {
                 let out = dir.path().join(format!("{}-{variant}", size.replace(':', "-")));
-                let run = axvs()
-                    .args(["bench", "--variant", variant, "--out"])
+                let run = axvs_bench()
+                    .args(["--variant", variant, "--out"])
                     .arg(&out)
                     .args(["--sizes", size, "--frames", "40"])
                     .output()
-                    .expect("run axvs bench --variant");
+                    .expect("run axvs-bench --variant");
                 assert!(
                     run.status.success(),
                     "{variant}: {}",
@@ -302,7 +302,7 @@ fn bench_variants_encode_alike() {
     }
 }
 
-/// The soak's CI version (the hour-long one is `axvs bench --multi-seconds 3600`): four cameras for 30 s,
+/// The soak's CI version (the hour-long one is `axvs-bench --multi-seconds 3600`): four cameras for 30 s,
 /// resident memory sampled every second, flat within 5 % after the 5 s warm-up. A leak check, not a speed
 /// target: the pools and queues are bounded, so the memory must not grow with the run's length. It ran two
 /// minutes, the suite's longest test; in 30 s, 5 % of the rig's 262 MB still shows a leak of one 640x480
@@ -312,9 +312,8 @@ fn bench_variants_encode_alike() {
 /// (`/proc/<pid>/status`) sampled every 200 ms, the soak's last 6 s against 8-14 s in (after the warm-up).
 #[test]
 fn a_thirty_second_soak_keeps_resident_memory_flat() {
-    let child = axvs()
+    let child = axvs_bench()
         .args([
-            "bench",
             "--runs",
             "0",
             "--startup-runs",
@@ -330,7 +329,7 @@ fn a_thirty_second_soak_keeps_resident_memory_flat() {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("run axvs bench");
+        .expect("run axvs-bench");
     let status_file = format!("/proc/{}/status", child.id());
     let started = std::time::Instant::now();
     let mut samples: Vec<(f64, u64)> = Vec::new();
@@ -383,7 +382,7 @@ fn a_thirty_second_soak_keeps_resident_memory_flat() {
     assert!(line.contains("samples (flat within 5 %: yes)"), "{line}");
 }
 
-/// `axvs bench capacity` bisects each tool's zero-loss limit, the tools' trials taking turns (tiny frames
+/// `axvs-bench capacity` bisects each tool's zero-loss limit, the tools' trials taking turns (tiny frames
 /// and one-second trials: the figures are for the developer machine) and prints the ratios; every trial of
 /// every tool is a real recording: `axvs run`, the `ffmpeg` CLI, a GStreamer pipeline fed through appsrc.
 #[test]
@@ -463,21 +462,20 @@ fn bench_capacity_bisects_every_tools_limit() {
         ],
         "trials in:\n{text}"
     );
-    let out = axvs()
-        .args(["bench", "capacity", "--cameras", "0"])
+    let out = axvs_bench()
+        .args(["capacity", "--cameras", "0"])
         .output()
-        .expect("run axvs bench capacity");
+        .expect("run axvs-bench capacity");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--cameras: from 1 to 16 cameras"));
 }
 
-/// `axvs bench view` measures the same rig with the live view off and on. Without a display it starts its
+/// `axvs-bench view` measures the same rig with the live view off and on. Without a display it starts its
 /// own Xvfb, and so also reports the X server's share.
 #[test]
 fn bench_view_measures_the_rig_with_the_view_off_and_on() {
-    let out = axvs()
+    let out = axvs_bench()
         .args([
-            "bench",
             "view",
             "--cameras",
             "2",
@@ -490,7 +488,7 @@ fn bench_view_measures_the_rig_with_the_view_off_and_on() {
         ])
         .env_remove("DISPLAY")
         .output()
-        .expect("run axvs bench view");
+        .expect("run axvs-bench view");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     let row = |label: &str| -> Vec<String> {
@@ -516,10 +514,10 @@ fn bench_view_measures_the_rig_with_the_view_off_and_on() {
         text.contains("view cost: ") && text.contains("cores in the X server"),
         "{text}"
     );
-    let bad = axvs()
-        .args(["bench", "view", "--cameras", "10"])
+    let bad = axvs_bench()
+        .args(["view", "--cameras", "10"])
         .output()
-        .expect("run axvs bench view");
+        .expect("run axvs-bench view");
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--cameras: from 1 to 9"));
 }

@@ -1,5 +1,5 @@
 //! `axvs check RIG --capacity` against real runs of the same rig just under and just over the limit it
-//! predicts, and its refusals. (`axvs bench capacity` measures the prediction's accuracy by bisection.)
+//! predicts, and its refusals. (`axvs-bench capacity` measures the prediction's accuracy by bisection.)
 
 use std::path::Path;
 

@@ -67,9 +67,6 @@ enum Command {
     /// After a crash: write each camera's archive with exactly the frames its video holds (a killed run's
     /// logs may hold frames the video never got, or lack the last ones when the log's disk failed).
     Recover(commands::recover::RecoverArgs),
-    /// Measure the pipeline against the FFmpeg CLI and the encoder alone, start-up, multi-camera load and
-    /// timestamp extraction.
-    Bench(commands::bench::BenchArgs),
     /// List the cameras this machine can open, backend by backend (plugins included).
     Discover {
         /// Also list simulated devices (Aravis' built-in Fake camera).
@@ -147,7 +144,6 @@ fn main() -> ExitCode {
         Command::Check { rig: None, json, .. } => commands::check::check_machine(json),
         Command::Mcp(args) => commands::mcp::run(args),
         Command::Recover(args) => commands::recover::run(args),
-        Command::Bench(args) => commands::bench::run(args),
         Command::Discover { fake } => commands::discover(fake),
         Command::Plugins(args) => commands::plugins::run(args),
         Command::Cti(args) => commands::cti::run(args),

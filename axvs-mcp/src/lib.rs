@@ -27,8 +27,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use axvs_session::capacity::CapacityReport;
 use args::ToolError;
+use axvs_session::capacity::CapacityReport;
 use paths::PathPolicy;
 use sessions::Sessions;
 use tools::*;

@@ -9,35 +9,45 @@ use std::time::{Duration, Instant};
 /// never run a stale `axvs`.
 pub fn axvs_bin() -> PathBuf {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(path) = std::env::var_os("AXVS_BIN") {
-            return PathBuf::from(path);
-        }
-        let exe = std::env::current_exe().expect("test executable path");
-        let dir = exe.parent().and_then(Path::parent).expect("target directory");
-        let bin = dir.join(format!("axvs{}", std::env::consts::EXE_SUFFIX));
-        let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: run the workspace tests (cargo test --workspace), which build it",
-                bin.display()
-            )
-        });
-        let sources = std::fs::read_to_string(dir.join("axvs.d")).unwrap_or_default();
-        if let Some(newer) = dep_info_sources(&sources).into_iter().find(|source| {
-            std::fs::metadata(source)
-                .and_then(|m| m.modified())
-                .is_ok_and(|changed| changed > built)
-        }) {
-            panic!(
-                "{} is older than {}: these tests would run a stale axvs; run the workspace tests (cargo \
-                 test --workspace) or cargo build -p axvs-cli first",
-                bin.display(),
-                newer.display()
-            );
-        }
-        bin
-    })
-    .clone()
+    BIN.get_or_init(|| built_bin("axvs", "AXVS_BIN", "axvs-cli")).clone()
+}
+
+/// The `axvs-bench` binary built beside the test executables, checked as [`axvs_bin`] checks `axvs`.
+pub fn axvs_bench_bin() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| built_bin("axvs-bench", "AXVS_BENCH_BIN", "axvs-bench"))
+        .clone()
+}
+
+/// The binary `name` of cargo package `package` in the test executables' target directory (`env`
+/// overrides), after checking that it exists and is newer than every source cargo built it from.
+fn built_bin(name: &str, env: &str, package: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(env) {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run the workspace tests (cargo test --workspace), which build it",
+            bin.display()
+        )
+    });
+    let sources = std::fs::read_to_string(dir.join(format!("{name}.d"))).unwrap_or_default();
+    if let Some(newer) = dep_info_sources(&sources).into_iter().find(|source| {
+        std::fs::metadata(source)
+            .and_then(|m| m.modified())
+            .is_ok_and(|changed| changed > built)
+    }) {
+        panic!(
+            "{} is older than {}: these tests would run a stale {name}; run the workspace tests (cargo \
+             test --workspace) or cargo build -p {package} first",
+            bin.display(),
+            newer.display()
+        );
+    }
+    bin
 }
 
 /// The files a cargo dep-info file (`target: file file ...`, spaces in names escaped) lists.
@@ -65,6 +75,13 @@ fn dep_info_sources(dep_info: &str) -> Vec<PathBuf> {
 /// A command running `axvs`.
 pub fn axvs() -> Command {
     Command::new(axvs_bin())
+}
+
+/// A command running `axvs-bench`, the benchmarks (with `AXVS_BIN` set to the `axvs` it runs).
+pub fn axvs_bench() -> Command {
+    let mut command = Command::new(axvs_bench_bin());
+    command.env("AXVS_BIN", axvs_bin());
+    command
 }
 
 /// Polls `condition` until it holds, first every 10 ms and then less often (up to every 200 ms, so that

@@ -1,6 +1,5 @@
 //! One module per `axvs` subcommand.
 
-pub mod bench;
 pub mod check;
 pub mod cti;
 pub mod genicam;

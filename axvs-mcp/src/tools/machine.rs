@@ -7,9 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{NoArgs, Reply};
-use axvs_session::backends::Backends;
 use crate::args::tool_error;
 use crate::paths::PathPolicy;
+use axvs_session::backends::Backends;
 use axvs_session::requirements::{CtiStatus, Requirements};
 
 /// Arguments of `list_cameras`.

@@ -7,10 +7,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{NoArgs, Reply};
-use axvs_session::backends::Backends;
 use crate::args::{tool_error, ToolError};
 use crate::paths::PathPolicy;
 use crate::sessions::{Sessions, StatusSnapshot};
+use axvs_session::backends::Backends;
 use axvs_session::rig::Rig;
 use axvs_session::session::{PreviewChoice, Session, SessionError, SessionOptions, SessionReport};
 

@@ -1,6 +1,6 @@
 //! Capacity before recording: each camera's frames encoded for a moment on this machine, with its size,
 //! pixel format and encoder settings (its thread budget included), and whether the rig as a whole will keep
-//! up. Used by `axvs check RIG --capacity`, the MCP server's `check_rig_capacity` and `axvs bench capacity`.
+//! up. Used by `axvs check RIG --capacity`, the MCP server's `check_rig_capacity` and `axvs-bench capacity`.
 //!
 //! The model: camera i needs `cpu_i × fps_i` cores (its encoder's CPU seconds per frame, measured alone
 //! flat out, then charged what running every camera at once near the limit adds, times its rate). The rig

@@ -1,4 +1,4 @@
-//! `axvs bench --plugin PATH --instructions`: the cost of the plugin boundary. The `rawfile` template
+//! `axvs-bench --plugin PATH --instructions`: the cost of the plugin boundary. The `rawfile` template
 //! plugin, loaded from PATH, against the same camera code linked into `axvs`, on the same raw clip of
 //! synthetic frames: once as a bare grab loop (camera only: any pipeline work would add the same to both;
 //! the clip loops, and the counts compare 1000 with 3000 frames, so that the loader's start-up, which
@@ -19,7 +19,7 @@ use axvs_plugin::Plugin;
 use axvs_plugin_rawfile::RawFileConfig;
 
 use super::instructions::{prepare, run_counted};
-use super::{bench_error, synthetic, BenchArgs, BenchSize, CliError};
+use super::{bench_error, synthetic, BenchArgs, BenchError, BenchSize};
 
 /// The variants: where the camera comes from, and how much of the pipeline runs.
 const VARIANTS: [(&str, &str); 4] = [
@@ -42,7 +42,7 @@ fn clip_name(size: BenchSize) -> String {
 }
 
 /// Writes a clip of `frames` synthetic frames into `dir`.
-fn write_clip(size: BenchSize, frames: u64, dir: &Path) -> Result<PathBuf, CliError> {
+fn write_clip(size: BenchSize, frames: u64, dir: &Path) -> Result<PathBuf, BenchError> {
     std::fs::create_dir_all(dir).map_err(|e| bench_error("plugin clip", e))?;
     let mut camera = SyntheticCamera::new(synthetic(size, super::DEFAULT_BENCH_FPS, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
@@ -59,8 +59,8 @@ fn write_clip(size: BenchSize, frames: u64, dir: &Path) -> Result<PathBuf, CliEr
 
 /// Counts every variant with `frames` = one and two synthetic periods, and prints instructions per frame
 /// and the plugin's ratio to the built-in camera.
-pub(super) fn compare(args: &BenchArgs, size: BenchSize, plugin: &Path, dir: &Path) -> Result<(), CliError> {
-    Plugin::load(plugin).map_err(|e| CliError::Argument(format!("--plugin: {e}")))?;
+pub(super) fn compare(args: &BenchArgs, size: BenchSize, plugin: &Path, dir: &Path) -> Result<(), BenchError> {
+    Plugin::load(plugin).map_err(|e| BenchError::Argument(format!("--plugin: {e}")))?;
     let (short, long) = (SYNTHETIC_PERIOD, 2 * SYNTHETIC_PERIOD);
     let clips = [(short, dir.join("clip-short")), (long, dir.join("clip-long"))];
     for (frames, clip_dir) in &clips {
@@ -91,7 +91,7 @@ pub(super) fn compare(args: &BenchArgs, size: BenchSize, plugin: &Path, dir: &Pa
             command
                 .args(&wrapper[1..])
                 .arg(std::env::current_exe().map_err(|e| bench_error("plugin", e))?)
-                .args(["bench", "--variant", code, "--out"])
+                .args(["--variant", code, "--out"])
                 .arg(clip_dir)
                 .args(["--sizes", &format!("{}x{}:{}", size.width, size.height, size.format)])
                 .args(["--codec", &args.codec, "--preset", &args.preset.to_string()])
@@ -132,11 +132,11 @@ pub(super) fn run_variant(
     settings: &EncoderSettings,
     code: &str,
     out: &Path,
-) -> Result<(), CliError> {
+) -> Result<(), BenchError> {
     let size = *args
         .sizes
         .first()
-        .ok_or_else(|| CliError::Argument("--variant needs one --sizes".into()))?;
+        .ok_or_else(|| BenchError::Argument("--variant needs one --sizes".into()))?;
     let clip = out.join(clip_name(size));
     let grab = code.ends_with("grab");
     let config = RawFileConfig {
@@ -148,13 +148,13 @@ pub(super) fn run_variant(
         let path = args
             .plugin
             .as_deref()
-            .ok_or_else(|| CliError::Argument(format!("--variant {code} needs --plugin")))?;
-        let plugin = Plugin::load(path).map_err(|e| CliError::Argument(format!("--plugin: {e}")))?;
+            .ok_or_else(|| BenchError::Argument(format!("--variant {code} needs --plugin")))?;
+        let plugin = Plugin::load(path).map_err(|e| BenchError::Argument(format!("--plugin: {e}")))?;
         let backend = plugin
             .backends()
             .into_iter()
             .find(|b| b.name() == "rawfile")
-            .ok_or_else(|| CliError::Argument(format!("--plugin {}: no rawfile backend", path.display())))?;
+            .ok_or_else(|| BenchError::Argument(format!("--plugin {}: no rawfile backend", path.display())))?;
         let table: toml::Table = [
             ("path".to_string(), toml::Value::String(clip.display().to_string())),
             ("paced".to_string(), toml::Value::Boolean(false)),
@@ -181,7 +181,7 @@ pub(super) fn run_variant(
 }
 
 /// Grabs `frames` frames (or until the stream ends); returns how many came.
-fn grab_loop(mut camera: Box<dyn Camera>, frames: u64) -> Result<u64, CliError> {
+fn grab_loop(mut camera: Box<dyn Camera>, frames: u64) -> Result<u64, BenchError> {
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     camera.start().map_err(|e| bench_error("camera", e))?;
     let mut buf = vec![0u8; info.frame_size()];
@@ -196,7 +196,7 @@ fn grab_loop(mut camera: Box<dyn Camera>, frames: u64) -> Result<u64, CliError> 
 }
 
 /// Records the camera's stream into `out`; returns the frames saved.
-fn record(mut camera: Box<dyn Camera>, settings: &EncoderSettings, out: &Path) -> Result<u64, CliError> {
+fn record(mut camera: Box<dyn Camera>, settings: &EncoderSettings, out: &Path) -> Result<u64, BenchError> {
     camera.open().map_err(|e| bench_error("camera", e))?;
     let factory = FfmpegEncoderFactory::new(settings.clone(), out).map_err(|e| bench_error("encoder", e))?;
     let config = SystemConfig {

@@ -6,10 +6,10 @@ use std::time::Instant;
 use axvs_log::{npz, read_log, timestamps, FileLogSink};
 
 use super::bench_error;
-use crate::commands::CliError;
+use crate::BenchError;
 
 /// Extraction of absolute frame times from a log and an archive of `entries` entries.
-pub(super) fn extraction(entries: u64, dir: &Path) -> Result<(), CliError> {
+pub(super) fn extraction(entries: u64, dir: &Path) -> Result<(), BenchError> {
     let out = dir.join("extract");
     let sink = FileLogSink::create(&out).map_err(|e| bench_error("log", e))?;
     use axvs_core::LogSink;

@@ -1,14 +1,33 @@
-//! `axvs bench`: figures only; no thresholds are asserted here. One benchmark per file:
+//! `axvs-bench`: the benchmarks of axvs, out of the product binary. Figures only; no thresholds are asserted
+//! here, and every figure is compared with its alternative measured in the same run. One benchmark per file:
 //! - `compare.rs`: axvs' pipeline side by side with the FFmpeg CLI and with the encoder alone;
 //!   `instructions.rs` counts their instructions, `plugin.rs` the cost of the plugin boundary;
-//! - `startup.rs`: start-up latency; `soak.rs`: a multi-camera soak; `extraction.rs`: timestamp
-//!   extraction; `batch.rs`: batch processing;
-//! - `capacity/` (`axvs bench capacity`) and `view.rs` (`axvs bench view`), with arguments of their own.
+//! - `startup.rs`: start-up latency of `axvs run`; `soak.rs`: a multi-camera soak; `extraction.rs`: timestamp
+//!   extraction; `batch.rs`: batch processing (`axvs process`);
+//! - `capacity/` (`axvs-bench capacity`) and `view.rs` (`axvs-bench view`), with arguments of their own.
 //!
-//! `measure.rs` holds what they share: CPU time, peak memory, thread sampling, medians.
+//! `measure.rs` holds what they share: CPU time, peak memory, thread sampling, medians. What a user runs to
+//! size a rig stays in `axvs` (`axvs check --capacity`).
+
+/// `println!` that never panics: a closed standard output (`axvs-bench | head`) ends the figures, not the
+/// process mid-measurement.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics (see [`outln!`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 mod batch;
-pub mod capacity;
+mod capacity;
 mod compare;
 mod extraction;
 mod instructions;
@@ -16,15 +35,13 @@ mod measure;
 mod plugin;
 mod soak;
 mod startup;
-pub mod view;
+mod view;
 
 use std::str::FromStr;
 
 use axvs_core::{PixelFormat, SyntheticConfig};
 use axvs_encode::{Codec, EncoderSettings, OutputPixelFormat, Preset, Qp};
-use clap::Args;
-
-use super::CliError;
+use clap::Parser;
 
 use compare::{compare, run_variant, variant_command, Variant};
 use extraction::extraction;
@@ -61,9 +78,16 @@ impl FromStr for BenchSize {
     }
 }
 
-/// Arguments of `axvs bench`.
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
+/// Measures axvs' pipeline against the FFmpeg CLI and the encoder alone, start-up, multi-camera load,
+/// timestamp extraction and batch processing; `capacity` and `view` are benchmarks of their own.
+#[derive(Debug, Parser)]
+#[command(
+    name = "axvs-bench",
+    version,
+    about,
+    max_term_width = 120,
+    args_conflicts_with_subcommands = true
+)]
 pub struct BenchArgs {
     /// A benchmark of its own instead of the comparison.
     #[command(subcommand)]
@@ -143,8 +167,65 @@ pub enum BenchWhat {
     View(view::ViewArgs),
 }
 
-/// Runs the command.
-pub fn run(args: BenchArgs) -> Result<(), CliError> {
+/// Why a benchmark failed; printed as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// An argument is unusable.
+    #[error("{0}")]
+    Argument(String),
+    /// A benchmark could not run.
+    #[error("{0}")]
+    Failed(String),
+    /// A camera system of a benchmark failed.
+    #[error(transparent)]
+    System(#[from] axvs_core::SystemError),
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Exit code for bad arguments, as for clap's usage errors.
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> std::process::ExitCode {
+    match run(BenchArgs::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("axvs-bench: error: {e}\n").as_bytes());
+            std::process::ExitCode::from(if matches!(e, BenchError::Argument(_)) {
+                EXIT_BAD_INPUT
+            } else {
+                1
+            })
+        }
+    }
+}
+
+/// The `axvs` binary the benchmarks run (`axvs run`, `axvs process`): `AXVS_BIN`, or the one beside this
+/// program (cargo builds both into the same directory).
+fn axvs_exe() -> Result<std::path::PathBuf, BenchError> {
+    if let Some(path) = std::env::var_os("AXVS_BIN") {
+        return Ok(path.into());
+    }
+    let me = std::env::current_exe().map_err(|e| bench_error("finding axvs", e))?;
+    let axvs = me.with_file_name(format!("axvs{}", std::env::consts::EXE_SUFFIX));
+    if axvs.is_file() {
+        Ok(axvs)
+    } else {
+        Err(BenchError::Failed(format!(
+            "{} is missing: build it beside axvs-bench (cargo build -p axvs-cli), or name it in AXVS_BIN",
+            axvs.display()
+        )))
+    }
+}
+
+/// Runs the benchmarks `args` ask for.
+fn run(args: BenchArgs) -> Result<(), BenchError> {
     match args.what {
         Some(BenchWhat::Capacity(capacity)) => return capacity::run(capacity),
         Some(BenchWhat::View(view)) => return view::run(view),
@@ -153,17 +234,17 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     let codec: Codec = args
         .codec
         .parse()
-        .map_err(|e| CliError::Argument(format!("--codec: {e}")))?;
+        .map_err(|e| BenchError::Argument(format!("--codec: {e}")))?;
     let preset = args.preset;
-    let qp = Qp::new(args.qp).map_err(|e| CliError::Argument(format!("--qp: {e}")))?;
+    let qp = Qp::new(args.qp).map_err(|e| BenchError::Argument(format!("--qp: {e}")))?;
     if !(args.fps.is_finite() && args.fps > 0.0) || args.keyframe_interval.is_some_and(|k| !(k.is_finite() && k > 0.0))
     {
-        return Err(CliError::Argument(
+        return Err(BenchError::Argument(
             "--fps and --keyframe-interval must be positive numbers of frames per second and seconds".into(),
         ));
     }
     if args.frames == 0 || args.queue_depth == 0 {
-        return Err(CliError::Argument(
+        return Err(BenchError::Argument(
             "--frames and --queue-depth must be at least 1".into(),
         ));
     }
@@ -175,7 +256,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         keyframe_interval_s: args.keyframe_interval,
         ..Default::default()
     };
-    axvs_encode::check_settings(&settings).map_err(|e| CliError::Argument(e.to_string()))?;
+    axvs_encode::check_settings(&settings).map_err(|e| BenchError::Argument(e.to_string()))?;
     if let (Some(code), Some(out)) = (&args.variant, &args.out) {
         if plugin::is_variant(code) {
             return plugin::run_variant(&args, &settings, code, out);
@@ -183,19 +264,19 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         return run_variant(&args, &settings, code, out);
     }
     if args.plugin.is_some() && !args.instructions {
-        return Err(CliError::Argument(
+        return Err(BenchError::Argument(
             "--plugin is counted in instructions: add --instructions".into(),
         ));
     }
     if args.instructions {
         instructions::check_valgrind()?;
     }
-    let work = tempfile::tempdir().map_err(|source| CliError::Io {
+    let work = tempfile::tempdir().map_err(|source| BenchError::Io {
         path: "temporary directory".into(),
         source,
     })?;
     outln!(
-        "axvs bench: {} {} qp {}, {} frames x {} alternating runs, queue depth {}; each run in a fresh \
+        "axvs-bench: {} {} qp {}, {} frames x {} alternating runs, queue depth {}; each run in a fresh \
          process; medians",
         settings.encoder_name().unwrap_or("?"),
         preset.cpu_name(),
@@ -229,8 +310,8 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn bench_error(what: &str, e: impl std::fmt::Display) -> CliError {
-    CliError::Recording(format!("bench {what}: {e}"))
+fn bench_error(what: &str, e: impl std::fmt::Display) -> BenchError {
+    BenchError::Failed(format!("{what}: {e}"))
 }
 
 fn synthetic(size: BenchSize, fps: f64, frame_limit: Option<u64>) -> SyntheticConfig {

@@ -9,10 +9,10 @@ use axvs_encode::{EncoderSettings, FfmpegEncoderFactory, Preset};
 use axvs_log::FileLogSink;
 
 use super::{bench_error, measure};
-use crate::commands::CliError;
+use crate::BenchError;
 
 /// Four synthetic 640x480 mono cameras at 60 fps, x264 veryfast, for `seconds`: drops per camera.
-pub(super) fn multi_camera(seconds: f64, dir: &Path) -> Result<(), CliError> {
+pub(super) fn multi_camera(seconds: f64, dir: &Path) -> Result<(), BenchError> {
     let out = dir.join("multi");
     let sink = Arc::new(FileLogSink::create(&out).map_err(|e| bench_error("log", e))?);
     let settings = EncoderSettings {

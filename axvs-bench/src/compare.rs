@@ -22,7 +22,7 @@ use axvs_log::FileLogSink;
 
 use super::{bench_error, synthetic, BenchArgs, BenchSize};
 use super::{instructions, measure};
-use crate::commands::CliError;
+use crate::BenchError;
 
 /// Figures of one run of one variant.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
@@ -118,7 +118,7 @@ pub(super) fn compare(
     settings: &EncoderSettings,
     size: BenchSize,
     dir: &Path,
-) -> Result<(), CliError> {
+) -> Result<(), BenchError> {
     let mut variants = vec![Variant::Pipeline, Variant::FfmpegCli, Variant::EncoderAlone];
     if size.format == PixelFormat::Mono8 && settings.codec != Codec::Av1 {
         variants.push(Variant::PipelineGray);
@@ -261,8 +261,8 @@ impl std::fmt::Display for Ratio {
     }
 }
 
-/// Runs one variant in a fresh `axvs bench --variant` process, so memory and CPU figures are its own.
-fn spawn_variant(args: &BenchArgs, size: BenchSize, variant: Variant, out: &Path) -> Result<Run, CliError> {
+/// Runs one variant in a fresh `axvs-bench --variant` process, so memory and CPU figures are its own.
+fn spawn_variant(args: &BenchArgs, size: BenchSize, variant: Variant, out: &Path) -> Result<Run, BenchError> {
     let output = variant_command(None, args, size, variant, out, args.frames)?
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -277,7 +277,7 @@ fn spawn_variant(args: &BenchArgs, size: BenchSize, variant: Variant, out: &Path
     serde_json::from_slice(&output.stdout).map_err(|e| bench_error(variant.code(), e))
 }
 
-/// The command line of one `axvs bench --variant` run of `frames` frames, under `wrapper` (a program and
+/// The command line of one `axvs-bench --variant` run of `frames` frames, under `wrapper` (a program and
 /// its arguments, e.g. valgrind) if given.
 pub(super) fn variant_command(
     wrapper: Option<&[String]>,
@@ -286,7 +286,7 @@ pub(super) fn variant_command(
     variant: Variant,
     out: &Path,
     frames: u64,
-) -> Result<Command, CliError> {
+) -> Result<Command, BenchError> {
     let exe = std::env::current_exe().map_err(|e| bench_error("variant", e))?;
     let mut command = match wrapper {
         Some([program, wrapper_args @ ..]) => {
@@ -297,7 +297,7 @@ pub(super) fn variant_command(
         _ => Command::new(exe),
     };
     command
-        .args(["bench", "--variant", variant.code(), "--out"])
+        .args(["--variant", variant.code(), "--out"])
         .arg(out)
         .args(["--sizes", &format!("{}x{}:{}", size.width, size.height, size.format)])
         .args([
@@ -331,12 +331,12 @@ pub(super) fn run_variant(
     settings: &EncoderSettings,
     code: &str,
     out: &Path,
-) -> Result<(), CliError> {
-    let variant = Variant::from_code(code).ok_or_else(|| CliError::Argument(format!("--variant {code}")))?;
+) -> Result<(), BenchError> {
+    let variant = Variant::from_code(code).ok_or_else(|| BenchError::Argument(format!("--variant {code}")))?;
     let size = *args
         .sizes
         .first()
-        .ok_or_else(|| CliError::Argument("--variant needs one --sizes".into()))?;
+        .ok_or_else(|| BenchError::Argument("--variant needs one --sizes".into()))?;
     std::fs::create_dir_all(out).map_err(|e| bench_error(code, e))?;
     let video = out.join("video.mp4");
     let run = match variant {
@@ -358,7 +358,7 @@ fn pipeline(
     size: BenchSize,
     out: &Path,
     pixel_format: OutputPixelFormat,
-) -> Result<Run, CliError> {
+) -> Result<Run, BenchError> {
     let settings = EncoderSettings {
         pixel_format,
         ..settings.clone()
@@ -411,7 +411,7 @@ fn ffmpeg_cli(
     size: BenchSize,
     path: &Path,
     full_range: bool,
-) -> Result<Run, CliError> {
+) -> Result<Run, BenchError> {
     let mut camera = SyntheticCamera::new(synthetic(size, args.fps, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     camera.start().map_err(|e| bench_error("camera", e))?;
@@ -520,7 +520,12 @@ pub(super) fn original_command_line(
 }
 
 /// Variant c: the encoder alone, on one period of frames rendered beforehand.
-fn encoder_alone(args: &BenchArgs, settings: &EncoderSettings, size: BenchSize, path: &Path) -> Result<Run, CliError> {
+fn encoder_alone(
+    args: &BenchArgs,
+    settings: &EncoderSettings,
+    size: BenchSize,
+    path: &Path,
+) -> Result<Run, BenchError> {
     let mut camera = SyntheticCamera::new(synthetic(size, args.fps, None));
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     let mut frames: Vec<Vec<u8>> = (0..SYNTHETIC_PERIOD.min(args.frames))

@@ -5,11 +5,11 @@ use std::process::{Command, Stdio};
 
 use super::bench_error;
 use super::measure;
-use crate::commands::CliError;
+use crate::BenchError;
 
 /// Start of `axvs run` (process launch) to the first saved frame, for a synthetic camera.
-pub(super) fn startup(runs: usize, dir: &Path) -> Result<(), CliError> {
-    let exe = std::env::current_exe().map_err(|e| bench_error("startup", e))?;
+pub(super) fn startup(runs: usize, dir: &Path) -> Result<(), BenchError> {
+    let exe = crate::axvs_exe()?;
     let rig = dir.join("startup.toml");
     // A few seconds of video in a temporary directory: the free-space guard (for recordings) stays off, as
     // in `bench capacity`, so that a nearly full disk does not stop the benchmark.

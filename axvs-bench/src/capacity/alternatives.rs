@@ -14,8 +14,8 @@ use axvs_encode::EncoderSettings;
 use crossbeam_channel::{bounded, TrySendError};
 
 use super::{Counts, Trial, QUEUE_DEPTH};
-use crate::commands::bench::{bench_error, BenchSize};
-use crate::commands::CliError;
+use crate::BenchError;
+use crate::{bench_error, BenchSize};
 
 /// x264's default keyframe interval, frames.
 #[cfg(feature = "opencv")]
@@ -31,7 +31,7 @@ pub enum Sink {
 }
 
 /// Refuses early when GStreamer's encoder or muxer is missing (or OpenCV was built without the feature).
-pub fn check_gstreamer() -> Result<(), CliError> {
+pub fn check_gstreamer() -> Result<(), BenchError> {
     #[cfg(feature = "opencv")]
     {
         for element in ["x264enc", "mp4mux", "videoconvert", "appsrc"] {
@@ -42,7 +42,7 @@ pub fn check_gstreamer() -> Result<(), CliError> {
                 .status()
                 .is_ok_and(|s| s.success());
             if !found {
-                return Err(CliError::Argument(format!(
+                return Err(BenchError::Argument(format!(
                     "the gstreamer tool needs the GStreamer element {element} (Debian: gstreamer1.0-plugins-ugly \
                      for x264enc, -good for mp4mux, -base for the others; gst-inspect-1.0 in gstreamer1.0-tools)"
                 )));
@@ -51,13 +51,13 @@ pub fn check_gstreamer() -> Result<(), CliError> {
         Ok(())
     }
     #[cfg(not(feature = "opencv"))]
-    Err(CliError::Argument(
+    Err(BenchError::Argument(
         "the gstreamer tool feeds appsrc through OpenCV: build axvs with its opencv feature".into(),
     ))
 }
 
 /// Runs the trial's cameras into `sink`, and counts.
-pub fn run(sink: Sink, trial: &Trial<'_>) -> Result<Counts, CliError> {
+pub fn run(sink: Sink, trial: &Trial<'_>) -> Result<Counts, BenchError> {
     let Trial {
         settings,
         size,
@@ -89,7 +89,7 @@ pub fn run(sink: Sink, trial: &Trial<'_>) -> Result<Counts, CliError> {
 }
 
 /// One camera: grabs at its pace into a bounded queue, which a writer thread empties into the sink.
-fn camera(mut writer: Writer, size: BenchSize, rate: f64, stop: &AtomicBool) -> Result<Counts, CliError> {
+fn camera(mut writer: Writer, size: BenchSize, rate: f64, stop: &AtomicBool) -> Result<Counts, BenchError> {
     let mut camera = SyntheticCamera::new(SyntheticConfig {
         width: size.width,
         height: size.height,
@@ -106,7 +106,7 @@ fn camera(mut writer: Writer, size: BenchSize, rate: f64, stop: &AtomicBool) -> 
     for _ in 0..QUEUE_DEPTH + 2 {
         let _ = recycle.try_send(vec![0u8; info.frame_size()]);
     }
-    let consumer = std::thread::spawn(move || -> Result<u64, CliError> {
+    let consumer = std::thread::spawn(move || -> Result<u64, BenchError> {
         let mut saved = 0;
         for frame in frames.iter() {
             writer.write(&frame)?;
@@ -163,7 +163,7 @@ impl Writer {
         size: BenchSize,
         rate: f64,
         path: &Path,
-    ) -> Result<Writer, CliError> {
+    ) -> Result<Writer, BenchError> {
         match sink {
             Sink::Ffmpeg => {
                 let mut command = Command::new("ffmpeg");
@@ -190,7 +190,7 @@ impl Writer {
         }
     }
 
-    fn write(&mut self, frame: &[u8]) -> Result<(), CliError> {
+    fn write(&mut self, frame: &[u8]) -> Result<(), BenchError> {
         match self {
             Writer::Ffmpeg { stdin, .. } => stdin
                 .as_mut()
@@ -221,7 +221,7 @@ impl Writer {
         }
     }
 
-    fn finish(self) -> Result<(), CliError> {
+    fn finish(self) -> Result<(), BenchError> {
         match self {
             Writer::Ffmpeg { mut child, stdin } => {
                 drop(stdin);
@@ -244,7 +244,7 @@ impl Writer {
 /// The GStreamer pipeline a user would write for the same work: x264 with the same preset and constant QP
 /// (x264enc applies only the properties given over the preset), muxed to MP4.
 #[cfg(feature = "opencv")]
-fn gstreamer(settings: &EncoderSettings, size: BenchSize, rate: f64, path: &Path) -> Result<Writer, CliError> {
+fn gstreamer(settings: &EncoderSettings, size: BenchSize, rate: f64, path: &Path) -> Result<Writer, BenchError> {
     use opencv::prelude::*;
     let mono = size.format == axvs_core::PixelFormat::Mono8;
     let mut x264 = format!(

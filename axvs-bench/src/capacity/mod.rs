@@ -1,4 +1,4 @@
-//! `axvs bench capacity`: the highest rate N cameras sustain with zero loss, found by bisection, for axvs
+//! `axvs-bench capacity`: the highest rate N cameras sustain with zero loss, found by bisection, for axvs
 //! (a real `axvs run` of a synthetic rig), the original's `ffmpeg` command line fed through a pipe, and a
 //! GStreamer pipeline (`appsrc ! videoconvert ! x264enc ! mp4mux`); with axvs' prediction
 //! (`axvs check --capacity`) beside each measured limit.
@@ -15,13 +15,13 @@ use std::process::{Command, Stdio};
 use std::str::FromStr;
 use std::time::Duration;
 
-use axvs_session::capacity::{self, Probe};
 use axvs_core::{CameraIdentity, CameraInfo};
 use axvs_encode::{EncoderSettings, OutputPixelFormat, Preset, Qp};
+use axvs_session::capacity::{self, Probe};
 use clap::Args;
 
 use super::{bench_error, measure, BenchSize};
-use crate::commands::CliError;
+use crate::BenchError;
 
 /// Queue depth of every tool's cameras: the rig's default.
 const QUEUE_DEPTH: usize = 64;
@@ -69,7 +69,7 @@ impl FromStr for Tool {
     }
 }
 
-/// Arguments of `axvs bench capacity`.
+/// Arguments of `axvs-bench capacity`.
 #[derive(Debug, Clone, Args)]
 pub struct CapacityArgs {
     /// Sizes (comma-separated WIDTHxHEIGHT:FORMAT).
@@ -134,18 +134,18 @@ impl Counts {
 }
 
 /// Runs the command.
-pub fn run(args: CapacityArgs) -> Result<(), CliError> {
-    let qp = Qp::new(args.qp).map_err(|e| CliError::Argument(format!("--qp: {e}")))?;
+pub fn run(args: CapacityArgs) -> Result<(), BenchError> {
+    let qp = Qp::new(args.qp).map_err(|e| BenchError::Argument(format!("--qp: {e}")))?;
     if !(args.seconds.is_finite() && args.seconds >= 1.0) {
-        return Err(CliError::Argument("--seconds must be at least 1".into()));
+        return Err(BenchError::Argument("--seconds must be at least 1".into()));
     }
     if !(args.precision > 0.0 && args.precision < 1.0) || args.max_trials < 2 {
-        return Err(CliError::Argument(
+        return Err(BenchError::Argument(
             "--precision must be between 0 and 1 and --max-trials at least 2".into(),
         ));
     }
     if args.cameras.iter().any(|n| !(1..=16).contains(n)) {
-        return Err(CliError::Argument("--cameras: from 1 to 16 cameras".into()));
+        return Err(BenchError::Argument("--cameras: from 1 to 16 cameras".into()));
     }
     let settings = EncoderSettings {
         preset: args.preset,
@@ -157,7 +157,7 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
         let size = *args
             .sizes
             .first()
-            .ok_or_else(|| CliError::Argument("--trial needs one --sizes".into()))?;
+            .ok_or_else(|| BenchError::Argument("--trial needs one --sizes".into()))?;
         let cameras = *args.cameras.first().unwrap_or(&1);
         let trial = Trial {
             settings: &settings,
@@ -175,13 +175,13 @@ pub fn run(args: CapacityArgs) -> Result<(), CliError> {
     if args.tools.contains(&Tool::Gstreamer) {
         alternatives::check_gstreamer()?;
     }
-    let work = tempfile::tempdir().map_err(|source| CliError::Io {
+    let work = tempfile::tempdir().map_err(|source| BenchError::Io {
         path: "temporary directory".into(),
         source,
     })?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     outln!(
-        "axvs bench capacity: libx264 {} qp {}, yuv420p; the highest rate per camera with zero loss for {} s \
+        "axvs-bench capacity: libx264 {} qp {}, yuv420p; the highest rate per camera with zero loss for {} s \
          (queue {QUEUE_DEPTH} per camera), bisected to {:.0} %; {cores} cores",
         settings.preset.cpu_name(),
         qp.get(),
@@ -365,7 +365,7 @@ impl Bisection {
 }
 
 /// axvs' prediction of the limit per camera: the capacity check's headroom at a nominal rate.
-fn predict(settings: &EncoderSettings, size: BenchSize, cameras: usize, cores: usize) -> Result<f64, CliError> {
+fn predict(settings: &EncoderSettings, size: BenchSize, cameras: usize, cores: usize) -> Result<f64, BenchError> {
     let nominal = 30.0;
     let settings = EncoderSettings {
         threads: EncoderSettings::thread_budget(cores, cameras),
@@ -395,7 +395,7 @@ fn camera_info(size: BenchSize, fps: f64) -> CameraInfo {
     }
 }
 
-/// Runs one trial in a fresh `axvs bench capacity --trial` process: what it counted, and the CPU time of
+/// Runs one trial in a fresh `axvs-bench capacity --trial` process: what it counted, and the CPU time of
 /// the process and of every process it ran and waited for (`axvs run`, `ffmpeg`), so the same for every tool.
 fn spawn_trial(
     args: &CapacityArgs,
@@ -404,18 +404,10 @@ fn spawn_trial(
     cameras: usize,
     rate: f64,
     out: &Path,
-) -> Result<(Counts, Duration), CliError> {
+) -> Result<(Counts, Duration), BenchError> {
     let exe = std::env::current_exe().map_err(|e| bench_error("trial", e))?;
     let mut child = Command::new(exe)
-        .args([
-            "bench",
-            "capacity",
-            "--trial",
-            tool.name(),
-            "--rate",
-            &rate.to_string(),
-            "--out",
-        ])
+        .args(["capacity", "--trial", tool.name(), "--rate", &rate.to_string(), "--out"])
         .arg(out)
         .args(["--sizes", &format!("{}x{}:{}", size.width, size.height, size.format)])
         .args([
@@ -464,7 +456,7 @@ pub struct Trial<'a> {
 
 impl Trial<'_> {
     /// Runs the trial in this process.
-    fn run(&self, tool: Tool) -> Result<Counts, CliError> {
+    fn run(&self, tool: Tool) -> Result<Counts, BenchError> {
         std::fs::create_dir_all(self.out).map_err(|e| bench_error("trial", e))?;
         match tool {
             Tool::Axvs => self.axvs_run(false),
@@ -476,7 +468,7 @@ impl Trial<'_> {
 
     /// `axvs run` of a rig of paced synthetic cameras, its report read back; `ffmpeg_threads`: every
     /// encoder at FFmpeg's own thread count instead of the rig's budget.
-    fn axvs_run(&self, ffmpeg_threads: bool) -> Result<Counts, CliError> {
+    fn axvs_run(&self, ffmpeg_threads: bool) -> Result<Counts, BenchError> {
         let (settings, size, rate, out) = (self.settings, self.size, self.rate, self.out);
         let mut rig = format!(
             "output_dir = {}\nqueue_depth = {QUEUE_DEPTH}\nmin_free_space = \"0\"\n[encoder]\ncodec = \"h264\"\n\
@@ -499,7 +491,7 @@ impl Trial<'_> {
         let rig_path = out.join("rig.toml");
         std::fs::write(&rig_path, rig).map_err(|e| bench_error("rig", e))?;
         let report_path = out.join("report.json");
-        let exe = std::env::current_exe().map_err(|e| bench_error("axvs run", e))?;
+        let exe = crate::axvs_exe()?;
         let status = Command::new(exe)
             .args([
                 "run",

@@ -12,13 +12,13 @@ use axvs_core::LogSink;
 use axvs_log::{manifest, npz, FileLogSink};
 
 use super::measure::wait_child;
-use super::{bench_error, CliError};
+use super::{bench_error, BenchError};
 
 const CAMERAS: u8 = 4;
 
 /// Writes `recordings` recordings of 4 cameras with `per_camera` entries each under `root` (raw logs) and
 /// `root_npz` (the same as archives).
-fn write_recordings(root: &Path, root_npz: &Path, recordings: usize, per_camera: u64) -> Result<(), CliError> {
+fn write_recordings(root: &Path, root_npz: &Path, recordings: usize, per_camera: u64) -> Result<(), BenchError> {
     for r in 0..recordings {
         let dir = root.join(format!("rec{r:03}"));
         let dir_npz = root_npz.join(format!("rec{r:03}"));
@@ -50,8 +50,8 @@ fn write_recordings(root: &Path, root_npz: &Path, recordings: usize, per_camera:
 }
 
 /// One `axvs process` run in a fresh process: wall seconds, CPU seconds, peak RSS.
-fn process(root: &Path, out: &Path, jobs: usize) -> Result<(f64, f64, u64), CliError> {
-    let exe = std::env::current_exe().map_err(|e| bench_error("batch", e))?;
+fn process(root: &Path, out: &Path, jobs: usize) -> Result<(f64, f64, u64), BenchError> {
+    let exe = crate::axvs_exe()?;
     let start = Instant::now();
     let child = Command::new(exe)
         .arg("process")
@@ -100,7 +100,7 @@ print(len(times) + 1, time.perf_counter() - start)
 }
 
 /// Runs the batch benchmark over `entries` entries in all (20 recordings x 4 cameras).
-pub(super) fn run(entries: u64, dir: &Path) -> Result<(), CliError> {
+pub(super) fn run(entries: u64, dir: &Path) -> Result<(), BenchError> {
     let recordings = 20usize;
     let per_camera = (entries / (recordings as u64 * u64::from(CAMERAS))).max(2);
     let total = per_camera * recordings as u64 * u64::from(CAMERAS);

@@ -1,4 +1,4 @@
-//! `axvs bench --instructions`: each variant's work per frame in instructions, counted by callgrind. Unlike
+//! `axvs-bench --instructions`: each variant's work per frame in instructions, counted by callgrind. Unlike
 //! seconds, these counts do not change with what else the machine runs, so a few per cent are visible.
 //!
 //! Each variant runs twice under `valgrind --tool=callgrind --trace-children=yes` (b's `ffmpeg` child is
@@ -11,16 +11,16 @@ use std::process::Stdio;
 
 use axvs_core::SYNTHETIC_PERIOD;
 
-use super::{bench_error, variant_command, BenchArgs, BenchSize, CliError, Variant};
+use super::{bench_error, variant_command, BenchArgs, BenchError, BenchSize, Variant};
 
 /// Frames of the shorter of the two runs: enough to fill x264's lookahead, and a whole period, so that
 /// variant c renders the same frames beforehand in both runs.
 const WARMUP: u64 = SYNTHETIC_PERIOD;
 
 /// Fails early, before any timed run, if valgrind is missing.
-pub(super) fn check_valgrind() -> Result<(), CliError> {
+pub(super) fn check_valgrind() -> Result<(), BenchError> {
     let missing =
-        || CliError::Argument("--instructions needs valgrind (Debian package valgrind), which was not found".into());
+        || BenchError::Argument("--instructions needs valgrind (Debian package valgrind), which was not found".into());
     let status = std::process::Command::new("valgrind")
         .arg("--version")
         .stdout(Stdio::null())
@@ -35,7 +35,7 @@ pub(super) fn check_valgrind() -> Result<(), CliError> {
 }
 
 /// Prints instructions per frame of every variant at `size`, and the shares and ratios that follow.
-pub(super) fn compare(args: &BenchArgs, size: BenchSize, variants: &[Variant], dir: &Path) -> Result<(), CliError> {
+pub(super) fn compare(args: &BenchArgs, size: BenchSize, variants: &[Variant], dir: &Path) -> Result<(), BenchError> {
     let mut per_frame = Vec::with_capacity(variants.len());
     for &variant in variants {
         let short = count(args, size, variant, WARMUP, &dir.join("cg-short"))?;
@@ -77,14 +77,14 @@ pub(super) fn compare(args: &BenchArgs, size: BenchSize, variants: &[Variant], d
 }
 
 /// Instructions of one variant run of `frames` frames, its children included.
-fn count(args: &BenchArgs, size: BenchSize, variant: Variant, frames: u64, dir: &Path) -> Result<u64, CliError> {
+fn count(args: &BenchArgs, size: BenchSize, variant: Variant, frames: u64, dir: &Path) -> Result<u64, BenchError> {
     let wrapper = prepare(dir)?;
     let command = variant_command(Some(&wrapper), args, size, variant, &dir.join("out"), frames)?;
     run_counted(command, dir, variant.code())
 }
 
 /// Empties `dir` for a counted run and returns the valgrind command line that writes its counts there.
-pub(super) fn prepare(dir: &Path) -> Result<[String; 5], CliError> {
+pub(super) fn prepare(dir: &Path) -> Result<[String; 5], BenchError> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| bench_error("instructions", e))?;
     Ok([
@@ -98,10 +98,10 @@ pub(super) fn prepare(dir: &Path) -> Result<[String; 5], CliError> {
 
 /// Runs `command` (which starts with the line [`prepare`] gave) and sums the instructions of every
 /// process it counted.
-pub(super) fn run_counted(mut command: std::process::Command, dir: &Path, what: &str) -> Result<u64, CliError> {
+pub(super) fn run_counted(mut command: std::process::Command, dir: &Path, what: &str) -> Result<u64, BenchError> {
     let output = command.stdin(Stdio::null()).output().map_err(|e| match e.kind() {
         ErrorKind::NotFound => {
-            CliError::Argument("--instructions needs valgrind (Debian package valgrind), which was not found".into())
+            BenchError::Argument("--instructions needs valgrind (Debian package valgrind), which was not found".into())
         }
         _ => bench_error("valgrind", e),
     })?;

@@ -1,4 +1,4 @@
-//! `axvs bench view`: what the live view costs. The same rig of synthetic cameras records with the view off
+//! `axvs-bench view`: what the live view costs. The same rig of synthetic cameras records with the view off
 //! and on, alternately, in this process; each run's CPU over the same span is read per thread from
 //! `/proc` (all of axvs, the view's own thread) and for the X server when the bench started it, with the
 //! frames each run lost.
@@ -15,9 +15,9 @@ use axvs_session::session::{Notice, PreviewChoice, Session, SessionOptions};
 use clap::Args;
 
 use super::{bench_error, BenchSize};
-use crate::commands::CliError;
+use crate::BenchError;
 
-/// Arguments of `axvs bench view`.
+/// Arguments of `axvs-bench view`.
 #[derive(Debug, Args)]
 pub struct ViewArgs {
     /// Cameras in the rig (1 to 9).
@@ -59,13 +59,15 @@ struct Figures {
 }
 
 /// Runs the benchmark.
-pub fn run(args: ViewArgs) -> Result<(), CliError> {
+pub fn run(args: ViewArgs) -> Result<(), BenchError> {
     let positive = |v: f64| v.is_finite() && v > 0.0;
     if !(1..=9).contains(&args.cameras) || args.runs == 0 {
-        return Err(CliError::Argument("--cameras: from 1 to 9; --runs: at least 1".into()));
+        return Err(BenchError::Argument(
+            "--cameras: from 1 to 9; --runs: at least 1".into(),
+        ));
     }
     if !positive(args.seconds) || !positive(args.fps) || !positive(args.display_fps) || args.display_fps > args.fps {
-        return Err(CliError::Argument(
+        return Err(BenchError::Argument(
             "--seconds, --fps and --display-fps must be positive, and --display-fps at most --fps".into(),
         ));
     }
@@ -77,7 +79,7 @@ pub fn run(args: ViewArgs) -> Result<(), CliError> {
         own_x = Some(child);
     }
     let x_pid = own_x.as_ref().map(|c: &Child| c.id());
-    let result = (|| -> Result<[Vec<Figures>; 2], CliError> {
+    let result = (|| -> Result<[Vec<Figures>; 2], BenchError> {
         let dir = tempfile::tempdir().map_err(|e| bench_error("view", e))?;
         let mut runs: [Vec<Figures>; 2] = [Vec::new(), Vec::new()];
         for run in 0..args.runs {
@@ -104,7 +106,7 @@ fn run_once(
     name: &str,
     view: bool,
     x_pid: Option<u32>,
-) -> Result<Figures, CliError> {
+) -> Result<Figures, BenchError> {
     // Frames (if any) go to a temporary directory: the free-space guard stays off, as in the other benches.
     let mut text = format!(
         "output_dir = {}\nmin_free_space = \"0\"\n[encoder]\npreset = 1\n",
@@ -187,7 +189,7 @@ fn run_once(
 /// Prints the table and the ratios.
 fn report(args: &ViewArgs, off: &Figures, on: &Figures, x_known: bool) {
     outln!(
-        "axvs bench view: {} x {}x{} {} at {} fps, shown at {} fps, saving {}, {} s per run, {} run(s) each (medians)",
+        "axvs-bench view: {} x {}x{} {} at {} fps, shown at {} fps, saving {}, {} s per run, {} run(s) each (medians)",
         args.cameras,
         args.size.width,
         args.size.height,
@@ -275,7 +277,7 @@ fn total_ticks(pid: &str) -> u64 {
 }
 
 /// Starts Xvfb on a display number it picks itself, 1920x1080 at 24 bits; returns it and its `DISPLAY`.
-fn start_xvfb() -> Result<(Child, String), CliError> {
+fn start_xvfb() -> Result<(Child, String), BenchError> {
     let mut child = Command::new("Xvfb")
         .args([
             "-displayfd",
