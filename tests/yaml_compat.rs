@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axvs_core::genicam_nodes::{GenicamConfiguration, NodeValue};
+use axvs_genicam::nodes::{GenicamConfiguration, NodeValue};
 
 /// Strings that YAML 1.1 resolves to something else when they are written plain.
 const TRICKY: [&str; 24] = [

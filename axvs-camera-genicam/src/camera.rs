@@ -5,16 +5,17 @@ use std::time::{Duration, Instant};
 use aravis::glib;
 use aravis::prelude::*;
 use aravis::{Buffer, BufferStatus, Camera as ArvCamera, Stream};
-use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GenicamSettings, GrabInfo};
+use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
+use axvs_genicam::GenicamSettings;
 
 use crate::block_ids::{Arrival, BlockIds};
 use crate::{discover, GenicamPixelFormat};
 
 /// How the rig names the camera to open (shared with every backend that selects devices).
-pub use axvs_core::DeviceSelector as Selector;
+pub use axvs_genicam::DeviceSelector as Selector;
 
 /// When the camera takes a frame (shared with the GenTL backend).
-pub use axvs_core::Trigger;
+pub use axvs_genicam::Trigger;
 
 /// Settings of a [`GenicamCamera`]: the settings every GenICam backend shares, and Aravis' own.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +37,7 @@ impl GenicamConfig {
 }
 
 /// Aravis stream buffers when none are asked for.
-pub use axvs_core::DEFAULT_STREAM_BUFFERS as DEFAULT_BUFFERS;
+pub use axvs_genicam::DEFAULT_STREAM_BUFFERS as DEFAULT_BUFFERS;
 
 /// Late buffers one `grab` drops before it returns (and is called again), so that it never spins.
 const STALE_BUFFERS_PER_GRAB: u32 = 64;

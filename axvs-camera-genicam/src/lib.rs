@@ -25,7 +25,7 @@ mod camera;
 mod discovery;
 mod nodes;
 
-pub use axvs_core::GenicamPixelFormat;
+pub use axvs_genicam::GenicamPixelFormat;
 pub use backend::GenicamBackend;
 pub use camera::{GenicamCamera, GenicamConfig, Selector, Trigger, DEFAULT_BUFFERS};
 pub use discovery::{discover, interfaces, DeviceInfo};

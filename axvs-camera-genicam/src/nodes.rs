@@ -1,10 +1,10 @@
-//! The node map of a camera opened through Aravis, as an [`axvs_core::genicam_nodes::NodeAccess`]: read,
+//! The node map of a camera opened through Aravis, as an [`axvs_genicam::nodes::NodeAccess`]: read,
 //! write, dump to YAML and load back in SFNC-safe phases (the original's `axvs configure` group).
 
 use aravis::glib::prelude::*;
 use aravis::prelude::*;
 use aravis::{Camera as ArvCamera, Gc, GcAccessMode, GcCategory, GcEnumeration, GcFeatureNode};
-pub use axvs_core::genicam_nodes::{
+pub use axvs_genicam::nodes::{
     GenicamConfiguration, LoadReport, NodeAccess, NodeError, NodeValue, DEFAULT_BLACKLIST, MAX_SELECTOR_COMBINATIONS,
 };
 

@@ -28,18 +28,13 @@ pub mod conformance;
 mod encoder;
 mod files;
 mod frame;
-mod genicam_format;
-pub mod genicam_nodes;
-mod genicam_settings;
 mod log;
 mod mailbox;
 mod pixel;
 pub mod priority;
-mod selector;
 pub mod status;
 mod synthetic;
 mod system;
-mod trigger;
 mod units;
 
 pub use backend::{
@@ -50,16 +45,16 @@ pub use camera::{Camera, CameraError, CameraIdentity, CameraInfo, FrameShape, Gr
 pub use encoder::{EncodeSummary, Encoder, EncoderError, EncoderFactory};
 pub use files::{read_regular_file, read_text_file, sync_folder_of, write_yaml_document, MAX_TEXT_FILE_BYTES};
 pub use frame::{Frame, FrameMeta, FramePool, PoolBuffer};
-pub use genicam_format::GenicamPixelFormat;
-pub use genicam_settings::{GenicamSettings, DEFAULT_STREAM_BUFFERS};
 pub use log::{utc_now_us, LogError, LogSink, NullLogSink};
 pub use mailbox::FrameMailbox;
 pub use pixel::{PixelFormat, UnknownPixelFormat};
-pub use selector::DeviceSelector;
 pub use status::{DropCounts, DropReason, SystemEvent, SystemState, SystemStatus};
 pub use synthetic::{
     decode_counter, SyntheticBackend, SyntheticCamera, SyntheticConfig, SYNTHETIC_BUFFERS, SYNTHETIC_PERIOD,
 };
 pub use system::{OverflowPolicy, StopReport, SystemConfig, SystemError, VideoSystem};
-pub use trigger::{Trigger, DEFAULT_TRIGGER_ACTIVATION};
 pub use units::{Dimension, Positive};
+
+/// Frames a camera driver's ring of buffers holds when nothing says otherwise: the GenICam backends' stream
+/// buffers by default, and the ring the synthetic camera imitates.
+pub const DEFAULT_DRIVER_BUFFERS: usize = 16;

@@ -52,10 +52,10 @@ impl Default for SyntheticConfig {
 }
 
 /// Frames a paced camera holds for a late reader, as a camera driver's ring of buffers does: as many as
-/// axvs' GenICam cameras are given by default ([`crate::DEFAULT_STREAM_BUFFERS`]). A read up to this many
+/// axvs' GenICam cameras are given by default ([`crate::DEFAULT_DRIVER_BUFFERS`]). A read up to this many
 /// frame times late loses nothing; so a reading thread that a busy (or virtual) machine wakes a few
 /// milliseconds late does not lose frames at high rates, as it would not with a real camera.
-pub const SYNTHETIC_BUFFERS: u64 = crate::DEFAULT_STREAM_BUFFERS as u64;
+pub const SYNTHETIC_BUFFERS: u64 = crate::DEFAULT_DRIVER_BUFFERS as u64;
 
 /// Pixels the scene extends beyond the frame on each side: the range of the drift.
 const MARGIN: usize = 16;

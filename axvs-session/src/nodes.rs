@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use axvs_core::genicam_nodes::NodeAccess;
-use axvs_core::DeviceSelector;
+use axvs_genicam::nodes::NodeAccess;
+use axvs_genicam::DeviceSelector;
 
 /// Opens the node map of the camera `selector` names: with `gentl`, through the GenTL producer (`cti`, or the
 /// chosen one); otherwise through Aravis (`fake` also offers Aravis' simulated camera).

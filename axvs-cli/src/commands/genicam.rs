@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use axvs_core::genicam_nodes::{GenicamConfiguration, NodeAccess, NodeError, DEFAULT_BLACKLIST};
-use axvs_core::DeviceSelector as Selector;
+use axvs_genicam::nodes::{GenicamConfiguration, NodeAccess, NodeError, DEFAULT_BLACKLIST};
+use axvs_genicam::DeviceSelector as Selector;
 use clap::{Args, Subcommand};
 
 use super::CliError;

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use axvs_core::genicam_nodes::{GenicamConfiguration, DEFAULT_BLACKLIST};
-use axvs_core::DeviceSelector;
+use axvs_genicam::nodes::{GenicamConfiguration, DEFAULT_BLACKLIST};
+use axvs_genicam::DeviceSelector;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +53,7 @@ impl CameraSelector {
         })
     }
 
-    fn open(&self) -> Result<Box<dyn axvs_core::genicam_nodes::NodeAccess>, ToolError> {
+    fn open(&self) -> Result<Box<dyn axvs_genicam::nodes::NodeAccess>, ToolError> {
         if self.gentl && self.fake {
             return Err(tool_error!(
                 "arguments `gentl` and `fake`: the simulated camera is Aravis'; give one"

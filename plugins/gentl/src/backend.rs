@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use axvs_core::{
     BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, DiscoverOptions, DiscoveredCamera, FrameShape,
-    GenicamSettings, SettingsError,
+    SettingsError,
 };
+use axvs_genicam::GenicamSettings;
 
 use crate::{cti, GentlCamera, GentlConfig, Producer};
 

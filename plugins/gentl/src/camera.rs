@@ -6,10 +6,9 @@ use std::ffi::c_void;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axvs_core::genicam_nodes::{GenicamConfiguration, NodeAccess, NodeError, DEFAULT_BLACKLIST};
-use axvs_core::{
-    Camera, CameraError, CameraIdentity, CameraInfo, GenicamPixelFormat, GenicamSettings, GrabInfo, Trigger,
-};
+use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
+use axvs_genicam::nodes::{GenicamConfiguration, NodeAccess, NodeError, DEFAULT_BLACKLIST};
+use axvs_genicam::{GenicamPixelFormat, GenicamSettings, Trigger};
 
 use crate::ffi::{self, Handle};
 use crate::{GentlDevice, NodeMap};

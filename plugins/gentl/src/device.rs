@@ -5,8 +5,8 @@ use std::ffi::CString;
 use std::path::Path;
 use std::sync::Arc;
 
-use axvs_core::genicam_nodes::{NodeAccess, NodeError, MAX_SELECTOR_COMBINATIONS};
-use axvs_core::DeviceSelector;
+use axvs_genicam::nodes::{NodeAccess, NodeError, MAX_SELECTOR_COMBINATIONS};
+use axvs_genicam::DeviceSelector;
 
 use crate::ffi::{self, Handle};
 use crate::nodes::Kind;

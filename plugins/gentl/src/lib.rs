@@ -10,7 +10,7 @@ mod ffi;
 mod nodes;
 mod producer;
 
-pub use axvs_core::DeviceSelector;
+pub use axvs_genicam::DeviceSelector;
 pub use backend::GentlBackend;
 pub use camera::{GentlCamera, GentlConfig};
 pub use device::GentlDevice;

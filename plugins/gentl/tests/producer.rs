@@ -82,7 +82,7 @@ fn files_that_are_not_producers_are_refused_with_one_line() {
 }
 
 fn viky_config(device: &str) -> axvs_gentl::GentlConfig {
-    let mut settings = axvs_core::GenicamSettings::new(axvs_gentl::DeviceSelector::DeviceId(device.into()));
+    let mut settings = axvs_genicam::GenicamSettings::new(axvs_gentl::DeviceSelector::DeviceId(device.into()));
     settings.width = Some(640);
     settings.height = Some(480);
     settings.buffers = 8;

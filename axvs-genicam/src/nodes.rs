@@ -39,7 +39,7 @@ impl GenicamConfiguration {
     /// Reads a configuration file.
     pub fn read(path: &Path) -> Result<Self, NodeError> {
         check_yaml_name(path)?;
-        let text = crate::read_text_file(path).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
+        let text = axvs_core::read_text_file(path).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))?;
         serde_saphyr::from_str(&text).map_err(|e| NodeError::File(format!("{}: {}", path.display(), one_line(&e))))
     }
 
@@ -47,7 +47,7 @@ impl GenicamConfiguration {
     pub fn write(&self, path: &Path) -> Result<(), NodeError> {
         check_yaml_name(path)?;
         let body = serde_saphyr::to_string(self).map_err(|e| NodeError::File(e.to_string()))?;
-        crate::write_yaml_document(path, &body).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
+        axvs_core::write_yaml_document(path, &body).map_err(|e| NodeError::File(format!("{}: {e}", path.display())))
     }
 }
 

@@ -1,7 +1,7 @@
 //! When a GenICam camera (Aravis or GenTL) takes a frame: free-running, on axvs' software trigger, or on
 //! an input line; read once from a rig's `trigger`, `trigger_line` and `trigger_activation` keys.
 
-use crate::{BackendSettings, SettingsError};
+use axvs_core::{BackendSettings, SettingsError};
 
 /// When the camera takes a frame.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::{BackendSettings, SettingsError};
+use axvs_core::{BackendSettings, SettingsError};
 
 /// Which device to open.
 #[derive(Debug, Clone, PartialEq, Eq)]

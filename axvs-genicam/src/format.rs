@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::PixelFormat;
+use axvs_core::PixelFormat;
 
 /// A camera-side pixel format (SFNC name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

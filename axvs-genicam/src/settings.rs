@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::{
-    BackendSettings, DeviceSelector, Dimension, FrameShape, GenicamPixelFormat, Positive, SettingsError, Trigger,
-};
+use axvs_core::{BackendSettings, Dimension, FrameShape, Positive, SettingsError, DEFAULT_DRIVER_BUFFERS};
+
+use crate::{DeviceSelector, GenicamPixelFormat, Trigger};
 
 /// One GenICam camera's settings; `None` keeps the camera's own value.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +40,7 @@ pub struct GenicamSettings {
 }
 
 /// Stream buffers when the rig names none.
-pub const DEFAULT_STREAM_BUFFERS: usize = 16;
+pub const DEFAULT_STREAM_BUFFERS: usize = DEFAULT_DRIVER_BUFFERS;
 
 /// The keys [`GenicamSettings::from_settings`] reads.
 const KEYS: [&str; 16] = [
@@ -225,7 +225,7 @@ mod tests {
             Some(FrameShape {
                 width: 64,
                 height: 48,
-                pixel_format: crate::PixelFormat::Mono8
+                pixel_format: axvs_core::PixelFormat::Mono8
             })
         );
         assert_eq!(
