@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axvs_core::{
+use axvs_plugin::axvs_core::{
     BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
     FrameShape, PixelFormat, Positive, SettingsError,
 };
@@ -69,7 +69,7 @@ impl RawFileConfig {
 /// The size and pixel format a file's name states, as in `clip_640x480_mono8.raw`.
 ///
 /// ```
-/// use axvs_core::PixelFormat;
+/// use axvs_plugin::axvs_core::PixelFormat;
 /// use axvs_plugin_rawfile::geometry_from_name;
 /// assert_eq!(geometry_from_name("runs/clip_640x480_bgr8.raw".as_ref()), Some((640, 480, PixelFormat::Bgr8)));
 /// assert_eq!(geometry_from_name("clip.raw".as_ref()), None);

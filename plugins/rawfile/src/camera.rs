@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::time::{Duration, Instant};
 
-use axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
+use axvs_plugin::axvs_core::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo};
 
 use crate::RawFileConfig;
 
@@ -148,8 +148,8 @@ impl Camera for RawFileCamera {
 
 #[cfg(test)]
 mod tests {
-    use axvs_core::conformance::{check_camera, Expect};
-    use axvs_core::PixelFormat;
+    use axvs_plugin::axvs_core::conformance::{check_camera, Expect};
+    use axvs_plugin::axvs_core::PixelFormat;
 
     use super::*;
 
