@@ -285,3 +285,100 @@ fn the_loaded_plugin_camera_passes_the_backend_conformance_check() {
     let found = backends[0].discover(&DiscoverOptions::default()).expect("discover");
     assert!(found.iter().all(|c| c.backend == "rawfile"));
 }
+
+/// The files the plugin guide gives whole (its code blocks tagged `file=PATH`), as written.
+fn guide_files() -> Vec<(String, String)> {
+    let guide = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/README.md");
+    let text = std::fs::read_to_string(&guide).expect("read plugins/README.md");
+    let mut files = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some(path) = line
+            .strip_prefix("```")
+            .and_then(|info| info.split_once(" file="))
+            .map(|(_, p)| p)
+        {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+            files.push((path.to_string(), body.join("\n") + "\n"));
+        }
+    }
+    files
+}
+
+/// A new plugin from `plugins/README.md`, copied as written into a folder outside the workspace beside a
+/// checkout of axvs (a link to this one), builds with its own lock file, and its own test passes: the
+/// harness loads it, checks it through the ABI and records it with this `axvs`. `axvs discover` lists its
+/// virtual camera only when simulated devices are asked for, as the guide says.
+///
+/// Offline: the lock file starts as the workspace's, so every crate it needs is in cargo's cache already. Its
+/// target folder is kept (`target/outside-plugin`): about 40 s of CPU the first time, seconds after.
+#[test]
+fn a_plugin_from_the_guide_builds_outside_the_workspace_passes_its_harness_test_and_records() {
+    let files = guide_files();
+    let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Cargo.toml", "src/lib.rs", "tests/harness.rs"],
+        "the guide's whole files"
+    );
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(workspace, dir.path().join("axvs")).expect("link the checkout");
+    let plugin = dir.path().join("ramp");
+    for (path, body) in &files {
+        let file = plugin.join(path);
+        std::fs::create_dir_all(file.parent().expect("folder")).expect("create folder");
+        std::fs::write(&file, body).expect("write guide file");
+    }
+    std::fs::copy(workspace.join("Cargo.lock"), plugin.join("Cargo.lock")).expect("copy lock file");
+    let exe = std::env::current_exe().expect("test executable path");
+    let target = exe.ancestors().nth(3).expect("target folder").join("outside-plugin");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(&plugin)
+        .args(["test", "--offline", "--quiet"])
+        .env("CARGO_TARGET_DIR", &target)
+        .env("AXVS_BIN", axvs_tests::axvs_bin())
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("run cargo test");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "the guide's plugin: {log}");
+    assert!(
+        log.contains("test the_plugin_conforms_and_records ... ok") || log.contains("1 passed"),
+        "{log}"
+    );
+    assert!(
+        !std::fs::read_to_string(plugin.join("Cargo.toml"))
+            .expect("manifest")
+            .contains("abi_stable"),
+        "no dependency but axvs-plugin"
+    );
+
+    // Where `cargo test` leaves the library it built (`cargo build` would copy it one folder up).
+    let library = target.join("debug/deps/libaxvs_plugin_ramp.so");
+    let discover = |fake: bool| {
+        let mut command = axvs_with(dir.path(), &[&library]);
+        command.current_dir(dir.path()).arg("discover");
+        if fake {
+            command.arg("--fake");
+        }
+        let out = command.output().expect("axvs discover");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("ramp "))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        discover(false),
+        Vec::<String>::new(),
+        "a virtual camera is not listed by default"
+    );
+    assert_eq!(discover(true).len(), 1, "and is with --fake");
+}

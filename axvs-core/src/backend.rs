@@ -182,7 +182,9 @@ impl fmt::Display for DiscoveredCamera {
 /// What discovery may include.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DiscoverOptions {
-    /// Also list simulated devices (e.g. Aravis' Fake camera).
+    /// Also list simulated devices: those that stand for no hardware (Aravis' Fake camera, an SDK's emulated
+    /// camera, a plugin's test pattern) are listed only when this is set; real sources (devices, files,
+    /// streams) are listed either way.
     pub simulated: bool,
 }
 

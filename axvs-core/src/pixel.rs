@@ -18,7 +18,10 @@ use serde::{Deserialize, Serialize};
 pub enum PixelFormat {
     /// 8-bit luminance.
     Mono8,
-    /// 16-bit little-endian luminance (cameras with 10/12/16-bit sensors store their samples here).
+    /// 16-bit little-endian luminance over the full range: 0 is black and 65535 white for every backend.
+    /// A camera whose sensor has fewer bits (10, 12, 14) scales its samples up (GenICam's Mono10 and Mono12
+    /// are, by bit replication), so that its frames look the same, and encode to 8 bits the same (their top
+    /// 8 bits), whichever backend or plugin delivered them.
     Mono16,
     /// 8-bit blue, green, red (OpenCV's native colour layout).
     Bgr8,

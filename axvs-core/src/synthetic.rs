@@ -29,8 +29,8 @@ pub struct SyntheticConfig {
     pub height: u32,
     /// Frame rate; also the pacing rate when `paced`.
     pub fps: f64,
-    /// Any format: mono16 holds 12-bit samples (as a 12-bit sensor's camera stores them), Bayer formats the
-    /// colour scene's mosaic.
+    /// Any format: mono16 uses the full 16-bit range (as every backend's mono16, see
+    /// [`PixelFormat::Mono16`]), Bayer formats the colour scene's mosaic.
     pub pixel_format: PixelFormat,
     /// Deliver frames at `fps` (like a camera) or as fast as they are asked for (for benchmarks).
     pub paced: bool,
@@ -182,8 +182,8 @@ fn write_counter(buf: &mut [u8], width: usize, height: usize, format: PixelForma
 fn put_pixel(format: PixelFormat, px: &mut [u8], (x, y): (usize, usize), bgr: [u8; 3], luma: u8) {
     match format {
         PixelFormat::Mono8 => px[0] = luma,
-        // A 12-bit sample, as cameras with 12-bit sensors store them in 16 bits.
-        PixelFormat::Mono16 => px.copy_from_slice(&(u16::from(luma) << 4).to_le_bytes()),
+        // The 8-bit value widened to the full 16-bit range (255 becomes 65535), as every mono16 is.
+        PixelFormat::Mono16 => px.copy_from_slice(&(u16::from(luma) * 257).to_le_bytes()),
         PixelFormat::Bgr8 => px.copy_from_slice(&bgr),
         PixelFormat::Rgb8 => px.copy_from_slice(&[bgr[2], bgr[1], bgr[0]]),
         bayer => {
@@ -345,18 +345,20 @@ mod tests {
             assert_eq!(info.pixel_format, pixel_format);
             let mut buf = vec![0; info.frame_size()];
             cam.render(77, &mut buf);
-            // One byte of grey per pixel: the first byte of each pixel, a 16-bit sample's top 8 of 12 bits.
+            // One byte of grey per pixel: the first byte of each pixel, a 16-bit sample's top 8 bits.
             let luma: Vec<u8> = match pixel_format {
                 PixelFormat::Mono16 => buf
                     .chunks_exact(2)
-                    .map(|s| (u16::from_le_bytes([s[0], s[1]]) >> 4) as u8)
+                    .map(|s| (u16::from_le_bytes([s[0], s[1]]) >> 8) as u8)
                     .collect(),
                 _ => buf.iter().step_by(pixel_format.bytes_per_pixel()).copied().collect(),
             };
             assert_eq!(decode_counter(&luma, 128, 64), 77, "{pixel_format}");
             if pixel_format == PixelFormat::Mono16 {
                 let max = buf.chunks_exact(2).map(|s| u16::from_le_bytes([s[0], s[1]])).max();
-                assert!(max.is_some_and(|m| m > 255 && m < 4096), "12-bit samples: {max:?}");
+                let samples: Vec<u16> = buf.chunks_exact(2).map(|s| u16::from_le_bytes([s[0], s[1]])).collect();
+                assert!(samples.iter().all(|v| v % 257 == 0), "full-range samples");
+                assert!(max.is_some_and(|m| m > 4096), "full-range samples: {max:?}");
             }
         }
     }
