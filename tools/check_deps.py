@@ -39,8 +39,8 @@ IMPORT_RE = re.compile(
     r'(?:^|\\n|"|;)\s*(?:import\s+([A-Za-z_][\w.]*(?:\s+as\s+\w+)?(?:\s*,\s*[A-Za-z_][\w.]*(?:\s+as\s+\w+)?)*)'
     r"|from\s+([A-Za-z_][\w.]*)\s+import\b)"
 )
-# A GStreamer pipeline in a string literal: `element ... ! element ...`.
-PIPELINE_RE = re.compile(r'"([a-z][a-z0-9]*(?:\s[^"!]*)?(?:\s*!\s*[^"!]+)+)"')
+# A GStreamer pipeline in a string literal: `element ... ! element ...` (a `!` between spaces: not `!=`).
+PIPELINE_RE = re.compile(r'"([a-z][a-z0-9]*(?:\s[^"!]*)?(?:\s+!\s+[^"!]+)+)"')
 ELEMENT_NAME_RE = re.compile(r"^[a-z][a-z0-9]*$")
 
 
