@@ -53,7 +53,7 @@ pub use synthetic::{
     decode_counter, SyntheticBackend, SyntheticCamera, SyntheticConfig, SYNTHETIC_BUFFERS, SYNTHETIC_PERIOD,
 };
 pub use system::{OverflowPolicy, StopReport, SystemConfig, SystemError, VideoSystem};
-pub use units::{Dimension, Positive};
+pub use units::{Dimension, Offset, Positive};
 
 /// Frames a camera driver's ring of buffers holds when nothing says otherwise: the GenICam backends' stream
 /// buffers by default, and the ring the synthetic camera imitates.

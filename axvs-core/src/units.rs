@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-/// A frame width, height or offset in pixels: 1 to 16384.
+/// A frame width or height in pixels: 1 to 16384.
 ///
 /// ```
 /// use axvs_core::Dimension;
@@ -29,6 +29,40 @@ impl TryFrom<i64> for Dimension {
         match u32::try_from(v) {
             Ok(n @ 1..=Self::MAX) => Ok(Dimension(n)),
             _ => Err(format!("{v} is not a valid size (allowed: 1 to {} pixels)", Self::MAX)),
+        }
+    }
+}
+
+/// A region's offset in pixels: 0 to 16383 (an offset of 0 is the sensor's first row or column).
+///
+/// ```
+/// use axvs_core::Offset;
+/// assert_eq!(Offset::try_from(0).unwrap().get(), 0);
+/// assert!(Offset::try_from(-1).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct Offset(u32);
+
+impl Offset {
+    /// Largest offset accepted: one less than the largest [`Dimension`].
+    pub const MAX: u32 = Dimension::MAX - 1;
+
+    /// The number of pixels.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Offset {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        match u32::try_from(v) {
+            Ok(n @ 0..=Self::MAX) => Ok(Offset(n)),
+            _ => Err(format!(
+                "{v} is not a valid offset (allowed: 0 to {} pixels)",
+                Self::MAX
+            )),
         }
     }
 }
@@ -130,6 +164,8 @@ mod tests {
     fn bounds_are_inclusive() {
         assert!(Dimension::try_from(1).is_ok() && Dimension::try_from(16384).is_ok());
         assert!(Dimension::try_from(16385).is_err() && Dimension::try_from(-1).is_err());
+        assert!(Offset::try_from(0).is_ok() && Offset::try_from(16383).is_ok());
+        assert!(Offset::try_from(16384).is_err() && Offset::try_from(-1).is_err());
         assert!(Positive::try_from(0.001).is_ok() && Positive::try_from(100_000.0).is_ok());
         assert!(Positive::try_from(0.0009).is_err() && Positive::try_from(100_000.1).is_err());
         assert!(Positive::try_from(f64::NAN).is_err());

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use axvs_core::{BackendSettings, Dimension, FrameShape, Positive, SettingsError, DEFAULT_DRIVER_BUFFERS};
+use axvs_core::{BackendSettings, Dimension, FrameShape, Offset, Positive, SettingsError, DEFAULT_DRIVER_BUFFERS};
 
 use crate::{DeviceSelector, GenicamPixelFormat, Trigger};
 
@@ -75,8 +75,8 @@ struct Keys {
     index: Option<i64>,
     width: Option<Dimension>,
     height: Option<Dimension>,
-    offset_x: Option<Dimension>,
-    offset_y: Option<Dimension>,
+    offset_x: Option<Offset>,
+    offset_y: Option<Offset>,
     pixel_format: Option<String>,
     fps: Option<Positive>,
     exposure_us: Option<Positive>,
@@ -170,8 +170,8 @@ impl GenicamSettings {
             selector: DeviceSelector::from_settings(settings, backend)?,
             width: keys.width.map(Dimension::get),
             height: keys.height.map(Dimension::get),
-            offset_x: keys.offset_x.map(Dimension::get),
-            offset_y: keys.offset_y.map(Dimension::get),
+            offset_x: keys.offset_x.map(Offset::get),
+            offset_y: keys.offset_y.map(Offset::get),
             pixel_format,
             fps: keys.fps.map(Positive::get),
             exposure_us: keys.exposure_us.map(Positive::get),
@@ -247,6 +247,10 @@ mod tests {
         assert_eq!(key("index = 0\nbuffers = 1"), Some("buffers".into()));
         assert_eq!(key("index = 0\npixel_format = \"yuv\""), Some("pixel_format".into()));
         assert_eq!(key("index = 0\nwidth = 0"), Some("width".into()));
+        // A region at the sensor's edge: offsets start at 0.
+        let edge = read("index = 0\noffset_x = 0\noffset_y = 0").expect("offsets of 0");
+        assert_eq!((edge.offset_x, edge.offset_y), (Some(0), Some(0)));
+        assert_eq!(key("index = 0\noffset_x = -1"), Some("offset_x".into()));
         assert_eq!(key("index = 0\npaced = true"), Some("paced".into()));
         let e = read("index = 0\npaced = true").expect_err("unknown");
         assert!(

@@ -248,7 +248,9 @@ pub struct SearchEntry {
 
 /// Where plugins are looked for, in order: each entry of `AXVS_PLUGIN_PATH`, then `extra` (a rig's
 /// `plugin_dirs`), then the user's data folder (`$XDG_DATA_HOME/axvs/plugins`, by default
-/// `~/.local/share/axvs/plugins`), then the `plugins` folder beside the `axvs` binary.
+/// `~/.local/share/axvs/plugins`), then the `plugins` folder beside the `axvs` binary, then
+/// `lib/axvs/plugins` beside its folder (`/usr/lib/axvs/plugins` for `/usr/bin/axvs`: the Debian
+/// package's plugins).
 pub fn search_path(extra: &[PathBuf]) -> Vec<SearchEntry> {
     let mut entries: Vec<SearchEntry> = std::env::var_os(PLUGIN_PATH_VAR)
         .map(|v| {
@@ -265,10 +267,18 @@ pub fn search_path(extra: &[PathBuf]) -> Vec<SearchEntry> {
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share")));
-    let beside = std::env::current_exe()
+    let exe_dir = std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("plugins")));
-    for path in [data.map(|d| d.join("axvs/plugins")), beside].into_iter().flatten() {
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    let beside = exe_dir.as_ref().map(|dir| dir.join("plugins"));
+    let installed = exe_dir
+        .as_ref()
+        .and_then(|dir| dir.parent())
+        .map(|prefix| prefix.join("lib/axvs/plugins"));
+    for path in [data.map(|d| d.join("axvs/plugins")), beside, installed]
+        .into_iter()
+        .flatten()
+    {
         entries.push(SearchEntry { path, explicit: false });
     }
     entries

@@ -22,7 +22,7 @@
 //! }
 //! ```
 //!
-//! With the `testing` feature, [`testing`] is the plugin writer's test harness: load the built library,
+//! With the `testing` feature, `axvs_plugin::testing` is the plugin writer's test harness: load the built library,
 //! run the shared conformance check through the ABI, and record a short rig with it.
 
 pub mod abi;
