@@ -274,7 +274,8 @@ const TORN_TAIL: [&str; 4] = [
     "Invalid NAL unit size",
 ];
 
-/// Frames an encoder may hold when the process dies, at preset 1 (veryfast), as the README states them.
+/// Frames an encoder may hold when the process dies, at preset 1 (veryfast), as the book states them
+/// (docs/src/introduction.md).
 /// x264 delays output by its lookahead (10 frames), its B-frames (3), its frame threads (1.5 per core,
 /// x264's default) and their sync lookahead (up to 4); x265 by its lookahead (15), its B-frames (4), its
 /// frame threads (2 below 4 cores, 3 below 8, then more) and its lookahead's own queue (up to 8). FFV1

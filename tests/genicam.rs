@@ -154,7 +154,7 @@ fn a_camera_killed_mid_recording_is_reported_and_the_rest_of_the_rig_goes_on() {
     let delay = reported.unwrap_or_else(|| panic!("no disconnection reported: {said:?}"));
     assert!(
         delay >= Duration::from_millis(1900) && delay <= Duration::from_millis(3500),
-        "reported {delay:?} after the kill (README: after max(2 s, 20 frame periods))"
+        "reported {delay:?} after the kill (the rig reference: after max(2 s, 20 frame periods))"
     );
     let status = child.wait().expect("axvs run");
     let _ = reader.join();

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use axvs_core::conformance::{check_camera, Expect};
 use axvs_core::{BackendSettings, DiscoverOptions};
 use axvs_plugin::{Plugin, PluginError};
-use axvs_tests::{axvs, counts_agree, decode_raw, plugin_build, write_rig};
+use axvs_tests::{axvs, counts_agree, decode_raw, doc_rigs, plugin_build, write_rig};
 
 const WIDTH: usize = 64;
 const HEIGHT: usize = 48;
@@ -381,4 +381,22 @@ fn a_plugin_from_the_guide_builds_outside_the_workspace_passes_its_harness_test_
         "a virtual camera is not listed by default"
     );
     assert_eq!(discover(true).len(), 1, "and is with --fake");
+
+    // The guide's rigs name the plugin's camera: with it loaded, they check.
+    let guide = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/README.md");
+    let rigs = doc_rigs(&guide);
+    assert!(!rigs.is_empty(), "the guide shows a rig");
+    for (line, rig) in rigs {
+        let path = write_rig(dir.path(), &format!("guide{line}.toml"), &rig);
+        let out = axvs_with(dir.path(), &[&library])
+            .arg("check")
+            .arg(&path)
+            .output()
+            .expect("axvs check");
+        assert!(
+            out.status.success(),
+            "the rig at plugins/README.md:{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

@@ -37,7 +37,8 @@ impl DeviceSelector {
     /// index from 0); `backend` names it in errors.
     ///
     /// ```
-    /// use axvs_core::{BackendSettings, DeviceSelector};
+    /// use axvs_core::BackendSettings;
+    /// use axvs_genicam::DeviceSelector;
     /// let settings = BackendSettings::new("serial = \"21345678\"".parse().unwrap());
     /// assert_eq!(DeviceSelector::from_settings(&settings, "genicam").unwrap(), DeviceSelector::Serial("21345678".into()));
     /// ```

@@ -29,7 +29,8 @@ impl Trigger {
     /// [`DEFAULT_TRIGGER_ACTIVATION`]).
     ///
     /// ```
-    /// use axvs_core::{BackendSettings, Trigger};
+    /// use axvs_core::BackendSettings;
+    /// use axvs_genicam::Trigger;
     /// let settings = BackendSettings::new("trigger = \"hardware\"\ntrigger_line = \"Line1\"".parse().unwrap());
     /// assert_eq!(
     ///     Trigger::from_settings(&settings).unwrap(),

@@ -883,3 +883,25 @@ pub fn viky_producer() -> PathBuf {
     );
     path
 }
+
+/// The TOML code blocks of a Markdown file that hold a `[[camera]]` table (the rigs it shows), each with
+/// the line its block starts on.
+pub fn doc_rigs(file: &Path) -> Vec<(usize, String)> {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let mut rigs = Vec::new();
+    let mut lines = text.lines().enumerate();
+    while let Some((number, line)) = lines.next() {
+        if line.trim_start().starts_with("```toml") {
+            let body: Vec<&str> = lines
+                .by_ref()
+                .map(|(_, l)| l)
+                .take_while(|l| !l.trim_start().starts_with("```"))
+                .collect();
+            let body = body.join("\n");
+            if body.contains("[[camera]]") {
+                rigs.push((number + 1, body + "\n"));
+            }
+        }
+    }
+    rigs
+}

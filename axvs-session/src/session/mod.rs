@@ -5,7 +5,7 @@
 //! here prints: warnings are [`Notice`]s, errors are [`SessionError`]s.
 //!
 //! ```no_run
-//! use crate::{backends::Backends, rig::Rig, session::{Session, SessionOptions}};
+//! use axvs_session::{backends::Backends, rig::Rig, session::{Session, SessionOptions}};
 //!
 //! let rig = Rig::builtin(&mut Backends::builtin())?;
 //! let mut session = Session::start(rig, SessionOptions::default())?;
