@@ -5,20 +5,24 @@
 # fresh machine of this project's kind brings that ./dev does not install: CA certificates (with the
 # machine's own), CPython with pip, and the Rust toolchain with cargo-nextest (this machine's, mounted
 # read-only; crates are fetched anew). The last commit goes in, as CI clones it (so commit first), with an
-# empty target/. Then `./dev demo` and `./dev test` run inside it, each timed. Logs and times land in
-# $FRESH_DIR (default target/fresh-check/), and the root is removed afterwards unless --keep is given.
+# empty target/. Then `./dev demo` and `./dev test` run inside it, each timed, and the install paths a user
+# takes: `./dev install deb` (the Debian package installed with apt: `axvs --version`, the demo rig, its
+# plugin found, then removed) and `./dev install` (cargo install). Logs and times land in $FRESH_DIR
+# (default target/fresh-check/), and the root is removed afterwards unless --keep is given.
 #
-#   ./dev fresh-check [--keep] [--demo-only]
+#   ./dev fresh-check [--keep] [--demo-only | --install-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 keep=false
 demo_only=false
+install_only=false
 for arg in "$@"; do
   case "$arg" in
     --keep) keep=true ;;
     --demo-only) demo_only=true ;;
-    *) echo "fresh-check: unknown argument $arg (use --keep, --demo-only)" >&2; exit 2 ;;
+    --install-only) install_only=true ;;
+    *) echo "fresh-check: unknown argument $arg (use --keep, --demo-only, --install-only)" >&2; exit 2 ;;
   esac
 done
 
@@ -123,6 +127,43 @@ inside() { # inside LOG COMMAND...: runs COMMAND in the root as a login with onl
   return $status
 }
 
+# The install paths, as a user takes them (each builds the release profile).
+install_checks() {
+  echo "fresh-check: ./dev install deb, then the installed axvs (log: $out/install-deb.log)" >&2
+  # shellcheck disable=SC2016
+  if inside install-deb.log bash -euxc '
+      ./dev install deb
+      test "$(command -v axvs)" = /usr/bin/axvs
+      axvs --version
+      cd "$(mktemp -d)" && axvs run --duration 2 --status-interval 0 --report report.json
+      grep -q "\"saved\"" report.json
+      axvs plugins | grep "plugin gentl"
+      apt-get remove -y axvs
+      ! command -v axvs'; then
+    echo "fresh-check: the Debian package installed, recorded the demo rig and was removed ($(cat "$out/install-deb.log.seconds") s)" >&2
+  else
+    echo "fresh-check: the Debian package FAILED after $(cat "$out/install-deb.log.seconds") s; last lines:" >&2
+    tail -n 30 "$out/install-deb.log" >&2
+    exit 1
+  fi
+  echo "fresh-check: ./dev install (cargo install; log: $out/install-cargo.log)" >&2
+  if inside install-cargo.log bash -euxc '
+      ./dev install
+      ~/.cargo/bin/axvs --version
+      cd "$(mktemp -d)" && ~/.cargo/bin/axvs run --duration 2 --status-interval 0
+      ~/.cargo/bin/axvs plugins | grep "plugin gentl"'; then
+    echo "fresh-check: cargo install worked ($(cat "$out/install-cargo.log.seconds") s)" >&2
+  else
+    echo "fresh-check: cargo install FAILED after $(cat "$out/install-cargo.log.seconds") s; last lines:" >&2
+    tail -n 30 "$out/install-cargo.log" >&2
+    exit 1
+  fi
+}
+if $install_only; then
+  install_checks
+  exit 0
+fi
+
 echo "fresh-check: ./dev demo (log: $out/demo.log)" >&2
 if inside demo.log ./dev demo; then
   echo "fresh-check: ./dev demo passed in $(cat "$out/demo.log.seconds") s (packages, the test build of axvs, 10 s run)" >&2
@@ -147,3 +188,4 @@ else
   tail -n 40 "$out/test.log" >&2
   exit 1
 fi
+install_checks
