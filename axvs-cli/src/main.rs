@@ -38,7 +38,7 @@ use clap::{Parser, Subcommand};
 
 /// Records video from many cameras at once, with an acquisition timestamp logged for every saved frame.
 #[derive(Debug, Parser)]
-#[command(name = "axvs", version, about, max_term_width = 120)]
+#[command(name = "axvs", version, about, max_term_width = 120, after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -100,6 +100,19 @@ enum Command {
     /// Serve the MCP tools (cameras, sessions, recordings) to AI agents: stdio by default, or streamable HTTP.
     Mcp(commands::mcp::McpArgs),
 }
+
+/// `axvs --help`'s last part.
+const EXAMPLES: &str = "\
+Examples:
+  axvs run                      record the built-in demo rig (two synthetic cameras) until q
+  axvs check rig.toml           check a rig without recording: its cameras, encoders, disks, memory
+  axvs run rig.toml -d 60       record a rig for a minute (axvs run --help: the keys while recording)
+  axvs recover SESSION          after a crash: each camera's archive with exactly the frames its video holds
+  axvs stats SESSION            frame rates, intervals and drops per camera
+  axvs process ROOT             every camera's frame times, as the original's processing writes them
+
+Exit codes: 0 done, 1 failed while working, 2 bad input (rig file, arguments).
+The book: docs/ in the repository (docs/src/cli.md for every command).";
 
 /// Exit code for bad input (rig files, arguments), as for clap's usage errors.
 const EXIT_BAD_INPUT: u8 = 2;

@@ -12,9 +12,43 @@ fn help_lists_every_command() {
     let out = axvs().arg("--help").output().expect("run axvs");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in ["run", "timestamps", "export", "check"] {
-        assert!(text.contains(command), "help lacks {command}: {text}");
+    for command in [
+        "run",
+        "timestamps",
+        "process",
+        "stats",
+        "export",
+        "recover",
+        "discover",
+        "cti",
+        "plugins",
+        "genicam",
+        "check",
+        "mcp",
+    ] {
+        assert!(
+            text.contains(&format!("\n  {command} ")),
+            "help lacks {command}: {text}"
+        );
     }
+    assert!(text.contains("Examples:\n  axvs run "), "{text}");
+    assert!(!text.contains("bench"), "the benchmarks are axvs-bench's: {text}");
+}
+
+#[test]
+fn run_help_names_the_keys_and_gives_examples() {
+    let out = axvs().args(["run", "--help"]).output().expect("run axvs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for key in [
+        "w      start saving",
+        "s      stop saving",
+        "1-9    that camera's",
+        "q      quit",
+    ] {
+        assert!(text.contains(key), "run --help lacks '{key}': {text}");
+    }
+    assert!(text.contains("Examples:\n  axvs run "), "{text}");
 }
 
 #[test]

@@ -22,14 +22,13 @@
 //! }
 //! ```
 //!
-//! With the `testing` feature, `axvs_plugin::testing` is the plugin writer's test harness: load the built library,
+//! [`testing`] is the plugin writer's test harness: load the built library,
 //! run the shared conformance check through the ABI, and record a short rig with it.
 
 pub mod abi;
 #[doc(hidden)]
 pub mod guest;
 mod host;
-#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use abi::ABI_VERSION;

@@ -25,6 +25,18 @@ pub(super) enum Control {
 /// The hint printed when keys come from a terminal.
 const HINT: &str = "keys: w = start saving, s = stop saving, 1-9 = that camera's saving on/off, q = quit";
 
+/// `axvs run --help`'s last part: the keys, then examples.
+pub(crate) const RUN_HELP: &str = "\
+Keys while recording (single keys on a terminal; a line each from a pipe):
+  w      start saving                 s      stop saving
+  1-9    that camera's saving on/off  q      quit (Ctrl-C and SIGTERM too: every file is finished first)
+
+Examples:
+  axvs run                                   the built-in demo rig: two synthetic cameras, until q
+  axvs run rig.toml --duration 60            a rig for a minute
+  axvs run rig.toml --no-save --display-fps 15   watch the cameras without recording
+  axvs run rig.toml -o /data --report run.json   into /data, with the final figures as JSON";
+
 /// Puts the terminal back as it was (no-op if it was not changed). Safe to call more than once.
 pub(super) fn restore_terminal() {
     let saved = SAVED.lock().ok().and_then(|mut s| s.take());

@@ -24,6 +24,7 @@ use report::print_report;
 
 /// Arguments of `axvs run`.
 #[derive(Debug, Args)]
+#[command(after_help = keys::RUN_HELP)]
 pub struct RunArgs {
     /// The rig file. Without it, the built-in demo rig (two synthetic cameras) runs.
     rig: Option<PathBuf>,
