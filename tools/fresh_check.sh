@@ -139,6 +139,7 @@ install_checks() {
       grep -q "\"saved\"" report.json
       axvs plugins | grep "plugin gentl"
       apt-get remove -y axvs
+      hash -r
       ! command -v axvs'; then
     echo "fresh-check: the Debian package installed, recorded the demo rig and was removed ($(cat "$out/install-deb.log.seconds") s)" >&2
   else
