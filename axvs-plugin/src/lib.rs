@@ -5,8 +5,8 @@
 //! [`axvs_core::CameraConfig`], [`axvs_core::Camera`]) and exports them with [`export_plugin!`]; the host
 //! loads it with [`Plugin::load`] and registers [`Plugin::backends`], so the pipeline never knows the
 //! difference. Frames are written straight into the host's pooled buffer, and a panic inside the plugin
-//! comes back as a camera error naming the plugin: only that camera stops. `plugins/rawfile` is a
-//! complete example, and `plugins/README.md` walks through it.
+//! comes back as a camera error naming the plugin: only that camera stops. `plugins/README.md` builds a
+//! plugin from scratch, outside this repository; `plugins/rawfile` is a larger example.
 //!
 //! A plugin crate needs only this crate (and `serde` for its settings): it re-exports [`axvs_core`], whose
 //! traits a camera implements, and `abi_stable`, which the export uses.
@@ -22,8 +22,8 @@
 //! }
 //! ```
 //!
-//! [`testing`] is the plugin writer's test harness: load the built library,
-//! run the shared conformance check through the ABI, and record a short rig with it.
+//! [`testing`] is the plugin writer's test harness: load the built library, run the shared conformance
+//! check through the ABI, and record a short rig with it.
 
 pub mod abi;
 #[doc(hidden)]

@@ -1,6 +1,6 @@
 //! `rawfile`: an axvs camera plugin that plays a raw video file (frames of one size and pixel format,
-//! back to back, no header) at a given rate, like a camera. It is also the template for camera plugins:
-//! `plugins/README.md` walks through it.
+//! back to back, no header) at a given rate, like a camera. It is also an example for camera plugins,
+//! larger than the one `plugins/README.md` builds (its own tests use the harness, `tests/harness.rs`).
 //!
 //! ```toml
 //! [[camera]]
