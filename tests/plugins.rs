@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use axvs_core::conformance::{check_camera, Expect};
 use axvs_core::{BackendSettings, DiscoverOptions};
 use axvs_plugin::{Plugin, PluginError};
-use axvs_tests::{axvs, counts_agree, decode_raw, doc_rigs, plugin_build, write_rig};
+use axvs_tests::{axvs, counts_agree, decode_raw, doc_blocks, doc_rigs, plugin_build, write_rig};
 
 const WIDTH: usize = 64;
 const HEIGHT: usize = 48;
@@ -289,20 +289,10 @@ fn the_loaded_plugin_camera_passes_the_backend_conformance_check() {
 /// The files the plugin guide gives whole (its code blocks tagged `file=PATH`), as written.
 fn guide_files() -> Vec<(String, String)> {
     let guide = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/README.md");
-    let text = std::fs::read_to_string(&guide).expect("read plugins/README.md");
-    let mut files = Vec::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some(path) = line
-            .strip_prefix("```")
-            .and_then(|info| info.split_once(" file="))
-            .map(|(_, p)| p)
-        {
-            let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
-            files.push((path.to_string(), body.join("\n") + "\n"));
-        }
-    }
-    files
+    doc_blocks(&guide)
+        .into_iter()
+        .filter_map(|b| Some((b.info.split_once(" file=")?.1.to_string(), b.body)))
+        .collect()
 }
 
 /// A new plugin from `plugins/README.md`, copied as written into a folder outside the workspace beside a

@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use axvs_core::conformance::{check_camera, Expect, Nonconformance};
-use axvs_core::{BackendSettings, CameraBackend, CameraConfig, SettingsError};
+use axvs_core::{BackendSettings, CameraBackend, CameraConfig, DropCounts, SettingsError};
 
 use crate::{Plugin, PluginError, PluginInfo, PLUGIN_PATH_VAR};
 
@@ -241,11 +241,9 @@ fn account(backend: &str, camera: &serde_json::Value) -> Result<Recording, Harne
     };
     let acquired = count(&status["acquired"], "acquired")?;
     let saved = count(&status["saved"], "saved")?;
-    let dropped = &status["dropped"];
-    let mut dropped_total = 0;
-    for reason in ["saving_off", "queue_full", "encoder_error", "log_error"] {
-        dropped_total += count(&dropped[reason], reason)?;
-    }
+    let dropped: DropCounts = serde_json::from_value(status["dropped"].clone())
+        .map_err(|e| wrong(format!("the report's drops by reason: {e}: {camera}")))?;
+    let dropped_total = dropped.total();
     if acquired != saved + dropped_total {
         return Err(wrong(format!(
             "acquired {acquired} != saved {saved} + dropped {dropped_total}"
@@ -273,12 +271,7 @@ fn account(backend: &str, camera: &serde_json::Value) -> Result<Recording, Harne
 /// The `cdylib` cargo built for package `package`'s tests: beside the test executable (`target/<profile>/deps`)
 /// or one folder up.
 pub fn built_library(package: &str) -> Result<PathBuf, HarnessError> {
-    let name = format!(
-        "{}{}.{}",
-        std::env::consts::DLL_PREFIX,
-        package.replace('-', "_"),
-        std::env::consts::DLL_EXTENSION
-    );
+    let name = library_file_name(package);
     let exe = std::env::current_exe().map_err(|source| HarnessError::Io {
         path: "the test executable".into(),
         source,
@@ -295,6 +288,17 @@ pub fn built_library(package: &str) -> Result<PathBuf, HarnessError> {
                 .collect::<Vec<_>>()
                 .join(", "),
         })
+}
+
+/// The file name cargo gives the `cdylib` of package `package` (`libaxvs_plugin_ramp.so` for
+/// `axvs-plugin-ramp`).
+pub fn library_file_name(package: &str) -> String {
+    format!(
+        "{}{}.{}",
+        std::env::consts::DLL_PREFIX,
+        package.replace('-', "_"),
+        std::env::consts::DLL_EXTENSION
+    )
 }
 
 /// The `axvs` that [`Harness::record`] runs: [`AXVS_BIN_VAR`], else the one cargo built into the test's

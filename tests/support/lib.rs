@@ -857,12 +857,7 @@ pub fn plugin_build(package: &str) -> PathBuf {
         );
         *built = true;
     }
-    let name = format!(
-        "{}{}.{}",
-        std::env::consts::DLL_PREFIX,
-        package.replace('-', "_"),
-        std::env::consts::DLL_EXTENSION
-    );
+    let name = axvs_plugin::testing::library_file_name(package);
     let dir = folder.join(package);
     std::fs::create_dir_all(&dir).expect("plugin folder");
     let copy = dir.join(&name);
@@ -884,24 +879,45 @@ pub fn viky_producer() -> PathBuf {
     path
 }
 
-/// The TOML code blocks of a Markdown file that hold a `[[camera]]` table (the rigs it shows), each with
-/// the line its block starts on.
-pub fn doc_rigs(file: &Path) -> Vec<(usize, String)> {
+/// One fenced code block of a Markdown file.
+pub struct DocBlock {
+    /// The line its opening fence is on (from 1).
+    pub line: usize,
+    /// What follows the opening fence (`toml`, `rust file=src/lib.rs`).
+    pub info: String,
+    /// Its lines, each ending with a newline.
+    pub body: String,
+}
+
+/// Every fenced code block of the Markdown file `file`, in order.
+pub fn doc_blocks(file: &Path) -> Vec<DocBlock> {
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    let mut rigs = Vec::new();
+    let mut blocks = Vec::new();
     let mut lines = text.lines().enumerate();
     while let Some((number, line)) = lines.next() {
-        if line.trim_start().starts_with("```toml") {
-            let body: Vec<&str> = lines
+        if let Some(info) = line.trim_start().strip_prefix("```") {
+            let body: String = lines
                 .by_ref()
                 .map(|(_, l)| l)
                 .take_while(|l| !l.trim_start().starts_with("```"))
+                .flat_map(|l| [l, "\n"])
                 .collect();
-            let body = body.join("\n");
-            if body.contains("[[camera]]") {
-                rigs.push((number + 1, body + "\n"));
-            }
+            blocks.push(DocBlock {
+                line: number + 1,
+                info: info.to_string(),
+                body,
+            });
         }
     }
-    rigs
+    blocks
+}
+
+/// The TOML code blocks of a Markdown file that hold a `[[camera]]` table (the rigs it shows), each with
+/// the line its block starts on.
+pub fn doc_rigs(file: &Path) -> Vec<(usize, String)> {
+    doc_blocks(file)
+        .into_iter()
+        .filter(|b| b.info.starts_with("toml") && b.body.contains("[[camera]]"))
+        .map(|b| (b.line, b.body))
+        .collect()
 }
