@@ -169,7 +169,12 @@ fn four_cameras_show_in_one_window_with_recent_frames_and_lose_nothing_to_it() {
     let out = quit(guard);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(!stderr.contains("warning"), "no warnings on a normal run: {stderr}");
+    // The free-space estimate depends on the machine's disk, not on the view.
+    let warnings: Vec<_> = stderr
+        .lines()
+        .filter(|line| line.contains("warning") && !line.contains("s of recording at the rig's estimated"))
+        .collect();
+    assert!(warnings.is_empty(), "no warnings on a normal run: {stderr}");
     let on = loss_and_rate(&read_report(&report_path));
     for ((acquired, _, _), shown) in on.iter().zip(&seen) {
         assert!(

@@ -615,6 +615,18 @@ fn signals_end_the_stdio_server_while_its_client_keeps_stdin_open() {
                     assert!(!line.contains("\"isError\":true"), "{line}");
                 }
             }
+            // Signalled only once a frame is saved: a session stopped before its first frame has no files to finish.
+            let status = serde_json::json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+                "name": "get_session_status", "arguments": {}}});
+            axvs_tests::wait_until("a saved frame", Duration::from_secs(20), || {
+                writeln!(stdin, "{status}").expect("write");
+                stdin.flush().expect("flush");
+                let line = lines.next().expect("an answer").expect("read");
+                let answer: Value = serde_json::from_str(&line).expect("json");
+                answer["result"]["structuredContent"]["session"]["cameras"]
+                    .as_array()
+                    .is_some_and(|cameras| !cameras.is_empty() && cameras.iter().all(|c| c["saved"].as_u64() > Some(0)))
+            });
         }
         assert!(axvs_tests::send_signal(server.id(), signal));
         let signalled = std::time::Instant::now();
