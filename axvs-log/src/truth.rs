@@ -48,7 +48,7 @@ pub fn file_to_read(path: &Path) -> Result<PathBuf, LogFileError> {
         log: path.to_path_buf(),
         reason,
     };
-    let report = dir.join(REPORT_FILE);
+    let report = crate::stats::inputs::report_for(dir, id);
     let text = match axvs_core::read_text_file(&report) {
         Ok(text) => text,
         Err(_) => {

@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axvs_core::{BackendRegistry, CameraBackend, SyntheticBackend};
+use axvs_core::{BackendRegistry, CameraBackend, CameraError, DiscoverOptions, DiscoveredCamera, SyntheticBackend};
 use axvs_plugin::{Plugin, PluginError, PluginInfo};
 
 /// What became of one plugin file.
@@ -57,6 +57,15 @@ impl fmt::Display for UnknownBackend {
         }
         write!(f, ")")
     }
+}
+
+/// What one backend's discovery found.
+#[derive(Debug)]
+pub struct Discovery {
+    /// The backend's name.
+    pub backend: String,
+    /// Its cameras, or why it could not look.
+    pub found: Result<Vec<DiscoveredCamera>, CameraError>,
 }
 
 /// Built-in backends, then plugins as needed.
@@ -120,6 +129,20 @@ impl Backends {
                 })
                 .collect(),
         })
+    }
+
+    /// The cameras every backend (built in, and each plugin's on the search path) can open here, backend by
+    /// backend in registration order: what `axvs discover`, the MCP server's `list_cameras` and Python's
+    /// `discover_camera_ids` show.
+    pub fn discover_all(&mut self, options: &DiscoverOptions) -> Vec<Discovery> {
+        self.load_plugins(&[]);
+        self.registry
+            .iter()
+            .map(|backend| Discovery {
+                backend: backend.name().to_string(),
+                found: backend.discover(options),
+            })
+            .collect()
     }
 
     /// Loads every plugin on the search path not tried yet, registering their backends.

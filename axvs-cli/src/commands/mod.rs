@@ -114,14 +114,11 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
 
 /// `axvs discover`: the cameras each backend (built in, or from a plugin) can open here.
 pub fn discover(simulated: bool) -> Result<(), CliError> {
-    let mut backends = Backends::builtin();
-    backends.load_plugins(&[]);
-    let options = DiscoverOptions { simulated };
-    for backend in backends.registry().iter() {
-        match backend.discover(&options) {
-            Ok(found) if found.is_empty() => outln!("{}: no cameras found", backend.name()),
+    for discovery in Backends::builtin().discover_all(&DiscoverOptions { simulated }) {
+        match discovery.found {
+            Ok(found) if found.is_empty() => outln!("{}: no cameras found", discovery.backend),
             Ok(found) => found.iter().for_each(|cam| outln!("{cam}")),
-            Err(e) => outln!("{}: discovery failed: {e}", backend.name()),
+            Err(e) => outln!("{}: discovery failed: {e}", discovery.backend),
         }
     }
     Ok(())

@@ -158,9 +158,26 @@ fn from_log(path: &Path) -> Result<CameraSeries, LogFileError> {
     })
 }
 
-/// Source `id`'s counters from `<dir>/axvs_report.json`, if the report is there and names it.
+/// The report of one camera recorded into a directory it shares with other recordings (the original's
+/// layout: see `SessionOptions::into` in axvs-session): `axvs_report_<id, three digits>.json`.
+pub fn camera_report_name(id: u8) -> String {
+    format!("axvs_report_{id:03}.json")
+}
+
+/// The report that tells of source `id` in `dir`: its own ([`camera_report_name`]) when there is one, else
+/// the session's ([`REPORT_FILE`]).
+pub fn report_for(dir: &Path, id: u8) -> PathBuf {
+    let own = dir.join(camera_report_name(id));
+    if own.is_file() {
+        own
+    } else {
+        dir.join(REPORT_FILE)
+    }
+}
+
+/// Source `id`'s counters from its report in `dir` ([`report_for`]), if the report is there and names it.
 pub fn runtime_counters(dir: &Path, id: u8) -> Option<RuntimeCounters> {
-    let text = axvs_core::read_text_file(&dir.join(REPORT_FILE)).ok()?;
+    let text = axvs_core::read_text_file(&report_for(dir, id)).ok()?;
     let report: serde_json::Value = serde_json::from_str(&text).ok()?;
     let status = report
         .get("cameras")?

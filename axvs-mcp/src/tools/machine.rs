@@ -53,8 +53,6 @@ pub struct CameraList {
 
 /// `list_cameras`: the cameras each backend (built in, or a plugin's) can open here.
 pub fn list_cameras(args: ListCamerasArgs) -> Reply<CameraList> {
-    let mut backends = Backends::builtin();
-    backends.load_plugins(&[]);
     let options = DiscoverOptions {
         simulated: args.simulated,
     };
@@ -63,18 +61,18 @@ pub fn list_cameras(args: ListCamerasArgs) -> Reply<CameraList> {
         failed: Vec::new(),
         backends: Vec::new(),
     };
-    for backend in backends.registry().iter() {
-        list.backends.push(backend.name().to_string());
-        match backend.discover(&options) {
+    for discovery in Backends::builtin().discover_all(&options) {
+        match discovery.found {
             Ok(found) => list.cameras.extend(found.into_iter().map(|camera| CameraFound {
                 summary: camera.to_string(),
                 camera,
             })),
             Err(e) => list.failed.push(BackendFailure {
-                backend: backend.name().to_string(),
+                backend: discovery.backend.clone(),
                 error: e.to_string(),
             }),
         }
+        list.backends.push(discovery.backend);
     }
     let text = match list.cameras.len() {
         0 => "No cameras discovered on the system.".to_string(),

@@ -20,9 +20,10 @@ mod dirs;
 mod error;
 pub mod preflight;
 mod report;
+pub mod slot;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -76,6 +77,11 @@ pub struct SessionOptions {
     pub launched: Option<Instant>,
     /// Set by a signal handler: start-up stops before any file is written.
     pub interrupted: Option<Arc<AtomicBool>>,
+    /// Record into these directories, which may hold other recordings, instead of claiming a session
+    /// directory: the original's layout (`<videos>/NNN.mp4`, `<logs>/N_log.npz` and a shared manifest), for
+    /// one camera per session. Every file is still created exclusively, so a camera id already recorded
+    /// there is refused, and the report is the camera's own (`axvs_report_NNN.json`).
+    pub into: Option<SessionDirs>,
 }
 
 impl Default for SessionOptions {
@@ -89,6 +95,7 @@ impl Default for SessionOptions {
             expected_duration: None,
             launched: None,
             interrupted: None,
+            into: None,
         }
     }
 }
@@ -260,6 +267,8 @@ struct Running {
 pub struct Session {
     rig: String,
     dirs: SessionDirs,
+    /// Recording into directories shared with other recordings ([`SessionOptions::into`]).
+    shared: bool,
     sink: Arc<FileLogSink>,
     cameras: Vec<Running>,
     view: Option<ViewHandle>,
@@ -280,6 +289,61 @@ impl fmt::Debug for Session {
             .field("cameras", &self.cameras.len())
             .finish_non_exhaustive()
     }
+}
+
+/// Claims the session directory under `root` (and under `log_root`, the rig's `log_dir`, when given).
+fn claimed_dirs(root: &Path, name: Option<&str>, log_root: Option<&Path>) -> Result<SessionDirs, SessionError> {
+    let session_dir = match name {
+        Some(name) => claim_dir(root, name, false)?,
+        None => claim_dir(root, &default_session_name(), true)?,
+    };
+    // The log directory takes the session directory's final name (a numbered default name included).
+    let session = session_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let log_dir = match log_root {
+        Some(dir) => claim_dir(dir, &session, false).inspect_err(|_| {
+            // Still empty: give the name back so that a corrected run can use it.
+            let _ = std::fs::remove_dir(&session_dir);
+        })?,
+        None => session_dir.clone(),
+    };
+    Ok(SessionDirs {
+        session: session_dir,
+        log: log_dir,
+    })
+}
+
+/// Checks directories shared with other recordings ([`SessionOptions::into`]): made when missing, one
+/// camera, whose video and log are not there yet.
+fn shared_dirs(dirs: SessionDirs, rig: &Rig) -> Result<SessionDirs, SessionError> {
+    if rig.cameras.len() != 1 {
+        return Err(SessionError::Invalid(format!(
+            "recording into shared directories takes one camera per session; the rig has {}",
+            rig.cameras.len()
+        )));
+    }
+    for dir in [&dirs.session, &dirs.log] {
+        std::fs::create_dir_all(dir).map_err(|source| SessionError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let id = rig.cameras[0].id;
+    for taken in [
+        dirs.log.join(axvs_log::log_file_name(id)),
+        dirs.log.join(axvs_log::npz::archive_name(id)),
+    ] {
+        if taken.exists() {
+            return Err(SessionError::Invalid(format!(
+                "camera {id}: {} exists (an earlier recording of this id); axvs does not overwrite files: \
+                 record into another directory",
+                taken.display()
+            )));
+        }
+    }
+    Ok(dirs)
 }
 
 impl Session {
@@ -343,25 +407,10 @@ impl Session {
         let rate: f64 = opened.iter().map(|(spec, _, info, _)| estimated_rate(spec, info)).sum();
         let mut notices = capped_notices;
         notices.extend(space_short(&disks, rig.min_free_space, rate, options.expected_duration));
-        let session_dir = match &name {
-            Some(name) => claim_dir(&root, name, false)?,
-            None => claim_dir(&root, &default_session_name(), true)?,
-        };
-        // The log directory takes the session directory's final name (a numbered default name included).
-        let session = session_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let log_dir = match &rig.log_dir {
-            Some(dir) => claim_dir(dir, &session, false).inspect_err(|_| {
-                // Still empty: give the name back so that a corrected run can use it.
-                let _ = std::fs::remove_dir(&session_dir);
-            })?,
-            None => session_dir.clone(),
-        };
-        let dirs = SessionDirs {
-            session: session_dir,
-            log: log_dir,
+        let shared = options.into.is_some();
+        let dirs = match options.into {
+            Some(dirs) => shared_dirs(dirs, &rig)?,
+            None => claimed_dirs(&root, name.as_deref(), rig.log_dir.as_deref())?,
         };
         let sink = Arc::new(FileLogSink::create(&dirs.log)?);
         let mut cameras = Vec::with_capacity(opened.len());
@@ -393,6 +442,11 @@ impl Session {
                 preview,
             });
         }
+        let session = dirs
+            .session
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let view_status = Arc::new(Mutex::new(ViewStatus {
             session: session.clone(),
             free_bytes: crate::space::disk_space(&dirs.session).ok().map(|s| s.free),
@@ -419,6 +473,7 @@ impl Session {
         let mut session = Session {
             rig: rig.source,
             dirs,
+            shared,
             sink,
             cameras,
             view,
@@ -626,7 +681,15 @@ impl Session {
             .map(|low| StopCause::LowSpace(low).to_string())
             .into_iter()
             .collect();
-        report::finish(self.rig.clone(), &self.dirs, &self.sink, stopped, failures, progress)
+        report::finish(
+            self.rig.clone(),
+            &self.dirs,
+            self.shared,
+            &self.sink,
+            stopped,
+            failures,
+            progress,
+        )
     }
 }
 

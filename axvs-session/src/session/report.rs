@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use axvs_core::{EncodeSummary, StopReport, SystemError, SystemStatus};
+use axvs_log::stats::inputs::{camera_report_name, REPORT_FILE};
 use axvs_log::{npz, FileLogSink};
 use serde::Serialize;
 
@@ -120,6 +121,7 @@ fn settle_counts(stop: &mut StopReport, recovered: &crate::recovery::Recovered) 
 pub(super) fn finish(
     rig: String,
     dirs: &SessionDirs,
+    shared: bool,
     sink: &FileLogSink,
     cameras: Vec<Stopped>,
     mut failures: Vec<String>,
@@ -192,10 +194,18 @@ pub(super) fn finish(
         cameras: reports,
         failures,
     };
-    // Beside the logs, where `axvs stats` finds each camera's counters.
-    let beside = dirs.log.join(axvs_log::stats::inputs::REPORT_FILE);
-    if let Err(e) = report.write_json(&beside) {
-        report.failures.push(format!("report {}: {e}", beside.display()));
+    // Beside the logs, where `axvs stats` finds each camera's counters: the session's, or, in directories
+    // shared with other recordings, each camera's own.
+    let names = if shared {
+        report.cameras.iter().map(|c| camera_report_name(c.status.id)).collect()
+    } else {
+        vec![REPORT_FILE.to_string()]
+    };
+    for name in names {
+        let beside = dirs.log.join(name);
+        if let Err(e) = report.write_json(&beside) {
+            report.failures.push(format!("report {}: {e}", beside.display()));
+        }
     }
     report
 }

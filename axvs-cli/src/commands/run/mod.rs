@@ -111,6 +111,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         expected_duration: duration,
         launched: Some(launched),
         interrupted: Some(interrupted),
+        into: None,
     };
     let source = rig.source.clone();
     let cameras = rig.cameras.len();

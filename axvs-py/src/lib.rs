@@ -1,0 +1,28 @@
+//! The Python package's native module (`axvs._axvs`): recording sessions and the log readers of the Rust
+//! crates, called in process; the pure-Python layer (`python/axvs`) gives them the original's names.
+//!
+//! Every function here calls the same library function as the matching `axvs` command or MCP tool; none
+//! holds the GIL while Rust works.
+
+mod errors;
+mod files;
+mod machine;
+mod session;
+mod timestamps;
+
+use pyo3::prelude::*;
+
+/// The native module.
+#[pymodule]
+fn _axvs(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<session::NativeSession>()?;
+    m.add_function(wrap_pyfunction!(timestamps::frame_times, m)?)?;
+    m.add_function(wrap_pyfunction!(files::write_manifest, m)?)?;
+    m.add_function(wrap_pyfunction!(files::unarchived_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(machine::discover, m)?)?;
+    m.add_function(wrap_pyfunction!(machine::requirements, m)?)?;
+    m.add_function(wrap_pyfunction!(machine::cti_status, m)?)?;
+    m.add_function(wrap_pyfunction!(machine::store_cti, m)?)?;
+    Ok(())
+}
