@@ -17,13 +17,13 @@ pub struct Sessions {
 /// A refusal, saying which tool to call instead.
 fn refusal(e: SlotError) -> ToolError {
     match e {
-        SlotError::Busy => tool_error!(
-            "a video session is already running (one at a time); stop it with stop_video_session first"
-        ),
+        SlotError::Busy => {
+            tool_error!("a video session is already running (one at a time); stop it with stop_video_session first")
+        }
         SlotError::Stopping => tool_error!("the video session is stopping; try again in a moment"),
-        SlotError::Ended(reason) => tool_error!(
-            "the video session stopped by itself ({reason}); stop_video_session returns its report"
-        ),
+        SlotError::Ended(reason) => {
+            tool_error!("the video session stopped by itself ({reason}); stop_video_session returns its report")
+        }
         SlotError::Idle => tool_error!("no video session is running; start one with start_video_session"),
         other => tool_error!("{other}"),
     }
@@ -42,9 +42,7 @@ impl Sessions {
 
     /// Runs `f` on the running session.
     pub fn with_running<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, ToolError>) -> Result<T, ToolError> {
-        self.slot
-            .with_running(|session| Ok(f(session)))
-            .map_err(refusal)?
+        self.slot.with_running(|session| Ok(f(session))).map_err(refusal)?
     }
 
     /// The state, live counters, and the report of a session that stopped by itself.

@@ -51,8 +51,7 @@ fn load_rig(kind: &str, value: &str) -> Result<Rig, PyErr> {
                 serde_json::from_str(value).map_err(|e| PyValueError::new_err(format!("rig dict: {e}")))?;
             let table = toml::Value::try_from(json)
                 .map_err(|e| errors::RigError::new_err(format!("rig dict: {e} (None has no TOML form)")))?;
-            let text = toml::to_string(&table)
-                .map_err(|e| errors::RigError::new_err(format!("rig dict: {e}")))?;
+            let text = toml::to_string(&table).map_err(|e| errors::RigError::new_err(format!("rig dict: {e}")))?;
             Rig::parse("<rig dict>", &text, Path::new(""), &mut backends)
         }
         other => return Err(PyValueError::new_err(format!("rig kind '{other}'"))),
@@ -198,7 +197,13 @@ impl NativeSession {
 impl NativeSession {
     fn saving(&self, camera: Option<u8>, on: bool) -> PyResult<()> {
         self.slot
-            .with_running(|s| Ok::<_, SlotError>(if on { s.start_saving(camera) } else { s.stop_saving(camera) }))
+            .with_running(|s| {
+                Ok::<_, SlotError>(if on {
+                    s.start_saving(camera)
+                } else {
+                    s.stop_saving(camera)
+                })
+            })
             .map_err(refusal)?
             .map_err(|e| errors::session(&e))
     }

@@ -25,16 +25,23 @@ fn built_bin(name: &str, env: &str, package: &str) -> PathBuf {
     if let Some(path) = std::env::var_os(env) {
         return PathBuf::from(path);
     }
+    built_file(&format!("{name}{}", std::env::consts::EXE_SUFFIX), name, package)
+}
+
+/// The file `file` that cargo built for package `package` (dep-info `<dep_info>.d`) in the test executables'
+/// target directory, after checking that it exists and is newer than every source it was built from.
+fn built_file(file: &str, dep_info: &str, package: &str) -> PathBuf {
+    let name = file;
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().and_then(Path::parent).expect("target directory");
-    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let bin = dir.join(file);
     let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap_or_else(|_| {
         panic!(
             "{} is missing: run the workspace tests (cargo test --workspace), which build it",
             bin.display()
         )
     });
-    let sources = std::fs::read_to_string(dir.join(format!("{name}.d"))).unwrap_or_default();
+    let sources = std::fs::read_to_string(dir.join(format!("{dep_info}.d"))).unwrap_or_default();
     if let Some(newer) = dep_info_sources(&sources).into_iter().find(|source| {
         std::fs::metadata(source)
             .and_then(|m| m.modified())
@@ -70,6 +77,22 @@ fn dep_info_sources(dep_info: &str) -> Vec<PathBuf> {
         sources.push(PathBuf::from(current));
     }
     sources
+}
+
+/// The Python package `axvs` as the workspace built it: a folder holding `axvs/` (the package's Python files
+/// from `axvs-py/python`, and the native module, `libaxvs_py.so` built beside the test executables), for
+/// `PYTHONPATH`. Removed when the returned folder drops.
+pub fn python_package() -> tempfile::TempDir {
+    let module = built_file("libaxvs_py.so", "libaxvs_py", "axvs-py");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let package = dir.path().join("axvs");
+    std::fs::create_dir(&package).expect("package dir");
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../axvs-py/python/axvs");
+    for entry in std::fs::read_dir(&sources).expect("axvs-py/python/axvs").flatten() {
+        std::os::unix::fs::symlink(entry.path(), package.join(entry.file_name())).expect("link");
+    }
+    std::os::unix::fs::symlink(&module, package.join("_axvs.abi3.so")).expect("link the native module");
+    dir
 }
 
 /// A command running `axvs`.

@@ -170,10 +170,7 @@ impl SessionSlot {
     }
 
     /// Runs `f` on the running session.
-    pub fn with_running<T, E: From<SlotError>>(
-        &self,
-        f: impl FnOnce(&mut Session) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn with_running<T, E: From<SlotError>>(&self, f: impl FnOnce(&mut Session) -> Result<T, E>) -> Result<T, E> {
         let mut inner = self.lock();
         match &mut inner.slot {
             Slot::Running { session, .. } => f(session),

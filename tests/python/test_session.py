@@ -1,0 +1,104 @@
+"""A whole session from Python: typed status, saving on and off, the report, and every file consistent."""
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import axvs
+from conftest import RIG, video_frames
+
+
+def test_a_session_records_with_typed_status_and_a_consistent_report(tmp_path: Path, rig_text: str) -> None:
+    with axvs.Session(rig_text, preview=False) as session:
+        assert session.cameras == [(1, "left"), (2, "right")]
+        assert session.running
+        deadline = 200
+        while deadline and not all(c.saved >= 10 for c in session.status().cameras):
+            session.wait(0.05)
+            deadline -= 1
+        status = session.status()
+        assert status.state == "running"
+        assert isinstance(status.cameras[0], axvs.CameraStatus)
+        assert isinstance(status.cameras[0].dropped, axvs.Drops)
+        assert status.session_dir is not None and status.session_dir.parent == tmp_path
+        session.stop_saving(2)
+        saved_off = session.status().cameras[1].saved
+        session.wait(0.3)
+        off = session.status().cameras[1]
+        assert off.dropped.saving_off > 0 and off.saved <= saved_off + 2, off
+        session.start_saving(2)
+        session.wait(0.3)
+    report = session.report
+    assert isinstance(report, axvs.Report)
+    assert report.failures == ()
+    assert report.saved == sum(c["status"]["saved"] for c in report.cameras)
+    for cam in report.cameras:
+        st = cam["status"]
+        assert st["acquired"] == st["saved"] + st["unlogged"] + sum(st["dropped"].values()), st
+        times = axvs.extract_logged_camera_timestamps(cam["archive"])
+        assert times.dtype == np.uint64
+        assert len(times) == st["saved"] == cam["video_frames"] == video_frames(Path(cam["video"]))
+        assert np.all(np.diff(times.astype(np.int64)) > 0)
+    # Stopped: the status says so, and a second stop hands back the same report.
+    assert session.status().state == "inactive"
+    assert session.stop() is report
+
+
+def test_a_rig_is_a_path_a_string_or_a_dict(tmp_path: Path, rig_text: str) -> None:
+    path = tmp_path / "rig.toml"
+    path.write_text(rig_text)
+    as_dict = {
+        "output_dir": str(tmp_path),
+        "min_free_space": "0",
+        "camera": [{"id": 7, "name": "dict", "backend": "synthetic", "width": 64, "height": 32, "fps": 50}],
+    }
+    for rig, ids in ((path, [1, 2]), (str(path), [1, 2]), (rig_text, [1, 2]), (as_dict, [7])):
+        session = axvs.Session(rig, saving=False, preview=False)
+        assert [i for i, _ in session.cameras] == ids
+        session.start()
+        session.wait(0.1)
+        report = session.stop()
+        assert all(c["status"]["dropped"]["saving_off"] > 0 for c in report.cameras), report.cameras
+        assert all(c["archive"] is None for c in report.cameras), "nothing saved, nothing written"
+
+
+def test_status_is_read_from_another_thread_while_the_main_one_waits(rig_text: str) -> None:
+    seen: list = []
+    errors: list = []
+
+    def watch(session: axvs.Session) -> None:
+        try:
+            for _ in range(20):
+                seen.append(session.status().cameras[0].acquired)
+                threading.Event().wait(0.02)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    with axvs.Session(rig_text, preview=False) as session:
+        watcher = threading.Thread(target=watch, args=(session,))
+        watcher.start()
+        session.wait(0.6)
+        watcher.join(10)
+    assert not errors, errors
+    assert len(seen) == 20 and seen[-1] > seen[0], seen
+
+
+def test_a_session_cannot_start_twice_or_change_when_stopped(rig_text: str) -> None:
+    session = axvs.Session(rig_text, preview=False)
+    with pytest.raises(axvs.SessionError, match="call start"):
+        session.start_saving()
+    session.start()
+    with pytest.raises(axvs.SessionError, match="started already"):
+        session.start()
+    with pytest.raises(axvs.SessionError, match="no camera 9 in this session"):
+        session.start_saving(9)
+    session.stop()
+    with pytest.raises(axvs.SessionError, match="not running"):
+        session.stop_saving()
+
+
+def test_the_demo_rig_is_the_default(tmp_path: Path) -> None:
+    session = axvs.Session(None, output_dir=tmp_path, preview=False)
+    assert len(session.cameras) >= 2
