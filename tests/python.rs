@@ -1,12 +1,14 @@
 //! The Python package (`axvs-py`): its pytest suites (`tests/python/`), run with the package the workspace
-//! built on `PYTHONPATH`, in the tests' Python environment (pytest, numpy: `./dev` installs them).
+//! built on `PYTHONPATH`, in the tests' Python environment (pytest, numpy: `./dev` installs them), and the
+//! original (ataraxis-video-system) in its own (`target/original`, which `./dev` makes too).
 
 use std::path::Path;
 
 /// Runs one pytest file; panics with pytest's report when a test fails.
 fn pytest(file: &str) {
     let package = axvs_tests::python_package();
-    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tests = root.join("tests/python");
     let path = std::env::join_paths([package.path(), tests.as_path()]).expect("PYTHONPATH");
     let out = axvs_tests::python3()
         .args([
@@ -22,6 +24,7 @@ fn pytest(file: &str) {
         .env("PYTHONPATH", path)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("AXVS_BIN", axvs_tests::axvs_bin())
+        .env("AXVS_ORIGINAL_PYTHON", root.join("target/original/bin/python3"))
         .output()
         .expect("run pytest (./dev installs it in target/python)");
     assert!(
@@ -40,6 +43,11 @@ fn python_sessions_record_with_typed_status_and_reports() {
 #[test]
 fn python_errors_carry_the_cli_messages() {
     pytest("test_errors.py");
+}
+
+#[test]
+fn python_runs_scripts_written_for_the_original_and_matches_its_extractor() {
+    pytest("test_original.py");
 }
 
 #[test]

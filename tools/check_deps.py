@@ -185,12 +185,19 @@ def check_pkg_config(roots: list[str], allowed: set[str], problems: Problems) ->
 
 
 def source_files(dirs: list[str]) -> list[Path]:
+    """The Rust and Python sources under `dirs` (the tests' Python snippets live in both)."""
     files = []
     for d in dirs:
-        for path in Path(d).rglob("*.rs"):
-            if "target" not in path.parts:
-                files.append(path)
+        for pattern in ("*.rs", "*.py"):
+            for path in Path(d).rglob(pattern):
+                if "target" not in path.parts and "__pycache__" not in path.parts:
+                    files.append(path)
     return sorted(files)
+
+
+def local_modules(files: list[Path]) -> set[str]:
+    """Python modules the sources are themselves: each file's name, and each package's folder."""
+    return {p.stem for p in files if p.suffix == ".py"} | {p.parent.name for p in files if p.name == "__init__.py"}
 
 
 def where(found: dict[str, list[str]], name: str) -> str:
@@ -266,13 +273,18 @@ def check_elements(elements: dict[str, list[str]], allowed: set[str], problems: 
             check_owner(named, match.group(1), allowed, problems)
 
 
-def check_python(modules: dict[str, list[str]], pip: set[str], python: str, problems: Problems) -> None:
+def check_python(modules: dict[str, list[str]], pip: set[str], python: str, original: tuple[set[str], str],
+                 problems: Problems) -> None:
     stdlib = set(sys.stdlib_module_names)
+    original_modules, original_python = original
     for module in sorted(modules):
         if module in stdlib:
             continue
         named = f"Python module {module} (imported at {where(modules, module)})"
-        if module not in pip:
+        if module in original_modules:
+            if run([original_python, "-c", f"import {module}"]).returncode != 0:
+                problems.add(f"{named} does not import in the original's Python ({original_python}): run `./dev test`")
+        elif module not in pip:
             problems.add(f"{named} is not in PIP_MODULES in ./dev: add it there")
         elif run([python, "-c", f"import {module}"]).returncode != 0:
             problems.add(f"{named} does not import in the tests' Python ({python}): run `./dev test`")
@@ -284,6 +296,8 @@ def main() -> int:
     parser.add_argument("--pkg-config", nargs="*", default=[], help="the pkg-config modules the build probes")
     parser.add_argument("--pip", nargs="*", default=[], help="the Python modules ./dev installs")
     parser.add_argument("--python", default="python3", help="the Python the tests run")
+    parser.add_argument("--original-modules", nargs="*", default=[], help="the modules of the original's environment")
+    parser.add_argument("--original-python", default="python3", help="the Python of the original's environment")
     parser.add_argument("--image-tool", nargs="*", default=[], help="programs the machine image provides")
     parser.add_argument("--build-tool", nargs="*", default=[], help="programs the build runs (cc, c++, ...)")
     parser.add_argument("--sources", nargs="*", default=[], help="folders whose Rust sources are scanned")
@@ -292,7 +306,10 @@ def main() -> int:
     problems = Problems()
     allowed = depends_closure(args.apt, problems)
     modules = check_pkg_config(args.pkg_config, allowed, problems)
-    programs, imports, elements = scan(source_files(args.sources))
+    files = source_files(args.sources)
+    programs, imports, elements = scan(files)
+    for module in local_modules(files):
+        imports.pop(module, None)
     for tool in args.build_tool:
         programs.setdefault(tool, []).insert(0, "the build")
     check_programs(programs, allowed, set(args.image_tool), problems)
@@ -300,7 +317,7 @@ def main() -> int:
     if shutil.which(args.python) is None and not os.access(args.python, os.X_OK):
         problems.add(f"the tests' Python {args.python} is missing: run `./dev test`, which makes it")
     else:
-        check_python(imports, set(args.pip), args.python, problems)
+        check_python(imports, set(args.pip), args.python, (set(args.original_modules), args.original_python), problems)
 
     if problems:
         print(f"dev: {len(problems)} dependencies ./dev does not install:", file=sys.stderr)
