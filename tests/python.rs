@@ -3,6 +3,7 @@
 //! original (ataraxis-video-system) in its own (`target/original`, which `./dev` makes too).
 
 use std::path::Path;
+use std::process::Command;
 
 /// Runs one pytest file; panics with pytest's report when a test fails.
 fn pytest(file: &str) {
@@ -53,4 +54,107 @@ fn python_runs_scripts_written_for_the_original_and_matches_its_extractor() {
 #[test]
 fn python_sessions_stop_cleanly_on_ctrl_c() {
     pytest("test_interrupt.py");
+}
+
+/// The wheel maturin builds installs with pip into a clean virtual environment (no system packages, no
+/// network: numpy from `./dev`'s wheelhouse), and the README's Python example runs there as written.
+#[test]
+fn the_wheel_installs_in_a_clean_environment_and_runs_the_readme_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wheels = dir.path().join("wheels");
+    // The debug profile: the workspace's build of the module, reused (the release wheel is `./dev wheel`).
+    let maturin = root.join("target/python/bin/maturin");
+    let built = Command::new(&maturin)
+        .args([
+            "build",
+            "--profile",
+            "dev",
+            "--compatibility",
+            "linux",
+            "--manifest-path",
+        ])
+        .arg(root.join("axvs-py/Cargo.toml"))
+        .arg("--out")
+        .arg(&wheels)
+        .output()
+        .expect("run maturin (./dev installs it in target/python)");
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let wheel = std::fs::read_dir(&wheels)
+        .expect("wheels")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "whl"))
+        .expect("a wheel");
+    let name = wheel.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+    assert!(
+        name.contains("-cp310-abi3-"),
+        "one wheel for CPython 3.10 and later: {name}"
+    );
+
+    let base = axvs_tests::python3()
+        .args(["-c", "import sys; print(sys._base_executable)"])
+        .output()
+        .expect("python");
+    let base = String::from_utf8_lossy(&base.stdout).trim().to_string();
+    let venv = dir.path().join("clean");
+    let made = Command::new(&base)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .expect("venv");
+    assert!(made.success());
+    let python = venv.join("bin/python");
+    let installed = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-index",
+            "--find-links",
+        ])
+        .arg(root.join("target/wheelhouse"))
+        .arg(&wheel)
+        .output()
+        .expect("pip");
+    assert!(
+        installed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
+
+    let readme = root.join("README.md");
+    let example = axvs_tests::doc_blocks(&readme)
+        .into_iter()
+        .find(|b| b.info == "python")
+        .expect("the README's Python example");
+    let script = dir.path().join("example.py");
+    std::fs::write(&script, &example.body).expect("write");
+    let ran = Command::new(&python)
+        .arg(&script)
+        .current_dir(dir.path())
+        .env_remove("PYTHONPATH")
+        .output()
+        .expect("run the example");
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        ran.status.success(),
+        "README.md:{}: {stdout}{}",
+        example.line,
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert!(stdout.contains("CameraStatus(id=1, name='pattern'"), "{stdout}");
+    assert!(stdout.contains("frames saved in"), "{stdout}");
+    let site = Command::new(&python)
+        .args(["-c", "import axvs, axvs._axvs as n; print(n.__file__)"])
+        .current_dir(dir.path())
+        .output()
+        .expect("python");
+    let module = String::from_utf8_lossy(&site.stdout);
+    assert!(
+        module.contains("clean/lib/") && module.contains("site-packages/axvs/_axvs"),
+        "{module}"
+    );
 }
