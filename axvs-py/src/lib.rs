@@ -7,6 +7,7 @@
 mod errors;
 mod files;
 mod machine;
+mod processing;
 mod session;
 mod timestamps;
 
@@ -20,6 +21,7 @@ fn _axvs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(timestamps::frame_times, m)?)?;
     m.add_function(wrap_pyfunction!(files::write_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(files::unarchived_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(processing::process_logs, m)?)?;
     m.add_function(wrap_pyfunction!(machine::discover, m)?)?;
     m.add_function(wrap_pyfunction!(machine::requirements, m)?)?;
     m.add_function(wrap_pyfunction!(machine::cti_status, m)?)?;

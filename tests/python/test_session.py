@@ -102,3 +102,20 @@ def test_a_session_cannot_start_twice_or_change_when_stopped(rig_text: str) -> N
 def test_the_demo_rig_is_the_default(tmp_path: Path) -> None:
     session = axvs.Session(None, output_dir=tmp_path, preview=False)
     assert len(session.cameras) >= 2
+
+
+def test_processing_writes_tables_that_match_the_extractor(tmp_path: Path, rig_text: str) -> None:
+    with axvs.Session(rig_text, preview=False) as session:
+        session.wait(0.5)
+    report = session.report
+    out = tmp_path / "processed"
+    outcomes = axvs.run_log_processing_pipeline(report.log_dir, out)
+    assert sorted(o["source_id"] for o in outcomes) == [1, 2]
+    assert all(o["status"] == "SUCCEEDED" for o in outcomes), outcomes
+    for cam in report.cameras:
+        table = axvs.read_timestamps_table(axvs.resolve_timestamps_path(out / "camera_timestamps", cam["status"]["id"]))
+        times = axvs.extract_logged_camera_timestamps(cam["archive"])
+        assert table.column("frame_time_us").to_numpy().tolist() == times.tolist()
+    # Done jobs are not redone: a second run skips them.
+    again = axvs.run_log_processing_pipeline(report.log_dir, out)
+    assert all(o["skipped"] for o in again), again

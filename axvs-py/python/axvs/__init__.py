@@ -4,9 +4,15 @@ The recorder is Rust, in process: frames never cross a process boundary or the G
 :class:`Session` (a rig of any number of cameras), or with the original's :class:`VideoSystem`.
 """
 
-from ._axvs import __version__
+import os as _os
+
+# SVT-AV1 prints a banner each time an encoder opens unless told otherwise (as `axvs` tells it).
+_os.environ.setdefault("SVT_LOG", "1")
+
+from ._axvs import __version__  # noqa: E402
 from .errors import AxvsError, LogError, RigError, SessionError
 from .original import (
+    CAMERA_EXTRACTION_JOB_NAME,
     CAMERA_MANIFEST_FILENAME,
     DEFAULT_BLACKLISTED_NODES,
     MAXIMUM_QUANTIZATION_VALUE,
@@ -25,7 +31,10 @@ from .original import (
     check_gpu_availability,
     discover_camera_ids,
     extract_logged_camera_timestamps,
+    read_timestamps_table,
     resolve_camera_video_path,
+    resolve_timestamps_path,
+    run_log_processing_pipeline,
     write_camera_manifest,
 )
 from .session import CameraStatus, Drops, Report, Session, Status
@@ -41,6 +50,7 @@ __all__ = [
     "CameraStatus",
     "Drops",
     "Report",
+    "CAMERA_EXTRACTION_JOB_NAME",
     "CAMERA_MANIFEST_FILENAME",
     "DEFAULT_BLACKLISTED_NODES",
     "MAXIMUM_QUANTIZATION_VALUE",
@@ -59,6 +69,9 @@ __all__ = [
     "check_gpu_availability",
     "discover_camera_ids",
     "extract_logged_camera_timestamps",
+    "read_timestamps_table",
     "resolve_camera_video_path",
+    "resolve_timestamps_path",
+    "run_log_processing_pipeline",
     "write_camera_manifest",
 ]

@@ -354,3 +354,35 @@ def write_camera_manifest(log_directory: Union[str, os.PathLike], source_id: int
     if not 0 <= int(source_id) <= 255:
         raise ValueError(f"source_id {source_id}: must be 0 to 255")
     _axvs.write_manifest(os.fspath(log_directory), int(source_id), name)
+
+
+CAMERA_EXTRACTION_JOB_NAME = "camera_timestamp_extraction"
+
+
+def resolve_timestamps_path(output_directory: Union[str, os.PathLike], source_id: Union[str, int]) -> Path:
+    """The table of camera ``source_id``'s frame times: ``<output_directory>/camera_<id>_timestamps.feather``."""
+    return Path(output_directory) / f"camera_{int(source_id)}_timestamps.feather"
+
+
+def run_log_processing_pipeline(log_directory: Union[str, os.PathLike], output_directory: Union[str, os.PathLike],
+                                job_id: Optional[str] = None, source_ids=None, *, workers: int = -1,
+                                display_progress: bool = True) -> list:
+    """Writes each camera's frame times (``camera_<id>_timestamps.feather``, column ``frame_time_us``, and the
+    processing tracker) under ``<output_directory>/camera_timestamps/``, as ``axvs process`` does; the
+    recordings under ``log_directory`` are found by their manifests. Returns one dict per job (source id,
+    status, output, frames, error). Ctrl-C cancels: running jobs finish whole."""
+    sources = [int(s) for s in (source_ids or ())]
+    jobs = 0 if workers is None or int(workers) < 1 else int(workers)
+    outcomes = _axvs.process_logs([os.fspath(log_directory)], os.fspath(output_directory), sources, job_id, jobs, False)
+    failed = [o for o in outcomes if o["status"] == "FAILED"]
+    if failed:
+        raise LogError("; ".join(f"camera {o['source_id']} ({o['log']}): {o['error']}" for o in failed))
+    return outcomes
+
+
+def read_timestamps_table(path: Union[str, os.PathLike]):
+    """A processing output (``.feather``) as a pyarrow Table (``pip install pyarrow``); ``polars.read_ipc``
+    reads the same file."""
+    import pyarrow.feather
+
+    return pyarrow.feather.read_table(os.fspath(path))
