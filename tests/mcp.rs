@@ -96,28 +96,35 @@ fn every_tool_has_input_and_output_schemas() {
         names,
         [
             "analyze_camera_frame_statistics",
+            "assemble_log_archives",
             "camera_sync_report",
             "cancel_log_processing",
             "check_rig_capacity",
             "check_runtime_requirements",
+            "clean_log_processing_output",
+            "discover_camera_data",
             "dump_genicam_config",
             "execute_log_processing_jobs",
             "extract_timestamps",
             "find_recordings",
+            "get_batch_status_overview",
             "get_cti_status",
             "get_log_processing_status",
+            "get_log_processing_timing",
             "get_session_status",
             "list_cameras",
             "load_genicam_config",
             "prepare_log_processing_batch",
             "read_camera_manifest",
             "read_genicam_node",
+            "reset_log_processing_jobs",
             "set_cti_file",
             "start_frame_saving",
             "start_video_session",
             "stop_frame_saving",
             "stop_video_session",
             "validate_video_file",
+            "write_camera_manifest",
             "write_genicam_node",
         ]
     );
@@ -1241,4 +1248,150 @@ asyncio.run(main())
     let keys = |v: &Value| -> Vec<String> { v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default() };
     assert_eq!(keys(&cli), keys(report));
     assert_eq!(keys(&cli["cameras"][0]), keys(&report["cameras"][0]));
+}
+
+/// The original's tools that axvs had not (archives, manifest, discovery, and the processing batch's
+/// overview, timing, reset and clean-up), called by the original's names (`<tool>_tool`) too.
+const ORIGINAL_TOOLS: &str = r#"
+import shutil, time
+async def main():
+    out = sys.argv[1]
+    r = {}
+    async with connect() as s:
+        err, text, started = await call(s, "start_video_session_tool", {"interface": "mock", "width": 64, "height": 48, "output_directory": out})
+        assert not err, text
+        session = started["session_dir"]
+        for _ in range(200):
+            err, text, st = await call(s, "get_session_status", {})
+            if st["session"]["cameras"][0]["saved"] >= 5:
+                break
+            await asyncio.sleep(0.05)
+        err, text, report = await call(s, "stop_video_session_tool", {})
+        assert not err, text
+        err, text, r["assembled"] = await call(s, "assemble_log_archives", {"log_directory": session})
+        assert not err, text
+        os.makedirs(out + "/other")
+        err, text, r["manifest"] = await call(s, "write_camera_manifest_tool", {"log_directory": out + "/other", "source_id": 200, "name": "extra"})
+        assert not err, text
+        err, text, r["read"] = await call(s, "read_camera_manifest", {"manifest_path": r["manifest"]["manifest_path"]})
+        assert not err, text
+        err, text, r["discovered"] = await call(s, "discover_camera_data", {"root_directory": out})
+        assert not err, text
+        err, text, r["detailed"] = await call(s, "discover_camera_data", {"root_directory": out, "include_items": True, "detailed": True})
+        assert not err, text
+        r["unknown_source"] = await call(s, "discover_camera_data", {"root_directory": out, "source_ids": ["9"]})
+        err, text, r["no_timing"] = await call(s, "get_log_processing_timing", {})
+        assert not err, text
+        err, text, _ = await call(s, "execute_log_processing_jobs", {"roots": [out]})
+        assert not err, text
+        for _ in range(400):
+            err, text, st = await call(s, "get_log_processing_status", {})
+            if not st["active"]:
+                break
+            await asyncio.sleep(0.05)
+        err, text, r["timing"] = await call(s, "get_log_processing_timing_tool", {})
+        assert not err, text
+        err, text, r["overview"] = await call(s, "get_batch_status_overview", {"root_directory": out, "include_items": True, "detailed": True})
+        assert not err, text
+        tracker = r["overview"]["output_directories"][0]["tracker_path"]
+        err, text, r["reset"] = await call(s, "reset_log_processing_jobs", {"tracker_path": tracker})
+        assert not err, text
+        err, text, r["reset_none"] = await call(s, "reset_log_processing_jobs", {"tracker_path": tracker, "source_ids": ["7"]})
+        assert not err, text
+        err, text, r["after_reset"] = await call(s, "get_batch_status_overview", {"root_directory": out, "statuses": ["not_started"]})
+        assert not err, text
+        err, text, r["cleaned"] = await call(s, "clean_log_processing_output", {"output_directories": [session, out + "/nothing"]})
+        assert not err, text
+        err, text, r["cleaned_again"] = await call(s, "clean_log_processing_output", {"output_directories": [session]})
+        assert not err, text
+        # A log without its archive: a run that did not finish.
+        unfinished = out + "/unfinished"
+        os.makedirs(unfinished)
+        shutil.copy(report["cameras"][0]["log"], unfinished)
+        r["unarchived"] = await call(s, "assemble_log_archives", {"log_directory": unfinished})
+        r["session"] = session
+    print(json.dumps(r))
+asyncio.run(main())
+"#;
+
+#[test]
+fn the_originals_remaining_tools_work_under_both_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("out");
+    let script = ORIGINAL_TOOLS.replace("sys.argv[1]", &format!("{:?}", out.display().to_string()));
+    let r = stdio_client(&script, &["mcp"], dir.path());
+    let session = r["session"].as_str().expect("session dir");
+    assert_eq!(
+        r["assembled"]["archives"],
+        serde_json::json!(["112_log.npz"]),
+        "{}",
+        r["assembled"]
+    );
+    assert_eq!(r["assembled"]["source_ids"], serde_json::json!(["112"]));
+    assert_eq!(r["assembled"]["archive_count"], 1);
+    assert_eq!(
+        r["manifest"]["registered_source"],
+        serde_json::json!({"id": 200, "name": "extra"})
+    );
+    assert_eq!(r["manifest"]["status"], "success");
+    assert!(r["read"].to_string().contains("extra"), "{}", r["read"]);
+    // Only cameras with an archive are data: 200 (in another manifest) has none.
+    assert_eq!(r["discovered"]["total_sources"], 1, "{}", r["discovered"]);
+    assert_eq!(
+        r["discovered"]["breakdown"]["name"]["live_camera"], 1,
+        "{}",
+        r["discovered"]
+    );
+    assert!(r["discovered"].get("sources").is_none(), "counts only unless asked");
+    let item = &r["detailed"]["sources"][0];
+    assert!(
+        item["log_archive"].as_str().is_some_and(|a| a.ends_with("112_log.npz")),
+        "{item}"
+    );
+    assert!(
+        item["video_file"].as_str().is_some_and(|v| v.ends_with(".mp4")),
+        "{item}"
+    );
+    assert_eq!(r["detailed"]["matched_rows"], 1);
+    assert_eq!(r["unknown_source"][0], true, "{}", r["unknown_source"]);
+    assert!(r["unknown_source"][1]
+        .as_str()
+        .is_some_and(|t| t.contains("No source has 'source_id'")));
+    assert_eq!(r["no_timing"]["message"], "No execution session exists.");
+    let timing = &r["timing"];
+    assert_eq!(timing["session"]["completed_count"], 1, "{timing}");
+    let job = &timing["jobs"][0];
+    let (started, completed) = (job["started_at"].as_u64(), job["completed_at"].as_u64());
+    assert!(started.is_some() && completed >= started, "{job}");
+    assert!(job["duration_seconds"].as_f64().is_some(), "{job}");
+    assert!(
+        timing["session"]["throughput_jobs_per_hour"].as_f64() > Some(0.0),
+        "{timing}"
+    );
+    let overview = &r["overview"];
+    assert_eq!(overview["total_output_directories"], 1, "{overview}");
+    assert_eq!(overview["breakdown"]["status"]["completed"], 1, "{overview}");
+    assert_eq!(overview["output_directories"][0]["jobs"][0]["status"], "SUCCEEDED");
+    assert_eq!(r["reset"]["jobs_reset"], 1, "{}", r["reset"]);
+    assert_eq!(r["reset"]["jobs"][0]["status"], "SCHEDULED");
+    assert_eq!(r["reset_none"]["reset"], false);
+    assert_eq!(
+        r["after_reset"]["output_directories"][0]["status"], "not_started",
+        "{}",
+        r["after_reset"]
+    );
+    assert_eq!(r["cleaned"]["total_cleaned"], 1, "{}", r["cleaned"]);
+    assert_eq!(
+        r["cleaned"]["results"][1]["cleaned"], false,
+        "a missing directory is an error"
+    );
+    assert_eq!(r["cleaned_again"]["results"][0]["message"], "Nothing to clean.");
+    assert!(!Path::new(session).join("camera_timestamps").exists());
+    assert_eq!(r["unarchived"][0], true, "{}", r["unarchived"]);
+    assert!(
+        r["unarchived"][1].as_str().is_some_and(|t| t.contains("axvs recover")),
+        "{}",
+        r["unarchived"]
+    );
 }

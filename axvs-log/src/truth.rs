@@ -73,6 +73,23 @@ pub fn file_to_read(path: &Path) -> Result<PathBuf, LogFileError> {
     }
 }
 
+/// The raw logs (`NNN.axvslog`) directly in `dir` whose archive (`N_log.npz`) is not beside them: runs that
+/// did not finish, which `axvs recover` reconciles with their videos. Sorted.
+pub fn unarchived_logs(dir: &Path) -> Result<Vec<PathBuf>, LogFileError> {
+    let mut logs = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(LogFileError::io(dir))?.flatten() {
+        let name = entry.file_name();
+        let Some((id, true)) = name.to_str().and_then(crate::process::discover::log_source_id) else {
+            continue;
+        };
+        if !dir.join(crate::npz::archive_name(id)).is_file() {
+            logs.push(entry.path());
+        }
+    }
+    logs.sort();
+    Ok(logs)
+}
+
 /// Whether the report (JSON text) says camera `id` finished without errors and with every video frame
 /// logged; `None` when it does not name the camera (or cannot be read).
 fn clean_finish(report: &str, id: u8) -> Option<bool> {

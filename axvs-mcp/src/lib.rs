@@ -202,6 +202,50 @@ pub fn tool_list() -> Vec<Tool> {
              counters when its report is beside the logs.",
             true,
         ),
+        tool::<AssembleArgs, Assembled>(
+            "assemble_log_archives",
+            "The original's step after a recording: check that every camera log of a directory has its archive \
+             (<id>_log.npz; axvs writes each when its camera stops, from a log that agrees with its video), and \
+             list them; a log without one is from a run that did not finish (axvs recover).",
+            true,
+        ),
+        tool::<ManifestWriteArgs, ManifestWritten>(
+            "write_camera_manifest",
+            "Add a camera (or rename it) in a recording's camera manifest (camera_manifest.yaml), made when missing.",
+            false,
+        ),
+        tool::<DiscoverDataArgs, CameraDataFound>(
+            "discover_camera_data",
+            "Every camera with a timestamp archive under a root, counted by source id and name; filter by \
+             source_ids or name, list them (include_items; detailed adds archive, video and timestamps table), \
+             paged (limit, start_row).",
+            true,
+        ),
+        tool::<CleanArgs, Cleaned>(
+            "clean_log_processing_output",
+            "Delete processing outputs (each directory's camera_timestamps/: tables and tracker) so that a batch \
+             runs again from scratch. Refused while a batch runs.",
+            false,
+        ),
+        tool::<OverviewArgs, Overview>(
+            "get_batch_status_overview",
+            "Every processing output under a root, labelled from its tracker (not_started, in_progress, \
+             processing, completed, failed), with job counts; filter by statuses, list (include_items, detailed), \
+             paged.",
+            true,
+        ),
+        tool::<NoArgs, Timing>(
+            "get_log_processing_timing",
+            "When each job of the processing batch started and ended (from its tracker), and the batch's elapsed \
+             time, counts and jobs per hour.",
+            true,
+        ),
+        tool::<ResetArgs, ResetResult>(
+            "reset_log_processing_jobs",
+            "Set jobs of a processing tracker (every job, or source_ids) back to scheduled, their errors and \
+             times cleared, so that the next batch runs them again. Refused while a batch runs.",
+            false,
+        ),
         tool::<SyncArgs, SyncReports>(
             "camera_sync_report",
             "How a recording's cameras line up: onset offsets, measured rates and drift against a reference, \
@@ -238,6 +282,8 @@ impl AxvsMcp {
         let paths = Arc::clone(&self.paths);
         let sessions = self.sessions.clone();
         let batches = self.batches.clone();
+        // The original's names: each tool with `_tool` appended (listed once, under axvs' name).
+        let name = name.strip_suffix("_tool").unwrap_or(name);
         match name {
             "list_cameras" => run(arguments, list_cameras).await,
             "get_cti_status" => run(arguments, get_cti_status).await,
@@ -267,6 +313,17 @@ impl AxvsMcp {
                 run(arguments, move |a| analyze_camera_frame_statistics(&paths, a)).await
             }
             "camera_sync_report" => run(arguments, move |a| camera_sync_report(&paths, a)).await,
+            "assemble_log_archives" => run(arguments, move |a| assemble_log_archives(&paths, a)).await,
+            "write_camera_manifest" => run(arguments, move |a| write_camera_manifest(&paths, a)).await,
+            "discover_camera_data" => run(arguments, move |a| discover_camera_data(&paths, a)).await,
+            "clean_log_processing_output" => {
+                run(arguments, move |a| clean_log_processing_output(&paths, &batches, a)).await
+            }
+            "get_batch_status_overview" => run(arguments, move |a| get_batch_status_overview(&paths, a)).await,
+            "get_log_processing_timing" => run(arguments, move |a| get_log_processing_timing(&batches, a)).await,
+            "reset_log_processing_jobs" => {
+                run(arguments, move |a| reset_log_processing_jobs(&paths, &batches, a)).await
+            }
             other => Err(ToolError(format!(
                 "unknown tool '{other}' (tools: {})",
                 tool_list()

@@ -196,6 +196,55 @@ fn lock(tracker: &Path) -> Result<std::fs::File, LogFileError> {
     }
 }
 
+/// Sets the jobs of `sources` (every job when empty) in the tracker at `path` back to scheduled, their
+/// error, executor and times cleared, with the tracker locked; returns how many changed and the tracker now.
+/// A missing tracker is an error.
+pub fn reset_jobs(path: &Path, sources: &[u8]) -> Result<(usize, Tracker), LogFileError> {
+    if !path.is_file() {
+        return Err(LogFileError::corrupt(path, "no processing tracker here"));
+    }
+    let _lock = lock(path)?;
+    let mut tracker = Tracker::load(path)?;
+    let mut reset = 0;
+    for job in tracker.jobs.values_mut() {
+        let chosen = sources.is_empty() || sources.iter().any(|id| id.to_string() == job.specifier);
+        if chosen {
+            let name = std::mem::take(&mut job.job_name);
+            let specifier = std::mem::take(&mut job.specifier);
+            *job = JobState {
+                job_name: name,
+                specifier,
+                ..JobState::scheduled(0)
+            };
+            reset += 1;
+        }
+    }
+    if reset > 0 {
+        tracker.save(path)?;
+    }
+    Ok((reset, tracker))
+}
+
+/// Every processing tracker (`camera_processing_tracker.yaml`) under `root`, at most `depth` levels down,
+/// sorted.
+pub fn find_trackers(root: &Path, depth: u32) -> Vec<PathBuf> {
+    fn walk(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() && depth > 0 {
+                walk(&entry.path(), depth - 1, out);
+            } else if kind.is_file() && entry.file_name() == super::job::TRACKER_FILE {
+                out.push(entry.path());
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(root, depth, &mut found);
+    found.sort();
+    found
+}
+
 impl SharedTracker {
     /// Locks `path`, loads it and aligns it with `sources`, writing it back.
     pub fn open(path: PathBuf, sources: impl IntoIterator<Item = u8>) -> Result<Self, LogFileError> {

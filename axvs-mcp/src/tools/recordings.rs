@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Reply;
-use crate::args::tool_error;
+use crate::args::{tool_error, ToolError};
 use crate::paths::PathPolicy;
 
 /// Arguments of `read_camera_manifest`.
@@ -381,5 +381,347 @@ pub fn extract_timestamps(paths: &PathPolicy, args: TimestampsArgs) -> Reply<Tim
             extracted.runs.len()
         ),
         extracted,
+    ))
+}
+
+/// Arguments of `assemble_log_archives`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssembleArgs {
+    /// The directory of a recording's logs.
+    #[schemars(length(min = 1))]
+    pub log_directory: String,
+    /// The original deleted its per-entry files once archived; axvs keeps every raw log (accepted, ignored).
+    #[serde(default = "yes")]
+    pub remove_sources: bool,
+    /// Accepted for the original's callers: every archive axvs writes is already checked against its video.
+    #[serde(default)]
+    pub verify_integrity: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What `assemble_log_archives` returns.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Assembled {
+    /// `assembled`.
+    pub status: String,
+    /// The directory.
+    pub directory: PathBuf,
+    /// The archives in it (`<id>_log.npz`).
+    pub archives: Vec<String>,
+    /// Their source ids, as text, sorted.
+    pub source_ids: Vec<String>,
+    /// How many archives.
+    pub archive_count: usize,
+}
+
+/// `assemble_log_archives`: the original's step after a recording. axvs writes each camera's archive when
+/// it stops, from a log that agrees with its video; this checks that every log has one, and says to run
+/// `axvs recover` for a run that did not finish.
+pub fn assemble_log_archives(paths: &PathPolicy, args: AssembleArgs) -> Reply<Assembled> {
+    let dir = paths.resolve("log_directory", &args.log_directory)?;
+    if !dir.is_dir() {
+        return Err(tool_error!(
+            "argument `log_directory`: {} is not a directory",
+            dir.display()
+        ));
+    }
+    let unarchived = axvs_log::truth::unarchived_logs(&dir).map_err(|e| tool_error!("{e}"))?;
+    if !unarchived.is_empty() {
+        let names: Vec<_> = unarchived
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        return Err(tool_error!(
+            "{}: {} without an archive: the recording did not finish; run `axvs recover {}` to reconcile each log \
+             with its video and write its archive",
+            dir.display(),
+            names.join(", "),
+            dir.display()
+        ));
+    }
+    let mut ids: Vec<u8> = std::fs::read_dir(&dir)
+        .map_err(|e| tool_error!("{}: {e}", dir.display()))?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name();
+            let name = name.to_str()?;
+            name.strip_suffix("_log.npz")?.parse().ok()
+        })
+        .collect();
+    ids.sort_unstable();
+    if ids.is_empty() {
+        let mut below = Vec::new();
+        collect_manifests(&dir, 8, &mut below);
+        return Err(tool_error!(
+            "{}: no camera logs here{}",
+            dir.display(),
+            if below.is_empty() {
+                String::new()
+            } else {
+                format!(" (recordings below it: {})", below.len())
+            }
+        ));
+    }
+    let archives: Vec<String> = ids.iter().map(|&id| axvs_log::npz::archive_name(id)).collect();
+    Ok((
+        format!("{} archive(s) in {}", archives.len(), dir.display()),
+        Assembled {
+            status: "assembled".into(),
+            directory: dir,
+            archive_count: archives.len(),
+            source_ids: ids.iter().map(u8::to_string).collect(),
+            archives,
+        },
+    ))
+}
+
+/// Arguments of `write_camera_manifest`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestWriteArgs {
+    /// The directory of a recording's logs (it must exist).
+    #[schemars(length(min = 1))]
+    pub log_directory: String,
+    /// The camera's source id.
+    #[schemars(range(min = 0, max = 255))]
+    pub source_id: u8,
+    /// Its name.
+    #[schemars(length(min = 1))]
+    pub name: String,
+}
+
+/// A camera of a manifest.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ManifestSource {
+    /// Source id.
+    pub id: u8,
+    /// Name.
+    pub name: String,
+}
+
+/// What `write_camera_manifest` returns.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ManifestWritten {
+    /// The manifest.
+    pub manifest_path: PathBuf,
+    /// The camera added (or renamed).
+    pub registered_source: ManifestSource,
+    /// `success`.
+    pub status: String,
+}
+
+/// `write_camera_manifest`: adds a camera (or renames it) in a recording's manifest, made when missing.
+pub fn write_camera_manifest(paths: &PathPolicy, args: ManifestWriteArgs) -> Reply<ManifestWritten> {
+    let dir = paths.resolve("log_directory", &args.log_directory)?;
+    if !dir.is_dir() {
+        return Err(tool_error!(
+            "argument `log_directory`: {} is not a directory",
+            dir.display()
+        ));
+    }
+    let path = axvs_log::manifest::register(&dir, args.source_id, &args.name).map_err(|e| tool_error!("{e}"))?;
+    Ok((
+        format!("camera {} '{}' in {}", args.source_id, args.name, path.display()),
+        ManifestWritten {
+            manifest_path: path,
+            registered_source: ManifestSource {
+                id: args.source_id,
+                name: args.name,
+            },
+            status: "success".into(),
+        },
+    ))
+}
+
+/// Arguments of `discover_camera_data`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverDataArgs {
+    /// Where to search (recursively).
+    #[schemars(length(min = 1))]
+    pub root_directory: String,
+    /// Only these source ids (as text, as the original takes them).
+    pub source_ids: Option<Vec<String>>,
+    /// Only cameras with this name.
+    pub name: Option<String>,
+    /// Rows at most (default 200, or 50 when `detailed`; 0 or less: all).
+    pub limit: Option<i64>,
+    /// The first row to return.
+    #[serde(default)]
+    #[schemars(range(min = 0))]
+    pub start_row: usize,
+    /// List the cameras, not only the counts.
+    #[serde(default)]
+    pub include_items: bool,
+    /// With each camera, its archive, video and timestamps table.
+    #[serde(default)]
+    pub detailed: bool,
+}
+
+/// One camera with an archive.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CameraData {
+    /// The root searched.
+    pub recording_root: PathBuf,
+    /// Source id, as text.
+    pub source_id: String,
+    /// Name.
+    pub name: String,
+    /// The directory of its logs.
+    pub log_directory: PathBuf,
+    /// Its archive (`detailed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_archive: Option<PathBuf>,
+    /// Its first video file (`detailed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_file: Option<PathBuf>,
+    /// Its processed timestamps, when processed beside the logs (`detailed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamps_file: Option<PathBuf>,
+}
+
+/// What `discover_camera_data` returns.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CameraDataFound {
+    /// Every log directory with a camera found, sorted.
+    pub log_directories: Vec<PathBuf>,
+    /// Cameras found.
+    pub total_sources: usize,
+    /// Log directories found.
+    pub total_log_directories: usize,
+    /// Counts by `source_id` and by `name`.
+    pub breakdown: std::collections::BTreeMap<String, std::collections::BTreeMap<String, usize>>,
+    /// The cameras (when filtered, or `include_items`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Vec<CameraData>>,
+    /// Paging: rows returned, rows matched, the first row, the next one (none at the end).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub page: Option<Page>,
+}
+
+/// A page of rows.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Page {
+    /// Rows returned.
+    pub rows: usize,
+    /// Rows matched.
+    pub matched_rows: usize,
+    /// The first row returned.
+    pub start_row: usize,
+    /// The first row of the next page; none at the end.
+    pub next_start_row: Option<usize>,
+}
+
+/// Cuts `items` to the page `start_row`, `limit` (0 or less: all).
+pub fn page<T>(items: Vec<T>, start_row: usize, limit: i64) -> (Vec<T>, Page) {
+    let matched = items.len();
+    let taken: Vec<T> = items
+        .into_iter()
+        .skip(start_row)
+        .take(if limit <= 0 { usize::MAX } else { limit as usize })
+        .collect();
+    let next = start_row + taken.len();
+    let page = Page {
+        rows: taken.len(),
+        matched_rows: matched,
+        start_row,
+        next_start_row: (next < matched).then_some(next),
+    };
+    (taken, page)
+}
+
+/// `discover_camera_data`: every camera with an archive under a root, counted by id and name; filtered and
+/// paged as the original's tool.
+pub fn discover_camera_data(paths: &PathPolicy, args: DiscoverDataArgs) -> Reply<CameraDataFound> {
+    let find = FindArgs {
+        root_directory: args.root_directory.clone(),
+        source_id: None,
+        name: None,
+        max_depth: None,
+    };
+    let root = paths.resolve("root_directory", &args.root_directory)?;
+    let (_, found) = find_recordings(paths, find)?;
+    let mut all = Vec::new();
+    for recording in found.recordings {
+        for cam in recording.cameras {
+            let Some(archive) = cam.archive else { continue };
+            let timestamps = recording
+                .log_directory
+                .join(axvs_log::process::job::OUTPUT_DIR)
+                .join(axvs_log::process::job::timestamps_file_name(cam.source_id));
+            all.push(CameraData {
+                recording_root: root.clone(),
+                source_id: cam.source_id.to_string(),
+                name: cam.name,
+                log_directory: recording.log_directory.clone(),
+                log_archive: args.detailed.then_some(archive),
+                video_file: args.detailed.then(|| cam.videos.first().cloned()).flatten(),
+                timestamps_file: (args.detailed && timestamps.is_file()).then_some(timestamps),
+            });
+        }
+    }
+    let mut breakdown: std::collections::BTreeMap<String, std::collections::BTreeMap<String, usize>> =
+        std::collections::BTreeMap::new();
+    for cam in &all {
+        *breakdown
+            .entry("source_id".into())
+            .or_default()
+            .entry(cam.source_id.clone())
+            .or_default() += 1;
+        *breakdown
+            .entry("name".into())
+            .or_default()
+            .entry(cam.name.clone())
+            .or_default() += 1;
+    }
+    let unknown = |key: &str, asked: &[String]| -> Result<(), ToolError> {
+        let known = breakdown
+            .get(key)
+            .map(|b| b.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default();
+        match asked.iter().find(|a| !known.contains(a)) {
+            Some(_) => Err(tool_error!("No source has '{key}' in {asked:?}. Available: {known:?}.")),
+            None => Ok(()),
+        }
+    };
+    if let Some(ids) = &args.source_ids {
+        unknown("source_id", ids)?;
+    }
+    if let Some(name) = &args.name {
+        unknown("name", std::slice::from_ref(name))?;
+    }
+    let mut log_directories: Vec<PathBuf> = all.iter().map(|c| c.log_directory.clone()).collect();
+    log_directories.sort();
+    log_directories.dedup();
+    let filtered = args.source_ids.is_some() || args.name.is_some();
+    let mut result = CameraDataFound {
+        total_sources: all.len(),
+        total_log_directories: log_directories.len(),
+        log_directories,
+        breakdown,
+        sources: None,
+        page: None,
+    };
+    if filtered || args.include_items {
+        let chosen: Vec<CameraData> = all
+            .into_iter()
+            .filter(|c| args.source_ids.as_ref().is_none_or(|ids| ids.contains(&c.source_id)))
+            .filter(|c| args.name.as_ref().is_none_or(|n| *n == c.name))
+            .collect();
+        let limit = args.limit.unwrap_or(if args.detailed { 50 } else { 200 });
+        let (rows, page) = page(chosen, args.start_row, limit);
+        result.sources = Some(rows);
+        result.page = Some(page);
+    }
+    Ok((
+        format!(
+            "{} camera(s) with archives in {} log directories",
+            result.total_sources, result.total_log_directories
+        ),
+        result,
     ))
 }
