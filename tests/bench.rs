@@ -521,3 +521,35 @@ fn bench_view_measures_the_rig_with_the_view_off_and_on() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--cameras: from 1 to 9"));
 }
+
+/// `axvs-bench python` records the same rig through `axvs run` and through Python, and extracts one
+/// archive's times with axvs from Python and with the original, checking that both read the same times.
+#[test]
+fn bench_python_compares_the_cli_and_the_original() {
+    let package = axvs_tests::python_package();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join("target/python/bin/python3");
+    let out = axvs_bench()
+        .arg("python")
+        .arg("--python")
+        .arg(&python)
+        .arg("--original-python")
+        .arg(root.join("target/original/bin/python3"))
+        .args(["--seconds", "1", "--runs", "1", "--entries", "3000"])
+        .env("PYTHONPATH", package.path())
+        .output()
+        .expect("run axvs-bench python");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let recording = text.lines().find(|l| l.starts_with("recording")).unwrap_or_default();
+    let ratio: f64 = recording
+        .rsplit("Python / CLI = ")
+        .next()
+        .and_then(|r| r.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no ratio in: {text}"));
+    assert!(ratio > 0.0, "{text}");
+    assert!(
+        text.contains("timestamp extraction from Python, 3000 frames") && text.contains("(the same times)"),
+        "{text}"
+    );
+}

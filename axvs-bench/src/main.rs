@@ -4,7 +4,8 @@
 //!   `instructions.rs` counts their instructions, `plugin.rs` the cost of the plugin boundary;
 //! - `startup.rs`: start-up latency of `axvs run`; `soak.rs`: a multi-camera soak; `extraction.rs`: timestamp
 //!   extraction; `batch.rs`: batch processing (`axvs process`);
-//! - `capacity/` (`axvs-bench capacity`) and `view.rs` (`axvs-bench view`), with arguments of their own.
+//! - `capacity/` (`axvs-bench capacity`), `view.rs` (`axvs-bench view`) and `python.rs` (`axvs-bench python`),
+//!   with arguments of their own.
 //!
 //! `measure.rs` holds what they share: CPU time, peak memory, thread sampling, medians. What a user runs to
 //! size a rig stays in `axvs` (`axvs check --capacity`).
@@ -33,6 +34,7 @@ mod extraction;
 mod instructions;
 mod measure;
 mod plugin;
+mod python;
 mod soak;
 mod startup;
 mod view;
@@ -165,6 +167,9 @@ pub enum BenchWhat {
     Capacity(capacity::CapacityArgs),
     /// What the live view costs: the same rig with the view off and on, CPU per thread and frames lost.
     View(view::ViewArgs),
+    /// The Python package: recording through `axvs.Session` against `axvs run`, and timestamp extraction
+    /// against the original's.
+    Python(python::PythonArgs),
 }
 
 /// Why a benchmark failed; printed as one line.
@@ -229,6 +234,7 @@ fn run(args: BenchArgs) -> Result<(), BenchError> {
     match args.what {
         Some(BenchWhat::Capacity(capacity)) => return capacity::run(capacity),
         Some(BenchWhat::View(view)) => return view::run(view),
+        Some(BenchWhat::Python(python)) => return python::run(python),
         None => {}
     }
     let codec: Codec = args

@@ -81,7 +81,7 @@ impl NativeSession {
         let rig = py.detach(|| load_rig(kind, rig))?;
         let preview = match preview {
             None => PreviewChoice::Rig,
-            Some(rate) if rate == 0.0 => PreviewChoice::Off,
+            Some(0.0) => PreviewChoice::Off,
             Some(rate) => PreviewChoice::Rate(rate),
         };
         Ok(NativeSession {
