@@ -586,7 +586,7 @@ pub struct Overview {
     /// Their jobs by status, summed.
     pub summary: Summary,
     /// Counts by `status` label.
-    pub breakdown: std::collections::BTreeMap<String, std::collections::BTreeMap<String, usize>>,
+    pub breakdown: super::Breakdown,
     /// The directories (when filtered, or `include_items`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_directories: Option<Vec<OutputState>>,
@@ -652,8 +652,7 @@ pub fn get_batch_status_overview(paths: &PathPolicy, args: OverviewArgs) -> Repl
         });
     }
     let mut summary = Summary::default();
-    let mut breakdown: std::collections::BTreeMap<String, std::collections::BTreeMap<String, usize>> =
-        std::collections::BTreeMap::new();
+    let mut breakdown: super::Breakdown = std::collections::BTreeMap::new();
     for s in &states {
         summary.total += s.summary.total;
         summary.succeeded += s.summary.succeeded;

@@ -594,7 +594,7 @@ pub struct CameraDataFound {
     /// Log directories found.
     pub total_log_directories: usize,
     /// Counts by `source_id` and by `name`.
-    pub breakdown: std::collections::BTreeMap<String, std::collections::BTreeMap<String, usize>>,
+    pub breakdown: Breakdown,
     /// The cameras (when filtered, or `include_items`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<CameraData>>,
@@ -602,6 +602,9 @@ pub struct CameraDataFound {
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub page: Option<Page>,
 }
+
+/// Counts of rows by a key's values (`{"source_id": {"1": 2}}`), as the original's listing tools give them.
+pub type Breakdown = std::collections::BTreeMap<String, std::collections::BTreeMap<String, usize>>;
 
 /// A page of rows.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -664,8 +667,7 @@ pub fn discover_camera_data(paths: &PathPolicy, args: DiscoverDataArgs) -> Reply
             });
         }
     }
-    let mut breakdown: std::collections::BTreeMap<String, std::collections::BTreeMap<String, usize>> =
-        std::collections::BTreeMap::new();
+    let mut breakdown: Breakdown = std::collections::BTreeMap::new();
     for cam in &all {
         *breakdown
             .entry("source_id".into())

@@ -4,7 +4,7 @@ with its import lines changed to ``axvs``.
 ``VideoSystem`` records one camera into the original's layout: the video at
 ``<output_directory>/<id, three digits>.mp4``, the timestamps in ``<data_logger.output_directory>/<id>_log.npz``
 (the original's archive format, read by its own ``extract_logged_camera_timestamps``), beside
-``camera_manifest.yaml``. Frames travel in shared memory inside one process, never pickled, through a
+``camera_manifest.yaml``. Frames stay in the recorder's memory inside one process, never pickled, in a
 bounded queue; the archive is written when the camera stops, so ``assemble_log_archives`` has nothing left
 to do but check.
 """
