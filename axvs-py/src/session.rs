@@ -2,6 +2,8 @@
 //! server drives), started from a rig file, TOML text or a dict.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use pyo3::exceptions::PyValueError;
@@ -33,10 +35,11 @@ fn refusal(e: SlotError) -> PyErr {
 /// The native half of `axvs.Session`: its rig until `start`, then the running session.
 #[pyclass(module = "axvs._axvs", name = "NativeSession")]
 pub struct NativeSession {
-    rig: Option<Rig>,
+    rig: Mutex<Option<Rig>>,
+    cameras: Vec<(u8, String)>,
     options: SessionOptions,
     slot: SessionSlot,
-    started: bool,
+    started: AtomicBool,
 }
 
 /// Loads a rig given as `kind` = "path", "toml" or "dict" (a dict arrives as JSON text).
@@ -85,7 +88,8 @@ impl NativeSession {
             Some(rate) => PreviewChoice::Rate(rate),
         };
         Ok(NativeSession {
-            rig: Some(rig),
+            cameras: rig.cameras.iter().map(|c| (c.id, c.name.clone())).collect(),
+            rig: Mutex::new(Some(rig)),
             options: SessionOptions {
                 output_dir,
                 name,
@@ -95,20 +99,23 @@ impl NativeSession {
                 ..SessionOptions::default()
             },
             slot: SessionSlot::default(),
-            started: false,
+            started: AtomicBool::new(false),
         })
     }
 
     /// Opens every camera and starts recording (saving as the constructor said).
-    fn start(&mut self, py: Python<'_>) -> PyResult<()> {
-        let Some(rig) = self.rig.take() else {
-            return Err(errors::SessionError::new_err(if self.started {
+    ///
+    /// Takes `&self`: another thread may read the status meanwhile.
+    fn start(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = self.rig.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let Some(rig) = taken else {
+            return Err(errors::SessionError::new_err(if self.started.load(Ordering::SeqCst) {
                 "this session was started already; make a new Session to record again"
             } else {
                 "this session has no rig"
             }));
         };
-        self.started = true;
+        self.started.store(true, Ordering::SeqCst);
         let options = self.options.clone();
         let slot = self.slot.clone();
         py.detach(move || {
@@ -171,14 +178,7 @@ impl NativeSession {
 
     /// The camera ids and names, in the rig's order.
     fn cameras<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let cameras: Vec<(u8, String)> = match &self.rig {
-            Some(rig) => rig.cameras.iter().map(|c| (c.id, c.name.clone())).collect(),
-            None => self
-                .slot
-                .with_running(|s| Ok::<_, SlotError>(s.cameras().map(|(id, n)| (id, n.to_string())).collect()))
-                .unwrap_or_default(),
-        };
-        Ok(pythonize::pythonize(py, &cameras)?)
+        Ok(pythonize::pythonize(py, &self.cameras)?)
     }
 
     /// Where the session's files go, once started: `{"session": ..., "log": ...}`.
@@ -211,7 +211,9 @@ impl NativeSession {
 
 impl Drop for NativeSession {
     /// A session dropped while it records is stopped: its files are finished, never left half-written.
+    /// Other Python threads run meanwhile.
     fn drop(&mut self) {
-        let _ = self.slot.stop(&mut |_| {});
+        let slot = self.slot.clone();
+        Python::attach(|py| py.detach(move || drop(slot.stop(&mut |_| {}))));
     }
 }

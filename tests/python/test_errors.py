@@ -48,3 +48,11 @@ def test_a_corrupt_archive_raises_a_log_error(tmp_path: Path) -> None:
     bad.write_bytes(b"not a zip")
     with pytest.raises(axvs.LogError, match="1_log.npz"):
         axvs.extract_logged_camera_timestamps(bad)
+
+
+def test_the_free_space_check_looks_at_the_directories_recorded_into(tmp_path: Path) -> None:
+    rig = {"min_free_space": "99%", "camera": [{"id": 3, "name": "a", "backend": "synthetic", "width": 64, "height": 32}]}
+    videos, logs = tmp_path / "videos", tmp_path / "logs"
+    session = axvs.Session(rig, preview=False, _into=(videos, logs))
+    with pytest.raises(axvs.SessionError, match="cannot start: " + str(tmp_path)):
+        session.start()

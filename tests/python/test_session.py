@@ -119,3 +119,28 @@ def test_processing_writes_tables_that_match_the_extractor(tmp_path: Path, rig_t
     # Done jobs are not redone: a second run skips them.
     again = axvs.run_log_processing_pipeline(report.log_dir, out)
     assert all(o["skipped"] for o in again), again
+
+
+def test_status_is_read_while_another_thread_starts_and_stops_the_session(rig_text: str) -> None:
+    session = axvs.Session(rig_text, preview=False)
+    states: list = []
+    errors: list = []
+    done = threading.Event()
+
+    def watch() -> None:
+        try:
+            while not done.is_set():
+                states.append(session.status().state)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    session.start()
+    session.wait(0.3)
+    session.stop()
+    done.set()
+    watcher.join(10)
+    assert not errors, errors
+    assert states[0] == "inactive" and "running" in states, set(states)
+    assert session.cameras == [(1, "left"), (2, "right")], "still known after the stop"

@@ -352,7 +352,7 @@ impl Session {
     ///
     /// A camera that is missing or refuses its settings fails the start before anything is written. A camera
     /// that fails to start stops the others; their files are finished, and the error carries the report.
-    pub fn start(rig: Rig, options: SessionOptions) -> Result<Session, SessionError> {
+    pub fn start(mut rig: Rig, options: SessionOptions) -> Result<Session, SessionError> {
         let launched = options.launched.unwrap_or_else(Instant::now);
         let interrupted = || options.interrupted.as_ref().is_some_and(|i| i.load(Ordering::SeqCst));
         if let PreviewChoice::Rate(rate) = options.preview {
@@ -388,7 +388,14 @@ impl Session {
         // What the cameras turned out to deliver must suit their encoders and fit in memory, and the disks
         // must take files, before any file is made: the checks `axvs check` makes.
         // Absolute, so that every path the session prints and reports means the same from anywhere.
-        let root = options.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
+        // Shared directories are where the files go: the disks checked are theirs.
+        if let Some(into) = &options.into {
+            rig.log_dir = Some(into.log.clone());
+        }
+        let root = match &options.into {
+            Some(into) => into.session.clone(),
+            None => options.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone()),
+        };
         let root = std::path::absolute(&root).unwrap_or(root);
         let frames: Vec<Option<Frames>> = opened
             .iter()
