@@ -26,6 +26,7 @@ fn pytest(file: &str) {
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("AXVS_BIN", axvs_tests::axvs_bin())
         .env("AXVS_ORIGINAL_PYTHON", root.join("target/original/bin/python3"))
+        .env("AXVS_TEST_CTI", axvs_tests::viky_producer())
         .output()
         .expect("run pytest (./dev installs it in target/python)");
     assert!(

@@ -26,5 +26,6 @@ fn _axvs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(machine::requirements, m)?)?;
     m.add_function(wrap_pyfunction!(machine::cti_status, m)?)?;
     m.add_function(wrap_pyfunction!(machine::store_cti, m)?)?;
+    m.add_function(wrap_pyfunction!(machine::genicam_configuration, m)?)?;
     Ok(())
 }

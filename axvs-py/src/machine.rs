@@ -57,3 +57,23 @@ pub fn store_cti(py: Python<'_>, path: PathBuf) -> PyResult<PathBuf> {
             .map_err(|e| errors::AxvsError::new_err(format!("storing the GenTL producer choice: {e}")))
     })
 }
+
+/// A GenICam camera's writable nodes and values (the YAML `axvs genicam dump` writes) as a dict: the camera
+/// at `index` through the GenTL producer (`gentl`, the original's Harvesters) or Aravis (`fake` also offers
+/// Aravis' simulated camera), `blacklist` nodes skipped.
+#[pyfunction]
+#[pyo3(signature = (index, blacklist, gentl=true, fake=false))]
+pub fn genicam_configuration(
+    py: Python<'_>,
+    index: u32,
+    blacklist: Vec<String>,
+    gentl: bool,
+    fake: bool,
+) -> PyResult<Bound<'_, PyAny>> {
+    let configuration = py.detach(|| {
+        let mut map = axvs_session::nodes::open(&axvs_genicam::DeviceSelector::Index(index), fake, gentl, None)
+            .map_err(errors::AxvsError::new_err)?;
+        Ok::<_, PyErr>(map.dump(&blacklist))
+    })?;
+    Ok(pythonize::pythonize(py, &configuration)?)
+}

@@ -124,3 +124,20 @@ def test_extraction_matches_the_original_on_its_own_archives(tmp_path: Path) -> 
         assert np.array_equal(theirs, ours), (workers, theirs[:5], ours[:5])
     assert len(ours) == 2500
     assert ours.flags["C_CONTIGUOUS"] and not ours.flags["OWNDATA"], "handed over, not copied"
+
+
+def test_read_camera_configuration_reads_what_axvs_genicam_dump_writes(tmp_path: Path) -> None:
+    # EMVA's simulated GenTL producer (viky.cti) stands in for the original's Harvesters camera.
+    os.environ["AXVS_CTI_PATH"] = os.environ["AXVS_TEST_CTI"]
+    config = axvs.read_camera_configuration(0)
+    assert isinstance(config, axvs.GenicamConfiguration) and config.nodes
+    assert all(isinstance(n, axvs.GenicamNodeInfo) for n in config.nodes)
+    assert not {n.name for n in config.nodes} & axvs.DEFAULT_BLACKLISTED_NODES
+    dumped = tmp_path / "viky.yaml"
+    cli = subprocess.run([os.environ["AXVS_BIN"], "genicam", "--gentl", "--index", "0", "dump", str(dumped)],
+                         capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    written = yaml.safe_load(dumped.read_text())
+    assert written["camera_model"] == config.camera_model
+    assert written["camera_serial_number"] == config.camera_serial_number
+    assert [(n["name"], n["value"]) for n in written["nodes"]] == [(n.name, n.value) for n in config.nodes]

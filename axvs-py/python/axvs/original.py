@@ -386,3 +386,36 @@ def read_timestamps_table(path: Union[str, os.PathLike]):
     import pyarrow.feather
 
     return pyarrow.feather.read_table(os.fspath(path))
+
+
+@dataclass(frozen=True)
+class GenicamNodeInfo:
+    """One writable node's value, under the selector entries in force when it was read."""
+
+    name: str
+    value: str
+    selectors: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GenicamConfiguration:
+    """A camera's writable GenICam nodes (what ``axvs genicam dump`` writes as YAML)."""
+
+    camera_model: str = ""
+    camera_serial_number: str = ""
+    nodes: list = field(default_factory=list)
+
+
+def read_camera_configuration(camera_index: int, blacklisted_nodes: frozenset = DEFAULT_BLACKLISTED_NODES, *,
+                              interface: Union[CameraInterfaces, str] = CameraInterfaces.HARVESTERS,
+                              fake: bool = False) -> GenicamConfiguration:
+    """The writable GenICam nodes of the camera at ``camera_index``: through the GenTL producer (the
+    original's Harvesters, ``check_cti_file``'s) or, with ``interface="genicam"``, Aravis (``fake`` also
+    offers Aravis' simulated camera)."""
+    gentl = str(interface.value if isinstance(interface, enum.Enum) else interface) == CameraInterfaces.HARVESTERS.value
+    raw = _axvs.genicam_configuration(int(camera_index), sorted(blacklisted_nodes), gentl, fake)
+    return GenicamConfiguration(
+        camera_model=raw["camera_model"],
+        camera_serial_number=raw["camera_serial_number"],
+        nodes=[GenicamNodeInfo(n["name"], n["value"], dict(n.get("selectors") or {})) for n in raw["nodes"]],
+    )
