@@ -66,7 +66,12 @@ fn the_wheel_installs_in_a_clean_environment_and_runs_the_readme_example() {
     let wheels = dir.path().join("wheels");
     // The debug profile: the workspace's build of the module, reused (the release wheel is `./dev wheel`).
     let maturin = root.join("target/python/bin/maturin");
+    // The workspace's own target folder (CARGO_TARGET_DIR, relative to the checkout, would be read from
+    // tests/): maturin then rebuilds only what its one-package feature resolution changes.
+    let exe = std::env::current_exe().expect("test executable");
+    let target = exe.ancestors().nth(3).expect("the target folder above <profile>/deps/");
     let built = Command::new(&maturin)
+        .env("CARGO_TARGET_DIR", target)
         .args([
             "build",
             "--profile",

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use axvs_session::backends::Backends;
 use axvs_session::rig::Rig;
@@ -107,8 +106,8 @@ impl NativeSession {
     ///
     /// Takes `&self`: another thread may read the status meanwhile.
     fn start(&self, py: Python<'_>) -> PyResult<()> {
-        let taken = self.rig.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let Some(rig) = taken else {
+        let mut kept = self.rig.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(rig) = kept.take() else {
             return Err(errors::SessionError::new_err(if self.started.load(Ordering::SeqCst) {
                 "this session was started already; make a new Session to record again"
             } else {
@@ -118,10 +117,17 @@ impl NativeSession {
         self.started.store(true, Ordering::SeqCst);
         let options = self.options.clone();
         let slot = self.slot.clone();
-        py.detach(move || {
+        // A start that fails (a camera unplugged) leaves the rig for another try.
+        let retry = rig.clone();
+        let started = py.detach(move || {
             let session = Session::start(rig, options).map_err(|e| errors::session(&e))?;
             slot.install(session).map_err(refusal)
-        })
+        });
+        if started.is_err() {
+            *kept = Some(retry);
+            self.started.store(false, Ordering::SeqCst);
+        }
+        started
     }
 
     /// Turns saving on, for one camera (its id) or all.
@@ -147,22 +153,36 @@ impl NativeSession {
         py.detach(|| self.slot.status().status == SessionState::Running)
     }
 
+    /// True while the session records or finishes its files after stopping by itself.
+    fn busy(&self, py: Python<'_>) -> bool {
+        py.detach(|| {
+            matches!(
+                self.slot.status().status,
+                SessionState::Running | SessionState::Stopping
+            )
+        })
+    }
+
     /// Waits up to `seconds` (forever when None) or until the session stops by itself; Python's signal
     /// handlers run meanwhile, so Ctrl-C raises `KeyboardInterrupt` here. True when the session still runs.
     #[pyo3(signature = (seconds=None))]
     fn wait(&self, py: Python<'_>, seconds: Option<f64>) -> PyResult<bool> {
         let deadline = match seconds {
-            Some(s) if !(s.is_finite() && s >= 0.0) => {
+            Some(s) if s.is_nan() || s < 0.0 => {
                 return Err(PyValueError::new_err(format!("wait({s}): seconds must be 0 or more")))
             }
-            Some(s) => Instant::now().checked_add(Duration::from_secs_f64(s)),
+            // Too long for a clock (inf, 1e20): forever.
+            Some(s) => Duration::try_from_secs_f64(s)
+                .ok()
+                .and_then(|d| Instant::now().checked_add(d)),
             None => None,
         };
         loop {
-            let running = self.running(py);
+            // A session that stopped by itself returns once its files are finished.
+            let busy = self.busy(py);
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            if !running || left.is_some_and(|l| l.is_zero()) {
-                return Ok(running);
+            if !busy || left.is_some_and(|l| l.is_zero()) {
+                return Ok(self.running(py));
             }
             let nap = left.map_or(SIGNAL_CHECK, |l| l.min(SIGNAL_CHECK));
             py.detach(|| std::thread::sleep(nap));
@@ -179,18 +199,6 @@ impl NativeSession {
     /// The camera ids and names, in the rig's order.
     fn cameras<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(pythonize::pythonize(py, &self.cameras)?)
-    }
-
-    /// Where the session's files go, once started: `{"session": ..., "log": ...}`.
-    fn dirs<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let dirs = self.slot.with_running(|s| Ok::<_, SlotError>(s.dirs().clone())).ok();
-        dirs.map(|d| {
-            let dict = PyDict::new(py);
-            dict.set_item("session", d.session)?;
-            dict.set_item("log", d.log)?;
-            Ok(dict)
-        })
-        .transpose()
     }
 }
 

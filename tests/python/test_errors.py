@@ -56,3 +56,11 @@ def test_the_free_space_check_looks_at_the_directories_recorded_into(tmp_path: P
     session = axvs.Session(rig, preview=False, _into=(videos, logs))
     with pytest.raises(axvs.SessionError, match="cannot start: " + str(tmp_path)):
         session.start()
+
+
+def test_a_rig_path_with_an_equals_sign_is_a_path(tmp_path: Path, rig_text: str) -> None:
+    folder = tmp_path / "run=3"
+    folder.mkdir()
+    path = folder / "rig.toml"
+    path.write_text(rig_text)
+    assert [i for i, _ in axvs.Session(str(path)).cameras] == [1, 2]

@@ -38,6 +38,8 @@ if __name__ == "__main__":
     vs.start_frame_saving()
     time.sleep(1.0)
     vs.stop_frame_saving()
+    status = vs.status().cameras[0]
+    print("acquired", status.acquired, "saved", status.saved, "saving_off", status.dropped.saving_off)
     vs.stop()
     logger.stop()
     assemble_log_archives(remove_sources=True, log_directory=logger.output_directory, verbose=True)
@@ -101,7 +103,12 @@ def test_a_script_written_for_the_original_runs_with_its_imports_changed(tmp_pat
     script = SCRIPT.format(imports=AXVS_IMPORTS)
     out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
-    video = Path(out.stdout.strip().splitlines()[-1])
+    lines = out.stdout.strip().splitlines()
+    video = Path(lines[-1])
+    counts = lines[-2].split()
+    acquired, saved, saving_off = int(counts[1]), int(counts[3]), int(counts[5])
+    # Saving is off after start(), as in the original: the frames before start_frame_saving are not saved.
+    assert saving_off > 0 and acquired >= saved + saving_off, lines[-2]
     assert video == tmp_path / "101.mp4", "the original's video path"
     log_dir = tmp_path / "webcam_data_log"
     archive = log_dir / "101_log.npz"

@@ -144,3 +144,36 @@ def test_status_is_read_while_another_thread_starts_and_stops_the_session(rig_te
     assert not errors, errors
     assert states[0] == "inactive" and "running" in states, set(states)
     assert session.cameras == [(1, "left"), (2, "right")], "still known after the stop"
+
+
+def test_a_session_that_stops_by_itself_is_waited_for_and_reported(tmp_path: Path) -> None:
+    # A camera with 30 frames: the session ends by itself (every camera ended) and finishes its files.
+    rig = {"output_dir": str(tmp_path), "min_free_space": "0", "camera": [
+        {"id": 4, "name": "short", "backend": "synthetic", "width": 64, "height": 32, "fps": 200, "frames": 30}]}
+    with axvs.Session(rig, preview=False) as session:
+        assert session.wait(60) is False, "returns when the session ended, not after 60 s"
+        assert session.status().state == "stopped"
+    report = session.report
+    [cam] = report.cameras
+    assert cam["status"]["saved"] == 30 == len(axvs.extract_logged_camera_timestamps(cam["archive"]))
+
+
+def test_wait_takes_zero_forever_and_refuses_nonsense(rig_text: str) -> None:
+    with axvs.Session(rig_text, preview=False) as session:
+        assert session.wait(0) is True
+        for bad in (-1, float("nan")):
+            with pytest.raises(ValueError, match="seconds must be 0 or more"):
+                session.wait(bad)
+        stopper = threading.Timer(0.3, session.stop)
+        stopper.start()
+        assert session.wait(float("inf")) is False, "inf is forever: until the stop"
+        stopper.join()
+
+
+def test_a_failed_start_can_be_tried_again(tmp_path: Path) -> None:
+    rig = {"output_dir": str(tmp_path), "camera": [{"id": 1, "name": "gone", "backend": "opencv", "index": 99}]}
+    session = axvs.Session(rig, preview=False)
+    for _ in range(2):
+        with pytest.raises(axvs.SessionError) as raised:
+            session.start()
+        assert "started already" not in str(raised.value), raised.value

@@ -483,13 +483,21 @@ pub fn clean_log_processing_output(paths: &PathPolicy, batches: &Batches, args: 
     }
     let mut results = Vec::new();
     for (i, given) in args.output_directories.iter().enumerate() {
-        let dir = paths.resolve(&format!("output_directories[{i}]"), given)?;
         let mut result = CleanResult {
             output_directory: given.clone(),
             cleaned: false,
             timestamps_path: None,
             message: None,
             error: None,
+        };
+        // A refused entry is its own result: the others, done before it or after, still are reported.
+        let dir = match paths.resolve(&format!("output_directories[{i}]"), given) {
+            Ok(dir) => dir,
+            Err(e) => {
+                result.error = Some(e.to_string());
+                results.push(result);
+                continue;
+            }
         };
         let outputs = dir.join(process::job::OUTPUT_DIR);
         if !dir.is_dir() {

@@ -523,6 +523,9 @@ pub fn write_camera_manifest(paths: &PathPolicy, args: ManifestWriteArgs) -> Rep
             dir.display()
         ));
     }
+    if args.name.trim().is_empty() {
+        return Err(tool_error!("argument `name`: must not be empty"));
+    }
     let path = axvs_log::manifest::register(&dir, args.source_id, &args.name).map_err(|e| tool_error!("{e}"))?;
     Ok((
         format!("camera {} '{}' in {}", args.source_id, args.name, path.display()),

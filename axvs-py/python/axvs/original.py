@@ -340,8 +340,14 @@ def check_cti_file() -> Optional[Path]:
 
 
 def check_ffmpeg_availability() -> bool:
-    """True when FFmpeg's encoders open (axvs links FFmpeg's libraries: no ``ffmpeg`` program is needed)."""
-    return any(e.get("available") and e.get("gpu") is None for e in _axvs.requirements()["encoders"])
+    """True when FFmpeg's H.264 or H.265 CPU encoder opens (axvs links FFmpeg's libraries: no ``ffmpeg``
+    program is needed)."""
+    return any(e.get("available") and e.get("gpu") is None and _codec(e) in ("h264", "h265")
+               for e in _axvs.requirements()["encoders"])
+
+
+def _codec(encoder: dict) -> str:
+    return str(encoder.get("codec", "")).lower()
 
 
 def check_gpu_availability() -> bool:
@@ -412,7 +418,10 @@ def read_camera_configuration(camera_index: int, blacklisted_nodes: frozenset = 
     """The writable GenICam nodes of the camera at ``camera_index``: through the GenTL producer (the
     original's Harvesters, ``check_cti_file``'s) or, with ``interface="genicam"``, Aravis (``fake`` also
     offers Aravis' simulated camera)."""
-    gentl = str(interface.value if isinstance(interface, enum.Enum) else interface) == CameraInterfaces.HARVESTERS.value
+    kind = str(interface.value if isinstance(interface, enum.Enum) else interface)
+    if kind not in (CameraInterfaces.HARVESTERS.value, "gentl", "genicam"):
+        raise ValueError(f"interface {interface!r}: must be harvesters (GenTL) or genicam (Aravis)")
+    gentl = kind != "genicam"
     raw = _axvs.genicam_configuration(int(camera_index), sorted(blacklisted_nodes), gentl, fake)
     return GenicamConfiguration(
         camera_model=raw["camera_model"],

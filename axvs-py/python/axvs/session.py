@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import threading
 import weakref
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -136,14 +137,16 @@ def _rig_form(rig: RigSource) -> tuple:
     if isinstance(rig, os.PathLike):
         return "path", os.fspath(rig)
     if isinstance(rig, str):
-        return ("toml" if ("\n" in rig or "=" in rig) else "path"), rig
+        is_text = "\n" in rig or ("=" in rig and not Path(rig).exists())
+        return ("toml" if is_text else "path"), rig
     raise TypeError(f"rig: a path, TOML text or a dict, not {type(rig).__name__}")
 
 
 class Session:
     """A rig's cameras, recording.
 
-    ``rig`` is a rig file (a path), a rig as TOML text (any string with a newline or ``=``), a dict with the
+    ``rig`` is a rig file (a path), a rig as TOML text (a string with a newline, or with ``=`` that names no
+    file), a dict with the
     rig file's keys, or None for the demo rig. Nothing opens until :meth:`start` (or ``with``); the rig is
     checked at once, and a bad one raises :class:`axvs.RigError` naming its line and column.
 
@@ -181,6 +184,7 @@ class Session:
             into,
         )
         self.report: Optional[Report] = None
+        self._stopping = threading.Lock()
 
     def start(self) -> "Session":
         """Opens every camera, claims the session directory and starts recording."""
@@ -217,9 +221,10 @@ class Session:
 
     def stop(self) -> Report:
         """Stops: queues drained, videos finished, archives written. Returns (and keeps) the report."""
-        if self.report is None:
-            self.report = Report._from(self._native.stop())
-            _live.discard(self)
+        with self._stopping:  # a second caller (another thread, the with block) waits for the first's report
+            if self.report is None:
+                self.report = Report._from(self._native.stop())
+                _live.discard(self)
         return self.report
 
     def __enter__(self) -> "Session":

@@ -1,7 +1,7 @@
 //! One session at a time, watched in the background: the same health checks as `axvs run` (camera
 //! failures, free space) keep running while its owner — the MCP server, a Python program — does other things.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -64,6 +64,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct SessionSlot {
     inner: Arc<Mutex<Inner>>,
+    /// Signalled when a stop ends (the slot leaves `Stopping`).
+    stopped: Arc<Condvar>,
 }
 
 /// A snapshot of the slot.
@@ -89,6 +91,7 @@ impl Default for SessionSlot {
                 generation: 0,
                 notices: Vec::new(),
             })),
+            stopped: Arc::new(Condvar::new()),
         }
     }
 }
@@ -165,6 +168,7 @@ impl SessionSlot {
                 report: Box::new(report),
                 reason: cause.to_string(),
             };
+            self.stopped.notify_all();
             return;
         }
     }
@@ -204,15 +208,19 @@ impl SessionSlot {
         }
     }
 
-    /// Stops the running session (or hands over the report of one that stopped by itself); `progress`
-    /// hears of each step.
+    /// Stops the running session (or hands over the report of one that stopped by itself, waiting for it
+    /// to finish stopping when it is); `progress` hears of each step.
     pub fn stop(&self, progress: &mut dyn FnMut(Progress)) -> Result<SessionReport, SlotError> {
         let mut inner = self.lock();
+        while matches!(inner.slot, Slot::Stopping) {
+            inner = self.stopped.wait(inner).unwrap_or_else(|p| p.into_inner());
+        }
         match std::mem::replace(&mut inner.slot, Slot::Stopping) {
             Slot::Running { session, .. } => {
                 drop(inner);
                 let report = session.stop(progress);
                 self.lock().slot = Slot::Idle;
+                self.stopped.notify_all();
                 Ok(report)
             }
             Slot::Ended { report, .. } => {
