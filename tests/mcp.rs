@@ -527,6 +527,17 @@ fn stdio_stdout_holds_only_json_rpc() {
             assert!(message["error"].is_null(), "{line}");
             answered += 1;
         }
+        if request.contains("start_video_session") {
+            // Stopped only once a frame is saved: a session stopped before its first frame has no archive.
+            let status = r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"get_session_status","arguments":{}}}"#;
+            axvs_tests::wait_until("a saved frame", Duration::from_secs(20), || {
+                writeln!(stdin, "{status}").expect("write");
+                stdin.flush().expect("flush");
+                let line = lines.next().expect("an answer").expect("read");
+                let answer: Value = serde_json::from_str(&line).expect("json");
+                answer["result"]["structuredContent"]["session"]["cameras"][0]["saved"].as_u64() > Some(0)
+            });
+        }
     }
     drop(stdin);
     for line in lines {
