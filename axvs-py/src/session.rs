@@ -2,7 +2,6 @@
 //! server drives), started from a rig file, TOML text or a dict.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -38,7 +37,6 @@ pub struct NativeSession {
     cameras: Vec<(u8, String)>,
     options: SessionOptions,
     slot: SessionSlot,
-    started: AtomicBool,
 }
 
 /// Loads a rig given as `kind` = "path", "toml" or "dict" (a dict arrives as JSON text).
@@ -64,10 +62,10 @@ fn load_rig(kind: &str, value: &str) -> Result<Rig, PyErr> {
 #[pymethods]
 impl NativeSession {
     /// Reads and checks the rig; nothing opens until `start`.
-    #[new]
     ///
     /// `into` = (videos, logs): record into these directories beside other recordings (the original's
     /// layout; one camera) instead of a new session directory.
+    #[new]
     #[pyo3(signature = (kind, rig, output_dir=None, name=None, saving=true, preview=None, into=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -98,23 +96,29 @@ impl NativeSession {
                 ..SessionOptions::default()
             },
             slot: SessionSlot::default(),
-            started: AtomicBool::new(false),
         })
     }
 
     /// Opens every camera and starts recording (saving as the constructor said).
     ///
-    /// Takes `&self`: another thread may read the status meanwhile.
+    /// Takes `&self`: another thread may read the status meanwhile. The rig's lock is held while the
+    /// cameras open, with the GIL released: a second `start` from another thread is refused at once rather
+    /// than waiting for the lock with the GIL held (which the first would need back).
     fn start(&self, py: Python<'_>) -> PyResult<()> {
-        let mut kept = self.rig.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(rig) = kept.take() else {
-            return Err(errors::SessionError::new_err(if self.started.load(Ordering::SeqCst) {
-                "this session was started already; make a new Session to record again"
-            } else {
-                "this session has no rig"
-            }));
+        let mut kept = match self.rig.try_lock() {
+            Ok(kept) => kept,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(errors::SessionError::new_err(
+                    "this session is starting (in another thread)",
+                ))
+            }
         };
-        self.started.store(true, Ordering::SeqCst);
+        let Some(rig) = kept.take() else {
+            return Err(errors::SessionError::new_err(
+                "this session was started already; make a new Session to record again",
+            ));
+        };
         let options = self.options.clone();
         let slot = self.slot.clone();
         // A start that fails (a camera unplugged) leaves the rig for another try.
@@ -125,7 +129,6 @@ impl NativeSession {
         });
         if started.is_err() {
             *kept = Some(retry);
-            self.started.store(false, Ordering::SeqCst);
         }
         started
     }
