@@ -489,12 +489,26 @@ fn stdio_server(
     std::process::ChildStdin,
     std::io::Lines<BufReader<std::process::ChildStdout>>,
 ) {
+    stdio_server_to(dir, Stdio::null(), &[])
+}
+
+/// [`stdio_server`] with its standard error sent to `stderr`, and environment variables `env`.
+fn stdio_server_to(
+    dir: &Path,
+    stderr: Stdio,
+    env: &[(&str, &str)],
+) -> (
+    Child,
+    std::process::ChildStdin,
+    std::io::Lines<BufReader<std::process::ChildStdout>>,
+) {
     let mut server = axvs()
         .arg("mcp")
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
+        .envs(env.iter().copied())
         .spawn()
         .expect("axvs mcp");
     let stdin = server.stdin.take().expect("stdin");
@@ -502,18 +516,24 @@ fn stdio_server(
     (server, stdin, lines)
 }
 
-/// Nothing but JSON-RPC on stdout, even while encoders and cameras print their own lines.
+/// Nothing but JSON-RPC on stdout, even while the encoders print their own lines (FFmpeg's libraries,
+/// told to say what they do), which go to standard error.
 #[test]
 fn stdio_stdout_holds_only_json_rpc() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut server, mut stdin, mut lines) = stdio_server(dir.path());
+    let log = tempfile::NamedTempFile::new().expect("stderr file");
+    let (mut server, mut stdin, mut lines) = stdio_server_to(
+        dir.path(),
+        log.reopen().expect("reopen").into(),
+        &[("AXVS_FFMPEG_LOG", "info")],
+    );
     let requests = [
         r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
         r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
         r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"check_runtime_requirements","arguments":{}}}"#,
         r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_cameras","arguments":{"simulated":true}}}"#,
         // A recording: encoders, cameras and the log writer at work, their messages on standard error.
-        r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"start_video_session","arguments":{"interface":"synthetic","output_directory":".","frame_rate":50}}}"#,
+        r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"start_video_session","arguments":{"interface":"synthetic","output_directory":".","frame_rate":50,"video_encoder":"H264"}}}"#,
         r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"stop_video_session","arguments":{}}}"#,
     ];
     let mut answered = 0;
@@ -555,6 +575,9 @@ fn stdio_stdout_holds_only_json_rpc() {
         .filter(|p| p.to_string_lossy().ends_with("_log.npz"))
         .count();
     assert_eq!(archives, 1, "{:?}", walk_files(dir.path()));
+    // The lines were written, and went to standard error.
+    let stderr = std::fs::read_to_string(log.path()).expect("stderr");
+    assert!(stderr.contains("[libx264 @"), "the encoder's own lines: {stderr}");
 }
 
 /// Every line a client sends over stdio gets a JSON-RPC answer, hostile ones included: parse errors
@@ -1074,6 +1097,7 @@ async def main():
         res["cancel"] = await call(s, "cancel_log_processing", {})
         res["stats"] = await call(s, "analyze_camera_frame_statistics", {"paths": [feather, root + "/missing.feather"], "max_drop_locations": 3})
         res["sync"] = await call(s, "camera_sync_report", {"paths": [root + "/rec1"]})
+        res["stats_one"] = await call(s, "analyze_camera_frame_statistics", {"paths": [sys.argv[4]]})
     print(json.dumps(res))
 asyncio.run(main())
 "#;
@@ -1100,12 +1124,20 @@ fn processing_tools_run_a_batch_and_report_statistics() {
         }
         sink.close().expect("close");
     }
+    // A camera with one frame has no intervals: its figures are `{}`, as the original's, and the output
+    // schema the client checks says so.
+    let single = dir.path().join("single");
+    let sink = axvs_log::FileLogSink::create(&single).expect("sink");
+    sink.log(5, 0, &1_700_000_000_000_000u64.to_le_bytes()).expect("onset");
+    sink.log(5, 10_000, &[]).expect("frame");
+    sink.close().expect("close");
     let out = dir.path().join("out");
     let feather = out.join("rec0/camera_timestamps/camera_2_timestamps.feather");
-    let args = [&root, &out, &feather].map(|p| p.display().to_string());
+    let args = [&root, &out, &feather, &single].map(|p| p.display().to_string());
     let script = PROCESSING
         .replace("sys.argv[1]", &format!("{:?}", args[0]))
         .replace("sys.argv[2]", &format!("{:?}", args[1]))
+        .replace("sys.argv[4]", &format!("{:?}", args[3]))
         .replace("sys.argv[3]", &format!("{:?}", args[2]));
     let res = stdio_client(&script, &["mcp"], dir.path());
     let err = |k: &str| {
@@ -1154,6 +1186,14 @@ fn processing_tools_run_a_batch_and_report_statistics() {
     assert!(stats["results"][1]["error"]
         .as_str()
         .is_some_and(|e| e.contains("missing.feather")));
+    let one = &res["stats_one"];
+    assert_eq!(one[0], false, "{one}");
+    assert_eq!(one[2]["results"][0]["basic_stats"]["total_frames"], 1, "{one}");
+    assert_eq!(
+        one[2]["results"][0]["frame_drop_analysis"],
+        serde_json::json!({}),
+        "{one}"
+    );
     let sync = &res["sync"][2]["recordings"][0]["report"];
     let pairing = &sync["pairings"][0];
     assert_eq!(pairing["paired"], 396, "{sync}");

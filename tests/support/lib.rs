@@ -293,6 +293,26 @@ pub fn python(script: &str, args: &[&Path], module: &str) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// Runs a Python snippet in the original package's environment (`target/original`: ataraxis-video-system from
+/// PyPI, which `./dev test` installs); the snippet gets `sys.argv[1:]` = `args`. Returns its standard output;
+/// panics with its output on failure.
+pub fn original_python(script: &str, args: &[&str]) -> String {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/original/bin/python3");
+    let out = Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {} (`./dev test` installs the original): {e}", python.display()));
+    assert!(
+        out.status.success(),
+        "the original's Python failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 /// Writes a rig file into `dir` and returns its path.
 pub fn write_rig(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

@@ -88,7 +88,6 @@ fn print_tables(report: &StatsReport) {
             );
             continue;
         };
-        let (b, t, d) = (&s.basic_stats, &s.inter_frame_timing, &s.frame_drop_analysis);
         let ids = s
             .device_frame_ids
             .as_ref()
@@ -96,21 +95,26 @@ fn print_tables(report: &StatsReport) {
         let run = r.runtime.as_ref().map_or("-".into(), |c| {
             format!("{}/{}/{}", c.acquired, c.saved, c.lost + c.camera_lost)
         });
+        // Fewer than two frames have no span, intervals or gaps: those columns read "-".
+        let figure = |value: Option<f64>, decimals: usize| value.map_or("-".into(), |v| format!("{v:.decimals$}"));
+        let span = s.basic_stats.span.as_ref();
+        let (t, d) = (s.inter_frame_timing.as_ref(), s.frame_drop_analysis.as_ref());
         outln!(
-            "{id:>4} {name:<14} {:>8} {:>9.3} {:>8.3} {:>9.3} {:>8.3} {:>5} {:>7} {:>8.4} {:>8}  {run}",
-            b.total_frames,
-            b.duration_seconds,
-            b.estimated_fps,
-            t.median_ms,
-            t.std_ms,
-            d.total_gaps_detected,
-            d.total_estimated_dropped_frames,
-            d.drop_rate_percent,
+            "{id:>4} {name:<14} {:>8} {:>9} {:>8} {:>9} {:>8} {:>5} {:>7} {:>8} {:>8}  {run}",
+            s.basic_stats.total_frames,
+            figure(span.map(|b| b.duration_seconds), 3),
+            figure(span.map(|b| b.estimated_fps), 3),
+            figure(t.map(|t| t.median_ms), 3),
+            figure(t.map(|t| t.std_ms), 3),
+            d.map_or("-".into(), |d| d.total_gaps_detected.to_string()),
+            d.map_or("-".into(), |d| d.total_estimated_dropped_frames.to_string()),
+            figure(d.map(|d| d.drop_rate_percent), 4),
             ids
         );
+        let Some(d) = d else { continue };
         for l in &d.drop_locations {
             outln!(
-                "       gap before frame {}: {:.3} ms, ~{} frames lost",
+                "       gap after frame {}: {:.3} ms, ~{} frames lost",
                 l.frame_index,
                 l.gap_ms,
                 l.estimated_frames_lost

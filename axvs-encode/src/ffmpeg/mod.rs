@@ -35,23 +35,72 @@ pub(crate) fn init() {
             Ok("debug") => ff::util::log::Level::Debug,
             _ => ff::util::log::Level::Error,
         };
-        ff::util::log::set_level(level);
+        let mut quiet = lock_quiet();
+        match quiet.silenced {
+            // Set while silenced: the level comes back when the last silence ends.
+            0 => ff::util::log::set_level(level),
+            _ => quiet.level = level,
+        }
     });
 }
 
-/// Silences FFmpeg's own log while it lives, then restores the level.
-pub(crate) struct QuietLog(ff::util::log::Level);
+/// How many [`QuietLog`]s live (in any thread), and the level they restore.
+struct Quiet {
+    silenced: usize,
+    level: ff::util::log::Level,
+}
+
+static QUIET: std::sync::Mutex<Quiet> = std::sync::Mutex::new(Quiet {
+    silenced: 0,
+    level: ff::util::log::Level::Error,
+});
+
+fn lock_quiet() -> std::sync::MutexGuard<'static, Quiet> {
+    // The guarded data is two plain values, whole whatever a panicking holder did.
+    QUIET.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Silences FFmpeg's own log while it lives, then restores the level. Silences overlap across threads: the
+/// level comes back when the last ends (the first one's saved level, never another's silence).
+pub(crate) struct QuietLog(());
 
 impl QuietLog {
     pub(crate) fn new() -> Self {
-        let level = ff::util::log::get_level().unwrap_or(ff::util::log::Level::Error);
-        ff::util::log::set_level(ff::util::log::Level::Quiet);
-        QuietLog(level)
+        let mut quiet = lock_quiet();
+        if quiet.silenced == 0 {
+            quiet.level = ff::util::log::get_level().unwrap_or(ff::util::log::Level::Error);
+            ff::util::log::set_level(ff::util::log::Level::Quiet);
+        }
+        quiet.silenced += 1;
+        QuietLog(())
     }
 }
 
 impl Drop for QuietLog {
     fn drop(&mut self) {
-        ff::util::log::set_level(self.0);
+        let mut quiet = lock_quiet();
+        quiet.silenced = quiet.silenced.saturating_sub(1);
+        if quiet.silenced == 0 {
+            ff::util::log::set_level(quiet.level);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_silences_restore_the_level_of_before_the_first() {
+        init();
+        let before = ff::util::log::get_level().ok();
+        let first = QuietLog::new();
+        let second = QuietLog::new();
+        assert_eq!(ff::util::log::get_level().ok(), Some(ff::util::log::Level::Quiet));
+        // The first ends before the second (two threads' silences overlapping): still quiet, then back.
+        drop(first);
+        assert_eq!(ff::util::log::get_level().ok(), Some(ff::util::log::Level::Quiet));
+        drop(second);
+        assert_eq!(ff::util::log::get_level().ok(), before, "not left silenced by the second");
     }
 }

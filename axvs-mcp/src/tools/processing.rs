@@ -368,8 +368,8 @@ pub fn analyze_camera_frame_statistics(paths: &PathPolicy, args: StatsArgs) -> R
     let dropped: u64 = report
         .results
         .iter()
-        .filter_map(|r| r.stats.as_ref())
-        .map(|s| s.frame_drop_analysis.total_estimated_dropped_frames)
+        .filter_map(|r| r.stats.as_ref()?.frame_drop_analysis.as_ref())
+        .map(|d| d.total_estimated_dropped_frames)
         .sum();
     let errors = report.results.iter().filter(|r| r.error.is_some()).count();
     Ok((
