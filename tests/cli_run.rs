@@ -526,6 +526,43 @@ fn a_killed_h265_recording_leaves_a_valid_file_from_its_first_moment() {
     }
 }
 
+/// A nominally timed recording (frame k of a run shown at k / fps, its time only in the log) killed while
+/// recording is recovered by index: each frame the video holds gets the log's entry of the same index (the
+/// synthetic camera's counter, drawn in the frame, is that index: a paced camera here drops nothing), and
+/// frames a torn fragment lost are left out.
+#[test]
+fn a_killed_nominal_recording_is_recovered_frame_by_index() {
+    for (codec, container) in [("h264", "mp4"), ("h265", "mkv")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let rig = kill_rig(codec, container, None).replace("[encoder]\n", "[encoder]\ntiming = \"nominal\"\n");
+        let rig = write_rig(dir.path(), "rig.toml", &rig);
+        let session = record_then_kill(dir.path(), &rig, 70);
+        let out = axvs().arg("recover").arg(&session).output().expect("axvs recover");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        for (id, width, height) in [(101u8, 320, 240), (7, 256, 192)] {
+            let what = format!("camera {id} ({codec}, {container})");
+            let video = session.join(format!("{id:03}.{container}"));
+            let log = read_log(&session.join(format!("{id:03}.axvslog"))).expect("log");
+            let logged = timestamps::frame_times(&log.entries).expect("logged");
+            let archive = npz::read_archive(&session.join(format!("{id}_log.npz"))).expect("archive");
+            let archived = timestamps::frame_times(&archive).expect("archived");
+            let shown: Vec<usize> = decode_luma(&video, width, height)
+                .iter()
+                .map(|luma| axvs_core::decode_counter(luma, width, height) as usize)
+                .collect();
+            assert!(shown.len() > 10, "{what}: {} frames in the video", shown.len());
+            assert!(shown.windows(2).all(|w| w[0] < w[1]), "{what}: {shown:?}");
+            assert_eq!(archived.len(), shown.len(), "{what}: one entry per frame of the video");
+            for (k, &index) in shown.iter().enumerate().filter(|(_, &i)| i < logged.len()) {
+                assert_eq!(
+                    archived[k], logged[index],
+                    "{what}: frame {k} of the video is frame {index}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_killed_mov_recording_loses_at_most_its_last_flush_interval_and_the_encoders_delay() {
     // Just after the first camera's onset, while the second may not have logged its own: no log, or one

@@ -1,6 +1,7 @@
 //! The Python package (`axvs-py`): its pytest suites (`tests/python/`), run with the package the workspace
 //! built on `PYTHONPATH`, in the tests' Python environment (pytest, numpy: `./dev` installs them), and the
-//! original (ataraxis-video-system) in its own (`target/original`, which `./dev` makes too).
+//! original (ataraxis-video-system) in its own (`target/original`, which `./dev` makes too); and the video
+//! readers Python users run, against axvs' videos (`test_readers.py`).
 
 use std::path::Path;
 use std::process::Command;
@@ -55,6 +56,13 @@ fn python_runs_scripts_written_for_the_original_and_matches_its_extractor() {
 #[test]
 fn python_sessions_stop_cleanly_on_ctrl_c() {
     pytest("test_interrupt.py");
+}
+
+/// The readers labs use (the `ffmpeg` command line, imageio with its ffmpeg and pyav plugins,
+/// imageio-ffmpeg, PyAV, OpenCV, decord) return exactly the saved frames, with each timing.
+#[test]
+fn every_common_reader_returns_exactly_the_saved_frames() {
+    pytest("test_readers.py");
 }
 
 /// The wheel maturin builds installs with pip into a clean virtual environment (no system packages, no

@@ -37,4 +37,4 @@ pub use ffmpeg::{
 };
 pub use probe::{video_frame_times, video_info, VideoFrameTimes, VideoInfo};
 pub use segment::{segment_files, segment_path, SegmentLimit, SegmentedEncoder, LONG_PAUSE};
-pub use settings::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp};
+pub use settings::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp, Timing};

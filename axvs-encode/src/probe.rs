@@ -7,7 +7,7 @@ use ffmpeg_next as ff;
 use crate::EncodeError;
 
 /// The frames of a video file, as its container records them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoFrameTimes {
     /// Presentation time of every intact frame in µs (for axvs' files: since the onset), in display order.
     pub times_us: Vec<u64>,
@@ -15,6 +15,26 @@ pub struct VideoFrameTimes {
     pub resolution_us: u64,
     /// Packets left out because the file ends inside them (a recording killed while writing).
     pub torn: u64,
+    /// The frame rate of a nominally timed file ([`crate::Timing::Nominal`]); `None` when each frame is
+    /// shown at its acquisition time. Then `times_us` say which frames of the run the file holds: frame k at
+    /// k / rate, whatever delay the file shows them with.
+    pub nominal_fps: Option<f64>,
+}
+
+const NOMINAL_TAG: &str = "axvs timing=nominal rate=";
+
+/// The `comment` tag of a nominally timed file at `num`/`den` frames per second whose first frame is its
+/// run's frame `first`.
+pub(crate) fn nominal_tag(num: i32, den: i32, first: u64) -> String {
+    format!("{NOMINAL_TAG}{num}/{den} first={first}")
+}
+
+/// The frame rate and first frame a `comment` tag of [`nominal_tag`] names.
+fn nominal_timing(comment: &str) -> Option<(f64, u64)> {
+    let (rate, first) = comment.strip_prefix(NOMINAL_TAG)?.split_once(" first=")?;
+    let (num, den) = rate.split_once('/')?;
+    let (num, den) = (num.parse::<f64>().ok()?, den.parse::<f64>().ok()?);
+    (num > 0.0 && den > 0.0).then_some((num / den, first.parse().ok()?))
 }
 
 /// Reads the presentation time of every frame of `path`'s first video stream, from the container alone.
@@ -33,6 +53,7 @@ pub fn video_frame_times(path: &Path) -> Result<VideoFrameTimes, EncodeError> {
             times_us: Vec::new(),
             resolution_us: 1,
             torn: 0,
+            nominal_fps: None,
         });
     }
     // What cannot be read is returned as the error; FFmpeg's own lines would only repeat it.
@@ -45,10 +66,12 @@ pub fn video_frame_times(path: &Path) -> Result<VideoFrameTimes, EncodeError> {
                 times_us: Vec::new(),
                 resolution_us: 1,
                 torn: 1,
+                nominal_fps: None,
             })
         }
         Err(e) => return Err(EncodeError::ffmpeg(context("opening"), e)),
     };
+    let nominal = input.metadata().get("comment").and_then(nominal_timing);
     let (index, time_base) = input
         .streams()
         .best(ff::media::Type::Video)
@@ -83,10 +106,20 @@ pub fn video_frame_times(path: &Path) -> Result<VideoFrameTimes, EncodeError> {
         }
     }
     times_us.sort_unstable();
+    if let (Some((fps, first)), Some(&start)) = (nominal, times_us.first()) {
+        // The muxer shows the first frame a few periods late (B-frames' decode delay, so that decode times
+        // start at 0): frame k of the run is the one shown k - first periods after the file's first.
+        let index = |t: u64| (t as f64 * fps / 1e6).round() as i64;
+        for t in &mut times_us {
+            let k = (index(*t) - index(start)).max(0) as u64 + first;
+            *t = (k as f64 * 1e6 / fps).round() as u64;
+        }
+    }
     Ok(VideoFrameTimes {
         times_us,
         resolution_us: u64::try_from((num * 1_000_000 + den - 1) / den).unwrap_or(u64::MAX),
         torn,
+        nominal_fps: nominal.map(|(fps, _)| fps),
     })
 }
 

@@ -129,6 +129,8 @@ pub struct SegmentedEncoder {
     finished: Vec<EncodeSummary>,
     /// Frames in the current file, and the time of its first and of the last frame.
     frames: u64,
+    /// Frames in all files.
+    total: u64,
     started_us: u64,
     last_us: Option<u64>,
 }
@@ -143,6 +145,7 @@ impl SegmentedEncoder {
             first: first.to_path_buf(),
             finished: Vec::new(),
             frames: 0,
+            total: 0,
             started_us: 0,
             last_us: None,
         })
@@ -171,7 +174,7 @@ impl SegmentedEncoder {
     /// Finishes the current file and starts the next.
     fn next_file(&mut self) -> Result<(), EncodeError> {
         let path = segment_path(&self.first, self.finished.len() + 2);
-        let next = FfmpegEncoder::create(&self.settings, &path, &self.camera)?;
+        let next = FfmpegEncoder::create_at(&self.settings, &path, &self.camera, self.total)?;
         let done = std::mem::replace(&mut self.current, next).finish_file()?;
         self.finished.push(done);
         self.frames = 0;
@@ -188,6 +191,7 @@ impl SegmentedEncoder {
             self.started_us = time_us;
         }
         self.frames += 1;
+        self.total += 1;
         self.last_us = Some(time_us);
         Ok(())
     }

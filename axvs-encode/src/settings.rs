@@ -319,6 +319,61 @@ impl fmt::Display for OutputPixelFormat {
     }
 }
 
+/// How a video's frames are timed in its container.
+///
+/// ```
+/// use axvs_encode::Timing;
+/// assert_eq!("nominal".parse::<Timing>()?, Timing::Nominal);
+/// assert_eq!(Timing::default(), Timing::Exact);
+/// # Ok::<(), axvs_encode::EncodeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum Timing {
+    /// Each frame is shown at its acquisition time (µs since the onset; Matroska: ms): the video alone says
+    /// when every frame was grabbed, at a variable frame rate. Readers that resample to a constant rate (the
+    /// `ffmpeg` command line's default, imageio's ffmpeg plugin) duplicate and drop frames in it.
+    #[default]
+    Exact,
+    /// Frame k of a run is shown at k / fps, a constant frame rate, as the original writes; the acquisition
+    /// times are in the log only. Every reader returns exactly the saved frames.
+    Nominal,
+}
+
+impl Timing {
+    /// The rig's name: `exact` or `nominal`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Timing::Exact => "exact",
+            Timing::Nominal => "nominal",
+        }
+    }
+}
+
+impl fmt::Display for Timing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl TryFrom<String> for Timing {
+    type Error = EncodeError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl FromStr for Timing {
+    type Err = EncodeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "exact" => Ok(Timing::Exact),
+            "nominal" => Ok(Timing::Nominal),
+            _ => Err(EncodeError::invalid("timing", s, "exact, nominal")),
+        }
+    }
+}
+
 /// File container. Each is written so that a killed recording stays playable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", try_from = "String")]
@@ -415,6 +470,8 @@ pub struct EncoderSettings {
     pub threads: Option<u32>,
     /// When the video continues in a new file; `None`: one file (but a new one after a long pause).
     pub segment: Option<SegmentLimit>,
+    /// How frames are timed in the container.
+    pub timing: Timing,
 }
 
 impl EncoderSettings {
@@ -458,6 +515,7 @@ impl Default for EncoderSettings {
             keyframe_interval_s: None,
             threads: None,
             segment: None,
+            timing: Timing::Exact,
         }
     }
 }

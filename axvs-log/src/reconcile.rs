@@ -1,7 +1,7 @@
 //! Making a log agree with its videos after a crash.
 //!
 //! Every frame's presentation time in the video is its logged time (µs since its run's onset), so a log and
-//! its video can be matched frame by frame. A killed recording may have logged frames that never reached
+//! its video can be matched frame by frame; in a nominally timed video, frame k of a run is the log's k-th. A killed recording may have logged frames that never reached
 //! the video (the last fragment and the frames inside the encoder), or, when the log's disk failed, hold
 //! frames in the video whose entries were never written. [`reconcile`] returns the entries the videos
 //! really hold: logged frames the video does not hold are left out, and frames only the video has get an
@@ -17,6 +17,9 @@ pub struct VideoFrames {
     pub times_us: Vec<u64>,
     /// The container's time resolution in µs: 1 for MP4, 1000 for Matroska (which rounds to the ms).
     pub resolution_us: u64,
+    /// The rate of a nominally timed video (frame k of the run shown at k / rate, its time only in the
+    /// log): its frames are matched to the log's by index, not by time.
+    pub nominal_fps: Option<f64>,
 }
 
 impl VideoFrames {
@@ -94,7 +97,22 @@ pub fn reconcile<E: From<LogFileError>>(
         // before its end); a video frame earlier than the next logged one has no place in this log.
         let mut keep = vec![false; logged.len()];
         let mut restored = Vec::new();
-        if let Some(frames) = &frames {
+        if let Some((frames, fps)) = frames.as_ref().and_then(|f| Some((f, f.nominal_fps?))) {
+            // Frame k of the run is the log's k-th; frames past the log's end (its disk failed first) get
+            // times a nominal period apart after its last.
+            let period = 1e6 / fps;
+            for &shown in &frames.times_us {
+                let k = (shown as f64 * fps / 1e6).round() as usize;
+                match keep.get_mut(k) {
+                    Some(kept) => *kept = true,
+                    None => {
+                        let last = logged.last().map_or(0.0, |&t| t as f64);
+                        let after = (k + 1 - logged.len()) as f64;
+                        restored.push((last + after * period).round().max(1.0) as u64);
+                    }
+                }
+            }
+        } else if let Some(frames) = &frames {
             let mut next = 0;
             for (n, &shown) in frames.times_us.iter().enumerate() {
                 while next < logged.len() && logged[next] < shown && !frames.is(shown, logged[next]) {
@@ -173,6 +191,7 @@ mod tests {
         VideoFrames {
             times_us: times_us.to_vec(),
             resolution_us,
+            nominal_fps: None,
         }
     }
 
@@ -206,6 +225,24 @@ mod tests {
                 matched: 1
             }
         );
+    }
+
+    #[test]
+    fn a_nominally_timed_video_is_matched_by_index() {
+        // 50 fps: frame k shown at k x 20 ms. The log's times are the cameras' own (jittered); the video
+        // lost frame 2 inside a torn fragment, and holds two frames past the log's end.
+        let log = [onset(1000), frame(13), frame(31), frame(52), frame(68)];
+        let shown = [0, 20_000, 60_000, 80_000, 100_000];
+        let r = reconcile::<LogFileError>(&log, Path::new("l"), |_, _| {
+            Ok(Some(VideoFrames {
+                times_us: shown.to_vec(),
+                resolution_us: 1,
+                nominal_fps: Some(50.0),
+            }))
+        })
+        .expect("reconciled");
+        assert_eq!(frames_of(&r.entries), [13, 31, 68, 20_068, 40_068]);
+        assert_eq!((r.runs[0].lost(), r.runs[0].restored()), (1, 2));
     }
 
     #[test]

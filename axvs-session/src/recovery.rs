@@ -163,6 +163,7 @@ fn run_frames(files: &[PathBuf]) -> Result<Option<VideoFrames>, RecoverError> {
     let mut frames = VideoFrames {
         times_us: Vec::new(),
         resolution_us: 1,
+        nominal_fps: None,
     };
     for file in files {
         let read = axvs_encode::video_frame_times(file).map_err(|source| RecoverError::Video {
@@ -171,6 +172,7 @@ fn run_frames(files: &[PathBuf]) -> Result<Option<VideoFrames>, RecoverError> {
         })?;
         frames.times_us.extend(read.times_us);
         frames.resolution_us = frames.resolution_us.max(read.resolution_us);
+        frames.nominal_fps = frames.nominal_fps.or(read.nominal_fps);
     }
     Ok(Some(frames))
 }

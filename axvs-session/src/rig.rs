@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axvs_core::{BackendSettings, CameraConfig, FrameShape, OverflowPolicy, Positive, SettingsError, SystemConfig};
-use axvs_encode::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp, SegmentLimit};
+use axvs_encode::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp, SegmentLimit, Timing};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -98,6 +98,7 @@ struct EncoderTable {
     keyframe_interval: Option<Positive>,
     threads: Option<Threads>,
     segment: Option<SegmentLimit>,
+    timing: Option<Timing>,
 }
 
 /// Encoder threads: 0 (FFmpeg's choice for the whole machine) to 256.
@@ -357,6 +358,9 @@ impl EncoderTable {
         }
         if let Some(v) = self.segment {
             s.segment = Some(v);
+        }
+        if let Some(v) = self.timing {
+            s.timing = v;
         }
         s
     }

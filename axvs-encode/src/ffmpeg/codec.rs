@@ -7,7 +7,7 @@ use ffmpeg_next as ff;
 
 use super::convert::{output_pixel, pixel_name};
 use super::{init, QuietLog, TIME_BASE};
-use crate::{Codec, Container, EncodeError, EncoderSettings, OutputPixelFormat};
+use crate::{Codec, Container, EncodeError, EncoderSettings, OutputPixelFormat, Timing};
 
 /// Every FFmpeg encoder axvs can drive.
 const KNOWN_ENCODERS: [&str; 7] = [
@@ -194,6 +194,19 @@ fn codec_options(settings: &EncoderSettings, encoder: &str) -> Dictionary<'stati
     opts
 }
 
+/// The frame rate `fps` as the rational the encoder and the container are given (to the thousandth).
+pub(super) fn nominal_rate(fps: f64) -> Rational {
+    Rational((fps * 1000.0).round().clamp(1.0, f64::from(i32::MAX)) as i32, 1000)
+}
+
+/// The codec's time base: µs for exact timing, one frame period for nominal timing.
+pub(super) fn time_base(timing: Timing, rate: Rational) -> Rational {
+    match timing {
+        Timing::Exact => TIME_BASE,
+        Timing::Nominal => rate.invert(),
+    }
+}
+
 pub(super) fn open_codec(
     settings: &EncoderSettings,
     codec: ff::Codec,
@@ -210,9 +223,9 @@ pub(super) fn open_codec(
     enc.set_width(width);
     enc.set_height(height);
     enc.set_format(output_pixel(settings.pixel_format));
-    enc.set_time_base(TIME_BASE);
-    let fps_milli = (fps * 1000.0).round().max(1.0) as i32;
-    enc.set_frame_rate(Some(Rational(fps_milli, 1000)));
+    let rate = nominal_rate(fps);
+    enc.set_time_base(time_base(settings.timing, rate));
+    enc.set_frame_rate(Some(rate));
     if let Some(gop) = settings.gop(fps) {
         enc.set_gop(gop);
     }

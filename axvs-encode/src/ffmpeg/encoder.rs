@@ -8,10 +8,9 @@ use axvs_core::{CameraInfo, EncodeSummary, Encoder, EncoderError, Frame, PixelFo
 use ff::{ffi, Dictionary, Rational};
 use ffmpeg_next as ff;
 
-use super::codec::{check_frames, open_codec, usable_codec};
+use super::codec::{check_frames, nominal_rate, open_codec, time_base, usable_codec};
 use super::convert::{output_pixel, pixel_name, Conversion};
-use super::TIME_BASE;
-use crate::{Container, EncodeError, EncoderSettings};
+use crate::{Container, EncodeError, EncoderSettings, Timing};
 
 /// Packets after which MP4 fragments and Matroska clusters stop closing at every packet: the header and
 /// the first two frames are in the file.
@@ -42,7 +41,13 @@ pub struct FfmpegEncoder {
     input: PixelFormat,
     width: usize,
     height: usize,
+    codec_time_base: Rational,
     stream_time_base: Rational,
+    timing: Timing,
+    /// The run's index of the next frame (nominal timing: its PTS).
+    next_index: u64,
+    /// A packet's duration in the codec's time base: one nominal frame period.
+    frame_duration: i64,
     last_pts: i64,
     packets: u64,
     container: Container,
@@ -52,6 +57,17 @@ pub struct FfmpegEncoder {
 impl FfmpegEncoder {
     /// Opens `path` (which must not exist) for a camera that resolved to `camera`.
     pub fn create(settings: &EncoderSettings, path: &Path, camera: &CameraInfo) -> Result<Self, EncodeError> {
+        Self::create_at(settings, path, camera, 0)
+    }
+
+    /// [`FfmpegEncoder::create`] for a file that continues a run whose earlier files hold `first_index`
+    /// frames: with nominal timing, its first frame is shown at `first_index` / fps.
+    pub fn create_at(
+        settings: &EncoderSettings,
+        path: &Path,
+        camera: &CameraInfo,
+        first_index: u64,
+    ) -> Result<Self, EncodeError> {
         // The GPU was probed when the factory was made; opening the real encoder below tells the rest.
         let codec = usable_codec(settings)?;
         let out_pixel = output_pixel(settings.pixel_format);
@@ -80,13 +96,27 @@ impl FfmpegEncoder {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        if let Err(e) = Self::write_header(&encoder, codec, path, container, &mut output) {
+        let rate = nominal_rate(camera.fps);
+        let codec_time_base = time_base(settings.timing, rate);
+        if let Err(e) = Self::write_header(
+            &encoder,
+            codec,
+            path,
+            container,
+            (settings.timing, rate, first_index),
+            &mut output,
+        ) {
             // Nothing was recorded: leave no empty file behind to block the next attempt.
             drop(output);
             let _ = std::fs::remove_file(path);
             return Err(e);
         }
-        let stream_time_base = output.stream(0).map(|s| s.time_base()).unwrap_or(TIME_BASE);
+        let stream_time_base = output.stream(0).map(|s| s.time_base()).unwrap_or(codec_time_base);
+        // One frame period, in µs for exact timing (the last frame of a fragment has no next to end it).
+        let frame_duration = match settings.timing {
+            Timing::Nominal => 1,
+            Timing::Exact => (1e6 / camera.fps.max(1e-3)).round().clamp(1.0, 1e12) as i64,
+        };
 
         let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
         // SAFETY: reads one pointer of the frame ffmpeg-next just made; its allocation failure is silent.
@@ -113,7 +143,11 @@ impl FfmpegEncoder {
             input: camera.pixel_format,
             width: camera.width as usize,
             height: camera.height as usize,
+            codec_time_base,
             stream_time_base,
+            timing: settings.timing,
+            next_index: first_index,
+            frame_duration,
             last_pts: -1,
             packets: 0,
             container,
@@ -123,12 +157,14 @@ impl FfmpegEncoder {
         Ok(encoder)
     }
 
-    /// Adds the opened codec's stream and writes the header.
+    /// Adds the opened codec's stream and writes the header. A nominally timed file says so, with its rate,
+    /// in its `comment` tag (see [`crate::probe`]), and declares its constant rate.
     fn write_header(
         encoder: &ff::encoder::Video,
         codec: ff::Codec,
         path: &Path,
         container: Container,
+        (timing, rate, first_index): (Timing, Rational, u64),
         output: &mut ff::format::context::Output,
     ) -> Result<(), EncodeError> {
         {
@@ -136,7 +172,19 @@ impl FfmpegEncoder {
                 .add_stream(codec)
                 .map_err(|e| EncodeError::ffmpeg("adding the video stream", e))?;
             stream.set_parameters(encoder);
-            stream.set_time_base(TIME_BASE);
+            stream.set_time_base(time_base(timing, rate));
+            if timing == Timing::Nominal {
+                stream.set_rate(rate);
+                stream.set_avg_frame_rate(rate);
+            }
+        }
+        if timing == Timing::Nominal {
+            let mut tags = Dictionary::new();
+            tags.set(
+                "comment",
+                &crate::probe::nominal_tag(rate.numerator(), rate.denominator(), first_index),
+            );
+            output.set_metadata(tags);
         }
         let mut header = Dictionary::new();
         // Hand every packet to the OS at once, so a killed process leaves what it encoded in the file.
@@ -152,7 +200,16 @@ impl FfmpegEncoder {
                 // then sets the interval.
                 header.set("movflags", "frag_keyframe+empty_moov+default_base_moof+frag_discont");
                 header.set("use_editlist", "0");
-                header.set("avoid_negative_ts", "disabled");
+                // Nominal timing: decode times start at 0 and each frame is shown B-frames' delay later, so
+                // that the file's duration and mean rate count every frame (OpenCV's frame count is
+                // duration x rate); the first frame's index is in the file's tag.
+                header.set(
+                    "avoid_negative_ts",
+                    match timing {
+                        Timing::Exact => "disabled",
+                        Timing::Nominal => "make_non_negative",
+                    },
+                );
                 header.set("frag_duration", "1");
                 header.set("movie_timescale", "1000000");
             }
@@ -211,37 +268,53 @@ impl FfmpegEncoder {
 
     /// Writes every packet the codec has ready.
     fn drain(&mut self) -> Result<(), EncodeError> {
-        loop {
-            match self.encoder.receive_packet(&mut self.packet) {
-                Ok(()) => {
-                    self.packet.set_stream(0);
-                    self.packet.rescale_ts(TIME_BASE, self.stream_time_base);
-                    self.packet
-                        .write_interleaved(&mut self.output)
-                        .map_err(|e| EncodeError::ffmpeg(format!("writing {}", self.path.display()), e))?;
-                    self.packets += 1;
-                    if self.packets == FIRST_FRAGMENTS {
-                        self.settle_fragments()?;
-                    }
-                }
-                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => return Ok(()),
-                Err(ff::Error::Eof) => return Ok(()),
-                Err(e) => return Err(EncodeError::ffmpeg("encoding", e)),
-            }
+        while let Some(packet) = self.receive()? {
+            self.write(packet, self.frame_duration)?;
+        }
+        Ok(())
+    }
+
+    /// The codec's next packet, if it has one ready.
+    fn receive(&mut self) -> Result<Option<ff::Packet>, EncodeError> {
+        match self.encoder.receive_packet(&mut self.packet) {
+            Ok(()) => Ok(Some(std::mem::replace(&mut self.packet, ff::Packet::empty()))),
+            Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => Ok(None),
+            Err(ff::Error::Eof) => Ok(None),
+            Err(e) => Err(EncodeError::ffmpeg("encoding", e)),
         }
     }
 
-    /// Encodes one frame; its PTS is its acquisition time in µs.
+    /// Muxes `packet`, lasting `duration` in the codec's time base.
+    fn write(&mut self, mut packet: ff::Packet, duration: i64) -> Result<(), EncodeError> {
+        packet.set_stream(0);
+        packet.set_duration(duration);
+        packet.rescale_ts(self.codec_time_base, self.stream_time_base);
+        packet
+            .write_interleaved(&mut self.output)
+            .map_err(|e| EncodeError::ffmpeg(format!("writing {}", self.path.display()), e))?;
+        self.packets += 1;
+        if self.packets == FIRST_FRAGMENTS {
+            self.settle_fragments()?;
+        }
+        Ok(())
+    }
+
+    /// Encodes one frame (shown at its acquisition time with exact timing, see [`Timing`]).
     pub fn encode_frame(&mut self, frame: &Frame) -> Result<(), EncodeError> {
         self.encode_raw(frame.data(), frame.meta().time_us)
     }
 
-    /// Encodes one frame given as tightly packed pixels of the camera's format, with its PTS in µs.
+    /// Encodes one frame given as tightly packed pixels of the camera's format, with its time in µs (its PTS
+    /// with exact timing; nominal timing shows it at its index / fps).
     pub fn encode_raw(&mut self, data: &[u8], time_us: u64) -> Result<(), EncodeError> {
         self.make_picture_writable()?;
         self.conversion
             .fill(&mut self.picture, data, self.input, self.width, self.height)?;
-        let pts = (time_us as i64).max(self.last_pts + 1);
+        let pts = match self.timing {
+            Timing::Exact => (time_us as i64).max(self.last_pts + 1),
+            Timing::Nominal => self.next_index as i64,
+        };
+        self.next_index += 1;
         self.last_pts = pts;
         self.picture.set_pts(Some(pts));
         self.encoder

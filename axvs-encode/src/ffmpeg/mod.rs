@@ -101,6 +101,10 @@ mod tests {
         drop(first);
         assert_eq!(ff::util::log::get_level().ok(), Some(ff::util::log::Level::Quiet));
         drop(second);
-        assert_eq!(ff::util::log::get_level().ok(), before, "not left silenced by the second");
+        assert_eq!(
+            ff::util::log::get_level().ok(),
+            before,
+            "not left silenced by the second"
+        );
     }
 }
