@@ -152,10 +152,15 @@ def test_every_reader_returns_exactly_the_saved_frames(recording, camera, tmp_pa
     # Readers that follow the file's own times: exact with either timing.
     check("PyAV", pyav_frames(video), saved)
     check("imageio (pyav plugin)", [counter(grey(f)) for f in iio.imiter(video, plugin="pyav")], saved)
+    for k in (0, len(saved) // 2, len(saved) - 1):
+        one = iio.imread(video, index=k, plugin="pyav", constant_framerate=False)
+        assert counter(grey(one)) == saved[k], f"imageio (pyav plugin), frame {k} by index"
     frames, count, seeks = opencv_frames(video)
     check("OpenCV", frames, saved)
     check("ffmpeg -fps_mode passthrough", ffmpeg_images(video, tmp_path, "-fps_mode", "passthrough"), saved)
     check("imageio-ffmpeg, passthrough", imageio_ffmpeg_frames(video, "-fps_mode", "passthrough"), saved)
+    passthrough = iio.imiter(video, plugin="FFMPEG", output_params=["-fps_mode", "passthrough"])
+    check("imageio (ffmpeg plugin), passthrough", [counter(grey(f)) for f in passthrough], saved)
     # Readers that find a frame by its time: exact unless frames share a time, which only Matroska's
     # milliseconds make them do with exact timing (the unpaced camera's frames come faster than 1 kHz at
     # first, while the encoder fills its look-ahead).
