@@ -528,8 +528,8 @@ fn a_killed_h265_recording_leaves_a_valid_file_from_its_first_moment() {
 
 /// A nominally timed recording (frame k of a run shown at k / fps, its time only in the log) killed while
 /// recording is recovered by index: each frame the video holds gets the log's entry of the same index (the
-/// synthetic camera's counter, drawn in the frame, is that index: a paced camera here drops nothing), and
-/// frames a torn fragment lost are left out.
+/// synthetic camera's counter, drawn in the frame, gives that index: a paced camera here drops nothing once
+/// saving), and frames a torn fragment lost are left out.
 #[test]
 fn a_killed_nominal_recording_is_recovered_frame_by_index() {
     for (codec, container) in [("h264", "mp4"), ("h265", "mkv")] {
@@ -546,10 +546,13 @@ fn a_killed_nominal_recording_is_recovered_frame_by_index() {
             let logged = timestamps::frame_times(&log.entries).expect("logged");
             let archive = npz::read_archive(&session.join(format!("{id}_log.npz"))).expect("archive");
             let archived = timestamps::frame_times(&archive).expect("archived");
-            let shown: Vec<usize> = decode_luma(&video, width, height)
+            // The camera's counter numbers every frame it made; saving began with the others at one
+            // instant, and nothing was dropped after: the first saved frame is the video's first.
+            let counters: Vec<usize> = decode_luma(&video, width, height)
                 .iter()
                 .map(|luma| axvs_core::decode_counter(luma, width, height) as usize)
                 .collect();
+            let shown: Vec<usize> = counters.iter().map(|&c| c - counters[0]).collect();
             assert!(shown.len() > 10, "{what}: {} frames in the video", shown.len());
             assert!(shown.windows(2).all(|w| w[0] < w[1]), "{what}: {shown:?}");
             assert_eq!(archived.len(), shown.len(), "{what}: one entry per frame of the video");
@@ -561,6 +564,39 @@ fn a_killed_nominal_recording_is_recovered_frame_by_index() {
             }
         }
     }
+}
+
+/// A rig starts together: every camera streams first, then saving begins on all at one instant, so their
+/// first saved frames are within a frame period of each other (plus the scheduler's slack), as `axvs stats
+/// --sync` reports. Four 1080p cameras take about 250 ms to start one after another (their frame pools), which
+/// was the spread before.
+#[test]
+fn a_rigs_cameras_start_saving_within_a_frame_period() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rig = String::from("min_free_space = \"0\"\n[encoder]\npreset = 1\npixel_format = \"gray\"\n");
+    for id in 1..=4 {
+        rig += &format!(
+            "[[camera]]\nid = {id}\nname = \"c{id}\"\nbackend = \"synthetic\"\nwidth = 1920\nheight = 1080\nfps = 30\n\
+             pixel_format = \"mono8\"\n"
+        );
+    }
+    let rig = write_rig(dir.path(), "rig.toml", &rig);
+    let (code, stderr, _) = run_rig(dir.path(), &rig, "s", &["--duration", "1"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let out = axvs()
+        .args(["stats", "--sync", "--json"])
+        .arg(dir.path().join("s"))
+        .output()
+        .expect("axvs stats");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let report = &stats["sync"][0]["report"];
+    let spread = report["start_spread_us"].as_u64().expect("spread");
+    let period_us = 1e6 / 30.0;
+    assert!(
+        (spread as f64) < period_us + 10_000.0,
+        "first saved frames {spread} µs apart: {report}"
+    );
 }
 
 #[test]

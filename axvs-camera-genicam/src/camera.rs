@@ -227,6 +227,10 @@ impl GenicamCamera {
 }
 
 impl Camera for GenicamCamera {
+    fn live(&self) -> bool {
+        true
+    }
+
     fn open(&mut self) -> Result<CameraInfo, CameraError> {
         if let Some(info) = &self.info {
             return Ok(info.clone());

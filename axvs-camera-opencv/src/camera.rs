@@ -291,6 +291,11 @@ impl Drop for OpenCvCamera {
 }
 
 impl Camera for OpenCvCamera {
+    /// A file is read as fast as it is asked for; devices, streams and pipelines deliver at their pace.
+    fn live(&self) -> bool {
+        !self.config.source.is_file()
+    }
+
     fn open(&mut self) -> Result<CameraInfo, CameraError> {
         if let Some(info) = &self.info {
             return Ok(info.clone());

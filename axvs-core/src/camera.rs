@@ -107,6 +107,15 @@ pub trait Camera: Send {
 
     /// Releases the device. Dropping the camera closes it too.
     fn close(&mut self) {}
+
+    /// Whether the camera shows the world as it happens (a device, a stream), rather than replaying a
+    /// recording or a bounded sequence (a file, a clip, a synthetic sequence of N frames). A session starts
+    /// saving on its live cameras together, once each streams (their frames before are not wanted); any
+    /// other camera saves from its first frame, every one of which may matter. The default, `false`, loses
+    /// no frame: a backend whose cameras are live says so.
+    fn live(&self) -> bool {
+        false
+    }
 }
 
 /// Why a camera operation failed.

@@ -226,6 +226,11 @@ pub fn decode_counter(luma: &[u8], width: usize, height: usize) -> u32 {
 }
 
 impl Camera for SyntheticCamera {
+    /// Live when paced and endless; a bounded or unpaced sequence is a replay, whose every frame matters.
+    fn live(&self) -> bool {
+        self.config.paced && self.config.frame_limit.is_none()
+    }
+
     fn open(&mut self) -> Result<CameraInfo, CameraError> {
         if let Some(info) = &self.info {
             return Ok(info.clone());

@@ -421,6 +421,10 @@ pub struct PluginMod {
     /// for a host confined to one folder. Added with `declared_shape`: a plugin without it names none.
     #[sabi(missing_field(option))]
     pub files: extern "C" fn(backend: RStr<'_>, settings: RStr<'_>) -> RResult<AbiFiles, AbiSettingsError>,
+    /// Whether a camera of those settings is live ([`axvs_core::Camera::live`]). Added after `files`: a
+    /// plugin without it is read as not live (its cameras save from their first frame).
+    #[sabi(missing_field(option))]
+    pub live: extern "C" fn(backend: RStr<'_>, settings: RStr<'_>) -> RResult<bool, AbiSettingsError>,
 }
 
 impl RootModule for PluginModRef {

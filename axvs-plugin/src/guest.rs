@@ -37,6 +37,7 @@ pub fn root_module(
         camera,
         declared_shape,
         files,
+        live,
     }
     .leak_into_prefix()
 }
@@ -140,6 +141,10 @@ extern "C" fn declared_shape(name: RStr<'_>, settings: RStr<'_>) -> RResult<ROpt
     settings_call("checking settings", || {
         Ok(config(name, settings)?.declared_shape().map(AbiFrameShape::from).into())
     })
+}
+
+extern "C" fn live(name: RStr<'_>, settings: RStr<'_>) -> RResult<bool, AbiSettingsError> {
+    settings_call("checking settings", || Ok(config(name, settings)?.camera().live()))
 }
 
 extern "C" fn files(name: RStr<'_>, settings: RStr<'_>) -> RResult<AbiFiles, AbiSettingsError> {

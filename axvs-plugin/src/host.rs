@@ -351,6 +351,13 @@ impl CameraBackend for PluginBackend {
             },
             None => Ok(Vec::new()),
         };
+        let live = match self.plugin.module.live() {
+            Some(live) => live(RStr::from_str(&self.name), RStr::from_str(&text))
+                .into_result()
+                .map_err(SettingsError::from)?,
+            // A plugin from before `live` may replay a file: it saves from its first frame.
+            None => false,
+        };
         Ok(Arc::new(PluginCameraConfig {
             plugin: Arc::clone(&self.plugin),
             backend: self.name.clone(),
@@ -358,6 +365,7 @@ impl CameraBackend for PluginBackend {
             summary: summary.into(),
             declared_shape,
             files,
+            live,
         }))
     }
 
@@ -377,6 +385,7 @@ struct PluginCameraConfig {
     summary: String,
     declared_shape: Option<FrameShape>,
     files: Result<Vec<(String, PathBuf)>, String>,
+    live: bool,
 }
 
 impl std::fmt::Debug for PluginCameraConfig {
@@ -409,6 +418,7 @@ impl CameraConfig for PluginCameraConfig {
             settings: self.settings.clone(),
             inner: None,
             panicked: None,
+            live: self.live,
         })
     }
 }
@@ -421,6 +431,7 @@ struct PluginCamera {
     settings: String,
     inner: Option<AbiCameraBox>,
     panicked: Option<String>,
+    live: bool,
 }
 
 impl PluginCamera {
@@ -453,6 +464,10 @@ impl PluginCamera {
 }
 
 impl Camera for PluginCamera {
+    fn live(&self) -> bool {
+        self.live
+    }
+
     fn open(&mut self) -> Result<CameraInfo, CameraError> {
         if self.inner.is_none() && self.panicked.is_none() {
             let made = self.plugin.module.camera()(RStr::from_str(&self.backend), RStr::from_str(&self.settings));

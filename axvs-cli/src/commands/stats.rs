@@ -185,5 +185,11 @@ fn print_tables(report: &StatsReport) {
         for n in &g.report.not_paired {
             outln!("  not paired: {n}");
         }
+        if let Some(spread) = g.report.start_spread_us {
+            outln!(
+                "  start spread: {:.3} ms (the latest first frame after the earliest)",
+                spread as f64 / 1e3
+            );
+        }
     }
 }

@@ -91,6 +91,9 @@ pub struct SyncReport {
     pub pairings: Vec<Pairing>,
     /// Cameras not paired, and why.
     pub not_paired: Vec<String>,
+    /// How far apart the cameras started saving: the latest first frame minus the earliest, µs (`None`
+    /// with fewer than two cameras that saved a frame).
+    pub start_spread_us: Option<u64>,
 }
 
 const LISTED: usize = 20;
@@ -179,11 +182,14 @@ pub fn report(cameras: &[CameraSeries]) -> SyncReport {
             }
         }
     }
+    let firsts: Vec<u64> = cameras.iter().filter_map(|c| c.times.first().copied()).collect();
+    let start_spread_us = (firsts.len() >= 2).then(|| firsts.iter().max().unwrap_or(&0) - earliest);
     SyncReport {
         cameras: out,
         reference,
         pairings,
         not_paired,
+        start_spread_us,
     }
 }
 
@@ -278,6 +284,11 @@ mod tests {
         assert_eq!(r.reference, Some(0));
         assert_eq!(r.cameras[1].onset_offset_us, 0, "the extra frame is the earliest");
         assert_eq!(r.cameras[0].onset_offset_us, 100_000);
+        assert_eq!(
+            r.start_spread_us,
+            Some(100_000),
+            "the latest first frame after the earliest"
+        );
         assert_eq!(
             r.cameras[0].log_onset_offset_us,
             Some(100_000),

@@ -346,6 +346,9 @@ fn shared_dirs(dirs: SessionDirs, rig: &Rig) -> Result<SessionDirs, SessionError
     Ok(dirs)
 }
 
+/// How long a session's start waits for every camera to stream before saving starts on all of them.
+pub const STREAMING_WAIT: Duration = Duration::from_secs(2);
+
 impl Session {
     /// Opens every camera of the rig, checks that their frames suit their encoders and fit in memory and that
     /// the disks have room, claims the session directory, and starts every camera.
@@ -431,7 +434,8 @@ impl Session {
                     source,
                 }
             })?;
-            let config = spec.system_config(options.saving);
+            // A live camera starts saving later, with the others (see `start_saving_together`).
+            let config = spec.system_config(options.saving && !camera.live());
             let system = VideoSystem::new(config, camera, Some(Arc::new(factory)), sink.clone());
             if let Some(mailbox) = &preview {
                 shown.push(ViewCamera {
@@ -501,8 +505,31 @@ impl Session {
                 report: Box::new(report),
             });
         }
+        if options.saving {
+            session.start_saving_together(&interrupted);
+        }
         session.started = Instant::now();
         Ok(session)
+    }
+
+    /// Turns saving on for every live camera at one instant, once each streams (has acquired a frame) or
+    /// [`STREAMING_WAIT`] has passed (a camera waiting for its hardware trigger starts saving then): the
+    /// cameras start one after another (a device or an encoder takes tens to hundreds of ms to open), and
+    /// so their first saved frames fall within a frame period of each other, not the start's spread apart.
+    /// The frames acquired before are counted as not saved (`saving_off`), as with the `w` key.
+    fn start_saving_together(&self, interrupted: &dyn Fn() -> bool) {
+        let deadline = Instant::now() + STREAMING_WAIT;
+        // Cameras already saving (not live) need no wait.
+        let waiting = || {
+            self.cameras.iter().any(|c| {
+                let status = c.system.status();
+                !status.saving && status.acquired == 0 && status.state == SystemState::Running
+            })
+        };
+        while waiting() && Instant::now() < deadline && !interrupted() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.cameras.iter().for_each(|c| c.system.start_saving());
     }
 
     /// Where the session's files go.

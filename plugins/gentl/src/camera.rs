@@ -245,6 +245,10 @@ impl GentlCamera {
 }
 
 impl Camera for GentlCamera {
+    fn live(&self) -> bool {
+        true
+    }
+
     fn open(&mut self) -> Result<CameraInfo, CameraError> {
         if let Some(info) = &self.info {
             return Ok(info.clone());
