@@ -286,8 +286,8 @@ mod tests {
         assert_eq!(r.cameras[0].onset_offset_us, 100_000);
         assert_eq!(
             r.start_spread_us,
-            Some(100_000),
-            "the latest first frame after the earliest"
+            Some(1_100_000),
+            "camera 3's only frame, the latest first frame, after camera 2's extra one"
         );
         assert_eq!(
             r.cameras[0].log_onset_offset_us,
