@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use axvs_encode::FLUSH_INTERVAL;
@@ -524,6 +524,131 @@ fn a_killed_h265_recording_leaves_a_valid_file_from_its_first_moment() {
     for entries in [2, 8, 20, 45] {
         kill_and_check("h265", &kill_rig("h265", "mp4", None), "mp4", entries);
     }
+}
+
+/// Every session carries its provenance (`session.json`): the demo rig, as `./dev demo` records it, with
+/// metadata from its `[session]` table and the command line; each field checked against its source.
+#[test]
+fn a_session_carries_its_provenance() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let rig = root.join("rigs/demo.toml");
+    let out = axvs()
+        .arg("run")
+        .arg(&rig)
+        .arg("--output-dir")
+        .arg(dir.path())
+        .args(["--session", "s", "--duration", "1", "--no-preview"])
+        .args(["--meta", "subject=m12", "--meta", "experimenter=A. Lab"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("axvs run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let session = dir.path().join("s");
+    let p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(session.join("session.json")).expect("session.json"))
+            .expect("json");
+    let field = |name: &str| p[name].as_str().unwrap_or_else(|| panic!("{name}: {p}")).to_string();
+    assert_eq!(field("axvs_version"), env!("CARGO_PKG_VERSION"));
+    assert!(
+        p["git_revision"].is_null()
+            || p["git_revision"]
+                .as_str()
+                .is_some_and(|r| r.len() == 40 && r.chars().all(|c| c.is_ascii_hexdigit())),
+        "{p}"
+    );
+    // The rig as given, and as resolved.
+    assert_eq!(p["rig"]["source"], rig.display().to_string());
+    assert_eq!(p["rig"]["text"], std::fs::read_to_string(&rig).expect("rig"));
+    let resolved = &p["resolved"];
+    assert_eq!(resolved["session_dir"], session.display().to_string());
+    assert_eq!(resolved["log_dir"], session.display().to_string());
+    assert_eq!(resolved["min_free_space"], "6%");
+    let cameras = resolved["cameras"].as_array().expect("cameras");
+    assert_eq!(cameras.len(), 2);
+    for (cam, (id, name, format, out)) in cameras.iter().zip([
+        (1, "mono_camera", "mono8", "gray"),
+        (2, "colour_camera", "bgr8", "yuv420p"),
+    ]) {
+        assert_eq!(
+            (cam["id"].as_u64(), cam["name"].as_str()),
+            (Some(id), Some(name)),
+            "{cam}"
+        );
+        assert_eq!(cam["backend"], "synthetic");
+        assert_eq!(cam["settings"], format!("synthetic 640x480 30 fps {format}"));
+        assert_eq!(
+            (cam["queue_depth"].as_u64(), cam["overflow"].as_str()),
+            (Some(64), Some("drop_newest"))
+        );
+        let encoder = &cam["encoder"];
+        assert_eq!(
+            (
+                encoder["codec"].as_str(),
+                encoder["preset"].as_u64(),
+                encoder["qp"].as_u64()
+            ),
+            (Some("h264"), Some(1), Some(20)),
+            "{encoder}"
+        );
+        assert_eq!(
+            (encoder["pixel_format"].as_str(), encoder["timing"].as_str()),
+            (Some(out), Some("exact"))
+        );
+    }
+    // The libraries, as FFmpeg's own command line reports the same system libraries.
+    let ffmpeg = Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .expect("ffmpeg -version");
+    let versions = String::from_utf8_lossy(&ffmpeg.stdout).replace(' ', "");
+    for lib in ["libavcodec", "libavformat", "libavutil", "libswscale"] {
+        let version = p["libraries"][lib].as_str().unwrap_or_else(|| panic!("{lib}: {p}"));
+        assert!(
+            versions.contains(&format!("{lib}{version}")),
+            "{lib} {version}: {versions}"
+        );
+    }
+    assert!(
+        p["libraries"]["OpenCV"].as_str().is_some_and(|v| v.starts_with('4')),
+        "{p}"
+    );
+    assert_eq!(p["plugins"], serde_json::json!([]), "the demo loads no plugin");
+    // The host.
+    let read = |path: &str| std::fs::read_to_string(path).expect(path);
+    assert_eq!(p["host"]["name"], read("/proc/sys/kernel/hostname").trim());
+    assert_eq!(p["host"]["kernel"], read("/proc/sys/kernel/osrelease").trim());
+    assert!(read("/etc/os-release").contains(&field_of(&p["host"], "os")), "{p}");
+    assert!(read("/proc/cpuinfo").contains(&field_of(&p["host"], "cpu")), "{p}");
+    assert_eq!(
+        p["host"]["cores"].as_u64(),
+        std::thread::available_parallelism().ok().map(|n| n.get() as u64)
+    );
+    let clock = &p["clock"];
+    assert!(
+        clock["synchronised"].is_boolean() && clock["max_error_us"].as_i64() >= Some(0),
+        "{clock}"
+    );
+    // The metadata: the rig's [session] table, then the command line's.
+    assert_eq!(
+        p["metadata"],
+        serde_json::json!({"session_description": "axvs demo: two synthetic cameras", "subject": "m12",
+                           "experimenter": "A. Lab"})
+    );
+    // When, and how it ended.
+    let (started, stopped) = (field("started_utc"), field("stopped_utc"));
+    assert!(
+        started.ends_with('Z') && started.contains('T') && started < stopped,
+        "{started} {stopped}"
+    );
+    assert_eq!(field("exit"), "stopped");
+}
+
+fn field_of(value: &serde_json::Value, name: &str) -> String {
+    value[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}: {value}"))
+        .to_string()
 }
 
 /// A nominally timed recording (frame k of a run shown at k / fps, its time only in the log) killed while

@@ -228,6 +228,18 @@ fn aravis() -> Component {
     }
 }
 
+/// The libraries recording goes through, and their versions: FFmpeg's, and OpenCV's and GStreamer's when
+/// built in (Aravis gives none at run time).
+pub fn library_versions() -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = axvs_encode::library_versions()
+        .into_iter()
+        .map(|(name, version)| (name.to_string(), version))
+        .collect();
+    let (cv, gst) = opencv();
+    all.extend([cv, gst].into_iter().filter_map(|c| Some((c.name, c.version?))));
+    all
+}
+
 /// The GenTL producer the `gentl` backend would use, and whether it loads.
 pub fn cti_status() -> CtiStatus {
     let (path, source) = match axvs_gentl::cti::resolve(None) {

@@ -82,6 +82,7 @@ struct RigFile {
     plugin_dirs: Option<Vec<String>>,
     min_free_space: Option<MinFreeSpace>,
     live_view: Option<axvs_view::ViewLayout>,
+    session: Option<toml::Table>,
     #[serde(default)]
     camera: Vec<Spanned<CameraTable>>,
 }
@@ -210,6 +211,12 @@ pub struct Rig {
     pub live_view: axvs_view::ViewLayout,
     /// The cameras, in file order.
     pub cameras: Vec<CameraSpec>,
+    /// The rig's text, as given.
+    pub text: String,
+    /// The `[session]` table: free-form metadata the session's provenance carries (`subject = "m12"`).
+    pub metadata: BTreeMap<String, String>,
+    /// The camera plugins loaded while reading it: name, version and file.
+    pub plugins: Vec<String>,
 }
 
 /// One camera of the rig, with every default applied.
@@ -477,6 +484,26 @@ impl Rig {
             min_free_space: raw.min_free_space.unwrap_or_default(),
             live_view: raw.live_view.unwrap_or_default(),
             cameras,
+            text: text.to_string(),
+            metadata: raw
+                .session
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(key, value)| match value {
+                    toml::Value::String(text) => (key, text),
+                    other => (key, other.to_string()),
+                })
+                .collect(),
+            plugins: backends
+                .plugins()
+                .iter()
+                .filter_map(|p| match p {
+                    crate::backends::PluginLoad::Loaded(info) => {
+                        Some(format!("{} {} ({})", info.name, info.version, info.path.display()))
+                    }
+                    crate::backends::PluginLoad::Refused(_) => None,
+                })
+                .collect(),
         })
     }
 }

@@ -19,6 +19,7 @@
 mod dirs;
 mod error;
 pub mod preflight;
+pub mod provenance;
 mod report;
 pub mod slot;
 
@@ -82,6 +83,9 @@ pub struct SessionOptions {
     /// one camera per session. Every file is still created exclusively, so a camera id already recorded
     /// there is refused, and the report is the camera's own (`axvs_report_NNN.json`).
     pub into: Option<SessionDirs>,
+    /// Metadata for the session's provenance (`session.json`), after the rig's `[session]` table: e.g.
+    /// `("subject", "m12")`.
+    pub metadata: Vec<(String, String)>,
 }
 
 impl Default for SessionOptions {
@@ -96,6 +100,7 @@ impl Default for SessionOptions {
             launched: None,
             interrupted: None,
             into: None,
+            metadata: Vec::new(),
         }
     }
 }
@@ -279,6 +284,8 @@ pub struct Session {
     space_checked: Instant,
     notices: Vec<Notice>,
     low_space: Option<LowSpace>,
+    /// What `session.json` says (none for a session in shared directories).
+    provenance: Option<provenance::Provenance>,
 }
 
 impl fmt::Debug for Session {
@@ -422,6 +429,12 @@ impl Session {
             Some(dirs) => shared_dirs(dirs, &rig)?,
             None => claimed_dirs(&root, name.as_deref(), rig.log_dir.as_deref())?,
         };
+        // How the session was made, beside its videos before anything else is written (a session in
+        // directories shared with others has none: the file would be theirs too).
+        let provenance = (!shared).then(|| provenance::Provenance::start(&rig, &dirs, &options.metadata));
+        if let Some(p) = &provenance {
+            p.write(&dirs.session).map_err(SessionError::Invalid)?;
+        }
         let sink = Arc::new(FileLogSink::create(&dirs.log)?);
         let mut cameras = Vec::with_capacity(opened.len());
         let mut shown = Vec::new();
@@ -496,6 +509,7 @@ impl Session {
             space_checked: Instant::now(),
             notices,
             low_space: None,
+            provenance,
         };
         // A camera that cannot start ends the session; what did start is still stopped and finished.
         if let Some(source) = session.cameras.iter_mut().find_map(|c| c.system.start().err()) {
@@ -715,7 +729,7 @@ impl Session {
             .map(|low| StopCause::LowSpace(low).to_string())
             .into_iter()
             .collect();
-        report::finish(
+        let report = report::finish(
             self.rig.clone(),
             &self.dirs,
             self.shared,
@@ -723,7 +737,13 @@ impl Session {
             stopped,
             failures,
             progress,
-        )
+        );
+        if let Some(provenance) = self.provenance.take() {
+            if let Err(e) = provenance.stopped(&report.failures).write(&self.dirs.session) {
+                tracing::warn!("the session's provenance: {e}");
+            }
+        }
+        report
     }
 }
 

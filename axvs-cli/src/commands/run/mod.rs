@@ -56,6 +56,18 @@ pub struct RunArgs {
     /// No live view, whatever the rig says.
     #[arg(long, conflicts_with_all = ["display_fps", "live_view"])]
     no_preview: bool,
+    /// Metadata for the session's provenance (session.json), after the rig's [session] table; repeatable:
+    /// `--meta subject=m12 --meta experimenter="A. Lab"`.
+    #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = key_value)]
+    meta: Vec<(String, String)>,
+}
+
+/// A `KEY=VALUE` argument, its key not empty.
+fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
+        _ => Err(format!("'{text}': expected KEY=VALUE, e.g. subject=m12")),
+    }
 }
 
 /// Runs the command.
@@ -112,6 +124,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         launched: Some(launched),
         interrupted: Some(interrupted),
         into: None,
+        metadata: args.meta.clone(),
     };
     let source = rig.source.clone();
     let cameras = rig.cameras.len();
