@@ -731,8 +731,15 @@ fn a_camera_that_fails_to_start_stops_the_run_before_any_camera_saves() {
         !dir.path().join("video/s/001.mp4").exists(),
         "no empty file for the camera that saved nothing"
     );
+    assert_eq!(fine["state"], "stopped", "{report}");
     let second = &cameras[1];
     assert_eq!(second["status"]["id"], 2, "{report}");
+    assert!(
+        second["state"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("failed: ") && s.contains("No space left on device")),
+        "{report}"
+    );
     assert_eq!(second["status"]["saved"], 0, "{report}");
     assert!(
         second["errors"][0]

@@ -78,7 +78,9 @@ fn replays_a_video_file_to_its_end_without_losing_a_frame() {
     assert_eq!(code, Some(0), "{stderr}");
     let report = report.expect("report");
     assert_eq!(check_counts(&report), vec![75]);
-    assert_eq!(report["cameras"][0]["status"]["state"], "idle");
+    // The report says how the camera ended: at its source's end.
+    assert_eq!(report["cameras"][0]["status"]["state"], "ended");
+    assert_eq!(report["cameras"][0]["state"], "ended: its source had no more frames");
 }
 
 /// Whether a UDP socket is bound to `port` on this machine (`/proc/net/udp`, ports in hex).

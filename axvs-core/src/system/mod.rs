@@ -440,11 +440,12 @@ impl VideoSystem {
         }
         let errors = self.shared.errors.lock().map(|e| e.clone()).unwrap_or_default();
         let mut status = self.status();
-        // The system itself is idle again (it can start anew); the report says how its run ended.
-        status.state = if errors.is_empty() {
-            SystemState::Idle
-        } else {
-            SystemState::Failed
+        // The system itself is idle again (it can start anew); the report says how its run ended: stopped
+        // (idle), its source at its end, or failed.
+        status.state = match (errors.is_empty(), status.state) {
+            (false, _) => SystemState::Failed,
+            (true, SystemState::Ended) => SystemState::Ended,
+            (true, _) => SystemState::Idle,
         };
         status.queue_depth = 0;
         self.shared.state.store(STATE_IDLE, Ordering::SeqCst);

@@ -12,6 +12,9 @@ use super::{Progress, SessionDirs};
 /// The final figures of one camera.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CameraReport {
+    /// How the camera ended: `stopped` (when the session stopped), `ended: ...` (its source had no more
+    /// frames), or `failed: ` and the first error.
+    pub state: String,
     /// The backend that delivered its frames.
     pub backend: String,
     /// Its counters when it stopped.
@@ -169,7 +172,13 @@ pub(super) fn finish(
         let errors: Vec<String> = cam.stop.errors.iter().map(ToString::to_string).collect();
         failures.extend(errors.iter().cloned());
         let video = cam.stop.video.as_ref();
+        let state = match (cam.stop.status.state, errors.first()) {
+            (_, Some(error)) => format!("failed: {error}"),
+            (axvs_core::SystemState::Ended, None) => "ended: its source had no more frames".into(),
+            _ => "stopped".into(),
+        };
         reports.push(CameraReport {
+            state,
             backend: cam.backend,
             status: cam.stop.status.clone(),
             video: video.map(|v| v.path.clone()),
