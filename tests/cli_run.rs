@@ -11,8 +11,8 @@ use axvs_encode::FLUSH_INTERVAL;
 use axvs_log::{npz, read_log, timestamps, MAX_FLUSH_DELAY};
 use axvs_tests::{
     assert_pts_are_logged, assert_pts_equal_logged, axvs, counts_agree, decode_errors, decode_luma,
-    ffprobe_frame_count, ffprobe_frame_pts, ffprobe_time_base, python_numpy, read_report, rig_command, run_rig,
-    us_in_time_base, wait_until, write_rig,
+    ffprobe_frame_count, ffprobe_frame_pts, ffprobe_size, ffprobe_time_base, python_numpy, read_report, rig_command,
+    run_rig, us_in_time_base, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -642,6 +642,63 @@ fn a_session_carries_its_provenance() {
         "{started} {stopped}"
     );
     assert_eq!(field("exit"), "stopped");
+}
+
+/// A quick run without a rig file, as the original's `run -i mock -w 640 -h 480 -f 30`: each `--camera`
+/// becomes a camera of the rig kept in session.json; a bad one is refused before anything is written.
+#[test]
+fn a_quick_run_records_cameras_given_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |specs: &[&str], session: &str| {
+        let mut command = axvs();
+        command.arg("run");
+        for spec in specs {
+            command.args(["--camera", spec]);
+        }
+        command
+            .arg("-o")
+            .arg(dir.path())
+            .args(["--session", session, "--duration", "1", "--no-preview"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("axvs run")
+    };
+    let out = run(&["synthetic:320x240@30", "synthetic:160x120@15"], "s");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let session = dir.path().join("s");
+    let report = read_report(&session.join("axvs_report.json"));
+    for (i, (name, fps)) in [("synthetic_1", 30.0), ("synthetic_2", 15.0)].into_iter().enumerate() {
+        let cam = &report["cameras"][i];
+        assert_eq!(cam["status"]["name"], name, "{report}");
+        assert!(counts_agree(cam) > 5, "{cam}");
+        let times = axvs_tests::logged_frame_times(cam);
+        let measured = (times.len() - 1) as f64 / ((times[times.len() - 1] - times[0]) as f64 / 1e6);
+        assert!((measured / fps - 1.0).abs() < 0.2, "{name}: {measured} fps");
+    }
+    assert_eq!(ffprobe_size(&session.join("002.mp4")), "160,120");
+    let provenance: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(session.join("session.json")).expect("session.json"))
+            .expect("json");
+    assert_eq!(
+        provenance["rig"]["source"],
+        "<--camera synthetic:320x240@30 --camera synthetic:160x120@15>"
+    );
+    let rig: toml::Table = toml::from_str(provenance["rig"]["text"].as_str().expect("text")).expect("the rig used");
+    assert_eq!(rig["camera"][1]["width"].as_integer(), Some(160), "{rig}");
+    for (spec, says) in [
+        ("synthetic:cam", "takes no camera selector"),
+        ("synthetic@0", "must be positive"),
+        ("nosuch", "unknown backend \"nosuch\""),
+    ] {
+        let out = run(&[spec], "bad");
+        assert_eq!(out.status.code(), Some(2), "{spec}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{spec}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!dir.path().join("bad").exists(), "{spec}: nothing written");
+    }
 }
 
 fn field_of(value: &serde_json::Value, name: &str) -> String {

@@ -28,6 +28,7 @@ pub mod backends;
 pub mod capacity;
 pub mod memory;
 pub mod nodes;
+pub mod quick;
 pub mod recovery;
 pub mod requirements;
 pub mod rig;

@@ -5,12 +5,13 @@ mod keys;
 mod report;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axvs_session::backends::Backends;
+use axvs_session::quick::QuickCamera;
 use axvs_session::rig::Rig;
 use axvs_session::session::{session_name, Notice, PreviewChoice, Session, SessionError, SessionOptions, StopCause};
 use axvs_view::{Key, ViewLayout};
@@ -26,8 +27,12 @@ use report::print_report;
 #[derive(Debug, Args)]
 #[command(after_help = keys::RUN_HELP)]
 pub struct RunArgs {
-    /// The rig file. Without it, the built-in demo rig (two synthetic cameras) runs.
+    /// The rig file. Without it (and without --camera), the built-in demo rig (two synthetic cameras) runs.
     rig: Option<PathBuf>,
+    /// A camera without a rig file, repeatable: BACKEND[:SELECTOR][:WxH][@FPS], e.g. synthetic:640x480@30,
+    /// opencv:0, genicam:SERIAL (ids 1, 2, ... in order); the rig it makes is kept in session.json.
+    #[arg(long = "camera", value_name = "SPEC", conflicts_with = "rig")]
+    cameras: Vec<QuickCamera>,
     /// Stop after this many seconds (otherwise: `q`, or Ctrl-C).
     #[arg(short, long)]
     duration: Option<f64>,
@@ -78,9 +83,18 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let interrupted = Arc::new(AtomicBool::new(false));
     keys::install_signal_handler(control_tx.clone(), Arc::clone(&interrupted));
     let mut backends = Backends::builtin();
-    let rig = match &args.rig {
-        Some(path) => Rig::load(path, &mut backends)?,
-        None => Rig::builtin(&mut backends)?,
+    let rig = match (&args.rig, args.cameras.as_slice()) {
+        (Some(path), _) => Rig::load(path, &mut backends)?,
+        (None, []) => Rig::builtin(&mut backends)?,
+        (None, cameras) => {
+            let text = axvs_session::quick::quick_rig(cameras).map_err(CliError::Argument)?;
+            let name = cameras
+                .iter()
+                .map(|c| format!("--camera {c}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            Rig::parse(&format!("<{name}>"), &text, Path::new("."), &mut backends)?
+        }
     };
     let seconds = |flag: &str, value: f64| {
         Duration::try_from_secs_f64(value)
