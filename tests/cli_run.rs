@@ -701,6 +701,37 @@ fn a_quick_run_records_cameras_given_on_the_command_line() {
     }
 }
 
+/// `axvs discover --rig` writes a rig of what it found that checks and records: Aravis' Fake camera (with
+/// `--fake`), or with nothing found the synthetic camera.
+#[test]
+fn discover_writes_a_rig_that_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (flags, backend) in [(&["--rig", "--fake"][..], "genicam"), (&["--rig"][..], "synthetic")] {
+        let out = axvs().arg("discover").args(flags).output().expect("axvs discover");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let rig: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        let cameras = rig["camera"].as_array().expect("cameras");
+        // This machine has no webcam or GigE camera: the Fake camera (with --fake), else the synthetic one.
+        assert_eq!(cameras.len(), 1, "{text}");
+        assert_eq!(cameras[0]["backend"].as_str(), Some(backend), "{text}");
+        let path = write_rig(
+            dir.path(),
+            &format!("{backend}.toml"),
+            &format!("output_dir = \"out\"\nmin_free_space = \"0\"\n{text}"),
+        );
+        let check = axvs().arg("check").arg(&path).output().expect("axvs check");
+        assert!(
+            check.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let (code, stderr, report) = run_rig(dir.path(), &path, backend, &["--duration", "1"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(counts_agree(&report.expect("report")["cameras"][0]) > 0, "{backend}");
+    }
+}
+
 fn field_of(value: &serde_json::Value, name: &str) -> String {
     value[name]
         .as_str()

@@ -72,6 +72,9 @@ enum Command {
         /// Also list simulated devices (Aravis' built-in Fake camera).
         #[arg(long)]
         fake: bool,
+        /// Print a rig of the cameras found (`axvs discover --rig > rig.toml`) instead of the list.
+        #[arg(long)]
+        rig: bool,
     },
     /// Choose the GenTL producer (.cti) the gentl backend uses (`set`), or check it (`check`).
     Cti(commands::cti::CtiArgs),
@@ -157,7 +160,7 @@ fn main() -> ExitCode {
         Command::Check { rig: None, json, .. } => commands::check::check_machine(json),
         Command::Mcp(args) => commands::mcp::run(args),
         Command::Recover(args) => commands::recover::run(args),
-        Command::Discover { fake } => commands::discover(fake),
+        Command::Discover { fake, rig } => commands::discover(fake, rig),
         Command::Plugins(args) => commands::plugins::run(args),
         Command::Cti(args) => commands::cti::run(args),
         Command::Genicam(args) => commands::genicam::run(args),

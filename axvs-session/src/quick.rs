@@ -135,6 +135,51 @@ pub fn quick_rig(cameras: &[QuickCamera]) -> Result<String, String> {
     Ok(text)
 }
 
+/// The text of a rig of the cameras discovery found (`axvs discover --rig`): each one's backend and the key
+/// that opens it (GenICam and GenTL: its serial number, else its device id; OpenCV: its index), what it can
+/// deliver as comments. A camera of another backend is left as a comment to complete (its keys are its
+/// plugin's); with no camera found, the rig has one synthetic camera, so that it always runs.
+pub fn discovered_rig(found: &[axvs_core::DiscoveredCamera]) -> String {
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let mut text = String::from(
+        "# Made by axvs discover --rig: the cameras found here. Check it with `axvs check`.
+",
+    );
+    let mut id = 0;
+    for camera in found.iter().filter(|c| c.backend != "synthetic") {
+        let keys = match camera.backend.as_str() {
+            "opencv" => camera
+                .address
+                .strip_prefix("index ")
+                .and_then(|i| i.parse::<u32>().ok())
+                .map(|i| format!("index = {i}\n")),
+            _ => match (&camera.serial, camera.address.strip_prefix("device_id = ")) {
+                (Some(serial), _) => Some(format!("serial = {}\n", quote(serial))),
+                (None, Some(rest)) => rest.split(" (").next().map(|id| format!("device_id = {id}\n")),
+                (None, None) => None,
+            },
+        };
+        let describe = format!("# {camera}\n");
+        let Some(mut keys) = keys else {
+            text += &format!("\n{describe}# (not added: set the keys that open it, as its backend's guide says)\n");
+            continue;
+        };
+        if camera.backend == "genicam" && camera.address.contains("(Fake ") {
+            keys += "fake_interface = true\n";
+        }
+        id += 1;
+        text += &format!(
+            "\n{describe}[[camera]]\nid = {id}\nname = {}\nbackend = {}\n{keys}",
+            quote(&format!("{}_{id}", camera.backend)),
+            quote(&camera.backend)
+        );
+    }
+    if id == 0 {
+        text += "\n# No camera found: the built-in synthetic camera (no hardware).\n[[camera]]\nid = 1\nname = \"synthetic_1\"\nbackend = \"synthetic\"\n";
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +209,40 @@ mod tests {
         ] {
             assert!(bad.parse::<QuickCamera>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_discovered_rig_opens_each_camera_by_its_key_and_leaves_others_as_comments() {
+        let camera = |backend: &str, address: &str, serial: Option<&str>| axvs_core::DiscoveredCamera {
+            backend: backend.into(),
+            address: address.into(),
+            vendor: None,
+            model: None,
+            serial: serial.map(Into::into),
+            sizes: Vec::new(),
+            rates: Vec::new(),
+            pixel_formats: Vec::new(),
+        };
+        let text = discovered_rig(&[
+            camera("synthetic", "(built in)", None),
+            camera("opencv", "index 2", None),
+            camera("gentl", "device_id = \"dev 7\" (U3V, RW)", None),
+            camera("genicam", "device_id = \"x\" (GigEVision 10.0.0.2)", Some("S 1")),
+            camera("vendorcam", "somewhere", None),
+        ]);
+        let rig: toml::Table = toml::from_str(&text).expect("toml");
+        let cams = rig["camera"].as_array().expect("cameras");
+        assert_eq!(cams.len(), 3, "{text}");
+        assert_eq!(cams[0]["index"].as_integer(), Some(2));
+        assert_eq!(cams[1]["device_id"].as_str(), Some("dev 7"));
+        assert_eq!(
+            (cams[2]["serial"].as_str(), cams[2]["id"].as_integer()),
+            (Some("S 1"), Some(3))
+        );
+        assert!(cams[2].get("fake_interface").is_none());
+        assert!(text.contains("# vendorcam somewhere"), "{text}");
+        let empty: toml::Table = toml::from_str(&discovered_rig(&[])).expect("toml");
+        assert_eq!(empty["camera"][0]["backend"].as_str(), Some("synthetic"));
     }
 
     #[test]

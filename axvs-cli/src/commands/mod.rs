@@ -112,9 +112,22 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `axvs discover`: the cameras each backend (built in, or from a plugin) can open here.
-pub fn discover(simulated: bool) -> Result<(), CliError> {
-    for discovery in Backends::builtin().discover_all(&DiscoverOptions { simulated }) {
+/// `axvs discover`: the cameras each backend (built in, or from a plugin) can open here; with `rig`, a rig
+/// of them (discovery failures go to standard error, as comments would hide them).
+pub fn discover(simulated: bool, rig: bool) -> Result<(), CliError> {
+    let discoveries = Backends::builtin().discover_all(&DiscoverOptions { simulated });
+    if rig {
+        let mut found = Vec::new();
+        for discovery in discoveries {
+            match discovery.found {
+                Ok(cameras) => found.extend(cameras),
+                Err(e) => errln!("axvs: {}: discovery failed: {e}", discovery.backend),
+            }
+        }
+        outln!("{}", axvs_session::quick::discovered_rig(&found).trim_end());
+        return Ok(());
+    }
+    for discovery in discoveries {
         match discovery.found {
             Ok(found) if found.is_empty() => outln!("{}: no cameras found", discovery.backend),
             Ok(found) => found.iter().for_each(|cam| outln!("{cam}")),
