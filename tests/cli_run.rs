@@ -613,6 +613,16 @@ fn a_session_carries_its_provenance() {
         p["libraries"]["OpenCV"].as_str().is_some_and(|v| v.starts_with('4')),
         "{p}"
     );
+    // Aravis as pkg-config knows the installed library.
+    let aravis = Command::new("pkg-config")
+        .args(["--modversion", "aravis-0.8"])
+        .output()
+        .expect("pkg-config");
+    assert_eq!(
+        p["libraries"]["Aravis"],
+        String::from_utf8_lossy(&aravis.stdout).trim(),
+        "{p}"
+    );
     assert_eq!(p["plugins"], serde_json::json!([]), "the demo loads no plugin");
     // The host.
     let read = |path: &str| std::fs::read_to_string(path).expect(path);

@@ -51,6 +51,26 @@ pub fn discover(fake: bool) -> Vec<DeviceInfo> {
     }
 }
 
+// Aravis' run-time version (since 0.8.0); aravis-sys does not bind it, the library it links exports it.
+extern "C" {
+    fn arv_get_major_version() -> u32;
+    fn arv_get_minor_version() -> u32;
+    fn arv_get_micro_version() -> u32;
+}
+
+/// The version of the Aravis library axvs runs with (`0.8.22`).
+pub fn aravis_version() -> String {
+    // SAFETY: the three functions take nothing and return constants of the loaded library.
+    unsafe {
+        format!(
+            "{}.{}.{}",
+            arv_get_major_version(),
+            arv_get_minor_version(),
+            arv_get_micro_version()
+        )
+    }
+}
+
 /// The transport interfaces this Aravis offers (`GigEVision`, `USB3Vision`, `Fake`...).
 pub fn interfaces() -> Vec<String> {
     // SAFETY: Aravis' interface list is static; every index is read below the count it returns.

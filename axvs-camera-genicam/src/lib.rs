@@ -28,5 +28,5 @@ mod nodes;
 pub use axvs_genicam::GenicamPixelFormat;
 pub use backend::GenicamBackend;
 pub use camera::{GenicamCamera, GenicamConfig, Selector, Trigger, DEFAULT_BUFFERS};
-pub use discovery::{discover, interfaces, DeviceInfo};
+pub use discovery::{aravis_version, discover, interfaces, DeviceInfo};
 pub use nodes::{GenicamConfiguration, LoadReport, NodeAccess, NodeError, NodeMap, NodeValue, DEFAULT_BLACKLIST};

@@ -210,7 +210,7 @@ fn aravis() -> Component {
     Component {
         name: "Aravis".into(),
         available: true,
-        version: None,
+        version: Some(axvs_camera_genicam::aravis_version()),
         detail: format!(
             "GenICam cameras (backend \"genicam\"), interfaces: {}",
             axvs_camera_genicam::interfaces().join(", ")
@@ -228,15 +228,19 @@ fn aravis() -> Component {
     }
 }
 
-/// The libraries recording goes through, and their versions: FFmpeg's, and OpenCV's and GStreamer's when
-/// built in (Aravis gives none at run time).
+/// The libraries recording goes through, and their versions: FFmpeg's, and OpenCV's, GStreamer's and
+/// Aravis' when built in.
 pub fn library_versions() -> Vec<(String, String)> {
     let mut all: Vec<(String, String)> = axvs_encode::library_versions()
         .into_iter()
         .map(|(name, version)| (name.to_string(), version))
         .collect();
     let (cv, gst) = opencv();
-    all.extend([cv, gst].into_iter().filter_map(|c| Some((c.name, c.version?))));
+    all.extend(
+        [cv, gst, aravis()]
+            .into_iter()
+            .filter_map(|c| Some((c.name, c.version?))),
+    );
     all
 }
 
