@@ -577,6 +577,12 @@ fn a_session_carries_its_provenance() {
         );
         assert_eq!(cam["backend"], "synthetic");
         assert_eq!(cam["settings"], format!("synthetic 640x480 30 fps {format}"));
+        // Defaults the rig does not name are filled in: the synthetic camera is paced and endless.
+        let resolved = cam["settings_resolved"].as_str().expect("resolved");
+        assert!(
+            resolved.contains("paced: true") && resolved.contains("frame_limit: None"),
+            "{resolved}"
+        );
         assert_eq!(
             (cam["queue_depth"].as_u64(), cam["overflow"].as_str()),
             (Some(64), Some("drop_newest"))

@@ -77,6 +77,9 @@ pub struct ResolvedCamera {
     pub backend: String,
     /// The backend's settings, as it summarises them.
     pub settings: String,
+    /// Every field of the backend's settings, defaults included (the settings type as Rust prints it; a
+    /// plugin's: its file, backend and settings text).
+    pub settings_resolved: String,
     /// Frames the queue holds.
     pub queue_depth: usize,
     /// What a full queue does.
@@ -137,6 +140,7 @@ impl Provenance {
                         name: c.name.clone(),
                         backend: c.backend.clone(),
                         settings: c.camera.summary(),
+                        settings_resolved: format!("{:?}", c.camera),
                         queue_depth: c.queue_depth,
                         overflow: match c.overflow {
                             axvs_core::OverflowPolicy::DropNewest => "drop_newest".into(),
