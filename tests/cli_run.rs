@@ -1073,7 +1073,7 @@ fn a_run_that_never_saved_leaves_no_empty_files() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["axvs_report.json", "camera_manifest.yaml"]);
+    assert_eq!(names, ["axvs_report.json", "camera_manifest.yaml", "session.json"]);
     let report = report.expect("report");
     for cam in report["cameras"].as_array().expect("cameras") {
         assert_eq!(counts_agree(cam), 0, "{cam}");

@@ -41,9 +41,10 @@ fn assert_session_complete(session: &Path, report: &Path) {
             "3_log.npz",
             "axvs_report.json",
             "camera_manifest.yaml",
+            "session.json",
         ]
     } else {
-        vec!["axvs_report.json", "camera_manifest.yaml"]
+        vec!["axvs_report.json", "camera_manifest.yaml", "session.json"]
     };
     assert_eq!(names(session), expected, "{}", session.display());
 }
@@ -199,7 +200,7 @@ fn runs_started_in_the_same_second_get_distinct_default_sessions() {
         for session in &sessions {
             assert_eq!(
                 names(&root.join(session)).len(),
-                6,
+                7,
                 "{session}: a complete session each"
             );
         }

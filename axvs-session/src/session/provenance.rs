@@ -180,7 +180,9 @@ impl Provenance {
         std::fs::write(&temporary, json.as_bytes())
             .and_then(|()| std::fs::File::open(&temporary)?.sync_all())
             .and_then(|()| std::fs::rename(&temporary, &path))
-            .map_err(|e| format!("{}: {e}", path.display()))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        axvs_core::sync_folder_of(&path);
+        Ok(())
     }
 }
 

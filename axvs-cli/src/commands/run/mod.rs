@@ -29,8 +29,8 @@ use report::print_report;
 pub struct RunArgs {
     /// The rig file. Without it (and without --camera), the built-in demo rig (two synthetic cameras) runs.
     rig: Option<PathBuf>,
-    /// A camera without a rig file, repeatable: BACKEND[:SELECTOR][:WxH][@FPS], e.g. synthetic:640x480@30,
-    /// opencv:0, genicam:SERIAL (ids 1, 2, ... in order); the rig it makes is kept in session.json.
+    /// A camera without a rig file, repeatable: `BACKEND[:SELECTOR][:WxH][@FPS]`, e.g. `synthetic:640x480@30`,
+    /// `opencv:0`, `genicam:SERIAL` (ids 1, 2, ... in order); the rig it makes is kept in session.json.
     #[arg(long = "camera", value_name = "SPEC", conflicts_with = "rig")]
     cameras: Vec<QuickCamera>,
     /// Stop after this many seconds (otherwise: `q`, or Ctrl-C).
@@ -61,7 +61,7 @@ pub struct RunArgs {
     /// No live view, whatever the rig says.
     #[arg(long, conflicts_with_all = ["display_fps", "live_view"])]
     no_preview: bool,
-    /// Metadata for the session's provenance (session.json), after the rig's [session] table; repeatable:
+    /// Metadata for the session's provenance (session.json), after the rig's `[session]` table; repeatable:
     /// `--meta subject=m12 --meta experimenter="A. Lab"`.
     #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = key_value)]
     meta: Vec<(String, String)>,
