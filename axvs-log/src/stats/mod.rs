@@ -7,7 +7,9 @@
 //! // 10 ms frames with one frame missing after the third.
 //! let times = [0, 10_000, 20_000, 40_000, 50_000];
 //! let stats = FrameStats::compute(&times, DropThreshold::Auto, 50);
-//! assert_eq!(stats.frame_drop_analysis.total_estimated_dropped_frames, 1);
+//! let drops = stats.frame_drop_analysis.expect("two frames or more have intervals");
+//! assert_eq!(drops.total_estimated_dropped_frames, 1);
+//! assert_eq!(drops.drop_locations[0].frame_index, 2, "the gap follows the third frame");
 //! ```
 
 pub mod frames;
