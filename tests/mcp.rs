@@ -215,7 +215,7 @@ async def wait_for(s, check, what):
 
 async def main():
     async with connect() as s:
-        err, text, started = await call(s, "start_video_session", {"rig_toml": rig, "session_name": "mcp-run"})
+        err, text, started = await call(s, "start_video_session", {"rig_toml": rig, "session_name": "mcp-run", "metadata": {"subject": "m12"}})
         assert not err, text
         assert [c["id"] for c in started["cameras"]] == [1, 2], started
         first = await wait_for(s, lambda st: st["status"] == "running" and all(c["saved"] >= 10 for c in st["session"]["cameras"]), "frames saved")
@@ -256,6 +256,13 @@ asyncio.run(main())
 
 fn check_session(result: &Value) {
     let report = &result["report"];
+    // The session's provenance holds the call's metadata, as `axvs run --meta` writes it.
+    let session_dir = PathBuf::from(report["session_dir"].as_str().expect("session_dir"));
+    let provenance: Value =
+        serde_json::from_str(&std::fs::read_to_string(session_dir.join("session.json")).expect("session.json"))
+            .expect("json");
+    assert_eq!(provenance["metadata"]["subject"], "m12", "{provenance}");
+    assert_eq!(provenance["exit"], "stopped", "{provenance}");
     let cameras = report["cameras"].as_array().expect("cameras");
     assert_eq!(cameras.len(), 2, "{report}");
     for cam in cameras {

@@ -66,7 +66,7 @@ impl NativeSession {
     /// `into` = (videos, logs): record into these directories beside other recordings (the original's
     /// layout; one camera) instead of a new session directory.
     #[new]
-    #[pyo3(signature = (kind, rig, output_dir=None, name=None, saving=true, preview=None, into=None))]
+    #[pyo3(signature = (kind, rig, output_dir=None, name=None, saving=true, preview=None, into=None, metadata=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -77,6 +77,7 @@ impl NativeSession {
         saving: bool,
         preview: Option<f64>,
         into: Option<(PathBuf, PathBuf)>,
+        metadata: Vec<(String, String)>,
     ) -> PyResult<Self> {
         let rig = py.detach(|| load_rig(kind, rig))?;
         let preview = match preview {
@@ -93,6 +94,7 @@ impl NativeSession {
                 saving,
                 preview,
                 into: into.map(|(session, log)| SessionDirs { session, log }),
+                metadata,
                 ..SessionOptions::default()
             },
             slot: SessionSlot::default(),

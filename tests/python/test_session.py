@@ -177,3 +177,16 @@ def test_a_failed_start_can_be_tried_again(tmp_path: Path) -> None:
         with pytest.raises(axvs.SessionError) as raised:
             session.start()
         assert "started already" not in str(raised.value), raised.value
+
+
+def test_metadata_and_the_rig_reach_the_sessions_provenance(tmp_path: Path, rig_text: str) -> None:
+    """The same session.json as `axvs run --meta` writes: the rig's [session] table, then these."""
+    text = rig_text.replace("[[camera]]", '[session]\nsubject = "m1"\nnote = "from the rig"\n\n[[camera]]', 1)
+    with axvs.Session(text, preview=False, metadata={"subject": "m12", "experimenter": "A. Lab"}) as session:
+        session.wait(0.3)
+    provenance = __import__("json").loads((session.report.session_dir / "session.json").read_text())
+    assert provenance["metadata"] == {"subject": "m12", "experimenter": "A. Lab", "note": "from the rig"}
+    assert provenance["rig"]["text"] == text
+    assert provenance["exit"] == "stopped" and provenance["stopped_utc"] > provenance["started_utc"]
+    assert [c["name"] for c in provenance["resolved"]["cameras"]] == ["left", "right"]
+

@@ -114,6 +114,9 @@ pub struct StartSessionArgs {
     /// Single camera: shown in the live view (on the server's display) at this rate (frames per second).
     #[schemars(range(min = 0.001, max = 1000.0))]
     pub display_frame_rate: Option<f64>,
+    /// Metadata kept in the session's provenance (session.json), after the rig's `[session]` table, e.g.
+    /// `{"subject": "m12", "experimenter": "A. Lab"}`.
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 fn yes() -> bool {
@@ -361,6 +364,7 @@ pub fn start_video_session(paths: &PathPolicy, sessions: &Sessions, args: StartS
         name: args.session_name.clone(),
         saving: args.saving,
         preview: PreviewChoice::Rig,
+        metadata: args.metadata.clone().unwrap_or_default().into_iter().collect(),
         ..SessionOptions::default()
     };
     let session = Session::start(rig, options).map_err(|e| match e {

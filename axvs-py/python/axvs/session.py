@@ -10,7 +10,7 @@ import threading
 import weakref
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Union
 
 from . import _axvs
 
@@ -151,7 +151,8 @@ class Session:
     checked at once, and a bad one raises :class:`axvs.RigError` naming its line and column.
 
     ``preview``: None shows each camera as the rig's ``display_fps`` says, False shows none, a number shows
-    every camera at that rate.
+    every camera at that rate. ``metadata`` (e.g. ``{"subject": "m12"}``) goes into the session's provenance,
+    ``session.json``, after the rig's ``[session]`` table.
 
     >>> with axvs.Session("rig.toml") as session:      # doctest: +SKIP
     ...     session.wait(10)                          # Ctrl-C stops cleanly too
@@ -166,6 +167,7 @@ class Session:
         name: Optional[str] = None,
         saving: bool = True,
         preview: Union[bool, float, None] = None,
+        metadata: Optional[Dict[str, str]] = None,
         _into: Optional[tuple] = None,
     ) -> None:
         kind, value = _rig_form(rig)
@@ -182,6 +184,7 @@ class Session:
             saving,
             preview,
             into,
+            [(str(k), str(v)) for k, v in (metadata or {}).items()],
         )
         self.report: Optional[Report] = None
         self._stopping = threading.Lock()
