@@ -768,6 +768,17 @@ fn a_killed_nominal_recording_is_recovered_frame_by_index() {
         let session = record_then_kill(dir.path(), &rig, 70);
         let out = axvs().arg("recover").arg(&session).output().expect("axvs recover");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        // The provenance of the killed session says how it ended.
+        let provenance: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(session.join("session.json")).expect("session.json"))
+                .expect("json");
+        assert!(provenance["stopped_utc"].is_null(), "{provenance}");
+        assert!(
+            provenance["exit"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("ended without stopping")),
+            "{provenance}"
+        );
         for (id, width, height) in [(101u8, 320, 240), (7, 256, 192)] {
             let what = format!("camera {id} ({codec}, {container})");
             let video = session.join(format!("{id:03}.{container}"));

@@ -74,9 +74,16 @@ pub fn recover_session(session: &Path, log_dir: &Path, out_dir: &Path) -> Result
         )));
     }
     std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
-    logs.into_iter()
+    let recovered = logs
+        .into_iter()
         .map(|log| recover_log(session, &log, out_dir))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // The provenance of a killed session says how it ended; a disk that takes no file (its archives went
+    // elsewhere) keeps the start's.
+    if let Err(e) = crate::session::provenance::mark_recovered(session) {
+        tracing::warn!("the session's provenance: {e}");
+    }
+    Ok(recovered)
 }
 
 /// Reconciles one raw log with its videos in `session` and writes its archive into `out_dir`. An archive

@@ -174,16 +174,40 @@ impl Provenance {
 
     /// Writes it into `dir` as [`PROVENANCE_FILE`], replacing the start's whole (a new file renamed over it).
     pub fn write(&self, dir: &Path) -> Result<(), String> {
-        let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
-        let path = dir.join(PROVENANCE_FILE);
-        let temporary = dir.join(format!(".{PROVENANCE_FILE}.new"));
-        std::fs::write(&temporary, json.as_bytes())
-            .and_then(|()| std::fs::File::open(&temporary)?.sync_all())
-            .and_then(|()| std::fs::rename(&temporary, &path))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        axvs_core::sync_folder_of(&path);
-        Ok(())
+        replace(dir, &serde_json::to_string_pretty(self).map_err(|e| e.to_string())?)
     }
+}
+
+/// After `axvs recover`: a session whose `session.json` never got its end (the process was killed) says so,
+/// and when it was recovered. Returns whether it changed the file (none, or one already ended: no).
+pub fn mark_recovered(dir: &Path) -> Result<bool, String> {
+    let path = dir.join(PROVENANCE_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(false);
+    };
+    let mut value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !value["exit"].is_null() {
+        return Ok(false);
+    }
+    value["exit"] = format!(
+        "ended without stopping (killed or crashed); recovered by axvs recover at {}",
+        utc_now()
+    )
+    .into();
+    replace(dir, &serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?)?;
+    Ok(true)
+}
+
+/// Puts `json` in `dir`'s [`PROVENANCE_FILE`] whole: a new file, synced, renamed over the old one.
+fn replace(dir: &Path, json: &str) -> Result<(), String> {
+    let path = dir.join(PROVENANCE_FILE);
+    let temporary = dir.join(format!(".{PROVENANCE_FILE}.new"));
+    std::fs::write(&temporary, json.as_bytes())
+        .and_then(|()| std::fs::File::open(&temporary)?.sync_all())
+        .and_then(|()| std::fs::rename(&temporary, &path))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    axvs_core::sync_folder_of(&path);
+    Ok(())
 }
 
 fn utc_now() -> String {
