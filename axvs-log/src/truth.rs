@@ -130,6 +130,27 @@ mod tests {
     }
 
     #[test]
+    fn unarchived_logs_are_the_raw_logs_without_an_archive_beside_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(
+            unarchived_logs(dir.path()).expect("empty folder"),
+            Vec::<PathBuf>::new()
+        );
+        let two = session_log(dir.path(), 2);
+        let one = session_log(dir.path(), 1);
+        let five = session_log(dir.path(), 5);
+        // Camera 5 finished: its archive is there. Archives, other files and folders are not logs.
+        std::fs::write(dir.path().join(crate::npz::archive_name(5)), b"archive").expect("write");
+        std::fs::write(dir.path().join(crate::npz::archive_name(7)), b"archive").expect("write");
+        std::fs::write(dir.path().join("notes.txt"), b"x").expect("write");
+        std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        assert!(five.is_file());
+        assert_eq!(unarchived_logs(dir.path()).expect("listed"), vec![one, two]);
+        let missing = dir.path().join("missing");
+        assert!(unarchived_logs(&missing).is_err());
+    }
+
+    #[test]
     fn an_unfinished_sessions_raw_log_is_refused_until_reconciled() {
         let dir = tempfile::tempdir().expect("tempdir");
         let log = session_log(dir.path(), 4);

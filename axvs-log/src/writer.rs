@@ -548,6 +548,18 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_whose_log_could_not_be_made_counts_as_lost_for_its_source_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("003.axvslog"), b"old").expect("write");
+        let sink = FileLogSink::create(dir.path()).expect("sink");
+        sink.log(3, 7, &[]).expect("queued");
+        sink.log(4, 7, &[]).expect("queued");
+        assert!(sink.flush(3).is_err());
+        sink.flush(4).expect("source 4 is unaffected");
+        assert_eq!((sink.frames_lost(3), sink.frames_lost(4)), (1, 0));
+    }
+
+    #[test]
     fn a_sources_errors_count_every_entry_not_written() {
         let errors = SourceErrors::new();
         assert!(!errors.failed(3));

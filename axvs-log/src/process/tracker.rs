@@ -350,4 +350,87 @@ mod tests {
             .contains("not a processing tracker"));
         assert!(JobStatus::try_from(4).is_err());
     }
+
+    /// A tracker at `path` with jobs for `sources`, every one failed, its executor, error and times set, and
+    /// its job name `name`.
+    fn failed_tracker(path: &Path, sources: &[u8], name: &str) -> Tracker {
+        let mut tracker = Tracker::default();
+        tracker.align(sources.iter().copied());
+        for job in tracker.jobs.values_mut() {
+            job.job_name = name.into();
+            job.status = JobStatus::Failed;
+            job.executor_id = Some("axvs pid 7".into());
+            job.error_message = Some("boom".into());
+            job.started_at = Some(5);
+            job.completed_at = Some(6);
+        }
+        tracker.save(path).expect("save");
+        tracker
+    }
+
+    #[test]
+    fn reset_jobs_schedules_the_chosen_sources_again_and_writes_only_a_change() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(super::super::job::TRACKER_FILE);
+        let err = reset_jobs(&path, &[]).expect_err("no tracker").to_string();
+        assert!(err.contains("no processing tracker here"), "{err}");
+
+        let before = failed_tracker(&path, &[1, 2, 3], "custom_job");
+        let (changed, after) = reset_jobs(&path, &[2]).expect("reset");
+        assert_eq!(changed, 1);
+        let two = super::super::job_id(2);
+        // Name and source kept (even a job name other than ours), everything else cleared.
+        let expected = JobState {
+            job_name: "custom_job".into(),
+            ..JobState::scheduled(2)
+        };
+        assert_eq!(after.jobs[&two], expected);
+        for other in [1, 3] {
+            let id = super::super::job_id(other);
+            assert_eq!(after.jobs[&id], before.jobs[&id]);
+        }
+        assert_eq!(Tracker::load(&path).expect("load"), after, "written");
+
+        // Nothing chosen: nothing changed, and the file is not rewritten.
+        let text = format!("{}# untouched\n", std::fs::read_to_string(&path).expect("read"));
+        std::fs::write(&path, &text).expect("write");
+        let (changed, same) = reset_jobs(&path, &[9]).expect("reset");
+        assert_eq!((changed, &same), (0, &after));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), text);
+
+        // No sources: every job.
+        let (changed, all) = reset_jobs(&path, &[]).expect("reset");
+        assert_eq!(changed, 3);
+        for id in [1, 2, 3] {
+            assert_eq!(all.jobs[&super::super::job_id(id)].status, JobStatus::Scheduled);
+            assert_eq!(all.jobs[&super::super::job_id(id)].completed_at, None);
+        }
+        assert_eq!(Tracker::load(&path).expect("load"), all);
+    }
+
+    #[test]
+    fn find_trackers_looks_down_to_the_depth_given_and_only_at_tracker_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let name = super::super::job::TRACKER_FILE;
+        let put = |sub: &str| {
+            let folder = root.join(sub);
+            std::fs::create_dir_all(&folder).expect("mkdir");
+            std::fs::write(folder.join(name), "jobs: {}\n").expect("write");
+            folder.join(name)
+        };
+        let top = put("");
+        let b = put("b");
+        let a_deep = put("a/x/y");
+        let a = put("a");
+        // Not trackers: another file, and a folder with the tracker's name.
+        std::fs::write(root.join("b/other.yaml"), "").expect("write");
+        std::fs::create_dir_all(root.join("c").join(name)).expect("mkdir");
+
+        assert_eq!(find_trackers(root, 0), vec![top.clone()]);
+        assert_eq!(find_trackers(root, 1), vec![a.clone(), b.clone(), top.clone()]);
+        assert_eq!(find_trackers(root, 2), vec![a.clone(), b.clone(), top.clone()]);
+        assert_eq!(find_trackers(root, 3), vec![a, a_deep, b, top]);
+        assert_eq!(find_trackers(&root.join("missing"), 3), Vec::<PathBuf>::new());
+    }
 }
