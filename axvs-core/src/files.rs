@@ -85,4 +85,27 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "---\na: 1\n...\n");
         assert!(!dir.path().join("c.yaml.partial").exists(), "no temporary file left");
     }
+
+    #[test]
+    fn a_file_of_exactly_the_bound_is_read_and_one_byte_more_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, [7u8; 10]).expect("write");
+        assert_eq!(super::read_regular_file(&path, 10).expect("at the bound"), [7u8; 10]);
+        let err = super::read_regular_file(&path, 9).expect_err("over the bound");
+        assert_eq!(err.to_string(), "10 bytes, more than the 9 such a file may hold");
+        assert_eq!(super::read_regular_file(&path, 11).expect("under the bound").len(), 10);
+    }
+
+    #[test]
+    fn text_files_up_to_16_mib_are_read_as_utf8() {
+        assert_eq!(super::MAX_TEXT_FILE_BYTES, 16 * 1024 * 1024);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("rig.toml");
+        std::fs::write(&path, "fps = 30\n").expect("write");
+        assert_eq!(super::read_text_file(&path).expect("text"), "fps = 30\n");
+        std::fs::write(&path, [0xff, 0xfe]).expect("write");
+        let err = super::read_text_file(&path).expect_err("not UTF-8");
+        assert!(err.to_string().starts_with("not UTF-8 text"), "{err}");
+    }
 }

@@ -151,6 +151,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::print_stdout, reason = "the parent test reads this line")]
     fn child_reports_its_encoder_nice() {
         if std::env::var_os("AXVS_PRIORITY_CHILD").is_none() {
             return;

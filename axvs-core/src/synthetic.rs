@@ -381,54 +381,49 @@ mod tests {
             cam.open().expect("open");
             cam
         };
-        let (colour, mosaic) = (open(PixelFormat::Bgr8), open(PixelFormat::BayerRg8));
-        for index in [0, 5, 13] {
-            let mut bgr = vec![0; 128 * 96 * 3];
-            let mut raw = vec![0; 128 * 96];
-            colour.render(index, &mut bgr);
-            mosaic.render(index, &mut raw);
-            // Below the counter band, red sits at even (x, y) and blue at odd ones, as RGGB says; the two
-            // frames may differ by the odd pixel of drift the mosaic rounds away, so compare averages.
-            let mean = |v: &mut dyn Iterator<Item = u8>| {
-                let (sum, n) = v.fold((0u64, 0u64), |(s, n), x| (s + u64::from(x), n + 1));
-                sum as f64 / n as f64
-            };
-            let rows = 40..96usize;
-            let red_raw = mean(
-                &mut rows
-                    .clone()
-                    .step_by(2)
-                    .flat_map(|y| (0..128).step_by(2).map(move |x| (x, y)))
-                    .map(|(x, y)| raw[y * 128 + x]),
-            );
-            let red_bgr = mean(
-                &mut rows
-                    .clone()
-                    .flat_map(|y| (0..128).map(move |x| (x, y)))
-                    .map(|(x, y)| bgr[(y * 128 + x) * 3 + 2]),
-            );
-            let blue_raw = mean(
-                &mut rows
-                    .clone()
-                    .skip(1)
-                    .step_by(2)
-                    .flat_map(|y| (1..128).step_by(2).map(move |x| (x, y)))
-                    .map(|(x, y)| raw[y * 128 + x]),
-            );
-            let blue_bgr = mean(
-                &mut rows
-                    .clone()
-                    .flat_map(|y| (0..128).map(move |x| (x, y)))
-                    .map(|(x, y)| bgr[(y * 128 + x) * 3]),
-            );
-            assert!(
-                (red_raw - red_bgr).abs() < 4.0,
-                "frame {index}: red {red_raw} vs {red_bgr}"
-            );
-            assert!(
-                (blue_raw - blue_bgr).abs() < 4.0,
-                "frame {index}: blue {blue_raw} vs {blue_bgr}"
-            );
+        let colour = open(PixelFormat::Bgr8);
+        // Each layout's red and blue sites, as (x % 2, y % 2): RGGB, BGGR, GRBG, GBRG.
+        let layouts = [
+            (PixelFormat::BayerRg8, (0, 0), (1, 1)),
+            (PixelFormat::BayerBg8, (1, 1), (0, 0)),
+            (PixelFormat::BayerGr8, (1, 0), (0, 1)),
+            (PixelFormat::BayerGb8, (0, 1), (1, 0)),
+        ];
+        // Below the counter band; the two frames may differ by the odd pixel of drift the mosaic rounds
+        // away, so compare averages.
+        let rows = 40..96usize;
+        let mean = |values: Vec<u8>| values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len() as f64;
+        for (format, red_at, blue_at) in layouts {
+            let mosaic = open(format);
+            for index in [0, 5, 13] {
+                let mut bgr = vec![0; 128 * 96 * 3];
+                let mut raw = vec![0; 128 * 96];
+                colour.render(index, &mut bgr);
+                mosaic.render(index, &mut raw);
+                let sites = |at: (usize, usize)| {
+                    rows.clone()
+                        .flat_map(|y| (0..128).map(move |x| (x, y)))
+                        .filter(|&(x, y)| (x % 2, y % 2) == at)
+                        .map(|(x, y)| raw[y * 128 + x])
+                        .collect::<Vec<u8>>()
+                };
+                let channel = |c: usize| {
+                    rows.clone()
+                        .flat_map(|y| (0..128).map(move |x| (x, y)))
+                        .map(|(x, y)| bgr[(y * 128 + x) * 3 + c])
+                        .collect::<Vec<u8>>()
+                };
+                let (red_raw, red_bgr) = (mean(sites(red_at)), mean(channel(2)));
+                let (blue_raw, blue_bgr) = (mean(sites(blue_at)), mean(channel(0)));
+                assert!(
+                    (red_raw - red_bgr).abs() < 4.0,
+                    "{format} frame {index}: red {red_raw} vs {red_bgr}"
+                );
+                assert!(
+                    (blue_raw - blue_bgr).abs() < 4.0,
+                    "{format} frame {index}: blue {blue_raw} vs {blue_bgr}"
+                );
+            }
         }
     }
 
@@ -475,6 +470,22 @@ mod tests {
         let mut buf = vec![0; info.frame_size()];
         assert!(cam.grab(&mut buf).is_ok() && cam.grab(&mut buf).is_ok());
         assert_eq!(cam.grab(&mut buf), Err(CameraError::EndOfStream));
+    }
+
+    #[test]
+    fn only_a_paced_endless_camera_is_live() {
+        let live = |paced, frame_limit| {
+            SyntheticCamera::new(SyntheticConfig {
+                paced,
+                frame_limit,
+                ..Default::default()
+            })
+            .live()
+        };
+        assert!(live(true, None));
+        assert!(!live(true, Some(10)), "a bounded sequence is a replay");
+        assert!(!live(false, None), "an unpaced one too");
+        assert!(!live(false, Some(10)));
     }
 
     #[test]
@@ -535,6 +546,7 @@ mod tests {
 
     #[test]
     fn a_paced_camera_counts_the_frames_it_could_not_deliver() {
+        let before_start = Instant::now();
         let (mut cam, info) = open(SyntheticConfig {
             width: 64,
             height: 32,
@@ -550,7 +562,9 @@ mod tests {
             delivered += 1 + cam.grab(&mut buf).expect("grab").lost_before;
         }
         std::thread::sleep(Duration::from_millis(50));
+        let before_grab = started.elapsed();
         let late = cam.grab(&mut buf).expect("grab");
+        let after_grab = before_start.elapsed();
         // At 1000 fps a frame is due every ms: the frames due while nobody read are lost but for the
         // SYNTHETIC_BUFFERS newest, which the camera held; the oldest of those comes now.
         let due_by_now = started.elapsed().as_millis() as u64 + 1;
@@ -569,6 +583,15 @@ mod tests {
             "the frame delivered is the oldest held, its number counting the lost ones"
         );
         assert_eq!(late.device_frame_id, Some(index));
+        // Exactly SYNTHETIC_BUFFERS frames held: the oldest delivered is that many below the newest taken,
+        // whose number lies between the frame times passed before the grab and after it (counted from a
+        // moment before the camera started, so an upper bound).
+        let newest = index + SYNTHETIC_BUFFERS - 1;
+        let (low, high) = (before_grab.as_millis() as u64, after_grab.as_millis() as u64);
+        assert!(
+            (low..=high).contains(&newest),
+            "newest frame {newest}, not within {low}..={high}"
+        );
         // The held ones follow, numbered on (their time passed: no waiting for it).
         let held = cam.grab(&mut buf).expect("grab held");
         assert_eq!((held.lost_before, held.device_frame_id), (0, Some(index + 1)));

@@ -171,5 +171,14 @@ mod tests {
         assert!(Positive::try_from(f64::NAN).is_err());
         let p: Positive = toml::Value::Integer(25).try_into().expect("integer rate");
         assert_eq!(p.get(), 25.0);
+        assert_eq!(Offset::try_from(16383).map(Offset::get), Ok(16383));
+    }
+
+    #[test]
+    fn a_rate_that_is_not_a_number_says_a_number_was_expected() {
+        let e = toml::Value::String("fast".into())
+            .try_into::<Positive>()
+            .expect_err("text");
+        assert!(e.to_string().contains("expected a number"), "{e}");
     }
 }

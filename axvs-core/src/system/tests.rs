@@ -138,6 +138,9 @@ fn a_failed_start_is_the_systems_outcome_until_the_next_start() {
         }
     }
     let camera = Refuses(SyntheticCamera::new(SyntheticConfig::default()));
+    // A paced, endless synthetic camera is live; a camera that does not say so is not (the default
+    // saves every frame from its first).
+    assert!(camera.0.live() && !camera.live());
     let mut system = VideoSystem::new(SystemConfig::new(2, "r"), Box::new(camera), None, Arc::new(NullLogSink));
     let err = system.start().expect_err("the camera refuses to start");
     assert!(err.to_string().contains("sensor fault"), "{err}");
@@ -381,8 +384,10 @@ fn the_first_saved_frame_is_announced_once_and_the_rate_is_measured() {
 
 #[test]
 fn a_failing_log_stops_saving_and_no_frame_counts_saved_without_its_entry() {
-    /// Takes the onset, refuses every frame entry.
-    struct Refusing;
+    /// Takes the onset, refuses every frame entry, and its flushes fail after the onset's (the last, at
+    /// stop, too: still one error in the report).
+    #[derive(Default)]
+    struct Refusing(std::sync::atomic::AtomicUsize);
     impl LogSink for Refusing {
         fn log(&self, _source_id: u8, time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
             if time_us == 0 {
@@ -392,14 +397,17 @@ fn a_failing_log_stops_saving_and_no_frame_counts_saved_without_its_entry() {
             }
         }
         fn flush(&self, _source_id: u8) -> Result<(), LogError> {
-            Ok(())
+            match self.0.fetch_add(1, Ordering::SeqCst) {
+                0 => Ok(()),
+                _ => Err(LogError::Io("disk still full".into())),
+            }
         }
     }
     let report = run_to_end(
         SystemConfig::new(11, "unlogged"),
         frames(12),
         Arc::new(Recording::default()),
-        Arc::new(Refusing),
+        Arc::new(Refusing::default()),
         |_| {},
     );
     let s = &report.status;
@@ -437,6 +445,143 @@ fn entries_the_log_accepted_but_lost_do_not_count_as_saved() {
     let s = &report.status;
     assert_eq!((s.saved, s.unlogged), (7, 3), "{s:?}");
     assert_eq!(s.acquired, s.saved + s.unlogged + s.dropped.total());
+}
+
+#[test]
+fn a_log_whose_last_flush_fails_fails_the_run() {
+    /// Takes every entry; only its last flush (at stop) fails.
+    #[derive(Default)]
+    struct FailsAtTheEnd(std::sync::atomic::AtomicUsize);
+    impl LogSink for FailsAtTheEnd {
+        fn log(&self, _source_id: u8, _time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
+            Ok(())
+        }
+        fn flush(&self, _source_id: u8) -> Result<(), LogError> {
+            match self.0.fetch_add(1, Ordering::SeqCst) {
+                0 => Ok(()),
+                _ => Err(LogError::Io("cable pulled".into())),
+            }
+        }
+    }
+    let report = run_to_end(
+        SystemConfig::new(13, "last flush"),
+        frames(5),
+        Arc::new(Recording::default()),
+        Arc::new(FailsAtTheEnd::default()),
+        |_| {},
+    );
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert!(
+        report.errors[0].to_string().contains("cable pulled"),
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(report.status.state, SystemState::Failed);
+}
+
+#[test]
+fn a_video_the_encoder_could_not_finish_holds_every_frame_it_was_given() {
+    use crate::{EncodeSummary, Encoder, Frame};
+    use std::path::{Path, PathBuf};
+
+    /// Takes frames, then cannot finish its file (a full disk).
+    struct Unfinished(PathBuf);
+    impl Encoder for Unfinished {
+        fn encode(&mut self, _frame: &Frame) -> Result<(), EncoderError> {
+            Ok(())
+        }
+        fn finish(&mut self) -> Result<EncodeSummary, EncoderError> {
+            Err(EncoderError::Output {
+                path: self.0.clone(),
+                reason: "no space left on device".into(),
+            })
+        }
+        fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+    struct Factory;
+    impl EncoderFactory for Factory {
+        fn create(&self, _id: u8, _camera: &CameraInfo) -> Result<Box<dyn Encoder>, EncoderError> {
+            Ok(Box::new(Unfinished(PathBuf::from("014.mp4"))))
+        }
+    }
+    /// Accepts everything, then reports three frame entries lost.
+    struct Losing;
+    impl LogSink for Losing {
+        fn log(&self, _source_id: u8, _time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
+            Ok(())
+        }
+        fn flush(&self, _source_id: u8) -> Result<(), LogError> {
+            Ok(())
+        }
+        fn frames_lost(&self, _source_id: u8) -> u64 {
+            3
+        }
+    }
+    let report = run_to_end(
+        SystemConfig::new(14, "unfinished"),
+        frames(10),
+        Arc::new(Factory),
+        Arc::new(Losing),
+        |_| {},
+    );
+    let s = &report.status;
+    assert_eq!((s.saved, s.unlogged), (7, 3), "{s:?}");
+    // The file holds the frames saved and those whose entries were lost: all ten it was given.
+    let video = report.video.as_ref().expect("the video it began");
+    assert_eq!((video.path.as_path(), video.frames), (Path::new("014.mp4"), 10));
+    assert!(
+        report.errors.iter().any(|e| e.to_string().contains("no space left")),
+        "{:?}",
+        report.errors
+    );
+}
+
+#[test]
+fn dropping_a_running_system_stops_and_closes_its_camera() {
+    use crate::GrabInfo;
+    use std::sync::atomic::AtomicBool;
+
+    /// An endless paced camera that says when it was stopped and closed.
+    struct Watched(SyntheticCamera, Arc<AtomicBool>, Arc<AtomicBool>);
+    impl Camera for Watched {
+        fn open(&mut self) -> Result<CameraInfo, CameraError> {
+            self.0.open()
+        }
+        fn start(&mut self) -> Result<(), CameraError> {
+            self.0.start()
+        }
+        fn grab(&mut self, buf: &mut [u8]) -> Result<GrabInfo, CameraError> {
+            self.0.grab(buf)
+        }
+        fn stop(&mut self) -> Result<(), CameraError> {
+            self.1.store(true, Ordering::SeqCst);
+            self.0.stop()
+        }
+        fn close(&mut self) {
+            self.2.store(true, Ordering::SeqCst);
+        }
+    }
+    let (stopped, closed) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let camera = Watched(
+        SyntheticCamera::new(SyntheticConfig {
+            width: 64,
+            height: 32,
+            ..Default::default()
+        }),
+        Arc::clone(&stopped),
+        Arc::clone(&closed),
+    );
+    let mut system = VideoSystem::new(
+        SystemConfig::new(15, "dropped"),
+        Box::new(camera),
+        None,
+        Arc::new(NullLogSink),
+    );
+    system.start().expect("start");
+    drop(system);
+    assert!(stopped.load(Ordering::SeqCst) && closed.load(Ordering::SeqCst));
 }
 
 #[test]
