@@ -9,7 +9,7 @@
 /// `nice 10` still reads before it encodes.
 pub const ENCODER_NICE: i32 = 5;
 
-/// The highest nice value Linux has (the lowest priority).
+/// The highest nice value Linux has: the lowest priority.
 const MAX_NICE: i32 = 19;
 
 /// The nice value encoder threads run at: the process's (its main thread's) plus [`ENCODER_NICE`], at most
