@@ -420,21 +420,23 @@ fn a_failing_log_stops_saving_and_no_frame_counts_saved_without_its_entry() {
     assert_eq!(s.state, SystemState::Failed);
 }
 
+/// A log that accepts everything, then reports three frame entries lost (written, then not kept).
+struct Losing;
+
+impl LogSink for Losing {
+    fn log(&self, _source_id: u8, _time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
+        Ok(())
+    }
+    fn flush(&self, _source_id: u8) -> Result<(), LogError> {
+        Ok(())
+    }
+    fn frames_lost(&self, _source_id: u8) -> u64 {
+        3
+    }
+}
+
 #[test]
 fn entries_the_log_accepted_but_lost_do_not_count_as_saved() {
-    /// Accepts everything, then reports three frame entries lost and the flush failed.
-    struct Losing;
-    impl LogSink for Losing {
-        fn log(&self, _source_id: u8, _time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
-            Ok(())
-        }
-        fn flush(&self, _source_id: u8) -> Result<(), LogError> {
-            Ok(())
-        }
-        fn frames_lost(&self, _source_id: u8) -> u64 {
-            3
-        }
-    }
     let report = run_to_end(
         SystemConfig::new(12, "losing"),
         frames(10),
@@ -504,19 +506,6 @@ fn a_video_the_encoder_could_not_finish_holds_every_frame_it_was_given() {
     impl EncoderFactory for Factory {
         fn create(&self, _id: u8, _camera: &CameraInfo) -> Result<Box<dyn Encoder>, EncoderError> {
             Ok(Box::new(Unfinished(PathBuf::from("014.mp4"))))
-        }
-    }
-    /// Accepts everything, then reports three frame entries lost.
-    struct Losing;
-    impl LogSink for Losing {
-        fn log(&self, _source_id: u8, _time_us: u64, _payload: &[u8]) -> Result<(), LogError> {
-            Ok(())
-        }
-        fn flush(&self, _source_id: u8) -> Result<(), LogError> {
-            Ok(())
-        }
-        fn frames_lost(&self, _source_id: u8) -> u64 {
-            3
         }
     }
     let report = run_to_end(
