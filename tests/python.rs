@@ -60,6 +60,10 @@ fn python_sessions_stop_cleanly_on_ctrl_c() {
 
 /// The readers labs use (the `ffmpeg` command line, imageio with its ffmpeg and pyav plugins,
 /// imageio-ffmpeg, PyAV, OpenCV, decord) return exactly the saved frames, with each timing.
+///
+/// About 50 s alone, over 60 s beside the other tests: it records four sessions (two containers, two timings)
+/// of four cameras, then seven readers decode each of the 16 videos whole, and some seek. It starts first
+/// (.config/nextest.toml), so that it runs beside the rest.
 #[test]
 fn every_common_reader_returns_exactly_the_saved_frames() {
     pytest("test_readers.py");
@@ -67,6 +71,11 @@ fn every_common_reader_returns_exactly_the_saved_frames() {
 
 /// The wheel maturin builds installs with pip into a clean virtual environment (no system packages, no
 /// network: numpy from `./dev`'s wheelhouse), and the README's Python example runs there as written.
+///
+/// About 30 s once the package is built, 90 s after a change in a crate it links, and 190 s on an empty
+/// `target/`: maturin builds the one package, whose feature resolution differs from the workspace's for serde
+/// and a dozen crates (the MCP server's rmcp asks serde for `rc`), so those and what depends on them compile
+/// again once. It starts first (.config/nextest.toml), so that it runs beside the rest.
 #[test]
 fn the_wheel_installs_in_a_clean_environment_and_runs_the_readme_example() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
