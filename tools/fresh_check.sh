@@ -3,8 +3,8 @@
 #
 # The root is made with mmdebstrap from the package source apt uses on this machine, with only what a
 # fresh machine of this project's kind brings that ./dev does not install: CA certificates (with the
-# machine's own), CPython with pip, and the Rust toolchain with cargo-nextest (this machine's, mounted
-# read-only; crates are fetched anew). The last commit goes in, as CI clones it (so commit first), with an
+# machine's own), CPython with pip (and the machine's pyenv Pythons, mounted read-only), and the Rust
+# toolchain with cargo-nextest (this machine's, mounted read-only; crates are fetched anew). The last commit goes in, as CI clones it (so commit first), with an
 # empty target/. Then `./dev demo` and `./dev test` run inside it, each timed, and the install paths a user
 # takes: `./dev install deb` (the Debian package installed with apt: `axvs --version`, the demo rig, its
 # plugin found, then removed) and `./dev install` (cargo install). Logs and times land in $FRESH_DIR
@@ -103,6 +103,12 @@ if nextest=$(command -v cargo-nextest); then
   touch "$root/opt/nextest/cargo-nextest"
   mount --bind "$nextest" "$root/opt/nextest/cargo-nextest"
   mounts+=("$root/opt/nextest/cargo-nextest")
+fi
+# The CPython builds machines of this kind keep under pyenv (3.12 and later among them: the original package
+# needs 3.12, which Debian 12 lacks), read-only where `./dev` looks for them. Without them `./dev` fetches a
+# standalone CPython with uv from github.com, which not every network here reaches.
+if [ -d "$HOME/.pyenv/versions" ]; then
+  bind "$HOME/.pyenv" "$root/root/.pyenv" ro
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 # The machine's own certificate authorities (a network that inspects TLS has its own), as on any machine
