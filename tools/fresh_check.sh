@@ -117,6 +117,11 @@ if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
   cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
   chroot "$root" update-ca-certificates >/dev/null 2>&1
 fi
+# Its pip settings too (where such a network points pip at the system's certificates: Debian's pip reads
+# them anyway, a pyenv CPython's pip only when told).
+if [ -f /etc/pip.conf ]; then
+  cp /etc/pip.conf "$root/etc/pip.conf"
+fi
 
 mkdir -p "$root/work/axvs"
 git archive HEAD | tar -xf - -C "$root/work/axvs"
