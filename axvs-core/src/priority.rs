@@ -15,7 +15,6 @@ const MAX_NICE: i32 = 19;
 /// The nice value encoder threads run at: the process's (its main thread's) plus [`ENCODER_NICE`], at most
 /// 19. `None` where per-thread nice values are not available.
 pub fn encoder_nice() -> Option<i32> {
-    // The main thread's id is the process id.
     process_nice().map(|base| (base + ENCODER_NICE).min(MAX_NICE))
 }
 
