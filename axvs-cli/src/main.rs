@@ -67,6 +67,9 @@ enum Command {
     /// After a crash: write each camera's archive with exactly the frames its video holds (a killed run's
     /// logs may hold frames the video never got, or lack the last ones when the log's disk failed).
     Recover(commands::recover::RecoverArgs),
+    /// Check sessions against their certificates: every file whole and unchanged (missing, truncated,
+    /// altered, extra files) and each camera's counts adding up; exit 0 when all are whole, 1 when not.
+    Verify(commands::verify::VerifyArgs),
     /// List the cameras this machine can open, backend by backend (plugins included).
     Discover {
         /// Also list simulated devices (Aravis' built-in Fake camera).
@@ -111,6 +114,7 @@ Examples:
   axvs check rig.toml           check a rig without recording: its cameras, encoders, disks, memory
   axvs run rig.toml -d 60       record a rig for a minute (axvs run --help: the keys while recording)
   axvs recover SESSION          after a crash: each camera's archive with exactly the frames its video holds
+  axvs verify SESSION           every file of a session whole and unchanged since it was recorded
   axvs stats SESSION            frame rates, intervals and drops per camera
   axvs process ROOT             every camera's frame times, as the original's processing writes them
 
@@ -160,6 +164,7 @@ fn main() -> ExitCode {
         Command::Check { rig: None, json, .. } => commands::check::check_machine(json),
         Command::Mcp(args) => commands::mcp::run(args),
         Command::Recover(args) => commands::recover::run(args),
+        Command::Verify(args) => commands::verify::run(args),
         Command::Discover { fake, rig } => commands::discover(fake, rig),
         Command::Plugins(args) => commands::plugins::run(args),
         Command::Cti(args) => commands::cti::run(args),

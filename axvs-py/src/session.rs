@@ -93,7 +93,11 @@ impl NativeSession {
                 name,
                 saving,
                 preview,
-                into: into.map(|(session, log)| SessionDirs { session, log }),
+                into: into.map(|(session, log)| SessionDirs {
+                    session,
+                    log,
+                    bags: Vec::new(),
+                }),
                 metadata,
                 ..SessionOptions::default()
             },

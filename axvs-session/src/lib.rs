@@ -26,6 +26,7 @@
 
 pub mod backends;
 pub mod capacity;
+pub mod certificate;
 pub mod memory;
 pub mod nodes;
 pub mod quick;

@@ -23,6 +23,9 @@ pub enum RecoverError {
     /// A log could not be read, or an archive written.
     #[error(transparent)]
     Log(#[from] axvs_log::LogFileError),
+    /// The recovered session could not be sealed.
+    #[error("the session's certificate: {0}")]
+    Certificate(#[source] crate::certificate::CertificateError),
     /// A video could not be read.
     #[error("{}: {source}", path.display())]
     Video {
@@ -83,7 +86,71 @@ pub fn recover_session(session: &Path, log_dir: &Path, out_dir: &Path) -> Result
     if let Err(e) = crate::session::provenance::mark_recovered(session) {
         tracing::warn!("the session's provenance: {e}");
     }
+    seal_recovered(session, log_dir, out_dir, &recovered)?;
     Ok(recovered)
+}
+
+/// Seals the bags of a recovered session (see [`crate::certificate`]): one not sealed yet (its run was
+/// killed), or one whose archive recovery wrote. The counters of a killed run died with it: each camera's
+/// account holds what its files hold (its archive's frames, which recovery made its video's).
+fn seal_recovered(session: &Path, log_dir: &Path, out_dir: &Path, recovered: &[Recovered]) -> Result<(), RecoverError> {
+    use crate::certificate::{bag_of, seal, CameraAccount, BAGIT_FILE};
+    let changed = recovered.iter().any(|r| r.archive.is_some());
+    let mut bags: Vec<&Path> = [session, log_dir, out_dir].into_iter().filter_map(bag_of).collect();
+    bags.dedup();
+    let names = axvs_log::manifest::read(&log_dir.join(axvs_log::manifest::MANIFEST_FILE))
+        .map(|m| m.sources)
+        .unwrap_or_default();
+    for bag in bags {
+        if bag.join(BAGIT_FILE).is_file() && !changed {
+            continue;
+        }
+        let relative = |path: &Path| {
+            let relative = path.strip_prefix(bag).ok()?;
+            Some(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+        };
+        let mut accounts = Vec::new();
+        for log in recovered {
+            let Some(id) = log
+                .log
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(axvs_log::process::discover::log_source_id)
+                .map(|(id, _)| id)
+            else {
+                continue;
+            };
+            let archive = out_dir.join(axvs_log::npz::archive_name(id));
+            let Ok(entries) = axvs_log::npz::read_archive(&archive) else {
+                continue;
+            };
+            let saved = entries.iter().filter(|e| e.is_frame()).count() as u64;
+            let files: Vec<PathBuf> = (1..)
+                .map(|run| run_videos(session, id, run))
+                .take_while(|files| !files.is_empty())
+                .flatten()
+                .collect();
+            let videos: Vec<String> = files.iter().filter_map(|f| relative(f)).collect();
+            let video_frames = match videos.is_empty() {
+                true => None,
+                false => run_frames(&files)?.map(|frames| frames.times_us.len() as u64),
+            };
+            let archive = relative(&archive);
+            accounts.push(CameraAccount {
+                id,
+                name: names.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default(),
+                acquired: None,
+                saved,
+                dropped: None,
+                videos,
+                video_frames,
+                logged_frames: archive.is_some().then_some(saved),
+                archive,
+            });
+        }
+        seal(bag, &accounts).map_err(RecoverError::Certificate)?;
+    }
+    Ok(())
 }
 
 /// Reconciles one raw log with its videos in `session` and writes its archive into `out_dir`. An archive

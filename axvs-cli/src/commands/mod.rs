@@ -10,6 +10,7 @@ pub mod recover;
 pub mod run;
 pub mod stats;
 pub mod timestamps;
+pub mod verify;
 
 use std::path::Path;
 

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use axvs_session::certificate::payload_dir;
 use axvs_session::recovery::recover_session;
 use clap::Args;
 
@@ -22,9 +23,11 @@ pub struct RecoverArgs {
 
 /// Runs the command.
 pub fn run(args: RecoverArgs) -> Result<(), CliError> {
-    let log_dir = args.log_dir.as_deref().unwrap_or(&args.session);
-    let out_dir = args.out_dir.as_deref().unwrap_or(log_dir);
-    for recovered in recover_session(&args.session, log_dir, out_dir)? {
+    // A session folder is read in its `data/`.
+    let session = payload_dir(&args.session);
+    let log_dir = args.log_dir.as_deref().map_or_else(|| session.clone(), payload_dir);
+    let out_dir = args.out_dir.as_deref().unwrap_or(&log_dir);
+    for recovered in recover_session(&session, &log_dir, out_dir)? {
         let Some(archive) = &recovered.archive else {
             outln!(
                 "{}: {}; left as it is",

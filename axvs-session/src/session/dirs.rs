@@ -11,6 +11,31 @@ pub struct SessionDirs {
     pub session: PathBuf,
     /// Logs, manifest and archives (the session directory unless the rig has a `log_dir`).
     pub log: PathBuf,
+    /// The folders the session claimed, each a BagIt bag whose `data/` is `session` or `log` (see
+    /// [`crate::certificate`]); none for a session in directories shared with other recordings.
+    pub bags: Vec<PathBuf>,
+}
+
+impl SessionDirs {
+    /// The session's name: its folder's.
+    pub fn name(&self) -> String {
+        self.bags
+            .first()
+            .unwrap_or(&self.session)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Makes the payload folder (`data/`) of a claimed session folder and returns it.
+pub fn payload_of(bag: &Path) -> Result<PathBuf, SessionError> {
+    let data = bag.join(crate::certificate::PAYLOAD_DIR);
+    std::fs::create_dir(&data).map_err(|source| SessionError::Io {
+        path: data.display().to_string(),
+        source,
+    })?;
+    Ok(data)
 }
 
 /// Checks a given session name: a plain directory name.

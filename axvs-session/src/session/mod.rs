@@ -34,7 +34,7 @@ use axvs_encode::FfmpegEncoderFactory;
 use axvs_log::{manifest, FileLogSink};
 use serde::Serialize;
 
-pub use dirs::{claim_dir, default_session_name, session_name, SessionDirs};
+pub use dirs::{claim_dir, default_session_name, payload_of, session_name, SessionDirs};
 pub use error::SessionError;
 pub use preflight::Frames;
 pub use report::{CameraReport, SessionReport};
@@ -298,27 +298,34 @@ impl fmt::Debug for Session {
     }
 }
 
-/// Claims the session directory under `root` (and under `log_root`, the rig's `log_dir`, when given).
+/// Claims the session folder under `root` (and under `log_root`, the rig's `log_dir`, when given): each a
+/// bag whose `data/` takes the files.
 fn claimed_dirs(root: &Path, name: Option<&str>, log_root: Option<&Path>) -> Result<SessionDirs, SessionError> {
-    let session_dir = match name {
+    let bag = match name {
         Some(name) => claim_dir(root, name, false)?,
         None => claim_dir(root, &default_session_name(), true)?,
     };
-    // The log directory takes the session directory's final name (a numbered default name included).
-    let session = session_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let log_dir = match log_root {
-        Some(dir) => claim_dir(dir, &session, false).inspect_err(|_| {
-            // Still empty: give the name back so that a corrected run can use it.
-            let _ = std::fs::remove_dir(&session_dir);
-        })?,
-        None => session_dir.clone(),
+    // Still empty: give the name back so that a corrected run can use it.
+    let give_back = |bag: &Path| {
+        let _ = std::fs::remove_dir(bag.join(crate::certificate::PAYLOAD_DIR));
+        let _ = std::fs::remove_dir(bag);
     };
+    // The log folder takes the session folder's final name (a numbered default name included).
+    let session = bag.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let log_bag = match log_root {
+        Some(dir) => Some(claim_dir(dir, &session, false).inspect_err(|_| give_back(&bag))?),
+        None => None,
+    };
+    let bags: Vec<PathBuf> = std::iter::once(bag).chain(log_bag).collect();
+    let mut payloads = Vec::with_capacity(bags.len());
+    for bag in &bags {
+        payloads.push(payload_of(bag).inspect_err(|_| bags.iter().for_each(|b| give_back(b)))?);
+    }
+    let session = payloads[0].clone();
     Ok(SessionDirs {
-        session: session_dir,
-        log: log_dir,
+        log: payloads.pop().unwrap_or_else(|| session.clone()),
+        session,
+        bags,
     })
 }
 
@@ -466,11 +473,7 @@ impl Session {
                 preview,
             });
         }
-        let session = dirs
-            .session
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let session = dirs.name();
         let view_status = Arc::new(Mutex::new(ViewStatus {
             session: session.clone(),
             free_bytes: crate::space::disk_space(&dirs.session).ok().map(|s| s.free),
@@ -729,7 +732,7 @@ impl Session {
             .map(|low| StopCause::LowSpace(low).to_string())
             .into_iter()
             .collect();
-        let report = report::finish(
+        let mut report = report::finish(
             self.rig.clone(),
             &self.dirs,
             self.shared,
@@ -741,6 +744,12 @@ impl Session {
         if let Some(provenance) = self.provenance.take() {
             if let Err(e) = provenance.stopped(&report.failures).write(&self.dirs.session) {
                 tracing::warn!("the session's provenance: {e}");
+            }
+        }
+        // Last, when no file will change: each folder sealed with its files' checksums and the counts.
+        for bag in &self.dirs.bags {
+            if let Err(e) = crate::certificate::seal(bag, &crate::certificate::accounts(&report, bag)) {
+                report.failures.push(format!("the session's certificate: {e}"));
             }
         }
         report

@@ -42,6 +42,9 @@ pub struct CameraReport {
 pub struct SessionReport {
     /// The rig file (or how the rig was given).
     pub rig: String,
+    /// The session's folders, each a BagIt bag holding the files in its `data/` (see
+    /// [`crate::certificate`]); none in directories shared with other recordings.
+    pub bags: Vec<PathBuf>,
     /// The directory of the videos.
     pub session_dir: PathBuf,
     /// The directory of the logs, manifest and archives.
@@ -198,6 +201,7 @@ pub(super) fn finish(
     }
     let mut report = SessionReport {
         rig,
+        bags: dirs.bags.clone(),
         session_dir: dirs.session.clone(),
         log_dir: dirs.log.clone(),
         cameras: reports,

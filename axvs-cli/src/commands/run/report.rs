@@ -48,7 +48,14 @@ pub(super) fn print_report(report: &SessionReport, report_path: Option<&Path>) -
                 .unwrap_or_else(|| "-".into())
         );
     }
-    outln!("session: {}", report.session_dir.display());
+    match report.bags.as_slice() {
+        [] => outln!("session: {}", report.session_dir.display()),
+        bags => {
+            for bag in bags {
+                outln!("session: {} (sealed; `axvs verify` checks it)", bag.display());
+            }
+        }
+    }
     if let Some(path) = report_path {
         if let Err(e) = report.write_json(path) {
             failures.push(format!("report {}: {e}", path.display()));

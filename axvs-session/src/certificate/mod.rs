@@ -1,0 +1,374 @@
+//! A session's certificate: its folder sealed as a BagIt bag (RFC 8493), so that anyone can check, years
+//! later, that every file is whole and unchanged ([`verify()`]), and that each camera's counts still add up.
+//!
+//! A session folder is the bag: every file the session writes (videos, logs, device sidecars, archives, the
+//! camera manifest, `session.json`, the report) is its payload, in `data/`; at the folder's root lie BagIt's
+//! tag files (`bagit.txt`, `bag-info.txt`, the SHA-256 manifests) and axvs' own, [`CERTIFICATE_FILE`]: each
+//! payload file's size and each camera's accounting. The original's tools find a session's manifest and
+//! archives in `data/` (they search a recording's folder recursively).
+//!
+//! ```
+//! use axvs_session::certificate::{seal, verify, CameraAccount, PAYLOAD_DIR};
+//! let bag = tempfile::tempdir()?;
+//! std::fs::create_dir(bag.path().join(PAYLOAD_DIR))?;
+//! std::fs::write(bag.path().join("data/001.mp4"), b"video")?;
+//! seal(bag.path(), &[])?;
+//! assert!(verify(bag.path())?.findings.is_empty());
+//! std::fs::write(bag.path().join("data/001.mp4"), b"vide0")?;
+//! assert_eq!(verify(bag.path())?.findings.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod hash;
+mod verify;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use hash::{hash_file, Hashed};
+pub use verify::{verify, Finding, Verification};
+
+/// The payload directory of a bag: the session's files.
+pub const PAYLOAD_DIR: &str = "data";
+/// BagIt's declaration, the file that makes a folder a bag.
+pub const BAGIT_FILE: &str = "bagit.txt";
+/// The bag's metadata (`Label: value` lines).
+pub const BAG_INFO_FILE: &str = "bag-info.txt";
+/// Every payload file's SHA-256.
+pub const MANIFEST_FILE: &str = "manifest-sha256.txt";
+/// Every tag file's SHA-256 (the manifests, the metadata and the certificate).
+pub const TAG_MANIFEST_FILE: &str = "tagmanifest-sha256.txt";
+/// axvs' certificate: each payload file's size, each camera's accounting.
+pub const CERTIFICATE_FILE: &str = "axvs-certificate.json";
+/// The BagIt version written.
+pub const BAGIT_VERSION: &str = "1.0";
+
+/// Why a bag could not be sealed or checked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CertificateError {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The folder is not a sealed session (bad input).
+    #[error("{}: not a sealed session ({reason})", path.display())]
+    NotSealed {
+        /// The folder.
+        path: PathBuf,
+        /// What is missing.
+        reason: String,
+    },
+}
+
+impl CertificateError {
+    fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CertificateError + '_ {
+        move |source| CertificateError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// One camera's figures at the end of its session: what the certificate vouches for, and what
+/// [`verify()`] recomputes from the files.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CameraAccount {
+    /// Its source id.
+    pub id: u8,
+    /// Its name in the rig.
+    pub name: String,
+    /// Frames it acquired (unknown after a crash: the counters died with the process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquired: Option<u64>,
+    /// Frames saved: in its video and logged.
+    pub saved: u64,
+    /// Frames acquired but not saved, by reason (unknown after a crash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<BTreeMap<String, u64>>,
+    /// Its video files, in order, relative to the bag (`data/...`), when the bag holds them.
+    #[serde(default)]
+    pub videos: Vec<String>,
+    /// Frames its video files held when sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_frames: Option<u64>,
+    /// Its archive, relative to the bag, when the bag holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<String>,
+    /// Frame entries its archive held when sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logged_frames: Option<u64>,
+}
+
+impl CameraAccount {
+    /// Frames dropped, all reasons together, when known.
+    pub fn dropped_total(&self) -> Option<u64> {
+        self.dropped.as_ref().map(|d| d.values().sum())
+    }
+}
+
+/// What [`CERTIFICATE_FILE`] holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Certificate {
+    /// The axvs that sealed the bag.
+    pub software: String,
+    /// When (UTC, RFC 3339).
+    pub sealed_utc: String,
+    /// Each payload file's size in bytes, by its path in the bag.
+    pub files: BTreeMap<String, u64>,
+    /// Each camera's accounting.
+    pub cameras: Vec<CameraAccount>,
+}
+
+/// What sealing wrote.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    /// The bag.
+    pub bag: PathBuf,
+    /// Payload files.
+    pub files: usize,
+    /// Payload bytes.
+    pub bytes: u64,
+}
+
+/// The folder whose files a session wrote, given a session folder (a bag: its `data/`, sealed or still being
+/// written) or any other folder (itself: a session recorded before sessions were bags, or shared
+/// directories).
+pub fn payload_dir(dir: &Path) -> PathBuf {
+    let data = dir.join(PAYLOAD_DIR);
+    let is_bag = dir.join(BAGIT_FILE).is_file()
+        || data.join(crate::session::provenance::PROVENANCE_FILE).is_file()
+        || data.join(axvs_log::manifest::MANIFEST_FILE).is_file();
+    if is_bag && data.is_dir() {
+        data
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// The bag a payload directory belongs to: its parent, when it is a bag's `data/`.
+pub fn bag_of(payload: &Path) -> Option<&Path> {
+    (payload.file_name()? == PAYLOAD_DIR).then(|| payload.parent()).flatten()
+}
+
+/// Seals `bag`: hashes every file in its `data/` and writes the tag files, each whole (a new file synced and
+/// renamed over the old), the tag manifest last. Sealing again (after `axvs recover` changed a file) writes
+/// them anew.
+pub fn seal(bag: &Path, cameras: &[CameraAccount]) -> Result<Sealed, CertificateError> {
+    let files = payload_files(bag)?;
+    let mut manifest = String::new();
+    let mut sizes = BTreeMap::new();
+    let mut bytes = 0;
+    for relative in &files {
+        let hashed = hash_file(&bag.join(relative))?;
+        manifest.push_str(&format!("{}  {}\n", hashed.sha256, encode_path(relative)));
+        bytes += hashed.bytes;
+        sizes.insert(relative.clone(), hashed.bytes);
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let certificate = Certificate {
+        software: format!("axvs {}", env!("CARGO_PKG_VERSION")),
+        sealed_utc: now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        files: sizes,
+        cameras: cameras.to_vec(),
+    };
+    let date = now
+        .format(time::macros::format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default();
+    let session = bag.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut info = format!(
+        "Bag-Software-Agent: axvs {}\nBagging-Date: {date}\n\
+         External-Identifier: {session}\nPayload-Oxum: {bytes}.{}\n",
+        env!("CARGO_PKG_VERSION"),
+        files.len()
+    );
+    for camera in cameras {
+        info.push_str(&format!("Axvs-Camera: {}\n", account_line(camera)));
+    }
+    let json = serde_json::to_string_pretty(&certificate).map_err(|e| CertificateError::Io {
+        path: bag.join(CERTIFICATE_FILE),
+        source: std::io::Error::other(e),
+    })?;
+    let declaration = format!("BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n");
+    let tags = [
+        (BAGIT_FILE, declaration),
+        (BAG_INFO_FILE, info),
+        (MANIFEST_FILE, manifest),
+        (CERTIFICATE_FILE, json),
+    ];
+    let mut tag_manifest = String::new();
+    for (name, text) in &tags {
+        write_whole(&bag.join(name), text.as_bytes())?;
+        tag_manifest.push_str(&format!("{}  {name}\n", hash::sha256_hex(text.as_bytes())));
+    }
+    write_whole(&bag.join(TAG_MANIFEST_FILE), tag_manifest.as_bytes())?;
+    sync_dir(bag)?;
+    Ok(Sealed {
+        bag: bag.to_path_buf(),
+        files: files.len(),
+        bytes,
+    })
+}
+
+/// Each camera's accounting from a finished session's report, with the files `bag` holds (its videos,
+/// its archive, when they are in this bag's `data/`).
+pub fn accounts(report: &crate::session::SessionReport, bag: &Path) -> Vec<CameraAccount> {
+    let in_bag = |path: &Path| {
+        path.strip_prefix(bag).ok().map(|relative| {
+            relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+    };
+    report
+        .cameras
+        .iter()
+        .map(|camera| {
+            let status = &camera.status;
+            let files: Vec<&Path> = match (&camera.video, camera.segments.as_slice()) {
+                (_, [_, ..]) => camera.segments.iter().map(|s| s.path.as_path()).collect(),
+                (Some(video), []) => vec![video.as_path()],
+                (None, []) => Vec::new(),
+            };
+            let videos: Vec<String> = files.iter().filter_map(|f| in_bag(f)).collect();
+            let archive = camera.archive.as_deref().and_then(in_bag);
+            let logged_frames = camera.archive.as_deref().filter(|_| archive.is_some()).and_then(|path| {
+                let entries = axvs_log::npz::read_archive(path).ok()?;
+                Some(entries.iter().filter(|e| e.is_frame()).count() as u64)
+            });
+            let dropped = [
+                ("saving_off", status.dropped.saving_off),
+                ("queue_full", status.dropped.queue_full),
+                ("encoder_error", status.dropped.encoder_error),
+                ("log_error", status.dropped.log_error),
+                ("unlogged", status.unlogged),
+            ];
+            CameraAccount {
+                id: status.id,
+                name: status.name.clone(),
+                acquired: Some(status.acquired),
+                saved: status.saved,
+                dropped: Some(dropped.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+                video_frames: (!videos.is_empty()).then_some(camera.video_frames).flatten(),
+                videos,
+                archive,
+                logged_frames,
+            }
+        })
+        .collect()
+}
+
+/// One camera's accounting in one line: `camera 1 'front': acquired 300 = saved 290 + dropped 10; video
+/// frames 290, logged frames 290`.
+pub fn account_line(camera: &CameraAccount) -> String {
+    let mut line = format!("camera {} '{}': ", camera.id, camera.name);
+    match (camera.acquired, camera.dropped_total()) {
+        (Some(acquired), Some(dropped)) => line.push_str(&format!(
+            "acquired {acquired} = saved {} + dropped {dropped}",
+            camera.saved
+        )),
+        _ => line.push_str(&format!("saved {} (recovered: acquired unknown)", camera.saved)),
+    }
+    let known = |n: Option<u64>| n.map_or_else(|| "not in this bag".to_string(), |n| n.to_string());
+    line.push_str(&format!(
+        "; video frames {}, logged frames {}",
+        known(camera.video_frames),
+        known(camera.logged_frames)
+    ));
+    line
+}
+
+/// Every file under `bag`'s `data/`, as paths relative to the bag with `/` between components, sorted.
+fn payload_files(bag: &Path) -> Result<Vec<String>, CertificateError> {
+    let payload = bag.join(PAYLOAD_DIR);
+    if !payload.is_dir() {
+        return Err(CertificateError::NotSealed {
+            path: bag.to_path_buf(),
+            reason: format!("no {PAYLOAD_DIR}/ folder"),
+        });
+    }
+    let mut files = Vec::new();
+    let mut pending = vec![payload];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(CertificateError::io(&dir))? {
+            let entry = entry.map_err(CertificateError::io(&dir))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(CertificateError::io(&path))?;
+            if kind.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(bag) {
+                let parts: Vec<_> = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+                files.push(parts.join("/"));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// A path as BagIt's manifests write it: `%`, CR and LF percent-encoded.
+fn encode_path(path: &str) -> String {
+    path.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// A manifest's path read back.
+fn decode_path(path: &str) -> String {
+    path.replace("%0D", "\r")
+        .replace("%0d", "\r")
+        .replace("%0A", "\n")
+        .replace("%0a", "\n")
+        .replace("%25", "%")
+}
+
+/// Writes `path` whole: a new file beside it, synced, renamed over it.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), CertificateError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.new"));
+    let mut file = std::fs::File::create(&temporary).map_err(CertificateError::io(&temporary))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(CertificateError::io(&temporary))?;
+    std::fs::rename(&temporary, path).map_err(CertificateError::io(path))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), CertificateError> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(CertificateError::io(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_with_percent_and_line_breaks_round_trip_through_a_manifest() {
+        for path in ["data/a b.mp4", "data/100%.txt", "data/two\nlines\r.txt", "data/%0A"] {
+            assert_eq!(decode_path(&encode_path(path)), path, "{path:?}");
+            assert!(!encode_path(path).contains(['\n', '\r']), "{path:?}");
+        }
+    }
+
+    #[test]
+    fn a_session_folder_is_read_in_its_payload_and_any_other_folder_as_it_is() {
+        let dir = tempfile::tempdir().expect("dir");
+        assert_eq!(payload_dir(dir.path()), dir.path());
+        std::fs::create_dir(dir.path().join(PAYLOAD_DIR)).expect("data");
+        assert_eq!(payload_dir(dir.path()), dir.path(), "a folder that happens to hold data/");
+        std::fs::write(dir.path().join("data/camera_manifest.yaml"), "").expect("manifest");
+        assert_eq!(payload_dir(dir.path()), dir.path().join("data"), "a session being recorded");
+        assert_eq!(bag_of(&dir.path().join("data")), Some(dir.path()));
+        assert_eq!(bag_of(dir.path()), None);
+    }
+}
