@@ -48,7 +48,7 @@ fn run_counts_agree_and_archives_are_numpy_compatible() {
     let rig = write_rig(dir.path(), "rig.toml", RIG);
     let (code, stderr, report) = run_rig(dir.path(), &rig, "s1", &["--duration", "1.5"]);
     assert_eq!(code, Some(0), "axvs run failed: {stderr}");
-    let session = dir.path().join("s1");
+    let session = dir.path().join("s1/data");
     let report = report.expect("report");
     let cameras = report["cameras"].as_array().expect("cameras");
     assert_eq!(cameras.len(), 2);
@@ -306,7 +306,7 @@ fn record_then_kill(dir: &Path, rig: &Path, entries: usize) -> std::path::PathBu
         .stderr(Stdio::piped())
         .spawn()
         .expect("start axvs");
-    let session = dir.join("k");
+    let session = dir.join("k/data");
     wait_until(&format!("{entries} log entries"), Duration::from_secs(60), || {
         read_log(&session.join("101.axvslog"))
             .map(|l| l.entries.len() >= entries)
@@ -544,7 +544,7 @@ fn a_session_carries_its_provenance() {
         .output()
         .expect("axvs run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let session = dir.path().join("s");
+    let session = dir.path().join("s/data");
     let p: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(session.join("session.json")).expect("session.json"))
             .expect("json");
@@ -681,7 +681,7 @@ fn a_quick_run_records_cameras_given_on_the_command_line() {
     };
     let out = run(&["synthetic:320x240@30", "synthetic:160x120@15"], "s");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let session = dir.path().join("s");
+    let session = dir.path().join("s/data");
     let report = read_report(&session.join("axvs_report.json"));
     for (i, (name, fps)) in [("synthetic_1", 30.0), ("synthetic_2", 15.0)].into_iter().enumerate() {
         let cam = &report["cameras"][i];
@@ -930,7 +930,7 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start axvs");
-    let log = dir.path().join("keys/101.axvslog");
+    let log = dir.path().join("keys/data/101.axvslog");
     let onset_utc_us = || {
         read_log(&log)
             .ok()
@@ -969,7 +969,7 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
         "{stderr}"
     );
     assert!(
-        dir.path().join("keys/101_log.npz").exists(),
+        dir.path().join("keys/data/101_log.npz").exists(),
         "'q' finishes the run: archives exported"
     );
     // Nothing was saved before 'w': every frame each camera acquired before it counts as not saved, and
@@ -1011,15 +1011,15 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start axvs");
-    let log = dir.path().join("int/101.axvslog");
+    let log = dir.path().join("int/data/101.axvslog");
     wait_until("saved frames", Duration::from_secs(30), || {
         read_log(&log).map(|l| l.entries.len() > 20).unwrap_or(false)
     });
     assert!(axvs_tests::send_signal(child.id(), "INT"));
     let status = child.wait().expect("axvs run");
     assert!(status.success(), "Ctrl-C must stop cleanly: {status}");
-    let archive = dir.path().join("int/101_log.npz");
-    let frames = ffprobe_frame_count(&dir.path().join("int/101.mp4"));
+    let archive = dir.path().join("int/data/101_log.npz");
+    let frames = ffprobe_frame_count(&dir.path().join("int/data/101.mp4"));
     let logged = timestamps::frame_times(&npz::read_archive(&archive).expect("archive")).expect("times");
     assert_eq!(
         logged.len() as u64,
@@ -1053,7 +1053,7 @@ fn an_unread_standard_error_never_holds_up_the_run() {
             .spawn()
             .expect("start axvs");
         if duration.is_none() {
-            let log = dir.path().join(session).join("101.axvslog");
+            let log = dir.path().join(session).join("data/101.axvslog");
             // Status lines every 10 ms fill a 64 KiB pipe within seconds: wait well past that.
             wait_until("4 s of frames", Duration::from_secs(60), || {
                 read_log(&log).map(|l| l.entries.len() > 200).unwrap_or(false)
@@ -1095,7 +1095,7 @@ fn a_run_that_never_saved_leaves_no_empty_files() {
     let rig = write_rig(dir.path(), "rig.toml", RIG);
     let (code, stderr, report) = run_rig(dir.path(), &rig, "idle", &["--duration", "1", "--no-save"]);
     assert_eq!(code, Some(0), "{stderr}");
-    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("idle"))
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("idle/data"))
         .expect("session")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
@@ -1204,7 +1204,7 @@ fn segments_split_the_video_and_keep_one_continuous_log() {
     }
 
     // One output per file, each holding that file's frames at their absolute times.
-    let session = dir.path().join("seg");
+    let session = dir.path().join("seg/data");
     let out = axvs()
         .arg("timestamps")
         .arg(session.join("004.axvslog"))
@@ -1251,7 +1251,7 @@ fn segments_split_the_video_and_keep_one_continuous_log() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start axvs");
-    let killed = dir.path().join("killed");
+    let killed = dir.path().join("killed/data");
     wait_until("a third file", Duration::from_secs(30), || {
         killed.join("004_003.mp4").exists()
     });

@@ -46,7 +46,21 @@ fn assert_session_complete(session: &Path, report: &Path) {
     } else {
         vec!["axvs_report.json", "camera_manifest.yaml", "session.json"]
     };
-    assert_eq!(names(session), expected, "{}", session.display());
+    assert_eq!(names(&session.join("data")), expected, "{}", session.display());
+    // The session folder is a bag: its files in data/, their checksums and the counts beside.
+    assert_eq!(
+        names(session),
+        [
+            "axvs-certificate.json",
+            "bag-info.txt",
+            "bagit.txt",
+            "data",
+            "manifest-sha256.txt",
+            "tagmanifest-sha256.txt"
+        ],
+        "{}",
+        session.display()
+    );
 }
 
 /// Everything a finished run wrote reaches the disk itself, not only the OS cache: `strace` sees an
@@ -85,13 +99,17 @@ fn a_finished_runs_files_are_synced_to_disk() {
             .any(|l| (l.contains("fsync(") || l.contains("fdatasync(")) && l.contains(name) && !l.contains("= -1"))
     };
     for name in [
-        "/s/003.mp4>",
-        "/s/003.axvslog>",
-        "/s/003.axvsdev>",
-        "/s/.3_log.npz.partial",
-        "/s/camera_manifest.yaml.partial>",
-        "/s/.axvs_report.json.partial",
+        "/s/data/003.mp4>",
+        "/s/data/003.axvslog>",
+        "/s/data/003.axvsdev>",
+        "/s/data/.3_log.npz.partial",
+        "/s/data/camera_manifest.yaml.partial>",
+        "/s/data/.axvs_report.json.partial",
         // The folder, once the archive and report have their names.
+        "/s/data>",
+        // The certificate, each of its files, and the bag's folder once they have their names.
+        "/s/.manifest-sha256.txt.new>",
+        "/s/.tagmanifest-sha256.txt.new>",
         "/s>",
     ] {
         assert!(synced(name), "{name} was not synced:\n{trace}");
@@ -199,7 +217,7 @@ fn runs_started_in_the_same_second_get_distinct_default_sessions() {
         assert_eq!(sessions.len(), 3, "{sessions:?}");
         for session in &sessions {
             assert_eq!(
-                names(&root.join(session)).len(),
+                names(&root.join(session).join("data")).len(),
                 7,
                 "{session}: a complete session each"
             );
@@ -276,7 +294,7 @@ fn existing_outputs_are_never_replaced() {
     // `timestamps -o` onto a file that exists: refused, the file kept; no partial file stays anywhere.
     let (mut command, _) = rig_command(dir.path(), &rig, "t", &["--duration", "0.3"]);
     assert!(command.stdin(Stdio::null()).status().expect("run").success());
-    let session = dir.path().join("t");
+    let session = dir.path().join("t/data");
     let timestamps = |output: &Path| {
         axvs()
             .arg("timestamps")
@@ -448,9 +466,9 @@ fn recover_elsewhere(dir: &Path) -> PathBuf {
     let archives = dir.join("archives");
     let out = axvs()
         .arg("recover")
-        .arg(dir.join("video/s"))
+        .arg(dir.join("video/s/data"))
         .arg("--log-dir")
-        .arg(dir.join("logs/s"))
+        .arg(dir.join("logs/s/data"))
         .arg("--out-dir")
         .arg(&archives)
         .output()
@@ -466,7 +484,7 @@ fn assert_finished_whole(dir: &Path, report: &Path, more_than: u64) {
     let saved = counts_agree(&cam);
     assert!(saved > more_than, "{cam}");
     assert_eq!(cam["video_frames"].as_u64(), Some(saved));
-    assert!(dir.join("logs/s/3_log.npz").exists(), "the archive is written");
+    assert!(dir.join("logs/s/data/3_log.npz").exists(), "the archive is written");
 }
 
 /// One camera's entry in a report.
@@ -582,10 +600,10 @@ fn a_full_log_disk_stops_that_cameras_saving_and_no_frame_counts_saved_without_i
     );
     assert!(acquired < 20 * 200, "the run ended when the camera failed: {status}");
     // Saved frames are exactly the frames the log holds; the video also has the unlogged ones.
-    let log = axvs_log::read_log(&dir.path().join("logs/s/003.axvslog")).expect("log");
+    let log = axvs_log::read_log(&dir.path().join("logs/s/data/003.axvslog")).expect("log");
     let logged = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
     assert_eq!(logged, saved, "{status}");
-    let video = dir.path().join("video/s/003.mp4");
+    let video = dir.path().join("video/s/data/003.mp4");
     assert_eq!(axvs_tests::decode_errors(&video), "");
     assert_eq!(axvs_tests::ffprobe_frame_count(&video), saved + unlogged);
     assert_eq!(cam["video_frames"].as_u64(), Some(saved + unlogged));
@@ -621,7 +639,7 @@ fn a_full_video_disk_fails_that_camera_and_counts_only_what_the_video_holds() {
         assert!(!stderr.contains(noise), "{noise}: {stderr}");
     }
     let cam = only_camera(&report);
-    let video = dir.path().join("video/s/003.mp4");
+    let video = dir.path().join("video/s/data/003.mp4");
     let decoded = axvs_tests::ffprobe_frame_count(&video);
     assert!(decoded > 0, "{cam}");
     assert_eq!(
@@ -635,17 +653,17 @@ fn a_full_video_disk_fails_that_camera_and_counts_only_what_the_video_holds() {
         Some(decoded),
         "saved means in the video: {status}"
     );
-    let names = names(&dir.path().join("logs/s"));
+    let names = names(&dir.path().join("logs/s/data"));
     assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
-    let archive = axvs_log::npz::read_archive(&dir.path().join("logs/s/3_log.npz")).expect("the run's archive");
+    let archive = axvs_log::npz::read_archive(&dir.path().join("logs/s/data/3_log.npz")).expect("the run's archive");
     let archived: Vec<u64> = archive.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
     axvs_tests::assert_pts_equal_logged(&video, &archived, "the run's archive");
     // Reconciled already: recover changes nothing.
     let out = axvs()
         .arg("recover")
-        .arg(dir.path().join("video/s"))
+        .arg(dir.path().join("video/s/data"))
         .arg("--log-dir")
-        .arg(dir.path().join("logs/s"))
+        .arg(dir.path().join("logs/s/data"))
         .output()
         .expect("axvs recover");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -656,7 +674,7 @@ fn a_full_video_disk_fails_that_camera_and_counts_only_what_the_video_holds() {
     );
 
     // `axvs export` refuses the log of a run that ended with errors: its archive would overstate the video.
-    let logs = dir.path().join("logs/s");
+    let logs = dir.path().join("logs/s/data");
     std::fs::remove_file(logs.join("3_log.npz")).expect("remove the archive");
     let export = axvs()
         .arg("export")
@@ -671,7 +689,7 @@ fn a_full_video_disk_fails_that_camera_and_counts_only_what_the_video_holds() {
     axvs_log::npz::export_log(&logs.join("003.axvslog"), &logs).expect("an overstated archive");
     let out = axvs()
         .arg("recover")
-        .arg(dir.path().join("video/s"))
+        .arg(dir.path().join("video/s/data"))
         .arg("--log-dir")
         .arg(&logs)
         .output()
@@ -729,7 +747,7 @@ fn a_camera_that_fails_to_start_stops_the_run_before_any_camera_saves() {
     assert_eq!(fine["status"]["saved"], 0, "{report}");
     assert_eq!(counts_agree(fine), 0, "{report}");
     assert!(
-        !dir.path().join("video/s/001.mp4").exists(),
+        !dir.path().join("video/s/data/001.mp4").exists(),
         "no empty file for the camera that saved nothing"
     );
     assert_eq!(fine["state"], "stopped", "{report}");
@@ -749,7 +767,7 @@ fn a_camera_that_fails_to_start_stops_the_run_before_any_camera_saves() {
         "{report}"
     );
     assert!(
-        !dir.path().join("video/s/002.mp4").exists(),
+        !dir.path().join("video/s/data/002.mp4").exists(),
         "no empty file for the camera that never started"
     );
 }

@@ -81,7 +81,7 @@ fn lost_packets_count_as_camera_side_losses_and_counts_still_agree() {
     // Camera-side losses are not host-side drops.
     assert_eq!(gige["status"]["dropped"]["queue_full"], 0);
 
-    let ids: Vec<u64> = decode_luma(&dir.path().join("lossy/005.mkv"), 320, 240)
+    let ids: Vec<u64> = decode_luma(&dir.path().join("lossy/data/005.mkv"), 320, 240)
         .iter()
         .map(|frame| u64::from(frame[0]))
         .collect();
@@ -97,7 +97,7 @@ fn lost_packets_count_as_camera_side_losses_and_counts_still_agree() {
     // Frames lost before the first saved frame or after the last one leave no gap in the video; at most
     // as many as fit, at 30 fps, between the onset and the first frame and between the last frame and
     // the end of the 3 s run (plus 0.5 s for the stop to reach the camera).
-    let log = read_log(&dir.path().join("lossy/005.axvslog")).expect("log");
+    let log = read_log(&dir.path().join("lossy/data/005.axvslog")).expect("log");
     let times: Vec<u64> = log.entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
     let (first, last) = (times[0], times[times.len() - 1]);
     let period_us = 1e6 / 30.0;
@@ -122,7 +122,7 @@ fn a_camera_killed_mid_recording_is_reported_and_the_rest_of_the_rig_goes_on() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start axvs");
-    let log = dir.path().join("kill/005.axvslog");
+    let log = dir.path().join("kill/data/005.axvslog");
     wait_until("frames from the GigE camera", Duration::from_secs(30), || {
         read_log(&log).map(|l| l.entries.len() > 30).unwrap_or(false)
     });
@@ -356,7 +356,7 @@ fn node_read_write_dump_load_round_trip_on_the_fake_gige_camera() {
     );
     set_width("AXVSNODES", 512);
     let report = run(dir.path(), &rig, "cfg", "1");
-    let video = dir.path().join("cfg/005.mp4");
+    let video = dir.path().join("cfg/data/005.mp4");
     let probe = std::process::Command::new("ffprobe")
         .args(["-v", "error", "-show_entries", "stream=width", "-of", "csv=p=0"])
         .arg(&video)
@@ -453,7 +453,7 @@ fn rig_settings_apply_in_order_and_every_pixel_format_records() {
         let session = format!("f{i}");
         let report = run(dir.path(), &rig, &session, "1.5");
         let saved = counts_agree(&report["cameras"][0]);
-        let video = dir.path().join(&session).join(format!("005.{ext}"));
+        let video = dir.path().join(&session).join("data").join(format!("005.{ext}"));
         assert_eq!(
             report["cameras"][0]["video"],
             video.to_str().expect("utf-8"),

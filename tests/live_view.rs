@@ -146,7 +146,7 @@ fn four_cameras_show_in_one_window_with_recent_frames_and_lose_nothing_to_it() {
     // at 15) behind. (Logging trails acquisition, so this is a lower bound on how fresh the picture is.)
     let tiles = pictures(&xvfb, title, &sizes);
     let logs: Vec<PathBuf> = (1..=4)
-        .map(|id| dir.path().join(format!("four/{id:03}.axvslog")))
+        .map(|id| dir.path().join(format!("four/data/{id:03}.axvslog")))
         .collect();
     let shot_path = dir.path().join("four.xwd");
     let mut seen = Vec::new();
@@ -227,7 +227,7 @@ fn killing_the_display_ends_only_the_view_and_the_recording_finishes() {
         xvfb.screenshot(&shot) && axvs_tests::xwd_distinct_colours(&shot) > 50
     });
     xvfb.kill();
-    let killed_at = logged_frames(&dir.path().join("kill/001.axvslog")).len() as u64;
+    let killed_at = logged_frames(&dir.path().join("kill/data/001.axvslog")).len() as u64;
     let out = wait_end(guard, Duration::from_secs(120));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -262,7 +262,7 @@ fn a_frozen_display_does_not_hold_up_the_end_of_the_recording() {
     let (report_path, mut guard) = record_on(&xvfb, dir.path(), &rig, "frozen", &[]);
     xvfb.wait_for_window("axvs frozen", &mut guard, Duration::from_secs(30));
     xvfb.signal("STOP");
-    let log = dir.path().join("frozen/001.axvslog");
+    let log = dir.path().join("frozen/data/001.axvslog");
     let frozen_at = logged_frames(&log).len();
     // Two seconds of tiles the server does not read fill its socket and block the view.
     wait_until("frames while the display is frozen", Duration::from_secs(60), || {
@@ -298,7 +298,7 @@ fn keys_in_the_window_switch_saving_and_quit() {
     let (report_path, mut guard) = record_on(&xvfb, dir.path(), &rig, "keys", &[]);
     let title = "axvs keys";
     xvfb.wait_for_window(title, &mut guard, Duration::from_secs(30));
-    let log = |id: u8| dir.path().join(format!("keys/{id:03}.axvslog"));
+    let log = |id: u8| dir.path().join(format!("keys/data/{id:03}.axvslog"));
     let count = |id| logged_frames(&log(id)).len();
     wait_until("frames saved", Duration::from_secs(30), || count(1) >= 15);
     // s: saving off for a second (the cameras go on acquiring), then w: on again.
@@ -387,7 +387,7 @@ fn a_window_per_camera_when_asked_each_where_its_tile_would_be() {
     assert!(destroyed.success());
     assert!(xvfb.has_window("axvs 001 a"));
     // Recording goes on (half a second more, a few of the session's status polls) before the quit.
-    let log = dir.path().join("windows/001.axvslog");
+    let log = dir.path().join("windows/data/001.axvslog");
     let closed_at = logged_frames(&log).len();
     wait_until("frames after the close", Duration::from_secs(30), || {
         logged_frames(&log).len() >= closed_at + 15
@@ -431,7 +431,7 @@ fn terminal_keys_act_without_enter() {
             .spawn()
             .expect("run script (package bsdutils)"),
     );
-    let log = dir.path().join("tty/001.axvslog");
+    let log = dir.path().join("tty/data/001.axvslog");
     let count = || logged_frames(&log).len();
     wait_until("frames saved", Duration::from_secs(30), || count() >= 15);
     let mut stdin = child.child().stdin.take().expect("stdin");
@@ -484,6 +484,6 @@ fn no_display_or_a_dead_one_warns_and_records() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stderr}");
         assert!(stderr.contains(warning), "{stderr}");
-        assert!(ffprobe_frame_count(&dir.path().join(session).join("001.mp4")) > 0);
+        assert!(ffprobe_frame_count(&dir.path().join(session).join("data/001.mp4")) > 0);
     }
 }

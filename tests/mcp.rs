@@ -300,7 +300,7 @@ fn two_camera_session_over_stdio() {
     let dir = tempfile::tempdir().expect("tempdir");
     let result = stdio_client(SESSION, &["mcp"], dir.path());
     check_session(&result);
-    assert!(dir.path().join("recordings/mcp-run/1_log.npz").is_file());
+    assert!(dir.path().join("recordings/mcp-run/data/1_log.npz").is_file());
 }
 
 /// Bad arguments of every tool come back as tool errors naming the argument; the server keeps answering.

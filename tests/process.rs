@@ -431,7 +431,7 @@ pixel_format = "mono8"
     );
     let (code, stderr, _) = run_rig(dir.path(), &rig, "s", &["-d", "2", "--no-preview"]);
     assert_eq!(code, Some(0), "{stderr}");
-    let session = dir.path().join("s");
+    let session = dir.path().join("s/data");
     assert!(session.join("001.axvsdev").is_file() && session.join("axvs_report.json").is_file());
     // The archive is byte-for-byte what the original writes: every frame member 9 bytes, the onset 17.
     let sizes = axvs_tests::python_numpy(

@@ -39,7 +39,7 @@ def run_and_interrupt(tmp_path: Path, rig_text: str, script: str) -> Path:
     child = subprocess.Popen([sys.executable, "-c", script, str(rig)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, env=os.environ)
     assert child.stdout.readline().strip() == "recording", child.stderr.read()
-    sessions = [d for d in tmp_path.iterdir() if d.is_dir()]
+    sessions = [d / "data" for d in tmp_path.iterdir() if d.is_dir()]
     deadline = time.monotonic() + 20
     # Interrupted once frames are saved (a session stopped before its first frame has nothing to finish).
     while not any(f.suffix == ".axvslog" and f.stat().st_size > 200 for d in sessions for f in d.iterdir()):

@@ -73,7 +73,7 @@ def recording(request, tmp_path_factory):
     rig_file.write_text(rig(out, container, timing))
     run = axvs_cli("run", str(rig_file), "--duration", "2")
     assert run.returncode == 0, run.stdout + run.stderr
-    session = Path(re.findall(r"session: (.+)", run.stdout + run.stderr)[-1].strip())
+    session = Path(re.findall(r"session: (.+)", run.stdout + run.stderr)[-1].strip()) / "data"
     report = json.loads((session / "axvs_report.json").read_text())
     saved = {c["status"]["name"]: c["status"]["saved"] for c in report["cameras"]}
     videos = {name: (session / f"{cid:03d}.{container}", saved[name]) for cid, (name, _, _) in CAMERAS.items()}

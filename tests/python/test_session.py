@@ -22,7 +22,7 @@ def test_a_session_records_with_typed_status_and_a_consistent_report(tmp_path: P
         assert status.state == "running"
         assert isinstance(status.cameras[0], axvs.CameraStatus)
         assert isinstance(status.cameras[0].dropped, axvs.Drops)
-        assert status.session_dir is not None and status.session_dir.parent == tmp_path
+        assert status.session_dir is not None and status.session_dir == tmp_path / status.session_dir.parent.name / "data"
         session.stop_saving(2)
         saved_off = session.status().cameras[1].saved
         session.wait(0.3)

@@ -52,7 +52,7 @@ pub(super) fn print_report(report: &SessionReport, report_path: Option<&Path>) -
         [] => outln!("session: {}", report.session_dir.display()),
         bags => {
             for bag in bags {
-                outln!("session: {} (sealed; `axvs verify` checks it)", bag.display());
+                outln!("session: {}", bag.display());
             }
         }
     }
