@@ -69,14 +69,28 @@ fn copy_dir(from: &Path, to: &Path) {
 fn a_sealed_session_is_a_valid_bag_and_every_change_to_any_file_is_found() {
     let dir = tempfile::tempdir().expect("dir");
     let bag = record(dir.path(), "s", "1.5");
+    // Processing a sealed session puts its outputs beside data/, not in it: the bag stays as sealed.
+    let (code, out) = text(axvs().arg("process").arg(&bag).output().expect("axvs process"));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(bag.join("camera_timestamps/camera_1_timestamps.feather").is_file(), "{out}");
     let (code, out) = verify(&bag);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains(": whole: 15 files"), "11 payload files and 4 tag files: {out}");
+    assert!(
+        out.contains(": whole: 15 files"),
+        "11 payload files and 4 tag files: {out}"
+    );
     assert_eq!(bagit_error(&bag), None);
     let info = std::fs::read_to_string(bag.join("bag-info.txt")).expect("bag-info");
     assert!(info.contains("Axvs-Camera: camera 1 'front': acquired"), "{info}");
     // The payload is the session as the original's readers know it: its manifest and archives together.
-    for name in ["camera_manifest.yaml", "1_log.npz", "2_log.npz", "001.mp4", "002.mkv", "session.json"] {
+    for name in [
+        "camera_manifest.yaml",
+        "1_log.npz",
+        "2_log.npz",
+        "001.mp4",
+        "002.mkv",
+        "session.json",
+    ] {
         assert!(bag.join("data").join(name).is_file(), "{name}");
     }
 
@@ -136,10 +150,20 @@ fn a_sealed_session_is_a_valid_bag_and_every_change_to_any_file_is_found() {
     assert!(out.contains(&format!("{}: 4 difference(s)", copy.display())), "{out}");
 
     // Several sessions: each checked, the whole ones said whole, the exit code for all.
-    let out = axvs().arg("verify").arg(&bag).arg(&copy).arg(bag.join("data")).output().expect("verify");
+    let out = axvs()
+        .arg("verify")
+        .arg(&bag)
+        .arg(&copy)
+        .arg(bag.join("data"))
+        .output()
+        .expect("verify");
     let (code, out) = text(out);
     assert_eq!(code, Some(1), "{out}");
-    assert_eq!(out.matches(": whole:").count(), 2, "a session's data/ names its bag: {out}");
+    assert_eq!(
+        out.matches(": whole:").count(),
+        2,
+        "a session's data/ names its bag: {out}"
+    );
     assert!(out.contains("1 of 3 sessions differ"), "{out}");
 }
 
@@ -185,7 +209,10 @@ fn a_killed_session_is_sealed_by_recover_and_then_verifies() {
 
     let (code, out) = verify(&bag);
     assert_eq!(code, Some(2), "{out}");
-    assert!(out.contains("not a sealed session") && out.contains("axvs recover"), "{out}");
+    assert!(
+        out.contains("not a sealed session") && out.contains("axvs recover"),
+        "{out}"
+    );
     let out = axvs().arg("recover").arg(&bag).output().expect("recover");
     let (code, out) = text(out);
     assert_eq!(code, Some(0), "{out}");
@@ -201,5 +228,8 @@ fn a_killed_session_is_sealed_by_recover_and_then_verifies() {
     let sealed = std::fs::read(bag.join("axvs-certificate.json")).expect("certificate");
     let (code, out) = text(axvs().arg("recover").arg(&bag).output().expect("recover"));
     assert_eq!(code, Some(0), "{out}");
-    assert_eq!(std::fs::read(bag.join("axvs-certificate.json")).expect("certificate"), sealed);
+    assert_eq!(
+        std::fs::read(bag.join("axvs-certificate.json")).expect("certificate"),
+        sealed
+    );
 }

@@ -107,7 +107,13 @@ fn seal_recovered(session: &Path, log_dir: &Path, out_dir: &Path, recovered: &[R
         }
         let relative = |path: &Path| {
             let relative = path.strip_prefix(bag).ok()?;
-            Some(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+            Some(
+                relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            )
         };
         let mut accounts = Vec::new();
         for log in recovered {
@@ -138,7 +144,11 @@ fn seal_recovered(session: &Path, log_dir: &Path, out_dir: &Path, recovered: &[R
             let archive = relative(&archive);
             accounts.push(CameraAccount {
                 id,
-                name: names.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default(),
+                name: names
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
                 acquired: None,
                 saved,
                 dropped: None,

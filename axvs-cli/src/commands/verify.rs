@@ -55,7 +55,10 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
     }
     match (differ, unsealed) {
         (0, 0) => Ok(()),
-        (0, n) => Err(CliError::Argument(format!("{n} of {} folders are not sealed sessions", args.sessions.len()))),
+        (0, n) => Err(CliError::Argument(format!(
+            "{n} of {} folders are not sealed sessions",
+            args.sessions.len()
+        ))),
         (n, _) => Err(CliError::Recording(format!(
             "{n} of {} sessions differ from their certificates",
             args.sessions.len()

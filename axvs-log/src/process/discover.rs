@@ -75,7 +75,8 @@ pub fn find_recordings(roots: &[PathBuf], output: Option<&Path>) -> Result<Vec<R
                 continue;
             };
             let base = match output {
-                None => dir.clone(),
+                // Beside a sealed session's files, not among them: the bag stays as sealed.
+                None => crate::bag::sealed_bag_of(&dir).unwrap_or(&dir).to_path_buf(),
                 Some(out) => {
                     let rel = dir.strip_prefix(root).unwrap_or(Path::new(""));
                     match roots.len() {

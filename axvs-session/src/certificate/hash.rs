@@ -73,6 +73,9 @@ mod tests {
         let hashed = hash_file(&path).expect("hash");
         assert_eq!(hashed.bytes, data.len() as u64);
         assert_eq!(hashed.sha256, sha256_hex(&data));
-        assert!(matches!(hash_file(&dir.path().join("none")), Err(CertificateError::Io { .. })));
+        assert!(matches!(
+            hash_file(&dir.path().join("none")),
+            Err(CertificateError::Io { .. })
+        ));
     }
 }

@@ -31,10 +31,7 @@ use serde::{Deserialize, Serialize};
 pub use hash::{hash_file, Hashed};
 pub use verify::{verify, Finding, Verification};
 
-/// The payload directory of a bag: the session's files.
-pub const PAYLOAD_DIR: &str = "data";
-/// BagIt's declaration, the file that makes a folder a bag.
-pub const BAGIT_FILE: &str = "bagit.txt";
+pub use axvs_log::bag::{bag_of, payload_dir, BAGIT_FILE, PAYLOAD_DIR};
 /// The bag's metadata (`Label: value` lines).
 pub const BAG_INFO_FILE: &str = "bag-info.txt";
 /// Every payload file's SHA-256.
@@ -138,26 +135,6 @@ pub struct Sealed {
     pub bytes: u64,
 }
 
-/// The folder whose files a session wrote, given a session folder (a bag: its `data/`, sealed or still being
-/// written) or any other folder (itself: a session recorded before sessions were bags, or shared
-/// directories).
-pub fn payload_dir(dir: &Path) -> PathBuf {
-    let data = dir.join(PAYLOAD_DIR);
-    let is_bag = dir.join(BAGIT_FILE).is_file()
-        || data.join(crate::session::provenance::PROVENANCE_FILE).is_file()
-        || data.join(axvs_log::manifest::MANIFEST_FILE).is_file();
-    if is_bag && data.is_dir() {
-        data
-    } else {
-        dir.to_path_buf()
-    }
-}
-
-/// The bag a payload directory belongs to: its parent, when it is a bag's `data/`.
-pub fn bag_of(payload: &Path) -> Option<&Path> {
-    (payload.file_name()? == PAYLOAD_DIR).then(|| payload.parent()).flatten()
-}
-
 /// Seals `bag`: hashes every file in its `data/` and writes the tag files, each whole (a new file synced and
 /// renamed over the old), the tag manifest last. Sealing again (after `axvs recover` changed a file) writes
 /// them anew.
@@ -184,7 +161,10 @@ pub fn seal(bag: &Path, cameras: &[CameraAccount]) -> Result<Sealed, Certificate
     let date = now
         .format(time::macros::format_description!("[year]-[month]-[day]"))
         .unwrap_or_default();
-    let session = bag.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let session = bag
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut info = format!(
         "Bag-Software-Agent: axvs {}\nBagging-Date: {date}\n\
          External-Identifier: {session}\nPayload-Oxum: {bytes}.{}\n",
@@ -243,10 +223,14 @@ pub fn accounts(report: &crate::session::SessionReport, bag: &Path) -> Vec<Camer
             };
             let videos: Vec<String> = files.iter().filter_map(|f| in_bag(f)).collect();
             let archive = camera.archive.as_deref().and_then(in_bag);
-            let logged_frames = camera.archive.as_deref().filter(|_| archive.is_some()).and_then(|path| {
-                let entries = axvs_log::npz::read_archive(path).ok()?;
-                Some(entries.iter().filter(|e| e.is_frame()).count() as u64)
-            });
+            let logged_frames = camera
+                .archive
+                .as_deref()
+                .filter(|_| archive.is_some())
+                .and_then(|path| {
+                    let entries = axvs_log::npz::read_archive(path).ok()?;
+                    Some(entries.iter().filter(|e| e.is_frame()).count() as u64)
+                });
             let dropped = [
                 ("saving_off", status.dropped.saving_off),
                 ("queue_full", status.dropped.queue_full),
@@ -333,7 +317,10 @@ fn decode_path(path: &str) -> String {
 
 /// Writes `path` whole: a new file beside it, synced, renamed over it.
 fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), CertificateError> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{name}.new"));
     let mut file = std::fs::File::create(&temporary).map_err(CertificateError::io(&temporary))?;
     file.write_all(bytes)
@@ -358,17 +345,5 @@ mod tests {
             assert_eq!(decode_path(&encode_path(path)), path, "{path:?}");
             assert!(!encode_path(path).contains(['\n', '\r']), "{path:?}");
         }
-    }
-
-    #[test]
-    fn a_session_folder_is_read_in_its_payload_and_any_other_folder_as_it_is() {
-        let dir = tempfile::tempdir().expect("dir");
-        assert_eq!(payload_dir(dir.path()), dir.path());
-        std::fs::create_dir(dir.path().join(PAYLOAD_DIR)).expect("data");
-        assert_eq!(payload_dir(dir.path()), dir.path(), "a folder that happens to hold data/");
-        std::fs::write(dir.path().join("data/camera_manifest.yaml"), "").expect("manifest");
-        assert_eq!(payload_dir(dir.path()), dir.path().join("data"), "a session being recorded");
-        assert_eq!(bag_of(&dir.path().join("data")), Some(dir.path()));
-        assert_eq!(bag_of(dir.path()), None);
     }
 }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{
-    decode_path, hash_file, payload_files, CameraAccount, Certificate, CertificateError, BAGIT_FILE,
-    CERTIFICATE_FILE, MANIFEST_FILE, TAG_MANIFEST_FILE,
+    decode_path, hash_file, payload_files, CameraAccount, Certificate, CertificateError, BAGIT_FILE, CERTIFICATE_FILE,
+    MANIFEST_FILE, TAG_MANIFEST_FILE,
 };
 
 /// One way a sealed session differs from its certificate.
@@ -137,7 +137,11 @@ struct Check<'a> {
 impl Check<'_> {
     /// Checks every file `manifest` names (`sizes`: their sealed sizes, to tell truncated from altered);
     /// returns the paths it names.
-    fn manifest(&mut self, manifest: &str, sizes: &BTreeMap<String, u64>) -> Result<BTreeSet<String>, CertificateError> {
+    fn manifest(
+        &mut self,
+        manifest: &str,
+        sizes: &BTreeMap<String, u64>,
+    ) -> Result<BTreeSet<String>, CertificateError> {
         let path = self.bag.join(manifest);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
@@ -219,10 +223,9 @@ impl Check<'_> {
         let videos: Vec<PathBuf> = camera.videos.iter().map(|v| self.bag.join(v)).collect();
         if !videos.is_empty() && videos.iter().all(|v| v.is_file()) {
             match video_frames(&videos) {
-                Ok(frames) if frames != camera.saved => broken(format!(
-                    "its video holds {frames} frames, {} were saved",
-                    camera.saved
-                )),
+                Ok(frames) if frames != camera.saved => {
+                    broken(format!("its video holds {frames} frames, {} were saved", camera.saved))
+                }
                 Ok(_) => {}
                 Err(e) => broken(format!("its video cannot be read: {e}")),
             }
@@ -234,10 +237,7 @@ impl Check<'_> {
                     Ok(entries) => {
                         let frames = entries.iter().filter(|e| e.is_frame()).count() as u64;
                         if frames != camera.saved {
-                            broken(format!(
-                                "its archive logs {frames} frames, {} were saved",
-                                camera.saved
-                            ));
+                            broken(format!("its archive logs {frames} frames, {} were saved", camera.saved));
                         }
                     }
                     Err(e) => broken(format!("its archive cannot be read: {e}")),
@@ -313,9 +313,15 @@ mod tests {
         let info = bag.path().join(super::super::BAG_INFO_FILE);
         let text = std::fs::read_to_string(&info).expect("info");
         assert!(text.contains("Payload-Oxum: 3001.2\n"), "{text}");
-        assert!(text.contains("Axvs-Camera: camera 1 'a': acquired 10 = saved 8 + dropped 2"), "{text}");
+        assert!(
+            text.contains("Axvs-Camera: camera 1 'a': acquired 10 = saved 8 + dropped 2"),
+            "{text}"
+        );
         std::fs::write(&info, text.replace("3001", "3002")).expect("edit");
-        assert_eq!(findings(bag.path()), ["altered: bag-info.txt (its SHA-256 differs from the manifest's)"]);
+        assert_eq!(
+            findings(bag.path()),
+            ["altered: bag-info.txt (its SHA-256 differs from the manifest's)"]
+        );
 
         std::fs::remove_file(bag.path().join(BAGIT_FILE)).expect("unseal");
         let e = verify(bag.path()).expect_err("unsealed");
@@ -329,12 +335,16 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("certificate");
         std::fs::write(&path, text.replace("\"acquired\": 10", "\"acquired\": 11")).expect("forge");
         let found = findings(bag.path());
-        assert!(found.contains(&format!("altered: {CERTIFICATE_FILE} (its SHA-256 differs from the manifest's)")));
+        assert!(found.contains(&format!(
+            "altered: {CERTIFICATE_FILE} (its SHA-256 differs from the manifest's)"
+        )));
         assert!(
             found.contains(&"accounting: camera 1 'a': acquired 11 != saved 8 + dropped 2".to_string()),
             "{found:?}"
         );
         std::fs::write(&path, "{").expect("garble");
-        assert!(findings(bag.path()).iter().any(|f| f.starts_with("unreadable: axvs-certificate.json")));
+        assert!(findings(bag.path())
+            .iter()
+            .any(|f| f.starts_with("unreadable: axvs-certificate.json")));
     }
 }

@@ -311,7 +311,10 @@ fn claimed_dirs(root: &Path, name: Option<&str>, log_root: Option<&Path>) -> Res
         let _ = std::fs::remove_dir(bag);
     };
     // The log folder takes the session folder's final name (a numbered default name included).
-    let session = bag.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let session = bag
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let log_bag = match log_root {
         Some(dir) => Some(claim_dir(dir, &session, false).inspect_err(|_| give_back(&bag))?),
         None => None,
