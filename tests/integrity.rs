@@ -72,7 +72,10 @@ fn a_sealed_session_is_a_valid_bag_and_every_change_to_any_file_is_found() {
     // Processing a sealed session puts its outputs beside data/, not in it: the bag stays as sealed.
     let (code, out) = text(axvs().arg("process").arg(&bag).output().expect("axvs process"));
     assert_eq!(code, Some(0), "{out}");
-    assert!(bag.join("camera_timestamps/camera_1_timestamps.feather").is_file(), "{out}");
+    assert!(
+        bag.join("camera_timestamps/camera_1_timestamps.feather").is_file(),
+        "{out}"
+    );
     let (code, out) = verify(&bag);
     assert_eq!(code, Some(0), "{out}");
     assert!(
