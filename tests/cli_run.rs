@@ -508,7 +508,8 @@ fn readers_refuse_a_killed_runs_log_until_recovered_then_read_what_the_video_hol
     );
     let out = axvs().args(&readers[2]).output().expect("process");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let feather = session.join("camera_timestamps/camera_101_timestamps.feather");
+    // Beside the sealed session's data/, not in it.
+    let feather = session.join("../camera_timestamps/camera_101_timestamps.feather");
     let table = axvs_log::feather::read_timestamps(&feather).expect("feather");
     assert_eq!(
         table.frame_time_us.len() as u64,

@@ -442,7 +442,8 @@ pixel_format = "mono8"
 
     let (code, text) = process(&[session.to_str().expect("utf-8")]);
     assert_eq!(code, Some(0), "{text}");
-    let outputs = read_outputs(&session);
+    // Beside the sealed session's data/.
+    let outputs = read_outputs(&dir.path().join("s"));
     for id in [1, 2] {
         let f = &outputs["files"][format!("camera_timestamps/camera_{id}_timestamps.feather")];
         let ids: Vec<u64> = f["device_ids"]

@@ -56,14 +56,9 @@ enum Command {
     /// Frame statistics per camera (rate, intervals, gaps, estimated and exact drops), and with --sync how
     /// a rig's cameras line up.
     Stats(commands::stats::StatsArgs),
-    /// Export a raw log (`.axvslog`) to an ataraxis-compatible archive (`<id>_log.npz`).
-    Export {
-        /// The raw log.
-        log: PathBuf,
-        /// Directory for the archive (default: beside the log).
-        #[arg(long)]
-        out_dir: Option<PathBuf>,
-    },
+    /// Export a raw log (`.axvslog`) to an ataraxis-compatible archive (`<id>_log.npz`), or with `nwb` a
+    /// session to an NWB file for DANDI.
+    Export(commands::export::ExportArgs),
     /// After a crash: write each camera's archive with exactly the frames its video holds (a killed run's
     /// logs may hold frames the video never got, or lack the last ones when the log's disk failed).
     Recover(commands::recover::RecoverArgs),
@@ -114,6 +109,7 @@ Examples:
   axvs check rig.toml           check a rig without recording: its cameras, encoders, disks, memory
   axvs run rig.toml -d 60       record a rig for a minute (axvs run --help: the keys while recording)
   axvs recover SESSION          after a crash: each camera's archive with exactly the frames its video holds
+  axvs export nwb SESSION       an NWB file of the session for DANDI (its videos as external files)
   axvs verify SESSION           every file of a session whole and unchanged since it was recorded
   axvs stats SESSION            frame rates, intervals and drops per camera
   axvs process ROOT             every camera's frame times, as the original's processing writes them
@@ -154,7 +150,7 @@ fn main() -> ExitCode {
         Command::Timestamps(args) => commands::timestamps::run(args),
         Command::Process(args) => commands::process::run(args),
         Command::Stats(args) => commands::stats::run(args),
-        Command::Export { log, out_dir } => commands::export(&log, out_dir.as_deref()),
+        Command::Export(args) => commands::export::run(args),
         Command::Check {
             rig: Some(rig),
             capacity,

@@ -36,5 +36,5 @@ pub use ffmpeg::{
     FfmpegEncoderFactory, FLUSH_INTERVAL,
 };
 pub use probe::{video_frame_times, video_info, VideoFrameTimes, VideoInfo};
-pub use segment::{segment_files, segment_path, SegmentLimit, SegmentedEncoder, LONG_PAUSE};
+pub use segment::{run_files, segment_files, segment_path, SegmentLimit, SegmentedEncoder, LONG_PAUSE};
 pub use settings::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, Qp, Timing};

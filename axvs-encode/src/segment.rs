@@ -109,6 +109,20 @@ pub fn segment_path(first: &Path, n: usize) -> PathBuf {
     first.with_file_name(format!("{stem}_{n:03}.{ext}"))
 }
 
+/// The video files in `dir` that run `run` of source `id` wrote, in order: `<id:03d>.<ext>` for the first run,
+/// `<id:03d>-<run>.<ext>` after, each continued in `_002`, `_003`, ... when it was split into segments.
+pub fn run_files(dir: &Path, id: u8, run: usize) -> Vec<PathBuf> {
+    let stem = match run {
+        1 => format!("{id:03}"),
+        n => format!("{id:03}-{n}"),
+    };
+    crate::Container::ALL
+        .iter()
+        .map(|c| segment_files(&dir.join(format!("{stem}.{}", c.extension()))))
+        .find(|files| !files.is_empty())
+        .unwrap_or_default()
+}
+
 /// The files of the video whose first file is `first`, in order: `first` and each next segment that exists.
 pub fn segment_files(first: &Path) -> Vec<PathBuf> {
     (1..)

@@ -132,7 +132,7 @@ fn seal_recovered(session: &Path, log_dir: &Path, out_dir: &Path, recovered: &[R
             };
             let saved = entries.iter().filter(|e| e.is_frame()).count() as u64;
             let files: Vec<PathBuf> = (1..)
-                .map(|run| run_videos(session, id, run))
+                .map(|run| axvs_encode::run_files(session, id, run))
                 .take_while(|files| !files.is_empty())
                 .flatten()
                 .collect();
@@ -186,7 +186,7 @@ pub fn recover_log(session: &Path, log: &Path, out_dir: &Path) -> Result<Recover
     let archive = out_dir.join(axvs_log::npz::archive_name(source_id));
     let mut videos = Vec::new();
     let reconciled = reconcile(&contents.entries, log, |run, _| -> Result<_, RecoverError> {
-        let files = run_videos(session, source_id, run);
+        let files = axvs_encode::run_files(session, source_id, run);
         let frames = run_frames(&files)?;
         videos.push(files);
         Ok(frames)
@@ -223,20 +223,6 @@ fn frame_times(entries: &[axvs_log::LogEntry]) -> Vec<u64> {
     let mut times: Vec<u64> = entries.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
     times.sort_unstable();
     times
-}
-
-/// The video files run `run` of source `id` wrote, in order: `<id:03d>.<ext>` for the first run,
-/// `<id:03d>-<run>.<ext>` after, each continued in `_002`, `_003`, ... when it was split into segments.
-pub fn run_videos(session: &Path, id: u8, run: usize) -> Vec<PathBuf> {
-    let stem = match run {
-        1 => format!("{id:03}"),
-        n => format!("{id:03}-{n}"),
-    };
-    axvs_encode::Container::ALL
-        .iter()
-        .map(|c| axvs_encode::segment_files(&session.join(format!("{stem}.{}", c.extension()))))
-        .find(|files| !files.is_empty())
-        .unwrap_or_default()
 }
 
 /// The frames of one run's video files, their times in one list (each file's follow the last's).

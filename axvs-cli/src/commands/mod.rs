@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod cti;
+pub mod export;
 pub mod genicam;
 pub mod mcp;
 pub mod plugins;
@@ -43,6 +44,9 @@ pub enum CliError {
     /// A processing batch could not be planned.
     #[error(transparent)]
     Process(#[from] axvs_log::process::ProcessError),
+    /// A session could not be exported to NWB.
+    #[error(transparent)]
+    Nwb(#[from] axvs_nwb::NwbError),
     /// A crashed session could not be recovered.
     #[error(transparent)]
     Recover(#[from] axvs_session::recovery::RecoverError),
@@ -63,6 +67,7 @@ impl CliError {
             CliError::Rig(_) | CliError::Argument(_) => true,
             CliError::Process(e) => e.is_bad_input(),
             CliError::Session(e) => e.is_bad_input(),
+            CliError::Nwb(e) => e.is_bad_input(),
             CliError::Recover(e) => matches!(e, axvs_session::recovery::RecoverError::NoLogs(_)),
             _ => false,
         }
@@ -92,7 +97,7 @@ pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
     let runs = axvs_log::timestamps::frame_times_by_run(&entries)?;
     let mut first = 0;
     for (i, times) in runs.iter().enumerate() {
-        let files = axvs_session::recovery::run_videos(videos, source_id, i + 1);
+        let files = axvs_encode::run_files(videos, source_id, i + 1);
         if files.len() > 1 {
             for file in files {
                 let frames = axvs_encode::video_frame_times(&file)

@@ -122,7 +122,7 @@ fn segments(
     run: usize,
     times: &[u64],
 ) -> Result<Vec<(Option<PathBuf>, usize)>, CliError> {
-    let files = axvs_session::recovery::run_videos(videos_dir, source_id, run);
+    let files = axvs_encode::run_files(videos_dir, source_id, run);
     if files.len() < 2 {
         return Ok(vec![(None, times.len())]);
     }

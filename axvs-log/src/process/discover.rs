@@ -74,18 +74,17 @@ pub fn find_recordings(roots: &[PathBuf], output: Option<&Path>) -> Result<Vec<R
             let Some(mut recording) = recording_in(&dir)? else {
                 continue;
             };
-            let base = match output {
-                // Beside a sealed session's files, not among them: the bag stays as sealed.
-                None => crate::bag::sealed_bag_of(&dir).unwrap_or(&dir).to_path_buf(),
+            recording.output_dir = match output {
+                None => super::job::outputs_of(&dir),
                 Some(out) => {
                     let rel = dir.strip_prefix(root).unwrap_or(Path::new(""));
                     match roots.len() {
                         1 => out.join(rel),
                         _ => out.join(root.file_name().unwrap_or_default()).join(rel),
                     }
+                    .join(OUTPUT_DIR)
                 }
             };
-            recording.output_dir = base.join(OUTPUT_DIR);
             if let Some(first) = outputs.insert(recording.output_dir.clone(), dir.clone()) {
                 return Err(ProcessError::OutputClash {
                     first,

@@ -1,6 +1,6 @@
 //! Job identity (the original's ids and names) and the jobs of a batch.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::discover::Recording;
 use super::ProcessError;
@@ -9,6 +9,18 @@ use super::ProcessError;
 pub const JOB_NAME: &str = "camera_timestamp_extraction";
 /// The output directory of a recording's processing.
 pub const OUTPUT_DIR: &str = "camera_timestamps";
+/// Where the processing outputs of the recording in `dir` go by default: its [`OUTPUT_DIR`], beside a
+/// sealed session's `data/` rather than in it (a file added there would make the bag differ from its
+/// manifest; see [`crate::bag`]).
+///
+/// ```
+/// let dir = std::path::Path::new("/lab/recordings/day1");
+/// assert_eq!(axvs_log::process::job::outputs_of(dir), dir.join("camera_timestamps"));
+/// ```
+pub fn outputs_of(dir: &Path) -> PathBuf {
+    crate::bag::sealed_bag_of(dir).unwrap_or(dir).join(OUTPUT_DIR)
+}
+
 /// The tracker file in [`OUTPUT_DIR`].
 pub const TRACKER_FILE: &str = "camera_processing_tracker.yaml";
 

@@ -499,7 +499,7 @@ pub fn clean_log_processing_output(paths: &PathPolicy, batches: &Batches, args: 
                 continue;
             }
         };
-        let outputs = dir.join(process::job::OUTPUT_DIR);
+        let outputs = process::job::outputs_of(&dir);
         if !dir.is_dir() {
             result.error = Some(format!("{} is not a directory", dir.display()));
         } else if !outputs.exists() {

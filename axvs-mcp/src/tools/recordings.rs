@@ -153,7 +153,7 @@ pub fn find_recordings(paths: &PathPolicy, args: FindArgs) -> Reply<RecordingsFo
                 let log = dir.join(axvs_log::file::log_file_name(s.id));
                 let archive = dir.join(axvs_log::npz::archive_name(s.id));
                 let videos = (1..)
-                    .map(|run| axvs_session::recovery::run_videos(&dir, s.id, run))
+                    .map(|run| axvs_encode::run_files(&dir, s.id, run))
                     .take_while(|files| !files.is_empty())
                     .flatten()
                     .collect();
@@ -655,9 +655,7 @@ pub fn discover_camera_data(paths: &PathPolicy, args: DiscoverDataArgs) -> Reply
     for recording in found.recordings {
         for cam in recording.cameras {
             let Some(archive) = cam.archive else { continue };
-            let timestamps = recording
-                .log_directory
-                .join(axvs_log::process::job::OUTPUT_DIR)
+            let timestamps = axvs_log::process::job::outputs_of(&recording.log_directory)
                 .join(axvs_log::process::job::timestamps_file_name(cam.source_id));
             all.push(CameraData {
                 recording_root: root.clone(),

@@ -441,7 +441,11 @@ impl Session {
         };
         // How the session was made, beside its videos before anything else is written (a session in
         // directories shared with others has none: the file would be theirs too).
-        let provenance = (!shared).then(|| provenance::Provenance::start(&rig, &dirs, &options.metadata));
+        let devices: Vec<(u8, axvs_core::CameraIdentity)> = opened
+            .iter()
+            .map(|(spec, _, info, _)| (spec.id, info.identity.clone()))
+            .collect();
+        let provenance = (!shared).then(|| provenance::Provenance::start(&rig, &dirs, &options.metadata, &devices));
         if let Some(p) = &provenance {
             p.write(&dirs.session).map_err(SessionError::Invalid)?;
         }

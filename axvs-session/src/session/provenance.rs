@@ -88,6 +88,8 @@ pub struct ResolvedCamera {
     pub display_fps: Option<f64>,
     /// The encoder's settings.
     pub encoder: EncoderSettings,
+    /// What the device said it is when opened (vendor, model, serial, address), when known.
+    pub device: Option<axvs_core::CameraIdentity>,
 }
 
 /// The machine a session ran on.
@@ -117,8 +119,14 @@ pub struct Clock {
 }
 
 impl Provenance {
-    /// The provenance of a session of `rig` starting now in `dirs`, with `metadata` added to the rig's own.
-    pub fn start(rig: &Rig, dirs: &super::SessionDirs, metadata: &[(String, String)]) -> Provenance {
+    /// The provenance of a session of `rig` starting now in `dirs`, with `metadata` added to the rig's own
+    /// and each camera's device as it said it is when opened (`devices`, by id).
+    pub fn start(
+        rig: &Rig,
+        dirs: &super::SessionDirs,
+        metadata: &[(String, String)],
+        devices: &[(u8, axvs_core::CameraIdentity)],
+    ) -> Provenance {
         let mut all = rig.metadata.clone();
         all.extend(metadata.iter().cloned());
         Provenance {
@@ -148,6 +156,7 @@ impl Provenance {
                         },
                         display_fps: c.display_fps,
                         encoder: c.encoder.clone(),
+                        device: devices.iter().find(|(id, _)| *id == c.id).map(|(_, d)| d.clone()),
                     })
                     .collect(),
             },

@@ -68,7 +68,7 @@ pub struct RunArgs {
 }
 
 /// A `KEY=VALUE` argument, its key not empty.
-fn key_value(text: &str) -> Result<(String, String), String> {
+pub(crate) fn key_value(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
         _ => Err(format!("'{text}': expected KEY=VALUE, e.g. subject=m12")),
