@@ -553,3 +553,45 @@ fn bench_python_compares_the_cli_and_the_original() {
         "{text}"
     );
 }
+
+/// `axvs-bench integrity` puts SHA-256 against encoding (the default encoder and lossless FFV1) and
+/// `axvs verify`'s hashing against `sha256sum` on the same file, whose digests must agree.
+#[test]
+fn bench_integrity_weighs_hashing_against_encoding_and_sha256sum() {
+    let out = axvs_bench()
+        .args([
+            "integrity",
+            "--sizes",
+            "320x240:mono8",
+            "--frames",
+            "20",
+            "--verify-mib",
+            "8",
+            "--runs",
+            "1",
+        ])
+        .output()
+        .expect("run axvs-bench integrity");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    for encoder in ["320x240 mono8, libx264", "320x240 mono8, ffv1"] {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(encoder))
+            .unwrap_or_else(|| panic!("no '{encoder}' row in:\n{text}"));
+        let shares: Vec<f64> = row
+            .split_whitespace()
+            .zip(row.split_whitespace().skip(1))
+            .filter(|(_, unit)| *unit == "%")
+            .map(|(share, _)| share.parse().expect("a share"))
+            .collect();
+        assert_eq!(shares.len(), 2, "{row}");
+        // CPU time is counted in clock ticks: a few frames' hashing may count as none.
+        assert!(shares.iter().all(|s| (0.0..100.0).contains(s)), "{row}");
+    }
+    let rate = text
+        .lines()
+        .find(|l| l.starts_with("verify's hashing:"))
+        .unwrap_or_else(|| panic!("no rate in:\n{text}"));
+    assert!(rate.contains("sha256sum:") && rate.trim_end().ends_with('x'), "{rate}");
+}

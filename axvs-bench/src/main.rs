@@ -5,7 +5,7 @@
 //! - `startup.rs`: start-up latency of `axvs run`; `soak.rs`: a multi-camera soak; `extraction.rs`: timestamp
 //!   extraction; `batch.rs`: batch processing (`axvs process`);
 //! - `capacity/` (`axvs-bench capacity`), `view.rs` (`axvs-bench view`) and `python.rs` (`axvs-bench python`),
-//!   with arguments of their own.
+//!   with arguments of their own; `integrity.rs` (`axvs-bench integrity`): what sealing and verifying cost.
 //!
 //! `measure.rs` holds what they share: CPU time, peak memory, thread sampling, medians. What a user runs to
 //! size a rig stays in `axvs` (`axvs check --capacity`).
@@ -32,6 +32,7 @@ mod capacity;
 mod compare;
 mod extraction;
 mod instructions;
+mod integrity;
 mod measure;
 mod plugin;
 mod python;
@@ -170,6 +171,9 @@ pub enum BenchWhat {
     /// The Python package: recording through `axvs.Session` against `axvs run`, and timestamp extraction
     /// against the original's.
     Python(python::PythonArgs),
+    /// What a session's certificate costs: SHA-256 against encoding at 1080p, and `axvs verify`'s read
+    /// rate against `sha256sum`.
+    Integrity(integrity::IntegrityArgs),
 }
 
 /// Why a benchmark failed; printed as one line.
@@ -235,6 +239,7 @@ fn run(args: BenchArgs) -> Result<(), BenchError> {
         Some(BenchWhat::Capacity(capacity)) => return capacity::run(capacity),
         Some(BenchWhat::View(view)) => return view::run(view),
         Some(BenchWhat::Python(python)) => return python::run(python),
+        Some(BenchWhat::Integrity(integrity)) => return integrity::run(integrity),
         None => {}
     }
     let codec: Codec = args
