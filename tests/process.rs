@@ -485,7 +485,7 @@ pixel_format = "mono8"
     );
     // The processed files are inputs to stats as well, with the same figures.
     let from_feather = stats_json(&[session
-        .join("camera_timestamps/camera_1_timestamps.feather")
+        .join("../camera_timestamps/camera_1_timestamps.feather")
         .to_str()
         .expect("utf-8")]);
     assert_eq!(

@@ -113,9 +113,12 @@ pub fn load_file(path: &Path) -> Result<CameraSeries, LogFileError> {
                     .parse()
                     .ok()
             });
-            // camera_timestamps/ sits in (or mirrors) the recording: its report is one level up.
+            // camera_timestamps/ sits in (or mirrors) the recording, or beside a sealed session's data/:
+            // its report is one level up, in data/ for a session.
             let recording = match dir.file_name() {
-                Some(n) if n == crate::process::job::OUTPUT_DIR => dir.parent().unwrap_or(&dir).to_path_buf(),
+                Some(n) if n == crate::process::job::OUTPUT_DIR => {
+                    crate::bag::payload_dir(dir.parent().unwrap_or(&dir))
+                }
                 _ => dir,
             };
             Ok(CameraSeries {
