@@ -85,6 +85,19 @@ fn a_sealed_session_is_a_valid_bag_and_every_change_to_any_file_is_found() {
     assert_eq!(bagit_error(&bag), None);
     let info = std::fs::read_to_string(bag.join("bag-info.txt")).expect("bag-info");
     assert!(info.contains("Axvs-Camera: camera 1 'front': acquired"), "{info}");
+    // The MP4's digest was computed as the muxer wrote it (no second read of the video: verify's reading
+    // agreed with it above); Matroska's muxer rewrites its header at the end, so that file was read again.
+    let certificate: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bag.join("axvs-certificate.json")).expect("certificate"))
+            .expect("JSON");
+    assert_eq!(
+        certificate["files"]["data/001.mp4"]["hashed_as_written"], true,
+        "{certificate}"
+    );
+    assert_eq!(
+        certificate["files"]["data/002.mkv"]["hashed_as_written"], false,
+        "{certificate}"
+    );
     // The payload is the session as the original's readers know it: its manifest and archives together.
     for name in [
         "camera_manifest.yaml",

@@ -1,6 +1,7 @@
 //! `axvs-bench integrity`: what a session's certificate costs. The SHA-256 of a 1080p video against the CPU
-//! its encoding took (hashing the bytes as they are written, and reading the finished file again, as sealing
-//! does), and `axvs verify`'s read rate against `sha256sum` on the same file.
+//! its encoding took (hashing the bytes as they are written, as the encoder's I/O does, and reading the
+//! finished file again, as sealing does for a Matroska file), and `axvs verify`'s read rate against
+//! `sha256sum` on the same file.
 
 use std::path::Path;
 use std::process::Command;
@@ -95,7 +96,8 @@ fn hashing_against_encoding(
     }
     encoder.finish_file().map_err(|e| bench_error("encoder", e))?;
     let encode = measure::self_cpu() - cpu0;
-    // As written: the bytes hashed where they are (what hashing in the muxer's writes would add).
+    // As written: the same bytes hashed in memory, what the encoder's I/O adds to each write (its share of
+    // the encoding CPU above, which includes it).
     let bytes = std::fs::read(&path).map_err(|source| BenchError::Io {
         path: path.display().to_string(),
         source,

@@ -36,6 +36,10 @@ pub struct EncodeSummary {
     pub bytes: u64,
     /// Every file, in order, when the encoder splits its video into segments; empty for a single file.
     pub segments: Vec<EncodeSummary>,
+    /// The SHA-256 of the file (one file: a segment's, or a video of one file), computed from its bytes as
+    /// they were written, when every byte was written once, in order (lowercase hexadecimal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// Why encoding failed.

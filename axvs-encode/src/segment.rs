@@ -220,6 +220,11 @@ impl SegmentedEncoder {
             path: self.first.clone(),
             frames: segments.iter().map(|s| s.frames).sum(),
             bytes: segments.iter().map(|s| s.bytes).sum(),
+            // One file's digest; each segment has its own.
+            sha256: match segments.as_slice() {
+                [one] => one.sha256.clone(),
+                _ => None,
+            },
             segments,
         })
     }

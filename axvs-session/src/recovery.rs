@@ -158,7 +158,7 @@ fn seal_recovered(session: &Path, log_dir: &Path, out_dir: &Path, recovered: &[R
                 archive,
             });
         }
-        seal(bag, &accounts).map_err(RecoverError::Certificate)?;
+        seal(bag, &accounts, &Default::default()).map_err(RecoverError::Certificate)?;
     }
     Ok(())
 }

@@ -434,6 +434,7 @@ impl VideoSystem {
                     bytes: std::fs::metadata(&path).map_or(0, |m| m.len()),
                     path,
                     segments: Vec::new(),
+                    sha256: None,
                 });
             }
             let _ = self.shared.events.try_send(SystemEvent::Stopped { id: self.config.id });

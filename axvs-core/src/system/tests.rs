@@ -190,6 +190,7 @@ impl Encoder for RecordingEncoder {
             frames: self.times.lock().expect("times").len() as u64,
             bytes: 0,
             segments: Vec::new(),
+            sha256: None,
         })
     }
     fn path(&self) -> &std::path::Path {

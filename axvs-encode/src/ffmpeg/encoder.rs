@@ -10,6 +10,7 @@ use ffmpeg_next as ff;
 
 use super::codec::{check_frames, nominal_rate, open_codec, time_base, usable_codec};
 use super::convert::{output_pixel, pixel_name, Conversion};
+use super::hashed_io::HashedOutput;
 use crate::{Container, EncodeError, EncoderSettings, Timing};
 
 /// Packets after which MP4 fragments and Matroska clusters stop closing at every packet: the header and
@@ -52,6 +53,10 @@ pub struct FfmpegEncoder {
     packets: u64,
     container: Container,
     finished: bool,
+    /// The file's I/O, which hashes its bytes as they are written.
+    io: HashedOutput,
+    /// The finished file's SHA-256, when its bytes were hashed as written.
+    sha256: Option<String>,
 }
 
 impl FfmpegEncoder {
@@ -96,6 +101,15 @@ impl FfmpegEncoder {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
+        // Refused before it takes the output's place: FFmpeg's own I/O closes with the output.
+        let mut io = match HashedOutput::attach(&mut output, path) {
+            Ok(io) => io,
+            Err(e) => {
+                drop(output);
+                let _ = std::fs::remove_file(path);
+                return Err(e);
+            }
+        };
         let rate = nominal_rate(camera.fps);
         let codec_time_base = time_base(settings.timing, rate);
         if let Err(e) = Self::write_header(
@@ -107,6 +121,7 @@ impl FfmpegEncoder {
             &mut output,
         ) {
             // Nothing was recorded: leave no empty file behind to block the next attempt.
+            io.detach(&mut output);
             drop(output);
             let _ = std::fs::remove_file(path);
             return Err(e);
@@ -122,6 +137,7 @@ impl FfmpegEncoder {
         // SAFETY: reads one pointer of the frame ffmpeg-next just made; its allocation failure is silent.
         if unsafe { (*picture.as_ptr()).data[0].is_null() } {
             drop(encoder);
+            io.detach(&mut output);
             drop(output);
             let _ = std::fs::remove_file(path);
             return Err(EncodeError::Unsupported(format!(
@@ -152,6 +168,8 @@ impl FfmpegEncoder {
             packets: 0,
             container,
             finished: false,
+            io,
+            sha256: None,
         };
         encoder.fill_neutral_chroma();
         Ok(encoder)
@@ -346,6 +364,7 @@ impl FfmpegEncoder {
                 Ok(())
             };
             flushed.and(trailer)?;
+            self.sha256 = self.io.digest();
             // The finished file reaches the disk itself, not only the OS cache.
             std::fs::File::open(&self.path)
                 .and_then(|file| file.sync_all())
@@ -359,6 +378,7 @@ impl FfmpegEncoder {
             frames: self.packets,
             bytes: std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
             segments: Vec::new(),
+            sha256: self.sha256.clone(),
         })
     }
 }
@@ -384,5 +404,7 @@ impl Drop for FfmpegEncoder {
                 tracing::warn!("finalizing {} on drop: {e}", self.path.display());
             }
         }
+        // Before the output is dropped, which would close the I/O as FFmpeg's own.
+        self.io.detach(&mut self.output);
     }
 }

@@ -1,13 +1,14 @@
 //! The FFmpeg encoder: in-process libavcodec + libavformat, one file per camera.
 //!
 //! Here the libraries' setup; what this FFmpeg can encode, with which options, in `codec.rs`; camera pixels
-//! into encoder pictures in `convert.rs`; frames into a crash-safe file in `encoder.rs`; where each camera's
+//! into encoder pictures in `convert.rs`; frames into a crash-safe file in `encoder.rs`, hashed as it is written in `hashed_io.rs`; where each camera's
 //! file goes in `factory.rs`.
 
 mod codec;
 mod convert;
 mod encoder;
 mod factory;
+mod hashed_io;
 
 use std::sync::Once;
 

@@ -12,7 +12,7 @@
 //! let bag = tempfile::tempdir()?;
 //! std::fs::create_dir(bag.path().join(PAYLOAD_DIR))?;
 //! std::fs::write(bag.path().join("data/001.mp4"), b"video")?;
-//! seal(bag.path(), &[])?;
+//! seal(bag.path(), &[], &Default::default())?;
 //! assert!(verify(bag.path())?.findings.is_empty());
 //! std::fs::write(bag.path().join("data/001.mp4"), b"vide0")?;
 //! assert_eq!(verify(bag.path())?.findings.len(), 1);
@@ -118,10 +118,21 @@ pub struct Certificate {
     pub software: String,
     /// When (UTC, RFC 3339).
     pub sealed_utc: String,
-    /// Each payload file's size in bytes, by its path in the bag.
-    pub files: BTreeMap<String, u64>,
+    /// Each payload file, by its path in the bag.
+    pub files: BTreeMap<String, FileEntry>,
     /// Each camera's accounting.
     pub cameras: Vec<CameraAccount>,
+}
+
+/// One payload file in the certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Its size in bytes (a shorter file was cut; one of the same size, altered).
+    pub bytes: u64,
+    /// Its SHA-256 was computed as its bytes were written (a video whose muxer wrote each byte once, in
+    /// order), not by reading it back.
+    #[serde(default)]
+    pub hashed_as_written: bool,
 }
 
 /// What sealing wrote.
@@ -133,21 +144,40 @@ pub struct Sealed {
     pub files: usize,
     /// Payload bytes.
     pub bytes: u64,
+    /// Payload files whose digest was computed as they were written (not read back).
+    pub hashed_as_written: usize,
 }
 
 /// Seals `bag`: hashes every file in its `data/` and writes the tag files, each whole (a new file synced and
-/// renamed over the old), the tag manifest last. Sealing again (after `axvs recover` changed a file) writes
+/// renamed over the old), the tag manifest last. A file in `written` (by its path) whose size is still the
+/// one hashed as it was written is not read again. Sealing again (after `axvs recover` changed a file) writes
 /// them anew.
-pub fn seal(bag: &Path, cameras: &[CameraAccount]) -> Result<Sealed, CertificateError> {
+pub fn seal(
+    bag: &Path,
+    cameras: &[CameraAccount],
+    written: &BTreeMap<PathBuf, Hashed>,
+) -> Result<Sealed, CertificateError> {
     let files = payload_files(bag)?;
     let mut manifest = String::new();
     let mut sizes = BTreeMap::new();
-    let mut bytes = 0;
+    let (mut bytes, mut as_written) = (0, 0);
     for relative in &files {
-        let hashed = hash_file(&bag.join(relative))?;
+        let path = bag.join(relative);
+        let size = std::fs::metadata(&path).map_err(CertificateError::io(&path))?.len();
+        let (hashed, hashed_as_written) = match written.get(&path) {
+            Some(known) if known.bytes == size => (known.clone(), true),
+            _ => (hash_file(&path)?, false),
+        };
+        as_written += usize::from(hashed_as_written);
         manifest.push_str(&format!("{}  {}\n", hashed.sha256, encode_path(relative)));
         bytes += hashed.bytes;
-        sizes.insert(relative.clone(), hashed.bytes);
+        sizes.insert(
+            relative.clone(),
+            FileEntry {
+                bytes: hashed.bytes,
+                hashed_as_written,
+            },
+        );
     }
     let now = time::OffsetDateTime::now_utc();
     let certificate = Certificate {
@@ -196,6 +226,7 @@ pub fn seal(bag: &Path, cameras: &[CameraAccount]) -> Result<Sealed, Certificate
         bag: bag.to_path_buf(),
         files: files.len(),
         bytes,
+        hashed_as_written: as_written,
     })
 }
 
@@ -251,6 +282,34 @@ pub fn accounts(report: &crate::session::SessionReport, bag: &Path) -> Vec<Camer
             }
         })
         .collect()
+}
+
+/// The digests a finished session's encoders computed as they wrote its videos, by file.
+pub fn written_digests(report: &crate::session::SessionReport) -> BTreeMap<PathBuf, Hashed> {
+    let mut digests = BTreeMap::new();
+    for camera in &report.cameras {
+        let one = camera
+            .video
+            .iter()
+            .filter(|_| camera.segments.is_empty())
+            .map(|path| (path, camera.video_sha256.as_ref(), camera.video_bytes));
+        let segments = camera
+            .segments
+            .iter()
+            .map(|s| (&s.path, s.sha256.as_ref(), Some(s.bytes)));
+        for (path, sha256, bytes) in one.chain(segments) {
+            if let (Some(sha256), Some(bytes)) = (sha256, bytes) {
+                digests.insert(
+                    path.clone(),
+                    Hashed {
+                        sha256: sha256.clone(),
+                        bytes,
+                    },
+                );
+            }
+        }
+    }
+    digests
 }
 
 /// One camera's accounting in one line: `camera 1 'front': acquired 300 = saved 290 + dropped 10; video

@@ -107,7 +107,10 @@ pub fn verify(bag: &Path) -> Result<Verification, CertificateError> {
     };
     check.manifest(TAG_MANIFEST_FILE, &BTreeMap::new())?;
     let certificate = check.certificate();
-    let sizes = certificate.as_ref().map(|c| c.files.clone()).unwrap_or_default();
+    let sizes: BTreeMap<String, u64> = certificate
+        .iter()
+        .flat_map(|c| c.files.iter().map(|(path, entry)| (path.clone(), entry.bytes)))
+        .collect();
     let listed = check.manifest(MANIFEST_FILE, &sizes)?;
     for path in payload_files(bag)? {
         if !listed.contains(&path) {
@@ -272,7 +275,7 @@ mod tests {
             dropped: Some([("saving_off".to_string(), 2)].into()),
             ..CameraAccount::default()
         };
-        seal(bag.path(), &[camera]).expect("seal");
+        seal(bag.path(), &[camera], &Default::default()).expect("seal");
         bag
     }
 

@@ -754,8 +754,9 @@ impl Session {
             }
         }
         // Last, when no file will change: each folder sealed with its files' checksums and the counts.
+        let written = crate::certificate::written_digests(&report);
         for bag in &self.dirs.bags {
-            if let Err(e) = crate::certificate::seal(bag, &crate::certificate::accounts(&report, bag)) {
+            if let Err(e) = crate::certificate::seal(bag, &crate::certificate::accounts(&report, bag), &written) {
                 report.failures.push(format!("the session's certificate: {e}"));
             }
         }

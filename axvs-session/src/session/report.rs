@@ -27,6 +27,9 @@ pub struct CameraReport {
     pub video_bytes: Option<u64>,
     /// Every file of the video, in order, when it was split into segments.
     pub segments: Vec<EncodeSummary>,
+    /// The video's SHA-256 as its bytes were written, when it is one file (segments have their own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_sha256: Option<String>,
     /// The raw timestamp log; `None` when the camera recorded nothing (see `discard_empty`).
     pub log: Option<PathBuf>,
     /// The ataraxis-compatible archive, when one was written.
@@ -188,6 +191,7 @@ pub(super) fn finish(
             video_frames: video.map(|v| v.frames),
             video_bytes: video.map(|v| v.bytes),
             segments: video.map(|v| v.segments.clone()).unwrap_or_default(),
+            video_sha256: video.and_then(|v| v.sha256.clone()),
             log: (!discarded).then_some(log),
             archive,
             first_frame_ms: cam.first_frame_ms,
