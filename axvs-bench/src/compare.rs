@@ -519,6 +519,25 @@ pub(super) fn original_command_line(
     args
 }
 
+/// A synthetic camera of `size` at `fps`, opened, with one period of its frames (at most `frames`) rendered
+/// beforehand: the encoder alone is then measured, its input already in memory.
+pub(super) fn held_frames(
+    size: BenchSize,
+    fps: f64,
+    frames: u64,
+) -> Result<(SyntheticCamera, axvs_core::CameraInfo, Vec<Vec<u8>>), BenchError> {
+    let mut camera = SyntheticCamera::new(synthetic(size, fps, None));
+    let info = camera.open().map_err(|e| bench_error("camera", e))?;
+    let held = (0..SYNTHETIC_PERIOD.min(frames))
+        .map(|i| {
+            let mut buf = vec![0u8; info.frame_size()];
+            camera.render(i, &mut buf);
+            buf
+        })
+        .collect();
+    Ok((camera, info, held))
+}
+
 /// Variant c: the encoder alone, on one period of frames rendered beforehand.
 fn encoder_alone(
     args: &BenchArgs,
@@ -526,15 +545,7 @@ fn encoder_alone(
     size: BenchSize,
     path: &Path,
 ) -> Result<Run, BenchError> {
-    let mut camera = SyntheticCamera::new(synthetic(size, args.fps, None));
-    let info = camera.open().map_err(|e| bench_error("camera", e))?;
-    let mut frames: Vec<Vec<u8>> = (0..SYNTHETIC_PERIOD.min(args.frames))
-        .map(|i| {
-            let mut buf = vec![0u8; info.frame_size()];
-            camera.render(i, &mut buf);
-            buf
-        })
-        .collect();
+    let (camera, info, mut frames) = held_frames(size, args.fps, args.frames)?;
     let cpu0 = measure::self_cpu();
     let start = Instant::now();
     let sampler = args

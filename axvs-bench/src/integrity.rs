@@ -7,12 +7,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use axvs_core::{Camera, SyntheticCamera, SYNTHETIC_PERIOD};
+use axvs_core::SYNTHETIC_PERIOD;
 use axvs_encode::{Codec, EncoderSettings, FfmpegEncoder};
 use axvs_session::certificate::hash_file;
 use sha2::{Digest, Sha256};
 
-use super::{bench_error, measure, synthetic, BenchError, BenchSize};
+use super::{bench_error, measure, BenchError, BenchSize};
 
 /// Arguments of `axvs-bench integrity`.
 #[derive(Debug, clap::Args)]
@@ -75,15 +75,7 @@ fn hashing_against_encoding(
         settings.codec,
         settings.container().extension()
     ));
-    let mut camera = SyntheticCamera::new(synthetic(size, 30.0, None));
-    let info = camera.open().map_err(|e| bench_error("camera", e))?;
-    let mut held: Vec<Vec<u8>> = (0..SYNTHETIC_PERIOD.min(frames))
-        .map(|i| {
-            let mut buf = vec![0u8; info.frame_size()];
-            camera.render(i, &mut buf);
-            buf
-        })
-        .collect();
+    let (camera, info, mut held) = crate::compare::held_frames(size, 30.0, frames)?;
     let cpu0 = measure::self_cpu();
     let mut encoder = FfmpegEncoder::create(settings, &path, &info).map_err(|e| bench_error("encoder", e))?;
     let period = Duration::from_secs_f64(1.0 / info.fps);

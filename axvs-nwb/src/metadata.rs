@@ -45,21 +45,19 @@ impl Metadata {
 
     /// The experimenters (`experimenter`, several separated by `;`).
     pub fn experimenters(&self) -> Vec<String> {
-        self.get("experimenter")
-            .map(|v| {
-                v.split(';')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.list("experimenter", ';')
     }
 
     /// The keywords (`keywords`, separated by `,`).
     pub fn keywords(&self) -> Vec<String> {
-        self.get("keywords")
+        self.list("keywords", ',')
+    }
+
+    /// The values `key` lists, separated by `separator`.
+    fn list(&self, key: &str, separator: char) -> Vec<String> {
+        self.get(key)
             .map(|v| {
-                v.split(',')
+                v.split(separator)
                     .map(|s| s.trim().to_string())
                     .filter(|s| !s.is_empty())
                     .collect()
