@@ -1221,7 +1221,8 @@ fn segments_split_the_video_and_keep_one_continuous_log() {
             0 => "004_timestamps.csv".to_string(),
             k => format!("004_{:03}_timestamps.csv", k + 1),
         };
-        let csv = std::fs::read_to_string(session.join(&name)).expect(&name);
+        // Beside the sealed session's data/, not in it.
+        let csv = std::fs::read_to_string(dir.path().join("seg").join(&name)).expect(&name);
         let values: Vec<u64> = csv.lines().skip(1).map(|l| l.parse().expect("time")).collect();
         assert_eq!(values, times[next..next + *frames as usize], "{name}");
         next += *frames as usize;

@@ -7,6 +7,14 @@ use std::path::{Path, PathBuf};
 pub const PAYLOAD_DIR: &str = "data";
 /// BagIt's declaration, the file that makes a folder a bag.
 pub const BAGIT_FILE: &str = "bagit.txt";
+/// The bag's metadata (`Label: value` lines).
+pub const BAG_INFO_FILE: &str = "bag-info.txt";
+/// Every payload file's SHA-256.
+pub const MANIFEST_FILE: &str = "manifest-sha256.txt";
+/// Every tag file's SHA-256 (the manifests, the metadata and the certificate).
+pub const TAG_MANIFEST_FILE: &str = "tagmanifest-sha256.txt";
+/// axvs' certificate: each payload file's size, each camera's accounting.
+pub const CERTIFICATE_FILE: &str = "axvs-certificate.json";
 /// `session.json`, which every session folder's payload holds from its start.
 const PROVENANCE_FILE: &str = "session.json";
 
@@ -41,6 +49,33 @@ pub fn bag_of(payload: &Path) -> Option<&Path> {
         .flatten()
 }
 
+/// The session folder whose `data/` is `payload`: its parent, when the parent holds nothing but `data/`,
+/// the bag's tag files and what axvs puts beside a sealed session (processing outputs, NWB exports, hidden
+/// temporary files), as a folder a session claimed does. A folder that merely happens to be named `data`
+/// inside another is not a session's.
+pub fn session_bag_of(payload: &Path) -> Option<&Path> {
+    let bag = bag_of(payload)?;
+    let tags = [
+        BAGIT_FILE,
+        BAG_INFO_FILE,
+        MANIFEST_FILE,
+        TAG_MANIFEST_FILE,
+        CERTIFICATE_FILE,
+    ];
+    let only_ours = std::fs::read_dir(bag).ok()?.all(|entry| {
+        entry.is_ok_and(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name == PAYLOAD_DIR
+                || name.starts_with('.')
+                || tags.contains(&name.as_ref())
+                || name == crate::process::job::OUTPUT_DIR
+                || name.ends_with(".nwb")
+        })
+    });
+    only_ours.then_some(bag)
+}
+
 /// The sealed bag whose payload `dir` is, if any: where what is made from its files goes (processing
 /// outputs), since a file added to `data/` would make the bag differ from its manifest.
 pub fn sealed_bag_of(dir: &Path) -> Option<&Path> {
@@ -73,5 +108,12 @@ mod tests {
         assert_eq!(sealed_bag_of(&data), None, "not sealed yet");
         std::fs::write(dir.path().join(BAGIT_FILE), "").expect("seal");
         assert_eq!(sealed_bag_of(&data), Some(dir.path()));
+        assert_eq!(session_bag_of(&data), Some(dir.path()));
+        std::fs::write(dir.path().join("notes.txt"), "").expect("another file");
+        assert_eq!(
+            session_bag_of(&data),
+            None,
+            "a folder with other files is not a session's"
+        );
     }
 }

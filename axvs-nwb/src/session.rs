@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use axvs_log::bag::{bag_of, payload_dir};
+use axvs_log::bag::{payload_dir, session_bag_of};
 use axvs_log::manifest::{self, MANIFEST_FILE};
 
 use crate::{Metadata, NwbError};
@@ -51,13 +51,18 @@ impl SessionContent {
             reason,
         };
         let payload = payload_dir(given);
-        let folder = bag_of(&payload).unwrap_or(&payload).to_path_buf();
-        let manifest_path = payload.join(MANIFEST_FILE);
+        let folder = session_bag_of(&payload).unwrap_or(&payload).to_path_buf();
+        let provenance = read_provenance(&payload)?;
+        // The logs, manifest and archives: beside the videos, or where the rig's `log_dir` put them.
+        let logs = match provenance.pointer("/resolved/log_dir").and_then(|d| d.as_str()) {
+            Some(dir) if !payload.join(MANIFEST_FILE).is_file() => PathBuf::from(dir),
+            _ => payload.clone(),
+        };
+        let manifest_path = logs.join(MANIFEST_FILE);
         if !manifest_path.is_file() {
             return Err(not_a_session(format!("no {MANIFEST_FILE}: not an axvs session")));
         }
         let sources = manifest::read(&manifest_path)?.sources;
-        let provenance = read_provenance(&payload)?;
         let metadata = Metadata(
             provenance
                 .get("metadata")
@@ -66,7 +71,7 @@ impl SessionContent {
         );
         let mut cameras = Vec::new();
         for source in sources {
-            let Some(entries) = camera_entries(&payload, source.id)? else {
+            let Some(entries) = camera_entries(&logs, source.id)? else {
                 continue;
             };
             let runs = runs_of(&entries)?;

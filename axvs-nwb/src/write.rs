@@ -264,9 +264,18 @@ fn series_names(content: &SessionContent) -> Vec<String> {
 /// `file` as a path relative to the NWB file's folder (NWB readers resolve external files from there); an
 /// absolute path when the two share no root.
 fn relative(nwb: &Path, file: &Path) -> String {
-    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let base: PathBuf = absolute(nwb).parent().map(Path::to_path_buf).unwrap_or_default();
-    let target = absolute(file);
+    // Resolved (`..`, links), as the reader will resolve them.
+    let resolve = |p: &Path| {
+        std::fs::canonicalize(p)
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let folder = nwb
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let base: PathBuf = resolve(folder);
+    let target = resolve(file);
     let (base, target): (Vec<_>, Vec<_>) = (base.components().collect(), target.components().collect());
     let common = base.iter().zip(&target).take_while(|(a, b)| a == b).count();
     if common == 0 {

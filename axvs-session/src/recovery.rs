@@ -86,23 +86,27 @@ pub fn recover_session(session: &Path, log_dir: &Path, out_dir: &Path) -> Result
     if let Err(e) = crate::session::provenance::mark_recovered(session) {
         tracing::warn!("the session's provenance: {e}");
     }
-    seal_recovered(session, log_dir, out_dir, &recovered)?;
+    // The archives are written: a seal that cannot be made (a full disk) is said, not a failed recovery.
+    if let Err(e) = seal_recovered(session, log_dir, out_dir, &recovered) {
+        tracing::warn!("{e}");
+    }
     Ok(recovered)
 }
 
-/// Seals the bags of a recovered session (see [`crate::certificate`]): one not sealed yet (its run was
-/// killed), or one whose archive recovery wrote. The counters of a killed run died with it: each camera's
-/// account holds what its files hold (its archive's frames, which recovery made its video's).
+/// Seals the folders of a recovered session that are not sealed yet (see [`crate::certificate`]): its run was
+/// killed before its seal. A sealed session is left as it is, even when recovery wrote an archive: its
+/// certificate is the run's, and `axvs verify` says what changed since. The counters of a killed run died
+/// with it: each camera's account holds what its files hold (its archive's frames, which recovery made its
+/// video's).
 fn seal_recovered(session: &Path, log_dir: &Path, out_dir: &Path, recovered: &[Recovered]) -> Result<(), RecoverError> {
-    use crate::certificate::{bag_of, seal, CameraAccount, BAGIT_FILE};
-    let changed = recovered.iter().any(|r| r.archive.is_some());
-    let mut bags: Vec<&Path> = [session, log_dir, out_dir].into_iter().filter_map(bag_of).collect();
+    use crate::certificate::{seal, session_bag_of, CameraAccount, BAGIT_FILE};
+    let mut bags: Vec<&Path> = [session, log_dir].into_iter().filter_map(session_bag_of).collect();
     bags.dedup();
     let names = axvs_log::manifest::read(&log_dir.join(axvs_log::manifest::MANIFEST_FILE))
         .map(|m| m.sources)
         .unwrap_or_default();
     for bag in bags {
-        if bag.join(BAGIT_FILE).is_file() && !changed {
+        if bag.join(BAGIT_FILE).is_file() {
             continue;
         }
         let relative = |path: &Path| {

@@ -76,9 +76,13 @@ impl CliError {
 
 /// `axvs export`.
 pub fn export(log: &Path, out_dir: Option<&Path>) -> Result<(), CliError> {
+    // Beside the log, or beside a sealed session's data/ (a file added there would break its seal).
     let dir = out_dir
         .map(Path::to_path_buf)
-        .or_else(|| log.parent().map(Path::to_path_buf))
+        .or_else(|| {
+            log.parent()
+                .map(|d| axvs_log::bag::sealed_bag_of(d).unwrap_or(d).to_path_buf())
+        })
         .unwrap_or_default();
     std::fs::create_dir_all(&dir).map_err(|source| CliError::Io {
         path: dir.display().to_string(),

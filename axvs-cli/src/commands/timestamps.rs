@@ -65,9 +65,13 @@ pub fn run(args: TimestampsArgs) -> Result<(), CliError> {
                 let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("csv");
                 output.with_file_name(format!("{out_stem}{run_part}{segment_part}.{ext}"))
             }
-            None => args
-                .input
-                .with_file_name(format!("{stem}{run_part}{segment_part}_timestamps.csv")),
+            // Beside the log, or beside a sealed session's data/ (a file added there would break its seal).
+            None => {
+                let dir = args.input.parent().unwrap_or(Path::new(""));
+                axvs_log::bag::sealed_bag_of(dir)
+                    .unwrap_or(dir)
+                    .join(format!("{stem}{run_part}{segment_part}_timestamps.csv"))
+            }
         }
     };
     let first = output_of(1, 1);

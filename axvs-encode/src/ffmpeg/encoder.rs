@@ -97,6 +97,20 @@ impl FfmpegEncoder {
             camera.fps,
             wants_global_header(container),
         )?;
+        // Everything that can fail without the file comes before it: once the output's I/O is ours (below),
+        // only `write_header`'s failure is left, which gives it back.
+        let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
+        // SAFETY: reads one pointer of the frame ffmpeg-next just made; its allocation failure is silent.
+        if unsafe { (*picture.as_ptr()).data[0].is_null() } {
+            return Err(EncodeError::Unsupported(format!(
+                "cannot allocate a {}x{} {} picture",
+                camera.width,
+                camera.height,
+                pixel_name(out_pixel)
+            )));
+        }
+        picture.set_color_range(ff::util::color::Range::JPEG);
+        let conversion = Conversion::new(camera, out_pixel)?;
         let mut output = ff::format::output_as(path, container.muxer()).map_err(|e| EncodeError::Create {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -133,22 +147,6 @@ impl FfmpegEncoder {
             Timing::Exact => (1e6 / camera.fps.max(1e-3)).round().clamp(1.0, 1e12) as i64,
         };
 
-        let mut picture = ff::frame::Video::new(out_pixel, camera.width, camera.height);
-        // SAFETY: reads one pointer of the frame ffmpeg-next just made; its allocation failure is silent.
-        if unsafe { (*picture.as_ptr()).data[0].is_null() } {
-            drop(encoder);
-            io.detach(&mut output);
-            drop(output);
-            let _ = std::fs::remove_file(path);
-            return Err(EncodeError::Unsupported(format!(
-                "cannot allocate a {}x{} {} picture",
-                camera.width,
-                camera.height,
-                pixel_name(out_pixel)
-            )));
-        }
-        picture.set_color_range(ff::util::color::Range::JPEG);
-        let conversion = Conversion::new(camera, out_pixel)?;
         let mut encoder = FfmpegEncoder {
             path: path.to_path_buf(),
             output,

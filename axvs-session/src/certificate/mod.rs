@@ -31,15 +31,10 @@ use serde::{Deserialize, Serialize};
 pub use hash::{hash_file, Hashed};
 pub use verify::{verify, Finding, Verification};
 
-pub use axvs_log::bag::{bag_of, payload_dir, BAGIT_FILE, PAYLOAD_DIR};
-/// The bag's metadata (`Label: value` lines).
-pub const BAG_INFO_FILE: &str = "bag-info.txt";
-/// Every payload file's SHA-256.
-pub const MANIFEST_FILE: &str = "manifest-sha256.txt";
-/// Every tag file's SHA-256 (the manifests, the metadata and the certificate).
-pub const TAG_MANIFEST_FILE: &str = "tagmanifest-sha256.txt";
-/// axvs' certificate: each payload file's size, each camera's accounting.
-pub const CERTIFICATE_FILE: &str = "axvs-certificate.json";
+pub use axvs_log::bag::{
+    bag_of, payload_dir, session_bag_of, BAGIT_FILE, BAG_INFO_FILE, CERTIFICATE_FILE, MANIFEST_FILE, PAYLOAD_DIR,
+    TAG_MANIFEST_FILE,
+};
 /// The BagIt version written.
 pub const BAGIT_VERSION: &str = "1.0";
 
@@ -209,18 +204,27 @@ pub fn seal(
         source: std::io::Error::other(e),
     })?;
     let declaration = format!("BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n");
-    let tags = [
-        (BAGIT_FILE, declaration),
-        (BAG_INFO_FILE, info),
-        (MANIFEST_FILE, manifest),
-        (CERTIFICATE_FILE, json),
-    ];
     let mut tag_manifest = String::new();
-    for (name, text) in &tags {
-        write_whole(&bag.join(name), text.as_bytes())?;
+    for (name, text) in [
+        (BAGIT_FILE, &declaration),
+        (BAG_INFO_FILE, &info),
+        (MANIFEST_FILE, &manifest),
+        (CERTIFICATE_FILE, &json),
+    ] {
         tag_manifest.push_str(&format!("{}  {name}\n", hash::sha256_hex(text.as_bytes())));
     }
-    write_whole(&bag.join(TAG_MANIFEST_FILE), tag_manifest.as_bytes())?;
+    // BagIt's declaration last: a folder is sealed only once everything it vouches for is there, and a seal
+    // cut short (a crash, a full disk) leaves a folder that is not a bag yet, which `axvs recover` seals.
+    for (name, text) in [
+        (BAG_INFO_FILE, &info),
+        (MANIFEST_FILE, &manifest),
+        (CERTIFICATE_FILE, &json),
+        (TAG_MANIFEST_FILE, &tag_manifest),
+    ] {
+        write_whole(&bag.join(name), text.as_bytes())?;
+    }
+    sync_dir(bag)?;
+    write_whole(&bag.join(BAGIT_FILE), declaration.as_bytes())?;
     sync_dir(bag)?;
     Ok(Sealed {
         bag: bag.to_path_buf(),
@@ -247,9 +251,11 @@ pub fn accounts(report: &crate::session::SessionReport, bag: &Path) -> Vec<Camer
         .iter()
         .map(|camera| {
             let status = &camera.status;
-            let files: Vec<&Path> = match (&camera.video, camera.segments.as_slice()) {
-                (_, [_, ..]) => camera.segments.iter().map(|s| s.path.as_path()).collect(),
-                (Some(video), []) => vec![video.as_path()],
+            let files: Vec<PathBuf> = match (&camera.video, camera.segments.as_slice()) {
+                (_, [_, ..]) => camera.segments.iter().map(|s| s.path.clone()).collect(),
+                // One file, or the files of a video whose encoder could not finish (its report names the
+                // first): every segment on disk.
+                (Some(video), []) => axvs_encode::segment_files(video),
                 (None, []) => Vec::new(),
             };
             let videos: Vec<String> = files.iter().filter_map(|f| in_bag(f)).collect();
@@ -381,11 +387,14 @@ fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), CertificateError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{name}.new"));
-    let mut file = std::fs::File::create(&temporary).map_err(CertificateError::io(&temporary))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(CertificateError::io(&temporary))?;
-    std::fs::rename(&temporary, path).map_err(CertificateError::io(path))
+    let written = std::fs::File::create(&temporary)
+        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
+        .map_err(CertificateError::io(&temporary))
+        .and_then(|()| std::fs::rename(&temporary, path).map_err(CertificateError::io(path)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 fn sync_dir(dir: &Path) -> Result<(), CertificateError> {

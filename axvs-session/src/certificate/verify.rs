@@ -112,10 +112,21 @@ pub fn verify(bag: &Path) -> Result<Verification, CertificateError> {
         .flat_map(|c| c.files.iter().map(|(path, entry)| (path.clone(), entry.bytes)))
         .collect();
     let listed = check.manifest(MANIFEST_FILE, &sizes)?;
-    for path in payload_files(bag)? {
-        if !listed.contains(&path) {
-            check.findings.push(Finding::Extra { path });
+    match payload_files(bag) {
+        Ok(files) => {
+            for path in files {
+                if !listed.contains(&path) {
+                    check.findings.push(Finding::Extra { path });
+                }
+            }
         }
+        Err(CertificateError::NotSealed { .. }) => check.findings.push(Finding::Missing {
+            path: format!("{}/", super::PAYLOAD_DIR),
+        }),
+        Err(e) => check.findings.push(Finding::Unreadable {
+            path: format!("{}/", super::PAYLOAD_DIR),
+            reason: e.to_string(),
+        }),
     }
     for camera in certificate.iter().flat_map(|c| &c.cameras) {
         check.accounting(camera);
@@ -164,14 +175,36 @@ impl Check<'_> {
                 continue;
             };
             let file = decode_path(file.trim_start());
-            listed.insert(file.clone());
+            if let Some(wrong) = misplaced(&file, manifest == MANIFEST_FILE) {
+                self.findings.push(Finding::Unreadable {
+                    path: manifest.into(),
+                    reason: format!("line {}: {file}: {wrong}", number + 1),
+                });
+                continue;
+            }
+            if !listed.insert(file.clone()) {
+                self.findings.push(Finding::Unreadable {
+                    path: manifest.into(),
+                    reason: format!("line {}: {file} is listed twice", number + 1),
+                });
+                continue;
+            }
             let on_disk = self.bag.join(&file);
             if !on_disk.is_file() {
                 self.findings.push(Finding::Missing { path: file });
                 continue;
             }
             let started = Instant::now();
-            let hashed = hash_file(&on_disk)?;
+            let hashed = match hash_file(&on_disk) {
+                Ok(hashed) => hashed,
+                Err(e) => {
+                    self.findings.push(Finding::Unreadable {
+                        path: file,
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
             self.hashing += started.elapsed();
             self.files += 1;
             self.bytes += hashed.bytes;
@@ -247,6 +280,20 @@ impl Check<'_> {
                 }
             }
         }
+    }
+}
+
+/// Why a manifest's path is not one it may list, if it is not: a payload manifest lists files in `data/`, a
+/// tag manifest files outside it, and neither names a path outside the bag (RFC 8493, 2.1.3 and 2.2.1).
+fn misplaced(path: &str, payload: bool) -> Option<&'static str> {
+    let parts: Vec<&str> = path.split('/').collect();
+    if path.starts_with('/') || parts.iter().any(|p| *p == ".." || *p == "." || p.is_empty()) {
+        return Some("not a path inside the bag");
+    }
+    match (payload, parts.first() == Some(&super::PAYLOAD_DIR) && parts.len() > 1) {
+        (true, false) => Some("a payload manifest lists files in data/ only"),
+        (false, true) => Some("a tag manifest lists no file in data/"),
+        _ => None,
     }
 }
 
@@ -329,6 +376,33 @@ mod tests {
         std::fs::remove_file(bag.path().join(BAGIT_FILE)).expect("unseal");
         let e = verify(bag.path()).expect_err("unsealed");
         assert!(e.to_string().contains("not a sealed session"), "{e}");
+    }
+
+    #[test]
+    fn manifest_lines_outside_the_bag_or_listed_twice_are_findings_not_reads() {
+        let bag = sealed_bag();
+        let manifest = bag.path().join(MANIFEST_FILE);
+        let mut text = std::fs::read_to_string(&manifest).expect("manifest");
+        let first = text.lines().next().expect("a line").to_string();
+        text.push_str(&format!("{first}\n"));
+        text.push_str("00  data/../../etc/passwd\n00  bagit.txt\n");
+        std::fs::write(&manifest, text).expect("edit");
+        let found = findings(bag.path());
+        assert!(found.iter().any(|f| f.contains("is listed twice")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("etc/passwd: not a path inside the bag")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("bagit.txt: a payload manifest lists files in data/ only")),
+            "{found:?}"
+        );
+        std::fs::remove_dir_all(bag.path().join("data")).expect("no payload");
+        assert!(findings(bag.path()).contains(&"missing: data/".to_string()));
     }
 
     #[test]
