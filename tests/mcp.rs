@@ -105,6 +105,7 @@ fn every_tool_has_input_and_output_schemas() {
             "discover_camera_data",
             "dump_genicam_config",
             "execute_log_processing_jobs",
+            "export_nwb",
             "extract_timestamps",
             "find_recordings",
             "get_batch_status_overview",
@@ -124,6 +125,7 @@ fn every_tool_has_input_and_output_schemas() {
             "stop_frame_saving",
             "stop_video_session",
             "validate_video_file",
+            "verify_session",
             "write_camera_manifest",
             "write_genicam_node",
         ]
@@ -1452,5 +1454,80 @@ fn the_originals_remaining_tools_work_under_both_names() {
         r["unarchived"][1].as_str().is_some_and(|t| t.contains("axvs recover")),
         "{}",
         r["unarchived"]
+    );
+}
+
+/// `verify_session` and `export_nwb` give agents what `axvs verify` and `axvs export nwb` give people: the
+/// same checks and the same file, paths confined to `--root`.
+#[test]
+fn sessions_are_verified_and_exported_to_nwb_through_tools() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = axvs_tests::write_rig(
+        dir.path(),
+        "rig.toml",
+        "[[camera]]\nid = 1\nname = \"cam\"\nbackend = \"synthetic\"\nwidth = 160\nheight = 120\nfps = 30\n",
+    );
+    let (mut command, _) = axvs_tests::rig_command(dir.path(), &rig, "s", &["--duration", "1"]);
+    assert!(command.stdin(Stdio::null()).status().expect("axvs run").success());
+    std::fs::write(dir.path().join("s/data/extra.txt"), "added").expect("a file added after the seal");
+    let result = stdio_client(
+        r#"
+async def main():
+    async with connect() as s:
+        out = {}
+        err, text, out["verified"] = await call(s, "verify_session", {"sessions": ["s", "s/data", "."]})
+        assert not err, text
+        out["verified_text"] = text
+        err, text, out["exported"] = await call(s, "export_nwb", {"session": "s", "metadata": {"subject_id": "m1"}})
+        assert not err, text
+        err, out["outside"], _ = await call(s, "export_nwb", {"session": "/"})
+        assert err
+        err, out["again"], _ = await call(s, "export_nwb", {"session": "s"})
+        assert err
+        print(json.dumps(out))
+asyncio.run(main())
+"#,
+        &["mcp", "--root", "."],
+        dir.path(),
+    );
+    let sessions = result["verified"]["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 3, "{result}");
+    for s in &sessions[..2] {
+        assert_eq!(s["whole"], false, "{s}");
+        assert_eq!(
+            s["findings"],
+            serde_json::json!(["extra: data/extra.txt (not in the manifest)"]),
+            "{s}"
+        );
+    }
+    assert!(
+        sessions[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not a sealed session")),
+        "{result}"
+    );
+    assert_eq!(result["verified"]["all_whole"], false);
+    assert_eq!(result["verified_text"], "0 of 3 session(s) whole");
+    let exported = &result["exported"];
+    assert!(
+        exported["path"].as_str().is_some_and(|p| p.ends_with("s/s.nwb")),
+        "{exported}"
+    );
+    assert_eq!(exported["cameras"][0]["name"], "cam");
+    assert!(exported["cameras"][0]["frames"].as_u64() > Some(10), "{exported}");
+    assert_eq!(
+        exported["missing_for_dandi"],
+        serde_json::json!(["species", "sex", "age"])
+    );
+    assert!(dir.path().join("s/s.nwb").is_file());
+    assert!(
+        result["outside"]
+            .as_str()
+            .is_some_and(|t| t.contains("outside the server's root")),
+        "{result}"
+    );
+    assert!(
+        result["again"].as_str().is_some_and(|t| t.contains("exists")),
+        "{result}"
     );
 }

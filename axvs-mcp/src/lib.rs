@@ -155,6 +155,18 @@ pub fn tool_list() -> Vec<Tool> {
             "Read a recording's camera manifest (camera_manifest.yaml): source ids and names.",
             true,
         ),
+        tool::<VerifyArgs, SessionsVerified>(
+            "verify_session",
+            "Check sessions against their certificates (each session folder is a BagIt bag): every file whole and \
+             unchanged (missing, truncated, altered, extra files) and each camera's counts adding up.",
+            true,
+        ),
+        tool::<ExportNwbArgs, NwbExported>(
+            "export_nwb",
+            "Export a session to one NWB 2.x file for DANDI: each camera an ImageSeries naming its videos, with \
+             every frame's acquisition time from the log; the device and the session's metadata.",
+            false,
+        ),
         tool::<FindArgs, RecordingsFound>(
             "find_recordings",
             "Find every recording under a directory: manifests, and each camera's log, archive and videos.",
@@ -296,6 +308,8 @@ impl AxvsMcp {
             "stop_frame_saving" => run(arguments, move |a| set_saving(&sessions, a, false)).await,
             "get_session_status" => run(arguments, move |a| get_session_status(&sessions, a)).await,
             "read_genicam_node" => run(arguments, read_genicam_node).await,
+            "verify_session" => run(arguments, move |a| verify_session(&paths, a)).await,
+            "export_nwb" => run(arguments, move |a| export_nwb(&paths, a)).await,
             "write_genicam_node" => run(arguments, write_genicam_node).await,
             "dump_genicam_config" => run(arguments, move |a| dump_genicam_config(&paths, a)).await,
             "load_genicam_config" => run(arguments, move |a| load_genicam_config(&paths, a)).await,

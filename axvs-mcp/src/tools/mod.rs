@@ -3,12 +3,14 @@
 //! library code as the matching `axvs` command.
 
 mod genicam;
+mod integrity;
 mod machine;
 mod processing;
 mod recordings;
 mod session;
 
 pub use genicam::*;
+pub use integrity::*;
 pub use machine::*;
 pub use processing::*;
 pub use recordings::*;
