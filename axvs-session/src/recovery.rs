@@ -109,16 +109,7 @@ fn seal_recovered(session: &Path, log_dir: &Path, out_dir: &Path, recovered: &[R
         if bag.join(BAGIT_FILE).is_file() {
             continue;
         }
-        let relative = |path: &Path| {
-            let relative = path.strip_prefix(bag).ok()?;
-            Some(
-                relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-            )
-        };
+        let relative = |path: &Path| crate::certificate::bag_path(bag, path);
         let mut accounts = Vec::new();
         for log in recovered {
             let Some(id) = log

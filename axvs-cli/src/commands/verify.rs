@@ -1,8 +1,8 @@
 //! `axvs verify`: each session checked against its certificate, one line per difference.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use axvs_session::certificate::{bag_of, verify, CertificateError, BAGIT_FILE};
+use axvs_session::certificate::{bag_for, verify, CertificateError};
 use clap::Args;
 
 use super::CliError;
@@ -63,13 +63,5 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
             "{n} of {} sessions differ from their certificates",
             args.sessions.len()
         ))),
-    }
-}
-
-/// The bag of a given folder: itself, or the bag whose `data/` it is.
-fn bag_for(given: &Path) -> &Path {
-    match bag_of(given) {
-        Some(bag) if !given.join(BAGIT_FILE).is_file() && bag.join(BAGIT_FILE).is_file() => bag,
-        _ => given,
     }
 }

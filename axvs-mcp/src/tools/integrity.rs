@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use axvs_session::certificate::{bag_of, verify, BAGIT_FILE};
+use axvs_session::certificate::{bag_for, verify};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -56,10 +56,7 @@ pub fn verify_session(paths: &PathPolicy, args: VerifyArgs) -> Reply<SessionsVer
     let mut sessions = Vec::with_capacity(args.sessions.len());
     for (i, given) in args.sessions.iter().enumerate() {
         let path = paths.resolve(&format!("sessions[{i}]"), given)?;
-        let bag = match bag_of(&path) {
-            Some(bag) if !path.join(BAGIT_FILE).is_file() && bag.join(BAGIT_FILE).is_file() => bag.to_path_buf(),
-            _ => path,
-        };
+        let bag = bag_for(&path).to_path_buf();
         sessions.push(match verify(&bag) {
             Ok(verified) => VerifiedSession {
                 whole: verified.findings.is_empty(),

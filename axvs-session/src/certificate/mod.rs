@@ -237,15 +237,7 @@ pub fn seal(
 /// Each camera's accounting from a finished session's report, with the files `bag` holds (its videos,
 /// its archive, when they are in this bag's `data/`).
 pub fn accounts(report: &crate::session::SessionReport, bag: &Path) -> Vec<CameraAccount> {
-    let in_bag = |path: &Path| {
-        path.strip_prefix(bag).ok().map(|relative| {
-            relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/")
-        })
-    };
+    let in_bag = |path: &Path| bag_path(bag, path);
     report
         .cameras
         .iter()
@@ -338,6 +330,22 @@ pub fn account_line(camera: &CameraAccount) -> String {
     line
 }
 
+/// `path` as the bag's manifests name it: relative to `bag`, `/` between its components; `None` outside it.
+pub fn bag_path(bag: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(bag).ok()?;
+    let parts: Vec<_> = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+    Some(parts.join("/"))
+}
+
+/// The sealed session a given folder names: itself, or the bag whose `data/` it is (when it is not a bag
+/// itself and that one is).
+pub fn bag_for(given: &Path) -> &Path {
+    match bag_of(given) {
+        Some(bag) if !given.join(BAGIT_FILE).is_file() && bag.join(BAGIT_FILE).is_file() => bag,
+        _ => given,
+    }
+}
+
 /// Every file under `bag`'s `data/`, as paths relative to the bag with `/` between components, sorted.
 fn payload_files(bag: &Path) -> Result<Vec<String>, CertificateError> {
     let payload = bag.join(PAYLOAD_DIR);
@@ -356,9 +364,8 @@ fn payload_files(bag: &Path) -> Result<Vec<String>, CertificateError> {
             let kind = entry.file_type().map_err(CertificateError::io(&path))?;
             if kind.is_dir() {
                 pending.push(path);
-            } else if let Ok(relative) = path.strip_prefix(bag) {
-                let parts: Vec<_> = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect();
-                files.push(parts.join("/"));
+            } else if let Some(relative) = bag_path(bag, &path) {
+                files.push(relative);
             }
         }
     }
