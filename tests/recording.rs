@@ -24,6 +24,7 @@ fn system(id: u8, pixel_format: PixelFormat, out: &std::path::Path, sink: Arc<Fi
         pixel_format,
         paced: true,
         frame_limit: None,
+        ..SyntheticConfig::default()
     });
     let settings = EncoderSettings {
         preset: Preset::new(1).expect("preset"),

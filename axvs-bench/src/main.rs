@@ -333,5 +333,6 @@ fn synthetic(size: BenchSize, fps: f64, frame_limit: Option<u64>) -> SyntheticCo
         pixel_format: size.format,
         paced: false,
         frame_limit,
+        ..SyntheticConfig::default()
     }
 }

@@ -28,6 +28,7 @@ pub(super) fn multi_camera(seconds: f64, dir: &Path) -> Result<(), BenchError> {
             pixel_format: PixelFormat::Mono8,
             paced: true,
             frame_limit: None,
+            ..SyntheticConfig::default()
         });
         let factory = FfmpegEncoderFactory::new(settings.clone(), &out).map_err(|e| bench_error("encoder", e))?;
         let mut system = VideoSystem::new(

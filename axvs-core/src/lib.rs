@@ -33,7 +33,7 @@ mod mailbox;
 mod pixel;
 pub mod priority;
 pub mod status;
-mod synthetic;
+pub mod synthetic;
 mod system;
 mod units;
 

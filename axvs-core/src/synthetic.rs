@@ -4,12 +4,15 @@
 //! motion search), with the frame's sequence number written as 32 black/white cells in a band at the top, so
 //! tests can check order and loss after decoding ([`decode_counter`]).
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::{Camera, CameraError, CameraIdentity, CameraInfo, GrabInfo, PixelFormat};
 
 mod backend;
+mod timing;
 pub use backend::SyntheticBackend;
+pub use timing::{ArrivalDelay, DeviceClock, FrameTiming, Timeline, DEFAULT_SEED};
 
 /// Frame width when none is given.
 pub const DEFAULT_WIDTH: u32 = 640;
@@ -36,6 +39,15 @@ pub struct SyntheticConfig {
     pub paced: bool,
     /// End the stream ([`CameraError::EndOfStream`]) after this many frames; `None` runs forever.
     pub frame_limit: Option<u64>,
+    /// The device clock that stamps each frame's exposure (a perfect one by default).
+    pub clock: DeviceClock,
+    /// How late paced frames reach the host after their exposure (on time by default).
+    pub delay: ArrivalDelay,
+    /// Seed of the delays.
+    pub seed: u64,
+    /// Expose on a process-wide simulated hardware trigger: paced cameras of the same rate with it expose
+    /// at the same instants, whatever moment each started.
+    pub triggered: bool,
 }
 
 impl Default for SyntheticConfig {
@@ -47,8 +59,18 @@ impl Default for SyntheticConfig {
             pixel_format: PixelFormat::Mono8,
             paced: true,
             frame_limit: None,
+            clock: DeviceClock::default(),
+            delay: ArrivalDelay::default(),
+            seed: DEFAULT_SEED,
+            triggered: false,
         }
     }
+}
+
+/// The instant the simulated trigger fired first: triggered cameras expose at whole periods after it.
+fn trigger_epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
 }
 
 /// Frames a paced camera holds for a late reader, as a camera driver's ring of buffers does: as many as
@@ -72,21 +94,30 @@ pub struct SyntheticCamera {
     info: Option<CameraInfo>,
     scene: Vec<u8>,
     scene_width: usize,
+    /// The first exposure's instant, once started.
     started: Option<Instant>,
-    next_index: u64,
+    /// The times of the frames to come.
+    timeline: Timeline,
+    /// The next frame's times, once drawn.
+    pending: Option<FrameTiming>,
 }
 
 impl SyntheticCamera {
     /// A camera with these settings; nothing is rendered until `open`.
     pub fn new(config: SyntheticConfig) -> Self {
         SyntheticCamera {
-            config,
             info: None,
             scene: Vec::new(),
             scene_width: 0,
             started: None,
-            next_index: 0,
+            timeline: Self::timeline_of(&config),
+            pending: None,
+            config,
         }
+    }
+
+    fn timeline_of(config: &SyntheticConfig) -> Timeline {
+        Timeline::new(config.fps, config.clock, config.delay, config.seed)
     }
 
     fn render_scene(&mut self) {
@@ -251,6 +282,12 @@ impl Camera for SyntheticCamera {
                 reason: format!("must be a positive number, {} was asked", c.fps),
             });
         }
+        if let Some((key, reason)) = c.clock.invalid().or_else(|| c.delay.invalid()) {
+            return Err(CameraError::Setting {
+                setting: key.into(),
+                reason,
+            });
+        }
         self.render_scene();
         let info = CameraInfo {
             width: c.width,
@@ -273,8 +310,18 @@ impl Camera for SyntheticCamera {
         if self.info.is_none() {
             return Err(CameraError::NotReady("start before open".into()));
         }
-        self.started = Some(Instant::now());
-        self.next_index = 0;
+        let now = Instant::now();
+        self.started = Some(if self.config.triggered && self.config.paced {
+            // The trigger's next pulse: a whole number of periods after its first.
+            let epoch = trigger_epoch();
+            let period = 1.0 / self.config.fps;
+            let pulses = (now.saturating_duration_since(epoch).as_secs_f64() / period).ceil();
+            epoch + Duration::from_secs_f64(pulses * period)
+        } else {
+            now
+        });
+        self.timeline = Self::timeline_of(&self.config);
+        self.pending = None;
         Ok(())
     }
 
@@ -288,33 +335,36 @@ impl Camera for SyntheticCamera {
             .frame_size(self.config.width, self.config.height);
         CameraError::check_buffer(buf, frame_size)?;
         let mut lost_before = 0;
-        let period = 1.0 / self.config.fps;
+        let mut timing = self.pending.take().unwrap_or_else(|| self.timeline.next_frame());
         if self.config.paced {
-            let due = Duration::from_secs_f64(self.next_index as f64 * period);
-            let now = started.elapsed();
-            match due.checked_sub(now) {
+            let arrival = started + Duration::from_nanos(timing.arrival_ns as u64);
+            let now = Instant::now();
+            match arrival.checked_duration_since(now) {
                 Some(wait) => std::thread::sleep(wait),
                 None => {
                     // Like a real camera's driver, it holds the last SYNTHETIC_BUFFERS frames taken: a read
                     // that late delivers the oldest of them; frames older than that were overwritten, lost.
-                    let newest = (now.as_secs_f64() / period) as u64;
+                    let since = now.saturating_duration_since(started).as_secs_f64();
+                    let newest = (since * self.config.fps) as u64;
                     let oldest_held = newest.saturating_sub(SYNTHETIC_BUFFERS - 1);
-                    if oldest_held > self.next_index {
-                        lost_before = oldest_held - self.next_index;
-                        self.next_index = oldest_held;
+                    if oldest_held > timing.index {
+                        lost_before = oldest_held - timing.index;
+                        while timing.index < oldest_held {
+                            timing = self.timeline.next_frame();
+                        }
                     }
                 }
             }
         }
-        let index = self.next_index;
+        let index = timing.index;
         if self.config.frame_limit.is_some_and(|limit| index >= limit) {
+            self.pending = Some(timing);
             return Err(CameraError::EndOfStream);
         }
         self.render(index, buf);
-        self.next_index += 1;
         Ok(GrabInfo {
             device_frame_id: Some(index),
-            device_timestamp_ns: Some((index as f64 * period * 1e9) as u64),
+            device_timestamp_ns: Some(timing.device_ns),
             lost_before,
         })
     }

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod bag;
+pub mod clock;
 pub mod device;
 mod entry;
 mod error;

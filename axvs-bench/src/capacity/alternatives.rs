@@ -97,6 +97,7 @@ fn camera(mut writer: Writer, size: BenchSize, rate: f64, stop: &AtomicBool) -> 
         pixel_format: size.format,
         paced: true,
         frame_limit: None,
+        ..SyntheticConfig::default()
     });
     let info = camera.open().map_err(|e| bench_error("camera", e))?;
     // Buffers circulate: free ones come back from the writer, so the queue and its frames stay bounded.

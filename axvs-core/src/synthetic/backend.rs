@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::{DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_WIDTH, MIN_SIZE};
+use super::{ArrivalDelay, DeviceClock, DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_WIDTH, MIN_SIZE};
 use crate::{
     BackendSettings, Camera, CameraBackend, CameraConfig, CameraError, Dimension, DiscoverOptions, DiscoveredCamera,
     FrameShape, PixelFormat, Positive, SettingsError, SyntheticCamera, SyntheticConfig,
@@ -24,6 +24,10 @@ struct Settings {
     pixel_format: Option<PixelFormat>,
     paced: Option<bool>,
     frames: Option<u64>,
+    clock: Option<DeviceClock>,
+    delay: Option<ArrivalDelay>,
+    seed: Option<u64>,
+    triggered: Option<bool>,
 }
 
 impl CameraBackend for SyntheticBackend {
@@ -42,7 +46,14 @@ impl CameraBackend for SyntheticBackend {
             pixel_format,
             paced: s.paced.unwrap_or(defaults.paced),
             frame_limit: s.frames,
+            clock: s.clock.unwrap_or(defaults.clock),
+            delay: s.delay.unwrap_or(defaults.delay),
+            seed: s.seed.unwrap_or(defaults.seed),
+            triggered: s.triggered.unwrap_or(defaults.triggered),
         };
+        if let Some((key, reason)) = config.clock.invalid().or_else(|| config.delay.invalid()) {
+            return Err(SettingsError::value(key, reason));
+        }
         if config.width < MIN_SIZE.0 || config.height < MIN_SIZE.1 {
             return Err(SettingsError::table(format!(
                 "synthetic frames must be at least {}x{}, not {}x{}",
@@ -68,12 +79,13 @@ impl CameraBackend for SyntheticBackend {
 impl CameraConfig for SyntheticConfig {
     fn summary(&self) -> String {
         format!(
-            "synthetic {}x{} {} fps {}{}",
+            "synthetic {}x{} {} fps {}{}{}",
             self.width,
             self.height,
             self.fps,
             self.pixel_format,
-            self.frame_limit.map(|n| format!(", {n} frames")).unwrap_or_default()
+            self.frame_limit.map(|n| format!(", {n} frames")).unwrap_or_default(),
+            if self.triggered { ", triggered" } else { "" }
         )
     }
 
@@ -145,5 +157,12 @@ mod tests {
         assert_eq!(key("width = 63"), None);
         assert_eq!(key("height = 31"), None);
         assert!(configure("width = 64\nheight = 32").is_ok());
+        assert_eq!(key("clock = { drift_ppm = 1e6 }"), Some("clock.drift_ppm".into()));
+        assert_eq!(key("delay = { stalls = 2 }"), Some("delay.stalls".into()));
+        assert_eq!(key("delay = { stall_ms = [9, 1] }"), Some("delay.stall_ms".into()));
+        assert!(
+            key("clock = { drift = 5 }").is_some_and(|k| k.starts_with("clock")),
+            "unknown clock key"
+        );
     }
 }

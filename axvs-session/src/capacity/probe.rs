@@ -242,6 +242,7 @@ fn test_frames(info: &CameraInfo) -> Result<Vec<Vec<u8>>, CapacityError> {
         pixel_format: base,
         paced: false,
         frame_limit: None,
+        ..SyntheticConfig::default()
     });
     camera.open().map_err(|e| CapacityError::Frames {
         what: format!("{}x{} {}", info.width, info.height, info.pixel_format),
