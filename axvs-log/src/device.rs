@@ -3,24 +3,31 @@
 //! The timestamp log (and the `.npz` archive made from it) holds one empty-payload entry per saved frame:
 //! the original's readers skip frame entries with a payload, so the camera's own frame id and timestamp
 //! cannot ride along. They go to a sidecar, `<id:03d>.axvsdev`, written by the same writer thread: the
-//! magic `AXVSDEV1`, then one fixed-size record per frame entry that has metadata. A record names its frame
+//! magic `AXVSDEV2`, then one fixed-size record per frame entry that has metadata. A record names its frame
 //! by its place among the log's frame entries (and repeats the entry's time, to check the match), so a log
-//! and sidecar cut at different points by a crash still pair up.
+//! and sidecar cut at different points by a crash still pair up. Each record also holds the frame's device
+//! timestamp mapped onto the host's clock ([`crate::clock`]), as the writer's online fit gave it. Sidecars
+//! of the first version (`AXVSDEV1`, without the mapped time) still read: the same fit maps them then.
 
 use std::path::{Path, PathBuf};
 
 use crate::LogFileError;
 
-/// Magic bytes at the start of every sidecar.
-pub const MAGIC: &[u8; 8] = b"AXVSDEV1";
+/// Magic bytes at the start of every sidecar axvs writes.
+pub const MAGIC: &[u8; 8] = b"AXVSDEV2";
+/// Magic bytes of the first version's sidecars (records without the mapped time).
+pub const MAGIC_V1: &[u8; 8] = b"AXVSDEV1";
 /// Extension of sidecars.
 pub const EXTENSION: &str = "axvsdev";
 /// Bytes of one record: frame index, time, host sequence (`u64` LE each), flags (`u8`), device frame id,
-/// device timestamp (`u64` LE each).
-pub const RECORD_LEN: usize = 8 * 3 + 1 + 8 * 2;
+/// device timestamp (`u64` LE each), mapped time (`i64` LE).
+pub const RECORD_LEN: usize = RECORD_LEN_V1 + 8;
+/// Bytes of one record of the first version (no mapped time).
+pub const RECORD_LEN_V1: usize = 8 * 3 + 1 + 8 * 2;
 
 const HAS_FRAME_ID: u8 = 1;
 const HAS_TIMESTAMP: u8 = 2;
+const HAS_MAPPED: u8 = 4;
 
 /// The sidecar file name of a source: `<id:03d>.axvsdev`.
 pub fn sidecar_name(source_id: u8) -> String {
@@ -45,6 +52,8 @@ pub struct DeviceRecord {
     pub device_frame_id: Option<u64>,
     /// The device's timestamp, ns.
     pub device_timestamp_ns: Option<u64>,
+    /// The device timestamp mapped onto the host's clock, ns since the onset ([`crate::clock`]).
+    pub mapped_ns: Option<i64>,
 }
 
 impl DeviceRecord {
@@ -60,12 +69,24 @@ impl DeviceRecord {
         if self.device_timestamp_ns.is_some() {
             flags += HAS_TIMESTAMP;
         }
+        if self.mapped_ns.is_some() {
+            flags += HAS_MAPPED;
+        }
         out.push(flags);
         out.extend_from_slice(&self.device_frame_id.unwrap_or(0).to_le_bytes());
         out.extend_from_slice(&self.device_timestamp_ns.unwrap_or(0).to_le_bytes());
+        out.extend_from_slice(&self.mapped_ns.unwrap_or(0).to_le_bytes());
     }
 
-    fn parse(b: &[u8; RECORD_LEN]) -> Self {
+    /// The mapped time minus the frame's host time, µs (rounded to the nearest).
+    pub fn mapped_delta_us(&self) -> Option<i64> {
+        let host_ns = i64::try_from(self.time_us).ok()?.checked_mul(1000)?;
+        let delta = self.mapped_ns? - host_ns;
+        Some((delta as f64 / 1e3).round() as i64)
+    }
+
+    /// A record of either version (`b` holds [`RECORD_LEN`] or [`RECORD_LEN_V1`] bytes).
+    fn parse(b: &[u8]) -> Self {
         let u = |at: usize| {
             let mut w = [0u8; 8];
             w.copy_from_slice(&b[at..at + 8]);
@@ -78,27 +99,62 @@ impl DeviceRecord {
             sequence: u(16),
             device_frame_id: (flags & HAS_FRAME_ID != 0).then(|| u(25)),
             device_timestamp_ns: (flags & HAS_TIMESTAMP != 0).then(|| u(33)),
+            mapped_ns: (flags & HAS_MAPPED != 0 && b.len() >= RECORD_LEN).then(|| u(41) as i64),
         }
     }
 }
 
-/// Reads a sidecar; a record cut short by a crash at the end is ignored.
+/// Reads a sidecar; a record cut short by a crash at the end is ignored. A first-version sidecar's
+/// frames are mapped onto the host clock here, by the fit the writer runs now.
 pub fn read_sidecar(path: &Path) -> Result<Vec<DeviceRecord>, LogFileError> {
     let bytes = axvs_core::read_regular_file(path, u64::MAX).map_err(LogFileError::io(path))?;
-    if bytes.len() < MAGIC.len() && MAGIC.starts_with(&bytes) {
+    if bytes.len() < MAGIC.len() && (MAGIC.starts_with(&bytes) || MAGIC_V1.starts_with(&bytes)) {
         // Killed between creating the file and writing its magic: no records yet.
         return Ok(Vec::new());
     }
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(LogFileError::corrupt(
-            path,
-            "not an axvs device sidecar (missing AXVSDEV1 header)",
-        ));
+    let record_len = match bytes.get(..MAGIC.len()) {
+        Some(m) if m == MAGIC => RECORD_LEN,
+        Some(m) if m == MAGIC_V1 => RECORD_LEN_V1,
+        _ => {
+            return Err(LogFileError::corrupt(
+                path,
+                "not an axvs device sidecar (missing AXVSDEV2 or AXVSDEV1 header)",
+            ))
+        }
+    };
+    let mut records: Vec<DeviceRecord> = bytes[MAGIC.len()..]
+        .chunks_exact(record_len)
+        .map(DeviceRecord::parse)
+        .collect();
+    if record_len == RECORD_LEN_V1 {
+        map_records(&mut records);
     }
-    Ok(bytes[MAGIC.len()..]
-        .chunks_exact(RECORD_LEN)
-        .filter_map(|c| c.try_into().ok().map(DeviceRecord::parse))
-        .collect())
+    Ok(records)
+}
+
+/// Gives `records` (one source's, in order) their mapped times, as the writer does while recording.
+pub fn map_records(records: &mut [DeviceRecord]) -> crate::clock::ClockReport {
+    let frames: Vec<(Option<u64>, i64)> = records.iter().map(host_point).collect();
+    let (mapped, report) = crate::clock::map_frames(&frames);
+    for (r, m) in records.iter_mut().zip(mapped) {
+        r.mapped_ns = m;
+    }
+    report
+}
+
+/// The report of how `records`' device clock mapped onto the host's (the fit run again: it gives the
+/// mapped times the records hold).
+pub fn clock_report(records: &[DeviceRecord]) -> crate::clock::ClockReport {
+    let frames: Vec<(Option<u64>, i64)> = records.iter().map(host_point).collect();
+    crate::clock::map_frames(&frames).1
+}
+
+/// A record's device timestamp and host time (ns since the onset), as the fit takes them.
+pub fn host_point(r: &DeviceRecord) -> (Option<u64>, i64) {
+    (
+        r.device_timestamp_ns,
+        i64::try_from(r.time_us).unwrap_or(i64::MAX / 1000) * 1000,
+    )
 }
 
 /// Per-frame device columns for `frame_times_us` (the log's frame entries, in order, as µs since the onset):
@@ -110,6 +166,9 @@ pub struct DeviceColumns {
     pub frame_id: Vec<Option<u64>>,
     /// Device timestamp of each frame, ns.
     pub timestamp_ns: Vec<Option<u64>>,
+    /// Each frame's mapped time minus its host time (when it arrived), µs: add it to any of the frame's
+    /// host times (since the onset, since the epoch) for its mapped time on the same scale.
+    pub mapped_delta_us: Vec<Option<i64>>,
     /// Records whose time did not match their frame's, ignored.
     pub mismatched: usize,
 }
@@ -120,6 +179,7 @@ impl DeviceColumns {
         let mut columns = DeviceColumns {
             frame_id: vec![None; frame_times_us.len()],
             timestamp_ns: vec![None; frame_times_us.len()],
+            mapped_delta_us: vec![None; frame_times_us.len()],
             mismatched: 0,
         };
         for r in records {
@@ -130,11 +190,21 @@ impl DeviceColumns {
                 Some(i) => {
                     columns.frame_id[i] = r.device_frame_id;
                     columns.timestamp_ns[i] = r.device_timestamp_ns;
+                    columns.mapped_delta_us[i] = r.mapped_delta_us();
                 }
                 None => columns.mismatched += 1,
             }
         }
         columns
+    }
+
+    /// Each frame's mapped time on the scale of `times` (its host times, e.g. µs since the epoch).
+    pub fn mapped_epoch_us(&self, times: &[u64]) -> Vec<Option<u64>> {
+        times
+            .iter()
+            .zip(&self.mapped_delta_us)
+            .map(|(&t, d)| d.and_then(|d| t.checked_add_signed(d)))
+            .collect()
     }
 
     /// Columns of `n` frames without metadata.
@@ -154,6 +224,7 @@ mod tests {
             sequence: frame_index + 10,
             device_frame_id: id,
             device_timestamp_ns: ts,
+            mapped_ns: ts.map(|t| t as i64 - 7),
         }
     }
 
@@ -187,7 +258,35 @@ mod tests {
         assert!(read_sidecar(&path).is_err(), "shorter than the magic, and not of it");
         std::fs::write(&path, b"AXVSLOG1").expect("write");
         let err = read_sidecar(&path).expect_err("wrong magic").to_string();
-        assert!(err.contains("AXVSDEV1"), "{err}");
+        assert!(err.contains("AXVSDEV2"), "{err}");
+    }
+
+    #[test]
+    fn first_version_sidecars_read_and_are_mapped_by_the_writers_fit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(sidecar_name(1));
+        // 100 frames 10 ms apart whose device clock is 1 s ahead; version 1 records end at the timestamp.
+        let mut bytes = MAGIC_V1.to_vec();
+        let mut expected = Vec::new();
+        for k in 0..100u64 {
+            let mut r = record(k, 1_000 + k * 10_000, Some(k), Some(1_000_000_000 + k * 10_000_000));
+            r.mapped_ns = None;
+            let mut v2 = Vec::new();
+            r.write_to(&mut v2);
+            bytes.extend_from_slice(&v2[..RECORD_LEN_V1]);
+            expected.push(r);
+        }
+        std::fs::write(&path, &bytes).expect("write");
+        let report = map_records(&mut expected);
+        let read = read_sidecar(&path).expect("read");
+        assert_eq!(read, expected);
+        assert_eq!(
+            read[50].mapped_ns,
+            Some(1_000_000 + 50 * 10_000_000),
+            "on time: mapped = arrival"
+        );
+        assert_eq!((report.frames, report.mapped), (100, 100));
+        assert_eq!(clock_report(&read), report);
     }
 
     #[test]

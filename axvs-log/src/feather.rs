@@ -2,8 +2,9 @@
 //!
 //! One record batch with the `uint64` column `frame_time_us` (µs since the UNIX epoch), which the
 //! original's readers (polars, pyarrow) select by name, and beside it axvs' device columns
-//! `device_frame_id` and `device_timestamp_ns` (`uint64`, null where the camera gave none). Uncompressed,
-//! as polars writes by default.
+//! `device_frame_id`, `device_timestamp_ns` and `mapped_time_us` (the device timestamp mapped onto the host
+//! clock, µs since the UNIX epoch like `frame_time_us`: see [`crate::clock`]) (`uint64`, null where the
+//! camera gave none). Uncompressed, as polars writes by default.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -21,17 +22,23 @@ pub const FRAME_TIME: &str = "frame_time_us";
 pub const DEVICE_FRAME_ID: &str = "device_frame_id";
 /// The device timestamp column, ns.
 pub const DEVICE_TIMESTAMP: &str = "device_timestamp_ns";
+/// The mapped time column: the device timestamp on the host clock, µs since the UNIX epoch.
+pub const MAPPED_TIME: &str = "mapped_time_us";
 
 /// Writes `times` and their device columns to `path` (replacing it only once the new file is whole).
 pub fn write_timestamps(path: &Path, times: &[u64], device: &DeviceColumns) -> Result<(), LogFileError> {
-    if device.frame_id.len() != times.len() || device.timestamp_ns.len() != times.len() {
+    if device.frame_id.len() != times.len()
+        || device.timestamp_ns.len() != times.len()
+        || device.mapped_delta_us.len() != times.len()
+    {
         return Err(LogFileError::corrupt(
             path,
             format!(
-                "{} frame times but {} device frame ids and {} device timestamps",
+                "{} frame times but {} device frame ids, {} device timestamps and {} mapped times",
                 times.len(),
                 device.frame_id.len(),
-                device.timestamp_ns.len()
+                device.timestamp_ns.len(),
+                device.mapped_delta_us.len()
             ),
         ));
     }
@@ -39,11 +46,14 @@ pub fn write_timestamps(path: &Path, times: &[u64], device: &DeviceColumns) -> R
         Field::new(FRAME_TIME, DataType::UInt64, false),
         Field::new(DEVICE_FRAME_ID, DataType::UInt64, true),
         Field::new(DEVICE_TIMESTAMP, DataType::UInt64, true),
+        Field::new(MAPPED_TIME, DataType::UInt64, true),
     ]));
+    let mapped = device.mapped_epoch_us(times);
     let columns: Vec<ArrayRef> = vec![
         Arc::new(UInt64Array::from(times.to_vec())),
         Arc::new(UInt64Array::from(device.frame_id.clone())),
         Arc::new(UInt64Array::from(device.timestamp_ns.clone())),
+        Arc::new(UInt64Array::from(mapped)),
     ];
     let batch = RecordBatch::try_new(Arc::clone(&schema), columns).map_err(arrow(path))?;
     replace_file(path, |out, tmp| {
@@ -62,6 +72,8 @@ pub struct TimestampsFile {
     pub device_frame_id: Vec<Option<u64>>,
     /// `device_timestamp_ns` (likewise).
     pub device_timestamp_ns: Vec<Option<u64>>,
+    /// `mapped_time_us` (likewise).
+    pub mapped_time_us: Vec<Option<u64>>,
 }
 
 /// Reads a timestamps file (axvs' or the original's): `frame_time_us` must be there, as `uint64` without
@@ -74,6 +86,7 @@ pub fn read_timestamps(path: &Path) -> Result<TimestampsFile, LogFileError> {
         frame_time_us: Vec::new(),
         device_frame_id: Vec::new(),
         device_timestamp_ns: Vec::new(),
+        mapped_time_us: Vec::new(),
     };
     for batch in reader {
         let batch = batch.map_err(|e| unreadable(path, e))?;
@@ -94,6 +107,7 @@ pub fn read_timestamps(path: &Path) -> Result<TimestampsFile, LogFileError> {
         for (name, dest) in [
             (DEVICE_FRAME_ID, &mut out.device_frame_id),
             (DEVICE_TIMESTAMP, &mut out.device_timestamp_ns),
+            (MAPPED_TIME, &mut out.mapped_time_us),
         ] {
             match column(name)? {
                 Some(c) => dest.extend(c.iter()),
@@ -135,6 +149,7 @@ mod tests {
         let device = DeviceColumns {
             frame_id: vec![Some(7), None, Some(9)],
             timestamp_ns: vec![None, Some(5), Some(6)],
+            mapped_delta_us: vec![Some(-300), None, Some(-1)],
             mismatched: 0,
         };
         write_timestamps(&path, &times, &device).expect("write");
@@ -142,6 +157,11 @@ mod tests {
         assert_eq!(read.frame_time_us, times);
         assert_eq!(read.device_frame_id, device.frame_id);
         assert_eq!(read.device_timestamp_ns, device.timestamp_ns);
+        assert_eq!(
+            read.mapped_time_us,
+            [Some(1_699_999_999_999_700), None, Some(u64::MAX - 1)],
+            "the frame time plus the mapped delta"
+        );
         // Rewritten in place (a rerun with --force), nothing left beside it.
         write_timestamps(&path, &[], &DeviceColumns::empty(0)).expect("empty");
         assert!(read_timestamps(&path).expect("read").frame_time_us.is_empty());
@@ -157,10 +177,11 @@ mod tests {
         let one_short = DeviceColumns {
             frame_id: vec![None; 2],
             timestamp_ns: vec![None],
+            mapped_delta_us: vec![None; 2],
             mismatched: 0,
         };
         let err = write_timestamps(&path, &[1, 2], &one_short).expect_err("either column short");
-        assert!(err.to_string().contains("and 1 device timestamps"), "{err}");
+        assert!(err.to_string().contains(", 1 device timestamps"), "{err}");
         assert!(!path.exists());
         // A file with only a frame time column (nullable), as another writer may make it.
         let one_column = |values: Vec<Option<u64>>| {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use axvs_core::{LogError, LogSink};
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::clock::ClockFit;
 use crate::device::{self, DeviceRecord};
 use crate::file::{encode_record, log_file_name, MAGIC};
 use crate::LogFileError;
@@ -255,6 +256,10 @@ struct SourceLog {
     frames: u64,
     /// The device metadata sidecar, once a frame brought some; `Err` once it failed (the log goes on).
     sidecar: Option<Result<Sidecar, ()>>,
+    /// The device clock's mapping onto the host's, fitted as frames come.
+    clock: ClockFit,
+    /// The last onset's time, µs since the UNIX epoch.
+    onset_utc_us: u64,
 }
 
 /// The device metadata sidecar of one source: auxiliary, so its failure is a warning, never a lost frame.
@@ -316,6 +321,8 @@ impl SourceLog {
             ends: Vec::new(),
             frames: 0,
             sidecar: None,
+            clock: ClockFit::default(),
+            onset_utc_us: 0,
         })
     }
 
@@ -323,17 +330,28 @@ impl SourceLog {
         encode_record(source_id, time_us, payload, &mut self.pending);
         let frame = time_us != 0 && payload.is_empty();
         self.ends.push((self.pending.len(), frame));
+        if let (0, Ok(onset)) = (time_us, <[u8; 8]>::try_from(payload)) {
+            self.onset_utc_us = u64::from_le_bytes(onset);
+        }
         if !frame {
             return;
         }
         if let Some((sequence, device_frame_id, device_timestamp_ns)) = device {
-            let record = DeviceRecord {
+            let mut record = DeviceRecord {
                 frame_index: self.frames,
                 time_us,
                 sequence,
                 device_frame_id,
                 device_timestamp_ns,
+                mapped_ns: None,
             };
+            // On the epoch's scale, as readers of the times since the epoch run the fit again (a log with
+            // several onsets is one host time line there).
+            let onset_ns = i64::try_from(self.onset_utc_us).unwrap_or(0).saturating_mul(1000);
+            let (device_ns, host_ns) = device::host_point(&record);
+            record.mapped_ns = device_ns
+                .and_then(|d| self.clock.map(d, onset_ns.saturating_add(host_ns)))
+                .map(|m| m - onset_ns);
             let path = self.path.with_extension(device::EXTENSION);
             let sidecar = self.sidecar.get_or_insert_with(|| {
                 Sidecar::create(path).map_err(|e| tracing::warn!("device metadata not kept: {e}"))

@@ -111,6 +111,9 @@ fn print_tables(report: &StatsReport) {
             figure(d.map(|d| d.drop_rate_percent), 4),
             ids
         );
+        if let Some(c) = &r.device_clock {
+            outln!("       device clock: {}", clock_line(c));
+        }
         let Some(d) = d else { continue };
         for l in &d.drop_locations {
             outln!(
@@ -181,6 +184,24 @@ fn print_tables(report: &StatsReport) {
                 p.unpaired_other,
                 p.drift_us_per_min.map_or("-".into(), |d| format!("{d:.1} µs/min"))
             );
+            if let Some(o) = &p.mapped_offset {
+                outln!(
+                    "        mapped (device clocks): median {:.1} µs, 5-95% {:.1}..{:.1} µs",
+                    o.median_us,
+                    o.p5_us,
+                    o.p95_us
+                );
+            }
+        }
+        for (what, spread) in [("host", &g.report.host_spread), ("mapped", &g.report.mapped_spread)] {
+            if let Some(s) = spread {
+                outln!(
+                    "  per trigger, {what} times: spread median {:.1} µs, 95% {:.1} µs, max {:.1} µs",
+                    s.median_us,
+                    s.p95_us,
+                    s.max_us
+                );
+            }
         }
         for n in &g.report.not_paired {
             outln!("  not paired: {n}");
@@ -192,4 +213,28 @@ fn print_tables(report: &StatsReport) {
             );
         }
     }
+}
+
+/// One line on a camera's device clock mapping.
+fn clock_line(c: &axvs_log::clock::ClockReport) -> String {
+    let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} µs"));
+    let mut line = format!(
+        "{}/{} frames mapped, drift {}, arrival after mapped time median {} (99% {}), estimated error {}",
+        c.mapped,
+        c.frames,
+        c.drift_ppm.map_or("-".into(), |d| format!("{d:+.2} ppm")),
+        us(c.residual_p50_us),
+        us(c.residual_p99_us),
+        us(c.estimated_error_us)
+    );
+    if let Some([lo, hi]) = c.drift_range_ppm {
+        line += &format!(" (drift {lo:+.2}..{hi:+.2} ppm)");
+    }
+    if c.restarts > 0 {
+        line += &format!(", {} restarts (the device clock jumped)", c.restarts);
+    }
+    if let Some(p) = &c.problem {
+        line += &format!("; {p}");
+    }
+    line
 }

@@ -457,6 +457,7 @@ mod tests {
                 sequence: index,
                 device_frame_id: Some(50 + index),
                 device_timestamp_ns: None,
+                mapped_ns: None,
             }
             .write_to(&mut bytes);
         }

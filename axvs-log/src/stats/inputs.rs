@@ -30,8 +30,30 @@ pub struct CameraSeries {
     pub onset_utc_us: Option<u64>,
     /// Device frame ids (`None` where unknown).
     pub device_ids: Vec<Option<u64>>,
+    /// Device timestamps, ns (`None` where unknown).
+    pub device_timestamps: Vec<Option<u64>>,
+    /// Device timestamps mapped onto the host clock, µs since the UNIX epoch, as recorded (`None` where
+    /// unknown).
+    pub mapped: Vec<Option<u64>>,
     /// The run's counters, when its report is there.
     pub runtime: Option<RuntimeCounters>,
+}
+
+impl CameraSeries {
+    /// How the camera's device clock maps onto the host's (the fit the writer ran, run again on the
+    /// device timestamps and host times); `None` when the camera gave no device timestamp.
+    pub fn clock_report(&self) -> Option<crate::clock::ClockReport> {
+        if self.device_timestamps.iter().all(Option::is_none) {
+            return None;
+        }
+        let frames: Vec<(Option<u64>, i64)> = self
+            .device_timestamps
+            .iter()
+            .zip(&self.times)
+            .map(|(&d, &t)| (d, i64::try_from(t).unwrap_or(i64::MAX / 1000).saturating_mul(1000)))
+            .collect();
+        Some(crate::clock::map_frames(&frames).1)
+    }
 }
 
 /// A camera's counters from the run's report.
@@ -130,6 +152,8 @@ pub fn load_file(path: &Path) -> Result<CameraSeries, LogFileError> {
                 times: file.frame_time_us,
                 onset_utc_us: None,
                 device_ids: file.device_frame_id,
+                device_timestamps: file.device_timestamp_ns,
+                mapped: file.mapped_time_us,
             })
         }
         _ => from_log(path),
@@ -144,6 +168,7 @@ fn from_log(path: &Path) -> Result<CameraSeries, LogFileError> {
     let sidecar = crate::device::find_sidecar(&recording, extraction.source_id);
     let device = crate::process::batch::device_columns(sidecar.as_deref(), &extraction);
     let names = crate::manifest::read(&recording.join(crate::manifest::MANIFEST_FILE)).ok();
+    let times = extraction.frame_times();
     Ok(CameraSeries {
         source_id: Some(extraction.source_id),
         name: names.and_then(|m| {
@@ -155,9 +180,11 @@ fn from_log(path: &Path) -> Result<CameraSeries, LogFileError> {
         file: path.to_path_buf(),
         runtime: runtime_counters(&recording, extraction.source_id),
         recording,
-        times: extraction.frame_times(),
+        mapped: device.mapped_epoch_us(&times),
+        times,
         onset_utc_us: extraction.runs.first().map(|r| r.onset_utc_us),
         device_ids: device.frame_id,
+        device_timestamps: device.timestamp_ns,
     })
 }
 

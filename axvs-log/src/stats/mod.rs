@@ -45,6 +45,9 @@ pub struct CameraResult {
     /// The run's own counters, when its report is beside the logs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<RuntimeCounters>,
+    /// How its device clock maps onto the host's, when the camera gave device timestamps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_clock: Option<crate::clock::ClockReport>,
     /// Why the file could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -90,6 +93,7 @@ pub fn analyze(paths: &[PathBuf], threshold: DropThreshold, max_locations: usize
                         name: s.name.clone(),
                         stats: Some(stats),
                         runtime: s.runtime.clone(),
+                        device_clock: s.clock_report(),
                         error: None,
                     });
                 }
@@ -101,6 +105,7 @@ pub fn analyze(paths: &[PathBuf], threshold: DropThreshold, max_locations: usize
                 name: None,
                 stats: None,
                 runtime: None,
+                device_clock: None,
                 error: Some(e.to_string()),
             }),
         }

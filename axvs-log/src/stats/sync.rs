@@ -3,7 +3,9 @@
 //! by time, with the offset distribution and the frames left without a partner.
 //!
 //! Pairing: each reference frame takes the nearest unpaired frame of the other camera within half the
-//! reference's median interval (a two-pointer walk over both ordered series). Drift is the least-squares
+//! reference's median interval (a two-pointer walk over both ordered series), by their mapped times (the
+//! device clocks' times on the host clock, [`crate::clock`]) when both cameras have them, else by host
+//! times. Drift is the least-squares
 //! slope of the paired offsets over the recording, in µs per minute: two free-running cameras at "the
 //! same" rate slide apart; cameras on one trigger do not.
 
@@ -77,6 +79,9 @@ pub struct Pairing {
     pub offset: Option<OffsetStats>,
     /// Slope of the paired offsets over time, µs per minute.
     pub drift_us_per_min: Option<f64>,
+    /// Other minus reference mapped time (the device clocks' times on the host clock) of paired frames
+    /// that both have one.
+    pub mapped_offset: Option<OffsetStats>,
 }
 
 /// Sync report of a rig's cameras.
@@ -94,6 +99,12 @@ pub struct SyncReport {
     /// How far apart the cameras started saving: the latest first frame minus the earliest, µs (`None`
     /// with fewer than two cameras that saved a frame).
     pub start_spread_us: Option<u64>,
+    /// Per trigger (a reference frame paired in every pairing), the latest camera's host time minus the
+    /// earliest's, µs.
+    pub host_spread: Option<OffsetStats>,
+    /// The same of the mapped times, for triggers where every camera has one: how well the cameras agree
+    /// on when they exposed.
+    pub mapped_spread: Option<OffsetStats>,
 }
 
 const LISTED: usize = 20;
@@ -163,6 +174,7 @@ pub fn report(cameras: &[CameraSeries]) -> SyncReport {
         })
         .collect();
     let mut pairings = Vec::new();
+    let mut matched: Vec<(usize, Vec<Option<usize>>)> = Vec::new();
     let mut not_paired = Vec::new();
     if let Some(r) = reference {
         for (i, c) in cameras.iter().enumerate() {
@@ -178,10 +190,16 @@ pub fn report(cameras: &[CameraSeries]) -> SyncReport {
             } else if !same_rate(f, ref_fps) {
                 not_paired.push(format!("{label}: {f:.3} fps, not the reference's {ref_fps:.3} fps"));
             } else {
-                pairings.push(pair(&cameras[r].times, &c.times, i));
+                let (pairing, partners) = pair_series(&cameras[r], c, i);
+                pairings.push(pairing);
+                matched.push((i, partners));
             }
         }
     }
+    let (host_spread, mapped_spread) = match reference {
+        Some(r) if !matched.is_empty() => spreads(cameras, r, &matched),
+        _ => (None, None),
+    };
     let firsts: Vec<u64> = cameras.iter().filter_map(|c| c.times.first().copied()).collect();
     let start_spread_us = (firsts.len() >= 2).then(|| firsts.iter().max().unwrap_or(&0) - earliest);
     SyncReport {
@@ -190,17 +208,90 @@ pub fn report(cameras: &[CameraSeries]) -> SyncReport {
         pairings,
         not_paired,
         start_spread_us,
+        host_spread,
+        mapped_spread,
     }
+}
+
+/// Pairs camera `b`'s frames with the reference `a`'s: the pairing, with the mapped offsets, and each
+/// reference frame's partner (an index into `b`'s frames). Cameras that both have every frame's mapped
+/// time pair on those (a stalled host moves a frame's arrival, not its exposure); others on host times.
+fn pair_series(a: &CameraSeries, b: &CameraSeries, camera: usize) -> (Pairing, Vec<Option<usize>>) {
+    let mapped = |s: &CameraSeries| -> Option<Vec<u64>> {
+        (s.mapped.len() == s.times.len()).then(|| s.mapped.iter().copied().collect::<Option<Vec<u64>>>())?
+    };
+    let partners = match (mapped(a), mapped(b)) {
+        (Some(am), Some(bm)) => match_frames(&am, &bm),
+        _ => match_frames(&a.times, &b.times),
+    };
+    let mut pairing = pairing_of(&a.times, &b.times, &partners, camera);
+    let offsets: Vec<f64> = partners
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| {
+            let (x, y) = (a.mapped.get(i).copied()??, b.mapped.get((*k)?).copied()??);
+            Some(y as f64 - x as f64)
+        })
+        .collect();
+    pairing.mapped_offset = offset_stats(offsets);
+    (pairing, partners)
+}
+
+/// The host and mapped spread per trigger: for each reference frame with a partner in every pairing.
+fn spreads(
+    cameras: &[CameraSeries],
+    r: usize,
+    matched: &[(usize, Vec<Option<usize>>)],
+) -> (Option<OffsetStats>, Option<OffsetStats>) {
+    let (mut host, mut mapped) = (Vec::new(), Vec::new());
+    for i in 0..cameras[r].times.len() {
+        let frames: Option<Vec<(usize, usize)>> = std::iter::once(Some((r, i)))
+            .chain(matched.iter().map(|(c, partners)| partners[i].map(|k| (*c, k))))
+            .collect();
+        let Some(frames) = frames else { continue };
+        let range = |values: Vec<u64>| {
+            let lo = values.iter().min()?;
+            Some(values.iter().max()? - lo)
+        };
+        host.extend(range(frames.iter().map(|&(c, k)| cameras[c].times[k]).collect()));
+        let m: Option<Vec<u64>> = frames
+            .iter()
+            .map(|&(c, k)| cameras[c].mapped.get(k).copied().flatten())
+            .collect();
+        mapped.extend(m.and_then(range));
+    }
+    let f = |v: Vec<u64>| offset_stats(v.into_iter().map(|x| x as f64).collect());
+    (f(host), f(mapped))
+}
+
+/// Summary of `values`; `None` for none.
+fn offset_stats(mut sorted: Vec<f64>) -> Option<OffsetStats> {
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    Some(OffsetStats {
+        median_us: percentile(&sorted, 0.5),
+        mean_us: mean(sorted.iter().copied()),
+        p5_us: percentile(&sorted, 0.05),
+        p95_us: percentile(&sorted, 0.95),
+        min_us: sorted[0],
+        max_us: sorted[sorted.len() - 1],
+    })
 }
 
 /// Pairs `b`'s frames with the reference `a`'s (see the module's description).
 pub fn pair(a: &[u64], b: &[u64], camera: usize) -> Pairing {
+    pairing_of(a, b, &match_frames(a, b), camera)
+}
+
+/// Each of `a`'s frames' partner in `b` (see the module's description).
+fn match_frames(a: &[u64], b: &[u64]) -> Vec<Option<usize>> {
     let mut intervals: Vec<u64> = a.windows(2).map(|w| w[1].saturating_sub(w[0])).collect();
     intervals.sort_unstable();
     let window = intervals.get(intervals.len() / 2).copied().unwrap_or(0) as i128 / 2;
     let mut used = vec![false; b.len()];
-    let mut offsets: Vec<(f64, f64)> = Vec::new();
-    let mut unpaired_a = Vec::new();
+    let mut partners = vec![None; a.len()];
     let mut j = 0usize;
     for (i, &t) in a.iter().enumerate() {
         // Skip b's frames too early for this reference frame.
@@ -211,10 +302,24 @@ pub fn pair(a: &[u64], b: &[u64], camera: usize) -> Pairing {
             .take_while(|&k| (b[k] as i128) <= t as i128 + window)
             .filter(|&k| !used[k])
             .min_by_key(|&k| (b[k] as i128 - t as i128).abs());
-        match best {
+        if let Some(k) = best {
+            used[k] = true;
+            partners[i] = Some(k);
+        }
+    }
+    partners
+}
+
+/// The pairing of `a`'s and `b`'s frames whose partners are given, its offsets from these times.
+fn pairing_of(a: &[u64], b: &[u64], partners: &[Option<usize>], camera: usize) -> Pairing {
+    let mut used = vec![false; b.len()];
+    let mut offsets: Vec<(f64, f64)> = Vec::new();
+    let mut unpaired_a = Vec::new();
+    for (i, (&t, k)) in a.iter().zip(partners).enumerate() {
+        match k {
             Some(k) => {
-                used[k] = true;
-                offsets.push((t as f64, b[k] as f64 - t as f64));
+                used[*k] = true;
+                offsets.push((t as f64, b[*k] as f64 - t as f64));
             }
             None => unpaired_a.push(i as u64),
         }
@@ -225,21 +330,6 @@ pub fn pair(a: &[u64], b: &[u64], camera: usize) -> Pairing {
         .filter(|(_, u)| !**u)
         .map(|(k, _)| k as u64)
         .collect();
-    let (offset, drift) = if offsets.is_empty() {
-        (None, None)
-    } else {
-        let mut sorted: Vec<f64> = offsets.iter().map(|o| o.1).collect();
-        sorted.sort_by(f64::total_cmp);
-        let stats = OffsetStats {
-            median_us: percentile(&sorted, 0.5),
-            mean_us: mean(sorted.iter().copied()),
-            p5_us: percentile(&sorted, 0.05),
-            p95_us: percentile(&sorted, 0.95),
-            min_us: sorted[0],
-            max_us: sorted[sorted.len() - 1],
-        };
-        (Some(stats), drift_us_per_min(&offsets))
-    };
     Pairing {
         camera,
         paired: offsets.len() as u64,
@@ -247,8 +337,9 @@ pub fn pair(a: &[u64], b: &[u64], camera: usize) -> Pairing {
         unpaired_other: unpaired_b.len() as u64,
         unpaired_reference_first: unpaired_a.into_iter().take(LISTED).collect(),
         unpaired_other_first: unpaired_b.into_iter().take(LISTED).collect(),
-        offset,
-        drift_us_per_min: drift,
+        offset: offset_stats(offsets.iter().map(|o| o.1).collect()),
+        drift_us_per_min: drift_us_per_min(&offsets),
+        mapped_offset: None,
     }
 }
 
@@ -264,6 +355,8 @@ mod tests {
             file: PathBuf::from(format!("{id}.npz")),
             recording: PathBuf::new(),
             device_ids: vec![None; times.len()],
+            device_timestamps: vec![None; times.len()],
+            mapped: vec![None; times.len()],
             onset_utc_us: times.first().map(|t| t.saturating_sub(500)),
             times,
             runtime: None,
@@ -302,6 +395,36 @@ mod tests {
         assert_eq!((o.median_us, o.min_us, o.max_us), (300.0, 300.0, 300.0));
         assert!(p.drift_us_per_min.expect("drift").abs() < 1e-6);
         assert_eq!(r.not_paired, ["camera 3: fewer than 2 frames"]);
+    }
+
+    #[test]
+    fn triggered_cameras_agree_on_their_mapped_times_per_trigger_and_spread_on_their_host_times() {
+        // Three cameras on one trigger every 10 ms: host times late by up to 2 ms (camera-dependent),
+        // mapped times within 3 µs of the trigger; camera 3 has no mapped time for its first frame.
+        let cam = |id: u8, late: u64, err: u64| {
+            let mut s = series(
+                id,
+                (0..100)
+                    .map(|i| 1_000_000 + i * 10_000 + (i * late * 37) % 2_000)
+                    .collect(),
+            );
+            s.mapped = (0..100).map(|i| Some(1_000_000 + i * 10_000 + (i % 2) * err)).collect();
+            s
+        };
+        let mut c = cam(3, 13, 0);
+        c.mapped[0] = None;
+        let r = report(&[cam(1, 7, 3), cam(2, 11, 0), c]);
+        let host = r.host_spread.expect("host spread");
+        let mapped = r.mapped_spread.expect("mapped spread");
+        assert!(host.max_us > 1_000.0, "{host:?}");
+        assert_eq!((mapped.min_us, mapped.max_us), (0.0, 3.0));
+        let m = r.pairings[0].mapped_offset.as_ref().expect("mapped offsets");
+        assert_eq!((m.min_us, m.max_us), (-3.0, 0.0));
+        let m = r.pairings[1].mapped_offset.as_ref().expect("mapped offsets");
+        assert_eq!((m.min_us, m.max_us), (-3.0, 0.0), "the frame without one left out");
+        let no_mapped = report(&[series(1, vec![0, 10, 20]), series(2, vec![1, 11, 21])]);
+        assert_eq!(no_mapped.mapped_spread, None);
+        assert_eq!(no_mapped.host_spread.map(|h| h.median_us), Some(1.0));
     }
 
     #[test]
