@@ -595,3 +595,35 @@ fn bench_integrity_weighs_hashing_against_encoding_and_sha256sum() {
         .unwrap_or_else(|| panic!("no rate in:\n{text}"));
     assert!(rate.contains("sha256sum:") && rate.trim_end().ends_with('x'), "{rate}");
 }
+
+/// `axvs-bench timing` prints, per load, the errors of host arrival, a least-squares fit and the mapped
+/// device clock against the simulated truth: the mapped times are the closest at every load.
+#[test]
+fn bench_timing_puts_mapped_device_times_against_host_arrival_and_least_squares() {
+    let out = axvs_bench()
+        .args(["timing", "--minutes", "2", "--fps", "50"])
+        .output()
+        .expect("run axvs-bench timing");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    for load in ["idle:", "busy:", "loaded (target):", "overloaded:"] {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(load))
+            .unwrap_or_else(|| panic!("no '{load}' row in:\n{text}"));
+        // Three "median / p99 / max" triples: host arrival, least squares, lower envelope.
+        let tokens: Vec<&str> = row.split_whitespace().collect();
+        let p99: Vec<f64> = tokens
+            .windows(5)
+            .filter(|w| w[1] == "/" && w[3] == "/")
+            .map(|w| w[2].parse().expect("a p99"))
+            .collect();
+        let [host, squares, mapped] = p99[..] else {
+            panic!("three triples in {row}")
+        };
+        assert!(mapped < squares && mapped < host, "{row}");
+    }
+    assert!(text.contains("the fit costs"), "{text}");
+    let bad = axvs_bench().args(["timing", "--minutes", "0"]).output().expect("run");
+    assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+}

@@ -5,7 +5,9 @@
 //! - `startup.rs`: start-up latency of `axvs run`; `soak.rs`: a multi-camera soak; `extraction.rs`: timestamp
 //!   extraction; `batch.rs`: batch processing (`axvs process`);
 //! - `capacity/` (`axvs-bench capacity`), `view.rs` (`axvs-bench view`) and `python.rs` (`axvs-bench python`),
-//!   with arguments of their own; `integrity.rs` (`axvs-bench integrity`): what sealing and verifying cost.
+//!   with arguments of their own; `integrity.rs` (`axvs-bench integrity`): what sealing and verifying cost;
+//!   `timing.rs` (`axvs-bench timing`): frame times from host arrival and from mapped device clocks against
+//!   simulated truth.
 //!
 //! `measure.rs` holds what they share: CPU time, peak memory, thread sampling, medians. What a user runs to
 //! size a rig stays in `axvs` (`axvs check --capacity`).
@@ -38,6 +40,7 @@ mod plugin;
 mod python;
 mod soak;
 mod startup;
+mod timing;
 mod view;
 
 use std::str::FromStr;
@@ -174,6 +177,9 @@ pub enum BenchWhat {
     /// What a session's certificate costs: SHA-256 against encoding at 1080p, and `axvs verify`'s read
     /// rate against `sha256sum`.
     Integrity(integrity::IntegrityArgs),
+    /// Frame times against the truth of simulated cameras: host arrival, a least-squares fit and the
+    /// device clock mapped by axvs' lower-envelope fit, at several loads.
+    Timing(timing::TimingArgs),
 }
 
 /// Why a benchmark failed; printed as one line.
@@ -240,6 +246,7 @@ fn run(args: BenchArgs) -> Result<(), BenchError> {
         Some(BenchWhat::View(view)) => return view::run(view),
         Some(BenchWhat::Python(python)) => return python::run(python),
         Some(BenchWhat::Integrity(integrity)) => return integrity::run(integrity),
+        Some(BenchWhat::Timing(timing)) => return timing::run(timing),
         None => {}
     }
     let codec: Codec = args
