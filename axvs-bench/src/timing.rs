@@ -107,10 +107,7 @@ pub fn run(args: TimingArgs) -> Result<(), BenchError> {
         let squares = least_squares(&points, DEFAULT_WINDOW_S);
         let host_e = errors(&host, &truth);
         let mapped_e = errors(&mapped, &truth);
-        let label = format!(
-            "{name}: {jitter_us} µs, {}% stalls",
-            (stalls * 1000.0).round() / 10.0
-        );
+        let label = format!("{name}: {jitter_us} µs, {}% stalls", (stalls * 1000.0).round() / 10.0);
         outln!(
             "{label:<38} {:>24} {:>24} {:>24} {:>9} {:>10} {:>8.0}x",
             triple(&host_e),
@@ -186,7 +183,11 @@ fn least_squares(points: &[(Option<u64>, i64)], window_s: f64) -> Vec<f64> {
         }
         let n = window.len() as f64;
         let var = sxx - sx * sx / n;
-        let c = if n >= 2.0 && var > 0.0 { (sxz - sx * sz / n) / var } else { 0.0 };
+        let c = if n >= 2.0 && var > 0.0 {
+            (sxz - sx * sz / n) / var
+        } else {
+            0.0
+        };
         let a = (sz - c * sx) / n;
         out.push(h0 as f64 + x_ns + (a + c * x) * 1e3);
     }

@@ -248,6 +248,38 @@ pub struct ClockReport {
     pub problem: Option<String>,
 }
 
+impl std::fmt::Display for ClockReport {
+    /// One line: frames mapped, drift (and its range), arrival after the mapped time, estimated error,
+    /// restarts and any problem.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} µs"));
+        write!(
+            f,
+            "{}/{} frames mapped, drift {}",
+            self.mapped,
+            self.frames,
+            self.drift_ppm.map_or("-".into(), |d| format!("{d:+.2} ppm"))
+        )?;
+        if let Some([lo, hi]) = self.drift_range_ppm {
+            write!(f, " ({lo:+.2}..{hi:+.2})")?;
+        }
+        write!(
+            f,
+            ", arrival after mapped time median {} (99% {}), estimated error {}",
+            us(self.residual_p50_us),
+            us(self.residual_p99_us),
+            us(self.estimated_error_us)
+        )?;
+        if self.restarts > 0 {
+            write!(f, ", {} restarts (the device clock jumped)", self.restarts)?;
+        }
+        match &self.problem {
+            Some(p) => write!(f, "; {p}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The mapped time of each `(device ns, host ns)` frame, as [`ClockFit`] gives it online, and the
 /// report of the mapping. Frames without a device timestamp are not mapped.
 pub fn map_frames(frames: &[(Option<u64>, i64)]) -> (Vec<Option<i64>>, ClockReport) {

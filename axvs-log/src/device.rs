@@ -142,13 +142,6 @@ pub fn map_records(records: &mut [DeviceRecord]) -> crate::clock::ClockReport {
     report
 }
 
-/// The report of how `records`' device clock mapped onto the host's (the fit run again: it gives the
-/// mapped times the records hold).
-pub fn clock_report(records: &[DeviceRecord]) -> crate::clock::ClockReport {
-    let frames: Vec<(Option<u64>, i64)> = records.iter().map(host_point).collect();
-    crate::clock::map_frames(&frames).1
-}
-
 /// A record's device timestamp and host time (ns since the onset), as the fit takes them.
 pub fn host_point(r: &DeviceRecord) -> (Option<u64>, i64) {
     (
@@ -286,7 +279,6 @@ mod tests {
             "on time: mapped = arrival"
         );
         assert_eq!((report.frames, report.mapped), (100, 100));
-        assert_eq!(clock_report(&read), report);
     }
 
     #[test]

@@ -3,12 +3,15 @@
 //! Each camera becomes an `ImageSeries` in external mode: the file names the session's videos (relative
 //! paths, and the first frame of each segment file), and its `timestamps` are each saved frame's acquisition
 //! time from the log, in seconds since the session's start (the earliest camera onset): exact to the µs,
-//! not a nominal rate. The device (backend, vendor, model, serial) and the session's metadata (subject,
+//! not a nominal rate; or, with [`TimeBase::Mapped`], each frame's device timestamp mapped onto the host
+//! clock (`axvs_log::clock`). The device (backend, vendor, model, serial) and the session's metadata (subject,
 //! experimenter, description: the rig's `[session]` table and `--meta`) come from `session.json`.
 //!
 //! ```no_run
+//! use axvs_nwb::TimeBase;
 //! let meta = [("species".to_string(), "Mus musculus".to_string())];
-//! let export = axvs_nwb::export_session("recordings/2026-12-06_10-00-00".as_ref(), None, &meta)?;
+//! let session = "recordings/2026-12-06_10-00-00".as_ref();
+//! let export = axvs_nwb::export_session(session, None, &meta, TimeBase::Acquisition)?;
 //! println!("{} ({} cameras)", export.path.display(), export.cameras.len());
 //! # Ok::<(), axvs_nwb::NwbError>(())
 //! ```
@@ -21,6 +24,39 @@ use std::path::{Path, PathBuf};
 
 pub use metadata::{Metadata, DANDI_SUBJECT_KEYS};
 pub use session::{CameraSeries, SessionContent};
+
+/// Which of a frame's times an export gives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TimeBase {
+    /// When the host received it: the log's acquisition time (every camera has one).
+    #[default]
+    Acquisition,
+    /// Its device timestamp mapped onto the host clock: the exposure plus the transfer's base latency,
+    /// without the host's jitter (only cameras that give device timestamps).
+    Mapped,
+}
+
+impl std::str::FromStr for TimeBase {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "acquisition" => Ok(TimeBase::Acquisition),
+            "mapped" => Ok(TimeBase::Mapped),
+            other => Err(format!("'{other}': the time base is acquisition or mapped")),
+        }
+    }
+}
+
+impl std::fmt::Display for TimeBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TimeBase::Acquisition => "acquisition",
+            TimeBase::Mapped => "mapped",
+        })
+    }
+}
 
 /// The NWB schema version the files follow.
 pub const NWB_VERSION: &str = "2.11.0";
@@ -58,6 +94,20 @@ pub enum NwbError {
         /// Frames in its log.
         logged: u64,
     },
+    /// Mapped times were asked for a camera without them (bad input).
+    #[error(
+        "camera {id}: {missing} of {frames} frames have no mapped time ({why}); export with the acquisition time base"
+    )]
+    NotMapped {
+        /// The camera.
+        id: u8,
+        /// Frames without a mapped time.
+        missing: usize,
+        /// Its frames.
+        frames: usize,
+        /// Why (what its device clock report says).
+        why: String,
+    },
     /// Nothing to export (bad input).
     #[error("{}: {reason}", path.display())]
     NotASession {
@@ -84,7 +134,10 @@ pub enum NwbError {
 impl NwbError {
     /// True when the user's input was at fault.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, NwbError::NotASession { .. } | NwbError::Exists(_))
+        matches!(
+            self,
+            NwbError::NotASession { .. } | NwbError::Exists(_) | NwbError::NotMapped { .. }
+        )
     }
 }
 
@@ -102,9 +155,18 @@ pub struct Export {
 
 /// Exports the session in `session` (its folder, or its `data/`) to `output` (default: `<session>.nwb` in
 /// the session's folder, beside `data/`, so that a sealed session stays as sealed), with `extra` metadata
-/// over the session's own (a subject's details known only after recording, say).
-pub fn export_session(session: &Path, output: Option<&Path>, extra: &[(String, String)]) -> Result<Export, NwbError> {
+/// over the session's own (a subject's details known only after recording, say), each frame at its time
+/// in `time`.
+pub fn export_session(
+    session: &Path,
+    output: Option<&Path>,
+    extra: &[(String, String)],
+    time: TimeBase,
+) -> Result<Export, NwbError> {
     let mut content = SessionContent::read(session)?;
+    if time == TimeBase::Mapped {
+        content.use_mapped_times()?;
+    }
     content.metadata.0.extend(extra.iter().cloned());
     let path = match output {
         Some(path) => path.to_path_buf(),

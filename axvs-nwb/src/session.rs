@@ -41,6 +41,10 @@ pub struct SessionContent {
     pub metadata: Metadata,
     /// Each camera that saved frames, in id order.
     pub cameras: Vec<CameraSeries>,
+    /// Which of each frame's times `frame_times_us` holds.
+    pub time_base: crate::TimeBase,
+    /// Where its logs are.
+    logs: PathBuf,
 }
 
 impl SessionContent {
@@ -131,7 +135,45 @@ impl SessionContent {
             name,
             metadata,
             cameras,
+            time_base: crate::TimeBase::Acquisition,
+            logs,
         })
+    }
+
+    /// Gives every camera's frames their mapped times (device timestamps on the host clock) instead of
+    /// their acquisition times, as `axvs stats` and `axvs process` read them; refused for a camera with a
+    /// frame that has none. The session's start stays the earliest onset.
+    pub fn use_mapped_times(&mut self) -> Result<(), NwbError> {
+        for camera in &mut self.cameras {
+            let Some(file) = camera_file(&self.logs, camera.id)? else {
+                continue;
+            };
+            let series = axvs_log::stats::inputs::load_file(&file)?;
+            if series.times != camera.frame_times_us {
+                return Err(NwbError::Disagrees {
+                    id: camera.id,
+                    in_videos: camera.frame_times_us.len() as u64,
+                    logged: series.times.len() as u64,
+                });
+            }
+            let mapped: Option<Vec<u64>> = series.mapped.iter().copied().collect();
+            let Some(mapped) = mapped.filter(|m| m.len() == series.times.len()) else {
+                let missing = series.mapped.iter().filter(|m| m.is_none()).count();
+                let why = series
+                    .clock_report()
+                    .and_then(|r| r.problem)
+                    .unwrap_or_else(|| "the camera gave no device timestamps".into());
+                return Err(NwbError::NotMapped {
+                    id: camera.id,
+                    missing: missing.max(series.times.len() - series.mapped.len()),
+                    frames: series.times.len(),
+                    why,
+                });
+            };
+            camera.frame_times_us = mapped;
+        }
+        self.time_base = crate::TimeBase::Mapped;
+        Ok(())
     }
 
     /// The session's start: its earliest camera onset, µs since the UNIX epoch.
@@ -160,14 +202,21 @@ fn read_provenance(payload: &Path) -> Result<serde_json::Value, NwbError> {
 /// says the camera finished cleanly (see [`axvs_log::truth`]); `None` when it left neither (it saved no
 /// frame).
 fn camera_entries(payload: &Path, id: u8) -> Result<Option<Vec<axvs_log::LogEntry>>, NwbError> {
+    match camera_file(payload, id)? {
+        Some(file) => Ok(Some(axvs_log::read_any(&file)?)),
+        None => Ok(None),
+    }
+}
+
+/// Camera `id`'s file of the reconciled truth (see [`camera_entries`]).
+fn camera_file(payload: &Path, id: u8) -> Result<Option<PathBuf>, NwbError> {
     let log = payload.join(axvs_log::log_file_name(id));
     let archive = payload.join(axvs_log::npz::archive_name(id));
-    let file = match (archive.is_file(), log.is_file()) {
-        (true, _) => archive,
-        (false, true) => axvs_log::truth::file_to_read(&log)?,
-        (false, false) => return Ok(None),
-    };
-    Ok(Some(axvs_log::read_any(&file)?))
+    Ok(match (archive.is_file(), log.is_file()) {
+        (true, _) => Some(archive),
+        (false, true) => Some(axvs_log::truth::file_to_read(&log)?),
+        (false, false) => None,
+    })
 }
 
 fn runs_of(entries: &[axvs_log::LogEntry]) -> Result<Vec<axvs_log::timestamps::Run>, NwbError> {

@@ -110,9 +110,14 @@ impl Writer<'_> {
                 &series,
                 "description",
                 &format!(
-                    "{}: every saved frame, in its video files (external), at its acquisition time from the \
-                     timestamp log (host clock, seconds since session_start_time)",
-                    camera.device_description
+                    "{}: every saved frame, in its video files (external), at {} (host clock, seconds since \
+                     session_start_time)",
+                    camera.device_description,
+                    match content.time_base {
+                        crate::TimeBase::Acquisition => "its acquisition time from the timestamp log",
+                        crate::TimeBase::Mapped =>
+                            "its device timestamp mapped onto the host clock (the exposure plus the transfer's base latency)",
+                    }
                 ),
             )?;
             self.attr(&series, "comments", "recorded by axvs")?;
@@ -136,7 +141,8 @@ impl Writer<'_> {
             let seconds: Vec<f64> = camera
                 .frame_times_us
                 .iter()
-                .map(|t| t.saturating_sub(start_us) as f64 / 1e6)
+                // Signed: a mapped time may precede the onset by the transfer's latency.
+                .map(|&t| (t as i64 - start_us as i64) as f64 / 1e6)
                 .collect();
             let timestamps = series
                 .new_dataset_builder()

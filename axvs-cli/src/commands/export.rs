@@ -37,20 +37,37 @@ pub enum ExportTo {
         /// (subject_id, species, sex, age, experimenter, description, institution, lab, keywords, ...).
         #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = super::run::key_value)]
         meta: Vec<(String, String)>,
+        /// Each frame's time: `acquisition` (when the host received it, from the log) or `mapped` (its
+        /// device timestamp on the host clock: without the host's jitter; cameras with device timestamps).
+        #[arg(long, default_value = "acquisition", value_name = "acquisition|mapped")]
+        time: axvs_nwb::TimeBase,
     },
 }
 
 /// Runs the command.
 pub fn run(args: ExportArgs) -> Result<(), CliError> {
     match (args.to, args.log) {
-        (Some(ExportTo::Nwb { session, output, meta }), _) => nwb(&session, output.as_deref(), &meta),
+        (
+            Some(ExportTo::Nwb {
+                session,
+                output,
+                meta,
+                time,
+            }),
+            _,
+        ) => nwb(&session, output.as_deref(), &meta, time),
         (None, Some(log)) => super::export(&log, args.out_dir.as_deref()),
         (None, None) => Err(CliError::Argument("give a log to export, or `nwb SESSION`".into())),
     }
 }
 
-fn nwb(session: &std::path::Path, output: Option<&std::path::Path>, meta: &[(String, String)]) -> Result<(), CliError> {
-    let export = axvs_nwb::export_session(session, output, meta)?;
+fn nwb(
+    session: &std::path::Path,
+    output: Option<&std::path::Path>,
+    meta: &[(String, String)],
+    time: axvs_nwb::TimeBase,
+) -> Result<(), CliError> {
+    let export = axvs_nwb::export_session(session, output, meta, time)?;
     for camera in &export.cameras {
         outln!(
             "camera {} '{}': {} frames in {} file(s)",

@@ -112,7 +112,7 @@ fn print_tables(report: &StatsReport) {
             ids
         );
         if let Some(c) = &r.device_clock {
-            outln!("       device clock: {}", clock_line(c));
+            outln!("       device clock: {c}");
         }
         let Some(d) = d else { continue };
         for l in &d.drop_locations {
@@ -213,28 +213,4 @@ fn print_tables(report: &StatsReport) {
             );
         }
     }
-}
-
-/// One line on a camera's device clock mapping.
-fn clock_line(c: &axvs_log::clock::ClockReport) -> String {
-    let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} µs"));
-    let mut line = format!(
-        "{}/{} frames mapped, drift {}, arrival after mapped time median {} (99% {}), estimated error {}",
-        c.mapped,
-        c.frames,
-        c.drift_ppm.map_or("-".into(), |d| format!("{d:+.2} ppm")),
-        us(c.residual_p50_us),
-        us(c.residual_p99_us),
-        us(c.estimated_error_us)
-    );
-    if let Some([lo, hi]) = c.drift_range_ppm {
-        line += &format!(" (drift {lo:+.2}..{hi:+.2} ppm)");
-    }
-    if c.restarts > 0 {
-        line += &format!(", {} restarts (the device clock jumped)", c.restarts);
-    }
-    if let Some(p) = &c.problem {
-        line += &format!("; {p}");
-    }
-    line
 }

@@ -99,6 +99,9 @@ pub struct ExportNwbArgs {
     pub output: Option<String>,
     /// Metadata over the session's own (subject_id, species, sex, age, experimenter, description, ...).
     pub metadata: Option<BTreeMap<String, String>>,
+    /// Each frame's time: `acquisition` (when the host received it; the default) or `mapped` (its device
+    /// timestamp on the host clock; cameras with device timestamps).
+    pub time: Option<axvs_nwb::TimeBase>,
 }
 
 /// One camera's series in the NWB file.
@@ -130,7 +133,8 @@ pub fn export_nwb(paths: &PathPolicy, args: ExportNwbArgs) -> Reply<NwbExported>
     let session = paths.resolve("session", &args.session)?;
     let output = args.output.as_deref().map(|o| paths.resolve("output", o)).transpose()?;
     let extra: Vec<(String, String)> = args.metadata.unwrap_or_default().into_iter().collect();
-    let export = axvs_nwb::export_session(&session, output.as_deref(), &extra).map_err(|e| tool_error!("{e}"))?;
+    let export = axvs_nwb::export_session(&session, output.as_deref(), &extra, args.time.unwrap_or_default())
+        .map_err(|e| tool_error!("{e}"))?;
     let mut text = format!("{}: {} camera(s)", export.path.display(), export.cameras.len());
     if !export.missing_for_dandi.is_empty() {
         text.push_str(&format!(

@@ -36,6 +36,10 @@ pub struct CameraReport {
     pub archive: Option<PathBuf>,
     /// Milliseconds from the start of the run to its first saved frame.
     pub first_frame_ms: Option<f64>,
+    /// How its device clock mapped onto the host's (drift, residual delays, estimated error), when the
+    /// camera gave device timestamps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_clock: Option<axvs_log::clock::ClockReport>,
     /// Every error its workers hit.
     pub errors: Vec<String>,
 }
@@ -192,6 +196,9 @@ pub(super) fn finish(
             video_bytes: video.map(|v| v.bytes),
             segments: video.map(|v| v.segments.clone()).unwrap_or_default(),
             video_sha256: video.and_then(|v| v.sha256.clone()),
+            device_clock: logged
+                .then(|| axvs_log::stats::inputs::load_file(&log).ok()?.clock_report())
+                .flatten(),
             log: (!discarded).then_some(log),
             archive,
             first_frame_ms: cam.first_frame_ms,

@@ -48,6 +48,11 @@ pub(super) fn print_report(report: &SessionReport, report_path: Option<&Path>) -
                 .unwrap_or_else(|| "-".into())
         );
     }
+    for cam in &report.cameras {
+        if let Some(clock) = &cam.device_clock {
+            outln!("{:03}  device clock: {clock}", cam.status.id);
+        }
+    }
     match report.bags.as_slice() {
         [] => outln!("session: {}", report.session_dir.display()),
         bags => {
