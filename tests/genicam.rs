@@ -43,8 +43,19 @@ fn discovers_and_records_the_fake_gige_camera() {
     let report = run(dir.path(), &rig, "gv", "2");
     let cameras = report["cameras"].as_array().expect("cameras");
     let gige = &cameras[0];
-    assert!(counts_agree(gige) >= 40, "{gige}");
+    let saved = counts_agree(gige);
+    assert!(saved >= 40, "{gige}");
     assert_eq!(gige["status"]["camera_lost"], 0);
+    // The fake GigE camera stamps each frame (GVSP leader, 1 GHz ticks): every saved frame is mapped onto
+    // the host clock, and its clock (the machine's own, read by another process) runs with the host's.
+    let clock = &gige["device_clock"];
+    assert_eq!(
+        (clock["frames"].as_u64(), clock["mapped"].as_u64()),
+        (Some(saved), Some(saved)),
+        "{clock}"
+    );
+    assert!(clock["problem"].is_null() && clock["restarts"] == 0, "{clock}");
+    assert!(clock["drift_ppm"].as_f64().is_some_and(|d| d.abs() < 1000.0), "{clock}");
     counts_agree(&cameras[1]);
 
     // A camera that is not there is named, with what was found instead.
@@ -190,8 +201,19 @@ fn records_from_the_builtin_fake_interface_without_network() {
         "[encoder]\npreset = 1\n[[camera]]\nid = 9\nname = \"fake\"\nbackend = \"genicam\"\ndevice_id = \"Fake_1\"\n\
          fake_interface = true\nwidth = 256\nheight = 192\nfps = 20\n",
     );
-    let report = run(dir.path(), &rig, "fake", "1.5");
-    assert!(counts_agree(&report["cameras"][0]) >= 20);
+    let (code, stderr, report) = run_rig(dir.path(), &rig, "fake", &["--duration", "1.5"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let camera = &report.expect("report")["cameras"][0];
+    assert!(counts_agree(camera) >= 20);
+    // Aravis' Fake interface stamps buffers with the host's clock as they are filled: not the device's.
+    // That is said, and no host time is recorded as a device time.
+    assert!(
+        stderr.contains("no device timestamps (Aravis gives the host's receive time in their place)"),
+        "{stderr}"
+    );
+    let clock = &camera["device_clock"];
+    assert_eq!(clock["frames"], 0, "{clock}");
+    assert_eq!(clock["problem"], "the camera gave no device timestamps");
 }
 
 #[test]

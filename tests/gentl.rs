@@ -78,6 +78,11 @@ fn two_simulated_devices_and_a_synthetic_camera_record_together() {
         let fps = cam["status"]["fps"].as_f64().unwrap_or(0.0);
         assert!((15.0..=25.0).contains(&fps), "measured {fps} fps");
         assert_eq!(cam["status"]["camera_lost"], 0, "frame ids without gaps");
+        // Viky numbers its frames but stamps none: said, and nothing mapped.
+        assert_eq!(
+            cam["device_clock"]["problem"], "the camera gave no device timestamps",
+            "{cam}"
+        );
     }
     counts_agree(&cameras[2]);
 }

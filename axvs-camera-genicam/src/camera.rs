@@ -47,6 +47,8 @@ struct Streaming {
     block_ids: BlockIds,
     next_trigger: Instant,
     last_frame_at: Instant,
+    /// Whether the absence of device timestamps was said.
+    warned_timestamps: bool,
 }
 
 /// A GenICam camera through Aravis.
@@ -313,6 +315,7 @@ impl Camera for GenicamCamera {
             block_ids: BlockIds::default(),
             next_trigger: Instant::now(),
             last_frame_at: Instant::now(),
+            warned_timestamps: false,
         });
         Ok(())
     }
@@ -372,7 +375,23 @@ impl Camera for GenicamCamera {
                 return Err(CameraError::Timeout);
             }
         };
-        let timestamp = buffer.timestamp();
+        // Aravis puts the host's receive time in place of a device timestamp it cannot convert (a GigE
+        // device without GevTimestampTickFrequency) or does not have (its Fake interface): never that as
+        // the device's.
+        let (timestamp, received) = (buffer.timestamp(), buffer.system_timestamp());
+        let device_timestamp = (timestamp != 0 && timestamp != received).then_some(timestamp);
+        if device_timestamp.is_none() && !streaming.warned_timestamps {
+            streaming.warned_timestamps = true;
+            tracing::warn!(
+                "{}: no device timestamps (Aravis gives {}): its frames have acquisition times only",
+                self.config.settings.selector,
+                if timestamp == 0 {
+                    "none"
+                } else {
+                    "the host's receive time in their place"
+                }
+            );
+        }
         let copied = self.copy_image(&buffer, buf);
         // The pop above took `streaming` mutably; re-borrow to give the buffer back.
         if let Some(s) = self.streaming.as_ref() {
@@ -387,7 +406,7 @@ impl Camera for GenicamCamera {
         }
         Ok(GrabInfo {
             device_frame_id: Some(frame_id),
-            device_timestamp_ns: (timestamp != 0).then_some(timestamp),
+            device_timestamp_ns: device_timestamp,
             lost_before,
         })
     }

@@ -253,6 +253,9 @@ impl std::fmt::Display for ClockReport {
     /// restarts and any problem.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} µs"));
+        if let (0, Some(problem)) = (self.frames, &self.problem) {
+            return write!(f, "none: {problem} (acquisition times only)");
+        }
         write!(
             f,
             "{}/{} frames mapped, drift {}",

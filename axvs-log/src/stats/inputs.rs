@@ -41,9 +41,10 @@ pub struct CameraSeries {
 
 impl CameraSeries {
     /// How the camera's device clock maps onto the host's (the fit the writer ran, run again on the
-    /// device timestamps and host times); `None` when the camera gave no device timestamp.
+    /// device timestamps and host times); `None` without device metadata (no sidecar, or the original's
+    /// files). A camera that numbered its frames but gave no timestamps gets a report that says so.
     pub fn clock_report(&self) -> Option<crate::clock::ClockReport> {
-        if self.device_timestamps.iter().all(Option::is_none) {
+        if self.device_timestamps.iter().all(Option::is_none) && self.device_ids.iter().all(Option::is_none) {
             return None;
         }
         let frames: Vec<(Option<u64>, i64)> = self

@@ -58,8 +58,30 @@ struct Opened {
     payload: usize,
 }
 
+/// Where a device's frame timestamps come from, found at its first frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Timestamps {
+    /// `BUFFER_INFO_TIMESTAMP_NS`: ns already.
+    Ns,
+    /// `BUFFER_INFO_TIMESTAMP` in ticks of this many per second.
+    Ticks(u64),
+    /// None usable, and why: no device times.
+    None(&'static str),
+}
+
+impl Timestamps {
+    /// A tick count in ns.
+    fn ticks_to_ns(ticks: u64, per_second: u64) -> u64 {
+        (u128::from(ticks) * 1_000_000_000 / u128::from(per_second.max(1))) as u64
+    }
+}
+
 struct Streaming {
     event: Handle,
+    /// The device's timestamps, once its first frame told.
+    timestamps: Option<Timestamps>,
+    /// Ticks per second of its timestamps, when known.
+    tick_hz: Option<u64>,
     /// When the next software trigger is due.
     next_trigger: std::time::Instant,
     buffers: Vec<(Handle, Vec<u8>)>,
@@ -120,6 +142,44 @@ impl GentlCamera {
             )
         };
         (code == ffi::GC_ERR_SUCCESS).then_some(value)
+    }
+
+    /// Ticks per second of the device's timestamps, as the producer (`DEVICE_INFO_TIMESTAMP_FREQUENCY`) or
+    /// the device (`GevTimestampTickFrequency`) says; `None` when neither does.
+    fn tick_frequency(opened: &mut Opened) -> Option<u64> {
+        let mut hz = 0u64;
+        let mut kind = 0i32;
+        let mut size = size_of::<u64>();
+        // SAFETY: the device is open; `hz` holds `size` bytes.
+        let code = unsafe {
+            (opened.device.producer.fns.DevGetInfo)(
+                opened.device.handle,
+                ffi::DEVICE_INFO_TIMESTAMP_FREQUENCY,
+                &mut kind,
+                (&mut hz as *mut u64).cast(),
+                &mut size,
+            )
+        };
+        if code == ffi::GC_ERR_SUCCESS && hz > 0 {
+            return Some(hz);
+        }
+        let node = opened.device.nodes.integer("GevTimestampTickFrequency").ok();
+        node.and_then(|f| u64::try_from(f).ok()).filter(|f| *f > 0)
+    }
+
+    /// Where the device's frame timestamps come from, by its first frame: ns when the producer gives them,
+    /// else ticks of a known frequency; never ticks labelled as ns.
+    fn timestamp_source(opened: &Opened, buffer: Handle, tick_hz: Option<u64>) -> Timestamps {
+        if Self::buffer_info::<u64>(opened, buffer, BUFFER_INFO_TIMESTAMP_NS).is_some_and(|t| t > 0) {
+            return Timestamps::Ns;
+        }
+        match (Self::buffer_info::<u64>(opened, buffer, BUFFER_INFO_TIMESTAMP), tick_hz) {
+            (Some(t), Some(hz)) if t > 0 => Timestamps::Ticks(hz),
+            (Some(t), None) if t > 0 => Timestamps::None(
+                "ticks (BUFFER_INFO_TIMESTAMP) of a frequency neither the producer nor the device gives",
+            ),
+            _ => Timestamps::None("neither BUFFER_INFO_TIMESTAMP_NS nor BUFFER_INFO_TIMESTAMP"),
+        }
     }
 
     /// A value of a buffer's info; `None` when the producer does not have it.
@@ -397,8 +457,11 @@ impl Camera for GentlCamera {
             let _ = opened.device.nodes.set_integer("TLParamsLocked", 1);
         }
         opened.device.nodes.execute("AcquisitionStart").map_err(device_error)?;
+        let tick_hz = Self::tick_frequency(opened);
         self.streaming = Some(Streaming {
             event,
+            timestamps: None,
+            tick_hz,
             next_trigger: std::time::Instant::now(),
             buffers: announced,
             last_frame_id: None,
@@ -507,8 +570,28 @@ impl Camera for GentlCamera {
         };
         requeue();
         result?;
-        let timestamp = Self::buffer_info::<u64>(opened, buffer, BUFFER_INFO_TIMESTAMP_NS)
-            .or_else(|| Self::buffer_info::<u64>(opened, buffer, BUFFER_INFO_TIMESTAMP));
+        let source = match streaming.timestamps {
+            Some(source) => source,
+            None => {
+                let source = Self::timestamp_source(opened, buffer, streaming.tick_hz);
+                if let Timestamps::None(why) = source {
+                    eprintln!(
+                        "axvs: warning: {} of {}: no device timestamps ({why}): its frames have acquisition times only",
+                        self.config.settings.selector,
+                        self.config.cti.display()
+                    );
+                }
+                streaming.timestamps = Some(source);
+                source
+            }
+        };
+        let timestamp = match source {
+            Timestamps::Ns => Self::buffer_info::<u64>(opened, buffer, BUFFER_INFO_TIMESTAMP_NS),
+            Timestamps::Ticks(hz) => {
+                Self::buffer_info::<u64>(opened, buffer, BUFFER_INFO_TIMESTAMP).map(|t| Timestamps::ticks_to_ns(t, hz))
+            }
+            Timestamps::None(_) => None,
+        };
         Ok(GrabInfo {
             device_frame_id: frame_id,
             device_timestamp_ns: timestamp.filter(|t| *t > 0),

@@ -25,6 +25,8 @@ pub const DEVICE_INFO_MODEL: i32 = 2;
 pub const DEVICE_INFO_TLTYPE: i32 = 3;
 pub const DEVICE_INFO_ACCESS_STATUS: i32 = 5;
 pub const DEVICE_INFO_SERIAL_NUMBER: i32 = 7;
+/// Ticks per second of the device's timestamps (`UINT64`, GenTL 1.4).
+pub const DEVICE_INFO_TIMESTAMP_FREQUENCY: i32 = 9;
 
 /// `GC_ERROR` names, for messages.
 pub fn error_name(code: GcError) -> &'static str {
@@ -121,6 +123,7 @@ gentl_functions! {
     IFOpenDevice: fn(Handle, *const c_char, i32, *mut Handle);
     DevClose: fn(Handle);
     DevGetPort: fn(Handle, *mut Handle);
+    DevGetInfo: fn(Handle, i32, *mut i32, *mut c_void, *mut usize);
     DevGetNumDataStreams: fn(Handle, *mut u32);
     DevGetDataStreamID: fn(Handle, u32, *mut c_char, *mut usize);
     DevOpenDataStream: fn(Handle, *const c_char, *mut Handle);
