@@ -640,3 +640,20 @@ impl Drop for GentlCamera {
         self.close();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Timestamps;
+
+    #[test]
+    fn ticks_become_ns_by_their_frequency_without_overflow() {
+        assert_eq!(Timestamps::ticks_to_ns(125_000_000, 125_000_000), 1_000_000_000);
+        assert_eq!(Timestamps::ticks_to_ns(3, 1), 3_000_000_000);
+        assert_eq!(Timestamps::ticks_to_ns(u64::MAX, 1_000_000_000), u64::MAX);
+        assert_eq!(
+            Timestamps::ticks_to_ns(7, 0),
+            7_000_000_000,
+            "a zero frequency is never divided by"
+        );
+    }
+}
