@@ -189,7 +189,8 @@ fn a_batch_of_20_recordings_with_one_corrupt_archive() {
                 serde_json::json!([
                     ["frame_time_us", "uint64"],
                     ["device_frame_id", "uint64"],
-                    ["device_timestamp_ns", "uint64"]
+                    ["device_timestamp_ns", "uint64"],
+                    ["mapped_time_us", "uint64"]
                 ]),
                 "{key}"
             );

@@ -121,7 +121,7 @@ impl ClockFit {
         }
         let (d0, h0) = self.origin?;
         let (a, c) = self.line?;
-        let x = device_ns as f64 - d0 as f64;
+        let x = since(device_ns, d0);
         Some(h0 + (x + a + c * x).round() as i64)
     }
 
@@ -144,7 +144,7 @@ impl ClockFit {
     /// The point of a frame relative to the origin, starting the fit (again) where it must.
     fn place(&mut self, device_ns: u64, host_ns: i64) -> Point {
         if let Some((d0, h0)) = self.origin {
-            let x = device_ns as f64 - d0 as f64;
+            let x = since(device_ns, d0);
             let z = (host_ns - h0) as f64 - x;
             let went_back = device_ns <= self.last_device;
             let gap = self
@@ -220,6 +220,12 @@ impl ClockFit {
             self.implausible = Some(1.0 + c);
         }
     }
+}
+
+/// `device_ns - origin` as f64, exact first in integers: device clocks counting from the epoch (PTP) are
+/// beyond f64's ns precision.
+fn since(device_ns: u64, origin: u64) -> f64 {
+    (i128::from(device_ns) - i128::from(origin)) as f64
 }
 
 /// How a camera's device clock was mapped over a recording.
@@ -441,6 +447,17 @@ mod tests {
             (mapped, report.problem.as_deref()),
             (vec![None, None], Some("the camera gave no device timestamps"))
         );
+    }
+
+    #[test]
+    fn device_clocks_counting_from_the_epoch_map_to_the_ns() {
+        // A PTP camera's clock: ns since 1970, where f64 steps by 256 ns.
+        let mut fit = ClockFit::default();
+        let epoch = 1_765_000_000_000_000_000u64;
+        for k in 0..500i64 {
+            let t = k * 10_000_000 + 1;
+            assert_eq!(fit.map(epoch + t as u64, t), Some(t), "frame {k}");
+        }
     }
 
     #[test]
