@@ -99,11 +99,19 @@ fn a_panicking_encoder_is_reported_and_every_frame_is_accounted_for() {
         Arc::new(NullLogSink),
     );
     system.start().expect("start");
-    assert!(event_within(
-        &system,
-        |e| matches!(e, SystemEvent::Error { message, .. } if message.contains("codec bug"))
-    ));
-    assert!(event_within(&system, |e| matches!(e, SystemEvent::Ended { .. })));
+    // Both, in either order: on a loaded machine the camera may reach its end before the (lower priority)
+    // encoder thread gets to the frame it panics on.
+    let (mut panicked, mut ended) = (false, false);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(panicked && ended) {
+        let left = deadline.checked_duration_since(Instant::now()).unwrap_or_default();
+        match system.events().recv_timeout(left) {
+            Ok(SystemEvent::Error { message, .. }) if message.contains("codec bug") => panicked = true,
+            Ok(SystemEvent::Ended { .. }) => ended = true,
+            Ok(_) => {}
+            Err(_) => panic!("within 10 s: the panic reported {panicked}, the end {ended}"),
+        }
+    }
     let report = system.stop();
     assert!(report
         .errors
