@@ -86,7 +86,9 @@ fn a_sealed_session_is_a_valid_bag_and_every_change_to_any_file_is_found() {
     let info = std::fs::read_to_string(bag.join("bag-info.txt")).expect("bag-info");
     assert!(info.contains("Axvs-Camera: camera 1 'front': acquired"), "{info}");
     // The MP4's digest was computed as the muxer wrote it (no second read of the video: verify's reading
-    // agreed with it above); Matroska's muxer rewrites its header at the end, so that file was read again.
+    // agreed with it above), and so were the logs' and sidecars' as the log writer wrote them; Matroska's
+    // muxer rewrites its header at the end, so that file was read again, and so were the archives (zipped
+    // with seeks) and the small files written at the end.
     let certificate: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bag.join("axvs-certificate.json")).expect("certificate"))
             .expect("JSON");
@@ -96,6 +98,21 @@ fn a_sealed_session_is_a_valid_bag_and_every_change_to_any_file_is_found() {
     );
     assert_eq!(
         certificate["files"]["data/002.mkv"]["hashed_as_written"], false,
+        "{certificate}"
+    );
+    for written in [
+        "data/001.axvslog",
+        "data/002.axvslog",
+        "data/001.axvsdev",
+        "data/002.axvsdev",
+    ] {
+        assert_eq!(
+            certificate["files"][written]["hashed_as_written"], true,
+            "{written}: {certificate}"
+        );
+    }
+    assert_eq!(
+        certificate["files"]["data/1_log.npz"]["hashed_as_written"], false,
         "{certificate}"
     );
     // The payload is the session as the original's readers know it: its manifest and archives together.

@@ -29,6 +29,7 @@
 pub mod bag;
 pub mod clock;
 pub mod device;
+pub mod digest;
 mod entry;
 mod error;
 pub mod feather;

@@ -12,6 +12,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::clock::ClockFit;
 use crate::device::{self, DeviceRecord};
+use crate::digest::{Tally, WrittenDigest};
 use crate::file::{encode_record, log_file_name, MAGIC};
 use crate::LogFileError;
 
@@ -105,6 +106,10 @@ impl SourceErrors {
     }
 }
 
+/// What the writer thread wrote: its log files, and the digests of those (and of their sidecars) it wrote
+/// whole.
+type Written = (Vec<PathBuf>, Vec<WrittenDigest>);
+
 /// A [`LogSink`] writing one raw log per source (`<dir>/<id:03d>.axvslog`) from a background thread, and
 /// beside it the frames' device metadata (`<id:03d>.axvsdev`, see [`crate::device`]).
 ///
@@ -116,7 +121,8 @@ pub struct FileLogSink {
     dir: PathBuf,
     tx: Mutex<Option<Sender<Msg>>>,
     errors: Arc<SourceErrors>,
-    thread: Mutex<Option<JoinHandle<Vec<PathBuf>>>>,
+    thread: Mutex<Option<JoinHandle<Written>>>,
+    digests: Mutex<Vec<WrittenDigest>>,
 }
 
 impl FileLogSink {
@@ -141,6 +147,7 @@ impl FileLogSink {
             tx: Mutex::new(Some(tx)),
             errors,
             thread: Mutex::new(Some(thread)),
+            digests: Mutex::new(Vec::new()),
         })
     }
 
@@ -173,15 +180,27 @@ impl FileLogSink {
         }
         let handle = self.thread.lock().ok().and_then(|mut t| t.take());
         let files = match handle {
-            Some(h) => h
-                .join()
-                .map_err(|_| LogFileError::Writer("writer thread panicked".into()))?,
+            Some(h) => {
+                let (files, digests) = h
+                    .join()
+                    .map_err(|_| LogFileError::Writer("writer thread panicked".into()))?;
+                if let Ok(mut kept) = self.digests.lock() {
+                    *kept = digests;
+                }
+                files
+            }
             None => Vec::new(),
         };
         if let Some(e) = self.errors.all() {
             return Err(LogFileError::Writer(e));
         }
         Ok(files)
+    }
+
+    /// Once closed: the SHA-256 of each log and sidecar whose every byte the writer wrote without an error,
+    /// computed as it wrote them.
+    pub fn written_digests(&self) -> Vec<WrittenDigest> {
+        self.digests.lock().map(|d| d.clone()).unwrap_or_default()
     }
 }
 
@@ -260,6 +279,8 @@ struct SourceLog {
     clock: ClockFit,
     /// The last onset's time, µs since the UNIX epoch.
     onset_utc_us: u64,
+    /// SHA-256 of what the file holds.
+    tally: Tally,
 }
 
 /// The device metadata sidecar of one source: auxiliary, so its failure is a warning, never a lost frame.
@@ -267,6 +288,7 @@ struct Sidecar {
     path: PathBuf,
     file: File,
     pending: Vec<u8>,
+    tally: Tally,
 }
 
 impl Sidecar {
@@ -278,17 +300,22 @@ impl Sidecar {
             .map_err(|e| format!("{}: {e}", path.display()))?;
         file.write_all(MAGIC_DEVICE)
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut tally = Tally::new();
+        tally.add(MAGIC_DEVICE);
         Ok(Sidecar {
             path,
             file,
             pending: Vec::new(),
+            tally,
         })
     }
 
     fn flush(&mut self) -> Result<(), String> {
-        self.file
-            .write_all(&self.pending)
-            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        if let Err(e) = self.file.write_all(&self.pending) {
+            self.tally.lose();
+            return Err(format!("{}: {e}", self.path.display()));
+        }
+        self.tally.add(&self.pending);
         self.pending.clear();
         Ok(())
     }
@@ -314,6 +341,8 @@ impl SourceLog {
                 _ => format!("{}: {e}", path.display()),
             })?;
         file.write_all(MAGIC).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut tally = Tally::new();
+        tally.add(MAGIC);
         Ok(SourceLog {
             path,
             file,
@@ -323,6 +352,7 @@ impl SourceLog {
             sidecar: None,
             clock: ClockFit::default(),
             onset_utc_us: 0,
+            tally,
         })
     }
 
@@ -382,12 +412,15 @@ impl SourceLog {
             let error = match self.file.write(&self.pending[done..]) {
                 Ok(0) => std::io::Error::from(std::io::ErrorKind::WriteZero),
                 Ok(n) => {
+                    self.tally.add(&self.pending[done..done + n]);
                     done += n;
                     continue;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => e,
             };
+            // The log failed: what it holds is read again when sealed.
+            self.tally.lose();
             let cut: Vec<bool> = self.ends.iter().filter(|(end, _)| *end > done).map(|e| e.1).collect();
             let frames = cut.iter().filter(|frame| **frame).count() as u64;
             return Err((format!("{}: {error}", self.path.display()), cut.len() as u64, frames));
@@ -407,7 +440,7 @@ struct Writer {
 }
 
 impl Writer {
-    fn run(mut self, rx: Receiver<Msg>) -> Vec<PathBuf> {
+    fn run(mut self, rx: Receiver<Msg>) -> Written {
         while let Ok(first) = rx.recv() {
             let burst_start = Instant::now();
             self.handle(first);
@@ -435,7 +468,19 @@ impl Writer {
                 }
             }
         }
-        self.written
+        let digests = self
+            .files
+            .iter()
+            .flatten()
+            .flat_map(|log| {
+                let sidecar = match &log.sidecar {
+                    Some(Ok(s)) => s.tally.finish(s.path.clone()),
+                    _ => None,
+                };
+                log.tally.finish(log.path.clone()).into_iter().chain(sidecar)
+            })
+            .collect();
+        (self.written, digests)
     }
 
     fn handle(&mut self, msg: Msg) {

@@ -754,7 +754,14 @@ impl Session {
             }
         }
         // Last, when no file will change: each folder sealed with its files' checksums and the counts.
-        let written = crate::certificate::written_digests(&report);
+        let mut written = crate::certificate::written_digests(&report);
+        written.extend(self.sink.written_digests().into_iter().map(|d| {
+            let hashed = crate::certificate::Hashed {
+                sha256: d.sha256,
+                bytes: d.bytes,
+            };
+            (d.path, hashed)
+        }));
         for bag in &self.dirs.bags {
             if let Err(e) = crate::certificate::seal(bag, &crate::certificate::accounts(&report, bag), &written) {
                 report.failures.push(format!("the session's certificate: {e}"));
