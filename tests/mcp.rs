@@ -118,6 +118,7 @@ fn every_tool_has_input_and_output_schemas() {
             "prepare_log_processing_batch",
             "read_camera_manifest",
             "read_genicam_node",
+            "read_host_clock",
             "reset_log_processing_jobs",
             "set_cti_file",
             "start_frame_saving",
@@ -843,6 +844,74 @@ fn two_camera_session_over_http() {
         200
     );
     assert_eq!(raw_status(dir.path(), &allowing.url, "https://evil.example", ""), 403);
+}
+
+/// `read_host_clock` over HTTP: the four timestamps of an NTP-style exchange (the client's send and receive,
+/// the tool's receive and send) on one machine put the offset within half the round trip of 0, as a
+/// coordinator measures a host's; the clock's state is the kernel's, as libc's `ntp_adjtime` read
+/// independently (ctypes) gives it.
+const HOST_CLOCK: &str = r#"
+import ctypes, time
+
+class Timeval(ctypes.Structure):
+    _fields_ = [("sec", ctypes.c_long), ("usec", ctypes.c_long)]
+
+class Timex(ctypes.Structure):
+    _fields_ = [("modes", ctypes.c_uint), ("offset", ctypes.c_long), ("freq", ctypes.c_long),
+                ("maxerror", ctypes.c_long), ("esterror", ctypes.c_long), ("status", ctypes.c_int),
+                ("constant", ctypes.c_long), ("precision", ctypes.c_long), ("tolerance", ctypes.c_long),
+                ("time", Timeval), ("tick", ctypes.c_long), ("ppsfreq", ctypes.c_long),
+                ("jitter", ctypes.c_long), ("shift", ctypes.c_int), ("stabil", ctypes.c_long),
+                ("jitcnt", ctypes.c_long), ("calcnt", ctypes.c_long), ("errcnt", ctypes.c_long),
+                ("stbcnt", ctypes.c_long), ("tai", ctypes.c_int), ("pad", ctypes.c_int * 11)]
+
+async def main():
+    async with connect() as s:
+        rounds = []
+        for _ in range(8):
+            t1 = time.time_ns()
+            err, text, read = await call(s, "read_host_clock", {})
+            t4 = time.time_ns()
+            assert not err, text
+            t2, t3 = read["received_utc_ns"], read["clock"]["utc_ns"]
+            rounds.append({"rtt": (t4 - t1) - (t3 - t2), "offset": ((t2 - t1) + (t3 - t4)) / 2, "t": [t1, t2, t3, t4]})
+        best = min(rounds, key=lambda r: r["rtt"])
+    tx = Timex()
+    state = ctypes.CDLL(None, use_errno=True).ntp_adjtime(ctypes.byref(tx))
+    print(json.dumps({"best": best, "clock": read["clock"], "text": text,
+                      "kernel": {"state": state, "status": tx.status, "esterror": tx.esterror}}))
+asyncio.run(main())
+"#;
+
+#[test]
+fn the_host_clock_is_read_for_an_ntp_style_offset_over_http() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = HttpServer::start(dir.path(), &[]);
+    let result = client(HOST_CLOCK, dir.path(), &[("MCP_URL", server.url.clone())]);
+    let best = &result["best"];
+    let (rtt, offset) = (
+        best["rtt"].as_i64().expect("rtt"),
+        best["offset"].as_f64().expect("offset"),
+    );
+    // One clock: each timestamp follows the one before, so the offset is within half the round trip.
+    let t: Vec<i64> = best["t"]
+        .as_array()
+        .expect("t")
+        .iter()
+        .map(|v| v.as_i64().expect("ns"))
+        .collect();
+    assert!(t.windows(2).all(|w| w[0] <= w[1]), "{best}");
+    assert!(rtt > 0 && offset.abs() <= rtt as f64 / 2.0, "{best}");
+    let (clock, kernel) = (&result["clock"], &result["kernel"]);
+    let kernel_synchronized = kernel["state"] != 5 && kernel["status"].as_i64().expect("status") & 0x40 == 0;
+    assert_eq!(clock["synchronized"].as_bool(), Some(kernel_synchronized), "{result}");
+    assert_eq!(clock["status"], kernel["status"], "{result}");
+    assert_eq!(clock["estimated_error_us"], kernel["esterror"], "{result}");
+    let text = result["text"].as_str().expect("text");
+    assert!(
+        text.starts_with("clock: synchronized") || text.starts_with("clock: not synchronized"),
+        "{text}"
+    );
 }
 
 #[test]

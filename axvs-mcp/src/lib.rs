@@ -95,6 +95,13 @@ pub fn tool_list() -> Vec<Tool> {
              GPU, with the reason when it cannot), OpenCV, GStreamer, Aravis, the GenTL producer, plugins.",
             true,
         ),
+        tool::<NoArgs, HostClockRead>(
+            "read_host_clock",
+            "This host's time (when the request arrived, and when the answer left) and its clock's state: whether \
+             an NTP or PTP daemon keeps it synchronised, its estimated and maximum error. With the caller's send \
+             and receive times, an NTP-style measurement of the two clocks' offset.",
+            true,
+        ),
         tool::<CapacityArgs, CapacityReport>(
             "check_rig_capacity",
             "Whether this machine keeps up with a rig (rig_file, or rig_toml inline): each camera's frames encoded \
@@ -301,6 +308,10 @@ impl AxvsMcp {
             "get_cti_status" => run(arguments, get_cti_status).await,
             "set_cti_file" => run(arguments, move |a| set_cti_file(&paths, a)).await,
             "check_runtime_requirements" => run(arguments, check_runtime_requirements).await,
+            "read_host_clock" => {
+                let received = axvs_session::host_clock::utc_now_ns();
+                run(arguments, move |_: NoArgs| read_host_clock(received)).await
+            }
             "check_rig_capacity" => run(arguments, move |a| check_rig_capacity(&paths, &sessions, a)).await,
             "start_video_session" => run(arguments, move |a| start_video_session(&paths, &sessions, a)).await,
             "stop_video_session" => self.stop(arguments, context).await,

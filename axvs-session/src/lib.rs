@@ -27,6 +27,7 @@
 pub mod backends;
 pub mod capacity;
 pub mod certificate;
+pub mod host_clock;
 pub mod memory;
 pub mod nodes;
 pub mod quick;

@@ -88,6 +88,8 @@ pub struct Requirements {
     pub gentl: CtiStatus,
     /// The camera plugins on the search path.
     pub plugins: Vec<PluginCheck>,
+    /// This host's clock: whether a time daemon keeps it synchronised (`None` when it cannot be read).
+    pub clock: Option<crate::host_clock::HostClock>,
 }
 
 impl Requirements {
@@ -139,6 +141,7 @@ pub fn check() -> Requirements {
         aravis: aravis(),
         gentl: cti_status(),
         plugins,
+        clock: crate::host_clock::read().ok(),
     }
 }
 

@@ -168,6 +168,10 @@ pub fn check_machine(json: bool) -> Result<(), CliError> {
             (Some(path), Some(why)) => outln!("{}GenTL producer {}: {why}", mark(false), path.display()),
             (None, why) => outln!("{}GenTL producer: {}", mark(false), why.as_deref().unwrap_or("none")),
         }
+        match &found.clock {
+            Some(clock) => outln!("{}clock: {}", mark(clock.synchronized), clock.summary()),
+            None => outln!("--  clock: its state could not be read"),
+        }
         if found.plugins.is_empty() {
             outln!("--  plugins: none on the search path");
         }

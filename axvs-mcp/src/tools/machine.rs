@@ -140,6 +140,25 @@ pub fn set_cti_file(paths: &PathPolicy, args: SetCtiArgs) -> Reply<CtiSet> {
     ))
 }
 
+/// What `read_host_clock` returns: when the request arrived, and the clock as the answer leaves (its
+/// `utc_ns`): with the client's own send and receive times, the four timestamps of an NTP-style exchange.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HostClockRead {
+    /// UTC when the request reached the tool, ns since the UNIX epoch.
+    pub received_utc_ns: u64,
+    /// The clock, read last (its `utc_ns` is the send time).
+    pub clock: axvs_session::host_clock::HostClock,
+}
+
+/// `read_host_clock`: this host's time and clock state.
+pub fn read_host_clock(received_utc_ns: u64) -> Reply<HostClockRead> {
+    let clock = axvs_session::host_clock::read().map_err(|e| tool_error!("reading the clock (ntp_adjtime): {e}"))?;
+    Ok((
+        format!("clock: {}", clock.summary()),
+        HostClockRead { received_utc_ns, clock },
+    ))
+}
+
 /// `check_runtime_requirements`: what this machine can record with (the same report as `axvs check`).
 pub fn check_runtime_requirements(_: NoArgs) -> Reply<Requirements> {
     let found = axvs_session::requirements::check();
