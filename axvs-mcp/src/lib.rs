@@ -7,6 +7,7 @@
 
 pub mod args;
 mod batches;
+pub mod coordinator;
 pub mod http;
 pub mod paths;
 pub mod sessions;

@@ -3,7 +3,7 @@
 //! `axvs check` shows it; the `read_host_clock` tool gives it with its receive and send times, for an
 //! NTP-style offset measurement between hosts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kernel's `STA_UNSYNC` status bit: no daemon has set the clock as synchronised.
 const STA_UNSYNC: i32 = 0x0040;
@@ -11,7 +11,7 @@ const STA_UNSYNC: i32 = 0x0040;
 const TIME_ERROR: i32 = 5;
 
 /// This host's clock, read once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HostClock {
     /// UTC when read, ns since the UNIX epoch.
     pub utc_ns: u64,

@@ -37,6 +37,9 @@ use axvs_encode::{Codec, Container, EncoderSettings, OutputPixelFormat, Preset, 
 use serde::Deserialize;
 use toml::Spanned;
 
+mod hosts;
+pub use hosts::{HostSpec, MCP_PATH};
+
 use crate::backends::Backends;
 use crate::memory::CameraMemory;
 use crate::space::MinFreeSpace;
@@ -85,6 +88,8 @@ struct RigFile {
     session: Option<toml::Table>,
     #[serde(default)]
     camera: Vec<Spanned<CameraTable>>,
+    #[serde(default)]
+    host: Vec<Spanned<hosts::HostTable>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -120,8 +125,9 @@ impl TryFrom<i64> for Threads {
 }
 
 /// The keys of a `[[camera]]` table that the rig itself uses; every other key goes to the camera's backend.
-const RIG_KEYS: [&str; 7] = [
+const RIG_KEYS: [&str; 8] = [
     "id",
+    "host",
     "name",
     "backend",
     "queue_depth",
@@ -139,6 +145,7 @@ struct CameraTable {
     queue_depth: Option<QueueDepth>,
     overflow: Option<OverflowPolicy>,
     encoder: Option<EncoderTable>,
+    host: Option<Spanned<String>>,
 }
 
 /// Every camera table as keys and values with their places, for the backends' keys.
@@ -209,8 +216,10 @@ pub struct Rig {
     pub min_free_space: MinFreeSpace,
     /// How the live view lays out the cameras that have a `display_fps`.
     pub live_view: axvs_view::ViewLayout,
-    /// The cameras, in file order.
+    /// The cameras this machine runs, in file order.
     pub cameras: Vec<CameraSpec>,
+    /// The other PCs (`[[host]]`) and the rigs they run (their cameras are not in `cameras`).
+    pub hosts: Vec<HostSpec>,
     /// The rig's text, as given.
     pub text: String,
     /// The `[session]` table: free-form metadata the session's provenance carries (`subject = "m12"`).
@@ -404,6 +413,9 @@ impl Rig {
             .clone()
             .unwrap_or_default()
             .apply(EncoderSettings::default());
+        let mut hosts = hosts::hosts(&raw.host, base, |span| loc.location(span))
+            .map_err(|(span, message)| loc.error(span, message))?;
+        let mut remote = Vec::new();
         let mut ids: HashMap<u8, String> = HashMap::new();
         let mut names: HashMap<String, String> = HashMap::new();
         let mut cameras = Vec::with_capacity(raw.camera.len());
@@ -426,6 +438,31 @@ impl Rig {
                     Some(cam.name.span()),
                     format!("camera name '{name}' is used twice (first at {first}); names must be unique"),
                 ));
+            }
+            if let Some(host) = &cam.host {
+                // That host's camera: its SDK and device are there, and so is its validation.
+                if !hosts.iter().any(|h| h.name == *host.get_ref()) {
+                    let known: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+                    return Err(loc.error(
+                        Some(host.span()),
+                        format!(
+                            "camera {id} '{name}': no [[host]] is named '{}' (hosts: {})",
+                            host.get_ref(),
+                            if known.is_empty() {
+                                "none".into()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    ));
+                }
+                let table: toml::Table = keys
+                    .into_iter()
+                    .filter(|(k, _)| k.get_ref() != "host")
+                    .map(|(k, v)| (k.into_inner(), v.into_inner()))
+                    .collect();
+                remote.push((host.get_ref().clone(), id, name, table));
+                continue;
             }
             let encoder = cam.encoder.clone().unwrap_or_default().apply(defaults.clone());
             axvs_encode::check_settings(&encoder)
@@ -477,7 +514,12 @@ impl Rig {
             &mut cameras,
             std::thread::available_parallelism().map_or(1, |n| n.get()),
         );
+        if !hosts.is_empty() {
+            let whole: toml::Table = toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
+            hosts::host_rigs(&mut hosts, &raw.host, &whole, remote).map_err(|e| loc.error(None, e))?;
+        }
         Ok(Rig {
+            hosts,
             source: file.to_string(),
             output_dir: from_rig(base, &raw.output_dir.unwrap_or_else(|| DEFAULT_OUTPUT_DIR.into())),
             log_dir: raw.log_dir.map(|d| from_rig(base, &d)),

@@ -407,13 +407,21 @@ pub struct SavingArgs {
     /// One camera's source id; without it, every camera.
     #[schemars(range(min = 0, max = 255))]
     pub camera_id: Option<u8>,
+    /// Switch at this instant of this host's clock (UTC, ns since the UNIX epoch), at most
+    /// [`MAX_SCHEDULE_S`] s ahead: how a coordinator starts the hosts of a rig together. Without it, now.
+    pub at_utc_ns: Option<u64>,
 }
+
+/// How far ahead a switch may be scheduled, s.
+pub const MAX_SCHEDULE_S: u64 = 10;
 
 /// What the saving tools return.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SavingState {
     /// Every camera's state after the call.
     pub cameras: Vec<CameraSaving>,
+    /// When the switch was made, by this host's clock (UTC, ns since the UNIX epoch).
+    pub switched_utc_ns: u64,
 }
 
 /// One camera's saving state.
@@ -429,6 +437,17 @@ pub struct CameraSaving {
 
 /// `start_frame_saving` / `stop_frame_saving`.
 pub fn set_saving(sessions: &Sessions, args: SavingArgs, on: bool) -> Reply<SavingState> {
+    if let Some(at) = args.at_utc_ns {
+        let now = axvs_session::host_clock::utc_now_ns();
+        let ahead = at.saturating_sub(now);
+        if ahead > MAX_SCHEDULE_S * 1_000_000_000 {
+            return Err(tool_error!(
+                "argument `at_utc_ns`: {:.3} s ahead of this host's clock; at most {MAX_SCHEDULE_S} s",
+                ahead as f64 / 1e9
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_nanos(ahead));
+    }
     let state = sessions.with_running(|session| {
         let done = if on {
             session.start_saving(args.camera_id)
@@ -439,7 +458,9 @@ pub fn set_saving(sessions: &Sessions, args: SavingArgs, on: bool) -> Reply<Savi
             SessionError::UnknownCamera { .. } => tool_error!("argument `camera_id`: {e}"),
             other => tool_error!("{other}"),
         })?;
+        let switched_utc_ns = axvs_session::host_clock::utc_now_ns();
         Ok(SavingState {
+            switched_utc_ns,
             cameras: session
                 .status()
                 .cameras

@@ -36,6 +36,9 @@ pub struct CameraReport {
     pub archive: Option<PathBuf>,
     /// Milliseconds from the start of the run to its first saved frame.
     pub first_frame_ms: Option<f64>,
+    /// Its first saved frame's time, µs since the UNIX epoch (this host's clock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_frame_utc_us: Option<u64>,
     /// How its device clock mapped onto the host's (drift, residual delays, estimated error), when the
     /// camera gave device timestamps.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,7 +190,10 @@ pub(super) fn finish(
             (axvs_core::SystemState::Ended, None) => "ended: its source had no more frames".into(),
             _ => "stopped".into(),
         };
+        let series = logged.then(|| axvs_log::stats::inputs::load_file(&log).ok()).flatten();
         reports.push(CameraReport {
+            first_frame_utc_us: series.as_ref().and_then(|s| s.times.first().copied()),
+            device_clock: series.as_ref().and_then(|s| s.clock_report()),
             state,
             backend: cam.backend,
             status: cam.stop.status.clone(),
@@ -196,9 +202,6 @@ pub(super) fn finish(
             video_bytes: video.map(|v| v.bytes),
             segments: video.map(|v| v.segments.clone()).unwrap_or_default(),
             video_sha256: video.and_then(|v| v.sha256.clone()),
-            device_clock: logged
-                .then(|| axvs_log::stats::inputs::load_file(&log).ok()?.clock_report())
-                .flatten(),
             log: (!discarded).then_some(log),
             archive,
             first_frame_ms: cam.first_frame_ms,

@@ -124,6 +124,9 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             report.display()
         )));
     }
+    if !rig.hosts.is_empty() {
+        return across_pcs(rig, &args, duration, interrupted);
+    }
     let options = SessionOptions {
         output_dir: args.output_dir.clone(),
         name: args.session.clone(),
@@ -228,5 +231,70 @@ fn record(
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return warned;
         }
+    }
+}
+
+/// A rig with `[[host]]` tables: this PC coordinates, each host records its cameras (see
+/// `axvs_mcp::coordinator`).
+fn across_pcs(
+    rig: Rig,
+    args: &RunArgs,
+    duration: Option<Duration>,
+    interrupted: Arc<AtomicBool>,
+) -> Result<(), CliError> {
+    let options = axvs_mcp::coordinator::RigRunOptions {
+        name: args.session.clone(),
+        output_dir: args.output_dir.clone(),
+        duration,
+        stop: Some(interrupted),
+    };
+    let quiet = args.status_interval == 0.0;
+    let run = axvs_mcp::coordinator::run(rig, options, &mut |line| {
+        if !quiet || !line.contains(": saved ") {
+            errln!("axvs: {line}");
+        }
+    })
+    .map_err(|e| CliError::Recording(e.to_string()))?;
+    let mut failures = Vec::new();
+    for host in &run.index.hosts {
+        let cameras = host.report.as_ref().and_then(|r| r["cameras"].as_array());
+        for camera in cameras.into_iter().flatten() {
+            let status = &camera["status"];
+            outln!(
+                "{:<10} {:03} {:<16} acquired {:>7} saved {:>7}  {}",
+                host.name,
+                status["id"].as_u64().unwrap_or(0),
+                status["name"].as_str().unwrap_or("?"),
+                status["acquired"].as_u64().unwrap_or(0),
+                status["saved"].as_u64().unwrap_or(0),
+                camera["video"].as_str().unwrap_or("-")
+            );
+        }
+        failures.extend(host.errors.iter().map(|e| format!("host '{}': {e}", host.name)));
+        let reported = host.report.as_ref().and_then(|r| r["failures"].as_array());
+        failures.extend(
+            reported
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.as_str())
+                .map(|f| format!("host '{}': {f}", host.name)),
+        );
+    }
+    if let Some(local) = &run.index.local {
+        failures.extend(print_report(local, None));
+    }
+    if let Some(spread) = run.index.first_frame_spread_us {
+        outln!(
+            "first saved frames across every host within {:.3} ms",
+            spread as f64 / 1e3
+        );
+    }
+    outln!("rig session: {}", run.path.display());
+    match failures.first() {
+        None => Ok(()),
+        Some(first) => Err(CliError::Recording(format!(
+            "{} failure(s); the first: {first}",
+            failures.len()
+        ))),
     }
 }

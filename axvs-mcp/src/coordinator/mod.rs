@@ -1,0 +1,416 @@
+//! The coordinator of a rig across PCs (`[[host]]` tables): it drives each host's control server
+//! (`axvs mcp --http`) through the tools an agent uses, and the rig's own cameras (those without a `host`)
+//! through a local session. One start: every camera of every host opens first, with saving off; then
+//! saving starts on all of them at one instant of the coordinator's clock, sent to each host on its own
+//! clock (its measured offset). One session: the coordinator writes an index of the hosts, their clocks
+//! against its own at start and stop, their session folders and every camera's counts.
+//!
+//! Faults are each host's own: a host records to its own disk whatever happens to the coordinator or
+//! the network.
+
+mod clock;
+mod remote;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use axvs_session::host_clock::{utc_now_ns, HostClock};
+use axvs_session::rig::Rig;
+use axvs_session::session::{default_session_name, PreviewChoice, Session, SessionOptions, SessionReport};
+
+pub use clock::ClockOffset;
+use remote::Remote;
+
+/// How long every camera may take to deliver its first frame before saving starts anyway, s.
+pub const FIRST_FRAMES_WAIT_S: u64 = 5;
+/// How far ahead of now the agreed start is set, at least, ms (each host must get it in time).
+pub const START_LEAD_MS: u64 = 500;
+/// Name of the index beside the session folders: `<session>.rig.json`.
+pub const INDEX_SUFFIX: &str = ".rig.json";
+
+/// Why a rig across PCs could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoordinatorError {
+    /// A host's control server did not answer.
+    #[error("host '{host}' ({url}): unreachable: {reason}")]
+    Unreachable {
+        /// The host.
+        host: String,
+        /// Its endpoint.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A host runs another axvs.
+    #[error("host '{host}' runs axvs {theirs}, this coordinator {ours}: run the same version on every PC")]
+    Version {
+        /// The host.
+        host: String,
+        /// Its version.
+        theirs: String,
+        /// Ours.
+        ours: String,
+    },
+    /// A host's tool refused or failed.
+    #[error("host '{host}': {tool}: {reason}")]
+    Tool {
+        /// The host.
+        host: String,
+        /// The tool.
+        tool: &'static str,
+        /// Its error.
+        reason: String,
+    },
+    /// The local cameras' session.
+    #[error("this PC's cameras: {0}")]
+    Local(#[from] axvs_session::session::SessionError),
+    /// The index could not be written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// How a rig across PCs runs.
+#[derive(Debug, Clone, Default)]
+pub struct RigRunOptions {
+    /// The session's name on every host (default: the UTC date and time).
+    pub name: Option<String>,
+    /// This PC's output root (default: the rig's `output_dir`); the index goes there too.
+    pub output_dir: Option<PathBuf>,
+    /// Stop after this long (otherwise when `stop` is set).
+    pub duration: Option<Duration>,
+    /// Set to stop (Ctrl-C).
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+/// One host in the index.
+#[derive(Debug, Serialize)]
+pub struct HostEntry {
+    /// Its name in the rig.
+    pub name: String,
+    /// Its control server.
+    pub url: String,
+    /// The axvs it runs.
+    pub version: String,
+    /// Its cameras (id, name).
+    pub cameras: Vec<(u8, String)>,
+    /// Its clock against the coordinator's when the session started.
+    pub clock_at_start: Option<ClockOffset>,
+    /// And when it stopped.
+    pub clock_at_stop: Option<ClockOffset>,
+    /// When it switched saving on, by its own clock (UTC, ns).
+    pub saving_switched_utc_ns: Option<u64>,
+    /// Its session's report (folders, files, every camera's counts), as `stop_video_session` returned it.
+    pub report: Option<Value>,
+    /// What went wrong with it.
+    pub errors: Vec<String>,
+}
+
+/// The session index of a rig across PCs.
+#[derive(Debug, Serialize)]
+pub struct RigIndex {
+    /// The session's name (each host's session folder has it).
+    pub session: String,
+    /// The rig file.
+    pub rig: String,
+    /// The coordinator's axvs and clock state.
+    pub coordinator: (String, Option<HostClock>),
+    /// The agreed start of saving, by the coordinator's clock (UTC, ns).
+    pub saving_start_utc_ns: u64,
+    /// The hosts.
+    pub hosts: Vec<HostEntry>,
+    /// This PC's cameras' report, when it has cameras.
+    pub local: Option<SessionReport>,
+    /// The latest first saved frame after the earliest, across every camera of every host, on the
+    /// coordinator's clock (each host's times corrected by its offset at the start), µs.
+    pub first_frame_spread_us: Option<u64>,
+}
+
+/// What a run produced: the index, and where it was written.
+#[derive(Debug)]
+pub struct RigRun {
+    /// The index.
+    pub index: RigIndex,
+    /// Its file.
+    pub path: PathBuf,
+}
+
+/// A camera's status as `get_session_status` gives it (what the coordinator watches).
+#[derive(Debug, Deserialize)]
+struct Status {
+    session: Option<StatusSession>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusSession {
+    cameras: Vec<CameraStatus>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CameraStatus {
+    name: String,
+    acquired: u64,
+    saved: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Switched {
+    switched_utc_ns: u64,
+}
+
+/// Runs `rig` across its hosts (and this PC's cameras); `progress` gets a line per event and status.
+pub fn run(rig: Rig, options: RigRunOptions, progress: &mut dyn FnMut(String)) -> Result<RigRun, CoordinatorError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| CoordinatorError::Io {
+            path: "tokio runtime".into(),
+            source,
+        })?;
+    runtime.block_on(run_async(rig, options, progress))
+}
+
+async fn run_async(
+    rig: Rig,
+    options: RigRunOptions,
+    progress: &mut dyn FnMut(String),
+) -> Result<RigRun, CoordinatorError> {
+    let name = options.name.clone().unwrap_or_else(default_session_name);
+    let output_dir = options.output_dir.clone().unwrap_or_else(|| rig.output_dir.clone());
+    // Every host reachable and of this version before anything starts.
+    let mut remotes = Vec::new();
+    for spec in rig.hosts.clone() {
+        progress(format!("host '{}': connecting to {}", spec.name, spec.url));
+        remotes.push(Remote::connect(spec).await?);
+    }
+    let mut entries: Vec<HostEntry> = remotes
+        .iter()
+        .map(|r| HostEntry {
+            name: r.spec.name.clone(),
+            url: r.spec.url.clone(),
+            version: r.version.clone(),
+            cameras: r.spec.cameras.clone(),
+            clock_at_start: None,
+            clock_at_stop: None,
+            saving_switched_utc_ns: None,
+            report: None,
+            errors: Vec::new(),
+        })
+        .collect();
+    for (remote, entry) in remotes.iter().zip(&mut entries) {
+        let offset = clock::measure(remote).await?;
+        progress(format!(
+            "host '{}': clock {:+.3} ms from this PC's (round trip {:.3} ms), {}",
+            remote.spec.name,
+            offset.offset_ns as f64 / 1e6,
+            offset.round_trip_ns as f64 / 1e6,
+            offset.host.summary()
+        ));
+        entry.clock_at_start = Some(offset);
+    }
+    // Open every camera, saving off: this PC's, then each host's.
+    let source = rig.source.clone();
+    let local_cameras = !rig.cameras.is_empty();
+    let mut local = if local_cameras {
+        let options = SessionOptions {
+            output_dir: Some(output_dir.clone()),
+            name: Some(name.clone()),
+            saving: false,
+            preview: PreviewChoice::Off,
+            layout: None,
+            expected_duration: options.duration,
+            launched: None,
+            interrupted: None,
+            into: None,
+            metadata: Vec::new(),
+        };
+        Some(Session::start(rig.clone(), options)?)
+    } else {
+        None
+    };
+    let mut started = Vec::new();
+    for remote in &remotes {
+        let args = json!({"rig_toml": remote.spec.rig_toml, "session_name": name, "saving": false});
+        match remote.call::<Value>("start_video_session", args).await {
+            Ok(_) => started.push(remote.spec.name.clone()),
+            Err(e) => {
+                // Nothing records yet: stop what was opened, and say which host refused.
+                for (r, entry) in remotes.iter().zip(&mut entries) {
+                    if started.contains(&r.spec.name) {
+                        if let Err(e) = r.call::<Value>("stop_video_session", json!({})).await {
+                            entry.errors.push(e.to_string());
+                        }
+                    }
+                }
+                if let Some(session) = local.take() {
+                    session.stop(&mut |_| {});
+                }
+                return Err(e);
+            }
+        }
+        progress(format!("host '{}': cameras open", remote.spec.name));
+    }
+    // Saving starts once every camera delivers (or after FIRST_FRAMES_WAIT_S), at one instant.
+    let deadline = Instant::now() + Duration::from_secs(FIRST_FRAMES_WAIT_S);
+    while Instant::now() < deadline {
+        let mut all = local
+            .as_ref()
+            .is_none_or(|s| s.status().cameras.iter().all(|c| c.acquired > 0));
+        for remote in &remotes {
+            let status: Status = remote.call("get_session_status", json!({})).await?;
+            all &= status.session.is_some_and(|s| s.cameras.iter().all(|c| c.acquired > 0));
+        }
+        if all {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let lead = entries
+        .iter()
+        .filter_map(|e| e.clock_at_start.as_ref())
+        .map(|c| c.round_trip_ns * 4)
+        .max()
+        .unwrap_or(0)
+        .max(START_LEAD_MS * 1_000_000);
+    let start = utc_now_ns() + lead;
+    let switches = remotes.iter().zip(&entries).map(|(remote, entry)| {
+        let offset = entry.clock_at_start.as_ref().map_or(0, |c| c.offset_ns);
+        let at = (i128::from(start) + i128::from(offset)).max(0) as u64;
+        remote.call::<Switched>("start_frame_saving", json!({"at_utc_ns": at}))
+    });
+    let local_switch = async {
+        if let Some(session) = &local {
+            tokio::time::sleep(Duration::from_nanos(start.saturating_sub(utc_now_ns()))).await;
+            session.start_saving(None).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (switched, local_switched) = tokio::join!(futures_util::future::join_all(switches), local_switch);
+    local_switched?;
+    for (entry, result) in entries.iter_mut().zip(switched) {
+        match result {
+            Ok(s) => entry.saving_switched_utc_ns = Some(s.switched_utc_ns),
+            Err(e) => entry.errors.push(e.to_string()),
+        }
+    }
+    progress(format!("saving on every host from {}", start));
+    // Record: until the duration, or a stop.
+    let began = Instant::now();
+    let mut next_status = Instant::now() + Duration::from_secs(1);
+    loop {
+        let stopped = options.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
+        if stopped || options.duration.is_some_and(|d| began.elapsed() >= d) {
+            break;
+        }
+        if let Some(session) = local.as_mut() {
+            let _ = session.poll();
+        }
+        if Instant::now() >= next_status {
+            next_status += Duration::from_secs(1);
+            for (remote, entry) in remotes.iter().zip(&mut entries) {
+                match remote.call::<Status>("get_session_status", json!({})).await {
+                    Ok(status) => {
+                        let saved: Vec<String> = status
+                            .session
+                            .iter()
+                            .flat_map(|s| s.cameras.iter())
+                            .map(|c| format!("{} {}", c.name, c.saved))
+                            .collect();
+                        progress(format!("host '{}': saved {}", remote.spec.name, saved.join(", ")));
+                    }
+                    Err(e) => {
+                        let message = format!("{:.1} s in: {e}", began.elapsed().as_secs_f64());
+                        progress(message.clone());
+                        entry.errors.push(message);
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Stop every host, then this PC's cameras.
+    for (remote, entry) in remotes.iter().zip(&mut entries) {
+        match remote.call::<Value>("stop_video_session", json!({})).await {
+            Ok(report) => entry.report = Some(report),
+            Err(e) => entry.errors.push(e.to_string()),
+        }
+        match clock::measure(remote).await {
+            Ok(offset) => entry.clock_at_stop = Some(offset),
+            Err(e) => entry.errors.push(e.to_string()),
+        }
+        progress(format!("host '{}': stopped", remote.spec.name));
+    }
+    let local_report = local.map(|session| session.stop(&mut |_| {}));
+    for remote in remotes {
+        remote.close().await;
+    }
+    let index = RigIndex {
+        session: name.clone(),
+        rig: source,
+        coordinator: (
+            env!("CARGO_PKG_VERSION").to_string(),
+            axvs_session::host_clock::read().ok(),
+        ),
+        saving_start_utc_ns: start,
+        first_frame_spread_us: first_frame_spread(&entries, local_report.as_ref()),
+        hosts: entries,
+        local: local_report,
+    };
+    let path = output_dir.join(format!("{name}{INDEX_SUFFIX}"));
+    write_new(&path, &index)?;
+    Ok(RigRun { index, path })
+}
+
+/// The spread of first saved frames across every camera, on the coordinator's clock.
+fn first_frame_spread(hosts: &[HostEntry], local: Option<&SessionReport>) -> Option<u64> {
+    let mut firsts: Vec<i128> = Vec::new();
+    for host in hosts {
+        let offset_us = host
+            .clock_at_start
+            .as_ref()
+            .map_or(0, |c| i128::from(c.offset_ns) / 1000);
+        let cameras = host.report.as_ref().and_then(|r| r["cameras"].as_array());
+        for camera in cameras.into_iter().flatten() {
+            if let Some(first) = camera["first_frame_utc_us"].as_u64() {
+                firsts.push(i128::from(first) - offset_us);
+            }
+        }
+    }
+    for camera in local.iter().flat_map(|r| r.cameras.iter()) {
+        firsts.extend(camera.first_frame_utc_us.map(i128::from));
+    }
+    let (min, max) = (firsts.iter().min()?, firsts.iter().max()?);
+    (firsts.len() >= 2).then(|| (max - min) as u64)
+}
+
+/// Writes `index` as JSON to a new file (never over one).
+fn write_new(path: &std::path::Path, index: &RigIndex) -> Result<(), CoordinatorError> {
+    use std::io::Write;
+    let io = |source| CoordinatorError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let text = serde_json::to_string_pretty(index).map_err(|e| io(std::io::Error::other(e)))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io)?;
+    file.write_all(text.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
+}

@@ -1,0 +1,292 @@
+//! A rig across PCs, on one machine: two hosts and a coordinator as network namespaces joined by veth
+//! pairs (addresses only inside those namespaces; nothing leaves the machine), each host running `axvs mcp
+//! --http` on its namespace's address with a token, the coordinator `axvs run` of a rig with `[[host]]`
+//! tables and a camera of its own. Needs root (CI has it); skips, saying why, where namespaces cannot be made.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use axvs_tests::{axvs_bin, counts_agree, read_report};
+
+/// The namespaces of one test, removed (with their veth pairs) when dropped.
+struct Namespaces {
+    names: Vec<String>,
+}
+
+impl Namespaces {
+    /// `coordinator` joined to each of `hosts` by a veth pair: host i is 10.77.i.2, the coordinator 10.77.i.1
+    /// on that link. `None` (with the reason) where namespaces cannot be made.
+    fn make(tag: &str, hosts: usize) -> Result<Namespaces, String> {
+        let id = std::process::id();
+        let coordinator = format!("axc-{tag}-{id}");
+        let mut made = Namespaces {
+            names: vec![coordinator.clone()],
+        };
+        ip(&["netns", "add", &coordinator])?;
+        ip(&["-n", &coordinator, "link", "set", "lo", "up"])?;
+        for i in 1..=hosts {
+            let host = format!("axh{i}-{tag}-{id}");
+            ip(&["netns", "add", &host])?;
+            made.names.push(host.clone());
+            let (a, b) = (format!("vc{i}{id}"), format!("vh{i}{id}"));
+            ip(&[
+                "-n",
+                &coordinator,
+                "link",
+                "add",
+                &a,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &b,
+                "netns",
+                &host,
+            ])?;
+            ip(&["-n", &coordinator, "addr", "add", &format!("10.77.{i}.1/24"), "dev", &a])?;
+            ip(&["-n", &host, "addr", "add", &format!("10.77.{i}.2/24"), "dev", &b])?;
+            for (ns, dev) in [(&coordinator, &a), (&host, &b)] {
+                ip(&["-n", ns, "link", "set", dev, "up"])?;
+            }
+            ip(&["-n", &host, "link", "set", "lo", "up"])?;
+        }
+        Ok(made)
+    }
+
+    fn coordinator(&self) -> &str {
+        &self.names[0]
+    }
+
+    fn host(&self, i: usize) -> &str {
+        &self.names[i]
+    }
+}
+
+impl Drop for Namespaces {
+    fn drop(&mut self) {
+        // Deleting a namespace deletes its end of each veth pair, and so the pair.
+        for name in &self.names {
+            let _ = ip(&["netns", "del", name]);
+        }
+    }
+}
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("ip (iproute2): {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// `axvs mcp --http` inside a namespace, stopped when dropped.
+struct HostServer {
+    child: Child,
+}
+
+impl HostServer {
+    fn start(namespace: &str, address: &str, root: &Path, token: &str) -> HostServer {
+        std::fs::create_dir_all(root).expect("host root");
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", namespace])
+            .arg(axvs_bin())
+            .args(["mcp", "--http", address, "--token", token, "--root"])
+            .arg(root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ip netns exec axvs mcp --http");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("axvs mcp --http in {namespace} ended before listening"))
+                .expect("read");
+            if line.starts_with("axvs: MCP over HTTP at ") {
+                break;
+            }
+        }
+        std::thread::spawn(move || lines.for_each(drop));
+        HostServer { child }
+    }
+}
+
+impl Drop for HostServer {
+    fn drop(&mut self) {
+        let _ = axvs_tests::send_signal(self.child.id(), "TERM");
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_rig_across_two_hosts_and_the_coordinator_starts_together_and_indexes_one_session() {
+    let nets = match Namespaces::make("run", 2) {
+        Ok(n) => n,
+        Err(why) => {
+            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let roots: Vec<PathBuf> = (1..=2).map(|i| dir.path().join(format!("host{i}"))).collect();
+    let mut rig = String::from("output_dir = \"coordinator\"\n[encoder]\npreset = 1\n");
+    let mut servers = Vec::new();
+    for i in 1..=2 {
+        let token = format!("token-of-host-{i}-0123456789");
+        std::fs::write(dir.path().join(format!("h{i}.token")), &token).expect("token");
+        servers.push(HostServer::start(
+            nets.host(i),
+            &format!("10.77.{i}.2:8765"),
+            &roots[i - 1],
+            &token,
+        ));
+        rig += &format!(
+            "[[host]]\nname = \"pc{i}\"\naddress = \"10.77.{i}.2:8765\"\ntoken_file = \"h{i}.token\"\noutput_dir = \"{}\"\n",
+            roots[i - 1].join("recordings").display()
+        );
+    }
+    for (id, host) in [(1, Some("pc1")), (2, Some("pc2")), (3, Some("pc2")), (4, None)] {
+        rig += &format!(
+            "[[camera]]\nid = {id}\nname = \"cam{id}\"\nbackend = \"synthetic\"\nwidth = 128\nheight = 96\nfps = 30\n{}",
+            host.map(|h| format!("host = \"{h}\"\n")).unwrap_or_default()
+        );
+    }
+    let rig_path = dir.path().join("rig.toml");
+    std::fs::write(&rig_path, &rig).expect("rig");
+    let out = Command::new("ip")
+        .args(["netns", "exec", nets.coordinator()])
+        .arg(axvs_bin())
+        .args(["run", "--duration", "3", "--status-interval", "0", "--session", "s"])
+        .arg(&rig_path)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("axvs run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}{}", String::from_utf8_lossy(&out.stdout));
+
+    // One index: both hosts, their clocks against the coordinator's, their cameras' reports.
+    let index_path = dir.path().join("coordinator").join("s.rig.json");
+    let index: serde_json::Value = read_report(&index_path);
+    let hosts = index["hosts"].as_array().expect("hosts");
+    assert_eq!(hosts.len(), 2, "{index}");
+    let mut saved = Vec::new();
+    for (i, host) in hosts.iter().enumerate() {
+        assert_eq!(host["name"], format!("pc{}", i + 1));
+        assert_eq!(host["errors"], serde_json::json!([]), "{host}");
+        for when in ["clock_at_start", "clock_at_stop"] {
+            // One kernel clock for every namespace: the offset is within half the round trip.
+            let clock = &host[when];
+            let (offset, rtt) = (
+                clock["offset_ns"].as_i64().expect("offset"),
+                clock["round_trip_ns"].as_i64().expect("rtt"),
+            );
+            assert!(offset.abs() <= rtt / 2 + 1, "{when}: {clock}");
+            assert!(clock["host"]["synchronized"].is_boolean(), "{clock}");
+        }
+        for camera in host["report"]["cameras"].as_array().expect("cameras") {
+            saved.push(counts_agree(camera));
+            // The host's files are its own, in its root, sealed.
+            let video = PathBuf::from(camera["video"].as_str().expect("video"));
+            assert!(video.starts_with(&roots[i]), "{video:?}");
+        }
+        let bag = PathBuf::from(host["report"]["bags"][0].as_str().expect("bag"));
+        let verify = Command::new(axvs_bin())
+            .arg("verify")
+            .arg(&bag)
+            .output()
+            .expect("axvs verify");
+        assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    }
+    assert_eq!(saved.len(), 3, "cameras 1 on pc1, 2 and 3 on pc2");
+    let local = &index["local"]["cameras"][0];
+    saved.push(counts_agree(local));
+    // Saving started at one instant everywhere: every camera saved about 3 s of frames, and their first
+    // saved frames lie within a frame period or so of each other (free-running cameras keep their phase).
+    assert!(saved.iter().all(|&n| (60..=110).contains(&n)), "{saved:?}");
+    let spread = index["first_frame_spread_us"].as_u64().expect("spread");
+    assert!(spread < 100_000, "first frames {spread} µs apart");
+    assert!(stderr.contains("host 'pc2': cameras open"), "{stderr}");
+}
+
+#[test]
+fn a_host_that_refuses_its_cameras_stops_the_others_and_is_named() {
+    let nets = match Namespaces::make("bad", 2) {
+        Ok(n) => n,
+        Err(why) => {
+            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let token = "token-0123456789-abcdef";
+    let _one = HostServer::start(nets.host(1), "10.77.1.2:8765", &dir.path().join("h1"), token);
+    let _two = HostServer::start(nets.host(2), "10.77.2.2:8765", &dir.path().join("h2"), token);
+    // pc2's camera names a GenICam device no host has: pc2 refuses, pc1 (opened first) is stopped.
+    let rig = format!(
+        "[[host]]\nname = \"pc1\"\naddress = \"10.77.1.2:8765\"\ntoken_env = \"AXVS_TEST_TOKEN\"\noutput_dir = \"{}\"\n\
+         [[host]]\nname = \"pc2\"\naddress = \"10.77.2.2:8765\"\ntoken_env = \"AXVS_TEST_TOKEN\"\noutput_dir = \"{}\"\n\
+         [[camera]]\nid = 1\nname = \"a\"\nhost = \"pc1\"\nbackend = \"synthetic\"\nwidth = 64\nheight = 32\n\
+         [[camera]]\nid = 2\nname = \"b\"\nhost = \"pc2\"\nbackend = \"genicam\"\nserial = \"NO-SUCH-CAMERA\"\n",
+        dir.path().join("h1/rec").display(),
+        dir.path().join("h2/rec").display()
+    );
+    let rig_path = dir.path().join("rig.toml");
+    std::fs::write(&rig_path, rig).expect("rig");
+    let run = |token: Option<&str>| {
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", nets.coordinator()])
+            .arg(axvs_bin())
+            .args(["run", "--duration", "2", "--status-interval", "0", "-o"])
+            .arg(dir.path().join("out"))
+            .arg(&rig_path)
+            .stdin(Stdio::null());
+        match token {
+            Some(t) => command.env("AXVS_TEST_TOKEN", t),
+            None => command.env_remove("AXVS_TEST_TOKEN"),
+        };
+        command.output().expect("axvs run")
+    };
+    let out = run(Some(token));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("host 'pc2': start_video_session:") && stderr.contains("NO-SUCH-CAMERA"),
+        "{stderr}"
+    );
+    // pc1's session was stopped: it takes a new one (one session at a time), and pc2 refuses again.
+    let again = run(Some(token));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("host 'pc2': start_video_session:") && !stderr.contains("host 'pc1': start"),
+        "{stderr}"
+    );
+    // A wrong token is refused by the host, named.
+    let wrong = run(Some("wrong-token-0123456789"));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("host 'pc1' (http://10.77.1.2:8765/mcp): unreachable"),
+        "{stderr}"
+    );
+    // The token's variable unset: a located rig error before anything is contacted.
+    let unset = run(None);
+    let stderr = String::from_utf8_lossy(&unset.stderr);
+    assert_eq!(unset.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("token_env: the environment variable AXVS_TEST_TOKEN is not set"),
+        "{stderr}"
+    );
+}
