@@ -290,3 +290,226 @@ fn a_host_that_refuses_its_cameras_stops_the_others_and_is_named() {
         "{stderr}"
     );
 }
+
+/// A coordinator run in the background, its standard error read line by line.
+struct Coordinator {
+    child: Child,
+    lines: std::io::Lines<BufReader<std::process::ChildStderr>>,
+    seen: String,
+}
+
+impl Coordinator {
+    fn start(nets: &Namespaces, dir: &Path, rig: &Path, extra: &[&str]) -> Coordinator {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", nets.coordinator()])
+            .arg(axvs_bin())
+            .args(["run", "--status-interval", "1"])
+            .args(if extra.contains(&"--session") {
+                &[][..]
+            } else {
+                &["--session", "s"][..]
+            })
+            .args(extra)
+            .arg(rig)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("axvs run");
+        let lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        Coordinator {
+            child,
+            lines,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads its standard error until a line holds `text`.
+    fn wait_for(&mut self, text: &str) {
+        for line in self.lines.by_ref() {
+            let line = line.expect("read");
+            self.seen += &line;
+            self.seen.push('\n');
+            if line.contains(text) {
+                return;
+            }
+        }
+        panic!("the coordinator ended before saying '{text}':\n{}", self.seen);
+    }
+
+    /// Waits for it to end: its exit code and the rest of its standard error.
+    fn finish(mut self) -> (Option<i32>, String) {
+        for line in self.lines.by_ref() {
+            self.seen += &line.expect("read");
+            self.seen.push('\n');
+        }
+        (self.child.wait().expect("wait").code(), self.seen)
+    }
+}
+
+/// A rig of one camera on each host, the token in a file, and `extra` top-level keys.
+fn host_rig(dir: &Path, hosts: usize, extra: &str) -> PathBuf {
+    let mut rig = format!("output_dir = \"coordinator\"\n{extra}\n[encoder]\npreset = 1\n");
+    std::fs::write(dir.join("token"), "token-0123456789-abcdef").expect("token");
+    for i in 1..=hosts {
+        rig += &format!(
+            "[[host]]\nname = \"pc{i}\"\naddress = \"10.77.{i}.2:8765\"\ntoken_file = \"token\"\noutput_dir = \"{}\"\n\
+             [[camera]]\nid = {i}\nname = \"cam{i}\"\nhost = \"pc{i}\"\nbackend = \"synthetic\"\nwidth = 96\nheight = 64\nfps = 20\n",
+            dir.join(format!("host{i}/recordings")).display()
+        );
+    }
+    let path = dir.join("rig.toml");
+    std::fs::write(&path, rig).expect("rig");
+    path
+}
+
+fn servers(nets: &Namespaces, dir: &Path, hosts: usize) -> Vec<HostServer> {
+    (1..=hosts)
+        .map(|i| {
+            HostServer::start(
+                nets.host(i),
+                &format!("10.77.{i}.2:8765"),
+                &dir.join(format!("host{i}")),
+                "token-0123456789-abcdef",
+            )
+        })
+        .collect()
+}
+
+/// The network to a host down for 10 s mid-run: the host records on to its own disk, the coordinator
+/// reports the gap and stops it with the others once it is back; nothing is lost.
+#[test]
+fn a_host_cut_off_for_ten_seconds_records_on_and_the_gap_is_reported() {
+    let nets = match Namespaces::make("cut", 1) {
+        Ok(n) => n,
+        Err(why) => {
+            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let _servers = servers(&nets, dir.path(), 1);
+    let rig = host_rig(dir.path(), 1, "");
+    // 14 s of recording: the cut from the first status line (~1 s in) to ~11 s, then 3 s connected.
+    let mut coordinator = Coordinator::start(&nets, dir.path(), &rig, &["--duration", "14"]);
+    coordinator.wait_for("host 'pc1': saved");
+    ip(&[
+        "-n",
+        nets.host(1),
+        "link",
+        "set",
+        &format!("vh1{}", std::process::id()),
+        "down",
+    ])
+    .expect("cut");
+    std::thread::sleep(std::time::Duration::from_secs(10));
+    ip(&[
+        "-n",
+        nets.host(1),
+        "link",
+        "set",
+        &format!("vh1{}", std::process::id()),
+        "up",
+    ])
+    .expect("reconnect");
+    let (code, stderr) = coordinator.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("(it records on; retrying)") && stderr.contains("host 'pc1': reachable again"),
+        "{stderr}"
+    );
+    let index = read_report(&dir.path().join("coordinator/s.rig.json"));
+    let host = &index["hosts"][0];
+    let gap = &host["gaps"][0];
+    let (from, to) = (gap["from_s"].as_f64().expect("from"), gap["to_s"].as_f64().expect("to"));
+    assert!((8.0..=14.0).contains(&(to - from)), "a gap of about 10 s: {gap}");
+    // Recorded through the cut: about 14 s at 20 fps, every frame in video and log.
+    let saved = counts_agree(&host["report"]["cameras"][0]);
+    assert!(saved >= 230, "{saved} frames in 14 s at 20 fps");
+}
+
+/// The coordinator killed: its hosts stop by themselves when its lease runs out, their sessions finished
+/// and sealed.
+#[test]
+fn hosts_of_a_killed_coordinator_stop_when_its_lease_runs_out() {
+    let nets = match Namespaces::make("kill", 1) {
+        Ok(n) => n,
+        Err(why) => {
+            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let _servers = servers(&nets, dir.path(), 1);
+    let rig = host_rig(dir.path(), 1, "lease_s = 2");
+    let mut coordinator = Coordinator::start(&nets, dir.path(), &rig, &[]);
+    coordinator.wait_for("host 'pc1': saved");
+    assert!(axvs_tests::send_signal(coordinator.child.id(), "KILL"));
+    let _ = coordinator.finish();
+    let bag = dir.path().join("host1/recordings/s");
+    // Sealed once stopped: bagit.txt is written last.
+    axvs_tests::wait_until(
+        "the host to stop and seal its session",
+        std::time::Duration::from_secs(20),
+        || bag.join("bagit.txt").is_file(),
+    );
+    let verify = Command::new(axvs_bin())
+        .arg("verify")
+        .arg(&bag)
+        .output()
+        .expect("axvs verify");
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    // A second coordinator finds the host free again.
+    let (code, stderr) = Coordinator::start(&nets, dir.path(), &rig, &["--duration", "1", "--session", "t"]).finish();
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+/// A host killed mid-run: the other finishes, the coordinator names the lost host with what it last saw,
+/// and the host's files recover with `axvs recover`.
+#[test]
+fn a_killed_host_is_reported_and_its_files_recover() {
+    let nets = match Namespaces::make("dead", 2) {
+        Ok(n) => n,
+        Err(why) => {
+            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let mut servers = servers(&nets, dir.path(), 2);
+    let rig = host_rig(dir.path(), 2, "lease_s = 2");
+    let mut coordinator = Coordinator::start(&nets, dir.path(), &rig, &["--duration", "4"]);
+    coordinator.wait_for("host 'pc2': saved");
+    assert!(axvs_tests::send_signal(servers[1].child.id(), "KILL"));
+    let _ = servers[1].child.wait();
+    let (code, stderr) = coordinator.finish();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("host 'pc2'") && stderr.contains("last seen"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("axvs recover"), "{stderr}");
+    let index = read_report(&dir.path().join("coordinator/s.rig.json"));
+    counts_agree(&index["hosts"][0]["report"]["cameras"][0]);
+    assert!(index["hosts"][1]["report"].is_null(), "{index}");
+    assert!(
+        index["hosts"][1]["last_seen"]["cameras"][0][2]
+            .as_u64()
+            .is_some_and(|n| n > 0),
+        "{index}"
+    );
+    let session = dir.path().join("host2/recordings/s");
+    let recover = Command::new(axvs_bin())
+        .arg("recover")
+        .arg(&session)
+        .output()
+        .expect("axvs recover");
+    assert!(recover.status.success(), "{}", String::from_utf8_lossy(&recover.stderr));
+    let verify = Command::new(axvs_bin())
+        .arg("verify")
+        .arg(&session)
+        .output()
+        .expect("axvs verify");
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+}

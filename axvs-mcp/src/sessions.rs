@@ -40,6 +40,15 @@ impl Sessions {
         self.slot.install(session).map_err(refusal)
     }
 
+    /// Limits the running session (see [`SessionSlot::limit`]).
+    pub fn limit(
+        &self,
+        stop_after: Option<std::time::Duration>,
+        lease: Option<std::time::Duration>,
+    ) -> Result<(), ToolError> {
+        self.slot.limit(stop_after, lease).map_err(refusal)
+    }
+
     /// Runs `f` on the running session.
     pub fn with_running<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, ToolError>) -> Result<T, ToolError> {
         self.slot.with_running(|session| Ok(f(session))).map_err(refusal)?

@@ -90,6 +90,7 @@ struct RigFile {
     camera: Vec<Spanned<CameraTable>>,
     #[serde(default)]
     host: Vec<Spanned<hosts::HostTable>>,
+    lease_s: Option<Positive>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -220,6 +221,8 @@ pub struct Rig {
     pub cameras: Vec<CameraSpec>,
     /// The other PCs (`[[host]]`) and the rigs they run (their cameras are not in `cameras`).
     pub hosts: Vec<HostSpec>,
+    /// How long a host records on without hearing from its coordinator (`lease_s`), when the rig sets it.
+    pub lease: Option<std::time::Duration>,
     /// The rig's text, as given.
     pub text: String,
     /// The `[session]` table: free-form metadata the session's provenance carries (`subject = "m12"`).
@@ -520,6 +523,7 @@ impl Rig {
         }
         Ok(Rig {
             hosts,
+            lease: raw.lease_s.map(|l| std::time::Duration::from_secs_f64(l.get())),
             source: file.to_string(),
             output_dir: from_rig(base, &raw.output_dir.unwrap_or_else(|| DEFAULT_OUTPUT_DIR.into())),
             log_dir: raw.log_dir.map(|d| from_rig(base, &d)),

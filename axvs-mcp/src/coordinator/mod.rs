@@ -32,6 +32,16 @@ pub const FIRST_FRAMES_WAIT_S: u64 = 5;
 pub const START_LEAD_MS: u64 = 500;
 /// Name of the index beside the session folders: `<session>.rig.json`.
 pub const INDEX_SUFFIX: &str = ".rig.json";
+/// How long a host records on without hearing from the coordinator, unless the rig says (`lease_s`), s.
+pub const DEFAULT_LEASE_S: f64 = 30.0;
+/// How long after the rig's duration a host stops by itself if the coordinator has not stopped it, s.
+pub const STOP_MARGIN_S: f64 = 10.0;
+/// How long a call may take before the host counts as unreachable for now, s.
+pub const CALL_TIMEOUT_S: u64 = 5;
+/// How long stopping a host (its queues, files and archives) may take, s.
+pub const STOP_TIMEOUT_S: u64 = 120;
+/// How long the coordinator keeps trying to stop a host it cannot reach (at most the lease), s.
+pub const STOP_RETRY_S: u64 = 20;
 
 /// Why a rig across PCs could not run.
 #[derive(Debug, thiserror::Error)]
@@ -112,8 +122,30 @@ pub struct HostEntry {
     pub saving_switched_utc_ns: Option<u64>,
     /// Its session's report (folders, files, every camera's counts), as `stop_video_session` returned it.
     pub report: Option<Value>,
+    /// When the coordinator could not reach it.
+    pub gaps: Vec<Gap>,
+    /// The last status it gave.
+    pub last_seen: Option<LastSeen>,
     /// What went wrong with it.
     pub errors: Vec<String>,
+}
+
+/// A time the coordinator could not reach a host, in seconds after saving started.
+#[derive(Debug, Serialize)]
+pub struct Gap {
+    /// From.
+    pub from_s: f64,
+    /// To (`None`: until the end).
+    pub to_s: Option<f64>,
+}
+
+/// A host's last status, as the coordinator saw it.
+#[derive(Debug, Serialize)]
+pub struct LastSeen {
+    /// Seconds after saving started.
+    pub at_s: f64,
+    /// Each camera: id, name, frames saved then.
+    pub cameras: Vec<(u8, String, u64)>,
 }
 
 /// The session index of a rig across PCs.
@@ -158,6 +190,7 @@ struct StatusSession {
 
 #[derive(Debug, Deserialize)]
 struct CameraStatus {
+    id: u8,
     name: String,
     acquired: u64,
     saved: u64,
@@ -205,6 +238,8 @@ async fn run_async(
             clock_at_stop: None,
             saving_switched_utc_ns: None,
             report: None,
+            gaps: Vec::new(),
+            last_seen: None,
             errors: Vec::new(),
         })
         .collect();
@@ -221,6 +256,7 @@ async fn run_async(
     }
     // Open every camera, saving off: this PC's, then each host's.
     let source = rig.source.clone();
+    let rig_lease = rig.lease;
     let local_cameras = !rig.cameras.is_empty();
     let mut local = if local_cameras {
         let options = SessionOptions {
@@ -239,9 +275,15 @@ async fn run_async(
     } else {
         None
     };
+    let lease = rig_lease.map_or(DEFAULT_LEASE_S, |l| l.as_secs_f64());
+    let stop_after = options.duration.map(|d| d.as_secs_f64() + STOP_MARGIN_S + lease);
     let mut started = Vec::new();
     for remote in &remotes {
-        let args = json!({"rig_toml": remote.spec.rig_toml, "session_name": name, "saving": false});
+        let mut args =
+            json!({"rig_toml": remote.spec.rig_toml, "session_name": name, "saving": false, "lease_s": lease});
+        if let Some(s) = stop_after {
+            args["stop_after_s"] = json!(s);
+        }
         match remote.call::<Value>("start_video_session", args).await {
             Ok(_) => started.push(remote.spec.name.clone()),
             Err(e) => {
@@ -319,22 +361,36 @@ async fn run_async(
         }
         if Instant::now() >= next_status {
             next_status += Duration::from_secs(1);
+            let at = began.elapsed().as_secs_f64();
             for (remote, entry) in remotes.iter().zip(&mut entries) {
+                let open_gap = entry.gaps.last().is_some_and(|g| g.to_s.is_none());
                 match remote.call::<Status>("get_session_status", json!({})).await {
                     Ok(status) => {
-                        let saved: Vec<String> = status
+                        if open_gap {
+                            if let Some(gap) = entry.gaps.last_mut() {
+                                gap.to_s = Some(at);
+                                progress(format!(
+                                    "host '{}': reachable again after {:.1} s",
+                                    remote.spec.name,
+                                    at - gap.from_s
+                                ));
+                            }
+                        }
+                        let cameras: Vec<(u8, String, u64)> = status
                             .session
                             .iter()
                             .flat_map(|s| s.cameras.iter())
-                            .map(|c| format!("{} {}", c.name, c.saved))
+                            .map(|c| (c.id, c.name.clone(), c.saved))
                             .collect();
+                        let saved: Vec<String> = cameras.iter().map(|c| format!("{} {}", c.1, c.2)).collect();
                         progress(format!("host '{}': saved {}", remote.spec.name, saved.join(", ")));
+                        entry.last_seen = Some(LastSeen { at_s: at, cameras });
                     }
-                    Err(e) => {
-                        let message = format!("{:.1} s in: {e}", began.elapsed().as_secs_f64());
-                        progress(message.clone());
-                        entry.errors.push(message);
+                    Err(e) if !open_gap => {
+                        progress(format!("{at:.1} s in: {e} (it records on; retrying)"));
+                        entry.gaps.push(Gap { from_s: at, to_s: None });
                     }
+                    Err(_) => {}
                 }
             }
         }
@@ -342,9 +398,34 @@ async fn run_async(
     }
     // Stop every host, then this PC's cameras.
     for (remote, entry) in remotes.iter().zip(&mut entries) {
-        match remote.call::<Value>("stop_video_session", json!({})).await {
-            Ok(report) => entry.report = Some(report),
-            Err(e) => entry.errors.push(e.to_string()),
+        // Not longer than the lease: past it the host stops by itself.
+        let retry = Duration::from_secs(STOP_RETRY_S).min(Duration::from_secs_f64(lease));
+        let retry_until = Instant::now() + retry;
+        loop {
+            match remote.stop().await {
+                Ok(report) => {
+                    entry.report = Some(report);
+                    break;
+                }
+                Err(e) if Instant::now() >= retry_until => {
+                    let last = entry.last_seen.as_ref().map_or("never seen saving".into(), |seen| {
+                        let saved: Vec<String> = seen
+                            .cameras
+                            .iter()
+                            .map(|c| format!("camera {} '{}' {} saved", c.0, c.1, c.2))
+                            .collect();
+                        format!("last seen {:.1} s after the start: {}", seen.at_s, saved.join(", "))
+                    });
+                    entry
+                        .errors
+                        .push(format!("{e}; {last}; its files recover with `axvs recover` on that PC"));
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
+        }
+        if let Some(gap) = entry.gaps.last_mut().filter(|g| g.to_s.is_none()) {
+            gap.to_s = entry.report.as_ref().map(|_| began.elapsed().as_secs_f64());
         }
         match clock::measure(remote).await {
             Ok(offset) => entry.clock_at_stop = Some(offset),

@@ -7,6 +7,8 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{RoleClient, ServiceExt};
 use serde::de::DeserializeOwned;
+use std::time::Duration;
+
 use serde_json::Value;
 
 use axvs_session::rig::HostSpec;
@@ -49,11 +51,33 @@ impl Remote {
         Ok(Remote { spec, version, client })
     }
 
-    /// Calls `tool` with `arguments` and returns its structured result; a tool's error names the host.
+    /// Calls `tool` with `arguments` and returns its structured result; a tool's error names the host. A
+    /// call without an answer within [`CALL_TIMEOUT_S`](super::CALL_TIMEOUT_S) fails (the host may be
+    /// unreachable for now).
     pub(super) async fn call<T: DeserializeOwned>(
         &self,
         tool: &'static str,
         arguments: Value,
+    ) -> Result<T, CoordinatorError> {
+        self.call_within(tool, arguments, Duration::from_secs(super::CALL_TIMEOUT_S))
+            .await
+    }
+
+    /// Stops the host's session and returns its report.
+    pub(super) async fn stop(&self) -> Result<Value, CoordinatorError> {
+        self.call_within(
+            "stop_video_session",
+            serde_json::json!({}),
+            Duration::from_secs(super::STOP_TIMEOUT_S),
+        )
+        .await
+    }
+
+    async fn call_within<T: DeserializeOwned>(
+        &self,
+        tool: &'static str,
+        arguments: Value,
+        limit: Duration,
     ) -> Result<T, CoordinatorError> {
         let error = |reason: String| CoordinatorError::Tool {
             host: self.spec.name.clone(),
@@ -64,7 +88,10 @@ impl Remote {
         if let Value::Object(map) = arguments {
             params = params.with_arguments(map);
         }
-        let result = self.client.call_tool(params).await.map_err(|e| error(e.to_string()))?;
+        let result = tokio::time::timeout(limit, self.client.call_tool(params))
+            .await
+            .map_err(|_| error(format!("no answer within {:.0} s", limit.as_secs_f64())))?
+            .map_err(|e| error(e.to_string()))?;
         if result.is_error == Some(true) {
             let text: Vec<String> = result
                 .content

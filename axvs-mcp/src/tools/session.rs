@@ -82,6 +82,14 @@ pub struct StartSessionArgs {
     /// Start with frame saving on (default) or off.
     #[serde(default = "yes")]
     pub saving: bool,
+    /// Stop by itself this many seconds after starting (a coordinator's rig duration, kept by the host
+    /// even if the coordinator goes away).
+    #[schemars(range(min = 0.001))]
+    pub stop_after_s: Option<f64>,
+    /// Stop by itself when no tool call has come for this many seconds (a coordinator's lease: a host
+    /// whose coordinator died never records forever).
+    #[schemars(range(min = 0.001))]
+    pub lease_s: Option<f64>,
     /// Single camera: interface.
     pub interface: Option<Interface>,
     /// Single camera: index in the interface's discovery list.
@@ -358,6 +366,20 @@ fn single_camera_rig(args: &StartSessionArgs) -> String {
 /// `start_video_session`: starts recording a rig (or one camera); one session at a time.
 pub fn start_video_session(paths: &PathPolicy, sessions: &Sessions, args: StartSessionArgs) -> Reply<SessionStarted> {
     sessions.check_free()?;
+    let seconds = |name: &str, value: Option<f64>| {
+        value
+            .map(|v| {
+                std::time::Duration::try_from_secs_f64(v)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| tool_error!("argument `{name}`: a positive number of seconds, not {v}"))
+            })
+            .transpose()
+    };
+    let (stop_after, lease) = (
+        seconds("stop_after_s", args.stop_after_s)?,
+        seconds("lease_s", args.lease_s)?,
+    );
     let rig = rig_of(paths, &args)?;
     let options = SessionOptions {
         output_dir: None,
@@ -397,6 +419,9 @@ pub fn start_video_session(paths: &PathPolicy, sessions: &Sessions, args: StartS
         if args.saving { "" } else { " (saving off)" }
     );
     sessions.install(session)?;
+    if stop_after.is_some() || lease.is_some() {
+        sessions.limit(stop_after, lease)?;
+    }
     Ok((text, started))
 }
 

@@ -2,7 +2,7 @@
 //! failures, free space) keep running while its owner — the MCP server, a Python program — does other things.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -57,6 +57,40 @@ struct Inner {
     slot: Slot,
     generation: u64,
     notices: Vec<Notice>,
+    limits: Limits,
+}
+
+impl Inner {
+    /// Its owner was heard from: the lease starts again.
+    fn renew(&mut self) {
+        if let Some((_, renewed)) = &mut self.limits.lease {
+            *renewed = Instant::now();
+        }
+    }
+}
+
+/// When a running session stops by itself, besides its own causes: at a deadline, and when its owner has
+/// not been heard from for a lease (a coordinator that died: the session never records forever).
+#[derive(Debug, Clone, Copy, Default)]
+struct Limits {
+    deadline: Option<Instant>,
+    lease: Option<(Duration, Instant)>,
+}
+
+impl Limits {
+    /// Why the session must stop now, if it must.
+    fn expired(&self) -> Option<String> {
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Some("its time limit passed".into());
+        }
+        match self.lease {
+            Some((lease, renewed)) if renewed.elapsed() >= lease => Some(format!(
+                "its coordinator was not heard from for {:.1} s (its lease)",
+                lease.as_secs_f64()
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// One recording session, watched: polled every [`WATCH_INTERVAL`] and stopped (its files finished) when it
@@ -90,6 +124,7 @@ impl Default for SessionSlot {
                 slot: Slot::Idle,
                 generation: 0,
                 notices: Vec::new(),
+                limits: Limits::default(),
             })),
             stopped: Arc::new(Condvar::new()),
         }
@@ -131,6 +166,7 @@ impl SessionSlot {
         inner.generation += 1;
         let generation = inner.generation;
         inner.notices.clear();
+        inner.limits = Limits::default();
         inner.slot = Slot::Running {
             generation,
             session: Box::new(session),
@@ -151,6 +187,7 @@ impl SessionSlot {
         loop {
             std::thread::sleep(WATCH_INTERVAL);
             let mut inner = self.lock();
+            let expired = inner.limits.expired();
             let poll = match &mut inner.slot {
                 Slot::Running { generation: g, session } if *g == generation => session.poll(),
                 _ => return,
@@ -158,7 +195,9 @@ impl SessionSlot {
             inner.notices.extend(poll.notices);
             let excess = inner.notices.len().saturating_sub(MAX_NOTICES);
             inner.notices.drain(..excess);
-            let Some(cause) = poll.stop else { continue };
+            let Some(cause) = poll.stop.map(|c| c.to_string()).or(expired) else {
+                continue;
+            };
             let Slot::Running { session, .. } = std::mem::replace(&mut inner.slot, Slot::Stopping) else {
                 return;
             };
@@ -166,16 +205,32 @@ impl SessionSlot {
             let report = session.stop(&mut |_| {});
             self.lock().slot = Slot::Ended {
                 report: Box::new(report),
-                reason: cause.to_string(),
+                reason: cause,
             };
             self.stopped.notify_all();
             return;
         }
     }
 
+    /// Limits the running session: it stops by itself `stop_after` from now, and when no call (status,
+    /// saving, this) renews its `lease` for that long. Refused without a running session.
+    pub fn limit(&self, stop_after: Option<Duration>, lease: Option<Duration>) -> Result<(), SlotError> {
+        let mut inner = self.lock();
+        if !matches!(inner.slot, Slot::Running { .. }) {
+            return Err(SlotError::Idle);
+        }
+        let now = Instant::now();
+        inner.limits = Limits {
+            deadline: stop_after.map(|d| now + d),
+            lease: lease.map(|l| (l, now)),
+        };
+        Ok(())
+    }
+
     /// Runs `f` on the running session.
     pub fn with_running<T, E: From<SlotError>>(&self, f: impl FnOnce(&mut Session) -> Result<T, E>) -> Result<T, E> {
         let mut inner = self.lock();
+        inner.renew();
         match &mut inner.slot {
             Slot::Running { session, .. } => f(session),
             Slot::Stopping => Err(SlotError::Stopping.into()),
@@ -186,7 +241,8 @@ impl SessionSlot {
 
     /// The state, live counters, and the report of a session that stopped by itself.
     pub fn status(&self) -> SlotStatus {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        inner.renew();
         let notices = inner.notices.clone();
         let (status, session, report, stop_reason) = match &inner.slot {
             Slot::Idle => (SessionState::Inactive, None, None, None),
