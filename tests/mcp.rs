@@ -99,6 +99,7 @@ fn every_tool_has_input_and_output_schemas() {
             "assemble_log_archives",
             "camera_sync_report",
             "cancel_log_processing",
+            "check_rig",
             "check_rig_capacity",
             "check_runtime_requirements",
             "clean_log_processing_output",
@@ -994,6 +995,12 @@ asyncio.run(main())
         &["mcp"],
         dir.path(),
     );
+    // The same but for the clock's reading time and its maximum error, which grows while unsynchronised.
+    let (mut cli, mut tool) = (cli, tool);
+    for found in [&mut cli, &mut tool] {
+        let clock = found["clock"].as_object_mut().expect("clock");
+        assert!(clock.remove("utc_ns").is_some() && clock.remove("max_error_us").is_some());
+    }
     assert_eq!(cli, tool);
     let encoders = cli["encoders"].as_array().expect("encoders");
     for name in ["libx264", "libx265", "libsvtav1", "ffv1", "h264_nvenc"] {

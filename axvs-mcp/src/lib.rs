@@ -96,6 +96,13 @@ pub fn tool_list() -> Vec<Tool> {
              GPU, with the reason when it cannot), OpenCV, GStreamer, Aravis, the GenTL producer, plugins.",
             true,
         ),
+        tool::<CheckRigArgs, RigChecked>(
+            "check_rig",
+            "Check a rig (rig_file, or rig_toml inline) as a run checks it before writing anything: each camera's \
+             settings, frames against the encoder, queues against memory, output folders, free space; as `axvs \
+             check RIG`.",
+            true,
+        ),
         tool::<NoArgs, HostClockRead>(
             "read_host_clock",
             "This host's time (when the request arrived, and when the answer left) and its clock's state: whether \
@@ -309,6 +316,7 @@ impl AxvsMcp {
             "get_cti_status" => run(arguments, get_cti_status).await,
             "set_cti_file" => run(arguments, move |a| set_cti_file(&paths, a)).await,
             "check_runtime_requirements" => run(arguments, check_runtime_requirements).await,
+            "check_rig" => run(arguments, move |a| check_rig(&paths, a)).await,
             "read_host_clock" => {
                 let received = axvs_session::host_clock::utc_now_ns();
                 run(arguments, move |_: NoArgs| read_host_clock(received)).await

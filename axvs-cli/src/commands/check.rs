@@ -25,9 +25,14 @@ pub fn check(path: &Path, capacity: bool, probe_seconds: f64, json: bool) -> Res
         .iter()
         .map(|cam| cam.camera.declared_shape().map(|shape| Frames { shape, fps: None }))
         .collect();
-    preflight(&rig, &frames, &rig.output_dir)?;
+    if !rig.cameras.is_empty() {
+        preflight(&rig, &frames, &rig.output_dir)?;
+    }
     if !json {
         describe(&rig);
+    }
+    if !rig.hosts.is_empty() {
+        return check_hosts(&rig, capacity.then_some(probe_seconds), json);
     }
     if capacity {
         let time = Duration::try_from_secs_f64(probe_seconds)
@@ -60,6 +65,65 @@ pub fn check(path: &Path, capacity: bool, probe_seconds: f64, json: bool) -> Res
         }
     }
     Ok(())
+}
+
+/// Each host of a rig across PCs, as a run would find it.
+fn check_hosts(rig: &Rig, capacity: Option<f64>, json: bool) -> Result<(), CliError> {
+    let hosts = axvs_mcp::coordinator::check(rig, capacity);
+    if json {
+        let text = serde_json::to_string_pretty(&hosts).map_err(|e| CliError::Recording(e.to_string()))?;
+        outln!("{text}");
+    }
+    let mut problems = Vec::new();
+    for host in &hosts {
+        if !json {
+            match (&host.problem, &host.clock) {
+                (Some(problem), _) => outln!("host '{}' ({}): {problem}", host.name, host.url),
+                (None, Some(clock)) => outln!(
+                    "host '{}' ({}): ready; clock {:+.3} ms from this PC's (round trip {:.3} ms), {}",
+                    host.name,
+                    host.url,
+                    clock.offset_ns as f64 / 1e6,
+                    clock.round_trip_ns as f64 / 1e6,
+                    clock.host.summary()
+                ),
+                (None, None) => outln!("host '{}' ({}): ready", host.name, host.url),
+            }
+            for camera in &host.cameras {
+                outln!("  {camera}");
+            }
+            if let Some(report) = &host.capacity {
+                outln!(
+                    "  capacity: {:.2} of {} cores needed, headroom {:.2}x: {}",
+                    report["cores_needed"].as_f64().unwrap_or(0.0),
+                    report["cores_available"].as_u64().unwrap_or(0),
+                    report["headroom"].as_f64().unwrap_or(0.0),
+                    if report["keeps_up"].as_bool() == Some(true) {
+                        "keeps up"
+                    } else {
+                        "will drop frames"
+                    }
+                );
+            }
+        }
+        if let Some(problem) = &host.problem {
+            problems.push(format!("host '{}': {problem}", host.name));
+        }
+        if host
+            .capacity
+            .as_ref()
+            .is_some_and(|r| r["keeps_up"].as_bool() != Some(true))
+        {
+            problems.push(format!("host '{}': its cameras will not keep up on it", host.name));
+        }
+    }
+    match problems.first() {
+        None => Ok(()),
+        Some(first) => Err(CliError::Recording(format!(
+            "{} host(s) not ready; the first: {first}",
+            problems.len()
+        ))),
+    }
 }
 
 /// The rig, one line per camera.

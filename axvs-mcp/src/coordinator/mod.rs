@@ -201,6 +201,85 @@ struct Switched {
     switched_utc_ns: u64,
 }
 
+/// One host as `axvs check` finds it.
+#[derive(Debug, Serialize)]
+pub struct HostCheck {
+    /// Its name in the rig.
+    pub name: String,
+    /// Its control server.
+    pub url: String,
+    /// Its clock against this PC's, when it answered.
+    pub clock: Option<ClockOffset>,
+    /// Its cameras as it checked them, one line each.
+    pub cameras: Vec<String>,
+    /// Its capacity report (`check_rig_capacity`), when asked for.
+    pub capacity: Option<Value>,
+    /// Why it would not run: unreachable, another version, a camera or setting it refuses.
+    pub problem: Option<String>,
+}
+
+/// Checks every host of `rig` as a run would find it: reachable, this axvs, its clock, its rig checked
+/// there (cameras, encoders, memory, folders, free space), and with `capacity` (probe seconds) whether it
+/// keeps up.
+pub fn check(rig: &Rig, capacity: Option<f64>) -> Vec<HostCheck> {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            return rig
+                .hosts
+                .iter()
+                .map(|h| HostCheck {
+                    name: h.name.clone(),
+                    url: h.url.clone(),
+                    clock: None,
+                    cameras: Vec::new(),
+                    capacity: None,
+                    problem: Some(format!("tokio runtime: {e}")),
+                })
+                .collect()
+        }
+    };
+    runtime.block_on(async {
+        let mut out = Vec::new();
+        for spec in &rig.hosts {
+            let mut found = HostCheck {
+                name: spec.name.clone(),
+                url: spec.url.clone(),
+                clock: None,
+                cameras: Vec::new(),
+                capacity: None,
+                problem: None,
+            };
+            if let Err(e) = check_host(spec, capacity, &mut found).await {
+                found.problem = Some(e.to_string());
+            }
+            out.push(found);
+        }
+        out
+    })
+}
+
+async fn check_host(
+    spec: &axvs_session::rig::HostSpec,
+    capacity: Option<f64>,
+    found: &mut HostCheck,
+) -> Result<(), CoordinatorError> {
+    let remote = Remote::connect(spec.clone()).await?;
+    found.clock = Some(clock::measure(&remote).await?);
+    let checked: crate::tools::RigChecked = remote.call("check_rig", json!({"rig_toml": spec.rig_toml})).await?;
+    found.cameras = checked.cameras;
+    if let Some(seconds) = capacity {
+        let args = json!({"rig_toml": spec.rig_toml, "probe_seconds": seconds});
+        found.capacity = Some(remote.call_long("check_rig_capacity", args).await?);
+    }
+    remote.close().await;
+    Ok(())
+}
+
 /// Runs `rig` across its hosts (and this PC's cameras); `progress` gets a line per event and status.
 pub fn run(rig: Rig, options: RigRunOptions, progress: &mut dyn FnMut(String)) -> Result<RigRun, CoordinatorError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()

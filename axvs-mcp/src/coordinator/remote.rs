@@ -63,6 +63,17 @@ impl Remote {
             .await
     }
 
+    /// Calls a tool that takes long (a capacity probe): as [`call`](Self::call), within
+    /// [`STOP_TIMEOUT_S`](super::STOP_TIMEOUT_S).
+    pub(super) async fn call_long<T: DeserializeOwned>(
+        &self,
+        tool: &'static str,
+        arguments: Value,
+    ) -> Result<T, CoordinatorError> {
+        self.call_within(tool, arguments, Duration::from_secs(super::STOP_TIMEOUT_S))
+            .await
+    }
+
     /// Stops the host's session and returns its report.
     pub(super) async fn stop(&self) -> Result<Value, CoordinatorError> {
         self.call_within(

@@ -190,6 +190,53 @@ pub struct CapacityArgs {
     pub probe_seconds: Option<f64>,
 }
 
+/// Arguments of `check_rig`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRigArgs {
+    /// A rig file (TOML). Excludes `rig_toml`.
+    pub rig_file: Option<String>,
+    /// A rig given inline, as TOML text.
+    pub rig_toml: Option<String>,
+}
+
+/// What `check_rig` returns.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RigChecked {
+    /// The output root its sessions would go to.
+    pub output_dir: PathBuf,
+    /// Each camera, one line: id, name, what it is, its encoder.
+    pub cameras: Vec<String>,
+}
+
+/// `check_rig`: `axvs check RIG`: the rig checked as a run checks it before it writes anything (cameras'
+/// settings, frames against the encoder, queues against memory, output folders tried, free space).
+pub fn check_rig(paths: &PathPolicy, args: CheckRigArgs) -> Reply<RigChecked> {
+    let rig = super::session::given_rig(paths, args.rig_file.as_deref(), args.rig_toml.as_deref())?;
+    let frames: Vec<Option<axvs_session::session::Frames>> = rig
+        .cameras
+        .iter()
+        .map(|cam| {
+            cam.camera
+                .declared_shape()
+                .map(|shape| axvs_session::session::Frames { shape, fps: None })
+        })
+        .collect();
+    axvs_session::session::preflight::preflight(&rig, &frames, &rig.output_dir).map_err(|e| tool_error!("{e}"))?;
+    let cameras: Vec<String> = rig
+        .cameras
+        .iter()
+        .map(|c| format!("{:03} {}: {}", c.id, c.name, c.camera.summary()))
+        .collect();
+    Ok((
+        format!("the rig checks clean: {} camera(s)", cameras.len()),
+        RigChecked {
+            output_dir: rig.output_dir.clone(),
+            cameras,
+        },
+    ))
+}
+
 /// `check_rig_capacity`: `axvs check RIG --capacity`: each camera's frames encoded for a moment on this
 /// machine, and whether the rig keeps up. Refused while a session records: the two would share the cores,
 /// and the figures would be wrong for both.
