@@ -32,11 +32,16 @@ impl Remote {
             config = config.auth_header(token.clone());
         }
         let transport = StreamableHttpClientTransport::from_config(config);
-        let client = ().serve(transport).await.map_err(|e| CoordinatorError::Unreachable {
+        let unreachable = |reason: String| CoordinatorError::Unreachable {
             host: spec.name.clone(),
             url: spec.url.clone(),
-            reason: e.to_string(),
-        })?;
+            reason,
+        };
+        let limit = Duration::from_secs(super::CALL_TIMEOUT_S);
+        let client = tokio::time::timeout(limit, ().serve(transport))
+            .await
+            .map_err(|_| unreachable(format!("no answer within {} s", limit.as_secs())))?
+            .map_err(|e| unreachable(e.to_string()))?;
         let version = client
             .peer_info()
             .and_then(|info| info.server_info.as_ref().map(|s| s.version.clone()))

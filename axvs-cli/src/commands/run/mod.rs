@@ -125,6 +125,11 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         )));
     }
     if !rig.hosts.is_empty() {
+        if args.no_save || args.display_fps.is_some() || args.live_view.is_some() {
+            return Err(CliError::Argument(
+                "--no-save and the live view are for one PC; a rig with [[host]] tables records on every host".into(),
+            ));
+        }
         return across_pcs(rig, &args, duration, interrupted);
     }
     let options = SessionOptions {
