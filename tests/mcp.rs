@@ -118,6 +118,7 @@ fn every_tool_has_input_and_output_schemas() {
             "load_genicam_config",
             "prepare_log_processing_batch",
             "read_camera_manifest",
+            "read_file_part",
             "read_genicam_node",
             "read_host_clock",
             "reset_log_processing_jobs",

@@ -217,6 +217,53 @@ fn a_rig_across_two_hosts_and_the_coordinator_starts_together_and_indexes_one_se
     let spread = index["first_frame_spread_us"].as_u64().expect("spread");
     assert!(spread < 100_000, "first frames {spread} µs apart");
     assert!(stderr.contains("host 'pc2': cameras open"), "{stderr}");
+
+    // `axvs collect`: every host's session copied over the control connection into one folder, each file
+    // checked against its host's manifest; the copies are whole sessions (`axvs verify`).
+    let collect = || {
+        let out = Command::new("ip")
+            .args(["netns", "exec", nets.coordinator()])
+            .arg(axvs_bin())
+            .arg("collect")
+            .arg(&index_path)
+            .output()
+            .expect("axvs collect");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    };
+    let first = collect();
+    let copies = dir.path().join("coordinator/s-collected");
+    assert!(
+        first.contains("file(s) copied") && first.contains(", 0 already whole"),
+        "{first}"
+    );
+    let verify = |bag: &Path| {
+        let out = Command::new(axvs_bin())
+            .arg("verify")
+            .arg(bag)
+            .output()
+            .expect("axvs verify");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    };
+    for host in ["pc1", "pc2"] {
+        verify(&copies.join(host).join("s"));
+    }
+    assert!(copies.join("s.rig.json").is_file());
+    // Interrupted: a video cut short (as a .partial), a log gone. The next run finishes exactly those.
+    let video = copies.join("pc2/s/data/002.mp4");
+    let bytes = std::fs::read(&video).expect("video");
+    std::fs::remove_file(&video).expect("remove");
+    std::fs::write(
+        PathBuf::from(format!("{}.partial", video.display())),
+        &bytes[..bytes.len() / 2],
+    )
+    .expect("partial");
+    std::fs::remove_file(copies.join("pc1/s/data/001.axvslog")).expect("remove log");
+    let second = collect();
+    assert!(second.contains(": 2 file(s) copied"), "{second}");
+    verify(&copies.join("pc2/s"));
+    verify(&copies.join("pc1/s"));
 }
 
 #[test]

@@ -65,6 +65,9 @@ enum Command {
     /// Check sessions against their certificates: every file whole and unchanged (missing, truncated,
     /// altered, extra files) and each camera's counts adding up; exit 0 when all are whole, 1 when not.
     Verify(commands::verify::VerifyArgs),
+    /// Copy a rig-across-PCs session from every host into one folder, each file checked against its
+    /// host's manifest; a second run finishes what an interrupted one left.
+    Collect(commands::collect::CollectArgs),
     /// List the cameras this machine can open, backend by backend (plugins included).
     Discover {
         /// Also list simulated devices (Aravis' built-in Fake camera).
@@ -161,6 +164,7 @@ fn main() -> ExitCode {
         Command::Mcp(args) => commands::mcp::run(args),
         Command::Recover(args) => commands::recover::run(args),
         Command::Verify(args) => commands::verify::run(args),
+        Command::Collect(args) => commands::collect::run(args),
         Command::Discover { fake, rig } => commands::discover(fake, rig),
         Command::Plugins(args) => commands::plugins::run(args),
         Command::Cti(args) => commands::cti::run(args),

@@ -103,6 +103,12 @@ pub fn tool_list() -> Vec<Tool> {
              check RIG`.",
             true,
         ),
+        tool::<ReadFilePartArgs, FilePart>(
+            "read_file_part",
+            "Read part of a file under the server's root (offset, length up to 4 MiB; base64): how a coordinator \
+             copies a host's session (axvs collect), each file checked against the session's manifest.",
+            true,
+        ),
         tool::<NoArgs, HostClockRead>(
             "read_host_clock",
             "This host's time (when the request arrived, and when the answer left) and its clock's state: whether \
@@ -317,6 +323,7 @@ impl AxvsMcp {
             "set_cti_file" => run(arguments, move |a| set_cti_file(&paths, a)).await,
             "check_runtime_requirements" => run(arguments, check_runtime_requirements).await,
             "check_rig" => run(arguments, move |a| check_rig(&paths, a)).await,
+            "read_file_part" => run(arguments, move |a| read_file_part(&paths, a)).await,
             "read_host_clock" => {
                 let received = axvs_session::host_clock::utc_now_ns();
                 run(arguments, move |_: NoArgs| read_host_clock(received)).await

@@ -1,6 +1,7 @@
 //! One module per `axvs` subcommand.
 
 pub mod check;
+pub mod collect;
 pub mod cti;
 pub mod export;
 pub mod genicam;

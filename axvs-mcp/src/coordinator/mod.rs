@@ -9,6 +9,7 @@
 //! the network.
 
 mod clock;
+mod collect;
 mod remote;
 
 use std::path::PathBuf;
@@ -24,6 +25,7 @@ use axvs_session::rig::Rig;
 use axvs_session::session::{default_session_name, PreviewChoice, Session, SessionOptions, SessionReport};
 
 pub use clock::ClockOffset;
+pub use collect::{collect, Collected};
 use remote::Remote;
 
 /// How long every camera may take to deliver its first frame before saving starts anyway, s.

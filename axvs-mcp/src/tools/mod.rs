@@ -2,6 +2,7 @@
 //! enforces), an output type (its schema is the tool's output schema), and a function that calls the same
 //! library code as the matching `axvs` command.
 
+mod files;
 mod genicam;
 mod integrity;
 mod machine;
@@ -9,6 +10,7 @@ mod processing;
 mod recordings;
 mod session;
 
+pub use files::*;
 pub use genicam::*;
 pub use integrity::*;
 pub use machine::*;
