@@ -264,6 +264,32 @@ fn a_rig_across_two_hosts_and_the_coordinator_starts_together_and_indexes_one_se
     assert!(second.contains(": 2 file(s) copied"), "{second}");
     verify(&copies.join("pc2/s"));
     verify(&copies.join("pc1/s"));
+
+    // `axvs stats --sync` on the collected folder: every camera of every host (and the coordinator's own)
+    // on the coordinator's clock, paired as one rig, with how each host's times were moved.
+    let out = Command::new(axvs_bin())
+        .args(["stats", "--sync", "--json"])
+        .arg(&copies)
+        .output()
+        .expect("axvs stats");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sync = &stats["sync"];
+    assert_eq!(sync.as_array().map(Vec::len), Some(1), "one rig: {sync}");
+    let bases: Vec<&str> = sync[0]["time_bases"]
+        .as_array()
+        .expect("bases")
+        .iter()
+        .filter_map(|b| b["host"].as_str())
+        .collect();
+    assert_eq!(bases, ["pc1", "pc2", "coordinator"]);
+    let report = &sync[0]["report"];
+    assert_eq!(report["cameras"].as_array().map(Vec::len), Some(4), "{report}");
+    assert_eq!(report["pairings"].as_array().map(Vec::len), Some(3), "{report}");
+    // Free-running cameras at one rate started together: every frame has a partner within half a period.
+    for pairing in report["pairings"].as_array().expect("pairings") {
+        assert!(pairing["paired"].as_u64().is_some_and(|n| n >= 60), "{pairing}");
+    }
 }
 
 #[test]

@@ -135,6 +135,19 @@ fn print_tables(report: &StatsReport) {
     for g in report.sync.iter().flatten() {
         outln!();
         outln!("sync: {}", g.recording.display());
+        for base in &g.time_bases {
+            outln!(
+                "  host {}: times moved by {:+.3} ms onto the coordinator's clock (within ±{:.3} ms; its clock {})",
+                base.host,
+                -base.offset_us / 1e3,
+                base.uncertainty_us / 1e3,
+                if base.synchronized {
+                    "synchronized"
+                } else {
+                    "not synchronized by a time daemon"
+                }
+            );
+        }
         let label = |i: usize| {
             let c = &g.report.cameras[i];
             c.source_id.map_or_else(|| format!("#{i}"), |id| id.to_string())

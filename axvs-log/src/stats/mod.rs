@@ -13,6 +13,7 @@
 //! ```
 
 pub mod frames;
+pub mod hosts;
 pub mod inputs;
 pub mod sync;
 
@@ -57,10 +58,14 @@ pub struct CameraResult {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct RecordingSync {
-    /// The recording (log directory).
+    /// The recording (log directory), or a rig-across-PCs session collected into one folder.
     pub recording: PathBuf,
     /// Its report.
     pub report: SyncReport,
+    /// For a session across PCs: how each host's times were put on the coordinator's clock (the report's
+    /// times are all on it), and how far off that may be.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub time_bases: Vec<hosts::HostTimeBase>,
 }
 
 /// Everything `axvs stats` (and the MCP tool) reports.
@@ -82,8 +87,18 @@ pub struct StatsReport {
 pub fn analyze(paths: &[PathBuf], threshold: DropThreshold, max_locations: usize, sync: bool) -> StatsReport {
     let mut results = Vec::new();
     let mut series: Vec<CameraSeries> = Vec::new();
+    let mut time_bases: Vec<(PathBuf, Vec<hosts::HostTimeBase>)> = Vec::new();
     for path in paths {
-        match inputs::load(std::slice::from_ref(path)) {
+        let loaded = match hosts::index_in(path).filter(|_| path.is_dir()) {
+            // A session across PCs, collected: every host's cameras on the coordinator's clock, one group.
+            Some(index) => hosts::load(path, &index).map(|(mut cams, bases)| {
+                cams.iter_mut().for_each(|c| c.recording = path.clone());
+                time_bases.push((path.clone(), bases));
+                cams
+            }),
+            None => inputs::load(std::slice::from_ref(path)),
+        };
+        match loaded {
             Ok(found) => {
                 for s in &found {
                     let stats = FrameStats::compute(&s.times, threshold, max_locations).with_device_ids(&s.device_ids);
@@ -123,6 +138,11 @@ pub fn analyze(paths: &[PathBuf], threshold: DropThreshold, max_locations: usize
             .map(|(recording, cams)| RecordingSync {
                 recording: recording.to_path_buf(),
                 report: sync::report(&cams),
+                time_bases: time_bases
+                    .iter()
+                    .find(|(p, _)| p == recording)
+                    .map(|(_, b)| b.clone())
+                    .unwrap_or_default(),
             })
             .collect()
     });
