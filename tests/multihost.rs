@@ -586,3 +586,88 @@ fn a_killed_host_is_reported_and_its_files_recover() {
         .expect("axvs verify");
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
 }
+
+/// Aravis' fake GigE Vision camera in a namespace, on that namespace's address, stopped when dropped.
+struct FakeCamera {
+    child: Child,
+}
+
+impl FakeCamera {
+    fn start(namespace: &str, address: &str, serial: &str) -> FakeCamera {
+        let child = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                namespace,
+                "arv-fake-gv-camera-0.8",
+                "-i",
+                address,
+                "-s",
+                serial,
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("arv-fake-gv-camera-0.8 (package aravis-tools)");
+        axvs_tests::wait_until(
+            "the fake camera to answer discovery in its namespace",
+            std::time::Duration::from_secs(20),
+            || {
+                Command::new("ip")
+                    .args(["netns", "exec", namespace])
+                    .arg(axvs_bin())
+                    .arg("discover")
+                    .output()
+                    .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(&format!("serial {serial}")))
+            },
+        );
+        FakeCamera { child }
+    }
+}
+
+impl Drop for FakeCamera {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two hosts, each with Aravis' fake GigE camera on its own network: the coordinator records both, every
+/// frame in video and log, each camera's device clock mapped on its host.
+#[test]
+fn fake_gige_cameras_on_two_hosts_record_as_one_rig() {
+    let nets = match Namespaces::make("gige", 2) {
+        Ok(n) => n,
+        Err(why) => {
+            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let _servers = servers(&nets, dir.path(), 2);
+    let _cameras: Vec<FakeCamera> = (1..=2)
+        .map(|i| FakeCamera::start(nets.host(i), &format!("10.77.{i}.2"), &format!("NETNS{i}")))
+        .collect();
+    let mut rig = String::from("output_dir = \"coordinator\"\n[encoder]\npreset = 1\n");
+    std::fs::write(dir.path().join("token"), "token-0123456789-abcdef").expect("token");
+    for i in 1..=2 {
+        rig += &format!(
+            "[[host]]\nname = \"pc{i}\"\naddress = \"10.77.{i}.2:8765\"\ntoken_file = \"token\"\noutput_dir = \"{}\"\n\
+             [[camera]]\nid = {i}\nname = \"gige{i}\"\nhost = \"pc{i}\"\nbackend = \"genicam\"\nserial = \"NETNS{i}\"\n\
+             width = 320\nheight = 240\nfps = 20\n",
+            dir.path().join(format!("host{i}/recordings")).display()
+        );
+    }
+    let rig_path = dir.path().join("rig.toml");
+    std::fs::write(&rig_path, rig).expect("rig");
+    let (code, stderr) = Coordinator::start(&nets, dir.path(), &rig_path, &["--duration", "3"]).finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    let index = read_report(&dir.path().join("coordinator/s.rig.json"));
+    for host in index["hosts"].as_array().expect("hosts") {
+        let camera = &host["report"]["cameras"][0];
+        assert!(counts_agree(camera) >= 30, "{camera}");
+        assert_eq!(camera["backend"], "genicam");
+        assert_eq!(camera["device_clock"]["problem"], serde_json::Value::Null, "{camera}");
+    }
+}
