@@ -200,6 +200,20 @@ fn a_rig_across_two_hosts_and_the_coordinator_starts_together_and_indexes_one_se
             let video = PathBuf::from(camera["video"].as_str().expect("video"));
             assert!(video.starts_with(&roots[i]), "{video:?}");
         }
+        // Every file of its session, with size and checksum, in the index.
+        let files = host["files"].as_array().expect("files");
+        assert!(
+            files
+                .iter()
+                .any(|f| f["path"] == "data/session.json" && f["bytes"].as_u64() > Some(0)),
+            "{host}"
+        );
+        assert!(
+            files
+                .iter()
+                .all(|f| f["sha256"].as_str().is_some_and(|h| h.len() == 64)),
+            "{host}"
+        );
         let bag = PathBuf::from(host["report"]["bags"][0].as_str().expect("bag"));
         let verify = Command::new(axvs_bin())
             .arg("verify")
@@ -518,6 +532,13 @@ fn hosts_of_a_killed_coordinator_stop_when_its_lease_runs_out() {
     let rig = host_rig(dir.path(), 1, "lease_s = 2");
     let mut coordinator = Coordinator::start(&nets, dir.path(), &rig, &[]);
     coordinator.wait_for("host 'pc1': saved");
+    // A second coordinator is refused by the host already recording, by name.
+    let (code, stderr) = Coordinator::start(&nets, dir.path(), &rig, &["--duration", "1", "--session", "u"]).finish();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("host 'pc1': start_video_session: a video session is already running"),
+        "{stderr}"
+    );
     assert!(axvs_tests::send_signal(coordinator.child.id(), "KILL"));
     let _ = coordinator.finish();
     let bag = dir.path().join("host1/recordings/s");

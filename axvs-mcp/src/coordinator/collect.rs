@@ -158,8 +158,35 @@ async fn collect_bag(
     Ok(())
 }
 
+/// A file of a host's session as its seal lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionFile {
+    /// Its path in the session folder (`data/...`).
+    pub path: String,
+    /// Its size, bytes.
+    pub bytes: u64,
+    /// Its SHA-256.
+    pub sha256: String,
+}
+
+/// The files of a host's sealed session folder `bag`, from its manifest and certificate.
+pub(super) async fn session_files(remote: &Remote, bag: &Path) -> Result<Vec<SessionFile>, CoordinatorError> {
+    let manifest = read_whole(remote, &bag.join("manifest-sha256.txt")).await?;
+    let certificate = read_whole(remote, &bag.join("axvs-certificate.json")).await?;
+    let certificate: Value = serde_json::from_slice(&certificate).unwrap_or(Value::Null);
+    Ok(String::from_utf8_lossy(&manifest)
+        .lines()
+        .filter_map(|l| l.split_once("  "))
+        .map(|(sha256, path)| SessionFile {
+            bytes: certificate["files"][path]["bytes"].as_u64().unwrap_or(0),
+            path: path.to_string(),
+            sha256: sha256.to_string(),
+        })
+        .collect())
+}
+
 /// A small file of the host, whole.
-async fn read_whole(remote: &Remote, path: &Path) -> Result<Vec<u8>, CoordinatorError> {
+pub(super) async fn read_whole(remote: &Remote, path: &Path) -> Result<Vec<u8>, CoordinatorError> {
     let mut data = Vec::new();
     loop {
         let part = read_part(remote, path, data.len() as u64).await?;

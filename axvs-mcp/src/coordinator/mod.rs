@@ -124,6 +124,8 @@ pub struct HostEntry {
     pub saving_switched_utc_ns: Option<u64>,
     /// Its session's report (folders, files, every camera's counts), as `stop_video_session` returned it.
     pub report: Option<Value>,
+    /// Every file of its sealed session folders, with size and SHA-256 (from its seal).
+    pub files: Vec<collect::SessionFile>,
     /// When the coordinator could not reach it.
     pub gaps: Vec<Gap>,
     /// The last status it gave.
@@ -319,6 +321,7 @@ async fn run_async(
             clock_at_stop: None,
             saving_switched_utc_ns: None,
             report: None,
+            files: Vec::new(),
             gaps: Vec::new(),
             last_seen: None,
             errors: Vec::new(),
@@ -507,6 +510,20 @@ async fn run_async(
         }
         if let Some(gap) = entry.gaps.last_mut().filter(|g| g.to_s.is_none()) {
             gap.to_s = entry.report.as_ref().map(|_| began.elapsed().as_secs_f64());
+        }
+        let bags: Vec<PathBuf> = entry
+            .report
+            .as_ref()
+            .and_then(|r| r["bags"].as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b.as_str().map(PathBuf::from))
+            .collect();
+        for bag in bags {
+            match collect::session_files(remote, &bag).await {
+                Ok(files) => entry.files.extend(files),
+                Err(e) => entry.errors.push(format!("its session's files: {e}")),
+            }
         }
         match clock::measure(remote).await {
             Ok(offset) => entry.clock_at_stop = Some(offset),
