@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::AxvsMcp;
 
 /// The path the MCP endpoint is served at.
-pub const ENDPOINT: &str = "/mcp";
+pub const ENDPOINT: &str = axvs_session::rig::MCP_PATH;
 
 /// How to serve over HTTP.
 #[derive(Debug, Clone)]

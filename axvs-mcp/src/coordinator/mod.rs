@@ -431,7 +431,10 @@ async fn run_async(
             Err(e) => entry.errors.push(e.to_string()),
         }
     }
-    progress(format!("saving on every host from {}", start));
+    progress(format!(
+        "saving started on every host at one instant ({:.0} ms after it was agreed)",
+        lead as f64 / 1e6
+    ));
     // Record: until the duration, or a stop.
     let began = Instant::now();
     let mut next_status = Instant::now() + Duration::from_secs(1);
