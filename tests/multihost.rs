@@ -1,7 +1,9 @@
-//! A rig across PCs, on one machine: two hosts and a coordinator as network namespaces joined by veth
-//! pairs (addresses only inside those namespaces; nothing leaves the machine), each host running `axvs mcp
-//! --http` on its namespace's address with a token, the coordinator `axvs run` of a rig with `[[host]]`
-//! tables and a camera of its own. Needs root (CI has it); skips, saying why, where namespaces cannot be made.
+//! A rig across PCs, on one machine: hosts (up to three) and a coordinator as network namespaces joined by
+//! veth pairs (addresses only inside those namespaces; nothing leaves the machine), each host running `axvs
+//! mcp --http` on its namespace's address with a token (two of three with Aravis' fake GigE camera there),
+//! the coordinator `axvs run` of a rig with `[[host]]` tables; faults injected: a host's network down for
+//! 10 s, a host's server killed, the coordinator killed, a second coordinator. Needs root (CI has it);
+//! skips, saying why, where namespaces cannot be made.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -654,11 +656,12 @@ impl Drop for FakeCamera {
     }
 }
 
-/// Two hosts, each with Aravis' fake GigE camera on its own network: the coordinator records both, every
-/// frame in video and log, each camera's device clock mapped on its host.
+/// Three hosts, two of them with Aravis' fake GigE camera on their own network and the third a synthetic
+/// camera: the coordinator records them as one rig, every frame in video and log, each GigE camera's device
+/// clock mapped on its host.
 #[test]
-fn fake_gige_cameras_on_two_hosts_record_as_one_rig() {
-    let nets = match Namespaces::make("gige", 2) {
+fn fake_gige_cameras_on_two_of_three_hosts_record_as_one_rig() {
+    let nets = match Namespaces::make("gige", 3) {
         Ok(n) => n,
         Err(why) => {
             eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
@@ -666,17 +669,21 @@ fn fake_gige_cameras_on_two_hosts_record_as_one_rig() {
         }
     };
     let dir = tempfile::tempdir().expect("dir");
-    let _servers = servers(&nets, dir.path(), 2);
+    let _servers = servers(&nets, dir.path(), 3);
     let _cameras: Vec<FakeCamera> = (1..=2)
         .map(|i| FakeCamera::start(nets.host(i), &format!("10.77.{i}.2"), &format!("NETNS{i}")))
         .collect();
     let mut rig = String::from("output_dir = \"coordinator\"\n[encoder]\npreset = 1\n");
     std::fs::write(dir.path().join("token"), "token-0123456789-abcdef").expect("token");
-    for i in 1..=2 {
+    for i in 1..=3 {
+        let camera = if i < 3 {
+            format!("name = \"gige{i}\"\nbackend = \"genicam\"\nserial = \"NETNS{i}\"\n")
+        } else {
+            "name = \"synthetic3\"\nbackend = \"synthetic\"\n".to_string()
+        };
         rig += &format!(
             "[[host]]\nname = \"pc{i}\"\naddress = \"10.77.{i}.2:8765\"\ntoken_file = \"token\"\noutput_dir = \"{}\"\n\
-             [[camera]]\nid = {i}\nname = \"gige{i}\"\nhost = \"pc{i}\"\nbackend = \"genicam\"\nserial = \"NETNS{i}\"\n\
-             width = 320\nheight = 240\nfps = 20\n",
+             [[camera]]\nid = {i}\nhost = \"pc{i}\"\n{camera}width = 320\nheight = 240\nfps = 20\n",
             dir.path().join(format!("host{i}/recordings")).display()
         );
     }
@@ -685,10 +692,12 @@ fn fake_gige_cameras_on_two_hosts_record_as_one_rig() {
     let (code, stderr) = Coordinator::start(&nets, dir.path(), &rig_path, &["--duration", "3"]).finish();
     assert_eq!(code, Some(0), "{stderr}");
     let index = read_report(&dir.path().join("coordinator/s.rig.json"));
-    for host in index["hosts"].as_array().expect("hosts") {
+    let hosts = index["hosts"].as_array().expect("hosts");
+    assert_eq!(hosts.len(), 3);
+    for (i, host) in hosts.iter().enumerate() {
         let camera = &host["report"]["cameras"][0];
         assert!(counts_agree(camera) >= 30, "{camera}");
-        assert_eq!(camera["backend"], "genicam");
+        assert_eq!(camera["backend"], if i < 2 { "genicam" } else { "synthetic" });
         assert_eq!(camera["device_clock"]["problem"], serde_json::Value::Null, "{camera}");
     }
 }
