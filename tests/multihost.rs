@@ -56,12 +56,29 @@ impl Namespaces {
         Ok(made)
     }
 
+    /// Sets host `i`'s end of its link to the coordinator `up` or `down`.
+    fn link(&self, i: usize, state: &str) {
+        let device = format!("vh{i}{}", std::process::id());
+        ip(&["-n", self.host(i), "link", "set", &device, state]).expect("ip link set");
+    }
+
     fn coordinator(&self) -> &str {
         &self.names[0]
     }
 
     fn host(&self, i: usize) -> &str {
         &self.names[i]
+    }
+}
+
+/// The namespaces of a test, or `None` after saying (visibly, in the test's output) why they cannot be made.
+fn namespaces(tag: &str, hosts: usize) -> Option<Namespaces> {
+    match Namespaces::make(tag, hosts) {
+        Ok(n) => Some(n),
+        Err(why) => {
+            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
+            None
+        }
     }
 }
 
@@ -132,12 +149,8 @@ impl Drop for HostServer {
 
 #[test]
 fn a_rig_across_two_hosts_and_the_coordinator_starts_together_and_indexes_one_session() {
-    let nets = match Namespaces::make("run", 2) {
-        Ok(n) => n,
-        Err(why) => {
-            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
-            return;
-        }
+    let Some(nets) = namespaces("run", 2) else {
+        return;
     };
     let dir = tempfile::tempdir().expect("dir");
     let roots: Vec<PathBuf> = (1..=2).map(|i| dir.path().join(format!("host{i}"))).collect();
@@ -310,12 +323,8 @@ fn a_rig_across_two_hosts_and_the_coordinator_starts_together_and_indexes_one_se
 
 #[test]
 fn a_host_that_refuses_its_cameras_stops_the_others_and_is_named() {
-    let nets = match Namespaces::make("bad", 2) {
-        Ok(n) => n,
-        Err(why) => {
-            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
-            return;
-        }
+    let Some(nets) = namespaces("bad", 2) else {
+        return;
     };
     let dir = tempfile::tempdir().expect("dir");
     let token = "token-0123456789-abcdef";
@@ -470,12 +479,8 @@ fn servers(nets: &Namespaces, dir: &Path, hosts: usize) -> Vec<HostServer> {
 /// reports the gap and stops it with the others once it is back; nothing is lost.
 #[test]
 fn a_host_cut_off_for_ten_seconds_records_on_and_the_gap_is_reported() {
-    let nets = match Namespaces::make("cut", 1) {
-        Ok(n) => n,
-        Err(why) => {
-            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
-            return;
-        }
+    let Some(nets) = namespaces("cut", 1) else {
+        return;
     };
     let dir = tempfile::tempdir().expect("dir");
     let _servers = servers(&nets, dir.path(), 1);
@@ -483,25 +488,9 @@ fn a_host_cut_off_for_ten_seconds_records_on_and_the_gap_is_reported() {
     // 14 s of recording: the cut from the first status line (~1 s in) to ~11 s, then 3 s connected.
     let mut coordinator = Coordinator::start(&nets, dir.path(), &rig, &["--duration", "14"]);
     coordinator.wait_for("host 'pc1': saved");
-    ip(&[
-        "-n",
-        nets.host(1),
-        "link",
-        "set",
-        &format!("vh1{}", std::process::id()),
-        "down",
-    ])
-    .expect("cut");
+    nets.link(1, "down");
     std::thread::sleep(std::time::Duration::from_secs(10));
-    ip(&[
-        "-n",
-        nets.host(1),
-        "link",
-        "set",
-        &format!("vh1{}", std::process::id()),
-        "up",
-    ])
-    .expect("reconnect");
+    nets.link(1, "up");
     let (code, stderr) = coordinator.finish();
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
@@ -522,12 +511,8 @@ fn a_host_cut_off_for_ten_seconds_records_on_and_the_gap_is_reported() {
 /// and sealed.
 #[test]
 fn hosts_of_a_killed_coordinator_stop_when_its_lease_runs_out() {
-    let nets = match Namespaces::make("kill", 1) {
-        Ok(n) => n,
-        Err(why) => {
-            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
-            return;
-        }
+    let Some(nets) = namespaces("kill", 1) else {
+        return;
     };
     let dir = tempfile::tempdir().expect("dir");
     let _servers = servers(&nets, dir.path(), 1);
@@ -565,12 +550,8 @@ fn hosts_of_a_killed_coordinator_stop_when_its_lease_runs_out() {
 /// and the host's files recover with `axvs recover`.
 #[test]
 fn a_killed_host_is_reported_and_its_files_recover() {
-    let nets = match Namespaces::make("dead", 2) {
-        Ok(n) => n,
-        Err(why) => {
-            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
-            return;
-        }
+    let Some(nets) = namespaces("dead", 2) else {
+        return;
     };
     let dir = tempfile::tempdir().expect("dir");
     let mut servers = servers(&nets, dir.path(), 2);
@@ -661,12 +642,8 @@ impl Drop for FakeCamera {
 /// clock mapped on its host.
 #[test]
 fn fake_gige_cameras_on_two_of_three_hosts_record_as_one_rig() {
-    let nets = match Namespaces::make("gige", 3) {
-        Ok(n) => n,
-        Err(why) => {
-            eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
-            return;
-        }
+    let Some(nets) = namespaces("gige", 3) else {
+        return;
     };
     let dir = tempfile::tempdir().expect("dir");
     let _servers = servers(&nets, dir.path(), 3);
