@@ -449,9 +449,16 @@ async fn run_async(
         if Instant::now() >= next_status {
             next_status += Duration::from_secs(1);
             let at = began.elapsed().as_secs_f64();
-            for (remote, entry) in remotes.iter().zip(&mut entries) {
+            // Every host at once: one that does not answer holds up none of the others.
+            let statuses = futures_util::future::join_all(
+                remotes
+                    .iter()
+                    .map(|r| r.call::<Status>("get_session_status", json!({}))),
+            )
+            .await;
+            for ((remote, entry), status) in remotes.iter().zip(&mut entries).zip(statuses) {
                 let open_gap = entry.gaps.last().is_some_and(|g| g.to_s.is_none());
-                match remote.call::<Status>("get_session_status", json!({})).await {
+                match status {
                     Ok(status) => {
                         if open_gap {
                             if let Some(gap) = entry.gaps.last_mut() {
@@ -483,56 +490,13 @@ async fn run_async(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Stop every host, then this PC's cameras.
-    for (remote, entry) in remotes.iter().zip(&mut entries) {
-        // Not longer than the lease: past it the host stops by itself.
-        let retry = Duration::from_secs(STOP_RETRY_S).min(Duration::from_secs_f64(lease));
-        let retry_until = Instant::now() + retry;
-        loop {
-            match remote.stop().await {
-                Ok(report) => {
-                    entry.report = Some(report);
-                    break;
-                }
-                Err(e) if Instant::now() >= retry_until => {
-                    let last = entry.last_seen.as_ref().map_or("never seen saving".into(), |seen| {
-                        let saved: Vec<String> = seen
-                            .cameras
-                            .iter()
-                            .map(|c| format!("camera {} '{}' {} saved", c.0, c.1, c.2))
-                            .collect();
-                        format!("last seen {:.1} s after the start: {}", seen.at_s, saved.join(", "))
-                    });
-                    entry
-                        .errors
-                        .push(format!("{e}; {last}; its files recover with `axvs recover` on that PC"));
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
-            }
-        }
-        if let Some(gap) = entry.gaps.last_mut().filter(|g| g.to_s.is_none()) {
-            gap.to_s = entry.report.as_ref().map(|_| began.elapsed().as_secs_f64());
-        }
-        let bags: Vec<PathBuf> = entry
-            .report
-            .as_ref()
-            .and_then(|r| r["bags"].as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|b| b.as_str().map(PathBuf::from))
-            .collect();
-        for bag in bags {
-            match collect::session_files(remote, &bag).await {
-                Ok(files) => entry.files.extend(files),
-                Err(e) => entry.errors.push(format!("its session's files: {e}")),
-            }
-        }
-        match clock::measure(remote).await {
-            Ok(offset) => entry.clock_at_stop = Some(offset),
-            Err(e) => entry.errors.push(e.to_string()),
-        }
-        progress(format!("host '{}': stopped", remote.spec.name));
+    // Stop every host at once (each retried up to its lease), then this PC's cameras.
+    let stops = remotes
+        .iter()
+        .zip(entries.iter_mut())
+        .map(|(remote, entry)| stop_host(remote, entry, lease, began));
+    for lines in futures_util::future::join_all(stops).await {
+        lines.into_iter().for_each(&mut *progress);
     }
     let local_report = local.map(|session| session.stop(&mut |_| {}));
     for remote in remotes {
@@ -553,6 +517,61 @@ async fn run_async(
     let path = output_dir.join(format!("{name}{INDEX_SUFFIX}"));
     write_new(&path, &index)?;
     Ok(RigRun { index, path })
+}
+
+/// Stops one host (retrying while it is unreachable, up to its lease), measures its clock and reads its
+/// session's files; returns the lines to report.
+async fn stop_host(remote: &Remote, entry: &mut HostEntry, lease: f64, began: Instant) -> Vec<String> {
+    let mut lines = Vec::new();
+    // Not longer than the lease: past it the host stops by itself.
+    let retry = Duration::from_secs(STOP_RETRY_S).min(Duration::from_secs_f64(lease));
+    let retry_until = Instant::now() + retry;
+    loop {
+        match remote.stop().await {
+            Ok(report) => {
+                entry.report = Some(report);
+                break;
+            }
+            Err(e) if Instant::now() >= retry_until => {
+                let last = entry.last_seen.as_ref().map_or("never seen saving".into(), |seen| {
+                    let saved: Vec<String> = seen
+                        .cameras
+                        .iter()
+                        .map(|c| format!("camera {} '{}' {} saved", c.0, c.1, c.2))
+                        .collect();
+                    format!("last seen {:.1} s after the start: {}", seen.at_s, saved.join(", "))
+                });
+                entry
+                    .errors
+                    .push(format!("{e}; {last}; its files recover with `axvs recover` on that PC"));
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+        }
+    }
+    if let Some(gap) = entry.gaps.last_mut().filter(|g| g.to_s.is_none()) {
+        gap.to_s = entry.report.as_ref().map(|_| began.elapsed().as_secs_f64());
+    }
+    let bags: Vec<PathBuf> = entry
+        .report
+        .as_ref()
+        .and_then(|r| r["bags"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.as_str().map(PathBuf::from))
+        .collect();
+    for bag in bags {
+        match collect::session_files(remote, &bag).await {
+            Ok(files) => entry.files.extend(files),
+            Err(e) => entry.errors.push(format!("its session's files: {e}")),
+        }
+    }
+    match clock::measure(remote).await {
+        Ok(offset) => entry.clock_at_stop = Some(offset),
+        Err(e) => entry.errors.push(e.to_string()),
+    }
+    lines.push(format!("host '{}': stopped", remote.spec.name));
+    lines
 }
 
 /// The spread of first saved frames across every camera, on the coordinator's clock.
