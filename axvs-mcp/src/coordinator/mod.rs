@@ -103,6 +103,8 @@ pub struct RigRunOptions {
     pub duration: Option<Duration>,
     /// Set to stop (Ctrl-C).
     pub stop: Option<Arc<AtomicBool>>,
+    /// How often to report each host's saved frames (`None`: never); hosts are asked every second anyway.
+    pub status_every: Option<Duration>,
 }
 
 /// One host in the index.
@@ -438,6 +440,7 @@ async fn run_async(
     // Record: until the duration, or a stop.
     let began = Instant::now();
     let mut next_status = Instant::now() + Duration::from_secs(1);
+    let mut next_report = options.status_every.map(|every| Instant::now() + every);
     loop {
         let stopped = options.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
         if stopped || options.duration.is_some_and(|d| began.elapsed() >= d) {
@@ -456,6 +459,10 @@ async fn run_async(
                     .map(|r| r.call::<Status>("get_session_status", json!({}))),
             )
             .await;
+            let report = next_report.is_some_and(|due| Instant::now() >= due);
+            if report {
+                next_report = next_report.zip(options.status_every).map(|(due, every)| due + every);
+            }
             for ((remote, entry), status) in remotes.iter().zip(&mut entries).zip(statuses) {
                 let open_gap = entry.gaps.last().is_some_and(|g| g.to_s.is_none());
                 match status {
@@ -476,8 +483,10 @@ async fn run_async(
                             .flat_map(|s| s.cameras.iter())
                             .map(|c| (c.id, c.name.clone(), c.saved))
                             .collect();
-                        let saved: Vec<String> = cameras.iter().map(|c| format!("{} {}", c.1, c.2)).collect();
-                        progress(format!("host '{}': saved {}", remote.spec.name, saved.join(", ")));
+                        if report {
+                            let saved: Vec<String> = cameras.iter().map(|c| format!("{} {}", c.1, c.2)).collect();
+                            progress(format!("host '{}': saved {}", remote.spec.name, saved.join(", ")));
+                        }
                         entry.last_seen = Some(LastSeen { at_s: at, cameras });
                     }
                     Err(e) if !open_gap => {

@@ -252,14 +252,10 @@ fn across_pcs(
         output_dir: args.output_dir.clone(),
         duration,
         stop: Some(interrupted),
+        status_every: (args.status_interval > 0.0).then(|| Duration::from_secs_f64(args.status_interval)),
     };
-    let quiet = args.status_interval == 0.0;
-    let run = axvs_mcp::coordinator::run(rig, options, &mut |line| {
-        if !quiet || !line.contains(": saved ") {
-            errln!("axvs: {line}");
-        }
-    })
-    .map_err(|e| CliError::Recording(e.to_string()))?;
+    let run = axvs_mcp::coordinator::run(rig, options, &mut |line| errln!("axvs: {line}"))
+        .map_err(|e| CliError::Recording(e.to_string()))?;
     let mut failures = Vec::new();
     for host in &run.index.hosts {
         let cameras = host.report.as_ref().and_then(|r| r["cameras"].as_array());
