@@ -81,7 +81,7 @@ impl DeviceRecord {
     /// The mapped time minus the frame's host time, µs (rounded to the nearest).
     pub fn mapped_delta_us(&self) -> Option<i64> {
         let host_ns = i64::try_from(self.time_us).ok()?.checked_mul(1000)?;
-        let delta = self.mapped_ns? - host_ns;
+        let delta = self.mapped_ns?.checked_sub(host_ns)?;
         Some((delta as f64 / 1e3).round() as i64)
     }
 
@@ -105,7 +105,8 @@ impl DeviceRecord {
 }
 
 /// Reads a sidecar; a record cut short by a crash at the end is ignored. A first-version sidecar's
-/// frames are mapped onto the host clock here, by the fit the writer runs now.
+/// frames are mapped onto the host clock here, by the fit the writer runs now (on the times since the onset:
+/// for a log with several onsets, the fit restarts where the writer's, on the epoch's scale, would not).
 pub fn read_sidecar(path: &Path) -> Result<Vec<DeviceRecord>, LogFileError> {
     let bytes = axvs_core::read_regular_file(path, u64::MAX).map_err(LogFileError::io(path))?;
     if bytes.len() < MAGIC.len() && (MAGIC.starts_with(&bytes) || MAGIC_V1.starts_with(&bytes)) {

@@ -35,18 +35,15 @@ impl Sessions {
         self.slot.check_free().map_err(refusal)
     }
 
-    /// Makes `session` the running one and starts watching it (see [`SessionSlot::install`]).
-    pub fn install(&self, session: Session) -> Result<(), ToolError> {
-        self.slot.install(session).map_err(refusal)
-    }
-
-    /// Limits the running session (see [`SessionSlot::limit`]).
-    pub fn limit(
+    /// Makes `session` the running one and starts watching it, limited from the start (see
+    /// [`SessionSlot::install_limited`]).
+    pub fn install(
         &self,
+        session: Session,
         stop_after: Option<std::time::Duration>,
         lease: Option<std::time::Duration>,
     ) -> Result<(), ToolError> {
-        self.slot.limit(stop_after, lease).map_err(refusal)
+        self.slot.install_limited(session, stop_after, lease).map_err(refusal)
     }
 
     /// Runs `f` on the running session.

@@ -203,6 +203,9 @@ impl TryFrom<i64> for GpuIndex {
     }
 }
 
+/// The shortest `lease_s` a rig may set, s.
+pub const MIN_LEASE_S: f64 = 2.0;
+
 /// A validated rig, ready to build video systems from.
 #[derive(Debug, Clone)]
 pub struct Rig {
@@ -517,6 +520,12 @@ impl Rig {
             &mut cameras,
             std::thread::available_parallelism().map_or(1, |n| n.get()),
         );
+        if let Some(lease) = raw.lease_s.map(Positive::get).filter(|l| *l < MIN_LEASE_S) {
+            return Err(loc.error(
+                None,
+                format!("lease_s {lease}: at least {MIN_LEASE_S} s (the coordinator renews it every second)"),
+            ));
+        }
         if !hosts.is_empty() {
             let whole: toml::Table = toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
             hosts::host_rigs(&mut hosts, &raw.host, &whole, remote).map_err(|e| loc.error(None, e))?;

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use axvs_session::backends::Backends;
 use axvs_session::rig::Rig;
 
+use axvs_session::certificate::decode_path;
+
 use super::remote::Remote;
 use super::CoordinatorError;
 use crate::tools::{FilePart, MAX_PART};
@@ -128,7 +130,7 @@ async fn collect_bag(
     let digests = |text: &[u8]| -> Vec<(String, String)> {
         String::from_utf8_lossy(text)
             .lines()
-            .filter_map(|l| l.split_once("  ").map(|(d, p)| (d.to_string(), p.to_string())))
+            .filter_map(|l| l.split_once("  ").map(|(d, p)| (d.to_string(), decode_path(p))))
             .collect()
     };
     let tag_digests = digests(&tags);
@@ -177,10 +179,13 @@ pub(super) async fn session_files(remote: &Remote, bag: &Path) -> Result<Vec<Ses
     Ok(String::from_utf8_lossy(&manifest)
         .lines()
         .filter_map(|l| l.split_once("  "))
-        .map(|(sha256, path)| SessionFile {
-            bytes: certificate["files"][path]["bytes"].as_u64().unwrap_or(0),
-            path: path.to_string(),
-            sha256: sha256.to_string(),
+        .map(|(sha256, path)| {
+            let path = decode_path(path);
+            SessionFile {
+                bytes: certificate["files"][&path]["bytes"].as_u64().unwrap_or(0),
+                path,
+                sha256: sha256.to_string(),
+            }
         })
         .collect())
 }
@@ -198,9 +203,19 @@ pub(super) async fn read_whole(remote: &Remote, path: &Path) -> Result<Vec<u8>, 
     }
 }
 
+/// Tries per part before the collection stops (a slow or briefly cut link).
+const PART_TRIES: usize = 3;
+
 async fn read_part(remote: &Remote, path: &Path, offset: u64) -> Result<FilePart, CoordinatorError> {
     let args = json!({"path": path.display().to_string(), "offset": offset, "length": MAX_PART});
-    remote.call("read_file_part", args).await
+    let mut tries = 0;
+    loop {
+        match remote.call_long("read_file_part", args.clone()).await {
+            Ok(part) => return Ok(part),
+            Err(e) if tries + 1 >= PART_TRIES => return Err(e),
+            Err(_) => tries += 1,
+        }
+    }
 }
 
 fn decode(remote: &Remote, part: &FilePart) -> Result<Vec<u8>, CoordinatorError> {
@@ -242,12 +257,13 @@ async fn copy_file(
             .open(&partial)
             .map_err(io(&partial))?;
         let mut offset = file.metadata().map_err(io(&partial))?.len();
+        if offset > 0 && offset > read_part(remote, source, 0).await?.size {
+            // Longer than the host's file: not a part of it. Start again.
+            file.set_len(0).map_err(io(&partial))?;
+            offset = 0;
+        }
         loop {
             let part = read_part(remote, source, offset).await?;
-            if offset > part.size {
-                // Longer than the host's file: not a part of it. Start again.
-                break;
-            }
             let bytes = decode(remote, &part)?;
             file.write_all(&bytes).map_err(io(&partial))?;
             offset += bytes.len() as u64;

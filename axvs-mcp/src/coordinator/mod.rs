@@ -128,6 +128,8 @@ pub struct HostEntry {
     pub report: Option<Value>,
     /// Every file of its sealed session folders, with size and SHA-256 (from its seal).
     pub files: Vec<collect::SessionFile>,
+    /// Where its session's logs and report are, on the host.
+    pub log_dir: Option<PathBuf>,
     /// When the coordinator could not reach it.
     pub gaps: Vec<Gap>,
     /// The last status it gave.
@@ -187,6 +189,7 @@ pub struct RigRun {
 #[derive(Debug, Deserialize)]
 struct Status {
     session: Option<StatusSession>,
+    stop_reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -324,6 +327,7 @@ async fn run_async(
             saving_switched_utc_ns: None,
             report: None,
             files: Vec::new(),
+            log_dir: None,
             gaps: Vec::new(),
             last_seen: None,
             errors: Vec::new(),
@@ -341,7 +345,8 @@ async fn run_async(
         entry.clock_at_start = Some(offset);
     }
     // Open every camera, saving off: this PC's, then each host's.
-    let source = rig.source.clone();
+    // Absolute, so that `axvs collect` finds the rig (and its tokens) from anywhere.
+    let source = std::fs::canonicalize(&rig.source).map_or_else(|_| rig.source.clone(), |p| p.display().to_string());
     let rig_lease = rig.lease;
     let local_cameras = !rig.cameras.is_empty();
     let mut local = if local_cameras {
@@ -362,6 +367,8 @@ async fn run_async(
         None
     };
     let lease = rig_lease.map_or(DEFAULT_LEASE_S, |l| l.as_secs_f64());
+    // A status call renews a host's lease: it may take no more than a third of it.
+    let poll_timeout = Duration::from_secs(CALL_TIMEOUT_S).min(Duration::from_secs_f64(lease / 3.0));
     let stop_after = options.duration.map(|d| d.as_secs_f64() + STOP_MARGIN_S + lease);
     let mut started = Vec::new();
     for remote in &remotes {
@@ -370,16 +377,19 @@ async fn run_async(
         if let Some(s) = stop_after {
             args["stop_after_s"] = json!(s);
         }
-        match remote.call::<Value>("start_video_session", args).await {
-            Ok(_) => started.push(remote.spec.name.clone()),
+        // Opening cameras and encoders takes a while: the long timeout.
+        match remote.call_long::<Value>("start_video_session", args).await {
+            Ok(reply) => {
+                started.push(remote.spec.name.clone());
+                if let Some(entry) = entries.iter_mut().find(|e| e.name == remote.spec.name) {
+                    entry.log_dir = reply["log_dir"].as_str().map(PathBuf::from);
+                }
+            }
             Err(e) => {
-                // Nothing records yet: stop what was opened, and say which host refused.
-                for (r, entry) in remotes.iter().zip(&mut entries) {
-                    if started.contains(&r.spec.name) {
-                        if let Err(e) = r.call::<Value>("stop_video_session", json!({})).await {
-                            entry.errors.push(e.to_string());
-                        }
-                    }
+                // Nothing records yet: stop what was opened (this host too, in case its answer was what
+                // got lost), and say which host refused.
+                for r in remotes.iter().take(started.len() + 1) {
+                    let _ = r.stop().await;
                 }
                 if let Some(session) = local.take() {
                     session.stop(&mut |_| {});
@@ -396,8 +406,11 @@ async fn run_async(
             .as_ref()
             .is_none_or(|s| s.status().cameras.iter().all(|c| c.acquired > 0));
         for remote in &remotes {
-            let status: Status = remote.call("get_session_status", json!({})).await?;
-            all &= status.session.is_some_and(|s| s.cameras.iter().all(|c| c.acquired > 0));
+            // A host that does not answer now is waited for no longer than the others.
+            let status = remote
+                .call_within::<Status>("get_session_status", json!({}), poll_timeout)
+                .await;
+            all &= status.is_ok_and(|s| s.session.is_some_and(|s| s.cameras.iter().all(|c| c.acquired > 0)));
         }
         if all {
             break;
@@ -439,6 +452,7 @@ async fn run_async(
     ));
     // Record: until the duration, or a stop.
     let began = Instant::now();
+    let mut local_report = None;
     let mut next_status = Instant::now() + Duration::from_secs(1);
     let mut next_report = options.status_every.map(|every| Instant::now() + every);
     loop {
@@ -446,8 +460,16 @@ async fn run_async(
         if stopped || options.duration.is_some_and(|d| began.elapsed() >= d) {
             break;
         }
+        let mut local_stop = None;
         if let Some(session) = local.as_mut() {
-            let _ = session.poll();
+            let poll = session.poll();
+            poll.notices.iter().for_each(|n| progress(format!("this PC: {n}")));
+            local_stop = poll.stop;
+        }
+        if let Some(cause) = local_stop {
+            // This PC's cameras stop (a full disk, every camera failed); the hosts record on.
+            progress(format!("this PC's cameras stopped: {cause}"));
+            local_report = local.take().map(|session| session.stop(&mut |_| {}));
         }
         if Instant::now() >= next_status {
             next_status += Duration::from_secs(1);
@@ -466,6 +488,20 @@ async fn run_async(
             for ((remote, entry), status) in remotes.iter().zip(&mut entries).zip(statuses) {
                 let open_gap = entry.gaps.last().is_some_and(|g| g.to_s.is_none());
                 match status {
+                    // Stopped by itself (a full disk, every camera failed): said once; its report waits.
+                    Ok(Status {
+                        session: None,
+                        stop_reason,
+                    }) => {
+                        let why = format!(
+                            "stopped by itself {at:.1} s after the start: {}",
+                            stop_reason.as_deref().unwrap_or("no session")
+                        );
+                        if !entry.errors.contains(&why) {
+                            progress(format!("host '{}': {why}", remote.spec.name));
+                            entry.errors.push(why);
+                        }
+                    }
                     Ok(status) => {
                         if open_gap {
                             if let Some(gap) = entry.gaps.last_mut() {
@@ -499,7 +535,10 @@ async fn run_async(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Stop every host at once (each retried up to its lease), then this PC's cameras.
+    // Stop every host and this PC's cameras at once (each host retried up to its lease).
+    let local_stopping = local
+        .take()
+        .map(|session| tokio::task::spawn_blocking(move || session.stop(&mut |_| {})));
     let stops = remotes
         .iter()
         .zip(entries.iter_mut())
@@ -507,7 +546,12 @@ async fn run_async(
     for lines in futures_util::future::join_all(stops).await {
         lines.into_iter().for_each(&mut *progress);
     }
-    let local_report = local.map(|session| session.stop(&mut |_| {}));
+    if let Some(stopping) = local_stopping {
+        match stopping.await {
+            Ok(report) => local_report = Some(report),
+            Err(e) => progress(format!("this PC's cameras: stopping failed: {e}")),
+        }
+    }
     for remote in remotes {
         remote.close().await;
     }
@@ -532,31 +576,43 @@ async fn run_async(
 /// session's files; returns the lines to report.
 async fn stop_host(remote: &Remote, entry: &mut HostEntry, lease: f64, began: Instant) -> Vec<String> {
     let mut lines = Vec::new();
-    // Not longer than the lease: past it the host stops by itself.
+    // Retried while it fails, not longer than the lease (past it the host stops by itself), counted from the
+    // first failure: a stop that took long is not cut short.
     let retry = Duration::from_secs(STOP_RETRY_S).min(Duration::from_secs_f64(lease));
-    let retry_until = Instant::now() + retry;
+    let mut failing_since: Option<Instant> = None;
     loop {
-        match remote.stop().await {
+        let error = match remote.stop().await {
             Ok(report) => {
                 entry.report = Some(report);
                 break;
             }
-            Err(e) if Instant::now() >= retry_until => {
-                let last = entry.last_seen.as_ref().map_or("never seen saving".into(), |seen| {
-                    let saved: Vec<String> = seen
-                        .cameras
-                        .iter()
-                        .map(|c| format!("camera {} '{}' {} saved", c.0, c.1, c.2))
-                        .collect();
-                    format!("last seen {:.1} s after the start: {}", seen.at_s, saved.join(", "))
-                });
-                entry
-                    .errors
-                    .push(format!("{e}; {last}; its files recover with `axvs recover` on that PC"));
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            Err(e) => e,
+        };
+        if failing_since.get_or_insert_with(Instant::now).elapsed() < retry {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
         }
+        // Its answer may be what was lost: the report it wrote beside its logs.
+        if let Some(report) = report_on_disk(remote, entry.log_dir.as_deref()).await {
+            lines.push(format!(
+                "host '{}': {error}; its report read from its disk",
+                remote.spec.name
+            ));
+            entry.report = Some(report);
+            break;
+        }
+        let last = entry.last_seen.as_ref().map_or("never seen saving".into(), |seen| {
+            let saved: Vec<String> = seen
+                .cameras
+                .iter()
+                .map(|c| format!("camera {} '{}' {} saved", c.0, c.1, c.2))
+                .collect();
+            format!("last seen {:.1} s after the start: {}", seen.at_s, saved.join(", "))
+        });
+        entry.errors.push(format!(
+            "{error}; {last}; its files recover with `axvs recover` on that PC"
+        ));
+        break;
     }
     if let Some(gap) = entry.gaps.last_mut().filter(|g| g.to_s.is_none()) {
         gap.to_s = entry.report.as_ref().map(|_| began.elapsed().as_secs_f64());
@@ -581,6 +637,13 @@ async fn stop_host(remote: &Remote, entry: &mut HostEntry, lease: f64, began: In
     }
     lines.push(format!("host '{}': stopped", remote.spec.name));
     lines
+}
+
+/// The report a host's session wrote beside its logs (`axvs_report.json`), when it is there and reads.
+async fn report_on_disk(remote: &Remote, log_dir: Option<&std::path::Path>) -> Option<Value> {
+    let path = log_dir?.join(axvs_log::stats::inputs::REPORT_FILE);
+    let bytes = collect::read_whole(remote, &path).await.ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// The spread of first saved frames across every camera, on the coordinator's clock.

@@ -89,7 +89,8 @@ impl Remote {
         .await
     }
 
-    async fn call_within<T: DeserializeOwned>(
+    /// Calls `tool`, waiting at most `limit` for the answer.
+    pub(super) async fn call_within<T: DeserializeOwned>(
         &self,
         tool: &'static str,
         arguments: Value,

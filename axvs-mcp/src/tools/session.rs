@@ -84,11 +84,11 @@ pub struct StartSessionArgs {
     pub saving: bool,
     /// Stop by itself this many seconds after starting (a coordinator's rig duration, kept by the host
     /// even if the coordinator goes away).
-    #[schemars(range(min = 0.001))]
+    #[schemars(range(min = 0.001, max = 31_622_400.0))]
     pub stop_after_s: Option<f64>,
     /// Stop by itself when no tool call has come for this many seconds (a coordinator's lease: a host
     /// whose coordinator died never records forever).
-    #[schemars(range(min = 0.001))]
+    #[schemars(range(min = 0.001, max = 31_622_400.0))]
     pub lease_s: Option<f64>,
     /// Single camera: interface.
     pub interface: Option<Interface>,
@@ -371,8 +371,10 @@ pub fn start_video_session(paths: &PathPolicy, sessions: &Sessions, args: StartS
             .map(|v| {
                 std::time::Duration::try_from_secs_f64(v)
                     .ok()
-                    .filter(|d| !d.is_zero())
-                    .ok_or_else(|| tool_error!("argument `{name}`: a positive number of seconds, not {v}"))
+                    .filter(|d| !d.is_zero() && d.as_secs() <= MAX_LIMIT_S)
+                    .ok_or_else(|| {
+                        tool_error!("argument `{name}`: a positive number of seconds up to {MAX_LIMIT_S}, not {v}")
+                    })
             })
             .transpose()
     };
@@ -418,10 +420,7 @@ pub fn start_video_session(paths: &PathPolicy, sessions: &Sessions, args: StartS
         started.session_dir.display(),
         if args.saving { "" } else { " (saving off)" }
     );
-    sessions.install(session)?;
-    if stop_after.is_some() || lease.is_some() {
-        sessions.limit(stop_after, lease)?;
-    }
+    sessions.install(session, stop_after, lease)?;
     Ok((text, started))
 }
 
@@ -436,6 +435,9 @@ pub struct SavingArgs {
     /// [`MAX_SCHEDULE_S`] s ahead: how a coordinator starts the hosts of a rig together. Without it, now.
     pub at_utc_ns: Option<u64>,
 }
+
+/// The longest `stop_after_s` or `lease_s`, s (a year).
+pub const MAX_LIMIT_S: u64 = 366 * 24 * 3600;
 
 /// How far ahead a switch may be scheduled, s.
 pub const MAX_SCHEDULE_S: u64 = 10;

@@ -378,8 +378,8 @@ fn encode_path(path: &str) -> String {
     path.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
-/// A manifest's path read back.
-fn decode_path(path: &str) -> String {
+/// A manifest's path read back (BagIt's percent-encoding of `%`, CR and LF undone).
+pub fn decode_path(path: &str) -> String {
     path.replace("%0D", "\r")
         .replace("%0d", "\r")
         .replace("%0A", "\n")

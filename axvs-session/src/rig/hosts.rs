@@ -53,8 +53,11 @@ pub(super) fn hosts(
     for table in tables {
         let host = table.get_ref();
         let name = host.name.get_ref().trim().to_string();
-        if name.is_empty() {
-            return Err((Some(host.name.span()), "host name must not be empty".into()));
+        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+            return Err((
+                Some(host.name.span()),
+                format!("host name '{name}': a plain name (it names the host's folder in `axvs collect`)"),
+            ));
         }
         if let Some(first) = out.iter().find(|h| h.name == name) {
             return Err((

@@ -157,6 +157,17 @@ impl SessionSlot {
     /// Makes `session` the running one and starts watching it. When another got in first, `session` is
     /// stopped (its files finished) and refused.
     pub fn install(&self, session: Session) -> Result<(), SlotError> {
+        self.install_limited(session, None, None)
+    }
+
+    /// [`install`](Self::install), with the session limited from the start: it stops by itself
+    /// `stop_after` from now, and when no call (status, saving) renews its `lease` for that long.
+    pub fn install_limited(
+        &self,
+        session: Session,
+        stop_after: Option<Duration>,
+        lease: Option<Duration>,
+    ) -> Result<(), SlotError> {
         let mut inner = self.lock();
         if matches!(inner.slot, Slot::Running { .. } | Slot::Stopping) {
             drop(inner);
@@ -166,7 +177,11 @@ impl SessionSlot {
         inner.generation += 1;
         let generation = inner.generation;
         inner.notices.clear();
-        inner.limits = Limits::default();
+        let now = Instant::now();
+        inner.limits = Limits {
+            deadline: stop_after.and_then(|d| now.checked_add(d)),
+            lease: lease.map(|l| (l, now)),
+        };
         inner.slot = Slot::Running {
             generation,
             session: Box::new(session),
@@ -210,21 +225,6 @@ impl SessionSlot {
             self.stopped.notify_all();
             return;
         }
-    }
-
-    /// Limits the running session: it stops by itself `stop_after` from now, and when no call (status,
-    /// saving, this) renews its `lease` for that long. Refused without a running session.
-    pub fn limit(&self, stop_after: Option<Duration>, lease: Option<Duration>) -> Result<(), SlotError> {
-        let mut inner = self.lock();
-        if !matches!(inner.slot, Slot::Running { .. }) {
-            return Err(SlotError::Idle);
-        }
-        let now = Instant::now();
-        inner.limits = Limits {
-            deadline: stop_after.map(|d| now + d),
-            lease: lease.map(|l| (l, now)),
-        };
-        Ok(())
     }
 
     /// Runs `f` on the running session.
