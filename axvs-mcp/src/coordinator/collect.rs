@@ -203,6 +203,15 @@ pub(super) async fn read_whole(remote: &Remote, path: &Path) -> Result<Vec<u8>, 
     }
 }
 
+/// The size of a file of the host (a one-byte read).
+async fn size_of(remote: &Remote, path: &Path) -> Result<u64, CoordinatorError> {
+    let args = json!({"path": path.display().to_string(), "offset": 0, "length": 1});
+    Ok(remote.call_long::<FilePart>("read_file_part", args).await?.size)
+}
+
+/// Parts of one file asked for at once.
+const PARTS_IN_FLIGHT: usize = 4;
+
 /// Tries per part before the collection stops (a slow or briefly cut link).
 const PART_TRIES: usize = 3;
 
@@ -257,19 +266,29 @@ async fn copy_file(
             .open(&partial)
             .map_err(io(&partial))?;
         let mut offset = file.metadata().map_err(io(&partial))?.len();
-        if offset > 0 && offset > read_part(remote, source, 0).await?.size {
+        let size = size_of(remote, source).await?;
+        if offset > size {
             // Longer than the host's file: not a part of it. Start again.
             file.set_len(0).map_err(io(&partial))?;
             offset = 0;
         }
-        loop {
-            let part = read_part(remote, source, offset).await?;
-            let bytes = decode(remote, &part)?;
-            file.write_all(&bytes).map_err(io(&partial))?;
-            offset += bytes.len() as u64;
-            done.bytes += bytes.len() as u64;
-            if bytes.is_empty() || offset >= part.size {
-                break;
+        // Several parts in flight (the round trips overlap), written in order.
+        while offset < size {
+            let starts: Vec<u64> = (0..PARTS_IN_FLIGHT as u64)
+                .map(|i| offset + i * MAX_PART)
+                .take_while(|&at| at < size)
+                .collect();
+            let parts = futures_util::future::join_all(starts.iter().map(|&at| read_part(remote, source, at))).await;
+            for part in parts {
+                let bytes = decode(remote, &part?)?;
+                if bytes.is_empty() {
+                    // The file shrank under us: what is there is checked below.
+                    offset = size;
+                    break;
+                }
+                file.write_all(&bytes).map_err(io(&partial))?;
+                offset += bytes.len() as u64;
+                done.bytes += bytes.len() as u64;
             }
         }
         file.sync_all().map_err(io(&partial))?;
