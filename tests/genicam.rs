@@ -55,7 +55,11 @@ fn discovers_and_records_the_fake_gige_camera() {
         "{clock}"
     );
     assert!(clock["problem"].is_null() && clock["restarts"] == 0, "{clock}");
-    assert!(clock["drift_ppm"].as_f64().is_some_and(|d| d.abs() < 1000.0), "{clock}");
+    // Two seconds of a loaded machine's jitter say little about the drift: within the fit's plausible range.
+    assert!(
+        clock["drift_ppm"].as_f64().is_some_and(|d| d.abs() < 10_000.0),
+        "{clock}"
+    );
     counts_agree(&cameras[1]);
 
     // A camera that is not there is named, with what was found instead.
