@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::inputs::{self, CameraSeries};
 use crate::LogFileError;
 
-/// The index's suffix (`axvs_mcp::coordinator::INDEX_SUFFIX`).
+/// The suffix of a rig-across-PCs session's index, `<session>.rig.json`, which the coordinator writes.
 pub const INDEX_SUFFIX: &str = ".rig.json";
 
 /// What the stats read of the coordinator's index.

@@ -2,22 +2,16 @@
 //! connection (`read_host_clock`), several rounds, the round with the shortest round trip kept. axvs sets
 //! no clock: each host's own daemon (chrony, linuxptp) keeps it; this measures how well they agree.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use axvs_session::host_clock::{utc_now_ns, HostClock};
 
 use super::remote::Remote;
 use super::CoordinatorError;
+use crate::tools::HostClockRead;
 
 /// Rounds of the exchange.
 pub const ROUNDS: usize = 8;
-
-/// What `read_host_clock` returns.
-#[derive(Debug, Deserialize)]
-struct HostClockRead {
-    received_utc_ns: u64,
-    clock: HostClock,
-}
 
 /// A host's clock against the coordinator's, as measured.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

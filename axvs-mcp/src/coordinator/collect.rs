@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 use axvs_session::backends::Backends;
 use axvs_session::rig::Rig;
 
-use axvs_session::certificate::decode_path;
+use axvs_session::certificate::{
+    decode_path, misplaced, BAGIT_FILE, BAG_INFO_FILE, CERTIFICATE_FILE, MANIFEST_FILE, TAG_MANIFEST_FILE,
+};
 
 use super::remote::Remote;
 use super::CoordinatorError;
@@ -20,11 +22,11 @@ use crate::tools::{FilePart, MAX_PART};
 
 /// A bag's tag files, in the order they are copied (`bagit.txt`, written last by the seal, is copied last).
 const TAG_FILES: [&str; 5] = [
-    "manifest-sha256.txt",
-    "bag-info.txt",
-    "axvs-certificate.json",
-    "tagmanifest-sha256.txt",
-    "bagit.txt",
+    MANIFEST_FILE,
+    BAG_INFO_FILE,
+    CERTIFICATE_FILE,
+    TAG_MANIFEST_FILE,
+    BAGIT_FILE,
 ];
 
 /// What a collection did.
@@ -125,29 +127,22 @@ async fn collect_bag(
     done: &mut Collected,
     progress: &mut dyn FnMut(String),
 ) -> Result<(), CoordinatorError> {
-    let manifest = read_whole(remote, &bag.join("manifest-sha256.txt")).await?;
-    let tags = read_whole(remote, &bag.join("tagmanifest-sha256.txt")).await?;
-    let digests = |text: &[u8]| -> Vec<(String, String)> {
-        String::from_utf8_lossy(text)
-            .lines()
-            .filter_map(|l| l.split_once("  ").map(|(d, p)| (d.to_string(), decode_path(p))))
-            .collect()
-    };
-    let tag_digests = digests(&tags);
-    let mut files = digests(&manifest);
+    let mut files = manifest_entries(&read_whole(remote, &bag.join(MANIFEST_FILE)).await?);
+    // Checked as its seal's rule says before anything is written (`axvs verify` applies the same).
+    if let Some((path, why)) = files.iter().find_map(|(_, p)| misplaced(p, true).map(|why| (p, why))) {
+        return Err(CoordinatorError::Tool {
+            host: remote.spec.name.clone(),
+            tool: "read_file_part",
+            reason: format!("{}: the manifest names {path}: {why}", bag.display()),
+        });
+    }
+    let tag_digests = manifest_entries(&read_whole(remote, &bag.join(TAG_MANIFEST_FILE)).await?);
     for tag in TAG_FILES {
         let digest = tag_digests.iter().find(|(_, p)| p == tag).map(|(d, _)| d.clone());
         // The tag manifest is not in itself: it is checked as read above, whole.
         files.push((digest.unwrap_or_default(), tag.to_string()));
     }
     for (digest, relative) in files {
-        if relative.starts_with('/') || relative.split('/').any(|c| c == "..") {
-            return Err(CoordinatorError::Tool {
-                host: remote.spec.name.clone(),
-                tool: "read_file_part",
-                reason: format!("{}: the manifest names {relative}, outside the session", bag.display()),
-            });
-        }
         let target = folder.join(&relative);
         copy_file(remote, &bag.join(&relative), &target, &digest, done).await?;
     }
@@ -173,21 +168,25 @@ pub struct SessionFile {
 
 /// The files of a host's sealed session folder `bag`, from its manifest and certificate.
 pub(super) async fn session_files(remote: &Remote, bag: &Path) -> Result<Vec<SessionFile>, CoordinatorError> {
-    let manifest = read_whole(remote, &bag.join("manifest-sha256.txt")).await?;
-    let certificate = read_whole(remote, &bag.join("axvs-certificate.json")).await?;
+    let manifest = read_whole(remote, &bag.join(MANIFEST_FILE)).await?;
+    let certificate = read_whole(remote, &bag.join(CERTIFICATE_FILE)).await?;
     let certificate: Value = serde_json::from_slice(&certificate).unwrap_or(Value::Null);
-    Ok(String::from_utf8_lossy(&manifest)
-        .lines()
-        .filter_map(|l| l.split_once("  "))
-        .map(|(sha256, path)| {
-            let path = decode_path(path);
-            SessionFile {
-                bytes: certificate["files"][&path]["bytes"].as_u64().unwrap_or(0),
-                path,
-                sha256: sha256.to_string(),
-            }
+    Ok(manifest_entries(&manifest)
+        .into_iter()
+        .map(|(sha256, path)| SessionFile {
+            bytes: certificate["files"][&path]["bytes"].as_u64().unwrap_or(0),
+            path,
+            sha256,
         })
         .collect())
+}
+
+/// A manifest's lines as (SHA-256, path), the path's BagIt percent-encoding undone.
+fn manifest_entries(text: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(text)
+        .lines()
+        .filter_map(|l| l.split_once("  ").map(|(d, p)| (d.to_string(), decode_path(p))))
+        .collect()
 }
 
 /// A small file of the host, whole.

@@ -32,8 +32,8 @@ use remote::Remote;
 pub const FIRST_FRAMES_WAIT_S: u64 = 5;
 /// How far ahead of now the agreed start is set, at least, ms (each host must get it in time).
 pub const START_LEAD_MS: u64 = 500;
-/// Name of the index beside the session folders: `<session>.rig.json`.
-pub const INDEX_SUFFIX: &str = ".rig.json";
+/// Name of the index beside the session folders: `<session>.rig.json` (where `axvs stats` looks for it).
+pub use axvs_log::stats::hosts::INDEX_SUFFIX;
 /// How long a host records on without hearing from the coordinator, unless the rig says (`lease_s`), s.
 pub const DEFAULT_LEASE_S: f64 = 30.0;
 /// How long after the rig's duration a host stops by itself if the coordinator has not stopped it, s.
@@ -203,11 +203,6 @@ struct CameraStatus {
     name: String,
     acquired: u64,
     saved: u64,
-}
-
-#[derive(Debug, Deserialize)]
-struct Switched {
-    switched_utc_ns: u64,
 }
 
 /// One host as `axvs check` finds it.
@@ -428,7 +423,7 @@ async fn run_async(
     let switches = remotes.iter().zip(&entries).map(|(remote, entry)| {
         let offset = entry.clock_at_start.as_ref().map_or(0, |c| c.offset_ns);
         let at = (i128::from(start) + i128::from(offset)).max(0) as u64;
-        remote.call::<Switched>("start_frame_saving", json!({"at_utc_ns": at}))
+        remote.call::<crate::tools::SavingState>("start_frame_saving", json!({"at_utc_ns": at}))
     });
     let local_switch = async {
         if let Some(session) = &local {

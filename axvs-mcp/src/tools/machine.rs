@@ -142,7 +142,7 @@ pub fn set_cti_file(paths: &PathPolicy, args: SetCtiArgs) -> Reply<CtiSet> {
 
 /// What `read_host_clock` returns: when the request arrived, and the clock as the answer leaves (its
 /// `utc_ns`): with the client's own send and receive times, the four timestamps of an NTP-style exchange.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct HostClockRead {
     /// UTC when the request reached the tool, ns since the UNIX epoch.
     pub received_utc_ns: u64,

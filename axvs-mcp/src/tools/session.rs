@@ -443,7 +443,7 @@ pub const MAX_LIMIT_S: u64 = 366 * 24 * 3600;
 pub const MAX_SCHEDULE_S: u64 = 10;
 
 /// What the saving tools return.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct SavingState {
     /// Every camera's state after the call.
     pub cameras: Vec<CameraSaving>,
@@ -452,7 +452,7 @@ pub struct SavingState {
 }
 
 /// One camera's saving state.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct CameraSaving {
     /// Source id.
     pub id: u8,

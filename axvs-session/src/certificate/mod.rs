@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use hash::{hash_file, Hashed};
-pub use verify::{verify, Finding, Verification};
+pub use verify::{misplaced, verify, Finding, Verification};
 
 pub use axvs_log::bag::{
     bag_of, payload_dir, session_bag_of, BAGIT_FILE, BAG_INFO_FILE, CERTIFICATE_FILE, MANIFEST_FILE, PAYLOAD_DIR,

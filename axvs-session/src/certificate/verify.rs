@@ -285,7 +285,7 @@ impl Check<'_> {
 
 /// Why a manifest's path is not one it may list, if it is not: a payload manifest lists files in `data/`, a
 /// tag manifest files outside it, and neither names a path outside the bag (RFC 8493, 2.1.3 and 2.2.1).
-fn misplaced(path: &str, payload: bool) -> Option<&'static str> {
+pub fn misplaced(path: &str, payload: bool) -> Option<&'static str> {
     let parts: Vec<&str> = path.split('/').collect();
     if path.starts_with('/') || parts.iter().any(|p| *p == ".." || *p == "." || p.is_empty()) {
         return Some("not a path inside the bag");
