@@ -273,6 +273,38 @@ fn a_missing_rig_file_is_named() {
     assert!(err.contains("cannot read rig file /nonexistent/rig.toml"), "{err}");
 }
 
+/// A site's default threshold comes from `AXVS_MIN_FREE_SPACE` for rigs that set none; a bad value is
+/// refused by the variable's name, and a rig's own `min_free_space` wins over it.
+#[test]
+fn a_bad_site_default_for_free_space_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rigs/demo.toml");
+    let out = axvs()
+        .env("AXVS_MIN_FREE_SPACE", "lots")
+        .arg("check")
+        .arg(&demo)
+        .output()
+        .expect("run axvs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("environment variable AXVS_MIN_FREE_SPACE: min_free_space 'lots': give a share of the disk"),
+        "{err}"
+    );
+    let own = write_rig(
+        dir.path(),
+        "own.toml",
+        "min_free_space = \"1MB\"\n[[camera]]\nid = 1\nname = \"a\"\nbackend = \"synthetic\"\n",
+    );
+    let out = axvs()
+        .env("AXVS_MIN_FREE_SPACE", "lots")
+        .arg("check")
+        .arg(&own)
+        .output()
+        .expect("run axvs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn a_device_or_directory_given_as_a_rig_is_refused_at_once() {
     for path in ["/dev/zero", "/"] {

@@ -534,7 +534,9 @@ fn a_session_carries_its_provenance() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let rig = root.join("rigs/demo.toml");
+    // The demo rig sets no min_free_space: the site's default (the environment) is the one recorded.
     let out = axvs()
+        .env("AXVS_MIN_FREE_SPACE", "250MB")
         .arg("run")
         .arg(&rig)
         .arg("--output-dir")
@@ -564,7 +566,7 @@ fn a_session_carries_its_provenance() {
     let resolved = &p["resolved"];
     assert_eq!(resolved["session_dir"], session.display().to_string());
     assert_eq!(resolved["log_dir"], session.display().to_string());
-    assert_eq!(resolved["min_free_space"], "6%");
+    assert_eq!(resolved["min_free_space"], "250.0 MB");
     let cameras = resolved["cameras"].as_array().expect("cameras");
     assert_eq!(cameras.len(), 2);
     for (cam, (id, name, format, out)) in cameras.iter().zip([

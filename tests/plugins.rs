@@ -295,13 +295,26 @@ fn guide_files() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The folder outside the workspace where [`a_plugin_from_the_guide_builds_outside_the_workspace_passes_its_harness_test_and_records`]
+/// writes the guide's plugin: one per checkout, named by a hash of the checkout's path.
+fn outside_folder(workspace: &Path) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hash = std::collections::hash_map::DefaultHasher::new();
+    workspace.hash(&mut hash);
+    let folder = std::env::temp_dir().join(format!("axvs-outside-plugin-{:016x}", hash.finish()));
+    std::fs::create_dir_all(&folder).expect("create the plugin's folder");
+    folder
+}
+
 /// A new plugin from `plugins/README.md`, copied as written into a folder outside the workspace beside a
 /// checkout of axvs (a link to this one), builds with its own lock file, and its own test passes: the
 /// harness loads it, checks it through the ABI and records it with this `axvs`. `axvs discover` lists its
 /// virtual camera only when simulated devices are asked for, as the guide says.
 ///
-/// Offline: the lock file starts as the workspace's, so every crate it needs is in cargo's cache already. Its
-/// target folder is kept (`target/outside-plugin`): about 40 s of CPU the first time, seconds after.
+/// Offline: the lock file starts as the workspace's, so every crate it needs is in cargo's cache already. The
+/// plugin's folder is one per checkout in the system's temporary folder (cargo's build of a path dependency
+/// is keyed by its path: a new folder each run rebuilt it and kept the old build, 4 GB after a few weeks) and
+/// its target folder is kept (`target/outside-plugin`): about 40 s of CPU the first time, seconds after.
 #[test]
 fn a_plugin_from_the_guide_builds_outside_the_workspace_passes_its_harness_test_and_records() {
     let files = guide_files();
@@ -313,12 +326,20 @@ fn a_plugin_from_the_guide_builds_outside_the_workspace_passes_its_harness_test_
     );
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
     let dir = tempfile::tempdir().expect("tempdir");
-    std::os::unix::fs::symlink(workspace, dir.path().join("axvs")).expect("link the checkout");
-    let plugin = dir.path().join("ramp");
+    let project = outside_folder(workspace);
+    let link = project.join("axvs");
+    if std::fs::read_link(&link).ok().as_deref() != Some(workspace) {
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(workspace, &link).expect("link the checkout");
+    }
+    let plugin = project.join("ramp");
     for (path, body) in &files {
         let file = plugin.join(path);
         std::fs::create_dir_all(file.parent().expect("folder")).expect("create folder");
-        std::fs::write(&file, body).expect("write guide file");
+        // Unchanged files keep their times, so that cargo finds the last build fresh.
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(body.as_str()) {
+            std::fs::write(&file, body).expect("write guide file");
+        }
     }
     std::fs::copy(workspace.join("Cargo.lock"), plugin.join("Cargo.lock")).expect("copy lock file");
     let exe = std::env::current_exe().expect("test executable path");

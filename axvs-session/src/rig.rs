@@ -5,6 +5,7 @@
 //! queue_depth = 64               # frames between acquisition and encoding, per camera
 //! overflow = "drop_newest"       # or "block"
 //! min_free_space = "6%"          # or "500MB": recording stops cleanly before a disk holds less
+//!                                # (unset: $AXVS_MIN_FREE_SPACE, else 6%)
 //! live_view = "grid"             # or "windows": one window per camera (cameras with a display_fps)
 //!
 //! [encoder]                      # defaults for every camera
@@ -526,6 +527,10 @@ impl Rig {
                 format!("lease_s {lease}: at least {MIN_LEASE_S} s (the coordinator renews it every second)"),
             ));
         }
+        let min_free_space = match raw.min_free_space {
+            Some(min) => min,
+            None => MinFreeSpace::site_default().map_err(|e| loc.error(None, e))?,
+        };
         if !hosts.is_empty() {
             let whole: toml::Table = toml::from_str(text).map_err(|e| loc.error(e.span(), e.message().to_string()))?;
             hosts::host_rigs(&mut hosts, &raw.host, &whole, remote).map_err(|e| loc.error(None, e))?;
@@ -536,7 +541,7 @@ impl Rig {
             source: file.to_string(),
             output_dir: from_rig(base, &raw.output_dir.unwrap_or_else(|| DEFAULT_OUTPUT_DIR.into())),
             log_dir: raw.log_dir.map(|d| from_rig(base, &d)),
-            min_free_space: raw.min_free_space.unwrap_or_default(),
+            min_free_space,
             live_view: raw.live_view.unwrap_or_default(),
             cameras,
             text: text.to_string(),

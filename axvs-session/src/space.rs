@@ -29,6 +29,26 @@ impl Default for MinFreeSpace {
     }
 }
 
+/// The environment variable that sets the threshold for rigs that do not set `min_free_space` (a site's
+/// default: a disk shared with other work, a test machine), in the rig's own syntax.
+pub const MIN_FREE_SPACE_ENV: &str = "AXVS_MIN_FREE_SPACE";
+
+impl MinFreeSpace {
+    /// The threshold for a rig that sets none: [`MIN_FREE_SPACE_ENV`] when it is set, else
+    /// [`DEFAULT_MIN_FREE_SPACE`]; a value that does not parse is an error naming the variable.
+    pub fn site_default() -> Result<Self, String> {
+        match std::env::var(MIN_FREE_SPACE_ENV) {
+            Ok(text) => text
+                .parse()
+                .map_err(|e| format!("environment variable {MIN_FREE_SPACE_ENV}: {e}")),
+            Err(std::env::VarError::NotPresent) => Ok(DEFAULT_MIN_FREE_SPACE),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(format!("environment variable {MIN_FREE_SPACE_ENV} is not UTF-8"))
+            }
+        }
+    }
+}
+
 impl MinFreeSpace {
     /// The threshold in bytes on a disk of `total` bytes.
     pub fn bytes_of(self, total: u64) -> u64 {
