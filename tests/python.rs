@@ -84,7 +84,9 @@ fn resolved_features(args: &[&str]) -> std::collections::BTreeMap<String, std::c
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut crates = std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Some((package, features)) = line.split_once(" [") else { continue };
+        let Some((package, features)) = line.split_once(" [") else {
+            continue;
+        };
         // Registry crates only (the workspace's own are `name version (path)`).
         if package.contains(" (") {
             continue;
