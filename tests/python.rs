@@ -128,10 +128,10 @@ fn the_wheels_build_resolves_the_dependencies_as_the_workspace_does() {
 /// The wheel maturin builds installs with pip into a clean virtual environment (no system packages, no
 /// network: numpy from `./dev`'s wheelhouse), and the README's Python example runs there as written.
 ///
-/// About 30 s once the package is built, 90 s after a change in a crate it links, and 190 s on an empty
-/// `target/`: maturin builds the one package, whose feature resolution differs from the workspace's for serde
-/// and a dozen crates (the MCP server's rmcp asks serde for `rc`), so those and what depends on them compile
-/// again once. It starts first (.config/nextest.toml), so that it runs beside the rest.
+/// About 25 s once the workspace is built: maturin's build of the one package finds every dependency the
+/// workspace compiled (axvs-py asks for the workspace's features: the test above), and compiles only pyo3's
+/// crates and axvs-py again (maturin gives pyo3 a configuration file of its own). It starts first
+/// (.config/nextest.toml), so that it runs beside the rest.
 #[test]
 fn the_wheel_installs_in_a_clean_environment_and_runs_the_readme_example() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
