@@ -143,6 +143,7 @@ fn the_wheel_installs_in_a_clean_environment_and_runs_the_readme_example() {
     // tests/): maturin then rebuilds only what its one-package feature resolution changes.
     let exe = std::env::current_exe().expect("test executable");
     let target = exe.ancestors().nth(3).expect("the target folder above <profile>/deps/");
+    let turn = axvs_tests::python_module_lock();
     let built = Command::new(&maturin)
         .env("CARGO_TARGET_DIR", target)
         .args([
@@ -158,6 +159,7 @@ fn the_wheel_installs_in_a_clean_environment_and_runs_the_readme_example() {
         .arg(&wheels)
         .output()
         .expect("run maturin (./dev installs it in target/python)");
+    drop(turn);
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
     let wheel = std::fs::read_dir(&wheels)
         .expect("wheels")

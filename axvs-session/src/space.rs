@@ -47,9 +47,7 @@ impl MinFreeSpace {
             }
         }
     }
-}
 
-impl MinFreeSpace {
     /// The threshold in bytes on a disk of `total` bytes.
     pub fn bytes_of(self, total: u64) -> u64 {
         match self {

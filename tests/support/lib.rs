@@ -83,6 +83,7 @@ fn dep_info_sources(dep_info: &str) -> Vec<PathBuf> {
 /// from `axvs-py/python`, and the native module, `libaxvs_py.so` built beside the test executables), for
 /// `PYTHONPATH`. Removed when the returned folder drops.
 pub fn python_package() -> tempfile::TempDir {
+    let turn = python_module_lock();
     let module = built_file("libaxvs_py.so", "libaxvs_py", "axvs-py");
     let dir = tempfile::tempdir().expect("tempdir");
     let package = dir.path().join("axvs");
@@ -91,8 +92,25 @@ pub fn python_package() -> tempfile::TempDir {
     for entry in std::fs::read_dir(&sources).expect("axvs-py/python/axvs").flatten() {
         std::os::unix::fs::symlink(entry.path(), package.join(entry.file_name())).expect("link");
     }
-    std::os::unix::fs::symlink(&module, package.join("_axvs.abi3.so")).expect("link the native module");
+    // A hard link (else a copy) of the module as it is now: a build that re-links it replaces the file.
+    let native = package.join("_axvs.abi3.so");
+    std::fs::hard_link(&module, &native)
+        .or_else(|_| std::fs::copy(&module, &native).map(drop))
+        .expect("link the native module");
+    drop(turn);
     dir
+}
+
+/// A turn at the native module the workspace built (`libaxvs_py.so`), held until the returned file drops:
+/// the wheel's build (maturin, which builds pyo3 with a configuration of its own and so re-links the
+/// module in its place) and the tests taking the module ([`python_package`]) take turns, so that no test
+/// finds it missing or half-written.
+pub fn python_module_lock() -> std::fs::File {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let lock = std::fs::File::create(dir.join(".axvs-py.lock")).expect("the Python module's lock file");
+    lock.lock().expect("lock the Python module");
+    lock
 }
 
 /// A command running `axvs`.
