@@ -69,9 +69,8 @@ fn every_common_reader_returns_exactly_the_saved_frames() {
     pytest("test_readers.py");
 }
 
-/// Each crate's features, as `cargo tree` resolves them for `args` (target dependencies only: proc-macros and
-/// build scripts run on the host, where a difference costs a few small macro crates): `name version` to
-/// features.
+/// Each package's feature sets, as `cargo tree` resolves them for `args` (a package built for the host, as a
+/// macro or for a build script, and for the target can have two): `name version` to its sets.
 fn resolved_features(args: &[&str]) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -82,52 +81,44 @@ fn resolved_features(args: &[&str]) -> std::collections::BTreeMap<String, std::c
         .output()
         .expect("run cargo tree");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut crates = std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
+    let mut packages = std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let line = line.trim_end_matches(" (*)").replace(" (proc-macro)", "");
         let Some((package, features)) = line.split_once(" [") else {
             continue;
         };
-        // Registry crates only (the workspace's own are `name version (path)`).
-        if package.contains(" (") {
-            continue;
-        }
-        let features = features.split(']').next().unwrap_or_default();
-        crates
+        packages
             .entry(package.to_string())
             .or_default()
-            .extend(features.split(',').filter(|f| !f.is_empty()).map(str::to_string));
+            .insert(features.trim_end_matches(']').to_string());
     }
-    crates
+    packages
 }
 
 /// maturin builds `axvs-py` alone, and cargo resolves one package's features apart from the workspace's:
-/// where they differ (serde's `rc`, which the MCP server asks for, under everything), the wheel's build
-/// compiled serde and all above it again: 190 s on an empty `target/`, 60 s after a change in `axvs-core`.
-/// `axvs-py`'s manifest asks for the workspace's features of those crates; this finds one it misses.
+/// where a crate's differ (serde's `rc`, which the MCP server asks for, under everything; syn's `fold`, under
+/// the macros), it and all above it compiled again for the wheel: 240-290 s on an empty `target/`, holding
+/// the build folder's lock that the plugin tests' builds wait for. `axvs-py`'s manifest asks for the
+/// workspace's features of those crates; this names one it misses.
 #[test]
 fn the_wheels_build_resolves_the_dependencies_as_the_workspace_does() {
-    let workspace = resolved_features(&["--workspace", "--edges", "normal,dev,no-proc-macro"]);
-    let wheel = resolved_features(&["--package", "axvs-py", "--edges", "normal,no-proc-macro"]);
+    let workspace = resolved_features(&["--workspace", "--edges", "normal,build,dev"]);
+    let wheel = resolved_features(&["--package", "axvs-py", "--edges", "normal,build"]);
     let differ: Vec<String> = wheel
         .iter()
-        .filter_map(|(package, features)| {
+        .filter_map(|(package, sets)| {
             let all = workspace.get(package)?;
-            (all != features).then(|| {
-                let missing: Vec<&str> = all.difference(features).map(String::as_str).collect();
-                format!("{package}: add {missing:?}")
-            })
+            let missing: Vec<&String> = sets.difference(all).collect();
+            (!missing.is_empty()).then(|| format!("{package}: the wheel's {missing:?}, the workspace's {all:?}"))
         })
         .collect();
     assert!(
         differ.is_empty(),
-        "axvs-py/Cargo.toml must ask these crates for the workspace's features:\n{}",
+        "axvs-py/Cargo.toml must ask these packages for the workspace's features:\n{}",
         differ.join("\n")
     );
 }
 
-/// The wheel maturin builds installs with pip into a clean virtual environment (no system packages, no
-/// network: numpy from `./dev`'s wheelhouse), and the README's Python example runs there as written.
-///
 /// About 25 s once the workspace is built: maturin's build of the one package finds every dependency the
 /// workspace compiled (axvs-py asks for the workspace's features: the test above), and compiles only pyo3's
 /// crates and axvs-py again (maturin gives pyo3 a configuration file of its own). It starts first
