@@ -50,10 +50,7 @@ pub fn collect(
     dest: Option<&Path>,
     progress: &mut dyn FnMut(String),
 ) -> Result<Collected, CoordinatorError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CoordinatorError::Io { path, source }
-    };
+    let io = CoordinatorError::at;
     let text = std::fs::read_to_string(index).map_err(io(index))?;
     let index_json: Value = serde_json::from_str(&text).map_err(|e| CoordinatorError::Io {
         path: index.to_path_buf(),
@@ -61,10 +58,7 @@ pub fn collect(
     })?;
     let session = index_json["session"].as_str().unwrap_or("session").to_string();
     let rig_path = PathBuf::from(index_json["rig"].as_str().unwrap_or_default());
-    let rig = Rig::load(&rig_path, &mut Backends::builtin()).map_err(|e| CoordinatorError::Io {
-        path: rig_path.clone(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
+    let rig = Rig::load(&rig_path, &mut Backends::builtin())?;
     let dest = dest.map(Path::to_path_buf).unwrap_or_else(|| {
         index
             .parent()
@@ -72,11 +66,7 @@ pub fn collect(
             .join(format!("{session}-collected"))
     });
     std::fs::create_dir_all(&dest).map_err(io(&dest))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(io(&dest))?;
+    let runtime = super::runtime()?;
     let mut done = Collected {
         dest: dest.clone(),
         ..Collected::default()
@@ -246,11 +236,8 @@ async fn copy_file(
     digest: &str,
     done: &mut Collected,
 ) -> Result<(), CoordinatorError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CoordinatorError::Io { path, source }
-    };
-    if target.is_file() && (digest.is_empty() || sha256_of(target).map_err(io(target))? == digest) {
+    let io = CoordinatorError::at;
+    if target.is_file() && (digest.is_empty() || sha256_of(target)? == digest) {
         done.kept += 1;
         return Ok(());
     }
@@ -291,7 +278,7 @@ async fn copy_file(
             }
         }
         file.sync_all().map_err(io(&partial))?;
-        if digest.is_empty() || sha256_of(&partial).map_err(io(&partial))? == digest {
+        if digest.is_empty() || sha256_of(&partial)? == digest {
             std::fs::rename(&partial, target).map_err(io(target))?;
             done.copied += 1;
             return Ok(());
@@ -309,8 +296,6 @@ async fn copy_file(
     })
 }
 
-fn sha256_of(path: &Path) -> std::io::Result<String> {
-    axvs_session::certificate::hash_file(path)
-        .map(|h| h.sha256)
-        .map_err(|e| std::io::Error::other(e.to_string()))
+fn sha256_of(path: &Path) -> Result<String, CoordinatorError> {
+    Ok(axvs_session::certificate::hash_file(path)?.sha256)
 }

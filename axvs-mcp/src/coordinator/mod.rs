@@ -82,7 +82,7 @@ pub enum CoordinatorError {
     /// The local cameras' session.
     #[error("this PC's cameras: {0}")]
     Local(#[from] axvs_session::session::SessionError),
-    /// The index could not be written.
+    /// The index could not be written, or a collected file not read or written.
     #[error("{}: {source}", path.display())]
     Io {
         /// The file.
@@ -90,6 +90,31 @@ pub enum CoordinatorError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The rig an index names (`axvs collect`) does not load.
+    #[error(transparent)]
+    Rig(#[from] axvs_session::rig::RigError),
+    /// A collected file could not be hashed.
+    #[error(transparent)]
+    Certificate(#[from] axvs_session::certificate::CertificateError),
+}
+
+impl CoordinatorError {
+    /// The error for an OS error on `path`, for `map_err`.
+    fn at(path: &std::path::Path) -> impl Fn(std::io::Error) -> Self + Copy + '_ {
+        move |source| CoordinatorError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// The coordinator's runtime: two workers, enough for the hosts' connections.
+fn runtime() -> Result<tokio::runtime::Runtime, CoordinatorError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(CoordinatorError::at("tokio runtime".as_ref()))
 }
 
 /// How a rig across PCs runs.
@@ -286,15 +311,7 @@ async fn check_host(
 
 /// Runs `rig` across its hosts (and this PC's cameras); `progress` gets a line per event and status.
 pub fn run(rig: Rig, options: RigRunOptions, progress: &mut dyn FnMut(String)) -> Result<RigRun, CoordinatorError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|source| CoordinatorError::Io {
-            path: "tokio runtime".into(),
-            source,
-        })?;
-    runtime.block_on(run_async(rig, options, progress))
+    runtime()?.block_on(run_async(rig, options, progress))
 }
 
 async fn run_async(
@@ -666,10 +683,7 @@ fn first_frame_spread(hosts: &[HostEntry], local: Option<&SessionReport>) -> Opt
 /// Writes `index` as JSON to a new file (never over one).
 fn write_new(path: &std::path::Path, index: &RigIndex) -> Result<(), CoordinatorError> {
     use std::io::Write;
-    let io = |source| CoordinatorError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = CoordinatorError::at(path);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
