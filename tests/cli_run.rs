@@ -1272,9 +1272,37 @@ fn segments_split_the_video_and_keep_one_continuous_log() {
     assert_eq!(archive.iter().filter(|e| e.is_frame()).count() as u64, in_files);
 }
 
+/// Each decoded frame of `video`, in display order: its presentation time, and where its packet ends in the
+/// file (with a Matroska block's header, which the packet's position counts from).
+fn frame_packets(video: &Path) -> Vec<(i64, u64)> {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "frame=pts,pkt_pos,pkt_size",
+        ])
+        .args(["-of", "csv=p=0"])
+        .arg(video)
+        .output()
+        .expect("run ffprobe");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(',').map(str::parse::<i64>);
+            let (Some(Ok(pts)), Some(Ok(pos)), Some(Ok(size))) = (fields.next(), fields.next(), fields.next()) else {
+                return None;
+            };
+            Some((pts, (pos + size + 16) as u64))
+        })
+        .collect()
+}
+
 /// A kill inside the write of the last fragment (cluster) tears it, which the kill tests meet only when the
 /// kill lands there: made here on purpose, by cutting a killed recording's video inside its last fragment.
-/// Every frame before the tear reads as it did (at most the torn one decodes damaged), and `axvs recover`
+/// Every frame whose packet lies before the tear reads as it did, and `axvs recover`
 /// writes an archive of exactly the frames a reader gets, at their PTS.
 #[test]
 fn a_torn_last_fragment_costs_only_its_own_frames() {
@@ -1287,20 +1315,51 @@ fn a_torn_last_fragment_costs_only_its_own_frames() {
         let whole_copy = dir.path().join(format!("whole.{container}"));
         std::fs::copy(&video, &whole_copy).expect("copy");
         let whole = decode_luma(&whole_copy, 320, 240);
+        let whole_packets = frame_packets(&whole_copy);
+        assert_eq!(
+            whole_packets.len(),
+            whole.len(),
+            "{what}: ffprobe and ffmpeg decode alike"
+        );
         let size = std::fs::metadata(&video).expect("video").len();
+        let cut = size - 300;
         let file = std::fs::OpenOptions::new().write(true).open(&video).expect("open");
-        file.set_len(size - 300).expect("tear the last fragment");
+        file.set_len(cut).expect("tear the last fragment");
         drop(file);
         let torn = decode_luma(&video, 320, 240);
-        let kept = torn.len().saturating_sub(1);
+        let torn_packets = frame_packets(&video);
+        assert_eq!(
+            torn_packets.len(),
+            torn.len(),
+            "{what}: ffprobe and ffmpeg decode alike"
+        );
+        // A frame whose packet lies before the cut, and so every frame it refers to (earlier in decoding
+        // order, so earlier in the file), reads as it did. With B-frames the frames after the cut are not
+        // only the last ones shown: a B-frame after the cut shows before a P-frame before it.
+        let before: std::collections::HashMap<i64, &Vec<u8>> = whole_packets.iter().map(|f| f.0).zip(&whole).collect();
+        let whole_before_cut = whole_packets.iter().filter(|(_, end)| *end <= cut).count();
+        let mut kept = 0;
+        for ((pts, end), picture) in torn_packets.iter().zip(&torn) {
+            assert!(
+                before.contains_key(pts),
+                "{what}: a frame at {pts} that the whole file did not have"
+            );
+            if *end <= cut {
+                assert!(
+                    before.get(pts) == Some(&picture),
+                    "{what}: the frame at {pts}, before the cut, changed"
+                );
+                kept += 1;
+            }
+        }
         assert!(
-            !torn.is_empty() && torn.len() <= whole.len() && torn[..kept] == whole[..kept],
-            "{what}: {} frames read after the tear, of {}, all but the last as before",
+            kept == whole_before_cut && kept > 0,
+            "{what}: {kept} of the {whole_before_cut} frames before the cut read after the tear ({} frames of {})",
             torn.len(),
             whole.len()
         );
         assert!(
-            torn.len() < whole.len() || torn.last() != whole.last(),
+            torn.len() < whole.len() || torn != whole,
             "{what}: the cut tore no frame"
         );
         let out = axvs().arg("recover").arg(&session).output().expect("axvs recover");
