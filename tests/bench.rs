@@ -156,7 +156,7 @@ fn bench_rejects_bad_sizes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("12x7"));
 }
 
-/// Over 60 s (50 s alone, 100 s beside the other tests): valgrind starts the debug `axvs` eight times
+/// Over 60 s (50 s alone, 90-120 s beside the other tests): valgrind starts the debug `axvs` eight times
 /// (variants a, b, c, a', each twice), each time loading its 245 shared libraries and translating FFmpeg's
 /// start-up (5 s for `axvs --version` alone); the frames themselves are few. It runs first and beside the
 /// other tests (.config/nextest.toml), since instruction counts do not depend on load.
