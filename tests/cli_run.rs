@@ -11,8 +11,8 @@ use axvs_encode::FLUSH_INTERVAL;
 use axvs_log::{npz, read_log, timestamps, MAX_FLUSH_DELAY};
 use axvs_tests::{
     assert_pts_are_logged, assert_pts_equal_logged, axvs, counts_agree, decode_errors, decode_luma,
-    ffprobe_frame_count, ffprobe_frame_pts, ffprobe_size, ffprobe_time_base, python_numpy, read_report, rig_command,
-    run_rig, us_in_time_base, wait_until, write_rig,
+    ffprobe_frame_count, ffprobe_frame_packet_ends, ffprobe_frame_pts, ffprobe_size, ffprobe_time_base, python_numpy,
+    read_report, rig_command, run_rig, us_in_time_base, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -1272,34 +1272,6 @@ fn segments_split_the_video_and_keep_one_continuous_log() {
     assert_eq!(archive.iter().filter(|e| e.is_frame()).count() as u64, in_files);
 }
 
-/// Each decoded frame of `video`, in display order: its presentation time, and where its packet ends in the
-/// file (with a Matroska block's header, which the packet's position counts from).
-fn frame_packets(video: &Path) -> Vec<(i64, u64)> {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "frame=pts,pkt_pos,pkt_size",
-        ])
-        .args(["-of", "csv=p=0"])
-        .arg(video)
-        .output()
-        .expect("run ffprobe");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| {
-            let mut fields = line.split(',').map(str::parse::<i64>);
-            let (Some(Ok(pts)), Some(Ok(pos)), Some(Ok(size))) = (fields.next(), fields.next(), fields.next()) else {
-                return None;
-            };
-            Some((pts, (pos + size + 16) as u64))
-        })
-        .collect()
-}
-
 /// A kill inside the write of the last fragment (cluster) tears it, which the kill tests meet only when the
 /// kill lands there: made here on purpose, by cutting a killed recording's video inside its last fragment.
 /// Every frame whose packet lies before the tear reads as it did, and `axvs recover`
@@ -1315,7 +1287,7 @@ fn a_torn_last_fragment_costs_only_its_own_frames() {
         let whole_copy = dir.path().join(format!("whole.{container}"));
         std::fs::copy(&video, &whole_copy).expect("copy");
         let whole = decode_luma(&whole_copy, 320, 240);
-        let whole_packets = frame_packets(&whole_copy);
+        let whole_packets = ffprobe_frame_packet_ends(&whole_copy);
         assert_eq!(
             whole_packets.len(),
             whole.len(),
@@ -1327,7 +1299,7 @@ fn a_torn_last_fragment_costs_only_its_own_frames() {
         file.set_len(cut).expect("tear the last fragment");
         drop(file);
         let torn = decode_luma(&video, 320, 240);
-        let torn_packets = frame_packets(&video);
+        let torn_packets = ffprobe_frame_packet_ends(&video);
         assert_eq!(
             torn_packets.len(),
             torn.len(),

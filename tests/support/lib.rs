@@ -235,6 +235,22 @@ pub fn ffprobe_frame_pts(video: &Path) -> Vec<i64> {
         .collect()
 }
 
+/// Each decoded frame of a video, in display order: its presentation time, and where its packet ends in the
+/// file (with a Matroska block's header, which the packet's position counts from).
+pub fn ffprobe_frame_packet_ends(video: &Path) -> Vec<(i64, u64)> {
+    let (ok, text, err) = ffprobe(video, &["-show_entries", "frame=pts,pkt_pos,pkt_size"]);
+    assert!(ok, "ffprobe failed on {}: {err}", video.display());
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split(',').map(str::parse::<i64>);
+            let (Some(Ok(pts)), Some(Ok(pos)), Some(Ok(size))) = (fields.next(), fields.next(), fields.next()) else {
+                return None;
+            };
+            Some((pts, (pos + size + 16) as u64))
+        })
+        .collect()
+}
+
 /// The stream time base of a video as `(num, den)`.
 pub fn ffprobe_time_base(video: &Path) -> (i64, i64) {
     let (_, text, _) = ffprobe(video, &["-show_entries", "stream=time_base"]);
