@@ -299,6 +299,15 @@ fn encoder_delay_frames(codec: &str) -> u64 {
 /// Records `rig` into `<dir>/k` and SIGKILLs the run once camera 101 has logged `entries` entries; returns
 /// the session. The run must not have panicked.
 fn record_then_kill(dir: &Path, rig: &Path, entries: usize) -> std::path::PathBuf {
+    record_then_kill_when(dir, rig, &format!("{entries} log entries"), |session| {
+        read_log(&session.join("101.axvslog"))
+            .map(|l| l.entries.len() >= entries)
+            .unwrap_or(false)
+    })
+}
+
+/// [`record_then_kill`], killing once `ready` (given the session folder) says `what` holds.
+fn record_then_kill_when(dir: &Path, rig: &Path, what: &str, ready: impl Fn(&Path) -> bool) -> std::path::PathBuf {
     let (mut command, _report) = rig_command(dir, rig, "k", &["--duration", "120"]);
     let mut child = command
         .stdin(Stdio::null())
@@ -307,11 +316,7 @@ fn record_then_kill(dir: &Path, rig: &Path, entries: usize) -> std::path::PathBu
         .spawn()
         .expect("start axvs");
     let session = dir.join("k/data");
-    wait_until(&format!("{entries} log entries"), Duration::from_secs(60), || {
-        read_log(&session.join("101.axvslog"))
-            .map(|l| l.entries.len() >= entries)
-            .unwrap_or(false)
-    });
+    wait_until(what, Duration::from_secs(60), || ready(&session));
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
     let mut stderr = String::new();
@@ -768,7 +773,16 @@ fn a_killed_nominal_recording_is_recovered_frame_by_index() {
         let dir = tempfile::tempdir().expect("tempdir");
         let rig = kill_rig(codec, container, None).replace("[encoder]\n", "[encoder]\ntiming = \"nominal\"\n");
         let rig = write_rig(dir.path(), "rig.toml", &rig);
-        let session = record_then_kill(dir.path(), &rig, 70);
+        // Killed once camera 101 logged 70 entries and both videos hold frames to check: the encoders' delay
+        // grows with the machine's load (H.265 in Matroska had put out one frame at 70 entries).
+        let ready = |session: &Path| {
+            read_log(&session.join("101.axvslog")).is_ok_and(|l| l.entries.len() >= 70)
+                && [101u8, 7].iter().all(|id| {
+                    axvs_encode::video_frame_times(&session.join(format!("{id:03}.{container}")))
+                        .is_ok_and(|v| v.times_us.len() > 20)
+                })
+        };
+        let session = record_then_kill_when(dir.path(), &rig, "70 entries, 20 frames in each video", ready);
         let out = axvs().arg("recover").arg(&session).output().expect("axvs recover");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         // The provenance of the killed session says how it ended.
