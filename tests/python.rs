@@ -119,6 +119,9 @@ fn the_wheels_build_resolves_the_dependencies_as_the_workspace_does() {
     );
 }
 
+/// The wheel maturin builds installs with pip into a clean virtual environment (no system packages, no
+/// network: numpy from `./dev`'s wheelhouse), and the README's Python example runs there as written.
+///
 /// About 25 s once the workspace is built: maturin's build of the one package finds every dependency the
 /// workspace compiled (axvs-py asks for the workspace's features: the test above), and compiles only pyo3's
 /// crates and axvs-py again (maturin gives pyo3 a configuration file of its own). It starts first
