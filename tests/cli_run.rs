@@ -623,10 +623,8 @@ fn a_session_carries_its_provenance() {
             "{lib} {version}: {versions}"
         );
     }
-    assert!(
-        p["libraries"]["OpenCV"].as_str().is_some_and(|v| v.starts_with('4')),
-        "{p}"
-    );
+    // OpenCV's plugin was not loaded: no OpenCV camera (tests/opencv.rs has a session that names it).
+    assert!(p["libraries"].get("OpenCV").is_none(), "{p}");
     // Aravis as pkg-config knows the installed library.
     let aravis = Command::new("pkg-config")
         .args(["--modversion", "aravis-0.8"])

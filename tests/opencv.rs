@@ -43,6 +43,140 @@ fn records_a_live_gstreamer_source_in_colour_and_mono() {
     for cam in report["cameras"].as_array().expect("cameras") {
         assert_eq!(cam["status"]["dropped"]["queue_full"], 0);
     }
+    // The session names the plugin its cameras came through, and OpenCV's and GStreamer's versions as loaded.
+    let session = std::fs::read_to_string(dir.path().join("live/data/session.json")).expect("session.json");
+    let p: serde_json::Value = serde_json::from_str(&session).expect("json");
+    assert!(
+        p["libraries"]["OpenCV"].as_str().is_some_and(|v| v.starts_with('4')),
+        "{p}"
+    );
+    assert!(
+        p["libraries"]["GStreamer"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("1.")),
+        "{p}"
+    );
+    let plugins = p["plugins"].as_array().expect("plugins");
+    assert!(
+        plugins.len() == 1
+            && plugins[0]
+                .as_str()
+                .is_some_and(|s| s.starts_with("opencv ") && s.contains("/libaxvs_plugin_opencv.so")),
+        "{p}"
+    );
+}
+
+/// The libraries `axvs` loaded, as the dynamic loader lists them (`LD_DEBUG=files`), for `args`.
+fn loaded_libraries(args: &[&str], dir: &std::path::Path) -> (Option<i32>, Vec<String>) {
+    let out = axvs_tests::axvs()
+        .args(args)
+        .current_dir(dir)
+        .env("LD_DEBUG", "files")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run axvs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let files = stderr
+        .lines()
+        .filter_map(|l| l.split("file=").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    (out.status.code(), files)
+}
+
+/// OpenCV's libraries (some 240 with what they link: a tenth of a second of every start) are loaded by
+/// `axvs` only from the opencv plugin, when a rig has an OpenCV camera.
+#[test]
+fn opencv_is_loaded_only_for_a_rig_with_an_opencv_camera() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_rig(
+        dir.path(),
+        "synthetic.toml",
+        "[[camera]]\nid = 1\nname = \"s\"\nbackend = \"synthetic\"\n",
+    );
+    write_rig(
+        dir.path(),
+        "opencv.toml",
+        &format!("[[camera]]\nid = 1\nname = \"c\"\nbackend = \"opencv\"\npipeline = \"{LIVE}\"\n"),
+    );
+    let opencv = |files: &[String]| files.iter().any(|f| f.contains("libopencv_videoio"));
+    let (code, files) = loaded_libraries(&["check", "synthetic.toml"], dir.path());
+    assert_eq!(code, Some(0));
+    assert!(!files.is_empty(), "LD_DEBUG=files listed nothing");
+    assert!(!opencv(&files), "OpenCV loaded for a synthetic rig: {files:?}");
+    let (code, files) = loaded_libraries(&["check", "opencv.toml"], dir.path());
+    assert_eq!(code, Some(0));
+    assert!(
+        opencv(&files) && files.iter().any(|f| f.ends_with("/libaxvs_plugin_opencv.so")),
+        "{files:?}"
+    );
+}
+
+/// Where the opencv plugin is missing (an `axvs` copied alone), a rig with an OpenCV camera is refused in
+/// one line that names the plugin's file, where it was looked for and how to build it; other rigs record.
+#[test]
+fn a_missing_opencv_plugin_is_named_with_the_places_looked_in() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    let alone = bin.join("axvs");
+    // A hard link where the filesystem allows (the binary is large), else a copy.
+    std::fs::hard_link(axvs_tests::axvs_bin(), &alone)
+        .or_else(|_| std::fs::copy(axvs_tests::axvs_bin(), &alone).map(|_| ()))
+        .expect("axvs alone");
+    let data = dir.path().join("data");
+    let rig = write_rig(
+        dir.path(),
+        "opencv.toml",
+        &format!("[[camera]]\nid = 1\nname = \"c\"\nbackend = \"opencv\"\npipeline = \"{LIVE}\"\n"),
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new(&alone)
+            .args(args)
+            .current_dir(dir.path())
+            .env("XDG_DATA_HOME", &data)
+            .env_remove("AXVS_PLUGIN_PATH")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run axvs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, _, stderr) = run(&["check", rig.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    for part in [
+        "camera 1 'c'",
+        "backend \"opencv\" is a plugin, libaxvs_plugin_opencv.so, found in none of",
+        &bin.display().to_string(),
+        &data.join("axvs/plugins").display().to_string(),
+        "cargo build -p axvs-plugin-opencv",
+    ] {
+        assert!(stderr.contains(part), "'{part}' missing from: {stderr}");
+    }
+    // What this machine can record with says the same of OpenCV, and the rest stands.
+    let (code, stdout, stderr) = run(&["check", "--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let found: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(found["opencv"]["available"], false, "{found}");
+    assert!(
+        found["opencv"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("found in none of")),
+        "{found}"
+    );
+    assert!(
+        found["encoders"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["available"] == true)),
+        "{found}"
+    );
+    let (code, _, stderr) = run(&["run", "--duration", "1", "--status-interval", "0", "-o", "out"]);
+    assert_eq!(code, Some(0), "{stderr}");
 }
 
 #[test]

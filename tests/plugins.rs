@@ -201,6 +201,12 @@ fn bad_plugin_files_are_each_refused_with_one_line_naming_the_file_and_the_reaso
         1,
         "{text}"
     );
+    // And OpenCV's, which ships with axvs (beside it in target/), loaded for the listing.
+    assert_eq!(line("/libaxvs_plugin_opencv.so: plugin opencv ").len(), 1, "{text}");
+    assert!(
+        text.contains("backends: opencv (ships with axvs; loaded when a rig uses it)"),
+        "{text}"
+    );
     let twin_reason = format!(
         "provides backend \"rawfile\", which {} provides already",
         good.display()

@@ -149,6 +149,7 @@ install_checks() {
       cd "$(mktemp -d)" && axvs run --duration 2 --status-interval 0 --report report.json
       grep -q "\"saved\"" report.json
       axvs plugins | grep "plugin gentl"
+      axvs check | grep "^ok  OpenCV .*from /usr/lib/axvs/plugins/libaxvs_plugin_opencv.so"
       apt-get remove -y axvs
       hash -r
       ! command -v axvs'; then
@@ -163,7 +164,8 @@ install_checks() {
       ./dev install
       ~/.cargo/bin/axvs --version
       cd "$(mktemp -d)" && ~/.cargo/bin/axvs run --duration 2 --status-interval 0
-      ~/.cargo/bin/axvs plugins | grep "plugin gentl"'; then
+      ~/.cargo/bin/axvs plugins | grep "plugin gentl"
+      ~/.cargo/bin/axvs check | grep "^ok  OpenCV .*/axvs/plugins/libaxvs_plugin_opencv.so"'; then
     echo "fresh-check: cargo install worked ($(cat "$out/install-cargo.log.seconds") s)" >&2
   else
     echo "fresh-check: cargo install FAILED after $(cat "$out/install-cargo.log.seconds") s; last lines:" >&2

@@ -50,6 +50,11 @@ impl CameraBackend for GenicamBackend {
             })
             .collect())
     }
+
+    /// Aravis.
+    fn libraries(&self) -> Vec<(String, String)> {
+        vec![("Aravis".to_string(), crate::aravis_version())]
+    }
 }
 
 impl CameraConfig for GenicamConfig {

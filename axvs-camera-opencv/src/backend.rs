@@ -86,6 +86,14 @@ impl CameraBackend for OpenCvBackend {
             })
             .collect())
     }
+
+    /// OpenCV, and the GStreamer its video I/O was built with (when it was).
+    fn libraries(&self) -> Vec<(String, String)> {
+        let (opencv, gstreamer) = crate::runtime_versions();
+        std::iter::once(("OpenCV".to_string(), opencv))
+            .chain(gstreamer.map(|v| ("GStreamer".to_string(), v)))
+            .collect()
+    }
 }
 
 impl CameraConfig for OpenCvConfig {

@@ -198,6 +198,12 @@ pub trait CameraBackend: Send + Sync {
 
     /// The cameras this backend can open here.
     fn discover(&self, options: &DiscoverOptions) -> Result<Vec<DiscoveredCamera>, CameraError>;
+
+    /// The libraries its cameras record through, as (name, version) as loaded (`("OpenCV", "4.6.0")`): each
+    /// session's provenance names them. The default: none.
+    fn libraries(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// One camera's validated settings.

@@ -425,6 +425,10 @@ pub struct PluginMod {
     /// plugin without it is read as not live (its cameras save from their first frame).
     #[sabi(missing_field(option))]
     pub live: extern "C" fn(backend: RStr<'_>, settings: RStr<'_>) -> RResult<bool, AbiSettingsError>,
+    /// The libraries a backend's cameras record through, as (name, version)
+    /// ([`axvs_core::CameraBackend::libraries`]). Added after `live`: a plugin without it names none.
+    #[sabi(missing_field(option))]
+    pub libraries: extern "C" fn(backend: RStr<'_>) -> RVec<Tuple2<RString, RString>>,
 }
 
 impl RootModule for PluginModRef {

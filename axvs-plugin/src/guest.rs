@@ -38,6 +38,7 @@ pub fn root_module(
         declared_shape,
         files,
         live,
+        libraries,
     }
     .leak_into_prefix()
 }
@@ -145,6 +146,17 @@ extern "C" fn declared_shape(name: RStr<'_>, settings: RStr<'_>) -> RResult<ROpt
 
 extern "C" fn live(name: RStr<'_>, settings: RStr<'_>) -> RResult<bool, AbiSettingsError> {
     settings_call("checking settings", || Ok(config(name, settings)?.camera().live()))
+}
+
+extern "C" fn libraries(name: RStr<'_>) -> RVec<Tuple2<RString, RString>> {
+    // A panic names no library: provenance goes on without them.
+    catch_unwind(AssertUnwindSafe(|| {
+        backend(name).map(|b| b.libraries()).unwrap_or_default()
+    }))
+    .unwrap_or_default()
+    .into_iter()
+    .map(|(name, version)| Tuple2(name.into(), version.into()))
+    .collect()
 }
 
 extern "C" fn files(name: RStr<'_>, settings: RStr<'_>) -> RResult<AbiFiles, AbiSettingsError> {

@@ -375,6 +375,19 @@ impl CameraBackend for PluginBackend {
             .map_err(|e| e.into_error(&self.plugin.info.name, "discover"))?;
         Ok(found.into_iter().map(|d| d.into_discovered(&self.name)).collect())
     }
+
+    fn libraries(&self) -> Vec<(String, String)> {
+        self.plugin
+            .module
+            .libraries()
+            .map(|libraries| {
+                libraries(RStr::from_str(&self.name))
+                    .into_iter()
+                    .map(|Tuple2(name, version)| (name.into_string(), version.into_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// A plugin camera's settings, checked by the plugin.

@@ -26,12 +26,14 @@
 //! check through the ABI, and record a short rig with it.
 
 pub mod abi;
+mod bundled;
 #[doc(hidden)]
 pub mod guest;
 mod host;
 pub mod testing;
 
 pub use abi::ABI_VERSION;
+pub use bundled::{BundledBackend, BundledError};
 pub use host::{
     abi_version, candidates, check_elf_extent, search_path, Plugin, PluginError, PluginInfo, SearchEntry,
     PLUGIN_PATH_VAR,

@@ -13,6 +13,17 @@ mod timestamps;
 
 use pyo3::prelude::*;
 
+use axvs_session::backends::Backends;
+
+/// The backends of a session made from Python: `axvs`' own, with OpenCV's linked into this module (the
+/// wheel is one library) instead of loaded from its plugin.
+fn backends() -> Backends {
+    Backends::with_linked(vec![
+        #[cfg(feature = "opencv")]
+        std::sync::Arc::new(axvs_camera_opencv::OpenCvBackend),
+    ])
+}
+
 /// The native module.
 #[pymodule]
 fn _axvs(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -6,7 +6,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use axvs_core::DiscoverOptions;
-use axvs_session::backends::Backends;
 
 use crate::errors;
 
@@ -16,7 +15,7 @@ use crate::errors;
 #[pyfunction]
 #[pyo3(signature = (simulated=false))]
 pub fn discover(py: Python<'_>, simulated: bool) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyDict>)> {
-    let found = py.detach(|| Backends::builtin().discover_all(&DiscoverOptions { simulated }));
+    let found = py.detach(|| crate::backends().discover_all(&DiscoverOptions { simulated }));
     let cameras = PyList::empty(py);
     let failed = PyDict::new(py);
     for discovery in found {
@@ -36,7 +35,7 @@ pub fn discover(py: Python<'_>, simulated: bool) -> PyResult<(Bound<'_, PyList>,
 /// GenTL producer, plugins), as a dict.
 #[pyfunction]
 pub fn requirements(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    let found = py.detach(axvs_session::requirements::check);
+    let found = py.detach(|| axvs_session::requirements::check(&mut crate::backends()));
     Ok(pythonize::pythonize(py, &found)?)
 }
 

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use axvs_session::backends::Backends;
 use axvs_session::rig::Rig;
 use axvs_session::session::slot::{SessionSlot, SessionState, SlotError};
 use axvs_session::session::{PreviewChoice, Session, SessionDirs, SessionOptions};
@@ -41,7 +40,7 @@ pub struct NativeSession {
 
 /// Loads a rig given as `kind` = "path", "toml" or "dict" (a dict arrives as JSON text).
 fn load_rig(kind: &str, value: &str) -> Result<Rig, PyErr> {
-    let mut backends = Backends::builtin();
+    let mut backends = crate::backends();
     let rig = match kind {
         "path" => Rig::load(Path::new(value), &mut backends),
         "toml" => Rig::parse("<rig text>", value, Path::new(""), &mut backends),

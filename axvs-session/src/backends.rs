@@ -1,13 +1,30 @@
-//! The camera backends `axvs` knows: the built-in ones (OpenCV and GenICam behind cargo features), and the
-//! plugins on the search path, loaded only when a rig or command names a backend no built-in provides.
+//! The camera backends `axvs` knows: the built-in ones (GenICam behind a cargo feature), OpenCV's, whose
+//! plugin ships with axvs and is loaded when first used, and the plugins on the search path, loaded only
+//! when a rig or command names a backend none of those provides.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axvs_core::{BackendRegistry, CameraBackend, CameraError, DiscoverOptions, DiscoveredCamera, SyntheticBackend};
-use axvs_plugin::{Plugin, PluginError, PluginInfo};
+use axvs_plugin::{BundledBackend, Plugin, PluginError, PluginInfo};
+
+/// The OpenCV backend, `axvs-camera-opencv` built as the plugin `axvs-camera-opencv/plugin`: OpenCV's
+/// libraries (some 240 with what they link, a tenth of a second of every start) are loaded only by a
+/// process that uses an OpenCV camera. One per process, so that it loads once.
+pub static OPENCV: LazyLock<Arc<BundledBackend>> = LazyLock::new(|| {
+    Arc::new(BundledBackend::new(
+        "opencv",
+        "axvs_plugin_opencv",
+        "cargo build -p axvs-plugin-opencv beside a debug axvs, with --release beside a release one",
+    ))
+});
+
+/// The backends whose plugins ship with axvs.
+fn shipped() -> [&'static Arc<BundledBackend>; 1] {
+    [&OPENCV]
+}
 
 /// What became of one plugin file.
 #[derive(Debug)]
@@ -73,20 +90,40 @@ pub struct Discovery {
 pub struct Backends {
     registry: BackendRegistry,
     builtin: usize,
+    /// The bundled plugins registered (not replaced by a linked backend).
+    bundled: Vec<Arc<BundledBackend>>,
     tried: HashSet<PathBuf>,
     plugins: Vec<PluginLoad>,
 }
 
 impl Backends {
-    /// The backends compiled into this `axvs`.
+    /// The backends of `axvs`: the synthetic camera, those compiled in, and OpenCV's from its plugin.
     pub fn builtin() -> Self {
-        let all: Vec<Arc<dyn CameraBackend>> = vec![
-            Arc::new(SyntheticBackend),
-            #[cfg(feature = "opencv")]
-            Arc::new(axvs_camera_opencv::OpenCvBackend),
-            #[cfg(feature = "genicam")]
-            Arc::new(axvs_camera_genicam::GenicamBackend),
-        ];
+        Self::with_linked(Vec::new())
+    }
+
+    /// As [`Backends::builtin`], with backends the program links itself in place of the bundled plugins of
+    /// the same names (the Python module links OpenCV's).
+    pub fn with_linked(linked: Vec<Arc<dyn CameraBackend>>) -> Self {
+        let mut all: Vec<Arc<dyn CameraBackend>> = vec![Arc::new(SyntheticBackend)];
+        let mut bundled = Vec::new();
+        for plugin in shipped() {
+            match linked.iter().find(|b| b.name() == plugin.name()) {
+                Some(backend) => all.push(Arc::clone(backend)),
+                None => {
+                    all.push(Arc::clone(plugin) as Arc<dyn CameraBackend>);
+                    bundled.push(Arc::clone(plugin));
+                }
+            }
+        }
+        #[cfg(feature = "genicam")]
+        all.push(Arc::new(axvs_camera_genicam::GenicamBackend));
+        all.extend(
+            linked
+                .into_iter()
+                .filter(|b| !all.iter().any(|a| a.name() == b.name()))
+                .collect::<Vec<_>>(),
+        );
         let mut registry = BackendRegistry::new();
         let builtin = all.len();
         for backend in all {
@@ -96,9 +133,56 @@ impl Backends {
         Backends {
             registry,
             builtin,
+            bundled,
             tried: HashSet::new(),
             plugins: Vec::new(),
         }
+    }
+
+    /// The backend of this name with its code loaded (a bundled plugin's loaded now), or why it is not
+    /// available; plugins on the search path are not looked for.
+    pub fn loaded(&self, name: &str) -> Result<Arc<dyn CameraBackend>, String> {
+        if let Some(bundled) = self.bundled.iter().find(|b| b.name() == name) {
+            return bundled.load().cloned().map_err(|e| e.to_string());
+        }
+        self.registry
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("this axvs was built without the {name} backend"))
+    }
+
+    /// Each bundled plugin's backend, with its plugin loaded now, or why it does not load.
+    pub fn load_bundled(&self) -> Vec<(&str, Result<&PluginInfo, String>)> {
+        self.bundled
+            .iter()
+            .map(|b| {
+                let loaded = b.load().map_err(|e| e.to_string()).and_then(|_| {
+                    b.loaded()
+                        .ok_or_else(|| "loaded, but its plugin's details are missing".to_string())
+                });
+                (b.name(), loaded)
+            })
+            .collect()
+    }
+
+    /// The bundled plugins loaded so far (OpenCV's, once an OpenCV camera was configured).
+    pub fn bundled_loaded(&self) -> impl Iterator<Item = &PluginInfo> + '_ {
+        self.bundled.iter().filter_map(|b| b.loaded())
+    }
+
+    /// The libraries of every backend loaded so far (built in, linked, and the plugins loaded), as (name,
+    /// version): what a session records through, for its provenance.
+    pub fn libraries(&self) -> Vec<(String, String)> {
+        self.registry
+            .iter()
+            .filter(|backend| {
+                !self
+                    .bundled
+                    .iter()
+                    .any(|b| b.name() == backend.name() && b.loaded().is_none())
+            })
+            .flat_map(|backend| backend.libraries())
+            .collect()
     }
 
     /// Every backend known so far.
@@ -148,7 +232,11 @@ impl Backends {
     /// Loads every plugin on the search path not tried yet, registering their backends.
     pub fn load_plugins(&mut self, extra: &[PathBuf]) {
         for path in axvs_plugin::candidates(&axvs_plugin::search_path(extra)) {
-            if !self.tried.insert(path.clone()) {
+            // A bundled plugin's file is its backend's, loaded when that is first used.
+            let bundled = path
+                .file_name()
+                .is_some_and(|name| shipped().iter().any(|b| name == b.file_name()));
+            if bundled || !self.tried.insert(path.clone()) {
                 continue;
             }
             let load = match Plugin::load(&path) {

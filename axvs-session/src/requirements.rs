@@ -99,8 +99,9 @@ impl Requirements {
     }
 }
 
-/// Checks everything; takes a second or two (each encoder is opened).
-pub fn check() -> Requirements {
+/// Checks everything with `backends` (OpenCV's plugin loaded, and every plugin on the search path); takes
+/// a second or two (each encoder is opened).
+pub fn check(backends: &mut Backends) -> Requirements {
     let ffmpeg = axvs_encode::library_versions()
         .into_iter()
         .map(|(name, version)| Component {
@@ -110,8 +111,7 @@ pub fn check() -> Requirements {
             detail: String::new(),
         })
         .collect();
-    let (opencv, gstreamer) = opencv();
-    let mut backends = Backends::builtin();
+    let (opencv, gstreamer) = opencv(backends);
     backends.load_plugins(&[]);
     let plugins = backends
         .plugins()
@@ -176,9 +176,24 @@ fn encoders() -> Vec<EncoderCheck> {
         .collect()
 }
 
-#[cfg(feature = "opencv")]
-fn opencv() -> (Component, Component) {
-    let (version, gstreamer) = axvs_camera_opencv::runtime_versions();
+/// OpenCV, and the GStreamer its video I/O reads pipelines with, as the `opencv` backend (its plugin loaded)
+/// reports them.
+fn opencv(backends: &Backends) -> (Component, Component) {
+    let libraries = match backends.loaded("opencv") {
+        Ok(backend) => backend.libraries(),
+        Err(why) => {
+            let off = |name: &str, detail: String| Component {
+                name: name.into(),
+                available: false,
+                version: None,
+                detail,
+            };
+            let gst = off("GStreamer", "read through OpenCV, which is not available".into());
+            return (off("OpenCV", why), gst);
+        }
+    };
+    let version = |name: &str| libraries.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let gstreamer = version("GStreamer");
     let gst = Component {
         name: "GStreamer".into(),
         available: gstreamer.is_some(),
@@ -188,24 +203,18 @@ fn opencv() -> (Component, Component) {
         },
         version: gstreamer,
     };
+    let from = backends
+        .bundled_loaded()
+        .find(|p| p.backends.iter().any(|b| b == "opencv"))
+        .map(|p| format!(", from {}", p.path.display()))
+        .unwrap_or_default();
     let cv = Component {
         name: "OpenCV".into(),
         available: true,
-        version: Some(version),
-        detail: "webcams, video files, URLs and GStreamer pipelines (backend \"opencv\")".into(),
+        version: version("OpenCV"),
+        detail: format!("webcams, video files, URLs and GStreamer pipelines (backend \"opencv\"{from})"),
     };
     (cv, gst)
-}
-
-#[cfg(not(feature = "opencv"))]
-fn opencv() -> (Component, Component) {
-    let off = |name: &str| Component {
-        name: name.into(),
-        available: false,
-        version: None,
-        detail: "this axvs was built without the opencv feature".into(),
-    };
-    (off("OpenCV"), off("GStreamer"))
 }
 
 #[cfg(feature = "genicam")]
@@ -229,22 +238,6 @@ fn aravis() -> Component {
         version: None,
         detail: "this axvs was built without the genicam feature".into(),
     }
-}
-
-/// The libraries recording goes through, and their versions: FFmpeg's, and OpenCV's, GStreamer's and
-/// Aravis' when built in.
-pub fn library_versions() -> Vec<(String, String)> {
-    let mut all: Vec<(String, String)> = axvs_encode::library_versions()
-        .into_iter()
-        .map(|(name, version)| (name.to_string(), version))
-        .collect();
-    let (cv, gst) = opencv();
-    all.extend(
-        [cv, gst, aravis()]
-            .into_iter()
-            .filter_map(|c| Some((c.name, c.version?))),
-    );
-    all
 }
 
 /// The GenTL producer the `gentl` backend would use, and whether it loads.

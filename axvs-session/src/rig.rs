@@ -231,8 +231,12 @@ pub struct Rig {
     pub text: String,
     /// The `[session]` table: free-form metadata the session's provenance carries (`subject = "m12"`).
     pub metadata: BTreeMap<String, String>,
-    /// The camera plugins loaded while reading it: name, version and file.
+    /// The camera plugins loaded while reading it (OpenCV's among them when it has OpenCV cameras): name,
+    /// version and file.
     pub plugins: Vec<String>,
+    /// The libraries of the backends loaded while reading it, as (name, version)
+    /// ([`Backends::libraries`]).
+    pub libraries: Vec<(String, String)>,
 }
 
 /// One camera of the rig, with every default applied.
@@ -558,12 +562,13 @@ impl Rig {
                 .plugins()
                 .iter()
                 .filter_map(|p| match p {
-                    crate::backends::PluginLoad::Loaded(info) => {
-                        Some(format!("{} {} ({})", info.name, info.version, info.path.display()))
-                    }
+                    crate::backends::PluginLoad::Loaded(info) => Some(info),
                     crate::backends::PluginLoad::Refused(_) => None,
                 })
+                .chain(backends.bundled_loaded())
+                .map(|info| format!("{} {} ({})", info.name, info.version, info.path.display()))
                 .collect(),
+            libraries: backends.libraries(),
         })
     }
 }

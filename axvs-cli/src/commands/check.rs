@@ -194,7 +194,7 @@ fn print_capacity(report: &axvs_session::capacity::CapacityReport) {
 
 /// `axvs check` without a rig: what this machine can record with.
 pub fn check_machine(json: bool) -> Result<(), CliError> {
-    let found = axvs_session::requirements::check();
+    let found = axvs_session::requirements::check(&mut Backends::builtin());
     if json {
         let text = serde_json::to_string_pretty(&found).map_err(|e| CliError::Recording(e.to_string()))?;
         outln!("{text}");

@@ -1,4 +1,5 @@
-//! `axvs plugins`: where plugins are looked for, and what became of every file found.
+//! `axvs plugins`: where plugins are looked for, what became of every file found, and the plugins that ship
+//! with axvs (loaded here to show them).
 
 use std::path::PathBuf;
 
@@ -24,20 +25,30 @@ pub fn run(args: PluginsArgs) -> Result<(), CliError> {
     let mut backends = Backends::builtin();
     backends.load_plugins(&args.dirs);
     if backends.plugins().is_empty() {
-        outln!("no plugins found");
+        outln!("no plugins found on the search path");
     }
     for load in backends.plugins() {
         match load {
-            PluginLoad::Loaded(info) => outln!(
-                "{}: plugin {} {}, ABI {}, backends: {}",
-                info.path.display(),
-                info.name,
-                info.version,
-                info.abi,
-                info.backends.join(", ")
-            ),
+            PluginLoad::Loaded(info) => print_plugin(info, ""),
             PluginLoad::Refused(why) => outln!("refused: {why}"),
         }
     }
+    for (backend, loaded) in backends.load_bundled() {
+        match loaded {
+            Ok(info) => print_plugin(info, " (ships with axvs; loaded when a rig uses it)"),
+            Err(why) => outln!("{backend}: {why}"),
+        }
+    }
     Ok(())
+}
+
+fn print_plugin(info: &axvs_plugin::PluginInfo, note: &str) {
+    outln!(
+        "{}: plugin {} {}, ABI {}, backends: {}{note}",
+        info.path.display(),
+        info.name,
+        info.version,
+        info.abi,
+        info.backends.join(", ")
+    );
 }

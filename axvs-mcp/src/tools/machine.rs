@@ -161,7 +161,7 @@ pub fn read_host_clock(received_utc_ns: u64) -> Reply<HostClockRead> {
 
 /// `check_runtime_requirements`: what this machine can record with (the same report as `axvs check`).
 pub fn check_runtime_requirements(_: NoArgs) -> Reply<Requirements> {
-    let found = axvs_session::requirements::check();
+    let found = axvs_session::requirements::check(&mut Backends::builtin());
     let cpu = found.encoders.iter().filter(|e| e.gpu.is_none() && e.available).count();
     let gpu = found.encoders.iter().filter(|e| e.gpu.is_some() && e.available).count();
     let text =

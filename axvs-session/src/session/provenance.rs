@@ -25,7 +25,8 @@ pub struct Provenance {
     pub rig: GivenRig,
     /// The rig with every default filled in.
     pub resolved: ResolvedRig,
-    /// The libraries recording goes through, with their versions.
+    /// The libraries recording goes through, with their versions: FFmpeg's, and those of the camera backends
+    /// loaded (Aravis' when built in, OpenCV's and GStreamer's when an OpenCV camera loaded its plugin).
     pub libraries: BTreeMap<String, String>,
     /// The camera plugins loaded: name, version and file.
     pub plugins: Vec<String>,
@@ -160,7 +161,11 @@ impl Provenance {
                     })
                     .collect(),
             },
-            libraries: crate::requirements::library_versions().into_iter().collect(),
+            libraries: axvs_encode::library_versions()
+                .into_iter()
+                .map(|(name, version)| (name.to_string(), version))
+                .chain(rig.libraries.iter().cloned())
+                .collect(),
             plugins: rig.plugins.clone(),
             host: host(),
             clock: clock(),
