@@ -80,10 +80,10 @@ def owner(path: str) -> str | None:
     return next((owners[p] for p in candidates if p in owners), None)
 
 
-def depends_closure(packages: list[str], problems: Problems) -> set[str]:
+def depends_closure(packages: list[str], problems: Problems, name: str = "closure") -> set[str]:
     """What apt installs for `packages` on a machine that has none of them (`./dev`'s own install, without
     Recommends, alternatives resolved as apt resolves them), plus the Essential packages every Debian
-    system has."""
+    system has. `name` names its cache in target/."""
     # One look-up for them all (each apt-cache call reads the package lists anew: half a second), and one a
     # package only to name the unknown ones.
     known_all = run(["apt-cache", "show", *packages]).returncode == 0
@@ -98,7 +98,7 @@ def depends_closure(packages: list[str], problems: Problems) -> set[str]:
     # apt's answer depends only on the packages asked for and apt's package lists and settings: kept in
     # target/ under their description, it is asked again only when one of them changed (most of the
     # check's 10 s).
-    cache = Path("target/check-deps-closure.json")
+    cache = Path(f"target/check-deps-{name}.json")
     key = closure_key(known)
     try:
         cached = json.loads(cache.read_text())
@@ -158,10 +158,11 @@ def pkg_config_requires(module: str) -> list[str]:
     return names
 
 
-def check_pkg_config(roots: list[str], allowed: set[str], problems: Problems) -> int:
-    """Walks the modules from `roots` through their Requires; returns how many were checked."""
+def check_pkg_config(roots: list[str], allowed: set[str], problems: Problems, listed: str = "APT_PACKAGES") -> int:
+    """Walks the modules from `roots` through their Requires; returns how many were checked. `listed` names
+    the list in ./dev whose packages `allowed` comes from."""
     if shutil.which("pkg-config") is None:
-        problems.add("pkg-config is not installed: add `pkg-config` to APT_PACKAGES in ./dev")
+        problems.add(f"pkg-config is not installed: add `pkg-config` to {listed} in ./dev")
         return 0
     seen: dict[str, str | None] = {}
     queue = [(m, None) for m in roots]
@@ -174,12 +175,12 @@ def check_pkg_config(roots: list[str], allowed: set[str], problems: Problems) ->
         if run(["pkg-config", "--exists", module]).returncode != 0:
             problems.add(
                 f"pkg-config module {module}{via} is not installed: add the Debian package that provides "
-                f"{module}.pc to APT_PACKAGES in ./dev"
+                f"{module}.pc to {listed} in ./dev"
             )
             continue
         pcdir = run(["pkg-config", "--variable=pcfiledir", module]).stdout.strip()
         pc = os.path.join(pcdir, module + ".pc")
-        check_owner(f"pkg-config module {module}{via}", pc, allowed, problems)
+        check_owner(f"pkg-config module {module}{via}", pc, allowed, problems, listed)
         queue.extend((r, module) for r in pkg_config_requires(module))
     return len(seen)
 
@@ -230,29 +231,33 @@ def scan(files: list[Path]) -> tuple[dict[str, list[str]], dict[str, list[str]],
     return programs, modules, elements
 
 
-def check_owner(named: str, path: str, allowed: set[str], problems: Problems) -> None:
-    """`path` (what `named` is) must belong to an allowed Debian package."""
+def check_owner(named: str, path: str, allowed: set[str], problems: Problems, listed: str = "APT_PACKAGES") -> None:
+    """`path` (what `named` is) must belong to an allowed Debian package (from ./dev's list `listed`)."""
     package = owner(path)
     if package is None:
         problems.add(f"{named} is {path}, from no Debian package (installed by hand?)")
     elif package not in allowed:
         problems.add(
             f"{named} is {path}, from Debian package {package}, which ./dev neither lists nor pulls in: "
-            f"add `{package}` to APT_PACKAGES in ./dev"
+            f"add `{package}` to {listed} in ./dev"
         )
 
 
 def check_programs(
-    programs: dict[str, list[str]], allowed: set[str], image_tools: set[str], problems: Problems
+    programs: dict[str, list[str]],
+    allowed: set[str],
+    image_tools: set[str],
+    problems: Problems,
+    listed: str = "APT_PACKAGES",
 ) -> None:
     for program in sorted(programs):
         path = shutil.which(program)
         named = f"program {program} (run at {where(programs, program)})"
         if path is None:
-            problems.add(f"{named} is not installed: add the Debian package that provides it to APT_PACKAGES in ./dev")
+            problems.add(f"{named} is not installed: add the Debian package that provides it to {listed} in ./dev")
             continue
         if program not in image_tools:
-            check_owner(named, path, allowed, problems)
+            check_owner(named, path, allowed, problems, listed)
 
 
 def check_elements(elements: dict[str, list[str]], allowed: set[str], problems: Problems) -> None:
@@ -301,11 +306,19 @@ def main() -> int:
     parser.add_argument("--image-tool", nargs="*", default=[], help="programs the machine image provides")
     parser.add_argument("--build-tool", nargs="*", default=[], help="programs the build runs (cc, c++, ...)")
     parser.add_argument("--sources", nargs="*", default=[], help="folders whose Rust sources are scanned")
+    parser.add_argument("--demo-apt", nargs="*", default=[], help="the Debian packages `./dev demo` installs")
+    parser.add_argument("--demo-pkg-config", nargs="*", default=[], help="the pkg-config modules axvs' build probes")
+    parser.add_argument("--demo-build-tool", nargs="*", default=[], help="programs axvs' build runs")
     args = parser.parse_args()
 
     problems = Problems()
     allowed = depends_closure(args.apt, problems)
     modules = check_pkg_config(args.pkg_config, allowed, problems)
+    # `./dev demo` installs less: what the `axvs` binary builds against must come from that alone.
+    if args.demo_apt:
+        demo = depends_closure(args.demo_apt, problems, "demo-closure")
+        check_pkg_config(args.demo_pkg_config, demo, problems, "DEMO_PACKAGES")
+        check_programs({tool: ["axvs' build"] for tool in args.demo_build_tool}, demo, set(), problems, "DEMO_PACKAGES")
     files = source_files(args.sources)
     programs, imports, elements = scan(files)
     for module in local_modules(files):
