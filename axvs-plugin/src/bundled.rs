@@ -51,6 +51,11 @@ pub enum BundledError {
     },
 }
 
+/// The file name of the shared library `stem` on this platform (`libaxvs_plugin_opencv.so`).
+pub(crate) fn library_file(stem: &str) -> String {
+    format!("{}{stem}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX)
+}
+
 /// A backend whose code is the plugin `file` (a library name without platform prefix and suffix:
 /// `axvs_plugin_opencv`), looked for beside the running program (where cargo builds it), then on the plugin
 /// search path ([`search_path`]).
@@ -80,7 +85,7 @@ impl BundledBackend {
     pub fn new(name: &'static str, stem: &str, build: &'static str) -> Self {
         BundledBackend {
             name,
-            file: format!("{}{stem}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX),
+            file: library_file(stem),
             build,
             loaded: OnceLock::new(),
         }

@@ -22,6 +22,9 @@
 //! }
 //! ```
 //!
+//! A plugin that ships with axvs (OpenCV's) is registered by name as a [`BundledBackend`] and loaded when a
+//! rig or command first uses it.
+//!
 //! [`testing`] is the plugin writer's test harness: load the built library, run the shared conformance
 //! check through the ABI, and record a short rig with it.
 

@@ -293,12 +293,7 @@ pub fn built_library(package: &str) -> Result<PathBuf, HarnessError> {
 /// The file name cargo gives the `cdylib` of package `package` (`libaxvs_plugin_ramp.so` for
 /// `axvs-plugin-ramp`).
 pub fn library_file_name(package: &str) -> String {
-    format!(
-        "{}{}.{}",
-        std::env::consts::DLL_PREFIX,
-        package.replace('-', "_"),
-        std::env::consts::DLL_EXTENSION
-    )
+    crate::bundled::library_file(&package.replace('-', "_"))
 }
 
 /// The `axvs` that [`Harness::record`] runs: [`AXVS_BIN_VAR`], else the one cargo built into the test's
