@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use axvs_core::conformance::{check_camera, Expect};
-use axvs_core::{BackendSettings, DiscoverOptions};
-use axvs_plugin::{Plugin, PluginError};
+use axvs_core::{BackendSettings, CameraBackend, DiscoverOptions};
+use axvs_plugin::{BundledBackend, Plugin, PluginError};
 use axvs_tests::{axvs, counts_agree, decode_raw, doc_blocks, doc_rigs, plugin_build, write_rig};
 
 const WIDTH: usize = 64;
@@ -416,4 +416,49 @@ fn a_plugin_from_the_guide_builds_outside_the_workspace_passes_its_harness_test_
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// A backend that ships as a plugin (as OpenCV's does) loads it when first used, from beside the program
+/// (here the test's folder, where cargo built the template plugin); what goes wrong is named: no such file
+/// (with where it looked and how to build it), a file that provides another backend.
+#[test]
+fn a_bundled_backend_loads_its_plugin_when_first_used() {
+    plugin_build("axvs-plugin-rawfile");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = dir.path().join("clip_8x4_mono8.raw");
+    std::fs::write(&raw, [7u8; 32]).expect("clip");
+    let bundled = BundledBackend::new("rawfile", "axvs_plugin_rawfile", "cargo build -p axvs-plugin-rawfile");
+    assert_eq!(bundled.file_name(), "libaxvs_plugin_rawfile.so");
+    assert!(bundled.loaded().is_none(), "loaded before its first use");
+    let mut table = toml::Table::new();
+    table.insert("path".into(), raw.display().to_string().into());
+    let config = bundled
+        .configure(&BackendSettings::new(table))
+        .expect("configure through the plugin");
+    assert!(config.summary().contains("rawfile"), "{}", config.summary());
+    let info = bundled.loaded().expect("loaded by its first use");
+    assert_eq!(
+        (info.name.as_str(), info.backends.clone()),
+        ("rawfile", vec!["rawfile".to_string()])
+    );
+    let here = std::env::current_exe().expect("exe");
+    assert_eq!(info.path.parent(), here.parent(), "found beside the program first");
+
+    let other = BundledBackend::new("opencv", "axvs_plugin_rawfile", "-");
+    let e = other
+        .load()
+        .err()
+        .expect("the file provides another backend")
+        .to_string();
+    assert!(e.contains("provides only [\"rawfile\"]"), "{e}");
+    let missing = BundledBackend::new("nothing", "axvs_plugin_nothing_here", "cargo build -p nothing");
+    let e = missing.load().err().expect("no such plugin").to_string();
+    for part in [
+        "backend \"nothing\" is a plugin, libaxvs_plugin_nothing_here.so, found in none of",
+        &here.parent().expect("folder").display().to_string(),
+        "cargo build -p nothing",
+    ] {
+        assert!(e.contains(part), "'{part}' missing from: {e}");
+    }
+    assert!(missing.loaded().is_none());
 }

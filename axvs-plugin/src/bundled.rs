@@ -63,7 +63,7 @@ pub struct BundledBackend {
     name: &'static str,
     file: String,
     build: &'static str,
-    loaded: OnceLock<Result<Loaded, BundledError>>,
+    loaded: OnceLock<Loaded>,
 }
 
 /// A loaded plugin, and the backend it provides.
@@ -115,45 +115,42 @@ impl BundledBackend {
             .collect()
     }
 
-    /// The backend, its plugin loaded on the first call (once per process, whatever the outcome).
-    pub fn load(&self) -> Result<&Arc<dyn CameraBackend>, &BundledError> {
-        self.loaded
-            .get_or_init(|| {
-                let looked = self.places();
-                let Some(path) = looked.iter().map(|dir| dir.join(&self.file)).find(|p| p.is_file()) else {
-                    return Err(BundledError::NotFound {
-                        backend: self.name.into(),
-                        file: self.file.clone(),
-                        looked,
-                        build: self.build.into(),
-                    });
-                };
-                let plugin = Plugin::load(&path).map_err(|source| BundledError::Load {
-                    backend: self.name.into(),
-                    source,
-                })?;
-                let info = plugin.info().clone();
-                plugin
-                    .backends()
-                    .into_iter()
-                    .find(|b| b.name() == self.name)
-                    .map(|backend| (info.clone(), backend))
-                    .ok_or_else(|| BundledError::Missing {
-                        backend: self.name.into(),
-                        path: info.path.clone(),
-                        provides: info.backends.clone(),
-                    })
-            })
-            .as_ref()
-            .map(|(_, backend)| backend)
+    /// The backend, its plugin loaded on the first call that finds and loads it (once per process); a failure
+    /// is not kept, so that a long-running server finds a plugin built or installed after it started.
+    pub fn load(&self) -> Result<&Arc<dyn CameraBackend>, BundledError> {
+        if let Some((_, backend)) = self.loaded.get() {
+            return Ok(backend);
+        }
+        let looked = self.places();
+        let Some(path) = looked.iter().map(|dir| dir.join(&self.file)).find(|p| p.is_file()) else {
+            return Err(BundledError::NotFound {
+                backend: self.name.into(),
+                file: self.file.clone(),
+                looked,
+                build: self.build.into(),
+            });
+        };
+        let plugin = Plugin::load(&path).map_err(|source| BundledError::Load {
+            backend: self.name.into(),
+            source,
+        })?;
+        let info = plugin.info().clone();
+        let backend = plugin
+            .backends()
+            .into_iter()
+            .find(|b| b.name() == self.name)
+            .ok_or_else(|| BundledError::Missing {
+                backend: self.name.into(),
+                path: info.path.clone(),
+                provides: info.backends.clone(),
+            })?;
+        // Two threads that loaded it at once keep the first (the library is loaded once either way).
+        Ok(&self.loaded.get_or_init(|| (info, backend)).1)
     }
 
     /// Its plugin, when loaded.
     pub fn loaded(&self) -> Option<&PluginInfo> {
-        match self.loaded.get() {
-            Some(Ok((info, _))) => Some(info),
-            _ => None,
-        }
+        self.loaded.get().map(|(info, _)| info)
     }
 }
 
