@@ -151,9 +151,7 @@ pub(super) fn run_variant(
             .ok_or_else(|| BenchError::Argument(format!("--variant {code} needs --plugin")))?;
         let plugin = Plugin::load(path).map_err(|e| BenchError::Argument(format!("--plugin: {e}")))?;
         let backend = plugin
-            .backends()
-            .into_iter()
-            .find(|b| b.name() == "rawfile")
+            .backend("rawfile")
             .ok_or_else(|| BenchError::Argument(format!("--plugin {}: no rawfile backend", path.display())))?;
         let table: toml::Table = [
             ("path".to_string(), toml::Value::String(clip.display().to_string())),

@@ -118,8 +118,17 @@ impl BundledBackend {
     /// The backend, its plugin loaded on the first call that finds and loads it (once per process); a failure
     /// is not kept, so that a long-running server finds a plugin built or installed after it started.
     pub fn load(&self) -> Result<&Arc<dyn CameraBackend>, BundledError> {
-        if let Some((_, backend)) = self.loaded.get() {
-            return Ok(backend);
+        self.entry().map(|(_, backend)| backend)
+    }
+
+    /// Its plugin, loaded now as [`BundledBackend::load`] loads it.
+    pub fn plugin(&self) -> Result<&PluginInfo, BundledError> {
+        self.entry().map(|(info, _)| info)
+    }
+
+    fn entry(&self) -> Result<&Loaded, BundledError> {
+        if let Some(loaded) = self.loaded.get() {
+            return Ok(loaded);
         }
         let looked = self.places();
         let Some(path) = looked.iter().map(|dir| dir.join(&self.file)).find(|p| p.is_file()) else {
@@ -135,17 +144,13 @@ impl BundledBackend {
             source,
         })?;
         let info = plugin.info().clone();
-        let backend = plugin
-            .backends()
-            .into_iter()
-            .find(|b| b.name() == self.name)
-            .ok_or_else(|| BundledError::Missing {
-                backend: self.name.into(),
-                path: info.path.clone(),
-                provides: info.backends.clone(),
-            })?;
+        let backend = plugin.backend(self.name).ok_or_else(|| BundledError::Missing {
+            backend: self.name.into(),
+            path: info.path.clone(),
+            provides: info.backends.clone(),
+        })?;
         // Two threads that loaded it at once keep the first (the library is loaded once either way).
-        Ok(&self.loaded.get_or_init(|| (info, backend)).1)
+        Ok(self.loaded.get_or_init(|| (info, backend)))
     }
 
     /// Its plugin, when loaded.

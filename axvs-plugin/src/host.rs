@@ -170,6 +170,11 @@ impl Plugin {
         &self.shared.info
     }
 
+    /// Its backend `name`, ready to register.
+    pub fn backend(&self, name: &str) -> Option<Arc<dyn CameraBackend>> {
+        self.backends().into_iter().find(|b| b.name() == name)
+    }
+
     /// Its backends, ready to register.
     pub fn backends(&self) -> Vec<Arc<dyn CameraBackend>> {
         self.shared

@@ -139,15 +139,11 @@ impl Harness {
 
     /// The plugin's backend `name`, as the host registers it.
     pub fn backend(&self, name: &str) -> Result<Arc<dyn CameraBackend>, HarnessError> {
-        self.plugin
-            .backends()
-            .into_iter()
-            .find(|b| b.name() == name)
-            .ok_or_else(|| HarnessError::NoBackend {
-                plugin: self.info().path.display().to_string(),
-                backend: name.into(),
-                available: self.info().backends.join(", "),
-            })
+        self.plugin.backend(name).ok_or_else(|| HarnessError::NoBackend {
+            plugin: self.info().path.display().to_string(),
+            backend: name.into(),
+            available: self.info().backends.join(", "),
+        })
     }
 
     /// Backend `backend` configured with `settings` (the keys of a rig's `[[camera]]` table, as TOML),

@@ -155,13 +155,7 @@ impl Backends {
     pub fn load_bundled(&self) -> Vec<(&str, Result<&PluginInfo, String>)> {
         self.bundled
             .iter()
-            .map(|b| {
-                let loaded = b.load().map_err(|e| e.to_string()).and_then(|_| {
-                    b.loaded()
-                        .ok_or_else(|| "loaded, but its plugin's details are missing".to_string())
-                });
-                (b.name(), loaded)
-            })
+            .map(|b| (b.name(), b.plugin().map_err(|e| e.to_string())))
             .collect()
     }
 
