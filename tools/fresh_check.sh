@@ -181,6 +181,7 @@ fi
 echo "fresh-check: ./dev demo (log: $out/demo.log)" >&2
 if inside demo.log ./dev demo; then
   echo "fresh-check: ./dev demo passed in $(cat "$out/demo.log.seconds") s (packages, the test build of axvs, 10 s run)" >&2
+  grep -E '^dev: +[0-9]+ s ' "$out/demo.log" >&2 || true
 else
   echo "fresh-check: ./dev demo FAILED after $(cat "$out/demo.log.seconds") s; last lines:" >&2
   tail -n 20 "$out/demo.log" >&2
