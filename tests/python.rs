@@ -3,7 +3,7 @@
 //! original (ataraxis-video-system) in its own (`target/original`, which `./dev` makes too); and the video
 //! readers Python users run, against axvs' videos (`test_readers.py`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// Runs one pytest file; panics with pytest's report when a test fails.
@@ -124,9 +124,10 @@ fn the_wheels_build_resolves_the_dependencies_as_the_workspace_does() {
 ///
 /// About 25 s beside the other tests (10 s alone): maturin's build of the one package finds everything the
 /// workspace compiled (axvs-py asks for the workspace's features: the test above; and pyo3 reads the
-/// workspace's configuration file, `.cargo/config.toml`, instead of maturin's: 5 s of CPU, against 21 s when
-/// it compiled pyo3, numpy and axvs-py again), then the virtual environment and pip take the rest. It starts
-/// first (.config/nextest.toml), so that it runs beside the rest.
+/// configuration file `.cargo/config.toml` names in every build, which maturin then leaves as it is: 5 s of
+/// CPU, against 21 s when it compiled pyo3, numpy and axvs-py again), then the virtual environment and pip
+/// take the rest. The wheel's tag and the README's example, run in that environment, check the file. It
+/// starts first (.config/nextest.toml), so that it runs beside the rest.
 #[test]
 fn the_wheel_installs_in_a_clean_environment_and_runs_the_readme_example() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -156,32 +157,6 @@ fn the_wheel_installs_in_a_clean_environment_and_runs_the_readme_example() {
         .expect("run maturin (./dev installs it in target/python)");
     drop(turn);
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
-    // The configuration every build gives pyo3 (.cargo/config.toml) is the one maturin writes for it.
-    let ours = std::fs::read_to_string(root.join("axvs-py/pyo3-config.txt")).expect("axvs-py/pyo3-config.txt");
-    let written: Vec<(PathBuf, String)> = std::fs::read_dir(target.join("maturin"))
-        .expect("maturin's folder in the target folder")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("pyo3-config-"))
-        })
-        .map(|p| {
-            (
-                p.clone(),
-                std::fs::read_to_string(&p).expect("maturin's pyo3 configuration"),
-            )
-        })
-        .collect();
-    assert!(!written.is_empty(), "maturin wrote no pyo3 configuration");
-    for (path, text) in written {
-        assert_eq!(
-            text.trim(),
-            ours.trim(),
-            "maturin's {} differs from axvs-py/pyo3-config.txt (copy it there)",
-            path.display()
-        );
-    }
     let wheel = std::fs::read_dir(&wheels)
         .expect("wheels")
         .flatten()
