@@ -20,6 +20,7 @@ impl Namespaces {
     /// `coordinator` joined to each of `hosts` by a veth pair: host i is 10.77.i.2, the coordinator 10.77.i.1
     /// on that link. `None` (with the reason) where namespaces cannot be made.
     fn make(tag: &str, hosts: usize) -> Result<Namespaces, String> {
+        remove_stale();
         let id = std::process::id();
         let coordinator = format!("axc-{tag}-{id}");
         let mut made = Namespaces {
@@ -78,6 +79,30 @@ fn namespaces(tag: &str, hosts: usize) -> Option<Namespaces> {
         Err(why) => {
             eprintln!("SKIPPED: network namespaces cannot be made here ({why}); this test needs root");
             None
+        }
+    }
+}
+
+/// Removes the namespaces that a killed run of these tests left behind (a kill skips `Drop`): those named
+/// as [`Namespaces::make`] names them, after a test process that no longer exists.
+fn remove_stale() {
+    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
+        return;
+    };
+    for name in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+    {
+        let mut parts = name.split('-');
+        let (Some(role), Some(_tag), Some(pid), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let ours = role == "axc" || role.strip_prefix("axh").is_some_and(|i| i.parse::<u32>().is_ok());
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if ours && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = ip(&["netns", "del", name]);
         }
     }
 }

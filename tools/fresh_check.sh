@@ -60,6 +60,12 @@ mounts=()
 cleanup() {
   local i
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "${mounts[$i]}" 2>/dev/null || umount -l "${mounts[$i]}" || true; done
+  # And what the tests mounted inside the root (`ip netns add` binds /run/netns onto itself, and each
+  # namespace into it), deepest first: all of it in this process's own mount namespace.
+  local m
+  for m in $(awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m" || true
+  done
   if ! $keep && [ -d "$root" ]; then
     if grep -q " $root/" /proc/self/mounts; then
       echo "fresh-check: something is still mounted under $root: not removing it" >&2
