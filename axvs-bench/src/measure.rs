@@ -162,7 +162,7 @@ mod tests {
             .spawn(move || {
                 // Spins until it has had 200 ms of CPU, however loaded the machine is.
                 let mut x = 0u64;
-                while thread_cpu() < Duration::from_millis(200) {
+                while axvs_session::capacity::cpu::thread_cpu_time() < Duration::from_millis(200) {
                     for _ in 0..10_000 {
                         x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
                     }
@@ -175,15 +175,5 @@ mod tests {
         let busiest = sampler.finish().expect("threads sampled");
         let _ = spinner.join();
         assert!(busiest >= Duration::from_millis(100), "{busiest:?}");
-    }
-
-    fn thread_cpu() -> Duration {
-        // SAFETY: clock_gettime fills the zeroed timespec it is given.
-        let t = unsafe {
-            let mut t: libc::timespec = std::mem::zeroed();
-            libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t);
-            t
-        };
-        Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
     }
 }
