@@ -192,6 +192,11 @@ impl FfmpegEncoder {
             if timing == Timing::Nominal {
                 stream.set_rate(rate);
                 stream.set_avg_frame_rate(rate);
+            } else if container == Container::Mkv {
+                // The camera's rate as the track's default frame duration; each frame keeps its own time.
+                // Matroska holds no frame count, so readers take the mean rate from it or from the first
+                // frames' spacing, which uneven times leave undefined (decord then refused the file).
+                stream.set_avg_frame_rate(rate);
             }
         }
         if timing == Timing::Nominal {
