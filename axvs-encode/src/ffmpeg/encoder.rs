@@ -174,7 +174,8 @@ impl FfmpegEncoder {
     }
 
     /// Adds the opened codec's stream and writes the header. A nominally timed file says so, with its rate,
-    /// in its `comment` tag (see [`crate::probe`]), and declares its constant rate.
+    /// in its `comment` tag (see [`crate::probe`]), and declares its constant rate; Matroska with exact
+    /// timing declares the camera's rate as a mean.
     fn write_header(
         encoder: &ff::encoder::Video,
         codec: ff::Codec,
