@@ -166,9 +166,9 @@ pub struct HostEntry {
 /// A time the coordinator could not reach a host, in seconds after saving started.
 #[derive(Debug, Serialize)]
 pub struct Gap {
-    /// From.
+    /// From: when the status request it left unanswered was sent.
     pub from_s: f64,
-    /// To (`None`: until the end).
+    /// To: when its first answer after that came (`None`: until the end).
     pub to_s: Option<f64>,
 }
 
@@ -485,7 +485,10 @@ async fn run_async(
         }
         if Instant::now() >= next_status {
             next_status += Duration::from_secs(1);
-            let at = began.elapsed().as_secs_f64();
+            // Asked at `asked`, answered (or given up) at `at`: a host cut off is unreachable from the
+            // question it left unanswered, and reachable again once an answer came, which may be seconds
+            // after it was asked (a call waits up to its timeout for the network to come back).
+            let asked = began.elapsed().as_secs_f64();
             // Every host at once: one that does not answer holds up none of the others.
             let statuses = futures_util::future::join_all(
                 remotes
@@ -493,6 +496,7 @@ async fn run_async(
                     .map(|r| r.call::<Status>("get_session_status", json!({}))),
             )
             .await;
+            let at = began.elapsed().as_secs_f64();
             let report = next_report.is_some_and(|due| Instant::now() >= due);
             if report {
                 next_report = next_report.zip(options.status_every).map(|(due, every)| due + every);
@@ -538,8 +542,11 @@ async fn run_async(
                         entry.last_seen = Some(LastSeen { at_s: at, cameras });
                     }
                     Err(e) if !open_gap => {
-                        progress(format!("{at:.1} s in: {e} (it records on; retrying)"));
-                        entry.gaps.push(Gap { from_s: at, to_s: None });
+                        progress(format!("{asked:.1} s in: {e} (it records on; retrying)"));
+                        entry.gaps.push(Gap {
+                            from_s: asked,
+                            to_s: None,
+                        });
                     }
                     Err(_) => {}
                 }
