@@ -11,8 +11,8 @@ use axvs_encode::FLUSH_INTERVAL;
 use axvs_log::{npz, read_log, timestamps, MAX_FLUSH_DELAY};
 use axvs_tests::{
     assert_pts_are_logged, assert_pts_equal_logged, axvs, counts_agree, decode_errors, decode_luma,
-    ffprobe_frame_count, ffprobe_frame_packet_ends, ffprobe_frame_pts, ffprobe_size, ffprobe_time_base, python_numpy,
-    read_report, rig_command, run_rig, us_in_time_base, wait_until, write_rig,
+    ffprobe_frame_count, ffprobe_frame_packet_ends, ffprobe_frame_pts, ffprobe_keyframe_packets, ffprobe_size,
+    ffprobe_time_base, python_numpy, read_report, rig_command, run_rig, us_in_time_base, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -266,12 +266,17 @@ fn kill_rig(codec: &str, container: &str, keyframes: Option<f64>) -> String {
 }
 
 /// What FFmpeg's readers say of a file whose last fragment a kill tore (inside its write): Matroska's and
-/// MP4's demuxers of the cut-off data, FFV1 of its cut-off frame.
-const TORN_TAIL: [&str; 4] = [
+/// MP4's demuxers of the cut-off data; FFV1 of its cut-off frame (a keyframe's slice sizes, at its end, are
+/// gone: no slice found; another frame's chain of slices breaks); H.264's parser and decoder of its cut-off
+/// NAL unit.
+const TORN_TAIL: [&str; 7] = [
     "File ended prematurely",
     "partial file",
+    "slice count 0 is invalid",
     "Slice pointer chain broken",
     "Invalid NAL unit size",
+    "missing picture in access unit",
+    "Error splitting the input into NAL units",
 ];
 
 /// Frames an encoder may hold when the process dies, at preset 1 (veryfast), as the book states them
@@ -1285,12 +1290,13 @@ fn segments_split_the_video_and_keep_one_continuous_log() {
 }
 
 /// A kill inside the write of the last fragment (cluster) tears it, which the kill tests meet only when the
-/// kill lands there: made here on purpose, by cutting a killed recording's video inside its last fragment.
-/// Every frame whose packet lies before the tear reads as it did, and `axvs recover`
+/// kill lands there: made here on purpose, by cutting a killed recording's video inside its last fragment
+/// (FFV1 in QuickTime inside its last keyframe, whose fragment it starts). Readers say only what
+/// [`TORN_TAIL`] lists, every frame whose packet lies before the tear reads as it did, and `axvs recover`
 /// writes an archive of exactly the frames a reader gets, at their PTS.
 #[test]
 fn a_torn_last_fragment_costs_only_its_own_frames() {
-    for (codec, container) in [("h264", "mp4"), ("ffv1", "mov"), ("ffv1", "mkv")] {
+    for (codec, container, in_keyframe) in [("h264", "mp4", false), ("ffv1", "mov", true), ("ffv1", "mkv", false)] {
         let what = format!("{codec} in {container}");
         let dir = tempfile::tempdir().expect("tempdir");
         let rig = write_rig(dir.path(), "rig.toml", &kill_rig(codec, container, None));
@@ -1306,10 +1312,22 @@ fn a_torn_last_fragment_costs_only_its_own_frames() {
             "{what}: ffprobe and ffmpeg decode alike"
         );
         let size = std::fs::metadata(&video).expect("video").len();
-        let cut = size - 300;
+        let cut = if in_keyframe {
+            let (pos, len) = *ffprobe_keyframe_packets(&whole_copy).last().expect("a keyframe");
+            pos + len / 2
+        } else {
+            size - 300
+        };
         let file = std::fs::OpenOptions::new().write(true).open(&video).expect("open");
         file.set_len(cut).expect("tear the last fragment");
         drop(file);
+        let errors = decode_errors(&video);
+        assert!(
+            errors
+                .lines()
+                .all(|line| TORN_TAIL.iter().any(|torn| line.contains(torn))),
+            "{what}: a reader said what a torn last fragment does not explain: {errors:?}"
+        );
         let torn = decode_luma(&video, 320, 240);
         let torn_packets = ffprobe_frame_packet_ends(&video);
         assert_eq!(

@@ -197,6 +197,20 @@ fn ffprobe(video: &Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Where each keyframe's packet lies in the file: byte offset and size, in file order.
+pub fn ffprobe_keyframe_packets(video: &Path) -> Vec<(u64, u64)> {
+    let (ok, text, err) = ffprobe(video, &["-show_entries", "packet=pos,size,flags"]);
+    assert!(ok, "ffprobe failed on {}: {err}", video.display());
+    text.lines()
+        .filter_map(|l| {
+            let mut fields = l.split(',');
+            let size = fields.next()?.trim().parse().ok()?;
+            let pos = fields.next()?.trim().parse().ok()?;
+            fields.next()?.starts_with('K').then_some((pos, size))
+        })
+        .collect()
+}
+
 /// Sends `signal` (`INT`, `TERM`, ...) to process `pid` with kill(1); whether it was delivered.
 pub fn send_signal(pid: u32, signal: &str) -> bool {
     Command::new("kill")
