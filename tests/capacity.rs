@@ -67,12 +67,13 @@ fn the_capacity_check_predicts_runs_under_and_over_its_limit() {
     let limit = 30.0 * headroom;
 
     // Well under the predicted limit nothing is lost; well over it, frames are (the bench bisects for the
-    // accuracy; here the margins leave room for a busy machine).
+    // accuracy; here the margins leave room for a busy machine). Two seconds: 0.6 of the limit over it
+    // fills a queue of 64 in well under one.
     for (factor, should_lose) in [(0.6, false), (1.6, true)] {
         let fps = (limit * factor).round();
         let name = format!("x{factor}");
         let path = write_rig(dir.path(), &format!("{name}.toml"), &rig(cameras, fps));
-        let (code, stderr, report) = run_rig(dir.path(), &path, &name, &["--duration", "5"]);
+        let (code, stderr, report) = run_rig(dir.path(), &path, &name, &["--duration", "2"]);
         assert_eq!(code, Some(0), "{fps} fps: {stderr}");
         let report = report.expect("report");
         let lost: u64 = report["cameras"].as_array().expect("cameras").iter().map(lost).sum();
@@ -86,25 +87,26 @@ fn the_capacity_check_predicts_runs_under_and_over_its_limit() {
         }
     }
 
-    // Over the limit the check says so, with the camera that drops first, and fails.
+    // Over the limit the check says so, with the camera that drops first, and fails (a shorter probe: 1.6
+    // times the limit leaves a wide margin). The JSON report, checked above, carries the same verdict.
     let over = write_rig(dir.path(), "over.toml", &rig(cameras, (limit * 1.6).round()));
-    let (code, report, stderr) = capacity(&over);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert_eq!(report["keeps_up"], false, "{report}");
-    assert!(report["headroom"].as_f64().expect("headroom") < 1.0, "{report}");
-    assert!(
-        stderr.contains("the rig will not keep up on this machine") && stderr.contains("drops first"),
-        "{stderr}"
-    );
-    let text = axvs()
+    let out = axvs()
         .args(["check", "--capacity", "--probe-seconds", "0.3"])
         .arg(&over)
         .output()
         .expect("axvs check --capacity");
-    let stdout = String::from_utf8_lossy(&text.stdout);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(
         stdout.contains("CPU ms/frame") && stdout.contains("will drop frames"),
         "{stdout}"
+    );
+    assert!(
+        stderr.contains("the rig will not keep up on this machine") && stderr.contains("drops first"),
+        "{stderr}"
     );
 }
 
