@@ -277,7 +277,7 @@ fn spawn_variant(args: &BenchArgs, size: BenchSize, variant: Variant, out: &Path
     serde_json::from_slice(&output.stdout).map_err(|e| bench_error(variant.code(), e))
 }
 
-/// The command line of one `axvs-bench --variant` run of `frames` frames, under `wrapper` (a program and
+/// The command line of one `axvs-bench-variant` run of `frames` frames, under `wrapper` (a program and
 /// its arguments, e.g. valgrind) if given.
 pub(super) fn variant_command(
     wrapper: Option<&[String]>,
@@ -287,7 +287,7 @@ pub(super) fn variant_command(
     out: &Path,
     frames: u64,
 ) -> Result<Command, BenchError> {
-    let exe = std::env::current_exe().map_err(|e| bench_error("variant", e))?;
+    let exe = super::variant_exe()?;
     let mut command = match wrapper {
         Some([program, wrapper_args @ ..]) => {
             let mut command = Command::new(program);

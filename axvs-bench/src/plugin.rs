@@ -90,7 +90,7 @@ pub(super) fn compare(args: &BenchArgs, size: BenchSize, plugin: &Path, dir: &Pa
             let mut command = std::process::Command::new(&wrapper[0]);
             command
                 .args(&wrapper[1..])
-                .arg(std::env::current_exe().map_err(|e| bench_error("plugin", e))?)
+                .arg(super::variant_exe()?)
                 .args(["--variant", code, "--out"])
                 .arg(clip_dir)
                 .args(["--sizes", &format!("{}x{}:{}", size.width, size.height, size.format)])
