@@ -136,10 +136,13 @@ pub struct BenchArgs {
     /// Start-up latency runs of `axvs run` (0 = skip).
     #[arg(long, default_value_t = 5)]
     startup_runs: usize,
-    /// Seconds of the multi-camera soak: 4 synthetic 640x480 mono cameras at 60 fps, resident memory sampled
-    /// every second (0 = skip; 3600 for the hour-long soak).
+    /// Seconds of the multi-camera soak: 4 synthetic cameras (--multi-size) at 60 fps, resident memory
+    /// sampled every second (0 = skip; 3600 for the hour-long soak).
     #[arg(long, default_value_t = 60.0)]
     multi_seconds: f64,
+    /// Frame size of the soak's cameras (WIDTHxHEIGHT:FORMAT).
+    #[arg(long, default_value = "640x480:mono8")]
+    multi_size: BenchSize,
     /// Entries of the timestamp-extraction benchmark (0 = skip).
     #[arg(long, default_value_t = 1_000_000)]
     extract_entries: u64,
@@ -333,7 +336,7 @@ fn run(args: BenchArgs) -> Result<(), BenchError> {
         startup(args.startup_runs, work.path())?;
     }
     if args.multi_seconds > 0.0 {
-        multi_camera(args.multi_seconds, work.path())?;
+        multi_camera(args.multi_seconds, args.multi_size, work.path())?;
     }
     if args.extract_entries > 0 {
         extraction(args.extract_entries, work.path())?;

@@ -4,15 +4,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axvs_core::{PixelFormat, SyntheticCamera, SyntheticConfig, SystemConfig, VideoSystem};
+use axvs_core::{SyntheticCamera, SyntheticConfig, SystemConfig, VideoSystem};
 use axvs_encode::{EncoderSettings, FfmpegEncoderFactory, Preset};
 use axvs_log::FileLogSink;
 
-use super::{bench_error, measure};
+use super::{bench_error, measure, BenchSize};
 use crate::BenchError;
 
-/// Four synthetic 640x480 mono cameras at 60 fps, x264 veryfast, for `seconds`: drops per camera.
-pub(super) fn multi_camera(seconds: f64, dir: &Path) -> Result<(), BenchError> {
+/// Four synthetic cameras of `size` at 60 fps, x264 veryfast, for `seconds`: drops per camera.
+pub(super) fn multi_camera(seconds: f64, size: BenchSize, dir: &Path) -> Result<(), BenchError> {
     let out = dir.join("multi");
     let sink = Arc::new(FileLogSink::create(&out).map_err(|e| bench_error("log", e))?);
     let settings = EncoderSettings {
@@ -22,10 +22,10 @@ pub(super) fn multi_camera(seconds: f64, dir: &Path) -> Result<(), BenchError> {
     let mut systems = Vec::new();
     for id in 1..=4u8 {
         let camera = SyntheticCamera::new(SyntheticConfig {
-            width: 640,
-            height: 480,
+            width: size.width,
+            height: size.height,
             fps: 60.0,
-            pixel_format: PixelFormat::Mono8,
+            pixel_format: size.format,
             paced: true,
             frame_limit: None,
             ..SyntheticConfig::default()
@@ -52,7 +52,10 @@ pub(super) fn multi_camera(seconds: f64, dir: &Path) -> Result<(), BenchError> {
     let cpu = measure::self_cpu() - cpu0;
     outln!();
     outln!(
-        "multi-camera: 4 x 640x480 mono8 @ 60 fps, x264 veryfast qp 15, {seconds:.0} s, CPU {:.0}% of one core",
+        "multi-camera: 4 x {}x{} {} @ 60 fps, x264 veryfast qp 15, {seconds:.0} s, CPU {:.0}% of one core",
+        size.width,
+        size.height,
+        size.format,
         cpu.as_secs_f64() / seconds * 100.0
     );
     // The first tenth (at least 5 s) warms up: pools fill, encoders reach their lookahead.
