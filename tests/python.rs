@@ -61,9 +61,9 @@ fn python_sessions_stop_cleanly_on_ctrl_c() {
 /// The readers labs use (the `ffmpeg` command line, imageio with its ffmpeg and pyav plugins,
 /// imageio-ffmpeg, PyAV, OpenCV, decord) return exactly the saved frames, with each timing.
 ///
-/// About 35 s alone, 60-140 s beside the other tests (five at a time): it records four sessions (two
-/// containers, two timings) of four cameras, then seven readers decode each of the 16 videos whole, and some
-/// seek. It starts first (.config/nextest.toml), so that it runs beside the rest.
+/// About 31 s alone (45 s while ffmpeg wrote PNGs), 60-80 s beside the other tests (five at a time): it
+/// records four sessions (two containers, two timings) of four cameras, then seven readers decode each of
+/// the 16 videos whole, and some seek. It starts first (.config/nextest.toml), so that it runs beside the rest.
 #[test]
 fn every_common_reader_returns_exactly_the_saved_frames() {
     pytest("test_readers.py");
