@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use axvs_tests::{axvs, axvs_bin, counts_agree, ffprobe_frame_count, python3};
@@ -58,22 +58,30 @@ fn stdio_client(script: &str, args: &[&str], cwd: &Path) -> Value {
 
 fn client(script: &str, cwd: &Path, env: &[(&str, String)]) -> Value {
     let mut cmd = python3();
-    cmd.arg("-c")
-        .arg(format!("{CLIENT}\n{script}"))
+    cmd.env("AXVS_BIN", axvs_bin());
+    python_json(
+        cmd,
+        &format!("{CLIENT}\n{script}"),
+        cwd,
+        env,
+        "MCP client (`./dev deps` installs the `mcp` package)",
+    )
+}
+
+/// Runs `script` with `python` in `cwd` with `env`, which must succeed; returns its last stdout line as JSON.
+fn python_json(mut python: Command, script: &str, cwd: &Path, env: &[(&str, String)], what: &str) -> Value {
+    let out = python
+        .arg("-c")
+        .arg(script)
         .current_dir(cwd)
-        .env("AXVS_BIN", axvs_bin());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run python3");
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("run python3");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "MCP client failed (`./dev deps` installs the `mcp` package):\n{stdout}\n{stderr}"
-    );
+    assert!(out.status.success(), "{what} failed:\n{stdout}\n{stderr}");
     let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("client output is not JSON ({e}): {stdout}\n{stderr}"))
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{what}: its output is not JSON ({e}): {stdout}\n{stderr}"))
 }
 
 const TOOLS: &str = r#"
@@ -811,21 +819,7 @@ fn raw_post(dir: &Path, url: &str, origin: &str, token: &str, raw: &str) -> Valu
 
 /// Runs a [`RAW`] script in `dir` with `env`: its answer's status and JSON-RPC error code.
 fn run_raw(script: &str, dir: &Path, env: &[(&str, String)]) -> Value {
-    let out = python3()
-        .arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .expect("run python3");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "raw request failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("raw request's output is not JSON ({e}): {stdout}"))
+    python_json(python3(), script, dir, env, "raw request")
 }
 
 #[test]

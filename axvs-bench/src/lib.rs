@@ -252,35 +252,31 @@ fn exit(result: Result<(), BenchError>) -> std::process::ExitCode {
     }
 }
 
-/// The program that runs one variant (`axvs-bench-variant`), beside this one (cargo builds both into the
-/// same directory).
+/// The program that runs one variant (`axvs-bench-variant`), beside this one.
 fn variant_exe() -> Result<std::path::PathBuf, BenchError> {
-    let me = std::env::current_exe().map_err(|e| bench_error("finding axvs-bench-variant", e))?;
-    let variant = me.with_file_name(format!("axvs-bench-variant{}", std::env::consts::EXE_SUFFIX));
-    if variant.is_file() {
-        Ok(variant)
-    } else {
-        Err(BenchError::Failed(format!(
-            "{} is missing: build it beside axvs-bench (cargo build -p axvs-bench)",
-            variant.display()
-        )))
-    }
+    beside_me("axvs-bench-variant", "(cargo build -p axvs-bench)")
 }
 
 /// The `axvs` binary the benchmarks run (`axvs run`, `axvs process`): `AXVS_BIN`, or the one beside this
-/// program (cargo builds both into the same directory).
+/// program.
 fn axvs_exe() -> Result<std::path::PathBuf, BenchError> {
-    if let Some(path) = std::env::var_os("AXVS_BIN") {
-        return Ok(path.into());
+    match std::env::var_os("AXVS_BIN") {
+        Some(path) => Ok(path.into()),
+        None => beside_me("axvs", "(cargo build -p axvs-cli), or name it in AXVS_BIN"),
     }
-    let me = std::env::current_exe().map_err(|e| bench_error("finding axvs", e))?;
-    let axvs = me.with_file_name(format!("axvs{}", std::env::consts::EXE_SUFFIX));
-    if axvs.is_file() {
-        Ok(axvs)
+}
+
+/// The program `name` in this program's directory, where cargo builds both; if missing, the error says how
+/// to build it (`how`).
+fn beside_me(name: &str, how: &str) -> Result<std::path::PathBuf, BenchError> {
+    let me = std::env::current_exe().map_err(|e| bench_error(&format!("finding {name}"), e))?;
+    let program = me.with_file_name(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if program.is_file() {
+        Ok(program)
     } else {
         Err(BenchError::Failed(format!(
-            "{} is missing: build it beside axvs-bench (cargo build -p axvs-cli), or name it in AXVS_BIN",
-            axvs.display()
+            "{} is missing: build it beside axvs-bench {how}",
+            program.display()
         )))
     }
 }
