@@ -278,14 +278,15 @@ def check_elements(elements: dict[str, list[str]], allowed: set[str], problems: 
             check_owner(named, match.group(1), allowed, problems)
 
 
-# Imports each module named in argv in one interpreter and prints those that failed, one per line.
+# Imports each module named in argv in one interpreter and prints those that failed, one per line after a
+# marker (a module may print on import).
 IMPORT_EACH = """
 import importlib, sys
 for module in sys.argv[1:]:
     try:
         importlib.import_module(module)
     except Exception:
-        print(module)
+        print("check_deps: failed:", module)
 """
 
 
@@ -296,7 +297,7 @@ def failed_imports(python: str, modules: list[str]) -> set[str]:
         return set()
     together = run([python, "-c", IMPORT_EACH, *modules])
     if together.returncode == 0:
-        return set(together.stdout.split())
+        return {line.split()[-1] for line in together.stdout.splitlines() if line.startswith("check_deps: failed: ")}
     return {m for m in modules if run([python, "-c", f"import {m}"]).returncode != 0}
 
 
