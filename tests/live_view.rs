@@ -183,8 +183,9 @@ fn four_cameras_show_in_one_window_with_recent_frames_and_lose_nothing_to_it() {
         );
     }
 
-    // The same rig without the view: the view costs acquisition nothing.
-    let (code, stderr, off) = run_rig(dir.path(), &rig, "off", &["--duration", "4", "--no-preview"]);
+    // The same rig without the view: the view costs acquisition nothing. Two seconds (30 frames a camera)
+    // give its rates to well within the 3 % compared: this test runs alone, so its time is the suite's.
+    let (code, stderr, off) = run_rig(dir.path(), &rig, "off", &["--duration", "2", "--no-preview"]);
     assert_eq!(code, Some(0), "{stderr}");
     let off = loss_and_rate(&off.expect("report"));
     for (i, ((acquired, lost_on, rate_on), (acquired_off, lost_off, rate_off))) in on.iter().zip(&off).enumerate() {
