@@ -114,8 +114,10 @@ impl ClockFit {
     /// clock advancing about as fast as the host's.
     pub fn map(&mut self, device_ns: u64, host_ns: i64) -> Option<i64> {
         let point = self.place(device_ns, host_ns);
-        self.add(point);
-        self.refit();
+        // The line depends on the buckets' lows only: a frame above its bucket's low changes nothing.
+        if self.add(point) {
+            self.refit();
+        }
         let mapped = self.predict(device_ns)?;
         Some(mapped.min(host_ns))
     }
@@ -175,20 +177,27 @@ impl ClockFit {
         Point { x: 0.0, z: 0.0 }
     }
 
-    fn add(&mut self, p: Point) {
+    /// Keeps `p` if it is its bucket's new low, dropping the buckets that left the window; whether the
+    /// lows changed.
+    fn add(&mut self, p: Point) -> bool {
         let bucket = (p.x / self.bucket_ns).floor() as i64;
         let c = self.line.map_or(0.0, |(_, c)| c);
+        let mut changed = true;
         match self.lows.back_mut() {
             Some((b, low)) if *b == bucket => {
                 if p.z - c * p.x < low.z - c * low.x {
                     *low = p;
+                } else {
+                    changed = false;
                 }
             }
             _ => self.lows.push_back((bucket, p)),
         }
         while self.lows.front().is_some_and(|(b, _)| *b <= bucket - self.buckets) {
             self.lows.pop_front();
+            changed = true;
         }
+        changed
     }
 
     /// The lower hull of the buckets' points, and its edge above their mean device time.
