@@ -10,9 +10,8 @@ use std::time::Duration;
 use axvs_encode::FLUSH_INTERVAL;
 use axvs_log::{npz, read_log, timestamps, MAX_FLUSH_DELAY};
 use axvs_tests::{
-    assert_pts_are_logged, assert_pts_equal_logged, axvs, counts_agree, decode_errors, decode_luma,
-    ffprobe_frame_count, ffprobe_frame_packet_ends, ffprobe_frame_pts, ffprobe_keyframe_packets, ffprobe_size,
-    ffprobe_time_base, python_numpy, read_report, rig_command, run_rig, us_in_time_base, wait_until, write_rig,
+    assert_pts_are_logged, assert_pts_equal_logged, axvs, counts_agree, decode_luma, ffprobe_keyframe_packets, probe,
+    python_numpy, read_report, rig_command, run_rig, us_in_time_base, wait_until, write_rig,
 };
 
 const RIG: &str = r#"
@@ -90,10 +89,7 @@ print(len(frames), epoch)
 
         // axvs timestamps: CSV and npy, from the archive and from the raw log, all equal to the onset
         // (as numpy read it) plus each frame's PTS (as ffprobe read it).
-        let times: Vec<u64> = ffprobe_frame_pts(&video)
-            .into_iter()
-            .map(|p| epoch + p as u64)
-            .collect();
+        let times: Vec<u64> = probe(&video).pts().into_iter().map(|p| epoch + p as u64).collect();
         assert_eq!(times.len() as u64, saved);
         let csv = dir.path().join(format!("{id}.csv"));
         let npy = dir.path().join(format!("{id}.npy"));
@@ -360,13 +356,14 @@ fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
         let bound = flush_frames + delay;
         // No file yet (killed before this camera's encoder made it, on a loaded machine) holds no frame.
         // Once made, the file is valid: its header is written when the encoder opens.
-        let frames = if video.exists() {
+        let probed = video.exists().then(|| probe(&video));
+        let frames = if let Some(probed) = &probed {
             assert_ne!(
                 std::fs::metadata(&video).map(|m| m.len()).ok(),
                 Some(0),
                 "{what}: an empty file"
             );
-            let errors = decode_errors(&video);
+            let errors = probed.decode_errors();
             if extension == "mkv" && errors.contains("End of file") {
                 // Matroska's header closes with its first cluster.
                 0
@@ -379,7 +376,7 @@ fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
                         .all(|line| TORN_TAIL.iter().any(|torn| line.contains(torn))),
                     "{what}: the video must decode cleanly up to a torn last fragment: {errors}"
                 );
-                ffprobe_frame_count(&video)
+                probed.frame_count()
             }
         } else {
             0
@@ -398,10 +395,9 @@ fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
         // MAX_FLUSH_DELAY): `recover` gives those entries at their PTS. Fragments close in decode order, so
         // the file may end before a B-frame whose successor in time it holds: its frames are logged
         // frames, in order.
-        let (pts, time_base) = if frames > 0 {
-            (ffprobe_frame_pts(&video), ffprobe_time_base(&video))
-        } else {
-            (Vec::new(), (1, 1_000_000))
+        let (pts, time_base) = match &probed {
+            Some(probed) if frames > 0 => (probed.pts(), probed.time_base()),
+            _ => (Vec::new(), (1, 1_000_000)),
         };
         let last_logged = logged.last().map(|&t| us_in_time_base(t, time_base));
         let unlogged = pts.iter().filter(|&&p| last_logged.is_none_or(|l| p > l)).count() as u64;
@@ -417,14 +413,14 @@ fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
             "{what}: {lost} logged frames are not in the video (at most {bound} may be: {flush_frames} muxed \
              in the last {FLUSH_INTERVAL:?}, and the encoder's delay)"
         );
-        in_video.push((id, video, frames, log_path));
+        in_video.push((id, probed, frames, log_path));
     }
 
     // Reconciled: each archive holds exactly its video's frames, at their PTS.
     let out = axvs().arg("recover").arg(&session).output().expect("axvs recover");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
-    for (id, video, frames, log_path) in in_video {
+    for (id, probed, frames, log_path) in in_video {
         let what = format!("camera {id} ({extension}, killed after {entries} entries), recovered");
         let started = log_path.exists() && read_log(&log_path).is_ok_and(|l| !l.entries.is_empty());
         if !started {
@@ -442,8 +438,8 @@ fn kill_and_check(codec: &str, rig: &str, extension: &str, entries: usize) {
             frames,
             "{what}"
         );
-        if frames > 0 {
-            assert_pts_equal_logged(&video, &archived, &what);
+        if let Some(probed) = probed.filter(|_| frames > 0) {
+            assert_pts_equal_logged(&probed, &archived, &what);
         }
     }
     // A second recover changes nothing.
@@ -478,7 +474,7 @@ fn readers_refuse_a_killed_runs_log_until_recovered_then_read_what_the_video_hol
         .iter()
         .filter(|e| e.is_frame())
         .count() as u64;
-    let frames = ffprobe_frame_count(&session.join("101.mp4"));
+    let frames = probe(&session.join("101.mp4")).frame_count();
     assert!(
         logged > frames,
         "the crash lost logged frames ({logged} logged, {frames} in the video)"
@@ -702,7 +698,7 @@ fn a_quick_run_records_cameras_given_on_the_command_line() {
         let measured = (times.len() - 1) as f64 / ((times[times.len() - 1] - times[0]) as f64 / 1e6);
         assert!((measured / fps - 1.0).abs() < 0.2, "{name}: {measured} fps");
     }
-    assert_eq!(ffprobe_size(&session.join("002.mp4")), "160,120");
+    assert_eq!(probe(&session.join("002.mp4")).size(), "160,120");
     let provenance: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(session.join("session.json")).expect("session.json"))
             .expect("json");
@@ -914,7 +910,7 @@ fn a_fast_cameras_times_are_exact_in_mp4_and_mov_and_rounded_to_the_ms_in_mkv() 
             "camera {id}: the test needs frames less than a ms apart ({sub_ms})"
         );
         if id == 3 {
-            let pts = ffprobe_frame_pts(video);
+            let pts = probe(video).pts();
             let expected: Vec<i64> = logged.iter().map(|&t| us_in_time_base(t, (1, 1000))).collect();
             assert_eq!(
                 pts, expected,
@@ -1039,7 +1035,7 @@ fn keys_from_a_pipe_and_ctrl_c_stop_cleanly() {
     let status = child.wait().expect("axvs run");
     assert!(status.success(), "Ctrl-C must stop cleanly: {status}");
     let archive = dir.path().join("int/data/101_log.npz");
-    let frames = ffprobe_frame_count(&dir.path().join("int/data/101.mp4"));
+    let frames = probe(&dir.path().join("int/data/101.mp4")).frame_count();
     let logged = timestamps::frame_times(&npz::read_archive(&archive).expect("archive")).expect("times");
     assert_eq!(
         logged.len() as u64,
@@ -1214,7 +1210,7 @@ fn segments_split_the_video_and_keep_one_continuous_log() {
         .collect();
     assert!(names.len() >= 3, "{names:?}");
     assert_eq!(names[..3], ["004.mp4", "004_002.mp4", "004_003.mp4"], "named in order");
-    let per_file: Vec<u64> = files.iter().map(|f| ffprobe_frame_count(f)).collect();
+    let per_file: Vec<u64> = files.iter().map(|f| probe(f).frame_count()).collect();
     for (file, frames) in files.iter().zip(&per_file).take(files.len() - 1) {
         assert!(
             (27..=33).contains(frames),
@@ -1305,7 +1301,7 @@ fn a_torn_last_fragment_costs_only_its_own_frames() {
         let whole_copy = dir.path().join(format!("whole.{container}"));
         std::fs::copy(&video, &whole_copy).expect("copy");
         let whole = decode_luma(&whole_copy, 320, 240);
-        let whole_packets = ffprobe_frame_packet_ends(&whole_copy);
+        let whole_packets = probe(&whole_copy).packet_ends();
         assert_eq!(
             whole_packets.len(),
             whole.len(),
@@ -1321,7 +1317,8 @@ fn a_torn_last_fragment_costs_only_its_own_frames() {
         let file = std::fs::OpenOptions::new().write(true).open(&video).expect("open");
         file.set_len(cut).expect("tear the last fragment");
         drop(file);
-        let errors = decode_errors(&video);
+        let probed = probe(&video);
+        let errors = probed.decode_errors();
         assert!(
             errors
                 .lines()
@@ -1329,7 +1326,7 @@ fn a_torn_last_fragment_costs_only_its_own_frames() {
             "{what}: a reader said what a torn last fragment does not explain: {errors:?}"
         );
         let torn = decode_luma(&video, 320, 240);
-        let torn_packets = ffprobe_frame_packet_ends(&video);
+        let torn_packets = probed.packet_ends();
         assert_eq!(
             torn_packets.len(),
             torn.len(),
@@ -1370,10 +1367,9 @@ fn a_torn_last_fragment_costs_only_its_own_frames() {
         let archived: Vec<u64> = archive.iter().filter(|e| e.is_frame()).map(|e| e.time_us).collect();
         assert_eq!(
             (archived.len() as u64, archived.len()),
-            (ffprobe_frame_count(&video), torn.len()),
+            (probed.frame_count(), torn.len()),
             "{what}: archive frames vs the frames ffprobe counts and ffmpeg decodes"
         );
-        let pts = ffprobe_frame_pts(&video);
-        assert_pts_are_logged(&pts, ffprobe_time_base(&video), &archived, &what);
+        assert_pts_are_logged(&probed.pts(), probed.time_base(), &archived, &what);
     }
 }

@@ -605,9 +605,9 @@ fn a_full_log_disk_stops_that_cameras_saving_and_no_frame_counts_saved_without_i
     let log = axvs_log::read_log(&dir.path().join("logs/s/data/003.axvslog")).expect("log");
     let logged = log.entries.iter().filter(|e| e.is_frame()).count() as u64;
     assert_eq!(logged, saved, "{status}");
-    let video = dir.path().join("video/s/data/003.mp4");
-    assert_eq!(axvs_tests::decode_errors(&video), "");
-    assert_eq!(axvs_tests::ffprobe_frame_count(&video), saved + unlogged);
+    let video = axvs_tests::probe(&dir.path().join("video/s/data/003.mp4"));
+    assert_eq!(video.decode_errors(), "");
+    assert_eq!(video.frame_count(), saved + unlogged);
     assert_eq!(cam["video_frames"].as_u64(), Some(saved + unlogged));
 
     // The archive could not be written on the full disk; recover writes it elsewhere, video frames all in.
@@ -641,8 +641,8 @@ fn a_full_video_disk_fails_that_camera_and_counts_only_what_the_video_holds() {
         assert!(!stderr.contains(noise), "{noise}: {stderr}");
     }
     let cam = only_camera(&report);
-    let video = dir.path().join("video/s/data/003.mp4");
-    let decoded = axvs_tests::ffprobe_frame_count(&video);
+    let video = axvs_tests::probe(&dir.path().join("video/s/data/003.mp4"));
+    let decoded = video.frame_count();
     assert!(decoded > 0, "{cam}");
     assert_eq!(
         cam["video_frames"].as_u64(),

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use axvs_tests::{axvs, counts_agree, ffprobe_size, logged_frame_times, plugin_build, viky_producer, write_rig};
+use axvs_tests::{axvs, counts_agree, logged_frame_times, plugin_build, probe, viky_producer, write_rig};
 
 /// `axvs` with a private home (no stored producer, no user plugins), the gentl plugin and `cti` set.
 fn axvs_gentl(home: &Path, cti: Option<&Path>) -> Command {
@@ -65,7 +65,7 @@ fn two_simulated_devices_and_a_synthetic_camera_record_together() {
         assert_eq!(cam["backend"], "gentl");
         let saved = counts_agree(cam);
         let video = Path::new(cam["video"].as_str().expect("video"));
-        assert_eq!(ffprobe_size(video), size, "the size asked for");
+        assert_eq!(probe(video).size(), size, "the size asked for");
         // Viky runs at 20 fps: about 60 frames in 3 s (start-up and the end take some), and never more than
         // 20 a second over the time they span (a loaded machine may stop the run a little after its 3 s).
         assert!(saved >= 35, "{saved} frames in 3 s at 20 fps");
@@ -244,7 +244,7 @@ fn a_rig_applies_a_genicam_config_file_to_a_gentl_camera() {
     let cam = &report["cameras"][0];
     counts_agree(cam);
     let video = Path::new(cam["video"].as_str().expect("video"));
-    assert_eq!(ffprobe_size(video), "256,192");
+    assert_eq!(probe(video).size(), "256,192");
 }
 
 #[test]

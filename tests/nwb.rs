@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use axvs_tests::{axvs, counts_agree, ffprobe_frame_count, python, read_report, rig_command, write_rig};
+use axvs_tests::{axvs, counts_agree, probe, python, read_report, rig_command, write_rig};
 
 /// Two cameras, the first split into 1-second segments.
 const RIG: &str = "[encoder]\npreset = 1\n[session]\nsubject = \"m12\"\nexperimenter = \"Lab, A.\"\n\
@@ -132,7 +132,7 @@ fn a_session_exports_to_nwb_that_pynwb_reads_and_validates_and_the_inspector_acc
         let mut starts = Vec::new();
         for file in &files {
             starts.push(first);
-            first += ffprobe_frame_count(file);
+            first += probe(file).frame_count();
         }
         assert_eq!(series["starting_frame"], serde_json::json!(starts), "{name}");
         let expected: Vec<u64> = logged[i].iter().map(|t| t - start).collect();

@@ -9,9 +9,7 @@ use axvs_core::{
 };
 use axvs_encode::{EncoderSettings, FfmpegEncoderFactory, OutputPixelFormat, Preset, Qp};
 use axvs_log::{read_log, timestamps, FileLogSink};
-use axvs_tests::{
-    assert_pts_equal_logged, decode_luma, ffprobe_frame_count, ffprobe_frame_pts, ffprobe_time_base, wait_until,
-};
+use axvs_tests::{assert_pts_equal_logged, decode_luma, probe, wait_until};
 
 const W: u32 = 320;
 const H: u32 = 240;
@@ -96,7 +94,8 @@ fn two_cameras_with_saving_toggled_on_off_on() {
         );
 
         // Frames in the video == frame entries in the log == saved count.
-        let frames = ffprobe_frame_count(&video.path);
+        let probed = probe(&video.path);
+        let frames = probed.frame_count();
         let log = read_log(&dir.path().join(format!("{:03}.axvslog", s.id))).expect("read log");
         assert_eq!(log.truncated_tail, 0);
         assert_eq!(log.entries.iter().filter(|e| e.is_onset()).count(), 1, "one onset");
@@ -123,8 +122,8 @@ fn two_cameras_with_saving_toggled_on_off_on() {
         );
 
         // The file's timing is the acquisition timing: each PTS is its frame's logged time, in µs.
-        assert_eq!(ffprobe_time_base(&video.path), (1, 1_000_000));
-        assert_pts_equal_logged(&video.path, &logged, &pixel_format.to_string());
+        assert_eq!(probed.time_base(), (1, 1_000_000));
+        assert_pts_equal_logged(&probed, &logged, &pixel_format.to_string());
 
         // Absolute times exist for every frame.
         assert_eq!(
@@ -197,7 +196,7 @@ fn a_restarted_system_writes_a_new_file_and_a_failed_start_leaves_none() {
     sink.close().expect("close log");
     // Never overwritten: the second run went to a second file; both play.
     for name in ["003.mp4", "003-2.mp4"] {
-        assert!(ffprobe_frame_count(&dir.path().join(name)) >= 5, "{name}");
+        assert!(probe(&dir.path().join(name)).frame_count() >= 5, "{name}");
     }
     let log = read_log(&dir.path().join("003.axvslog")).expect("log");
     assert_eq!(
@@ -219,7 +218,8 @@ fn a_restarted_system_writes_a_new_file_and_a_failed_start_leaves_none() {
     {
         let csv = std::fs::read_to_string(dir.path().join(times)).expect("per-run timestamps");
         let times: Vec<u64> = csv.lines().skip(1).map(|l| l.parse().expect("time")).collect();
-        let pts: Vec<u64> = ffprobe_frame_pts(&dir.path().join(video))
+        let pts: Vec<u64> = probe(&dir.path().join(video))
+            .pts()
             .into_iter()
             .map(|p| onset + p as u64)
             .collect();

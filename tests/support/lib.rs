@@ -197,6 +197,114 @@ fn ffprobe(video: &Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// What ffprobe reads of a video's first video stream in one pass: its size and time base, and every
+/// frame it decodes, with what FFmpeg's demuxer and decoder said on the way. One process per file: its
+/// start (215 shared libraries) costs more than decoding a test's video, and the tests probe hundreds.
+#[derive(Debug)]
+pub struct Probe {
+    path: PathBuf,
+    ok: bool,
+    stderr: String,
+    stream: serde_json::Value,
+    frames: Vec<serde_json::Value>,
+}
+
+/// Probes `video` (see [`Probe`]); ffprobe failing is recorded, not a panic: see [`Probe::decode_errors`].
+pub fn probe(video: &Path) -> Probe {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
+        .args([
+            "stream=width,height,time_base:frame=pts,pkt_pos,pkt_size",
+            "-of",
+            "json",
+        ])
+        .arg(video)
+        .output()
+        .expect("run ffprobe");
+    let mut printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    // A file ffprobe cannot open prints no JSON, or no stream.
+    let stream = printed
+        .pointer_mut("/streams/0")
+        .map(serde_json::Value::take)
+        .unwrap_or_default();
+    let frames = match printed.pointer_mut("/frames").map(serde_json::Value::take) {
+        Some(serde_json::Value::Array(frames)) => frames,
+        _ => Vec::new(),
+    };
+    Probe {
+        path: video.to_path_buf(),
+        ok: out.status.success(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        stream,
+        frames,
+    }
+}
+
+/// A number ffprobe's JSON prints as a number or as a string (`pkt_pos`, `pkt_size`).
+fn json_i64(value: &serde_json::Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_str()?.parse().ok())
+}
+
+impl Probe {
+    /// What FFmpeg's demuxer and decoder complained about, empty when the video played cleanly; ends in
+    /// "(ffprobe failed)" when ffprobe did.
+    pub fn decode_errors(&self) -> String {
+        let mut text = self.stderr.clone();
+        if !self.ok {
+            text.push_str(" (ffprobe failed)");
+        }
+        text
+    }
+
+    fn assert_ok(&self) {
+        assert!(self.ok, "ffprobe failed on {}: {}", self.path.display(), self.stderr);
+    }
+
+    /// Frames decoded.
+    pub fn frame_count(&self) -> u64 {
+        self.assert_ok();
+        self.frames.len() as u64
+    }
+
+    /// Presentation timestamps (in the stream time base, µs for axvs files) of every frame, in display order.
+    pub fn pts(&self) -> Vec<i64> {
+        self.assert_ok();
+        self.frames.iter().filter_map(|f| json_i64(&f["pts"])).collect()
+    }
+
+    /// Each decoded frame, in display order: its presentation time, and where its packet ends in the file
+    /// (with a Matroska block's header, which the packet's position counts from).
+    pub fn packet_ends(&self) -> Vec<(i64, u64)> {
+        self.assert_ok();
+        self.frames
+            .iter()
+            .filter_map(|f| {
+                let (pts, pos, size) = (
+                    json_i64(&f["pts"])?,
+                    json_i64(&f["pkt_pos"])?,
+                    json_i64(&f["pkt_size"])?,
+                );
+                Some((pts, (pos + size + 16) as u64))
+            })
+            .collect()
+    }
+
+    /// The stream time base as `(num, den)`.
+    pub fn time_base(&self) -> (i64, i64) {
+        let text = self.stream["time_base"].as_str().unwrap_or_default();
+        let parsed = text
+            .split_once('/')
+            .and_then(|(n, d)| Some((n.parse().ok()?, d.parse().ok()?)));
+        parsed.unwrap_or_else(|| panic!("no time base of {} in {}", self.path.display(), self.stream))
+    }
+
+    /// The video stream's size, `width,height`.
+    pub fn size(&self) -> String {
+        self.assert_ok();
+        format!("{},{}", self.stream["width"], self.stream["height"])
+    }
+}
+
 /// Where each keyframe's packet lies in the file: byte offset and size, in file order.
 pub fn ffprobe_keyframe_packets(video: &Path) -> Vec<(u64, u64)> {
     let (ok, text, err) = ffprobe(video, &["-show_entries", "packet=pos,size,flags"]);
@@ -218,58 +326,6 @@ pub fn send_signal(pid: u32, signal: &str) -> bool {
         .status()
         .expect("run kill")
         .success()
-}
-
-/// Frames ffprobe counts by decoding the whole video stream.
-pub fn ffprobe_frame_count(video: &Path) -> u64 {
-    let (ok, text, err) = ffprobe(video, &["-count_frames", "-show_entries", "stream=nb_read_frames"]);
-    assert!(ok, "ffprobe failed on {}: {err}", video.display());
-    match text.trim().trim_end_matches(',') {
-        // A valid file that holds no frame (a recording killed before its encoder put one out).
-        "N/A" => 0,
-        count => count
-            .parse()
-            .unwrap_or_else(|_| panic!("ffprobe frame count of {}: {text:?}", video.display())),
-    }
-}
-
-/// The video stream's size, `width,height`.
-pub fn ffprobe_size(video: &Path) -> String {
-    let (ok, text, err) = ffprobe(video, &["-show_entries", "stream=width,height"]);
-    assert!(ok, "ffprobe failed on {}: {err}", video.display());
-    text.trim().to_string()
-}
-
-/// Presentation timestamps (in the stream time base, µs for axvs files) of every frame, in display order.
-pub fn ffprobe_frame_pts(video: &Path) -> Vec<i64> {
-    let (ok, text, err) = ffprobe(video, &["-show_entries", "frame=pts"]);
-    assert!(ok, "ffprobe failed: {err}");
-    text.lines()
-        .filter_map(|l| l.split(',').next().and_then(|v| v.trim().parse().ok()))
-        .collect()
-}
-
-/// Each decoded frame of a video, in display order: its presentation time, and where its packet ends in the
-/// file (with a Matroska block's header, which the packet's position counts from).
-pub fn ffprobe_frame_packet_ends(video: &Path) -> Vec<(i64, u64)> {
-    let (ok, text, err) = ffprobe(video, &["-show_entries", "frame=pts,pkt_pos,pkt_size"]);
-    assert!(ok, "ffprobe failed on {}: {err}", video.display());
-    text.lines()
-        .filter_map(|line| {
-            let mut fields = line.split(',').map(str::parse::<i64>);
-            let (Some(Ok(pts)), Some(Ok(pos)), Some(Ok(size))) = (fields.next(), fields.next(), fields.next()) else {
-                return None;
-            };
-            Some((pts, (pos + size + 16) as u64))
-        })
-        .collect()
-}
-
-/// The stream time base of a video as `(num, den)`.
-pub fn ffprobe_time_base(video: &Path) -> (i64, i64) {
-    let (_, text, _) = ffprobe(video, &["-show_entries", "stream=time_base"]);
-    let (n, d) = text.trim().split_once('/').expect("num/den");
-    (n.parse().expect("num"), d.parse().expect("den"))
 }
 
 /// Decodes every frame of a video with the ffmpeg CLI (no frame-rate conversion) into raw `pix_fmt`
@@ -294,16 +350,6 @@ pub fn decode_luma(video: &Path, width: usize, height: usize) -> Vec<Vec<u8>> {
     let decoded = decode_raw(video, "gray");
     assert_eq!(decoded.len() % (width * height), 0, "decoded size is not whole frames");
     decoded.chunks_exact(width * height).map(<[u8]>::to_vec).collect()
-}
-
-/// Decodes every frame of the file with ffprobe and returns what FFmpeg's demuxer and decoder complained
-/// about (empty when it played cleanly).
-pub fn decode_errors(video: &Path) -> String {
-    let (ok, _, mut text) = ffprobe(video, &["-count_frames", "-show_entries", "stream=nb_read_frames"]);
-    if !ok {
-        text.push_str(" (ffprobe failed)");
-    }
-    text
 }
 
 /// Runs a Python snippet with numpy; the snippet gets `sys.argv[1:]` = `args`. Panics with its output on
@@ -790,13 +836,13 @@ pub fn us_in_time_base(time_us: u64, (num, den): (i64, i64)) -> i64 {
 /// per logged time, each frame's PTS is its logged time (µs since the onset, in the stream time base), and
 /// both strictly increase; in a coarser time base (Matroska's ms) frames logged within one tick share it.
 /// `what` names the video in failures.
-pub fn assert_pts_equal_logged(video: &Path, logged: &[u64], what: &str) {
+pub fn assert_pts_equal_logged(video: &Probe, logged: &[u64], what: &str) {
     assert!(
         logged.windows(2).all(|w| w[0] < w[1]),
         "{what}: logged times must strictly increase"
     );
-    let time_base = ffprobe_time_base(video);
-    let pts = ffprobe_frame_pts(video);
+    let time_base = video.time_base();
+    let pts = video.pts();
     let exact = i128::from(time_base.1) >= 1_000_000 * i128::from(time_base.0);
     assert!(
         pts.windows(2).all(|w| w[0] < w[1] || (!exact && w[0] == w[1])),
@@ -874,8 +920,9 @@ pub fn counts_agree(cam: &serde_json::Value) -> u64 {
     let mut next = 0;
     for video in video_files(cam) {
         let what = format!("camera {id}, {}", video.display());
-        assert_eq!(decode_errors(&video), "", "{what}: the video must decode cleanly");
-        let frames = ffprobe_frame_count(&video) as usize;
+        let video = probe(&video);
+        assert_eq!(video.decode_errors(), "", "{what}: the video must decode cleanly");
+        let frames = video.frame_count() as usize;
         assert!(
             next + frames <= logged.len(),
             "{what}: more frames in the files than saved"
