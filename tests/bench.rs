@@ -398,8 +398,9 @@ fn bench_capacity_bisects_every_tools_limit() {
         "2",
         "--seconds",
         "1",
+        // Two trials a tool show the rounds (every tool's first before any second) as well as three.
         "--max-trials",
-        "3",
+        "2",
         "--tools",
         "axvs,axvs-auto,ffmpeg,gstreamer",
     ]);
@@ -424,7 +425,7 @@ fn bench_capacity_bisects_every_tools_limit() {
             .lines()
             .filter(|l| l.trim_start().starts_with(tool) && l.contains(" fps: "))
             .count();
-        assert!((1..=3).contains(&trials), "{tool}: {trials} trials in:\n{text}");
+        assert!((1..=2).contains(&trials), "{tool}: {trials} trials in:\n{text}");
         // Every trial recorded frames: "N of M frames lost" with M > 0.
         for line in text
             .lines()
