@@ -3,10 +3,10 @@
 //! change to any kind of file in it (a flipped bit, a cut, a deletion, an addition) and broken accounting.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use axvs_tests::{axvs, counts_agree, read_report, rig_command, write_rig, ChildGuard};
+use axvs_tests::{axvs, copy_dir, counts_agree, read_report, rig_command, write_rig, ChildGuard};
 
 /// Two small cameras: one into MP4, one into Matroska.
 const RIG: &str = "[encoder]\npreset = 1\n\
@@ -58,11 +58,6 @@ fn record(dir: &Path, session: &str, seconds: &str) -> PathBuf {
     let bag = dir.join(session);
     assert_eq!(report["bags"][0].as_str(), Some(bag.to_str().expect("utf-8")));
     bag
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    let status = Command::new("cp").arg("-a").arg(from).arg(to).status().expect("cp");
-    assert!(status.success());
 }
 
 #[test]

@@ -319,6 +319,12 @@ pub fn ffprobe_keyframe_packets(video: &Path) -> Vec<(u64, u64)> {
         .collect()
 }
 
+/// Copies the folder `from` to `to` (which must not exist), as `cp -a` does.
+pub fn copy_dir(from: &Path, to: &Path) {
+    let status = Command::new("cp").arg("-a").arg(from).arg(to).status().expect("run cp");
+    assert!(status.success(), "cp -a {} {}", from.display(), to.display());
+}
+
 /// Sends `signal` (`INT`, `TERM`, ...) to process `pid` with kill(1); whether it was delivered.
 pub fn send_signal(pid: u32, signal: &str) -> bool {
     Command::new("kill")
