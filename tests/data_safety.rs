@@ -499,7 +499,8 @@ fn only_camera(report: &Path) -> serde_json::Value {
 fn recording_stops_cleanly_before_the_video_disk_fills() {
     let dir = tempfile::tempdir().expect("tempdir");
     let top = disks_top(dir.path(), Some("3MB"));
-    let (out, report) = run_small(dir.path(), &heavy_rig(&top), "8m", "8m", "60");
+    // 2 MB to fill above the threshold: about 10 s of this camera (5 MB took 25 s).
+    let (out, report) = run_small(dir.path(), &heavy_rig(&top), "5m", "8m", "60");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
