@@ -61,7 +61,7 @@ fn python_sessions_stop_cleanly_on_ctrl_c() {
 /// The readers labs use (the `ffmpeg` command line, imageio with its ffmpeg and pyav plugins,
 /// imageio-ffmpeg, PyAV, OpenCV, decord) return exactly the saved frames, with each timing.
 ///
-/// About 31 s alone (45 s while ffmpeg wrote PNGs), 60-80 s beside the other tests (five at a time): it
+/// About 31 s alone (45 s while ffmpeg wrote PNGs), 60-90 s beside the other tests (five or six at a time): it
 /// records four sessions (two containers, two timings) of four cameras, then seven readers decode each of
 /// the 16 videos whole, and some seek. It starts first (.config/nextest.toml), so that it runs beside the rest.
 #[test]
