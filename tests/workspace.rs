@@ -47,3 +47,88 @@ fn every_proc_macro_compiles_unoptimized_in_test_builds() {
         "add these proc macros to [profile.dev.package] in Cargo.toml as `name = {{ opt-level = 0 }}`: {optimized:?}"
     );
 }
+
+/// The source files of the module tree rooted at `root` (`mod name;` declarations followed to `name.rs` or
+/// `name/mod.rs`).
+fn module_files(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(file) = pending.pop() {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let dir = match stem {
+            "lib" | "main" | "mod" => file.parent().map(Path::to_path_buf),
+            _ => file.parent().map(|p| p.join(stem)),
+        }
+        .expect("a source file has a folder");
+        for line in text.lines() {
+            let line = line.trim_start();
+            let line = line
+                .strip_prefix("pub ")
+                .or_else(|| line.strip_prefix("pub(crate) "))
+                .unwrap_or(line);
+            if let Some(name) = line.strip_prefix("mod ").and_then(|rest| rest.strip_suffix(';')) {
+                let flat = dir.join(format!("{}.rs", name.trim()));
+                pending.push(if flat.exists() {
+                    flat
+                } else {
+                    dir.join(name.trim()).join("mod.rs")
+                });
+            }
+        }
+        files.push(file);
+    }
+    files
+}
+
+/// A library or binary built without its unit-test harness (`test = false`, which saves compiling and
+/// linking an empty test binary in every build) has no unit tests, unless another target tests the same
+/// sources: a `#[test]` added there later would otherwise never run.
+#[test]
+fn targets_without_a_test_harness_have_no_unit_tests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(&root)
+        .args(["metadata", "--offline", "--no-deps", "--format-version", "1"])
+        .output()
+        .expect("run cargo metadata");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let targets: Vec<(String, std::path::PathBuf, bool)> = metadata["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .flat_map(|p| p["targets"].as_array().expect("targets").iter())
+        .filter(|t| {
+            t["kind"]
+                .as_array()
+                .is_some_and(|k| !k.iter().any(|k| k == "test" || k == "bench"))
+        })
+        .map(|t| {
+            let path = Path::new(t["src_path"].as_str().expect("src_path"));
+            let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            (t["name"].as_str().expect("name").to_string(), path, t["test"] != false)
+        })
+        .collect();
+    let without: Vec<_> = targets.iter().filter(|(_, _, tested)| !tested).collect();
+    assert!(
+        without.iter().any(|(name, ..)| name == "axvs"),
+        "no target without a harness: {targets:?}"
+    );
+    for (name, path, _) in without {
+        if targets.iter().any(|(_, other, tested)| *tested && other == path) {
+            continue;
+        }
+        for file in module_files(path) {
+            let text = std::fs::read_to_string(&file).expect("read source");
+            assert!(
+                !text.contains("#[test]") && !text.contains("#[cfg(test)]"),
+                "{} has unit tests, but its target {name} has `test = false` in its Cargo.toml: they never run",
+                file.display()
+            );
+        }
+    }
+}
