@@ -132,3 +132,34 @@ fn targets_without_a_test_harness_have_no_unit_tests() {
         }
     }
 }
+
+/// Every test that `.config/nextest.toml` names (`test(=module::name)`, `test(/^module::/)`) is one of this
+/// binary's: a test renamed or moved would otherwise silently leave its group (and run beside tests that
+/// must run alone, or at the wrong time), as nextest does not complain of a name that matches nothing.
+#[test]
+fn the_tests_nextest_names_exist() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = std::fs::read_to_string(tests.join("../.config/nextest.toml")).expect("read .config/nextest.toml");
+    let source = |module: &str| {
+        std::fs::read_to_string(tests.join(format!("{module}.rs")))
+            .unwrap_or_else(|e| panic!(".config/nextest.toml names tests/{module}.rs: {e}"))
+    };
+    let mut named = 0;
+    for (_, rest) in config.match_indices("test(=").map(|(i, _)| config.split_at(i + 6)) {
+        let name = rest.split(')').next().expect("a closing parenthesis");
+        let (module, function) = name
+            .split_once("::")
+            .unwrap_or_else(|| panic!(".config/nextest.toml: test(={name}) names no module (module::name)"));
+        assert!(
+            source(module).contains(&format!("fn {function}(")),
+            ".config/nextest.toml names {name}, which tests/{module}.rs does not have"
+        );
+        named += 1;
+    }
+    for (_, rest) in config.match_indices("test(/^").map(|(i, _)| config.split_at(i + 7)) {
+        let module = rest.split("::").next().expect("a module");
+        source(module);
+        named += 1;
+    }
+    assert!(named > 10, "found {named} names in .config/nextest.toml");
+}
