@@ -85,20 +85,20 @@ struct KeepError<W> {
 
 impl<W: Write> Write for KeepError<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.error.is_none() {
-            if let Err(e) = self.inner.write_all(buf) {
-                self.error = Some(e);
-            }
+        if self.error.is_none()
+            && let Err(e) = self.inner.write_all(buf)
+        {
+            self.error = Some(e);
         }
         self.position += buf.len() as u64;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        if self.error.is_none() {
-            if let Err(e) = self.inner.flush() {
-                self.error = Some(e);
-            }
+        if self.error.is_none()
+            && let Err(e) = self.inner.flush()
+        {
+            self.error = Some(e);
         }
         Ok(())
     }

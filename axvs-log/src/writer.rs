@@ -395,11 +395,11 @@ impl SourceLog {
 
     /// Hands the sidecar's pending bytes to the OS; on an error it is given up, with a warning.
     fn flush_sidecar(&mut self) {
-        if let Some(Ok(sidecar)) = self.sidecar.as_mut() {
-            if let Err(e) = sidecar.flush() {
-                tracing::warn!("device metadata not kept from here on: {e}");
-                self.sidecar = Some(Err(()));
-            }
+        if let Some(Ok(sidecar)) = self.sidecar.as_mut()
+            && let Err(e) = sidecar.flush()
+        {
+            tracing::warn!("device metadata not kept from here on: {e}");
+            self.sidecar = Some(Err(()));
         }
     }
 
@@ -461,10 +461,10 @@ impl Writer {
                     self.errors
                         .set(id as u8, 0, 0, || format!("{}: {e}", log.path.display()));
                 }
-                if let Some(Ok(sidecar)) = &log.sidecar {
-                    if let Err(e) = sidecar.file.sync_all() {
-                        tracing::warn!("device metadata {}: {e}", sidecar.path.display());
-                    }
+                if let Some(Ok(sidecar)) = &log.sidecar
+                    && let Err(e) = sidecar.file.sync_all()
+                {
+                    tracing::warn!("device metadata {}: {e}", sidecar.path.display());
                 }
             }
         }
@@ -525,11 +525,11 @@ impl Writer {
 
     /// Flushes one source; a failed log is closed: nothing more is written to a log with a hole in it.
     fn flush_source(&mut self, index: usize) {
-        if let Some(log) = self.files[index].as_mut() {
-            if let Err((message, entries, frames)) = log.flush() {
-                self.files[index] = None;
-                self.errors.set(index as u8, entries, frames, || message);
-            }
+        if let Some(log) = self.files[index].as_mut()
+            && let Err((message, entries, frames)) = log.flush()
+        {
+            self.files[index] = None;
+            self.errors.set(index as u8, entries, frames, || message);
         }
     }
 

@@ -403,10 +403,10 @@ impl Encoder for FfmpegEncoder {
 
 impl Drop for FfmpegEncoder {
     fn drop(&mut self) {
-        if !self.finished {
-            if let Err(e) = self.finish_file() {
-                tracing::warn!("finalizing {} on drop: {e}", self.path.display());
-            }
+        if !self.finished
+            && let Err(e) = self.finish_file()
+        {
+            tracing::warn!("finalizing {} on drop: {e}", self.path.display());
         }
         // Before the output is dropped, which would close the I/O as FFmpeg's own.
         self.io.detach(&mut self.output);

@@ -248,13 +248,13 @@ impl Check<'_> {
                 what,
             })
         };
-        if let (Some(acquired), Some(dropped)) = (camera.acquired, camera.dropped_total()) {
-            if acquired != camera.saved + dropped {
-                broken(format!(
-                    "acquired {acquired} != saved {} + dropped {dropped}",
-                    camera.saved
-                ));
-            }
+        if let (Some(acquired), Some(dropped)) = (camera.acquired, camera.dropped_total())
+            && acquired != camera.saved + dropped
+        {
+            broken(format!(
+                "acquired {acquired} != saved {} + dropped {dropped}",
+                camera.saved
+            ));
         }
         let videos: Vec<PathBuf> = camera.videos.iter().map(|v| self.bag.join(v)).collect();
         if !videos.is_empty() && videos.iter().all(|v| v.is_file()) {

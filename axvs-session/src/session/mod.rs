@@ -375,12 +375,12 @@ impl Session {
     pub fn start(mut rig: Rig, options: SessionOptions) -> Result<Session, SessionError> {
         let launched = options.launched.unwrap_or_else(Instant::now);
         let interrupted = || options.interrupted.as_ref().is_some_and(|i| i.load(Ordering::SeqCst));
-        if let PreviewChoice::Rate(rate) = options.preview {
-            if !(rate.is_finite() && rate >= 0.001) {
-                return Err(SessionError::Invalid(format!(
-                    "display rate {rate}: must be at least 0.001"
-                )));
-            }
+        if let PreviewChoice::Rate(rate) = options.preview
+            && !(rate.is_finite() && rate >= 0.001)
+        {
+            return Err(SessionError::Invalid(format!(
+                "display rate {rate}: must be at least 0.001"
+            )));
         }
         let name = options.name.as_deref().map(session_name).transpose()?;
         let mut opened = Vec::with_capacity(rig.cameras.len());
@@ -602,18 +602,18 @@ impl Session {
     }
 
     fn select(&self, camera: Option<u8>) -> Result<impl Iterator<Item = &Running>, SessionError> {
-        if let Some(id) = camera {
-            if !self.cameras.iter().any(|c| c.spec.id == id) {
-                return Err(SessionError::UnknownCamera {
-                    id,
-                    available: self
-                        .cameras
-                        .iter()
-                        .map(|c| format!("{} '{}'", c.spec.id, c.spec.name))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
+        if let Some(id) = camera
+            && !self.cameras.iter().any(|c| c.spec.id == id)
+        {
+            return Err(SessionError::UnknownCamera {
+                id,
+                available: self
+                    .cameras
+                    .iter()
+                    .map(|c| format!("{} '{}'", c.spec.id, c.spec.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
         }
         Ok(self
             .cameras
@@ -674,11 +674,11 @@ impl Session {
             }
         }
         let statuses: Vec<SystemStatus> = self.cameras.iter().map(|c| c.system.status()).collect();
-        if self.view.is_some() {
-            if let Ok(mut shown) = self.view_status.lock() {
-                shown.elapsed_s = self.started.elapsed().as_secs_f64();
-                shown.cameras = statuses.clone();
-            }
+        if self.view.is_some()
+            && let Ok(mut shown) = self.view_status.lock()
+        {
+            shown.elapsed_s = self.started.elapsed().as_secs_f64();
+            shown.cameras = statuses.clone();
         }
         let stop = if quit {
             Some(StopCause::Quit)
@@ -691,10 +691,10 @@ impl Session {
             Some(StopCause::AllEnded)
         } else if self.space_checked.elapsed() >= SPACE_CHECK_INTERVAL {
             self.space_checked = Instant::now();
-            if let (Some(_), Ok(space)) = (&self.view, crate::space::disk_space(&self.dirs.session)) {
-                if let Ok(mut shown) = self.view_status.lock() {
-                    shown.free_bytes = Some(space.free);
-                }
+            if let (Some(_), Ok(space)) = (&self.view, crate::space::disk_space(&self.dirs.session))
+                && let Ok(mut shown) = self.view_status.lock()
+            {
+                shown.free_bytes = Some(space.free);
             }
             let disks = [self.dirs.session.clone(), self.dirs.log.clone()];
             self.space_guard.check(&disks).err().map(|low| {
@@ -748,10 +748,10 @@ impl Session {
             failures,
             progress,
         );
-        if let Some(provenance) = self.provenance.take() {
-            if let Err(e) = provenance.stopped(&report.failures).write(&self.dirs.session) {
-                tracing::warn!("the session's provenance: {e}");
-            }
+        if let Some(provenance) = self.provenance.take()
+            && let Err(e) = provenance.stopped(&report.failures).write(&self.dirs.session)
+        {
+            tracing::warn!("the session's provenance: {e}");
         }
         // Last, when no file will change: each folder sealed with its files' checksums and the counts.
         let mut written = crate::certificate::written_digests(&report);

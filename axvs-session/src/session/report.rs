@@ -111,10 +111,10 @@ fn discard_empty(stop: &mut StopReport, log: &Path, log_dir: &Path, id: u8) -> b
         }
     }
     let _ = std::fs::remove_file(log);
-    if let Some(sidecar) = axvs_log::device::find_sidecar(log_dir, id) {
-        if std::fs::metadata(&sidecar).is_ok_and(|m| m.len() <= axvs_log::device::MAGIC.len() as u64) {
-            let _ = std::fs::remove_file(sidecar);
-        }
+    if let Some(sidecar) = axvs_log::device::find_sidecar(log_dir, id)
+        && std::fs::metadata(&sidecar).is_ok_and(|m| m.len() <= axvs_log::device::MAGIC.len() as u64)
+    {
+        let _ = std::fs::remove_file(sidecar);
     }
     true
 }
