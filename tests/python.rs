@@ -72,17 +72,15 @@ fn every_common_reader_returns_exactly_the_saved_frames() {
 /// Each package's feature sets, as `cargo tree` resolves them for `args` (a package built for the host, as a
 /// macro or for a build script, and for the target can have two): `name version` to its sets.
 fn resolved_features(args: &[&str]) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(&root)
-        .args(["tree", "--offline", "--prefix", "none", "--format", "{p} [{f}]"])
-        .args(args)
-        .output()
-        .expect("run cargo tree");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tree = axvs_tests::workspace_cargo(
+        &[
+            &["tree", "--offline", "--prefix", "none", "--format", "{p} [{f}]"],
+            args,
+        ]
+        .concat(),
+    );
     let mut packages = std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in tree.lines() {
         let line = line.trim_end_matches(" (*)").replace(" (proc-macro)", "");
         let Some((package, features)) = line.split_once(" [") else {
             continue;

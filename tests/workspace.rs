@@ -1,7 +1,6 @@
 //! The workspace's build settings that keep the suite's time in budget (`Cargo.toml`'s profiles).
 
 use std::path::Path;
-use std::process::Command;
 
 /// Every proc macro compiles unoptimized in test builds. The dependencies' `opt-level = 2`
 /// (`[profile.dev.package."*"]`) reaches the macros too (a package override outranks `build-override`), and
@@ -17,15 +16,17 @@ fn every_proc_macro_compiles_unoptimized_in_test_builds() {
     let overrides = manifest["profile"]["dev"]["package"]
         .as_table()
         .expect("[profile.dev.package]");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(&root)
-        .args(["tree", "--offline", "--workspace", "--edges", "normal,build,dev"])
-        .args(["--prefix", "none", "--format", "{p}"])
-        .output()
-        .expect("run cargo tree");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = axvs_tests::workspace_cargo(&[
+        "tree",
+        "--offline",
+        "--workspace",
+        "--edges",
+        "normal,build,dev",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
+    ]);
     let macros: std::collections::BTreeSet<&str> = text
         .lines()
         .filter(|l| l.contains(" (proc-macro)"))
@@ -88,15 +89,8 @@ fn module_files(root: &Path) -> Vec<std::path::PathBuf> {
 /// sources: a `#[test]` added there later would otherwise never run.
 #[test]
 fn targets_without_a_test_harness_have_no_unit_tests() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(&root)
-        .args(["metadata", "--offline", "--no-deps", "--format-version", "1"])
-        .output()
-        .expect("run cargo metadata");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let metadata = axvs_tests::workspace_cargo(&["metadata", "--offline", "--no-deps", "--format-version", "1"]);
+    let metadata: serde_json::Value = serde_json::from_str(&metadata).expect("cargo metadata is JSON");
     let targets: Vec<(String, std::path::PathBuf, bool)> = metadata["packages"]
         .as_array()
         .expect("packages")

@@ -319,6 +319,24 @@ pub fn ffprobe_keyframe_packets(video: &Path) -> Vec<(u64, u64)> {
         .collect()
 }
 
+/// The standard output of `cargo <args>` run in the workspace's root (the cargo running the tests, or the
+/// one on PATH), after checking that it succeeded.
+pub fn workspace_cargo(args: &[&str]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(&root)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run cargo {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "cargo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Copies the folder `from` to `to` (which must not exist), as `cp -a` does.
 pub fn copy_dir(from: &Path, to: &Path) {
     let status = Command::new("cp").arg("-a").arg(from).arg(to).status().expect("run cp");
