@@ -30,31 +30,78 @@ fn built_bin(name: &str, env: &str, package: &str) -> PathBuf {
 
 /// The file `file` that cargo built for package `package` (dep-info `<dep_info>.d`) in the test executables'
 /// target directory, after checking that it exists and is newer than every source it was built from.
+///
+/// `cargo test` and `cargo nextest run` build the test programs and `axvs` (axvs-cli has integration tests),
+/// not `axvs-bench` or the Python module: when one of them is missing or older than its sources, the build
+/// `./dev test` makes ([`workspace_build`]) runs first.
 fn built_file(file: &str, dep_info: &str, package: &str) -> PathBuf {
-    let name = file;
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().and_then(Path::parent).expect("target directory");
     let bin = dir.join(file);
-    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap_or_else(|_| {
+    if stale_reason(&bin, &dir.join(format!("{dep_info}.d"))).is_some() {
+        workspace_build(dir);
+    }
+    if let Some(reason) = stale_reason(&bin, &dir.join(format!("{dep_info}.d"))) {
         panic!(
-            "{} is missing: run the workspace tests (cargo test --workspace), which build it",
-            bin.display()
-        )
-    });
-    let sources = std::fs::read_to_string(dir.join(format!("{dep_info}.d"))).unwrap_or_default();
-    if let Some(newer) = dep_info_sources(&sources).into_iter().find(|source| {
-        std::fs::metadata(source)
-            .and_then(|m| m.modified())
-            .is_ok_and(|changed| changed > built)
-    }) {
-        panic!(
-            "{} is older than {}: these tests would run a stale {name}; run the workspace tests (cargo \
-             test --workspace) or cargo build -p {package} first",
-            bin.display(),
-            newer.display()
+            "{reason} after `cargo build --workspace --lib --bins --tests`: these tests would run a stale or \
+             missing {file} of package {package}"
         );
     }
     bin
+}
+
+/// Why `file` cannot be used as built (missing, or older than a source its dep-info `dep_info` lists), if so.
+fn stale_reason(file: &Path, dep_info: &Path) -> Option<String> {
+    let Ok(built) = std::fs::metadata(file).and_then(|m| m.modified()) else {
+        return Some(format!("{} is missing", file.display()));
+    };
+    let sources = std::fs::read_to_string(dep_info).unwrap_or_default();
+    dep_info_sources(&sources)
+        .into_iter()
+        .find(|source| {
+            std::fs::metadata(source)
+                .and_then(|m| m.modified())
+                .is_ok_and(|changed| changed > built)
+        })
+        .map(|newer| format!("{} is older than {}", file.display(), newer.display()))
+}
+
+/// Runs the build `./dev test` makes, `cargo build --workspace --lib --bins --tests` (the same packages,
+/// targets and features as the test build), into the target directory whose profile folder is `profile`
+/// (cargo does not hold its lock while tests run); nothing is compiled when it is up to date. Once per test
+/// process.
+fn workspace_build(profile: &Path) {
+    static BUILT: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if *built {
+        return;
+    }
+    let target = profile.parent().expect("target directory");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(workspace)
+        .args([
+            "build",
+            "--quiet",
+            "--workspace",
+            "--lib",
+            "--bins",
+            "--tests",
+            "--target-dir",
+        ])
+        .arg(target);
+    if profile.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    let out = build.output().expect("run cargo");
+    assert!(
+        out.status.success(),
+        "cargo build --workspace --lib --bins --tests: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    *built = true;
 }
 
 /// The files a cargo dep-info file (`target: file file ...`, spaces in names escaped) lists.
@@ -983,14 +1030,10 @@ pub fn video_files(cam: &serde_json::Value) -> Vec<PathBuf> {
 /// A build of the plugin package `package` (a workspace member: `axvs-plugin-rawfile`, `axvs-plugin-gentl`,
 /// or a fixture under `tests/fixtures/`), copied to a folder of its own: `<target>/plugin-tests/<package>/`.
 ///
-/// The first call in a test process runs `cargo build --workspace --lib --tests` in the workspace's own
-/// target directory (cargo does not hold its lock while tests run): the same packages, targets and features
-/// as the test build, so only the plugins' own libraries are compiled, once, and nothing when they are up
-/// to date.
+/// The first call in a test process runs the workspace's build ([`workspace_build`]): only the plugins' own
+/// libraries are compiled, once, and nothing when they are up to date.
 /// Builds and copies of all test processes take turns (a file lock).
 pub fn plugin_build(package: &str) -> PathBuf {
-    static BUILD: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
-    let mut built = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let exe = std::env::current_exe().expect("test executable path");
     let profile = exe.parent().and_then(Path::parent).expect("profile directory");
     let target = profile.parent().expect("target directory");
@@ -1000,25 +1043,7 @@ pub fn plugin_build(package: &str) -> PathBuf {
     // that no copy is taken while cargo puts a library in place.
     let lock = std::fs::File::create(folder.join(".lock")).expect("plugin lock file");
     lock.lock().expect("lock the plugin builds");
-    if !*built {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build
-            .current_dir(workspace)
-            .args(["build", "--quiet", "--workspace", "--lib", "--tests", "--target-dir"])
-            .arg(target);
-        if profile.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        let out = build.output().expect("run cargo");
-        assert!(
-            out.status.success(),
-            "building the plugins: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        *built = true;
-    }
+    workspace_build(profile);
     let name = axvs_plugin::testing::library_file_name(package);
     let dir = folder.join(package);
     std::fs::create_dir_all(&dir).expect("plugin folder");
