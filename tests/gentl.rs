@@ -164,6 +164,20 @@ fn cti_set_stores_the_producer_and_check_reports_where_it_came_from() {
     let (code, out, err) = run(&["cti", "check"], None, None);
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains(&format!("(stored in {})", stored.display())), "{out}");
+    // A bare file name is the file in the current folder (the dynamic loader alone would search its own
+    // folders for a library of that name), and is stored as an absolute path.
+    let folder = viky.parent().expect("producer folder");
+    let bare = axvs_gentl(home.path(), None)
+        .current_dir(folder)
+        .args(["cti", "set", "viky.cti"])
+        .output()
+        .expect("axvs cti set");
+    assert!(bare.status.success(), "{}", String::from_utf8_lossy(&bare.stderr));
+    let stored_path = std::fs::read_to_string(&stored).expect("stored producer");
+    assert_eq!(
+        Path::new(stored_path.trim()),
+        viky.canonicalize().expect("producer path")
+    );
     assert!(out.contains("loads: Machine Vision Games Ltd. Viky version"), "{out}");
     assert!(out.contains("3 device(s)"), "{out}");
     // AXVS_CTI_PATH overrides the stored choice for one run.

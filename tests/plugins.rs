@@ -261,6 +261,30 @@ fn discover_lists_the_plugins_cameras() {
     assert!(text.lines().any(|l| l.starts_with("synthetic ")), "{text}");
 }
 
+/// A plugin named by its bare file name is that file in the current folder: the dynamic loader would take
+/// `libz.so.1` for the system's zlib (already loaded by FFmpeg), and any other bare name for a library to
+/// search its folders for ("cannot open shared object file").
+#[test]
+fn a_plugin_named_by_a_bare_file_name_is_the_file_in_the_current_folder() {
+    let plugin = plugin_build("axvs-plugin-rawfile");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["libz.so.1", "my_rawfile_plugin.so"] {
+        std::fs::copy(&plugin, dir.path().join(name)).expect("copy the plugin");
+        let out = axvs_with(dir.path(), &[Path::new(name)])
+            .current_dir(dir.path())
+            .arg("plugins")
+            .output()
+            .expect("axvs plugins");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{name}: plugin rawfile ")) && l.ends_with("backends: rawfile")),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn the_loaded_plugin_camera_passes_the_backend_conformance_check() {
     let plugin = Plugin::load(&plugin_build("axvs-plugin-rawfile")).expect("load");

@@ -149,7 +149,7 @@ impl Plugin {
             return Err(PluginError::Missing(path.to_path_buf()));
         }
         check_elf_extent(path)?;
-        let header = lib_header_from_path(path).map_err(|e| PluginError::from_library(path, e))?;
+        let header = lib_header_from_path(&loader_path(path)).map_err(|e| PluginError::from_library(path, e))?;
         let module = header
             .init_root_module::<PluginModRef>()
             .map_err(|e| PluginError::from_library(path, e))?;
@@ -189,6 +189,20 @@ impl Plugin {
             })
             .collect()
     }
+}
+
+/// The path to give the dynamic loader for a library file a user named (a plugin, a GenTL producer):
+/// absolute, because the loader takes a name without a `/` (`myplugin.so`) for a library to search for in
+/// its own folders, not for the file of that name in the current folder.
+///
+/// ```
+/// use std::path::Path;
+///
+/// let path = axvs_plugin::loader_path(Path::new("viky.cti"));
+/// assert!(path.is_absolute() && path.ends_with("viky.cti"));
+/// ```
+pub fn loader_path(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| Path::new(".").join(path))
 }
 
 /// Refuses an ELF file whose loadable segments reach past its end: the dynamic loader would map them

@@ -38,7 +38,7 @@ pub mod testing;
 pub use abi::ABI_VERSION;
 pub use bundled::{BundledBackend, BundledError};
 pub use host::{
-    abi_version, candidates, check_elf_extent, search_path, Plugin, PluginError, PluginInfo, SearchEntry,
+    abi_version, candidates, check_elf_extent, loader_path, search_path, Plugin, PluginError, PluginInfo, SearchEntry,
     PLUGIN_PATH_VAR,
 };
 

@@ -154,10 +154,11 @@ impl Producer {
         })?;
         // SAFETY: loading runs the library's initialisers; a GenTL producer's are its vendor's business,
         // which is what the user asked to load.
-        let library = unsafe { libloading::Library::new(path) }.map_err(|e| ProducerError::Open {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        let library =
+            unsafe { libloading::Library::new(axvs_plugin::loader_path(path)) }.map_err(|e| ProducerError::Open {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         // SAFETY: the names are GenTL's, with the signatures GenTL.h gives them.
         let fns = unsafe { Functions::resolve(&library) }.map_err(|missing| ProducerError::NotAProducer {
             path: path.to_path_buf(),
