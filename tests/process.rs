@@ -302,6 +302,22 @@ from ataraxis_video_system.interfaces.processing_tools import analyze_camera_fra
 print(json.dumps(analyze(sys.argv[2:], drop_threshold_us=int(sys.argv[1]))))
 "#;
 
+/// `axvs stats` on inputs it cannot read: exit 1, one line naming the first input once.
+#[test]
+fn stats_names_an_unreadable_input_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let garbage = dir.path().join("garbage.bin");
+    std::fs::write(&garbage, b"no log").expect("write");
+    for (input, reason) in [(dir.path(), "no recording"), (garbage.as_path(), "not a log")] {
+        let out = axvs().arg("stats").arg(input).output().expect("run axvs stats");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        let named = format!("the first: {}: {reason}", input.display());
+        assert!(err.contains(&named), "{err}");
+    }
+}
+
 fn stats_json(args: &[&str]) -> Value {
     let out = axvs()
         .arg("stats")

@@ -51,7 +51,17 @@ pub fn run(args: StatsArgs) -> Result<(), CliError> {
     let failed: Vec<String> = report
         .results
         .iter()
-        .filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.file.display())))
+        .filter_map(|r| {
+            // Named once: most errors already begin with the input they are about.
+            let file = r.file.display().to_string();
+            r.error.as_ref().map(|e| {
+                if e.starts_with(&file) {
+                    e.clone()
+                } else {
+                    format!("{file}: {e}")
+                }
+            })
+        })
         .collect();
     match failed.first() {
         Some(first) => Err(CliError::Recording(format!(
