@@ -1031,7 +1031,8 @@ pub fn video_files(cam: &serde_json::Value) -> Vec<PathBuf> {
 /// or a fixture under `tests/fixtures/`), copied to a folder of its own: `<target>/plugin-tests/<package>/`.
 ///
 /// The first call in a test process runs `./dev test`'s build (`cargo build --workspace --lib --bins --tests`):
-/// only the plugins' own libraries are compiled, once, and nothing when they are up to date. Builds and copies of all test processes take turns (a file lock).
+/// only the plugins' own libraries are compiled, once, and nothing when they are up to date. Builds and
+/// copies of all test processes take turns (a file lock).
 pub fn plugin_build(package: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let profile = exe.parent().and_then(Path::parent).expect("profile directory");
