@@ -76,31 +76,24 @@ fn workspace_build(profile: &Path) {
     if *built {
         return;
     }
-    let target = profile.parent().expect("target directory");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .current_dir(workspace)
-        .args([
-            "build",
-            "--quiet",
-            "--workspace",
-            "--lib",
-            "--bins",
-            "--tests",
-            "--target-dir",
-        ])
-        .arg(target);
+    let target = profile
+        .parent()
+        .and_then(Path::to_str)
+        .expect("target directory, UTF-8");
+    let mut args = vec![
+        "build",
+        "--quiet",
+        "--workspace",
+        "--lib",
+        "--bins",
+        "--tests",
+        "--target-dir",
+        target,
+    ];
     if profile.file_name().is_some_and(|n| n == "release") {
-        build.arg("--release");
+        args.push("--release");
     }
-    let out = build.output().expect("run cargo");
-    assert!(
-        out.status.success(),
-        "cargo build --workspace --lib --bins --tests: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    workspace_cargo(&args);
     *built = true;
 }
 
